@@ -1,0 +1,3 @@
+from biosphere_tui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,109 @@
+"""Strict readers of decoded JSON: every mismatch becomes a ``ShapeError`` naming the field.
+
+Clients turn ``ShapeError`` into a ``BadReply`` for their source, so a reply of the wrong
+shape fails that source with a plain message instead of a traceback.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any
+
+
+class ShapeError(ValueError):
+    """A JSON value is not what the contract says."""
+
+
+def obj(value: Any, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ShapeError(f"{where} should be an object, got {_kind(value)}")
+    return value
+
+
+def lst(value: Any, where: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise ShapeError(f"{where} should be a list, got {_kind(value)}")
+    return value
+
+
+def _get(d: dict[str, Any], key: str, where: str) -> Any:
+    if key not in d:
+        raise ShapeError(f"{where}.{key} is missing")
+    return d[key]
+
+
+def text(d: dict[str, Any], key: str, where: str, *, optional: bool = False) -> str:
+    if optional and d.get(key) is None:
+        return ""
+    value = _get(d, key, where)
+    if not isinstance(value, str):
+        raise ShapeError(f"{where}.{key} should be text, got {_kind(value)}")
+    return value
+
+
+def maybe_text(d: dict[str, Any], key: str, where: str) -> str | None:
+    value = d.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ShapeError(f"{where}.{key} should be text or null, got {_kind(value)}")
+    return value
+
+
+def integer(d: dict[str, Any], key: str, where: str, *, default: int | None = None) -> int:
+    if default is not None and d.get(key) is None:
+        return default
+    value = _get(d, key, where)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ShapeError(f"{where}.{key} should be a whole number, got {_kind(value)}")
+    return value
+
+
+def number(d: dict[str, Any], key: str, where: str) -> float:
+    value = _get(d, key, where)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ShapeError(f"{where}.{key} should be a number, got {_kind(value)}")
+    return float(value)
+
+
+def flag(d: dict[str, Any], key: str, where: str) -> bool:
+    value = d.get(key, False)
+    if not isinstance(value, bool):
+        raise ShapeError(f"{where}.{key} should be true or false, got {_kind(value)}")
+    return value
+
+
+def texts(d: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
+    items = lst(d.get(key, []), f"{where}.{key}")
+    if not all(isinstance(i, str) for i in items):
+        raise ShapeError(f"{where}.{key} should be a list of text")
+    return tuple(items)
+
+
+def timestamp(d: dict[str, Any], key: str, where: str) -> datetime:
+    raw = text(d, key, where)
+    try:
+        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise ShapeError(f"{where}.{key} is not a date and time: {raw[:40]!r}") from None
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def day(d: dict[str, Any], key: str, where: str) -> date:
+    raw = text(d, key, where)
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ShapeError(f"{where}.{key} is not a date: {raw[:40]!r}") from None
+
+
+def choice(d: dict[str, Any], key: str, where: str, enum: type) -> Any:
+    raw = text(d, key, where)
+    try:
+        return enum(raw)
+    except ValueError:
+        raise ShapeError(f"{where}.{key} has an unknown value {raw[:40]!r}") from None
+
+
+def _kind(value: Any) -> str:
+    return "null" if value is None else type(value).__name__

@@ -1,0 +1,212 @@
+"""Client of one OpenStack site, configured from a standard ``clouds.yaml``.
+
+openstacksdk is imported lazily (it costs ~0.6 s) and is synchronous: callers run these
+methods in a thread, one thread at a time per ``SiteClient``. Bulk listing goes through
+raw paged requests; the SDK's Resource layer is ~250x slower for thousands of servers.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import parse_qs, urlparse
+
+from biosphere_tui.api import errors
+from biosphere_tui.api import fields as f
+from biosphere_tui.api import openstack_parse as parse
+from biosphere_tui.models import Image, Server, SiteSnapshot
+
+if TYPE_CHECKING:
+    from openstack.connection import Connection
+
+T = TypeVar("T")
+NOVA_MICROVERSION = "2.96"
+PAGE = 1000
+MAX_PAGES = 1000
+
+
+class SiteClient:
+    """One Biosphère site (a ``clouds.yaml`` entry)."""
+
+    def __init__(self, cloud: str, clouds_yaml: Path | None = None, *, timeout: float = 10.0) -> None:
+        self.cloud = cloud
+        self._clouds_yaml = clouds_yaml
+        self._timeout = timeout
+        self._conn: Connection | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def busy(self) -> bool:
+        """True while a call is still waiting for this site (e.g. it hangs)."""
+        return self._lock.locked()
+
+    # -- reads ---------------------------------------------------------------------------
+
+    def snapshot(self) -> SiteSnapshot:
+        with self._calling():
+            return SiteSnapshot(
+                servers=self._servers(),
+                flavors=[parse.flavor(x, self.cloud) for x in self._items(self._get("compute", "/flavors/detail", {"is_public": "None"}), "flavors")],
+                images=self._images(),
+                limits=parse.limits(self._get("compute", "/limits"), self.cloud),
+            )
+
+    def check(self) -> str:
+        """Sign in and read the limits: proves the credentials and the compute API work."""
+        with self._calling():
+            limits = parse.limits(self._get("compute", "/limits"), self.cloud)
+            return f"signed in; {limits.used_vcpu}/{limits.max_vcpu} vCPU used"
+
+    def _servers(self) -> list[Server]:
+        params: dict[str, Any] = {"limit": PAGE}
+        found: list[Server] = []
+        for _ in range(MAX_PAGES):
+            body = self._get("compute", "/servers/detail", params)
+            found += [parse.server(x, self.cloud) for x in self._items(body, "servers")]
+            marker = _next_marker(f.obj(body, "reply").get("servers_links"))
+            if marker is None:
+                return found
+            params = {"limit": PAGE, "marker": marker}
+        raise errors.BadReply(self.cloud, "the server list never ends (paging loop)")
+
+    def _images(self) -> list[Image]:
+        params: dict[str, Any] = {"limit": PAGE}
+        found: list[Image] = []
+        for _ in range(MAX_PAGES):
+            body = self._get("image", "/images", params)
+            found += [parse.image(x, self.cloud) for x in self._items(body, "images")]
+            nxt = f.obj(body, "reply").get("next")
+            marker = parse_qs(urlparse(nxt).query).get("marker", [None])[0] if isinstance(nxt, str) else None
+            if marker is None:
+                return found
+            params = {"limit": PAGE, "marker": marker}
+        raise errors.BadReply(self.cloud, "the image list never ends (paging loop)")
+
+    # -- actions -------------------------------------------------------------------------
+
+    def create_server(self, name: str, flavor_id: str, image_id: str, metadata: dict[str, str] | None = None) -> str:
+        """Ask Nova for a server; returns its id (it boots in the background)."""
+        with self._calling():
+            created = self._connection().compute.create_server(
+                name=name, flavor_id=flavor_id, image_id=image_id, metadata=metadata or {}, networks="auto"
+            )
+            return str(created.id)
+
+    def delete_server(self, server_id: str) -> None:
+        with self._calling():
+            self._connection().compute.delete_server(server_id, ignore_missing=False)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    # -- plumbing ------------------------------------------------------------------------
+
+    def _connection(self) -> Connection:
+        if self._conn is None:
+            import openstack.config
+            import openstack.connection
+
+            files = [str(self._clouds_yaml)] if self._clouds_yaml else None
+            loader = openstack.config.OpenStackConfig(
+                config_files=files, vendor_files=[] if files else None, load_envvars=False
+            )
+            region = loader.get_one(cloud=self.cloud, api_timeout=self._timeout)
+            self._conn = openstack.connection.Connection(config=region)
+        return self._conn
+
+    def _get(self, service: str, path: str, params: dict[str, Any] | None = None) -> Any:
+        from openstack.exceptions import raise_from_response
+
+        proxy = getattr(self._connection(), service)
+        extra = {"microversion": NOVA_MICROVERSION} if service == "compute" else {}
+        response = proxy.get(path, params=params or {}, **extra)
+        raise_from_response(response)
+        try:
+            return response.json()
+        except ValueError:
+            raise errors.BadReply(self.cloud, f"{service} {path} sent a reply that is not JSON") from None
+
+    def _items(self, body: Any, key: str) -> list[Any]:
+        return f.lst(f.obj(body, "reply").get(key), key)
+
+    @contextmanager
+    def _calling(self) -> Iterator[None]:
+        """Serialise calls on this site and turn every failure into a domain error."""
+        with self._lock:
+            try:
+                yield
+            except errors.SourceError:
+                raise
+            except f.ShapeError as exc:
+                raise errors.BadReply(self.cloud, f"unexpected reply: {exc}") from None
+            except Exception as exc:  # noqa: BLE001 - translated into a domain error
+                raise translate(self.cloud, exc, self._timeout) from None
+
+
+def _next_marker(links: Any) -> str | None:
+    for link in links or []:
+        if isinstance(link, dict) and link.get("rel") == "next" and isinstance(link.get("href"), str):
+            return parse_qs(urlparse(link["href"]).query).get("marker", [None])[0]
+    return None
+
+
+def translate(site: str, exc: Exception, timeout: float) -> errors.SourceError:
+    """Map keystoneauth / openstacksdk / config exceptions to a plain domain error."""
+    from keystoneauth1 import exceptions as ks
+    from openstack import exceptions as os_exc
+    from openstack.config import exceptions as config_exc
+
+    status = getattr(exc, "status_code", None) or getattr(exc, "http_status", None)
+    if isinstance(exc, (ks.ConnectTimeout, ks.RequestTimeout)):
+        return errors.Timeout(site, f"no answer within {timeout:g} s")
+    if isinstance(exc, ks.SSLError):
+        return errors.Unreachable(site, "the TLS certificate could not be verified")
+    if isinstance(exc, ks.ConnectionError):
+        return errors.Unreachable(site, "cannot connect (connection refused or reset)")
+    if isinstance(exc, config_exc.OpenStackConfigException):
+        return errors.SourceError(site, f"clouds.yaml: {_first_line(exc)}")
+    if isinstance(exc, (ks.CatalogException, ks.DiscoveryFailure, ks.InvalidResponse)):
+        return errors.BadReply(site, f"the identity service answered unexpectedly ({type(exc).__name__})")
+    if isinstance(exc, (ks.HttpError, os_exc.HttpException)) and isinstance(status, int):
+        return _from_status(site, status, _detail(exc))
+    if isinstance(exc, (ValueError, KeyError, TypeError, json.JSONDecodeError)):
+        return errors.BadReply(site, f"the reply could not be understood ({type(exc).__name__})")
+    return errors.SourceError(site, f"unexpected failure ({type(exc).__name__})")
+
+
+_BY_STATUS: dict[int, tuple[Callable[..., errors.SourceError], str]] = {
+    401: (errors.AuthFailed, "the site refused the credentials (HTTP 401)"),
+    403: (errors.Forbidden, "forbidden (HTTP 403)"),
+    404: (errors.NotFound, "not found (HTTP 404)"),
+    409: (errors.Conflict, "conflict (HTTP 409)"),
+    429: (errors.Busy, "rate limited (HTTP 429)"),
+    503: (errors.Busy, "temporarily unavailable (HTTP 503)"),
+}
+
+
+def _from_status(site: str, status: int, detail: str) -> errors.SourceError:
+    if status in _BY_STATUS:
+        cls, default = _BY_STATUS[status]
+        return cls(site, f"{default}: {detail}" if detail and status in (403, 409) else default)
+    if 400 <= status < 500:
+        return errors.Invalid(site, detail or f"request refused (HTTP {status})")
+    return errors.ServerFailed(site, f"the site failed (HTTP {status})")
+
+
+def _detail(exc: Exception) -> str:
+    """The server's own explanation when it is short plain text (Nova's quota messages)."""
+    details = getattr(exc, "details", None)
+    if isinstance(details, str) and details and "<" not in details:
+        return _first_line(details)[:200]
+    return ""
+
+
+def _first_line(value: object) -> str:
+    return str(value).strip().splitlines()[0] if str(value).strip() else ""

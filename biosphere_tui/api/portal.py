@@ -1,0 +1,274 @@
+"""Async client of the Biosphère portal API (contract: docs/portal-api.yaml)."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import date
+from typing import Any, TypeVar
+
+import httpx
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
+
+from biosphere_tui.api import errors
+from biosphere_tui.api import fields as f
+from biosphere_tui.api import portal_parse as parse
+from biosphere_tui.models import (
+    Appliance,
+    Deployment,
+    Group,
+    Member,
+    MembershipRequest,
+    SiteStatus,
+    UsageDay,
+    User,
+)
+
+T = TypeVar("T")
+SOURCE = "portal"
+PER_PAGE = 500
+MAX_PAGES = 1000
+MAX_RETRY_WAIT = 5.0
+
+
+@dataclass(frozen=True)
+class DeploymentRequest:
+    name: str
+    appliance: str
+    group: str
+    site: str
+    flavor: str
+
+
+@dataclass(frozen=True)
+class GroupRequest:
+    """A new project group, with the fields of the IFB support form."""
+
+    short_name: str
+    full_name: str
+    start_date: str
+    end_date: str
+    summary: str
+    vcpu: int
+    ram_gb: int
+    storage_gb: int
+    funding: str
+
+
+class PortalClient:
+    """One portal, one token. Reads retry on 429/503 with backoff; writes never retry."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        timeout: float = 10.0,
+        verify: bool = True,
+        attempts: int = 3,
+        backoff: float = 0.5,
+    ) -> None:
+        self._timeout = timeout
+        self._attempts = attempts
+        self._backoff = backoff
+        self._http = httpx.AsyncClient(
+            base_url=base_url.rstrip("/") + "/",
+            headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+            timeout=timeout,
+            verify=verify,
+        )
+
+    async def __aenter__(self) -> PortalClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # -- reads ---------------------------------------------------------------------------
+
+    async def me(self) -> User:
+        return await self._get_one("me", parse.user)
+
+    async def groups(self) -> list[Group]:
+        return await self._paged("cloudweb_account/groups", {}, parse.group)
+
+    async def members(self, group_id: str) -> list[Member]:
+        return await self._paged(
+            f"cloudweb_account/groups/{group_id}/members", {}, lambda raw: parse.member(raw, group_id)
+        )
+
+    async def requests(self, group_id: str, state: str | None = None) -> list[MembershipRequest]:
+        params = {"state": state} if state else {}
+        return await self._paged(f"cloudweb_account/groups/{group_id}/requests", params, parse.membership_request)
+
+    async def catalogue(self, q: str = "", tool: str = "", topic: str = "", category: str = "") -> list[Appliance]:
+        params = {k: v for k, v in {"q": q, "tool": tool, "topic": topic, "category": category}.items() if v}
+        return await self._paged("catalogue", params, parse.appliance)
+
+    async def appliance(self, appliance_id: str) -> Appliance:
+        return await self._get_one(f"catalogue/{appliance_id}", parse.appliance)
+
+    async def system_status(self) -> list[SiteStatus]:
+        return await self._get_one("cloud/system_status", parse.system_status)
+
+    async def deployments(self, scope: str = "mine", group_id: str | None = None) -> list[Deployment]:
+        params = {"scope": scope, **({"group": group_id} if group_id else {})}
+        return await self._paged("monitor/deployments", params, parse.deployment)
+
+    async def deployment(self, deployment_id: str) -> Deployment:
+        return await self._get_one(f"monitor/deployments/{deployment_id}", parse.deployment)
+
+    async def consumption(self, group_id: str, start: date, end: date) -> list[UsageDay]:
+        params = {"from": start.isoformat(), "to": end.isoformat()}
+        return await self._paged(f"cloudweb_account/groups/{group_id}/consumption", params, parse.usage_day)
+
+    # -- actions ---------------------------------------------------------------------------
+
+    async def create_deployment(self, spec: DeploymentRequest, idempotency_key: str) -> Deployment:
+        body = await self._send("POST", "monitor/deployments", json=asdict(spec), headers={"Idempotency-Key": idempotency_key})
+        return self._parse(parse.deployment, body)
+
+    async def delete_deployment(self, deployment_id: str) -> Deployment:
+        body = await self._send("DELETE", f"monitor/deployments/{deployment_id}")
+        return self._parse(parse.deployment, body)
+
+    async def approve(self, group_id: str, request_id: str) -> MembershipRequest:
+        body = await self._send("POST", f"cloudweb_account/groups/{group_id}/requests/{request_id}/approve")
+        return self._parse(parse.membership_request, body)
+
+    async def reject(self, group_id: str, request_id: str, reason: str) -> MembershipRequest:
+        body = await self._send(
+            "POST", f"cloudweb_account/groups/{group_id}/requests/{request_id}/reject", json={"reason": reason}
+        )
+        return self._parse(parse.membership_request, body)
+
+    async def join(self, group_id: str, message: str) -> MembershipRequest:
+        body = await self._send("POST", f"cloudweb_account/groups/{group_id}/join", json={"message": message})
+        return self._parse(parse.membership_request, body)
+
+    async def request_group(self, spec: GroupRequest) -> str:
+        body = await self._send("POST", "cloudweb_account/groups", json=asdict(spec))
+        return self._parse(lambda raw: f.text(f.obj(raw, "reply"), "id", "reply"), body)
+
+    # -- plumbing ----------------------------------------------------------------------------
+
+    async def _get_one(self, path: str, parser: Callable[[Any], T]) -> T:
+        return self._parse(parser, await self._read(path, {}))
+
+    async def _paged(self, path: str, params: dict[str, str], parser: Callable[[Any], T]) -> list[T]:
+        first = self._envelope(await self._read(path, {**params, "page": "1", "per_page": str(PER_PAGE)}))
+        pages = [first]
+        total, per_page = first.get("total"), first.get("per_page") or PER_PAGE
+        if first.get("next_page") is not None and isinstance(total, int) and isinstance(per_page, int) and per_page > 0:
+            last = min(math.ceil(total / per_page), MAX_PAGES)
+            rest = await asyncio.gather(
+                *(self._read(path, {**params, "page": str(n), "per_page": str(per_page)}) for n in range(2, last + 1))
+            )
+            pages += [self._envelope(r) for r in rest]
+        else:
+            while (nxt := pages[-1].get("next_page")) is not None and len(pages) < MAX_PAGES:
+                if not isinstance(nxt, int) or nxt <= len(pages):
+                    raise errors.BadReply(SOURCE, f"{path}: the page numbering of the reply is inconsistent")
+                pages.append(self._envelope(await self._read(path, {**params, "page": str(nxt), "per_page": str(PER_PAGE)})))
+        return [self._parse(parser, item) for page in pages for item in page["items"]]
+
+    def _envelope(self, body: Any) -> dict[str, Any]:
+        def check(raw: Any) -> dict[str, Any]:
+            d = f.obj(raw, "page")
+            f.lst(d.get("items"), "page.items")
+            return d
+
+        return self._parse(check, body)
+
+    def _parse(self, parser: Callable[[Any], T], body: Any) -> T:
+        try:
+            return parser(body)
+        except f.ShapeError as exc:
+            raise errors.BadReply(SOURCE, f"unexpected reply: {exc}") from None
+
+    async def _read(self, path: str, params: dict[str, str]) -> Any:
+        """GET with bounded retries on 429/503, honouring Retry-After (capped)."""
+
+        def wait(state: Any) -> float:
+            hint = state.outcome.exception().retry_after
+            backoff = self._backoff * 2 ** (state.attempt_number - 1)
+            return min(hint if hint is not None else backoff, MAX_RETRY_WAIT)
+
+        async for attempt in AsyncRetrying(
+            retry=retry_if_exception_type(errors.Busy),
+            stop=stop_after_attempt(self._attempts),
+            wait=wait,
+            reraise=True,
+        ):
+            with attempt:
+                return await self._send("GET", path, params=params)
+        raise AssertionError("unreachable")  # pragma: no cover - tenacity always returns or raises
+
+    async def _send(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            response = await self._http.request(method, path, **kwargs)
+        except httpx.TimeoutException:
+            raise errors.Timeout(SOURCE, f"no answer within {self._timeout:g} s") from None
+        except httpx.ConnectError:
+            raise errors.Unreachable(SOURCE, f"cannot connect to {self._http.base_url.host}:{self._http.base_url.port}") from None
+        except httpx.TransportError as exc:
+            raise errors.Unreachable(SOURCE, f"the connection failed ({type(exc).__name__})") from None
+        return _decode(response)
+
+
+def _decode(response: httpx.Response) -> Any:
+    """The JSON body of a successful reply, or the domain error the reply stands for."""
+    status = response.status_code
+    is_json = "json" in response.headers.get("content-type", "")
+    body: Any = None
+    if is_json and response.content:
+        try:
+            body = response.json()
+        except ValueError:
+            raise errors.BadReply(SOURCE, f"the reply is not valid JSON (HTTP {status})") from None
+    if status < 400:
+        if not is_json:
+            what = "an HTML page" if "html" in response.headers.get("content-type", "") else "something that is not JSON"
+            raise errors.BadReply(SOURCE, f"the portal sent {what} instead of JSON (HTTP {status})")
+        return body
+    code, message = _error_detail(body)
+    retry_after = _retry_after(response.headers.get("retry-after"))
+    if status == 401:
+        raise errors.AuthFailed(SOURCE, "the portal refused the token (HTTP 401): check or renew it")
+    if status == 403:
+        raise errors.Forbidden(SOURCE, message or "you do not have the right to do this (HTTP 403)")
+    if status == 404:
+        raise errors.NotFound(SOURCE, message or "not found (HTTP 404)")
+    if status == 409:
+        raise errors.Conflict(SOURCE, message or "already handled by someone else (HTTP 409)")
+    if status == 422:
+        field = body.get("error", {}).get("field") if isinstance(body, dict) and isinstance(body.get("error"), dict) else None
+        raise errors.Invalid(SOURCE, message or "the request was refused (HTTP 422)", code=code or "invalid",
+                             field=field if isinstance(field, str) else None)
+    if status in (429, 503):
+        busy = "rate limited" if status == 429 else "temporarily unavailable"
+        raise errors.Busy(SOURCE, message or f"the portal is {busy} (HTTP {status})", retry_after=retry_after)
+    if not is_json:
+        raise errors.ServerFailed(SOURCE, f"the portal failed with HTTP {status} and sent an error page")
+    raise errors.ServerFailed(SOURCE, message or f"the portal failed (HTTP {status})")
+
+
+def _error_detail(body: Any) -> tuple[str, str]:
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        err = body["error"]
+        code = err.get("code") if isinstance(err.get("code"), str) else ""
+        message = err.get("message") if isinstance(err.get("message"), str) else ""
+        return code, message[:300]
+    return "", ""
+
+
+def _retry_after(raw: str | None) -> float | None:
+    try:
+        return max(float(raw), 0.0) if raw is not None else None
+    except ValueError:
+        return None

@@ -1,0 +1,1 @@
+"""The local SQLite cache: written by the sync, read by the screens. It holds derived data only."""

@@ -1,0 +1,136 @@
+"""Reads for the screens and the command line: filtered, sorted and windowed in SQL."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlite_utils import Database
+
+from biosphere_tui.models import (
+    Capacity,
+    DeploymentState,
+    Group,
+    GroupKind,
+    Quota,
+    Role,
+    SiteState,
+    SiteStatus,
+    User,
+)
+
+LIVE_STATES = tuple(s.value for s in DeploymentState if not s.is_final)
+
+
+@dataclass(frozen=True)
+class Freshness:
+    source: str
+    last_attempt: datetime | None
+    last_success: datetime | None
+    last_error: str | None
+    error_kind: str | None
+    failures: int
+    duration: float | None
+
+    @property
+    def ok(self) -> bool:
+        return self.last_error is None and self.last_success is not None
+
+
+@dataclass(frozen=True)
+class VmRow:
+    """A VM as myVM shows it: the deployment with its live server state."""
+
+    id: str
+    name: str
+    appliance: str
+    group_id: str
+    owner: str
+    site: str
+    flavor: str
+    state: str
+    server_status: str | None
+    vcpu: int
+    ram_gb: int
+    ip: str | None
+    created: datetime
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def me(db: Database) -> User | None:
+    row = db.execute("SELECT username, name, email FROM me LIMIT 1").fetchone()
+    return User(*row) if row else None
+
+
+def groups(db: Database) -> list[Group]:
+    cur = db.execute(
+        "SELECT id, name, full_name, kind, role, quota_vcpu, quota_ram_gb, quota_storage_gb, start_date, end_date, funding "
+        "FROM groups ORDER BY role = 'admin' DESC, kind, name"
+    )
+    return [
+        Group(r[0], r[1], r[2], GroupKind(r[3]), Role(r[4]), Quota(r[5], r[6], r[7]),
+              date.fromisoformat(r[8]), date.fromisoformat(r[9]), r[10] or "")
+        for r in cur.fetchall()
+    ]
+
+
+def freshness(db: Database) -> list[Freshness]:
+    cur = db.execute(
+        "SELECT source, last_attempt, last_success, last_error, error_kind, failures, duration FROM freshness ORDER BY source"
+    )
+    return [Freshness(r[0], _dt(r[1]), _dt(r[2]), r[3], r[4], r[5], r[6]) for r in cur.fetchall()]
+
+
+def sites(db: Database) -> list[SiteStatus]:
+    cur = db.execute(
+        "SELECT id, platform, city, state, vcpu_total, vcpu_used, ram_gb_total, ram_gb_used, storage_gb_total, "
+        "storage_gb_used, gpu_total, gpu_used, features, message, updated FROM sites ORDER BY id"
+    )
+    return [
+        SiteStatus(r[0], r[1], r[2], SiteState(r[3]), Capacity(r[4], r[5]), Capacity(r[6], r[7]),
+                   Capacity(r[8], r[9]), Capacity(r[10], r[11]), tuple(json.loads(r[12])), r[13] or "",
+                   datetime.fromisoformat(r[14]))
+        for r in cur.fetchall()
+    ]
+
+
+def vm_state_counts(db: Database) -> dict[str, int]:
+    return dict(db.execute("SELECT state, COUNT(*) FROM deployments GROUP BY state").fetchall())
+
+
+def pending_requests(db: Database) -> int:
+    return db.execute("SELECT COUNT(*) FROM requests WHERE state = 'pending'").fetchone()[0]
+
+
+def quota_use(db: Database, group_id: str) -> Quota:
+    """What the group's live deployments hold now (vCPU, RAM GB, disk GB)."""
+    marks = ", ".join("?" * len(LIVE_STATES))
+    row = db.execute(
+        f"SELECT COALESCE(SUM(vcpu), 0), COALESCE(SUM(ram_gb), 0), COALESCE(SUM(disk_gb), 0) "
+        f"FROM deployments WHERE group_id = ? AND state IN ({marks})",
+        [group_id, *LIVE_STATES],
+    ).fetchone()
+    return Quota(*row)
+
+
+VM_SORTS = {"name": "name", "site": "site", "state": "state", "owner": "owner", "created": "created", "vcpu": "vcpu"}
+
+
+def vms(db: Database, *, text: str = "", sort: str = "created", descending: bool = True,
+        limit: int = 10_000, offset: int = 0) -> list[VmRow]:
+    """VMs whose name, appliance, site, owner, state or IP contains ``text``."""
+    where, params = "1", []
+    if text:
+        where = "(name || ' ' || appliance_name || ' ' || site || ' ' || owner || ' ' || state || ' ' || COALESCE(ip, '')) LIKE ?"
+        params.append(f"%{text}%")
+    column = VM_SORTS.get(sort, "created")
+    cur = db.execute(
+        f"SELECT id, name, appliance_name, group_id, owner, site, flavor, state, server_status, vcpu, ram_gb, ip, created "
+        f"FROM vms WHERE {where} ORDER BY {column} {'DESC' if descending else 'ASC'}, id LIMIT ? OFFSET ?",
+        [*params, limit, offset],
+    )
+    return [VmRow(*r[:12], datetime.fromisoformat(r[12])) for r in cur.fetchall()]

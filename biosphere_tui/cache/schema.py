@@ -1,0 +1,97 @@
+"""Schema migrations of the cache (sqlite-utils ``Migrations``); append, never edit."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("biosphere_tui.cache")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE freshness (
+            source TEXT PRIMARY KEY, last_attempt TEXT, last_success TEXT, last_error TEXT,
+            error_kind TEXT, duration REAL, rows INTEGER, failures INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE me (username TEXT PRIMARY KEY, name TEXT, email TEXT);
+        CREATE TABLE groups (
+            id TEXT PRIMARY KEY, name TEXT, full_name TEXT, kind TEXT, role TEXT,
+            quota_vcpu INTEGER, quota_ram_gb INTEGER, quota_storage_gb INTEGER,
+            start_date TEXT, end_date TEXT, funding TEXT
+        );
+        CREATE TABLE members (
+            group_id TEXT, username TEXT, name TEXT, email TEXT, role TEXT, joined TEXT, account_end TEXT,
+            PRIMARY KEY (group_id, username)
+        );
+        CREATE TABLE requests (
+            id TEXT PRIMARY KEY, group_id TEXT, username TEXT, name TEXT, email TEXT, message TEXT,
+            created TEXT, state TEXT, reason TEXT
+        );
+        CREATE TABLE appliances (
+            id TEXT PRIMARY KEY, name TEXT, category TEXT, os TEXT, os_version TEXT, summary TEXT,
+            description TEXT, version TEXT, licence TEXT, contact TEXT, tools TEXT, topics TEXT,
+            access TEXT, developers TEXT, min_vcpu INTEGER, min_ram_gb INTEGER, min_disk_gb INTEGER,
+            docker INTEGER, remote_desktop INTEGER, multi_vm INTEGER
+        );
+        CREATE TABLE sites (
+            id TEXT PRIMARY KEY, platform TEXT, city TEXT, state TEXT, message TEXT, features TEXT,
+            vcpu_total INTEGER, vcpu_used INTEGER, ram_gb_total INTEGER, ram_gb_used INTEGER,
+            storage_gb_total INTEGER, storage_gb_used INTEGER, gpu_total INTEGER, gpu_used INTEGER,
+            updated TEXT
+        );
+        CREATE TABLE deployments (
+            id TEXT PRIMARY KEY, name TEXT, appliance_id TEXT, appliance_name TEXT, group_id TEXT,
+            owner TEXT, site TEXT, flavor TEXT, state TEXT, created TEXT, updated TEXT,
+            vcpu INTEGER, ram_gb INTEGER, disk_gb INTEGER, gpu INTEGER, server_id TEXT, ip TEXT,
+            access TEXT, parameters TEXT, reason TEXT
+        );
+        CREATE INDEX deployments_group ON deployments (group_id);
+        CREATE INDEX deployments_owner ON deployments (owner);
+        CREATE TABLE usage (
+            group_id TEXT, day TEXT, member TEXT, site TEXT, vm_hours REAL, vcpu_hours REAL,
+            ram_gb_hours REAL, disk_gb_hours REAL, gpu_hours REAL,
+            PRIMARY KEY (group_id, day, member, site)
+        );
+        CREATE TABLE servers (
+            site TEXT, id TEXT, name TEXT, status TEXT, flavor TEXT, vcpus INTEGER, ram_mb INTEGER,
+            disk_gb INTEGER, image_id TEXT, ip TEXT, created TEXT, updated TEXT,
+            deployment_id TEXT, metadata TEXT,
+            PRIMARY KEY (site, id)
+        );
+        CREATE INDEX servers_deployment ON servers (deployment_id);
+        CREATE TABLE flavors (
+            site TEXT, id TEXT, name TEXT, vcpus INTEGER, ram_mb INTEGER, disk_gb INTEGER, gpus INTEGER,
+            PRIMARY KEY (site, id)
+        );
+        CREATE TABLE images (
+            site TEXT, id TEXT, name TEXT, status TEXT, min_disk_gb INTEGER, min_ram_mb INTEGER, os_distro TEXT,
+            PRIMARY KEY (site, id)
+        );
+        CREATE TABLE limits (
+            site TEXT PRIMARY KEY, max_vcpu INTEGER, used_vcpu INTEGER, max_ram_mb INTEGER,
+            used_ram_mb INTEGER, max_instances INTEGER, used_instances INTEGER
+        );
+        -- A VM as the user sees it: the portal's deployment joined to the live server of its site.
+        CREATE VIEW vms AS
+        SELECT d.id, d.name, d.appliance_name, d.group_id, d.owner, d.site, d.flavor, d.state,
+               d.created, d.updated, d.vcpu, d.ram_gb, d.disk_gb, d.gpu, d.server_id,
+               COALESCE(s.ip, d.ip) AS ip, s.status AS server_status, d.access, d.parameters, d.reason
+        FROM deployments d LEFT JOIN servers s ON s.site = d.site AND s.id = d.server_id;
+        """
+    )
+
+
+@migrations()
+def m002_site_history(db: Database) -> None:
+    """One row per site and refresh, for the sites screen's sparklines."""
+    db.executescript(
+        """
+        CREATE TABLE site_history (
+            site TEXT, at TEXT, state TEXT, latency_ms REAL, vcpu_used INTEGER, ram_gb_used INTEGER,
+            PRIMARY KEY (site, at)
+        );
+        """
+    )

@@ -1,0 +1,181 @@
+"""Writes of one refresh: each source replaces its own rows in one transaction.
+
+A source's rows that vanished upstream are deleted; rows of other sources are never
+touched. The freshness row of the source is written in the same transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict
+from datetime import date, datetime, timezone
+from typing import Any
+
+from sqlite_utils import Database
+
+from biosphere_tui.models import (
+    Appliance,
+    Deployment,
+    Group,
+    Member,
+    MembershipRequest,
+    SiteSnapshot,
+    SiteStatus,
+    UsageDay,
+    User,
+)
+
+
+def _iso(value: datetime) -> str:
+    return value.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, default=str, separators=(",", ":"))
+
+
+class CacheWriter:
+    """The sync's single writer connection."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # -- freshness -----------------------------------------------------------------------
+
+    def record_failure(self, source: str, kind: str, message: str, duration: float, at: datetime) -> None:
+        """Keep the source's rows; note the error and count consecutive failures."""
+        with self.db.atomic():
+            self.db.execute(
+                """INSERT INTO freshness (source, last_attempt, last_error, error_kind, duration, failures)
+                   VALUES (?, ?, ?, ?, ?, 1)
+                   ON CONFLICT(source) DO UPDATE SET last_attempt = excluded.last_attempt,
+                     last_error = excluded.last_error, error_kind = excluded.error_kind,
+                     duration = excluded.duration, failures = freshness.failures + 1""",
+                [source, _iso(at), message, kind, duration],
+            )
+            if source.startswith("site."):
+                self.db.table("site_history").upsert(
+                    {"site": source.removeprefix("site."), "at": _iso(at), "state": kind, "latency_ms": None},
+                    pk=("site", "at"),
+                )
+
+    def _success(self, source: str, rows: int, duration: float, at: datetime) -> None:
+        self.db.table("freshness").upsert(
+            {"source": source, "last_attempt": _iso(at), "last_success": _iso(at), "last_error": None,
+             "error_kind": None, "duration": duration, "rows": rows, "failures": 0},
+            pk="source",
+        )
+
+    def _replace(self, table: str, rows: Sequence[dict[str, Any]], pk: str | tuple[str, ...],
+                 scope: str = "1", params: Sequence[Any] = ()) -> None:
+        """Upsert ``rows`` and delete the rows within ``scope`` that are not among them."""
+        keys = (pk,) if isinstance(pk, str) else pk
+        self.db.execute(f"CREATE TEMP TABLE IF NOT EXISTS keep_{table} AS SELECT {', '.join(keys)} FROM {table} WHERE 0")
+        self.db.execute(f"DELETE FROM keep_{table}")
+        if rows:
+            self.db.table(table).upsert_all(rows, pk=pk)
+            placeholders = ", ".join("?" * len(keys))
+            self.db.conn.executemany(
+                f"INSERT INTO keep_{table} VALUES ({placeholders})", [tuple(r[k] for k in keys) for r in rows]
+            )
+        match = " AND ".join(f"k.{k} = {table}.{k}" for k in keys)
+        self.db.execute(
+            f"DELETE FROM {table} WHERE ({scope}) AND NOT EXISTS (SELECT 1 FROM keep_{table} k WHERE {match})",
+            list(params),
+        )
+
+    # -- one method per source -----------------------------------------------------------
+
+    def account(self, user: User, groups: Iterable[Group], duration: float, at: datetime) -> None:
+        rows = [
+            {"id": g.id, "name": g.name, "full_name": g.full_name, "kind": g.kind.value, "role": g.role.value,
+             "quota_vcpu": g.quota.vcpu, "quota_ram_gb": g.quota.ram_gb, "quota_storage_gb": g.quota.storage_gb,
+             "start_date": g.start_date.isoformat(), "end_date": g.end_date.isoformat(), "funding": g.funding}
+            for g in groups
+        ]
+        with self.db.atomic():
+            self.db.execute("DELETE FROM me")
+            self.db.table("me").insert(asdict(user), pk="username")
+            self._replace("groups", rows, "id")
+            self._success("portal.account", len(rows), duration, at)
+
+    def catalogue(self, apps: Iterable[Appliance], duration: float, at: datetime) -> None:
+        rows = []
+        for a in apps:
+            row = asdict(a)
+            for key in ("tools", "topics", "access", "developers"):
+                row[key] = _json(row[key])
+            rows.append(row)
+        with self.db.atomic():
+            self._replace("appliances", rows, "id")
+            self._success("portal.catalogue", len(rows), duration, at)
+
+    def sites(self, statuses: Iterable[SiteStatus], duration: float, at: datetime) -> None:
+        rows = [
+            {"id": s.id, "platform": s.platform, "city": s.city, "state": s.state.value, "message": s.message,
+             "features": _json(list(s.features)),
+             "vcpu_total": s.vcpu.total, "vcpu_used": s.vcpu.used, "ram_gb_total": s.ram_gb.total,
+             "ram_gb_used": s.ram_gb.used, "storage_gb_total": s.storage_gb.total,
+             "storage_gb_used": s.storage_gb.used, "gpu_total": s.gpu.total, "gpu_used": s.gpu.used,
+             "updated": _iso(s.updated)}
+            for s in statuses
+        ]
+        with self.db.atomic():
+            self._replace("sites", rows, "id")
+            self._success("portal.status", len(rows), duration, at)
+
+    def deployments(self, deployments: Iterable[Deployment], duration: float, at: datetime) -> None:
+        rows = []
+        for d in deployments:
+            row = asdict(d)
+            row["state"] = d.state.value
+            row["created"], row["updated"] = _iso(d.created), _iso(d.updated)
+            row["access"] = _json(row["access"])
+            row["parameters"] = _json(row["parameters"])
+            rows.append(row)
+        with self.db.atomic():
+            self._replace("deployments", rows, "id")
+            self._success("portal.deployments", len(rows), duration, at)
+
+    def members(self, group_ids: Sequence[str], members: Iterable[Member],
+                requests: Iterable[MembershipRequest], duration: float, at: datetime) -> None:
+        member_rows = [
+            {**asdict(m), "role": m.role.value, "joined": m.joined.isoformat(), "account_end": m.account_end.isoformat()}
+            for m in members
+        ]
+        request_rows = [{**asdict(r), "state": r.state.value, "created": _iso(r.created)} for r in requests]
+        scope = f"group_id IN ({', '.join('?' * len(group_ids))})" if group_ids else "0"
+        with self.db.atomic():
+            self._replace("members", member_rows, ("group_id", "username"), scope, group_ids)
+            self._replace("requests", request_rows, "id", scope, group_ids)
+            self._success("portal.members", len(member_rows) + len(request_rows), duration, at)
+
+    def usage(self, group_ids: Sequence[str], start: date, end: date, days: Iterable[UsageDay],
+              duration: float, at: datetime) -> None:
+        rows = [{**asdict(u), "day": u.day.isoformat()} for u in days]
+        groups = ", ".join("?" * len(group_ids)) or "NULL"
+        with self.db.atomic():
+            self._replace("usage", rows, ("group_id", "day", "member", "site"),
+                          f"group_id IN ({groups}) AND day BETWEEN ? AND ?",
+                          [*group_ids, start.isoformat(), end.isoformat()])
+            self._success("portal.usage", len(rows), duration, at)
+
+    def site(self, site: str, snap: SiteSnapshot, duration: float, at: datetime) -> None:
+        servers = [
+            {**{k: v for k, v in asdict(s).items() if k != "metadata"},
+             "created": _iso(s.created), "updated": _iso(s.updated),
+             "deployment_id": s.metadata.get("biosphere_deployment"), "metadata": _json(s.metadata)}
+            for s in snap.servers
+        ]
+        with self.db.atomic():
+            self._replace("servers", servers, ("site", "id"), "site = ?", [site])
+            self._replace("flavors", [asdict(x) for x in snap.flavors], ("site", "id"), "site = ?", [site])
+            self._replace("images", [asdict(x) for x in snap.images], ("site", "id"), "site = ?", [site])
+            self.db.table("limits").upsert(asdict(snap.limits), pk="site")
+            self.db.table("site_history").upsert(
+                {"site": site, "at": _iso(at), "state": "up", "latency_ms": duration * 1000,
+                 "vcpu_used": snap.limits.used_vcpu, "ram_gb_used": snap.limits.used_ram_mb // 1024},
+                pk=("site", "at"),
+            )
+            self._success(f"site.{site}", len(servers), duration, at)

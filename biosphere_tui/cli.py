@@ -1,0 +1,129 @@
+"""Command line: parse arguments and dispatch. The logic lives in the modules it calls."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+
+from biosphere_tui import __version__
+from biosphere_tui.api.errors import ConfigError
+from biosphere_tui.config import Config, cache_dir, demo_dir, load
+
+EXIT_FAILED, EXIT_USAGE = 1, 2
+
+
+def _common(*, top: bool) -> argparse.ArgumentParser:
+    """Options accepted before and after the command; after it they only override."""
+    common = argparse.ArgumentParser(add_help=False)
+    default = (lambda value: value) if top else (lambda value: argparse.SUPPRESS)
+    common.add_argument("--config", type=Path, metavar="FILE", default=default(None), help="configuration file (TOML)")
+    common.add_argument("--demo", action="store_true", default=default(False),
+                        help="run against the embedded demo cloud on 127.0.0.1")
+    common.add_argument("--demo-scale", type=float, default=default(1.0), metavar="N", help="demo world size factor (default 1)")
+    common.add_argument("--demo-seed", type=int, default=default(42), metavar="N", help="demo world seed (default 42)")
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common(top=False)
+    parser = argparse.ArgumentParser(
+        prog="biosphere-tui", parents=[_common(top=True)],
+        description="Terminal dashboard for the IFB Biosphère cloud. Without a command, opens the app.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.add_parser("sync", parents=[common], help="refresh the cache once, headless; exit 1 if a source failed")
+    commands.add_parser("doctor", parents=[common], help="show the configuration found and whether each source answers")
+    server = commands.add_parser("demo-server", parents=[common], help="run the demo cloud in the foreground")
+    server.add_argument("--write-config", type=Path, metavar="DIR", required=True,
+                        help="write clouds.yaml, token and config.toml for the demo cloud into DIR")
+    server.add_argument("--speed", type=float, default=1.0, help="demo clock speed (default 1 = real time)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "demo-server":
+            return _demo_server(args)
+        with _configuration(args) as config:
+            if args.command == "sync":
+                from biosphere_tui.commands import sync
+
+                return sync(config)
+            if args.command == "doctor":
+                from biosphere_tui.commands import doctor
+
+                return doctor(config)
+            return _run_app(config, demo=args.demo)
+    except ConfigError as exc:
+        print(f"biosphere-tui: configuration error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+@contextmanager
+def _configuration(args: argparse.Namespace) -> Iterator[Config]:
+    """The user's configuration, or the demo cloud's while it runs in this process."""
+    if not args.demo:
+        yield load(args.config)
+        return
+    _loopback_without_proxy()
+    from biosphere_tui.demo.cloud import DemoCloud
+
+    with DemoCloud(seed=args.demo_seed, scale=args.demo_scale) as cloud:
+        config = load(cloud.write_config(demo_dir()))
+        yield replace(config, cache_path=cache_dir() / f"demo-{args.demo_seed}-{args.demo_scale:g}.sqlite",
+                      refresh_interval=10.0)
+
+
+def _run_app(config: Config, *, demo: bool) -> int:
+    from biosphere_tui.app import BiosphereApp
+    from biosphere_tui.cache.db import CacheUnavailable
+
+    try:
+        app = BiosphereApp(config, label="demo cloud" if demo else "")
+    except CacheUnavailable as exc:
+        print(f"biosphere-tui: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    app.run()
+    return app.return_code or 0
+
+
+def _demo_server(args: argparse.Namespace) -> int:
+    _loopback_without_proxy()
+    from biosphere_tui.demo.clock import DemoClock
+    from biosphere_tui.demo.cloud import DemoCloud
+    from biosphere_tui.sync import utcnow
+
+    with DemoCloud(seed=args.demo_seed, scale=args.demo_scale, clock=DemoClock(utcnow(), speed=args.speed)) as cloud:
+        path = cloud.write_config(args.write_config)
+        print(f"Demo cloud running: portal {cloud.portal_url}, control {cloud.control_url}, {len(cloud.sites)} sites.")
+        print(f"Configuration written to {path}")
+        print(f"In another terminal: biosphere-tui --config {path}")
+        print("Press Ctrl+C to stop.", flush=True)
+        signal.signal(signal.SIGTERM, _interrupt)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _loopback_without_proxy() -> None:
+    """A proxy from the environment would swallow requests to 127.0.0.1 (see engineering notes)."""
+    for name in ("NO_PROXY", "no_proxy"):
+        os.environ[name] = ",".join(filter(None, [os.environ.get(name, ""), "127.0.0.1", "localhost"]))

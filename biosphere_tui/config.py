@@ -1,0 +1,241 @@
+"""The configuration file, the paths the app uses, and where the portal token comes from.
+
+This is the only module that knows where things live. ``config.toml``::
+
+    [portal]                      # optional: without it the app works on OpenStack alone
+    url = "https://biosphere.example/api/v1"
+    token_env = "BIOSPHERE_TOKEN" # or: token_keyring = "<account>"  or: token_file = "<path, mode 0600>"
+    timeout = 10
+    verify_tls = true
+
+    [openstack]
+    clouds_yaml = "~/.config/openstack/clouds.yaml"   # optional: openstacksdk's usual search
+    sites = ["ifb-core-cloud", "ifb-bird-stack"]      # clouds.yaml entries that are Biosphère sites
+    timeout = 10
+
+    [refresh]
+    interval = 30                 # seconds between background refreshes
+
+    [cache]
+    path = "/somewhere/cache.sqlite"   # optional
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import platformdirs
+
+from biosphere_tui.api.errors import ConfigError
+
+APP = "biosphere-tui"
+KEYRING_SERVICE = "biosphere-tui"
+DEFAULT_TOKEN_ENV = "BIOSPHERE_TOKEN"
+
+
+def config_dir() -> Path:
+    return Path(platformdirs.user_config_dir(APP))
+
+
+def cache_dir() -> Path:
+    return Path(platformdirs.user_cache_dir(APP))
+
+
+def log_dir() -> Path:
+    return Path(platformdirs.user_log_dir(APP))
+
+
+def demo_dir() -> Path:
+    """Where ``--demo`` writes the configuration of its embedded cloud."""
+    return Path(platformdirs.user_data_dir(APP)) / "demo"
+
+
+def default_config_file() -> Path:
+    return config_dir() / "config.toml"
+
+
+@dataclass(frozen=True)
+class TokenSource:
+    """Where the portal token is read from; ``describe()`` never shows the value."""
+
+    kind: str  # "env" | "keyring" | "file"
+    name: str  # variable name, keyring account, or file path
+
+    def describe(self) -> str:
+        return {"env": "environment variable", "keyring": "system keyring account", "file": "file"}[self.kind] + f" {self.name}"
+
+    def read(self) -> str:
+        if self.kind == "env":
+            value = os.environ.get(self.name, "")
+            if not value:
+                raise ConfigError(f"the portal token is read from the environment variable {self.name}, which is not set")
+            return value.strip()
+        if self.kind == "keyring":
+            return _read_keyring(self.name)
+        return _read_token_file(Path(self.name))
+
+
+def _read_keyring(account: str) -> str:
+    try:
+        import keyring
+        from keyring.errors import KeyringError
+
+        value = keyring.get_password(KEYRING_SERVICE, account)
+    except (ImportError, KeyringError, RuntimeError) as exc:
+        raise ConfigError(f"the system keyring could not be read ({type(exc).__name__})") from None
+    if not value:
+        raise ConfigError(f"no portal token in the system keyring for service {KEYRING_SERVICE!r}, account {account!r}")
+    return value.strip()
+
+
+def _read_token_file(path: Path) -> str:
+    try:
+        info = path.stat()
+    except OSError:
+        raise ConfigError(f"the token file {path} does not exist or cannot be read") from None
+    if os.name == "posix" and stat.S_IMODE(info.st_mode) & 0o077:
+        raise ConfigError(
+            f"the token file {path} is readable by others (mode {stat.S_IMODE(info.st_mode):04o}); "
+            f"run: chmod 600 {path}"
+        )
+    try:
+        value = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        raise ConfigError(f"the token file {path} cannot be read") from None
+    if not value:
+        raise ConfigError(f"the token file {path} is empty")
+    return value
+
+
+@dataclass(frozen=True)
+class PortalSettings:
+    url: str
+    token: TokenSource
+    timeout: float = 10.0
+    verify_tls: bool = True
+
+
+@dataclass(frozen=True)
+class OpenStackSettings:
+    clouds_yaml: Path | None = None
+    sites: tuple[str, ...] = ()
+    timeout: float = 10.0
+
+
+@dataclass(frozen=True)
+class Config:
+    portal: PortalSettings | None
+    openstack: OpenStackSettings = field(default_factory=OpenStackSettings)
+    refresh_interval: float = 30.0
+    cache_path: Path = field(default_factory=lambda: cache_dir() / "cache.sqlite")
+    source: Path | None = None  # the file it was read from, if any
+
+
+_KNOWN = {
+    "portal": {"url", "token_env", "token_keyring", "token_file", "timeout", "verify_tls"},
+    "openstack": {"clouds_yaml", "sites", "timeout"},
+    "refresh": {"interval"},
+    "cache": {"path"},
+}
+
+
+def load(path: Path | None = None) -> Config:
+    """Read the config file (the default one if ``path`` is None; a missing default is fine)."""
+    explicit = path is not None
+    path = path or default_config_file()
+    if not path.exists():
+        if explicit:
+            raise ConfigError(f"{path}: no such configuration file")
+        return Config(portal=None)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot be read ({type(exc).__name__})") from None
+    return parse(data, path)
+
+
+def parse(data: dict[str, Any], path: Path) -> Config:
+    where = str(path)
+    for section, value in data.items():
+        if section not in _KNOWN:
+            raise ConfigError(f"{where}: unknown section [{section}] (known: {', '.join(sorted(_KNOWN))})")
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: {section} must be a [section]")
+        for key in value:
+            if key not in _KNOWN[section]:
+                raise ConfigError(f"{where}: unknown key {section}.{key}")
+    base = path.parent
+    openstack = data.get("openstack", {})
+    refresh = data.get("refresh", {})
+    cache = data.get("cache", {})
+    return Config(
+        portal=_portal(data["portal"], where, base) if "portal" in data else None,
+        openstack=OpenStackSettings(
+            clouds_yaml=_path(openstack, "clouds_yaml", where, "openstack", base),
+            sites=tuple(_str_list(openstack, "sites", where)),
+            timeout=_positive(openstack, "timeout", where, "openstack", 10.0),
+        ),
+        refresh_interval=_positive(refresh, "interval", where, "refresh", 30.0),
+        cache_path=_path(cache, "path", where, "cache", base) or cache_dir() / "cache.sqlite",
+        source=path,
+    )
+
+
+def _portal(section: dict[str, Any], where: str, base: Path) -> PortalSettings:
+    url = section.get("url")
+    if not isinstance(url, str) or urlparse(url).scheme not in ("http", "https") or not urlparse(url).netloc:
+        raise ConfigError(f"{where}: portal.url must be an http(s) URL, e.g. https://biosphere.example/api/v1")
+    given = [k for k in ("token_env", "token_keyring", "token_file") if k in section]
+    if len(given) > 1:
+        raise ConfigError(f"{where}: choose one of portal.token_env, portal.token_keyring, portal.token_file (got {', '.join(given)})")
+    kind = given[0] if given else "token_env"
+    raw = section.get(kind, DEFAULT_TOKEN_ENV)
+    if not isinstance(raw, str) or not raw:
+        raise ConfigError(f"{where}: portal.{kind} must be a non-empty string")
+    if kind == "token_file":
+        raw = str(_resolve(raw, base))
+    verify = section.get("verify_tls", True)
+    if not isinstance(verify, bool):
+        raise ConfigError(f"{where}: portal.verify_tls must be true or false")
+    return PortalSettings(
+        url=url,
+        token=TokenSource(kind.removeprefix("token_"), raw),
+        timeout=_positive(section, "timeout", where, "portal", 10.0),
+        verify_tls=verify,
+    )
+
+
+def _positive(section: dict[str, Any], key: str, where: str, name: str, default: float) -> float:
+    value = section.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise ConfigError(f"{where}: {name}.{key} must be a positive number of seconds")
+    return float(value)
+
+
+def _path(section: dict[str, Any], key: str, where: str, name: str, base: Path) -> Path | None:
+    value = section.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"{where}: {name}.{key} must be a path")
+    return _resolve(value, base)
+
+
+def _resolve(value: str, base: Path) -> Path:
+    p = Path(value).expanduser()
+    return p if p.is_absolute() else base / p
+
+
+def _str_list(section: dict[str, Any], key: str, where: str) -> list[str]:
+    value = section.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise ConfigError(f"{where}: openstack.{key} must be a list of clouds.yaml entry names")
+    return value

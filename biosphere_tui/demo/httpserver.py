@@ -1,0 +1,255 @@
+"""A quiet loopback HTTP/1.1 JSON service with a router and a switchable fault.
+
+Every fake endpoint of the demo cloud (portal, OpenStack sites) is a `DemoHTTPService`:
+one `ThreadingHTTPServer` on 127.0.0.1 whose requests go to a router function
+``Request -> Reply``, unless a generic fault (see `FAULTS`) answers first.
+"""
+
+from __future__ import annotations
+
+import email.message
+import json
+import socket
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+FAULTS = ("none", "down", "hang", "http500", "http503", "http429", "html", "garbage",
+          "wrong_shape", "expired_token", "revoked_token", "forbidden")
+
+LOG_SIZE = 1000
+
+
+class BadRequest(Exception):
+    """Raised by a router (or `Request.json`) to answer 400 with this message."""
+
+
+@dataclass
+class Request:
+    """One parsed HTTP request."""
+
+    method: str
+    path: str  # without the query string
+    query: dict[str, list[str]]
+    headers: email.message.Message
+    body: bytes
+
+    def json(self) -> Any:
+        """The body parsed as JSON; BadRequest if it is not JSON."""
+        try:
+            return json.loads(self.body)
+        except ValueError as exc:
+            raise BadRequest(f"Malformed JSON body: {exc}") from None
+
+    def arg(self, name: str, default: str | None = None) -> str | None:
+        """The first value of query parameter *name*."""
+        values = self.query.get(name)
+        return values[0] if values else default
+
+
+@dataclass
+class Reply:
+    """What a router answers: a JSON *body*, or *raw* bytes sent as they are."""
+
+    status: int = 200
+    body: Any = None
+    raw: bytes | None = None
+    content_type: str = "application/json"
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def encode(self) -> bytes:
+        if self.raw is not None:
+            return self.raw
+        return b"" if self.body is None else json.dumps(self.body, separators=(",", ":")).encode()
+
+
+def error_reply(status: int, code: str, message: str, **headers: str) -> Reply:
+    """The generic JSON error: ``{"error": {"code", "message"}}``."""
+    return Reply(status, {"error": {"code": code, "message": message}}, headers=headers)
+
+
+def _fault_reply(fault: str) -> Reply | None:
+    """The canned answer of a generic fault, None when the router should answer."""
+    match fault:
+        case "http500":
+            return error_reply(500, "internal", "Internal server error")
+        case "http503":
+            return error_reply(503, "unavailable", "Service unavailable", **{"Retry-After": "1"})
+        case "http429":
+            return error_reply(429, "rate_limited", "Too many requests", **{"Retry-After": "1"})
+        case "forbidden":
+            return error_reply(403, "forbidden", "Forbidden")
+        case "html":
+            page = b"<html><body><h1>502 Bad Gateway</h1><p>nginx</p></body></html>"
+            return Reply(502, raw=page, content_type="text/html")
+        case "garbage":
+            return Reply(200, raw=b"\x00\x93garbage{{not json")
+        case "wrong_shape":
+            return Reply(200, {"unexpected": [1, 2, 3]})
+    return None
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "biosphere-demo"
+    timeout = 60  # idle keep-alive connections are dropped after this
+    server: _Server
+
+    def _dispatch(self) -> None:
+        self.server.service._handle(self)
+
+    do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = _dispatch
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silence access and error logs."""
+
+
+class _Server(ThreadingHTTPServer):
+    """Tracks open connections so a stop really drops keep-alive clients."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, service: DemoHTTPService) -> None:
+        self.service = service
+        self.connections: set[socket.socket] = set()
+        self._conn_lock = threading.Lock()
+        super().__init__(("127.0.0.1", service.port), _Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._conn_lock:
+            self.connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._conn_lock:
+            self.connections.discard(request)
+        super().shutdown_request(request)
+
+    def drop_connections(self) -> None:
+        with self._conn_lock:
+            connections = list(self.connections)
+        for conn in connections:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Swallow client disconnects and the like: no traceback on stderr."""
+
+
+class DemoHTTPService:
+    """One 127.0.0.1 listener (ThreadingHTTPServer, daemon threads) with a router and a fault switch."""
+
+    def __init__(self, name: str, router: Callable[[Request], Reply], port: int = 0,
+                 hang_seconds: float = 30.0) -> None:
+        self.name = name
+        self.router = router
+        self.port = port
+        self.hang_seconds = hang_seconds
+        self.fault = "none"
+        self.fault_since = time.monotonic_ns()  # when `fault` was last set
+        self.hits: Counter[str] = Counter()
+        self.log: list[tuple[str, str]] = []
+        self._lock = threading.RLock()
+        self._release = threading.Event()  # set to wake the handlers hung by the current fault
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._started = False
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        """Listen (on the same port as before after a restart), unless the fault is "down"."""
+        with self._lock:
+            self._started = True
+            if self.fault != "down":
+                self._open()
+
+    def stop(self) -> None:
+        """Close the listener and every open connection; wake hung handlers."""
+        with self._lock:
+            self._started = False
+            self._close()
+
+    def set_fault(self, fault: str) -> None:
+        """Switch the fault; "down" closes the listener, anything else re-opens it."""
+        if fault not in FAULTS:
+            raise ValueError(f"unknown fault {fault!r}; expected one of {FAULTS}")
+        with self._lock:
+            self.fault = fault
+            self.fault_since = time.monotonic_ns()
+            self._wake()
+            if fault == "down":
+                self._close()
+            elif self._started:
+                self._open()
+
+    def _open(self) -> None:
+        if self._server is not None:
+            return
+        self._server = _Server(self)
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name=f"demo-{self.name}", daemon=True)
+        self._thread.start()
+
+    def _wake(self) -> None:
+        self._release.set()
+        self._release = threading.Event()
+
+    def _close(self) -> None:
+        self._wake()
+        server, thread = self._server, self._thread
+        if server is None or thread is None:
+            return
+        self._server = self._thread = None
+        server.shutdown()
+        server.drop_connections()
+        server.server_close()
+        thread.join()
+
+    def _handle(self, handler: _Handler) -> None:
+        length = int(handler.headers.get("Content-Length") or 0)
+        body = handler.rfile.read(length) if length > 0 else b""
+        url = urlsplit(handler.path)
+        request = Request(handler.command, url.path, parse_qs(url.query, keep_blank_values=True),
+                          handler.headers, body)
+        with self._lock:
+            self.hits[f"{request.method} {request.path}"] += 1
+            self.log.append((request.method, handler.path))
+            del self.log[:-LOG_SIZE]
+            fault, release = self.fault, self._release
+        if fault == "hang":
+            release.wait(self.hang_seconds)
+            handler.close_connection = True
+            return
+        reply, data = self._answer(request, fault)
+        handler.send_response(reply.status)
+        if reply.status != 204:
+            handler.send_header("Content-Type", reply.content_type)
+            handler.send_header("Content-Length", str(len(data)))
+        for name, value in reply.headers.items():
+            handler.send_header(name, value)
+        handler.end_headers()
+        if request.method != "HEAD":
+            handler.wfile.write(data)
+
+    def _answer(self, request: Request, fault: str) -> tuple[Reply, bytes]:
+        """The reply to send and its encoded body; a router failure becomes a JSON 400/500."""
+        try:
+            reply = _fault_reply(fault) or self.router(request)
+            return reply, reply.encode()
+        except BadRequest as exc:
+            reply = error_reply(400, "bad_request", str(exc))
+        except Exception:  # noqa: BLE001 - a fake server must answer, never crash
+            reply = error_reply(500, "internal", "Internal server error")
+        return reply, reply.encode()

@@ -1,0 +1,295 @@
+"""Domain objects shared by every layer (clients, cache, screens).
+
+Plain frozen dataclasses: no I/O, no UI, no SQL. Times are timezone-aware UTC
+``datetime`` objects; dates are ``date``. Memory and disk sizes are in GB unless the
+field name says otherwise (OpenStack reports RAM in MB, so ``ram_mb`` keeps it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    MEMBER = "member"
+
+
+class GroupKind(StrEnum):
+    PROJECT = "project"
+    TRAINING = "training"
+    AFFILIATION = "affiliation"
+
+
+class RequestState(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class SiteState(StrEnum):
+    UP = "up"
+    DEGRADED = "degraded"
+    MAINTENANCE = "maintenance"
+    DOWN = "down"
+
+
+class DeploymentState(StrEnum):
+    """SlipStream-lineage states of a portal deployment."""
+
+    INITIALIZING = "Initializing"
+    PROVISIONING = "Provisioning"
+    EXECUTING = "Executing"
+    SENDING_REPORTS = "SendingReports"
+    READY = "Ready"
+    FINALIZING = "Finalizing"
+    DONE = "Done"
+    ABORTED = "Aborted"
+    CANCELLED = "Cancelled"
+
+    @property
+    def is_active(self) -> bool:
+        return self in _ACTIVE
+
+    @property
+    def is_final(self) -> bool:
+        return self in (DeploymentState.DONE, DeploymentState.ABORTED, DeploymentState.CANCELLED)
+
+
+_ACTIVE = {
+    DeploymentState.INITIALIZING,
+    DeploymentState.PROVISIONING,
+    DeploymentState.EXECUTING,
+    DeploymentState.SENDING_REPORTS,
+}
+
+
+@dataclass(frozen=True)
+class User:
+    username: str
+    name: str
+    email: str
+
+
+@dataclass(frozen=True)
+class Quota:
+    vcpu: int
+    ram_gb: int
+    storage_gb: int
+
+
+@dataclass(frozen=True)
+class Group:
+    id: str
+    name: str
+    full_name: str
+    kind: GroupKind
+    role: Role  # the current user's role in this group
+    quota: Quota
+    start_date: date
+    end_date: date
+    funding: str
+
+
+@dataclass(frozen=True)
+class Member:
+    group_id: str
+    username: str
+    name: str
+    email: str
+    role: Role
+    joined: date
+    account_end: date
+
+
+@dataclass(frozen=True)
+class MembershipRequest:
+    id: str
+    group_id: str
+    username: str
+    name: str
+    email: str
+    message: str
+    created: datetime
+    state: RequestState
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Tool:
+    name: str
+    version: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Developer:
+    name: str
+    platform: str
+
+
+@dataclass(frozen=True)
+class Appliance:
+    id: str
+    name: str
+    category: str
+    os: str
+    os_version: str
+    summary: str
+    description: str
+    version: str
+    licence: str
+    contact: str
+    tools: tuple[Tool, ...]
+    topics: tuple[str, ...]  # EDAM topics
+    access: tuple[str, ...]  # "ssh", "https", "x2go"
+    developers: tuple[Developer, ...]
+    min_vcpu: int
+    min_ram_gb: int
+    min_disk_gb: int
+    docker: bool = False
+    remote_desktop: bool = False
+    multi_vm: bool = False
+
+
+@dataclass(frozen=True)
+class Capacity:
+    total: int
+    used: int
+
+    @property
+    def free(self) -> int:
+        return max(self.total - self.used, 0)
+
+
+@dataclass(frozen=True)
+class SiteStatus:
+    id: str  # cloud id, e.g. "ifb-core-cloud"
+    platform: str
+    city: str
+    state: SiteState
+    vcpu: Capacity
+    ram_gb: Capacity
+    storage_gb: Capacity
+    gpu: Capacity
+    features: tuple[str, ...]  # "BigMem", "HighFreq", "GPU", "Training"
+    message: str
+    updated: datetime
+
+
+@dataclass(frozen=True)
+class AccessLink:
+    kind: str  # "ssh" | "https" | "x2go"
+    url: str
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    value: str
+    secret: bool = False  # mask on screen until revealed
+
+
+@dataclass(frozen=True)
+class Deployment:
+    id: str
+    name: str
+    appliance_id: str
+    appliance_name: str
+    group_id: str
+    owner: str
+    site: str
+    flavor: str
+    state: DeploymentState
+    created: datetime
+    updated: datetime
+    vcpu: int
+    ram_gb: int
+    disk_gb: int
+    gpu: int = 0
+    server_id: str | None = None
+    ip: str | None = None
+    access: tuple[AccessLink, ...] = ()
+    parameters: tuple[Parameter, ...] = ()
+    reason: str = ""  # why it was Aborted, if it was
+
+
+@dataclass(frozen=True)
+class UsageDay:
+    """One day of consumption of one member on one site, charged to a group."""
+
+    group_id: str
+    day: date
+    member: str
+    site: str
+    vm_hours: float
+    vcpu_hours: float
+    ram_gb_hours: float
+    disk_gb_hours: float
+    gpu_hours: float
+
+
+@dataclass(frozen=True)
+class Server:
+    """A Nova server as one OpenStack site reports it."""
+
+    site: str
+    id: str
+    name: str
+    status: str  # ACTIVE, BUILD, SHUTOFF, ERROR, ...
+    flavor: str  # flavour name
+    vcpus: int
+    ram_mb: int
+    disk_gb: int
+    image_id: str
+    ip: str | None
+    created: datetime
+    updated: datetime
+    metadata: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class Flavor:
+    site: str
+    id: str
+    name: str
+    vcpus: int
+    ram_mb: int
+    disk_gb: int
+    gpus: int = 0
+
+
+@dataclass(frozen=True)
+class Image:
+    site: str
+    id: str
+    name: str
+    status: str
+    min_disk_gb: int
+    min_ram_mb: int
+    os_distro: str
+
+
+@dataclass(frozen=True)
+class SiteLimits:
+    """Absolute compute limits of the project on one site."""
+
+    site: str
+    max_vcpu: int
+    used_vcpu: int
+    max_ram_mb: int
+    used_ram_mb: int
+    max_instances: int
+    used_instances: int
+
+
+@dataclass(frozen=True)
+class SiteSnapshot:
+    """Everything one refresh reads from one OpenStack site."""
+
+    servers: list[Server]
+    flavors: list[Flavor]
+    images: list[Image]
+    limits: SiteLimits

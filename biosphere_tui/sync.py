@@ -1,0 +1,218 @@
+"""One refresh: every source at once, each with its own timeout, each written on its own.
+
+A failing source never blocks, slows or erases the others: its error and the time of its
+last success are recorded, and its last good rows stay in the cache.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from biosphere_tui.api import errors
+from biosphere_tui.api.openstack import SiteClient
+from biosphere_tui.api.portal import PortalClient
+from biosphere_tui.cache.db import connect
+from biosphere_tui.cache.writer import CacheWriter
+from biosphere_tui.config import Config
+from biosphere_tui.models import Group, Role
+
+USAGE_DAYS = 90
+PORTAL_SOURCES = ("portal.account", "portal.catalogue", "portal.status", "portal.deployments",
+                  "portal.members", "portal.usage")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class SourceResult:
+    source: str
+    ok: bool
+    seconds: float
+    rows: int = 0
+    error: str = ""
+    kind: str = ""
+
+
+class Sync:
+    """Pulls every configured source into the cache file at ``cache_path``.
+
+    Keep one ``Sync`` for the life of the app: it keeps each site's OpenStack session
+    (and token) between refreshes. ``refresh()`` runs in any thread with its own loop.
+    """
+
+    def __init__(self, config: Config, cache_path: Path, *, now: Callable[[], datetime] = utcnow) -> None:
+        self.config = config
+        self.cache_path = cache_path
+        self.now = now
+        os_cfg = config.openstack
+        self.sites = {name: SiteClient(name, os_cfg.clouds_yaml, timeout=os_cfg.timeout) for name in os_cfg.sites}
+        self._pool = ThreadPoolExecutor(max_workers=max(len(self.sites), 1) + 1, thread_name_prefix="site")
+
+    @property
+    def sources(self) -> list[str]:
+        portal = list(PORTAL_SOURCES) if self.config.portal else []
+        return portal + [f"site.{name}" for name in self.sites]
+
+    def close(self) -> None:
+        for client in self.sites.values():
+            client.close()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def refresh_blocking(self, only: set[str] | None = None) -> list[SourceResult]:
+        return asyncio.run(self.refresh(only))
+
+    async def refresh(self, only: set[str] | None = None) -> list[SourceResult]:
+        """Refresh the sources named in ``only`` (all when None); returns one result each."""
+        writer = CacheWriter(connect(self.cache_path))
+        try:
+            jobs: dict[str, Callable[[], Awaitable[int]]] = {}
+            portal = self._portal_client()
+            if isinstance(portal, errors.ConfigError):
+                return [self._fail(writer, s, "config", str(portal), 0.0) for s in PORTAL_SOURCES if _wanted(s, only)]
+            if portal is not None:
+                portal_jobs, groups_known = self._portal_jobs(portal, writer)
+                jobs.update(portal_jobs)
+                if not _wanted("portal.account", only):
+                    groups_known.set_result(_cached_groups(writer))
+            for name, client in self.sites.items():
+                jobs[f"site.{name}"] = self._site_job(name, client, writer)
+            selected = {s: job for s, job in jobs.items() if _wanted(s, only)}
+            try:
+                return list(await asyncio.gather(*(self._run(s, job, writer) for s, job in selected.items())))
+            finally:
+                if portal is not None:
+                    await portal.aclose()
+        finally:
+            writer.db.close()
+
+    # -- one source --------------------------------------------------------------------------
+
+    async def _run(self, source: str, job: Callable[[], Awaitable[int]], writer: CacheWriter) -> SourceResult:
+        timeout = self._timeout(source)
+        started = time.perf_counter()
+        try:
+            rows = await asyncio.wait_for(job(), timeout)
+        except TimeoutError:
+            return self._fail(writer, source, "timeout", f"no complete answer within {timeout:g} s", time.perf_counter() - started)
+        except errors.SourceError as exc:
+            return self._fail(writer, source, exc.kind, exc.message, time.perf_counter() - started)
+        except Exception as exc:  # noqa: BLE001 - a bug in one source must not stop the others
+            return self._fail(writer, source, "error", f"unexpected failure ({type(exc).__name__})", time.perf_counter() - started)
+        return SourceResult(source, True, time.perf_counter() - started, rows)
+
+    def _fail(self, writer: CacheWriter, source: str, kind: str, message: str, seconds: float) -> SourceResult:
+        writer.record_failure(source, kind, message, seconds, self.now())
+        return SourceResult(source, False, seconds, error=message, kind=kind)
+
+    def _timeout(self, source: str) -> float:
+        """A source may take a few timeouts (retries, several pages) but never forever."""
+        if source.startswith("site."):
+            return self.config.openstack.timeout * 2 + 1
+        assert self.config.portal is not None
+        return self.config.portal.timeout * 2 + 1
+
+    # -- portal --------------------------------------------------------------------------------
+
+    def _portal_client(self) -> PortalClient | errors.ConfigError | None:
+        settings = self.config.portal
+        if settings is None:
+            return None
+        try:
+            token = settings.token.read()
+        except errors.ConfigError as exc:
+            return exc
+        return PortalClient(settings.url, token, timeout=settings.timeout, verify=settings.verify_tls)
+
+    def _portal_jobs(
+        self, portal: PortalClient, writer: CacheWriter
+    ) -> tuple[dict[str, Callable[[], Awaitable[int]]], asyncio.Future[list[Group]]]:
+        """The portal's sources; those needing the user's groups wait for ``portal.account``."""
+        groups_known: asyncio.Future[list[Group]] = asyncio.get_running_loop().create_future()
+
+        async def account() -> int:
+            started = time.perf_counter()
+            try:
+                user, groups = await asyncio.gather(portal.me(), portal.groups())
+            except BaseException:
+                groups_known.set_result(_cached_groups(writer))
+                raise
+            groups_known.set_result(groups)
+            writer.account(user, groups, time.perf_counter() - started, self.now())
+            return len(groups)
+
+        async def catalogue() -> int:
+            started = time.perf_counter()
+            apps = await portal.catalogue()
+            writer.catalogue(apps, time.perf_counter() - started, self.now())
+            return len(apps)
+
+        async def status() -> int:
+            started = time.perf_counter()
+            sites = await portal.system_status()
+            writer.sites(sites, time.perf_counter() - started, self.now())
+            return len(sites)
+
+        async def deployments() -> int:
+            groups = await asyncio.shield(groups_known)
+            started = time.perf_counter()
+            lists = await asyncio.gather(
+                portal.deployments("mine"),
+                *(portal.deployments("group", g.id) for g in groups if g.role is Role.ADMIN),
+            )
+            unique = {d.id: d for found in lists for d in found}
+            writer.deployments(unique.values(), time.perf_counter() - started, self.now())
+            return len(unique)
+
+        async def members() -> int:
+            admin_of = [g.id for g in await asyncio.shield(groups_known) if g.role is Role.ADMIN]
+            started = time.perf_counter()
+            found = await asyncio.gather(*(portal.members(g) for g in admin_of), *(portal.requests(g) for g in admin_of))
+            people = [m for part in found[: len(admin_of)] for m in part]
+            asks = [r for part in found[len(admin_of):] for r in part]
+            writer.members(admin_of, people, asks, time.perf_counter() - started, self.now())
+            return len(people) + len(asks)
+
+        async def usage() -> int:
+            group_ids = [g.id for g in await asyncio.shield(groups_known)]
+            started = time.perf_counter()
+            end = self.now().date()
+            start = end - timedelta(days=USAGE_DAYS - 1)
+            found = await asyncio.gather(*(portal.consumption(g, start, end) for g in group_ids))
+            days = [u for part in found for u in part]
+            writer.usage(group_ids, start, end, days, time.perf_counter() - started, self.now())
+            return len(days)
+
+        return dict(zip(PORTAL_SOURCES, (account, catalogue, status, deployments, members, usage))), groups_known
+
+    # -- OpenStack sites -------------------------------------------------------------------
+
+    def _site_job(self, name: str, client: SiteClient, writer: CacheWriter) -> Callable[[], Awaitable[int]]:
+        async def job() -> int:
+            if client.busy:
+                raise errors.Timeout(name, "the previous request to this site has not answered yet")
+            started = time.perf_counter()
+            snap = await asyncio.get_running_loop().run_in_executor(self._pool, client.snapshot)
+            writer.site(name, snap, time.perf_counter() - started, self.now())
+            return len(snap.servers)
+
+        return job
+
+
+def _wanted(source: str, only: set[str] | None) -> bool:
+    return only is None or source in only or source.split(".", 1)[0] in only
+
+
+def _cached_groups(writer: CacheWriter) -> list[Group]:
+    """The groups of the last good refresh, when the portal cannot say now."""
+    from biosphere_tui.cache.reader import groups
+
+    return groups(writer.db)
+

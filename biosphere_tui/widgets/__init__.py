@@ -1,0 +1,1 @@
+"""Reusable widgets: they render cache rows and post messages, never touch the network."""

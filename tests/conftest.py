@@ -1,0 +1,53 @@
+"""Shared fixtures: an isolated home, and the demo cloud on loopback with a frozen clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from biosphere_tui import config as config_module
+from biosphere_tui.config import Config
+
+DEMO_START = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads or writes the real user's files, and loopback never goes through a proxy."""
+    home = tmp_path_factory.mktemp("home")
+    for var, sub in (("XDG_CONFIG_HOME", "config"), ("XDG_CACHE_HOME", "cache"), ("XDG_DATA_HOME", "data"),
+                     ("XDG_STATE_HOME", "state")):
+        monkeypatch.setenv(var, str(home / sub))
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    for var in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy",
+                "OS_CLOUD", "OS_CLIENT_CONFIG_FILE", "BIOSPHERE_TOKEN"):
+        monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture
+def demo() -> Iterator["DemoCloud"]:  # noqa: F821 - imported lazily
+    """A fresh demo cloud (seed 42, scale 1) whose clock only moves when a test advances it."""
+    from biosphere_tui.demo.clock import DemoClock
+    from biosphere_tui.demo.cloud import DemoCloud
+
+    with DemoCloud(seed=42, scale=1, clock=DemoClock(DEMO_START, speed=0)) as cloud:
+        yield cloud
+
+
+@pytest.fixture
+def demo_config(demo, tmp_path: Path) -> Config:  # noqa: ANN001
+    """The configuration the demo writes, with a private cache and short timeouts."""
+    cfg = config_module.load(demo.write_config(tmp_path / "demo"))
+    assert cfg.portal is not None
+    return replace(
+        cfg,
+        cache_path=tmp_path / "cache.sqlite",
+        portal=replace(cfg.portal, timeout=2.0),
+        openstack=replace(cfg.openstack, timeout=2.0),
+    )
