@@ -30,12 +30,12 @@ class BiosphereApp(App[None]):
     BINDINGS = [("r", "refresh_now", "Refresh"), ("q", "quit", "Quit")]
 
     def __init__(
-        self, config: Config, *, label: str = "", now: Callable[[], datetime] = _utcnow, auto_refresh: bool = True
+        self, config: Config, *, label: str = "", now: Callable[[], datetime] = _utcnow, background_refresh: bool = True
     ) -> None:
         super().__init__()
         self.config = config
         self.now = now
-        self.auto_refresh = auto_refresh
+        self.background_refresh = background_refresh
         opened = open_cache(config.cache_path)  # raises CacheUnavailable: the CLI reports it
         opened.db.close()
         self.cache_notice = opened.notice
@@ -52,7 +52,7 @@ class BiosphereApp(App[None]):
         self.push_screen(HomeScreen())
         if self.cache_notice:
             self.notify(self.cache_notice, title="Cache rebuilt", severity="warning", timeout=15)
-        if self.auto_refresh:
+        if self.background_refresh:
             self.action_refresh_now()
 
     def on_unmount(self) -> None:
@@ -97,5 +97,5 @@ class BiosphereApp(App[None]):
         reload = getattr(self.screen, "reload", None)
         if callable(reload):
             reload()
-        if self.auto_refresh:
+        if self.background_refresh:
             self._timer = self.set_timer(self.config.refresh_interval, self.action_refresh_now)

@@ -81,7 +81,7 @@ class Sync:
                 portal_jobs, groups_known = self._portal_jobs(portal, writer)
                 jobs.update(portal_jobs)
                 if not _wanted("portal.account", only):
-                    groups_known.set_result(_cached_groups(writer))
+                    _groups_from_cache(groups_known, writer, None)
             for name, client in self.sites.items():
                 jobs[f"site.{name}"] = self._site_job(name, client, writer)
             selected = {s: job for s, job in jobs.items() if _wanted(s, only)}
@@ -141,8 +141,8 @@ class Sync:
             started = time.perf_counter()
             try:
                 user, groups = await asyncio.gather(portal.me(), portal.groups())
-            except BaseException:
-                groups_known.set_result(_cached_groups(writer))
+            except BaseException as exc:
+                _groups_from_cache(groups_known, writer, exc)
                 raise
             groups_known.set_result(groups)
             writer.account(user, groups, time.perf_counter() - started, self.now())
@@ -210,9 +210,14 @@ def _wanted(source: str, only: set[str] | None) -> bool:
     return only is None or source in only or source.split(".", 1)[0] in only
 
 
-def _cached_groups(writer: CacheWriter) -> list[Group]:
-    """The groups of the last good refresh, when the portal cannot say now."""
+def _groups_from_cache(known: asyncio.Future[list[Group]], writer: CacheWriter, failure: BaseException | None) -> None:
+    """Without the portal's word, the groups of the last good refresh; failing that, the failure."""
     from biosphere_tui.cache.reader import groups
 
-    return groups(writer.db)
-
+    cached = groups(writer.db)
+    if cached or failure is None:
+        known.set_result(cached)
+        return
+    reason = failure if isinstance(failure, errors.SourceError) else errors.Timeout("portal", "no answer about your groups")
+    known.set_exception(errors.SourceError("portal", f"your groups are unknown ({reason.message})"))
+    known.add_done_callback(lambda f: f.exception())  # retrieved even if no source waits on it

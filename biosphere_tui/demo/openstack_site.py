@@ -16,14 +16,12 @@ import time
 import uuid
 import zlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 from urllib.parse import urlencode
 
 from .httpserver import BadRequest, DemoHTTPService, Reply, Request
-
-T = TypeVar("T")
 
 NETWORK = "biosphere-net"
 MAX_LIMIT = 1000  # Nova's osapi_max_limit and Glance's api_limit_max
@@ -31,6 +29,9 @@ GLANCE_DEFAULT_LIMIT = 25
 NOVA_VERSION = "2.96"
 TOKEN_LIFETIME = timedelta(hours=12)
 FOREVER = datetime.min.replace(tzinfo=UTC)
+FIXED_QUOTAS = {"key_pairs": 100, "metadata_items": 128, "server_groups": 10, "server_group_members": 10}
+VM_STATES = {"BUILD": "building", "ACTIVE": "active", "SHUTOFF": "stopped", "ERROR": "error",
+             "DELETED": "deleted"}
 
 
 @dataclass
@@ -179,8 +180,14 @@ class SiteState:
         return f"10.{self._subnet}.{host >> 8 & 255}.{host & 255}"
 
 
-def _paginate(items: Sequence[T], req: Request, ident: Callable[[T], str],
-              default_limit: int) -> tuple[Sequence[T], str | None]:
+class _HasId(Protocol):
+    id: str
+
+
+T = TypeVar("T", bound=_HasId)
+
+
+def _paginate(items: Sequence[T], req: Request, default_limit: int) -> tuple[Sequence[T], str | None]:
     """The page after ``?marker=`` of at most ``?limit=`` items, and the next marker (None at the end).
 
     As in Nova and Glance, a full page always has a next marker.
@@ -193,12 +200,17 @@ def _paginate(items: Sequence[T], req: Request, ident: Callable[[T], str],
         raise BadRequest("limit must be >= 0")
     start = 0
     if (marker := req.arg("marker")) is not None:
-        found = next((i for i, item in enumerate(items) if ident(item) == marker), None)
+        found = next((i for i, item in enumerate(items) if item.id == marker), None)
         if found is None:
             raise BadRequest(f"marker [{marker}] not found")
         start = found + 1
     page = items[start:start + limit]
-    return page, (ident(page[-1]) if page and len(page) == limit else None)
+    return page, (page[-1].id if page and len(page) == limit else None)
+
+
+def _ref_id(ref: Any) -> str:
+    """The id at the end of a flavorRef/imageRef, which may be a URL."""
+    return str(ref or "").rstrip("/").rsplit("/", 1)[-1]
 
 
 def _next_query(req: Request, marker: str) -> str:
@@ -212,7 +224,8 @@ class NotFound(Exception):
     """Raised by a handler to answer 404 with this message."""
 
 
-_TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed"}
+_TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
+           405: "Method Not Allowed"}
 _NOVA_KINDS = {400: "badRequest", 403: "forbidden", 404: "itemNotFound"}
 
 
@@ -262,7 +275,8 @@ class OpenStackSite:
             ("GET", r"/image/v2/images", self._list_images, False),
             ("GET", r"/image/v2/images/([^/]+)", self._show_image, False),
         ]
-        self._routes = [(method, re.compile(path), handler, public) for method, path, handler, public in routes]
+        self._routes = [(method, re.compile(path), handler, public)
+                        for method, path, handler, public in routes]
 
     @property
     def auth_url(self) -> str:
@@ -314,7 +328,8 @@ class OpenStackSite:
         return Reply(200, {"version": {
             "id": "v3.14", "status": "stable", "updated": "2020-04-07T00:00:00Z",
             "links": [{"rel": "self", "href": f"{self.auth_url}/"}],
-            "media-types": [{"base": "application/json", "type": "application/vnd.openstack.identity-v3+json"}],
+            "media-types": [{"base": "application/json",
+                             "type": "application/vnd.openstack.identity-v3+json"}],
         }})
 
     def _login(self, req: Request) -> Reply:
@@ -337,7 +352,8 @@ class OpenStackSite:
         domain = {"id": "default", "name": "Default"}
         return Reply(201, {"token": {
             "methods": ["password"],
-            "user": {"id": state.user_id, "name": state.username, "domain": domain, "password_expires_at": None},
+            "user": {"id": state.user_id, "name": state.username, "domain": domain,
+                     "password_expires_at": None},
             "audit_ids": [secrets.token_urlsafe(16)],
             "issued_at": issued.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
             "expires_at": (issued + TOKEN_LIFETIME).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
@@ -382,9 +398,8 @@ class OpenStackSite:
             return brief
         flavor = self.state.flavors[server.flavor_id]
         status = "DELETED" if server.deleted else server.status
-        vm_state = {"BUILD": "building", "ACTIVE": "active", "SHUTOFF": "stopped",
-                    "ERROR": "error", "DELETED": "deleted"}.get(status, status.lower())
-        addresses = {NETWORK: [{"addr": server.ip, "version": 4, "OS-EXT-IPS:type": "fixed"}]} if server.ip else {}
+        addresses = ({NETWORK: [{"addr": server.ip, "version": 4, "OS-EXT-IPS:type": "fixed"}]}
+                     if server.ip else {})
         created = iso(server.created)
         return brief | {
             "status": status,
@@ -395,7 +410,8 @@ class OpenStackSite:
             "metadata": dict(server.metadata),
             "image": {"id": server.image_id, "links": self._links("images", server.image_id)[1:]},
             "flavor": {"original_name": flavor.name, "vcpus": flavor.vcpus, "ram": flavor.ram_mb,
-                       "disk": flavor.disk_gb, "ephemeral": 0, "swap": 0, "extra_specs": flavor.extra_specs()},
+                       "disk": flavor.disk_gb, "ephemeral": 0, "swap": 0,
+                       "extra_specs": flavor.extra_specs()},
             "addresses": addresses,
             "accessIPv4": "",
             "accessIPv6": "",
@@ -414,7 +430,7 @@ class OpenStackSite:
             "pinned_availability_zone": None,
             "OS-DCF:diskConfig": "MANUAL",
             "OS-EXT-AZ:availability_zone": "nova",
-            "OS-EXT-STS:vm_state": vm_state,
+            "OS-EXT-STS:vm_state": VM_STATES.get(status, status.lower()),
             "OS-EXT-STS:task_state": "spawning" if status == "BUILD" else None,
             "OS-EXT-STS:power_state": 1 if status == "ACTIVE" else 0,
             "OS-SRV-USG:launched_at": None if status == "BUILD" else created,
@@ -434,11 +450,15 @@ class OpenStackSite:
             pattern = re.compile(name)
             servers = [s for s in servers if pattern.search(s.name)]
         servers.sort(key=lambda s: (s.created, s.id), reverse=True)
-        page, marker = _paginate(servers, req, lambda s: s.id, MAX_LIMIT)
-        body: dict[str, Any] = {"servers": [self._server_json(s, detail is not None) for s in page]}
+        return self._nova_page(req, "servers", servers, lambda s: self._server_json(s, detail is not None))
+
+    def _nova_page(self, req: Request, key: str, items: Sequence[T], to_json: Callable[[T], Any]) -> Reply:
+        """One page of a Nova collection, with a ``{key}_links`` next link when the page is full."""
+        page, marker = _paginate(items, req, MAX_LIMIT)
+        body: dict[str, Any] = {key: [to_json(item) for item in page]}
         if marker is not None:
-            body["servers_links"] = [{"rel": "next",
-                                      "href": f"{self.service.url}{req.path}?{_next_query(req, marker)}"}]
+            href = f"{self.service.url}{req.path}?{_next_query(req, marker)}"
+            body[f"{key}_links"] = [{"rel": "next", "href": href}]
         return Reply(200, body)
 
     def _show_server(self, req: Request, server_id: str) -> Reply:
@@ -458,11 +478,9 @@ class OpenStackSite:
         if not isinstance(spec, dict) or not spec.get("name"):
             raise BadRequest("Invalid input for field/attribute server: 'name' is a required property")
         state = self.state
-        flavor = state.flavors.get(str(spec.get("flavorRef", "")).rstrip("/").rsplit("/", 1)[-1])
-        if flavor is None:
+        if (flavor := state.flavors.get(_ref_id(spec.get("flavorRef")))) is None:
             raise BadRequest(f"Flavor {spec.get('flavorRef')} could not be found.")
-        image_id = str(spec.get("imageRef", "")).rstrip("/").rsplit("/", 1)[-1]
-        if image_id not in state.images:
+        if (image_id := _ref_id(spec.get("imageRef"))) not in state.images:
             raise BadRequest("Can not find requested image")
         cores, ram, instances = state.usage()
         for resource, requested, used, quota in (("cores", flavor.vcpus, cores, state.quota_cores),
@@ -470,14 +488,15 @@ class OpenStackSite:
                                                  ("instances", 1, instances, state.quota_instances)):
             if used + requested > quota:
                 return _nova_error(403, f"Quota exceeded for {resource}: Requested {requested}, "
-                                                     f"but already used {used} of {quota} {resource}")
+                                        f"but already used {used} of {quota} {resource}")
         server = state.add_server(name=str(spec["name"]), flavor_id=flavor.id, image_id=image_id,
                                   metadata={str(k): str(v) for k, v in (spec.get("metadata") or {}).items()},
                                   key_name=spec.get("key_name"))
         links = self._links("servers", server.id)
-        return Reply(202, {"server": {"id": server.id, "links": links, "adminPass": secrets.token_urlsafe(9),
-                                      "OS-DCF:diskConfig": "MANUAL", "security_groups": [{"name": "default"}]}},
-                     headers={"Location": links[0]["href"]})
+        return Reply(202, {"server": {
+            "id": server.id, "links": links, "adminPass": secrets.token_urlsafe(9),
+            "OS-DCF:diskConfig": "MANUAL", "security_groups": [{"name": "default"}],
+        }}, headers={"Location": links[0]["href"]})
 
     def _flavor_json(self, flavor: FakeFlavor, detail: bool = True) -> dict[str, Any]:
         brief = {"id": flavor.id, "name": flavor.name, "description": None,
@@ -490,12 +509,8 @@ class OpenStackSite:
                         "extra_specs": flavor.extra_specs()}
 
     def _list_flavors(self, req: Request, detail: str | None) -> Reply:
-        page, marker = _paginate(list(self.state.flavors.values()), req, lambda f: f.id, MAX_LIMIT)
-        body: dict[str, Any] = {"flavors": [self._flavor_json(f, detail is not None) for f in page]}
-        if marker is not None:
-            body["flavors_links"] = [{"rel": "next",
-                                      "href": f"{self.service.url}{req.path}?{_next_query(req, marker)}"}]
-        return Reply(200, body)
+        flavors = list(self.state.flavors.values())
+        return self._nova_page(req, "flavors", flavors, lambda f: self._flavor_json(f, detail is not None))
 
     def _flavor(self, flavor_id: str) -> FakeFlavor:
         if (flavor := self.state.flavors.get(flavor_id)) is None:
@@ -513,26 +528,28 @@ class OpenStackSite:
         state = self.state
         cores, ram, instances = state.usage()
         return {"cores": (state.quota_cores, cores), "ram": (state.quota_ram_mb, ram),
-                "instances": (state.quota_instances, instances), "key_pairs": (100, 0),
-                "metadata_items": (128, 0), "server_groups": (10, 0), "server_group_members": (10, 0)}
+                "instances": (state.quota_instances, instances)} | {
+                    name: (limit, 0) for name, limit in FIXED_QUOTAS.items()}
 
     def _limits(self, req: Request) -> Reply:
-        quotas = self._quotas()
-        absolute = {"maxTotalCores": quotas["cores"][0], "totalCoresUsed": quotas["cores"][1],
-                    "maxTotalRAMSize": quotas["ram"][0], "totalRAMUsed": quotas["ram"][1],
-                    "maxTotalInstances": quotas["instances"][0], "totalInstancesUsed": quotas["instances"][1],
-                    "maxTotalKeypairs": quotas["key_pairs"][0], "maxServerMeta": quotas["metadata_items"][0],
-                    "maxServerGroups": quotas["server_groups"][0],
-                    "maxServerGroupMembers": quotas["server_group_members"][0], "totalServerGroupsUsed": 0}
+        state = self.state
+        cores, ram, instances = state.usage()
+        absolute = {"maxTotalCores": state.quota_cores, "totalCoresUsed": cores,
+                    "maxTotalRAMSize": state.quota_ram_mb, "totalRAMUsed": ram,
+                    "maxTotalInstances": state.quota_instances, "totalInstancesUsed": instances,
+                    "maxTotalKeypairs": FIXED_QUOTAS["key_pairs"],
+                    "maxServerMeta": FIXED_QUOTAS["metadata_items"],
+                    "maxServerGroups": FIXED_QUOTAS["server_groups"],
+                    "maxServerGroupMembers": FIXED_QUOTAS["server_group_members"], "totalServerGroupsUsed": 0}
         return Reply(200, {"limits": {"absolute": absolute, "rate": []}})
 
     def _quota_set(self, req: Request, project_id: str, detail: str | None) -> Reply:
         if project_id not in (self.state.project_id, self.state.project_name):
             return _nova_error(403, f"Policy doesn't allow os_compute_api:os-quota-sets:show "
-                                                 f"to be performed on project {project_id}.")
+                                    f"to be performed on project {project_id}.")
         quotas = self._quotas()
-        values = ({name: {"limit": limit, "in_use": used, "reserved": 0} for name, (limit, used) in quotas.items()}
-                  if detail else {name: limit for name, (limit, _) in quotas.items()})
+        values = {name: {"limit": limit, "in_use": used, "reserved": 0} if detail else limit
+                  for name, (limit, used) in quotas.items()}
         return Reply(200, {"quota_set": {"id": project_id} | values})
 
     def _tenant_usage(self, req: Request, project_id: str) -> Reply:
@@ -567,8 +584,9 @@ class OpenStackSite:
 
     def _image_versions(self, req: Request) -> Reply:
         href = f"{self.service.url}/image/v2/"
-        return Reply(300, {"versions": [{"id": version, "status": status, "links": [{"rel": "self", "href": href}]}
-                                        for version, status in (("v2.17", "CURRENT"), ("v2.0", "SUPPORTED"))]})
+        links = [{"rel": "self", "href": href}]
+        versions = (("v2.17", "CURRENT"), ("v2.0", "SUPPORTED"))
+        return Reply(300, {"versions": [{"id": v, "status": status, "links": links} for v, status in versions]})
 
     def _image_json(self, image: FakeImage) -> dict[str, Any]:
         opened = iso(self.state.opened)
@@ -581,7 +599,7 @@ class OpenStackSite:
                 "schema": "/v2/schemas/image"}
 
     def _list_images(self, req: Request) -> Reply:
-        page, marker = _paginate(list(self.state.images.values()), req, lambda i: i.id, GLANCE_DEFAULT_LIMIT)
+        page, marker = _paginate(list(self.state.images.values()), req, GLANCE_DEFAULT_LIMIT)
         body: dict[str, Any] = {"images": [self._image_json(i) for i in page],
                                 "first": "/v2/images", "schema": "/v2/schemas/images"}
         if marker is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -11,11 +12,16 @@ from typing import Any
 
 import openstack
 import pytest
+from openstack.connection import Connection
 from keystoneauth1 import exceptions as ks_exc
 from openstack import exceptions as os_exc
 
-from biosphere_tui.demo.httpserver import FAULTS, BadRequest, DemoHTTPService, Reply, Request
+from biosphere_tui.demo.httpserver import FAULTS, DemoHTTPService, Reply, Request
 from biosphere_tui.demo.openstack_site import FakeFlavor, FakeImage, OpenStackSite, SiteState
+
+# openstacksdk's own deprecation notices, not ours
+pytestmark = [pytest.mark.filterwarnings("ignore::openstack.warnings.OpenStackDeprecationWarning"),
+              pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")]
 
 T0 = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 PROJECT_ID = "0a1b2c3d4e5f40718293a4b5c6d7e8f9"
@@ -72,13 +78,14 @@ def site(clock: Clock) -> Iterator[OpenStackSite]:
     site.stop()
 
 
-def connect(site: OpenStackSite, *, timeout: float = 5, password: str = PASSWORD) -> openstack.connection.Connection:
-    return openstack.connect(auth_type="v3password", auth_url=site.auth_url, username=USERNAME, password=password,
-                             project_name="biosphere", user_domain_name="Default", project_domain_name="Default",
-                             region_name=REGION, api_timeout=timeout, load_yaml_config=False, load_envvars=False)
+def connect(site: OpenStackSite, *, timeout: float = 5, password: str = PASSWORD) -> Connection:
+    return openstack.connect(auth_type="v3password", auth_url=site.auth_url, username=USERNAME,
+                             password=password, project_name="biosphere", user_domain_name="Default",
+                             project_domain_name="Default", region_name=REGION, api_timeout=timeout,
+                             load_yaml_config=False, load_envvars=False)
 
 
-def raw_server_pages(conn: openstack.connection.Connection, **params: Any) -> list[list[dict[str, Any]]]:
+def raw_server_pages(conn: Connection, **params: Any) -> list[list[dict[str, Any]]]:
     """Every page of GET /servers/detail through the raw adapter, following next links."""
     pages: list[list[dict[str, Any]]] = []
     url: str | None = "/servers/detail"
@@ -164,7 +171,8 @@ def test_create_boot_and_delete(site: OpenStackSite, clock: Clock) -> None:
     assert active.addresses["biosphere-net"][0]["addr"].startswith("10.")
     assert site.state.usage() == (128, 120 * 4096 + 32768, 121)
     with pytest.raises(os_exc.ForbiddenException, match="Quota exceeded for cores"):
-        conn.compute.create_server(name="too-big", flavor_id="m4-16xlarge", image_id="img-01", networks="auto")
+        conn.compute.create_server(name="too-big", flavor_id="m4-16xlarge", image_id="img-01",
+                                   networks="auto")
     conn.compute.delete_server(server.id)
     with pytest.raises(os_exc.NotFoundException):
         conn.compute.get_server(server.id)
@@ -225,7 +233,8 @@ LOGIN_FAULTS: dict[str, type[Exception]] = {
     "down": ks_exc.ConnectFailure, "hang": ks_exc.ConnectTimeout,
     "http500": ks_exc.InternalServerError, "http503": ks_exc.ServiceUnavailable,
     "http429": ks_exc.TooManyRequests, "html": ks_exc.BadGateway, "garbage": ks_exc.InvalidResponse,
-    "wrong_shape": ks_exc.InvalidResponse, "revoked_token": ks_exc.Unauthorized, "forbidden": ks_exc.Forbidden,
+    "wrong_shape": ks_exc.InvalidResponse, "revoked_token": ks_exc.Unauthorized,
+    "forbidden": ks_exc.Forbidden,
 }
 # The exception of conn.compute.get_limits() on a connection already logged in.
 CALL_FAULTS: dict[str, type[Exception]] = {
@@ -308,7 +317,8 @@ def test_service_restart_errors_and_keep_alive(capfd: pytest.CaptureFixture[str]
     service.start()
     try:
         port = service.port
-        assert _get(service, "/boom") == (500, {"error": {"code": "internal", "message": "Internal server error"}})
+        internal = {"error": {"code": "internal", "message": "Internal server error"}}
+        assert _get(service, "/boom") == (500, internal)
         status, body = _get(service, "/echo", b"{not json")
         assert status == 400 and body["error"]["code"] == "bad_request"
         assert _get(service, "/echo?q=1", b'{"a": 1}') == (201, {"echo": {"a": 1}, "q": "1"})
@@ -346,3 +356,25 @@ def test_list_of_1500_servers_pages_quickly(clock: Clock) -> None:
         site.stop()
     assert [len(page) for page in pages] == [1000, 500]
     assert elapsed < 0.5  # ~0.05 s a page of 1,000 here; generous for loaded CI machines
+
+
+def test_stop_releases_hung_requests_quickly() -> None:
+    service = DemoHTTPService("unit", _router, hang_seconds=30)
+    service.start()
+    service.set_fault("hang")
+    outcome: list[BaseException] = []
+
+    def call() -> None:
+        try:
+            _get(service, "/x")
+        except (http.client.HTTPException, OSError) as exc:
+            outcome.append(exc)
+
+    caller = threading.Thread(target=call)
+    caller.start()
+    time.sleep(0.2)
+    started = time.monotonic()
+    service.stop()
+    caller.join(2)
+    assert time.monotonic() - started < 1 and not caller.is_alive()
+    assert isinstance(outcome[0], http.client.RemoteDisconnected)

@@ -1,0 +1,445 @@
+"""The fake Biosphère portal: the JSON API of the contract (docs/portal-api.yaml) over a `World`.
+
+One bearer token stands for the demo user. New deployments get their server from the
+chosen site the way the real orchestrator does: a Keystone login with the portal's
+credentials, then ``POST /servers`` on Nova, over HTTP on 127.0.0.1 (`NovaClient`).
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import re
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, timedelta
+from typing import Any, TypeVar
+
+from biosphere_tui.models import (
+    Appliance,
+    Deployment,
+    DeploymentState,
+    Group,
+    Member,
+    MembershipRequest,
+    RequestState,
+    UsageDay,
+)
+
+from .httpserver import DemoHTTPService, Reply, Request, error_reply
+from .openstack_site import OpenStackSite, iso
+from .world import FUNDINGS, SECRET_PARAMETERS, USAGE_DAYS, DemoSite, World, WorldError
+
+T = TypeVar("T")
+API = "/api/v1"
+DEFAULT_PER_PAGE = 100
+MAX_PER_PAGE = 500
+NOVA_TIMEOUT = 3.0
+DEPLOYMENT_NAME = re.compile(r"[a-z][a-z0-9-]{2,39}")
+GROUP_NAME = re.compile(r"[a-z][a-z0-9-]{2,29}")
+STATUS = {"unauthorized": 401, "forbidden": 403, "not_found": 404, "conflict": 409, "invalid": 422,
+          "quota_exceeded": 422, "no_capacity": 422, "site_unavailable": 503}
+_NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+# -- the orchestrator's OpenStack calls -----------------------------------------------
+
+
+class NovaError(Exception):
+    """A site's API could not do what the orchestrator asked (message in plain words)."""
+
+
+class NovaClient:
+    """The portal's account on one site: Keystone password login, then Nova create/delete."""
+
+    def __init__(self, site: OpenStackSite) -> None:
+        self._site = site
+        self._session: tuple[str, str] | None = None  # token, compute endpoint
+        self._lock = threading.Lock()
+
+    def create_server(self, name: str, flavor_id: str, image_id: str, metadata: dict[str, str]) -> str:
+        spec = {"name": name, "flavorRef": flavor_id, "imageRef": image_id, "metadata": metadata, "networks": "auto"}
+        reply = self._call("POST", "/servers", {"server": spec})
+        try:
+            return str(reply["server"]["id"])
+        except (KeyError, TypeError):
+            raise NovaError("Nova's reply to the server creation had no server id") from None
+
+    def delete_server(self, server_id: str) -> None:
+        """Delete a server; one that is already gone is fine."""
+        self._call("DELETE", f"/servers/{server_id}", missing_ok=True)
+
+    def _call(self, method: str, path: str, body: Any = None, missing_ok: bool = False) -> Any:
+        for attempt in (1, 2):
+            token, compute = self._login()
+            status, data, _ = self._http(method, compute + path, body, {"X-Auth-Token": token})
+            if status != 401 or attempt == 2:
+                break
+            with self._lock:
+                self._session = None  # the token expired: log in again once
+        if status == 404 and missing_ok:
+            return None
+        if status >= 400:
+            raise NovaError(f"Nova refused the request (HTTP {status}): {_openstack_message(data)}")
+        return data
+
+    def _login(self) -> tuple[str, str]:
+        with self._lock:
+            if self._session is not None:
+                return self._session
+        state = self._site.state
+        domain = {"name": "Default"}
+        body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
+            "name": state.username, "password": state.password, "domain": domain}}},
+            "scope": {"project": {"name": state.project_name, "domain": domain}}}}
+        status, data, headers = self._http("POST", f"{self._site.auth_url}/auth/tokens", body, {})
+        token = headers.get("X-Subject-Token")
+        if status != 201 or not token:
+            raise NovaError(f"the site refused the portal's credentials (HTTP {status})")
+        try:
+            compute = next(e["url"] for s in data["token"]["catalog"] if s["type"] == "compute"
+                           for e in s["endpoints"] if e["interface"] == "public")
+        except (KeyError, TypeError, StopIteration):
+            raise NovaError("the site's service catalog has no compute endpoint") from None
+        with self._lock:
+            self._session = (token, compute.rstrip("/"))
+            return self._session
+
+    def _http(self, method: str, url: str, body: Any, headers: dict[str, str]) -> tuple[int, Any, Mapping[str, str]]:
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(url, data=data, method=method, headers={
+            **headers, "Content-Type": "application/json", "Accept": "application/json"})
+        try:
+            with _NO_PROXY.open(request, timeout=NOVA_TIMEOUT) as response:
+                status, raw, reply_headers = response.status, response.read(), response.headers
+        except urllib.error.HTTPError as exc:
+            status, raw, reply_headers = exc.code, exc.read(), exc.headers
+        except (urllib.error.URLError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            what = "no answer" if isinstance(reason, TimeoutError) else f"cannot connect ({reason})"
+            raise NovaError(f"the OpenStack API of {self._site.state.site_id} is unreachable: {what}") from None
+        try:
+            parsed = json.loads(raw) if raw else None
+        except ValueError:
+            raise NovaError(f"the site answered HTTP {status} with something that is not JSON") from None
+        return status, parsed, reply_headers
+
+
+def _openstack_message(data: Any) -> str:
+    """The message inside a Nova or Keystone error body."""
+    if isinstance(data, dict):
+        for value in data.values():
+            if isinstance(value, dict) and isinstance(value.get("message"), str):
+                return value["message"]
+    return "no details"
+
+
+# -- JSON shapes of the contract --------------------------------------------------------
+
+
+def _group(g: Group) -> dict[str, Any]:
+    return {"id": g.id, "name": g.name, "full_name": g.full_name, "kind": g.kind.value, "role": g.role.value,
+            "quota": {"vcpu": g.quota.vcpu, "ram_gb": g.quota.ram_gb, "storage_gb": g.quota.storage_gb},
+            "start_date": g.start_date.isoformat(), "end_date": g.end_date.isoformat(), "funding": g.funding}
+
+
+def _member(m: Member) -> dict[str, Any]:
+    return {"username": m.username, "name": m.name, "email": m.email, "role": m.role.value,
+            "joined": m.joined.isoformat(), "account_end": m.account_end.isoformat()}
+
+
+def _request(r: MembershipRequest) -> dict[str, Any]:
+    return {"id": r.id, "group_id": r.group_id, "username": r.username, "name": r.name, "email": r.email,
+            "message": r.message, "created": iso(r.created), "state": r.state.value, "reason": r.reason}
+
+
+def _appliance(a: Appliance) -> dict[str, Any]:
+    return {"id": a.id, "name": a.name, "category": a.category, "os": a.os, "os_version": a.os_version,
+            "summary": a.summary, "description": a.description, "version": a.version, "licence": a.licence,
+            "contact": a.contact, "tools": [{"name": t.name, "version": t.version, "url": t.url} for t in a.tools],
+            "topics": list(a.topics), "access": list(a.access),
+            "developers": [{"name": d.name, "platform": d.platform} for d in a.developers],
+            "min_resources": {"vcpu": a.min_vcpu, "ram_gb": a.min_ram_gb, "disk_gb": a.min_disk_gb},
+            "docker": a.docker, "remote_desktop": a.remote_desktop, "multi_vm": a.multi_vm}
+
+
+def _deployment(d: Deployment) -> dict[str, Any]:
+    return {"id": d.id, "name": d.name, "appliance": {"id": d.appliance_id, "name": d.appliance_name},
+            "group": d.group_id, "owner": d.owner, "site": d.site, "flavor": d.flavor, "state": d.state.value,
+            "created": iso(d.created), "updated": iso(d.updated),
+            "resources": {"vcpu": d.vcpu, "ram_gb": d.ram_gb, "disk_gb": d.disk_gb, "gpu": d.gpu},
+            "server_id": d.server_id, "ip": d.ip, "access": [{"kind": a.kind, "url": a.url} for a in d.access],
+            "parameters": [{"name": n, "value": v, "secret": n in SECRET_PARAMETERS} for n, v in d.parameters],
+            "reason": d.reason}
+
+
+def _usage(u: UsageDay) -> dict[str, Any]:
+    return {"day": u.day.isoformat(), "group_id": u.group_id, "member": u.member, "site": u.site,
+            "vm_hours": u.vm_hours, "vcpu_hours": u.vcpu_hours, "ram_gb_hours": u.ram_gb_hours,
+            "disk_gb_hours": u.disk_gb_hours, "gpu_hours": u.gpu_hours}
+
+
+# -- request parsing ------------------------------------------------------------------
+
+
+def _body(req: Request) -> dict[str, Any]:
+    """The JSON object of the body ({} when empty)."""
+    if not req.body.strip():
+        return {}
+    body = req.json()
+    if not isinstance(body, dict):
+        raise WorldError("invalid", "The body must be a JSON object.")
+    return body
+
+
+def _text(body: dict[str, Any], name: str, *, required: bool = True) -> str:
+    value = body.get(name, None if required else "")
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise WorldError("invalid", f"{name} must be a non-empty string.", name)
+    return value.strip()
+
+
+def _count(body: dict[str, Any], name: str) -> int:
+    value = body.get(name)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise WorldError("invalid", f"{name} must be a positive integer.", name)
+    return value
+
+
+def _day(text: str | None, name: str, default: date) -> date:
+    if text is None or text == "":
+        return default
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise WorldError("invalid", f"{name} must be a date (YYYY-MM-DD).", name) from None
+
+
+def _number(req: Request, name: str, default: int) -> int:
+    raw = req.arg(name)
+    try:
+        value = default if raw is None or raw == "" else int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise WorldError("invalid", f"{name} must be a positive integer.", name)
+    return value
+
+
+def _paged(req: Request, items: Sequence[T], encode: Callable[[T], dict[str, Any]]) -> Reply:
+    """One page of *items*, in the contract's envelope."""
+    page = _number(req, "page", 1)
+    per_page = min(_number(req, "per_page", DEFAULT_PER_PAGE), MAX_PER_PAGE)
+    start = (page - 1) * per_page
+    chunk = items[start:start + per_page]
+    return Reply(200, {"items": [encode(item) for item in chunk], "page": page, "per_page": per_page,
+                       "total": len(items), "next_page": page + 1 if start + per_page < len(items) else None})
+
+
+def _error(exc: WorldError) -> Reply:
+    reply = error_reply(STATUS[exc.code], exc.code, exc.message)
+    if exc.field is not None:
+        reply.body["error"]["field"] = exc.field
+    return reply
+
+
+# -- the portal -----------------------------------------------------------------------
+
+
+class Portal:
+    """The portal's router over a world, served by one `DemoHTTPService`."""
+
+    def __init__(self, world: World, token: str, sites: Mapping[str, OpenStackSite], port: int = 0) -> None:
+        self.world = world
+        self.token = token
+        self.service = DemoHTTPService("portal", self.route, port=port)
+        self._nova = {site_id: NovaClient(site) for site_id, site in sites.items()}
+        self._keys: dict[tuple[str, str], str] = {}  # (username, Idempotency-Key) -> deployment id
+        self._keys_lock = threading.Lock()
+        groups = r"/cloudweb_account/groups"
+        gid = r"/cloudweb_account/groups/([^/]+)"
+        routes: list[tuple[str, str, Callable[..., Reply]]] = [
+            ("GET", r"/me", self._me),
+            ("GET", groups, self._groups),
+            ("POST", groups, self._request_group),
+            ("GET", rf"{groups}/directory", self._directory),
+            ("POST", rf"{gid}/join", self._join),
+            ("GET", rf"{gid}/members", self._members),
+            ("GET", rf"{gid}/requests", self._requests),
+            ("POST", rf"{gid}/requests/([^/]+)/(approve|reject)", self._decide),
+            ("GET", rf"{gid}/consumption", self._consumption),
+            ("GET", r"/catalogue", self._catalogue),
+            ("GET", r"/catalogue/([^/]+)", self._appliance),
+            ("GET", r"/cloud/system_status", self._system_status),
+            ("GET", r"/monitor/deployments", self._deployments),
+            ("POST", r"/monitor/deployments", self._create),
+            ("GET", r"/monitor/deployments/([^/]+)", self._deployment),
+            ("DELETE", r"/monitor/deployments/([^/]+)", self._delete),
+        ]
+        self._routes = [(method, re.compile(path), handler) for method, path, handler in routes]
+
+    @property
+    def url(self) -> str:
+        return f"{self.service.url}{API}"
+
+    @property
+    def username(self) -> str:
+        return self.world.user.username
+
+    def route(self, req: Request) -> Reply:
+        if not req.path.startswith(f"{API}/"):
+            return error_reply(404, "not_found", f"No such path: {req.path}")
+        if not self._authorised(req):
+            return error_reply(401, "unauthorized", "Missing, unknown or expired token.")
+        self.world.tick()
+        path = req.path[len(API):].rstrip("/")
+        for method, pattern, handler in self._routes:
+            match = pattern.fullmatch(path)
+            if match and method == req.method:
+                try:
+                    return handler(req, *match.groups())
+                except WorldError as exc:
+                    return _error(exc)
+        return error_reply(404, "not_found", f"No such endpoint: {req.method} {req.path}")
+
+    def _authorised(self, req: Request) -> bool:
+        if self.service.fault in ("expired_token", "revoked_token"):
+            return False
+        given = req.headers.get("Authorization") or ""
+        return hmac.compare_digest(given.encode(), f"Bearer {self.token}".encode())
+
+    # -- account and groups -----------------------------------------------------------
+
+    def _me(self, req: Request) -> Reply:
+        user = self.world.user
+        return Reply(200, {"username": user.username, "name": user.name, "email": user.email})
+
+    def _groups(self, req: Request) -> Reply:
+        return _paged(req, self.world.groups_of(self.username), _group)
+
+    def _directory(self, req: Request) -> Reply:
+        mine = {g.id for g in self.world.groups_of(self.username)}
+        return _paged(req, list(self.world.groups.values()), lambda g: {
+            "id": g.id, "name": g.name, "full_name": g.full_name, "kind": g.kind.value, "is_member": g.id in mine})
+
+    def _request_group(self, req: Request) -> Reply:
+        body = _body(req)
+        short_name = _text(body, "short_name")
+        if not GROUP_NAME.fullmatch(short_name):
+            raise WorldError("invalid", "short_name: 3-30 characters a-z, 0-9 and '-', starting with a letter.",
+                             "short_name")
+        start = _day(_text(body, "start_date"), "start_date", date.min)
+        end = _day(_text(body, "end_date"), "end_date", date.min)
+        if end <= start:
+            raise WorldError("invalid", "end_date must come after start_date.", "end_date")
+        funding = _text(body, "funding")
+        if funding not in FUNDINGS:
+            raise WorldError("invalid", f"funding must be one of {', '.join(FUNDINGS)}.", "funding")
+        fields: dict[str, object] = {
+            "short_name": short_name, "full_name": _text(body, "full_name"), "summary": _text(body, "summary"),
+            "start_date": start.isoformat(), "end_date": end.isoformat(), "funding": funding,
+            **{name: _count(body, name) for name in ("vcpu", "ram_gb", "storage_gb")}}
+        return Reply(202, {"id": self.world.request_group(self.username, fields), "state": "pending"})
+
+    def _join(self, req: Request, gid: str) -> Reply:
+        message = _text(_body(req), "message", required=False)
+        return Reply(202, _request(self.world.join(gid, self.username, message)))
+
+    def _members(self, req: Request, gid: str) -> Reply:
+        return _paged(req, self.world.member_list(gid, self.username), _member)
+
+    def _requests(self, req: Request, gid: str) -> Reply:
+        state = req.arg("state") or None
+        if state is not None and state not in {s.value for s in RequestState}:
+            raise WorldError("invalid", "state must be pending, approved or rejected.", "state")
+        found = self.world.request_list(gid, self.username, RequestState(state) if state else None)
+        return _paged(req, found, _request)
+
+    def _decide(self, req: Request, gid: str, rid: str, verb: str) -> Reply:
+        reason = _text(_body(req), "reason", required=False) if verb == "reject" else ""
+        return Reply(200, _request(self.world.decide(gid, rid, self.username, approve=verb == "approve",
+                                                     reason=reason)))
+
+    def _consumption(self, req: Request, gid: str) -> Reply:
+        today = self.world.clock.now().date()
+        end = _day(req.arg("to"), "to", today)
+        start = _day(req.arg("from"), "from", end - timedelta(days=USAGE_DAYS - 1))
+        if start > end:
+            raise WorldError("invalid", "from must not come after to.", "from")
+        return _paged(req, self.world.consumption(gid, self.username, start, end), _usage)
+
+    # -- catalogue and sites ----------------------------------------------------------
+
+    def _catalogue(self, req: Request) -> Reply:
+        found = self.world.catalogue(*(req.arg(name) or "" for name in ("q", "tool", "topic", "category")))
+        return _paged(req, found, _appliance)
+
+    def _appliance(self, req: Request, appliance_id: str) -> Reply:
+        app = self.world.appliances.get(appliance_id)
+        if app is None:
+            raise WorldError("not_found", f"No appliance {appliance_id!r} in the catalogue.")
+        return Reply(200, _appliance(app))
+
+    def _system_status(self, req: Request) -> Reply:
+        now = iso(self.world.clock.now())
+        return Reply(200, {"updated": now, "sites": [self._site(site, now) for site in self.world.sites.values()]})
+
+    def _site(self, site: DemoSite, now: str) -> dict[str, Any]:
+        capacity = self.world.capacity(site.id)
+        return {"id": site.id, "platform": site.spec.platform, "city": site.spec.city,
+                "state": site.availability.value, "message": site.message, "features": list(site.spec.features),
+                "capacity": {k: {"total": c.total, "used": c.used} for k, c in capacity.items()},
+                "flavors": list(site.spec.flavors), "updated": now}
+
+    # -- deployments ------------------------------------------------------------------
+
+    def _deployments(self, req: Request) -> Reply:
+        scope = req.arg("scope") or "mine"
+        if scope == "mine":
+            ids = self.world.deployments_of(owner=self.username)
+        elif scope == "group":
+            gid = req.arg("group")
+            if not gid:
+                raise WorldError("invalid", "scope=group needs a group.", "group")
+            with self.world.lock:
+                self.world.require(gid, self.username, admin=True)
+                ids = self.world.deployments_of(group=gid)
+        else:
+            raise WorldError("invalid", "scope must be mine or group.", "scope")
+        deployments = self.world.deployments
+        return _paged(req, ids, lambda dep_id: _deployment(deployments[dep_id]))
+
+    def _deployment(self, req: Request, dep_id: str) -> Reply:
+        return Reply(200, _deployment(self.world.deployment_for(dep_id, self.username)))
+
+    def _create(self, req: Request) -> Reply:
+        body = _body(req)
+        fields = {name: _text(body, name) for name in ("name", "appliance", "group", "site", "flavor")}
+        if not DEPLOYMENT_NAME.fullmatch(fields["name"]):
+            raise WorldError("invalid", "name: 3-40 characters a-z, 0-9 and '-', starting with a letter.", "name")
+        key = req.headers.get("Idempotency-Key")
+        with self._keys_lock:
+            if key and (known := self._keys.get((self.username, key))):
+                return Reply(200, _deployment(self.world.deployments[known]))
+            launch = self.world.reserve(self.username, fields["name"], fields["appliance"], fields["group"],
+                                        fields["site"], fields["flavor"])
+            if key:
+                self._keys[(self.username, key)] = launch.deployment.id
+        dep = launch.deployment
+        try:
+            server_id = self._nova[dep.site].create_server(dep.name, launch.flavor_id, launch.image_id,
+                                                           launch.metadata)
+        except NovaError as exc:
+            return Reply(201, _deployment(self.world.abort(dep.id, f"Could not create the VM: {exc}.")))
+        return Reply(201, _deployment(self.world.attach(dep.id, server_id)))
+
+    def _delete(self, req: Request, dep_id: str) -> Reply:
+        dep = self.world.deletable(dep_id, self.username)
+        if dep.server_id is not None and dep.state is not DeploymentState.FINALIZING:
+            try:
+                self._nova[dep.site].delete_server(dep.server_id)
+            except NovaError as exc:
+                raise WorldError("site_unavailable", f"Could not delete the VM: {exc}. Try again later.") from None
+        return Reply(202, _deployment(self.world.finalize(dep.id)))

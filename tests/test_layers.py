@@ -1,0 +1,56 @@
+"""The layers depend one way: api -> cache/sync -> screens/widgets; demo stands apart."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "biosphere_tui"
+
+FORBIDDEN = {
+    "api": ("textual", "rich", "sqlite3", "sqlite_utils", "biosphere_tui.cache", "biosphere_tui.screens",
+            "biosphere_tui.widgets", "biosphere_tui.app", "biosphere_tui.sync", "biosphere_tui.demo"),
+    "cache": ("textual", "rich", "httpx", "openstack", "keystoneauth1", "biosphere_tui.api.portal",
+              "biosphere_tui.api.openstack", "biosphere_tui.screens", "biosphere_tui.widgets", "biosphere_tui.demo"),
+    "screens": ("httpx", "openstack", "keystoneauth1", "biosphere_tui.api.portal", "biosphere_tui.api.openstack",
+                "biosphere_tui.sync", "biosphere_tui.demo"),
+    "widgets": ("httpx", "openstack", "keystoneauth1", "biosphere_tui.api.portal", "biosphere_tui.api.openstack",
+                "biosphere_tui.sync", "biosphere_tui.demo", "biosphere_tui.screens"),
+    "demo": ("textual", "rich", "sqlite_utils", "biosphere_tui.api", "biosphere_tui.cache", "biosphere_tui.app",
+             "biosphere_tui.sync", "biosphere_tui.screens", "biosphere_tui.widgets"),
+}
+
+
+def _imports(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+@pytest.mark.parametrize("layer", sorted(FORBIDDEN))
+def test_layer_imports_only_what_it_may(layer: str) -> None:
+    files = sorted((PACKAGE / layer).rglob("*.py"))
+    assert files, f"no modules in {layer}/"
+    bad = [
+        f"{path.relative_to(PACKAGE)} imports {name}"
+        for path in files
+        for name in sorted(_imports(path))
+        if any(name == f or name.startswith(f + ".") for f in FORBIDDEN[layer])
+    ]
+    assert bad == []
+
+
+def test_only_the_command_line_imports_the_demo() -> None:
+    users = sorted(
+        str(path.relative_to(PACKAGE))
+        for path in PACKAGE.rglob("*.py")
+        if "demo" not in path.relative_to(PACKAGE).parts
+        and any(n.startswith("biosphere_tui.demo") for n in _imports(path))
+    )
+    assert users == ["cli.py"]

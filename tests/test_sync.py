@@ -1,0 +1,124 @@
+"""A refresh pulls every source at once; a failing one keeps its last good rows and spares the rest."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from biosphere_tui.cache import reader
+from biosphere_tui.cache.db import connect, open_cache
+from biosphere_tui.config import Config
+from biosphere_tui.sync import PORTAL_SOURCES, Sync
+
+from conftest import DEMO_START
+
+SITE = "ifb-bird-stack"
+
+
+@pytest.fixture
+def sync(demo_config: Config, demo) -> Iterator[Sync]:  # noqa: ANN001
+    open_cache(demo_config.cache_path).db.close()
+    runner = Sync(demo_config, demo_config.cache_path, now=demo.clock.now)
+    yield runner
+    runner.close()
+
+
+def _count(config: Config, sql: str, *params: object) -> int:
+    db = connect(config.cache_path)
+    try:
+        return db.execute(sql, params).fetchone()[0]
+    finally:
+        db.close()
+
+
+def test_full_refresh_fills_every_table(sync: Sync, demo_config: Config, demo) -> None:  # noqa: ANN001
+    results = sync.refresh_blocking()
+    assert {r.source for r in results} == set(PORTAL_SOURCES) | {f"site.{s}" for s in demo.sites}
+    assert [r.source for r in results if not r.ok] == []
+    world_servers = sum(len([s for s in site.state.servers.values() if not s.deleted]) for site in demo.sites.values())
+    assert _count(demo_config, "SELECT COUNT(*) FROM servers") == world_servers
+    assert _count(demo_config, "SELECT COUNT(*) FROM sites") == 8
+    assert _count(demo_config, "SELECT COUNT(*) FROM appliances") >= 25
+    assert _count(demo_config, "SELECT COUNT(*) FROM requests WHERE state = 'pending'") > 0
+    assert _count(demo_config, "SELECT COUNT(*) FROM usage") > 0
+    # every live deployment shows the live status of its server
+    assert _count(demo_config, "SELECT COUNT(*) FROM vms WHERE state = 'Ready' AND server_status IS NULL") == 0
+    assert _count(demo_config, "SELECT COUNT(*) FROM vms WHERE server_status = 'ACTIVE'") > 0
+
+
+def test_a_dead_site_keeps_its_last_rows_and_spares_the_others(sync: Sync, demo_config: Config, demo) -> None:  # noqa: ANN001
+    sync.refresh_blocking()
+    before = _count(demo_config, "SELECT COUNT(*) FROM servers WHERE site = ?", SITE)
+    demo.set_fault(SITE, "down")
+    demo.clock.advance(60)
+    results = {r.source: r for r in sync.refresh_blocking()}
+    assert not results[f"site.{SITE}"].ok and "cannot connect" in results[f"site.{SITE}"].error
+    assert all(r.ok for s, r in results.items() if s != f"site.{SITE}")
+    assert _count(demo_config, "SELECT COUNT(*) FROM servers WHERE site = ?", SITE) == before > 0
+    db = connect(demo_config.cache_path)
+    fresh = {f.source: f for f in reader.freshness(db)}
+    db.close()
+    dead = fresh[f"site.{SITE}"]
+    assert dead.last_error and dead.error_kind == "unreachable" and dead.last_success == DEMO_START
+    assert fresh["site.ifb-core-cloud"].last_success == demo.clock.now() and fresh["site.ifb-core-cloud"].ok
+    demo.set_fault(SITE, "none")
+    assert all(r.ok for r in sync.refresh_blocking())
+
+
+def test_a_hanging_site_times_out_while_the_others_refresh(sync: Sync, demo) -> None:  # noqa: ANN001
+    demo.set_fault(SITE, "hang")
+    results = {r.source: r for r in sync.refresh_blocking()}
+    demo.set_fault(SITE, "none")
+    assert results[f"site.{SITE}"].kind == "timeout"
+    assert all(r.ok for s, r in results.items() if s != f"site.{SITE}")
+
+
+@pytest.mark.parametrize("fault", ["wrong_shape", "garbage", "html"])
+def test_a_malformed_portal_fails_its_sources_and_keeps_the_cache(sync: Sync, demo_config: Config, demo, fault: str) -> None:  # noqa: ANN001
+    sync.refresh_blocking()
+    deployments = _count(demo_config, "SELECT COUNT(*) FROM deployments")
+    demo.set_fault("portal", fault)
+    results = {r.source: r for r in sync.refresh_blocking()}
+    for source in PORTAL_SOURCES:
+        assert not results[source].ok and results[source].error
+    assert all(r.ok for s, r in results.items() if s.startswith("site."))
+    assert _count(demo_config, "SELECT COUNT(*) FROM deployments") == deployments > 0
+
+
+def test_a_refused_token_is_reported_for_the_portal_sources(sync: Sync, demo) -> None:  # noqa: ANN001
+    demo.set_fault("portal", "revoked_token")
+    results = {r.source: r for r in sync.refresh_blocking()}
+    for source in ("portal.account", "portal.catalogue", "portal.status"):
+        assert results[source].kind == "auth" and "refused the token" in results[source].error
+    for source in ("portal.deployments", "portal.members", "portal.usage"):  # they need the user's groups
+        assert not results[source].ok and "refused the token" in results[source].error
+    assert demo.token not in " ".join(r.error for r in results.values())
+
+
+def test_only_refreshes_the_named_sources(sync: Sync) -> None:
+    results = sync.refresh_blocking({"site", "portal.deployments"})
+    assert {r.source for r in results} == {"portal.deployments"} | {s for s in sync.sources if s.startswith("site.")}
+    assert all(r.ok for r in results)
+
+
+def test_a_launch_is_seen_through_both_portal_and_site(sync: Sync, demo_config: Config, demo) -> None:  # noqa: ANN001
+    import asyncio
+    import uuid
+
+    from biosphere_tui.api.portal import DeploymentRequest, PortalClient
+
+    async def launch() -> str:
+        async with PortalClient(demo.portal_url, demo.token) as portal:
+            app = (await portal.catalogue())[0]
+            dep = await portal.create_deployment(
+                DeploymentRequest("sync-probe", app.id, "marine-meta", SITE, "ifb.m4.large"), str(uuid.uuid4()))
+            return dep.id
+
+    dep_id = asyncio.run(launch())
+    demo.clock.advance(900)
+    sync.refresh_blocking()
+    db = connect(demo_config.cache_path)
+    row = db.execute("SELECT state, server_status, ip FROM vms WHERE id = ?", [dep_id]).fetchone()
+    db.close()
+    assert row[0] == "Ready" and row[1] == "ACTIVE" and row[2]

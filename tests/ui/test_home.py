@@ -1,0 +1,43 @@
+"""The app opens on the cache at once, then shows the demo cloud's data after a refresh."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from biosphere_tui.app import BiosphereApp
+from biosphere_tui.config import Config
+from biosphere_tui.widgets.freshness import FreshnessBar
+from biosphere_tui.widgets.summary import Summary
+from biosphere_tui.widgets.vm_table import VmTable
+from screen_text import text_of
+
+
+async def _settle(app: BiosphereApp, pilot, refreshes: int) -> None:  # noqa: ANN001
+    for _ in range(200):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if app.refreshes >= refreshes:
+            return
+    raise AssertionError("the refresh did not finish")
+
+
+async def test_home_shows_demo_rows_and_a_dead_site(demo_config: Config, demo) -> None:  # noqa: ANN001
+    app = BiosphereApp(replace(demo_config, refresh_interval=3600), now=demo.clock.now)
+    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+        table = app.screen.query_one(VmTable)
+        assert table.row_count == 0  # opens instantly on an empty cache
+        await _settle(app, pilot, 1)
+        live = [d for d in demo.world.deployments.values() if d.owner == "demo" or d.group_id == "marine-meta"]
+        assert table.row_count >= len(live) > 0
+        summary = text_of(app.screen.query_one(Summary))
+        assert "8/8 up" in summary or "7/8 up" in summary
+        assert "marine-meta" in summary
+        assert "sources fresh" in text_of(app.screen.query_one(FreshnessBar))
+
+        demo.set_fault("ifb-bird-stack", "down")
+        await pilot.press("r")
+        await _settle(app, pilot, 2)
+        bar = text_of(app.screen.query_one(FreshnessBar))
+        assert "ifb-bird-stack" in bar and "cannot connect" in bar
+        assert any("ifb-bird-stack" in n.message for n in app._notifications)
+        assert table.row_count >= len(live)  # the dead site's VMs are still listed from the cache
