@@ -63,7 +63,7 @@ def doctor(config: Config) -> int:
         try:
             token = config.portal.token.read()
             line(True, "portal token", f"found in {config.portal.token.describe()}")
-            line(*_probe(lambda: _portal_me(config, token)), "portal answers")
+            line(*_probe("portal answers", lambda: _portal_me(config, token)))
         except ConfigError as exc:
             line(False, "portal token", str(exc))
     where = str(config.openstack.clouds_yaml) if config.openstack.clouds_yaml else "openstacksdk's default locations"
@@ -74,7 +74,7 @@ def doctor(config: Config) -> int:
         for site in config.openstack.sites:
             client = SiteClient(site, config.openstack.clouds_yaml, timeout=config.openstack.timeout)
             try:
-                line(*_probe(client.check), f"site {site}")
+                line(*_probe(f"site {site}", client.check))
             finally:
                 client.close()
     try:
@@ -97,10 +97,10 @@ def _portal_me(config: Config, token: str) -> str:
     return f"signed in as {asyncio.run(ask())}"
 
 
-def _probe(call: Callable[[], str]) -> tuple[bool, str]:
+def _probe(what: str, call: Callable[[], str]) -> tuple[bool, str, str]:
     started = time.perf_counter()
     try:
         detail = call()
     except SourceError as exc:
-        return False, exc.message
-    return True, f"{detail} ({(time.perf_counter() - started) * 1000:.0f} ms)"
+        return False, what, exc.message
+    return True, what, f"{detail} ({(time.perf_counter() - started) * 1000:.0f} ms)"

@@ -319,7 +319,6 @@ def test_control_service_faults_and_clock(demo: DemoCloud) -> None:
     error(control.post("/clock", json={"advance_seconds": "soon"}), 422, "invalid")
 
 
-@pytest.mark.filterwarnings("ignore:Support for InfluxDB")
 def test_write_config_for_the_app(demo: DemoCloud, tmp_path: Path) -> None:
     from openstack.config.loader import OpenStackConfig
 
