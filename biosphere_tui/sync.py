@@ -7,12 +7,15 @@ last success are recorded, and its last good rows stay in the cache.
 from __future__ import annotations
 
 import asyncio
+import ssl
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+
+import httpx
 
 from biosphere_tui.api import errors
 from biosphere_tui.api.openstack import SiteClient
@@ -54,6 +57,7 @@ class Sync:
         self.now = now
         os_cfg = config.openstack
         self.sites = {name: SiteClient(name, os_cfg.clouds_yaml, timeout=os_cfg.timeout) for name in os_cfg.sites}
+        self._tls: ssl.SSLContext | None = None
         self._pool = ThreadPoolExecutor(max_workers=max(len(self.sites), 1) + 1, thread_name_prefix="site")
 
     @property
@@ -129,7 +133,9 @@ class Sync:
             token = settings.token.read()
         except errors.ConfigError as exc:
             return exc
-        return PortalClient(settings.url, token, timeout=settings.timeout, verify=settings.verify_tls)
+        if self._tls is None:  # loading the CA bundle costs ~20 ms: once per app, not per refresh
+            self._tls = httpx.create_ssl_context(verify=settings.verify_tls)
+        return PortalClient(settings.url, token, timeout=settings.timeout, verify=self._tls)
 
     def _portal_jobs(
         self, portal: PortalClient, writer: CacheWriter

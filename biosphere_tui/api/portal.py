@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import ssl
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date
@@ -66,7 +67,7 @@ class PortalClient:
         token: str,
         *,
         timeout: float = 10.0,
-        verify: bool = True,
+        verify: bool | ssl.SSLContext = True,
         attempts: int = 3,
         backoff: float = 0.5,
     ) -> None:
