@@ -8,6 +8,10 @@ servers do not share this process's interpreter lock. For each scale it prints:
 - a full concurrent sync, cold (first one: imports, logins) and warm (best of the rounds),
   with each source's time inside it;
 - the ratio of the warm total to the slowest source alone (1.0 = perfect concurrency).
+
+On loopback (0 ms) every source is pure CPU in one interpreter, so the ratio measures the
+interpreter lock more than concurrency; ``--latency`` adds a network round trip to every
+reply, as a real portal and sites across France have, where overlap is what matters.
 """
 
 from __future__ import annotations
@@ -26,10 +30,11 @@ from biosphere_tui.config import load
 from biosphere_tui.sync import Sync
 
 
-def start_demo(scale: float, directory: Path) -> subprocess.Popen[bytes]:
+def start_demo(scale: float, latency_ms: float, directory: Path) -> subprocess.Popen[bytes]:
     config = directory / "config.toml"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "biosphere_tui", "demo-server", "--write-config", str(directory), "--demo-scale", str(scale)],
+        [sys.executable, "-m", "biosphere_tui", "demo-server", "--write-config", str(directory),
+         "--demo-scale", str(scale), "--latency", str(latency_ms)],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + 60
@@ -41,10 +46,10 @@ def start_demo(scale: float, directory: Path) -> subprocess.Popen[bytes]:
     return proc
 
 
-def bench(scale: float, rounds: int) -> None:
+def bench(scale: float, latency_ms: float, rounds: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
-        proc = start_demo(scale, directory)
+        proc = start_demo(scale, latency_ms, directory)
         try:
             config = replace(load(directory / "config.toml"), cache_path=directory / "cache.sqlite")
             open_cache(config.cache_path).db.close()
@@ -68,7 +73,7 @@ def bench(scale: float, rounds: int) -> None:
             proc.terminate()
             proc.wait(10)
     slowest = max(alone, key=alone.get)
-    print(f"\n== scale {scale:g}: {rows.get('portal.deployments', 0)} deployments, "
+    print(f"\n== scale {scale:g}, {latency_ms:g} ms added per reply: {rows.get('portal.deployments', 0)} deployments, "
           f"{sum(v for k, v in rows.items() if k.startswith('site.'))} servers ==")
     print(f"{'source':<30}{'rows':>8}{'alone s':>10}{'in full sync s':>16}")
     for source in sync.sources:
@@ -90,11 +95,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", type=float, nargs="+", default=[1, 10])
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--latency", type=float, nargs="+", default=[0, 30], metavar="MS",
+                        help="delay the demo adds to each reply (0 = loopback; 30 = a wide-area round trip)")
     args = parser.parse_args()
     os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
     print(f"cores: {os.cpu_count()}, python {sys.version.split()[0]}")
-    for scale in args.scales:
-        bench(scale, args.rounds)
+    for latency in args.latency:
+        for scale in args.scales:
+            bench(scale, latency, args.rounds)
 
 
 if __name__ == "__main__":

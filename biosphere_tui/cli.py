@@ -45,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     server.add_argument("--write-config", type=Path, metavar="DIR", required=True,
                         help="write clouds.yaml, token and config.toml for the demo cloud into DIR")
     server.add_argument("--speed", type=float, default=1.0, help="demo clock speed (default 1 = real time)")
+    server.add_argument("--latency", type=float, default=0.0, metavar="MS",
+                        help="delay added to every reply, in milliseconds, as over a wide-area network")
     return parser
 
 
@@ -104,7 +106,8 @@ def _demo_server(args: argparse.Namespace) -> int:
     from biosphere_tui.demo.cloud import DemoCloud
     from biosphere_tui.sync import utcnow
 
-    with DemoCloud(seed=args.demo_seed, scale=args.demo_scale, clock=DemoClock(utcnow(), speed=args.speed)) as cloud:
+    with DemoCloud(seed=args.demo_seed, scale=args.demo_scale, clock=DemoClock(utcnow(), speed=args.speed),
+                   latency=args.latency / 1000) as cloud:
         path = cloud.write_config(args.write_config)
         print(f"Demo cloud running: portal {cloud.portal_url}, control {cloud.control_url}, {len(cloud.sites)} sites.")
         print(f"Configuration written to {path}")

@@ -56,6 +56,11 @@ def demo_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP)) / "demo"
 
 
+def state_file() -> Path:
+    """The user's own choices (favourites, current group, launch defaults): not cache, kept."""
+    return Path(platformdirs.user_data_dir(APP)) / "state.json"
+
+
 def default_config_file() -> Path:
     return config_dir() / "config.toml"
 

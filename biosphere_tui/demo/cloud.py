@@ -26,13 +26,15 @@ class DemoCloud:
     """A seeded demo federation: `start` it, point the app at `write_config`, `stop` it."""
 
     def __init__(self, *, seed: int = 42, scale: float = 1.0, clock: DemoClock | None = None,
-                 token: str = "demo-token-0123456789abcdef") -> None:
+                 token: str = "demo-token-0123456789abcdef", latency: float = 0.0) -> None:
         self.clock = clock or DemoClock(datetime.now(UTC).replace(microsecond=0))
         self.token = token
         self.world = World(seed=seed, scale=scale, clock=self.clock)
         self.sites = {site_id: OpenStackSite(site.cloud) for site_id, site in self.world.sites.items()}
         self.portal = Portal(self.world, token, self.sites)
         self.control = DemoHTTPService("control", self._control)
+        for service in self._services()[1:]:
+            service.latency = latency
 
     @property
     def portal_url(self) -> str:

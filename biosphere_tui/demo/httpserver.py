@@ -115,6 +115,7 @@ class _Server(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128  # the default 5 drops bursts of parallel connects: 1 s SYN retries
 
     def __init__(self, service: DemoHTTPService) -> None:
         self.service = service
@@ -154,6 +155,7 @@ class DemoHTTPService:
         self.router = router
         self.port = port
         self.hang_seconds = hang_seconds
+        self.latency = 0.0  # seconds added before each reply: a wide-area network's round trip
         self.fault = "none"
         self.fault_since = time.monotonic_ns()  # when `fault` was last set
         self.hits: Counter[str] = Counter()
@@ -233,6 +235,8 @@ class DemoHTTPService:
             release.wait(self.hang_seconds)
             handler.close_connection = True
             return
+        if self.latency:
+            release.wait(self.latency)
         reply, data = self._answer(request, fault)
         handler.send_response(reply.status)
         if reply.status != 204:

@@ -30,7 +30,7 @@ from biosphere_tui.models import (
 
 from .httpserver import DemoHTTPService, Reply, Request, error_reply
 from .openstack_site import OpenStackSite, iso
-from .world import FUNDINGS, SECRET_PARAMETERS, USAGE_DAYS, DemoSite, World, WorldError
+from .world import FUNDINGS, USAGE_DAYS, DemoSite, World, WorldError
 
 T = TypeVar("T")
 API = "/api/v1"
@@ -131,8 +131,8 @@ def _openstack_message(data: Any) -> str:
     """The message inside a Nova or Keystone error body."""
     if isinstance(data, dict):
         for value in data.values():
-            if isinstance(value, dict) and isinstance(value.get("message"), str):
-                return value["message"]
+            if isinstance(value, dict) and isinstance(message := value.get("message"), str):
+                return message
     return "no details"
 
 
@@ -171,7 +171,7 @@ def _deployment(d: Deployment) -> dict[str, Any]:
             "created": iso(d.created), "updated": iso(d.updated),
             "resources": {"vcpu": d.vcpu, "ram_gb": d.ram_gb, "disk_gb": d.disk_gb, "gpu": d.gpu},
             "server_id": d.server_id, "ip": d.ip, "access": [{"kind": a.kind, "url": a.url} for a in d.access],
-            "parameters": [{"name": n, "value": v, "secret": n in SECRET_PARAMETERS} for n, v in d.parameters],
+            "parameters": [{"name": p.name, "value": p.value, "secret": p.secret} for p in d.parameters],
             "reason": d.reason}
 
 

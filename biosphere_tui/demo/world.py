@@ -36,6 +36,7 @@ from biosphere_tui.models import (
     GroupKind,
     Member,
     MembershipRequest,
+    Parameter,
     Quota,
     RequestState,
     Role,
@@ -49,7 +50,6 @@ from .clock import DemoClock
 from .openstack_site import FakeFlavor, FakeImage, SiteState
 
 DEMO_USERNAME = "demo"
-SECRET_PARAMETERS = frozenset({"password", "token"})
 USAGE_DAYS = 90
 REQUEST_EVERY = (480.0, 720.0)  # a new membership request every 8-12 demo minutes
 FINALIZE_SECONDS = (8.0, 20.0)
@@ -114,16 +114,16 @@ class SiteSpec:
 
 SITES = (
     SiteSpec("ifb-core-cloud", "IFB-core", "Orsay", ("GPU", "BigMem"), 3000, 15000, 400_000, 16,
-             M4 + ("ifb.bm.1tb", "ifb.gpu.a100.xlarge")),
-    SiteSpec("ifb-genouest-genostack", "GenOuest", "Rennes", ("Training",), 1500, 6000, 200_000, 0, M4 + TR),
+             (*M4, "ifb.bm.1tb", "ifb.gpu.a100.xlarge")),
+    SiteSpec("ifb-genouest-genostack", "GenOuest", "Rennes", ("Training",), 1500, 6000, 200_000, 0, (*M4, *TR)),
     SiteSpec("ifb-prabi-girofle", "PRABI-LBBE", "Villeurbanne", (), 1000, 4000, 120_000, 0, M4),
-    SiteSpec("ifb-bird-stack", "BiRD", "Nantes", ("HighFreq",), 800, 3200, 100_000, 0, M4 + HF),
-    SiteSpec("meso-psmn-cirrus", "CBPsmn", "Lyon (ENS)", ("Training",), 1200, 4800, 100_000, 0, M4 + TR),
+    SiteSpec("ifb-bird-stack", "BiRD", "Nantes", ("HighFreq",), 800, 3200, 100_000, 0, (*M4, *HF)),
+    SiteSpec("meso-psmn-cirrus", "CBPsmn", "Lyon (ENS)", ("Training",), 1200, 4800, 100_000, 0, (*M4, *TR)),
     SiteSpec("ifb-bigest-cloud", "BiGEst", "Strasbourg", ("BigMem",), 640, 8192, 150_000, 0,
-             M4 + ("ifb.bm.1tb", "ifb.bm.4tb")),
+             (*M4, "ifb.bm.1tb", "ifb.bm.4tb")),
     SiteSpec("ifb-bilille-cloud", "Bilille", "Lille", (), 500, 2000, 60_000, 0, M4),
     SiteSpec("ifb-aubi-cloud", "AuBi", "Clermont-Ferrand", ("GPU",), 400, 1600, 60_000, 8,
-             M4 + ("ifb.gpu.a100.xlarge",)),
+             (*M4, "ifb.gpu.a100.xlarge")),
 )
 DEGRADED_SITE = "ifb-bilille-cloud"
 IMAGES = (("Ubuntu 22.04", "ubuntu"), ("Ubuntu 20.04", "ubuntu"), ("Ubuntu 16.04", "ubuntu"),
@@ -512,7 +512,7 @@ def _resources(flavor: FlavorSpec) -> tuple[int, int, int, int]:
     return flavor.vcpu, flavor.ram_gb, flavor.disk_gb, flavor.gpu
 
 
-def _fits(used: Sequence[int], extra: Sequence[int], limit: Sequence[int]) -> bool:
+def _fits(used: Sequence[int], extra: Sequence[int], limit: Sequence[float]) -> bool:
     return all(u + e <= lim for u, e, lim in zip(used, extra, limit, strict=False))
 
 
@@ -756,19 +756,22 @@ class World:
             fate = rng.choices(fates, cum_weights=fate_weights)[0]
             needs = _resources(flavor)
             live = fate in ("ready", "booting")
-            if live and not (_fits(self._committed[group.id], needs[:3],
-                                   [q * BOOKED_SHARE for q in (group.quota.vcpu, group.quota.ram_gb,
-                                                               group.quota.storage_gb)])
-                             and _fits(site_used[site.id], needs, [t - o for t, o in zip(site.totals, site.others,
-                                                                                         strict=True)])):
-                fate = "done"
-            dep = self._seed_deployment(rng, fate, spec.id, owner, app, site, flavor)
-            if dep.server_id and not dep.state.is_final and dep.state is not S.FINALIZING:
+            if live and not self._room_for(group, site, site_used[site.id], needs):
+                fate, live = "done", False
+            created.append(self._seed_deployment(rng, fate, spec.id, owner, app, site, flavor))
+            if live:
                 site_used[site.id] = [u + n for u, n in zip(site_used[site.id], needs, strict=True)]
-            created.append(dep)
         self._seed_orphans(rng)
         for dep in sorted(created, key=lambda d: (d.created, d.id)):
             self._index(dep)
+
+    def _room_for(self, group: GroupInfo, site: DemoSite, site_used: Sequence[int],
+                  needs: tuple[int, int, int, int]) -> bool:
+        """Whether a seeded live deployment still fits its group's booked share and its site."""
+        quota = group.quota
+        booked = [q * BOOKED_SHARE for q in (quota.vcpu, quota.ram_gb, quota.storage_gb)]
+        free = [total - other for total, other in zip(site.totals, site.others, strict=True)]
+        return _fits(self._committed[group.id], needs[:3], booked) and _fits(site_used, needs, free)
 
     def _pick_launch(self, rng: random.Random, spec: GroupSpec) -> tuple[Appliance, DemoSite, FlavorSpec]:
         """A plausible (appliance, site, flavour) for a deployment of group *spec*."""
@@ -867,7 +870,8 @@ class World:
         if state in (S.EXECUTING, S.SENDING_REPORTS, S.READY) and ip:
             dep = replace(dep, ip=ip)
         if state is S.READY and dep.ip:
-            dep = replace(dep, **_access(dep, self.appliances[dep.appliance_id]))
+            links, parameters = _access(dep, self.appliances[dep.appliance_id])
+            dep = replace(dep, access=links, parameters=parameters)
         if state in (S.FINALIZING, S.DONE, S.CANCELLED):
             dep = replace(dep, ip=None, access=(), parameters=())
         return dep
@@ -885,13 +889,13 @@ class World:
         """Apply every change due by now: deployment states, new membership requests."""
         now = self.clock.now()
         with self.lock:
-            if now.date() > self._ledger.until:
-                self._ledger.advance(self.deployments.values(), now.date(), now)
             while self._schedule and self._schedule[0][0] <= now:
                 due, _, dep_id, before, target = heapq.heappop(self._schedule)
                 dep = self.deployments[dep_id]
                 if dep.state is before:
                     self._advance(dep, target, due)
+            if now.date() > self._ledger.until:  # after the transitions, so that ends are known
+                self._ledger.advance(self.deployments.values(), now.date(), now)
             while self._next_visit <= now:
                 self._visit(self._next_visit)
                 self._next_visit += timedelta(seconds=self._visitors.uniform(*REQUEST_EVERY))
@@ -900,9 +904,10 @@ class World:
         ip = None
         if target in (S.EXECUTING, S.READY):
             cloud = self.sites[dep.site].cloud
-            cloud.tick()
             server = cloud.servers.get(dep.server_id or "")
-            ip = server.ip if server and not server.deleted else None
+            if server is not None and server.status == "BUILD":
+                cloud.tick()  # the site's own clock-driven boot may not have run yet
+            ip = server.ip if server is not None and not server.deleted else None
         dep = self._store(self._reached(dep, target, at, ip))
         if dep.state.is_final:
             self._commit(dep, -1)
@@ -979,7 +984,8 @@ class World:
     def deployments_of(self, *, owner: str | None = None, group: str | None = None) -> list[str]:
         """Ids of the deployments of an owner or a group, oldest first."""
         with self.lock:
-            return list(self._by_owner[owner] if owner is not None else self._by_group[group or ""])
+            found = self._by_owner.get(owner) if owner is not None else self._by_group.get(group or "")
+            return list(found or ())
 
     def deployment_for(self, dep_id: str, actor: str) -> Deployment:
         """A deployment its owner or an admin of its group may see."""
@@ -1038,9 +1044,9 @@ class World:
         with self.lock:
             if fields["short_name"] in self.groups:
                 raise WorldError("invalid", f"A group named {fields['short_name']!r} already exists.", "short_name")
-            gid = f"greq-{len(self.group_requests) + 1:04d}"
-            self.group_requests[gid] = {**fields, "requester": actor, "state": "pending"}
-            return gid
+            rid = f"greq-{len(self.group_requests) + 1:04d}"
+            self.group_requests[rid] = {**fields, "requester": actor, "state": "pending"}
+            return rid
 
     # -- deployments ------------------------------------------------------------------
 
@@ -1149,20 +1155,21 @@ def _metadata(dep: Deployment) -> dict[str, str]:
     return {"biosphere_deployment": dep.id, "biosphere_group": dep.group_id, "owner": dep.owner}
 
 
-def _access(dep: Deployment, app: Appliance) -> dict[str, object]:
-    """Access links and parameters of a Ready deployment (secrets drawn from its id)."""
-    secret = f"{random.Random(dep.id).getrandbits(96):024x}"
+def _access(dep: Deployment, app: Appliance) -> tuple[tuple[AccessLink, ...], tuple[Parameter, ...]]:
+    """Access links and parameters of a Ready deployment (its secret drawn from its id)."""
+    tools = {t.name for t in app.tools}
     links = []
-    params = [("username", "ubuntu")]
+    params = [Parameter("username", "ubuntu")]
     if "ssh" in app.access:
         links.append(AccessLink("ssh", f"ssh://ubuntu@{dep.ip}"))
     if "https" in app.access:
         links.append(AccessLink("https", f"https://{dep.name}.{dep.site}.biosphere.example/"))
-        params.append(("token" if "JupyterLab" in {t.name for t in app.tools} else "password", secret))
+        secret = f"{random.Random(dep.id).getrandbits(96):024x}"
+        params.append(Parameter("token" if "JupyterLab" in tools else "password", secret, secret=True))
     if "x2go" in app.access:
         links.append(AccessLink("x2go", f"x2go://ubuntu@{dep.ip}"))
-        params.append(("x2go_session", "XFCE" if any(t.name == "XFCE" for t in app.tools) else "MATE"))
-    return {"access": tuple(links), "parameters": tuple(params)}
+        params.append(Parameter("x2go_session", "XFCE" if "XFCE" in tools else "MATE"))
+    return tuple(links), tuple(params)
 
 
 def _haystack(app: Appliance) -> str:

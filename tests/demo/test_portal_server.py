@@ -51,14 +51,14 @@ def ok(reply: httpx.Response, status: int = 200) -> Any:
     return reply.json()
 
 
-def error(reply: httpx.Response, status: int, code: str) -> dict[str, Any]:
+def error(reply: httpx.Response, status: int, code: str) -> Any:
     assert reply.status_code == status, reply.text
     err = reply.json()["error"]
     assert err["code"] == code and err["message"]
     return err
 
 
-def items(api: httpx.Client, path: str, **params: Any) -> list[dict[str, Any]]:
+def items(api: httpx.Client, path: str, **params: Any) -> Any:
     return ok(api.get(path, params={"per_page": 500, **params}))["items"]
 
 
@@ -175,9 +175,10 @@ def test_join_and_ask_for_a_new_group(api: httpx.Client) -> None:
             "funding": "collaboration"}
     reply = ok(api.post("/cloudweb_account/groups", json=spec), 202)
     assert reply["id"].startswith("greq-") and reply["state"] == "pending"
-    for field, value in (("short_name", "Bad Name"), ("vcpu", 0), ("funding", "lottery"), ("end_date", "2026-01-01"),
-                         ("short_name", ADMIN_GROUP)):
-        assert error(api.post("/cloudweb_account/groups", json={**spec, field: value}), 422, "invalid")["field"] == field
+    for field, value in (("short_name", "Bad Name"), ("vcpu", 0), ("funding", "lottery"),
+                         ("end_date", "2026-01-01"), ("short_name", ADMIN_GROUP)):
+        reply = api.post("/cloudweb_account/groups", json={**spec, field: value})
+        assert error(reply, 422, "invalid")["field"] == field
 
 
 def test_a_new_deployment_boots_a_real_server_to_ready(api: httpx.Client, demo: DemoCloud) -> None:
@@ -267,7 +268,7 @@ def test_consumption_rows_by_role_and_day(api: httpx.Client, demo: DemoCloud) ->
     assert {r["member"] for r in items(api, base.format(MEMBER_GROUP))} <= {"demo"}
 
     def today_hours() -> float:
-        return sum(r["vm_hours"] for r in items(api, base.format(ADMIN_GROUP), **{"from": today, "to": today}))
+        return float(sum(r["vm_hours"] for r in items(api, base.format(ADMIN_GROUP), **{"from": today, "to": today})))
 
     before = today_hours()
     demo.clock.advance(1800)
@@ -289,7 +290,7 @@ def test_catalogue_filters(api: httpx.Client) -> None:
 
 
 def test_site_capacity_follows_the_servers(api: httpx.Client) -> None:
-    def core_vcpu() -> dict[str, int]:
+    def core_vcpu() -> Any:
         sites = ok(api.get("/cloud/system_status"))["sites"]
         return next(s for s in sites if s["id"] == "ifb-core-cloud")["capacity"]["vcpu"]
 
@@ -300,23 +301,24 @@ def test_site_capacity_follows_the_servers(api: httpx.Client) -> None:
 
 
 def test_control_service_faults_and_clock(demo: DemoCloud) -> None:
-    control = httpx.Client(base_url=demo.control_url, timeout=5)
-    state = ok(control.get("/state"))
-    assert set(state["sources"]) == {"portal", *demo.sites}
-    assert state["sources"]["ifb-bird-stack"]["fault"] == "none"
-    port = state["sources"]["ifb-bird-stack"]["port"]
-    state = ok(control.post("/fault", json={"source": "ifb-bird-stack", "fault": "down"}))
-    assert state["sources"]["ifb-bird-stack"] == {"url": f"http://127.0.0.1:{port}/v3", "port": port, "fault": "down"}
-    with pytest.raises(httpx.ConnectError):
-        httpx.get(f"http://127.0.0.1:{port}/v3", timeout=2)
-    ok(control.post("/fault", json={"source": "ifb-bird-stack", "fault": "none"}))
-    assert httpx.get(f"http://127.0.0.1:{port}/v3", timeout=2).status_code == 200
-    before = demo.clock.now()
-    assert ok(control.post("/clock", json={"advance_seconds": 120}))["now"] == (
-        (before + timedelta(seconds=120)).isoformat().replace("+00:00", "Z"))
-    error(control.post("/fault", json={"source": "mars", "fault": "down"}), 404, "not_found")
-    error(control.post("/fault", json={"source": "portal", "fault": "meteor"}), 422, "invalid")
-    error(control.post("/clock", json={"advance_seconds": "soon"}), 422, "invalid")
+    with httpx.Client(base_url=demo.control_url, timeout=5) as control:
+        state = ok(control.get("/state"))
+        assert set(state["sources"]) == {"portal", *demo.sites}
+        assert state["sources"]["ifb-bird-stack"]["fault"] == "none"
+        port = state["sources"]["ifb-bird-stack"]["port"]
+        state = ok(control.post("/fault", json={"source": "ifb-bird-stack", "fault": "down"}))
+        url = f"http://127.0.0.1:{port}/v3"
+        assert state["sources"]["ifb-bird-stack"] == {"url": url, "port": port, "fault": "down"}
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(url, timeout=2)
+        ok(control.post("/fault", json={"source": "ifb-bird-stack", "fault": "none"}))
+        assert httpx.get(url, timeout=2).status_code == 200
+        before = demo.clock.now()
+        assert ok(control.post("/clock", json={"advance_seconds": 120}))["now"] == (
+            (before + timedelta(seconds=120)).isoformat().replace("+00:00", "Z"))
+        error(control.post("/fault", json={"source": "mars", "fault": "down"}), 404, "not_found")
+        error(control.post("/fault", json={"source": "portal", "fault": "meteor"}), 422, "invalid")
+        error(control.post("/clock", json={"advance_seconds": "soon"}), 422, "invalid")
 
 
 def test_write_config_for_the_app(demo: DemoCloud, tmp_path: Path) -> None:
@@ -339,10 +341,11 @@ def test_write_config_for_the_app(demo: DemoCloud, tmp_path: Path) -> None:
 
 def test_a_page_of_500_deployments_is_served_fast() -> None:
     with DemoCloud(scale=10, clock=DemoClock(datetime(2026, 11, 25, 9, tzinfo=UTC), speed=0)) as cloud:
-        client = httpx.Client(base_url=cloud.portal_url, headers={"Authorization": f"Bearer {cloud.token}"})
-        params = {"scope": "group", "group": ADMIN_GROUP, "per_page": 500}
-        assert len(ok(client.get("/monitor/deployments", params=params))["items"]) == 500
-        began = time.perf_counter()
-        for _ in range(5):
-            client.get("/monitor/deployments", params=params)
-        assert (time.perf_counter() - began) / 5 < 0.05
+        auth = {"Authorization": f"Bearer {cloud.token}"}
+        with httpx.Client(base_url=cloud.portal_url, headers=auth) as client:
+            params: dict[str, str | int] = {"scope": "group", "group": ADMIN_GROUP, "per_page": 500}
+            assert len(ok(client.get("/monitor/deployments", params=params))["items"]) == 500
+            began = time.perf_counter()
+            for _ in range(5):
+                client.get("/monitor/deployments", params=params)
+            assert (time.perf_counter() - began) / 5 < 0.05

@@ -130,7 +130,7 @@ def test_live_deployments_have_their_server_and_details(world: World) -> None:
         if dep.state is DeploymentState.READY:
             assert dep.ip == server.ip and dep.access[0].url == f"ssh://ubuntu@{dep.ip}"
     web = next(d for d in deps if d.state is DeploymentState.READY and any(a.kind == "https" for a in d.access))
-    assert any(name in ("password", "token") for name, _ in web.parameters)
+    assert any(p.secret and p.name in ("password", "token") for p in web.parameters)
     linked = {d.server_id for d in deps}
     assert any(s.id not in linked for site in world.sites.values() for s in site.cloud.servers.values())
     for gid, group in world.groups.items():

@@ -1,0 +1,48 @@
+"""The frame every main screen shares: header, body, freshness of its sources, footer."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Footer, Header
+
+from biosphere_tui.cache import reader
+from biosphere_tui.widgets.freshness import FreshnessBar
+
+
+class BiosphereScreen(Screen):
+    """Subclasses give ``compose_body`` and ``reload_body``; the app calls ``reload`` after
+    every refresh and when the screen is shown again.
+
+    ``SOURCES``: prefixes of the cache sources this screen shows (for its freshness bar);
+    empty means every source.
+    """
+
+    SOURCES: tuple[str, ...] = ()
+    HELP = ""  # one paragraph shown at the top of the help screen
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield from self.compose_body()
+        yield FreshnessBar(id="freshness")
+        yield Footer()
+
+    def compose_body(self) -> ComposeResult:
+        raise NotImplementedError
+
+    def on_mount(self) -> None:
+        self.reload()
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        """Re-read what this screen shows from the cache."""
+        rows = reader.freshness(self.app.cache)
+        if self.SOURCES:
+            rows = [r for r in rows if r.source.startswith(self.SOURCES)]
+        self.query_one(FreshnessBar).show(rows, self.app.now(), self.app.stale_after)
+        self.reload_body()
+
+    def reload_body(self) -> None:
+        raise NotImplementedError

@@ -1,0 +1,96 @@
+"""A modal confirmation that names what will change; only ``y`` (or the button) confirms."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+MAX_LISTED = 30
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    """Dismisses with True on ``y`` / Confirm, False on ``n`` / Esc / Cancel."""
+
+    BINDINGS = [("y", "answer(True)", "Yes"), ("n", "answer(False)", "No"), ("escape", "answer(False)", "Cancel")]
+
+    def __init__(self, title: str, items: Sequence[str] = (), *, action: str = "Confirm", danger: bool = True) -> None:
+        super().__init__()
+        self.title_text = title
+        self.items = list(items)
+        self.action_label = action
+        self.danger = danger
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label(self.title_text, id="question")
+            if self.items:
+                shown = self.items[:MAX_LISTED]
+                more = len(self.items) - len(shown)
+                with VerticalScroll(id="items"):
+                    yield Static("\n".join(f"• {item}" for item in shown) + (f"\n… and {more} more" if more else ""))
+            with Horizontal(id="buttons"):
+                yield Button(f"{self.action_label} (y)", id="yes", variant="error" if self.danger else "primary")
+                yield Button("Cancel (n)", id="no")
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, value: bool) -> None:
+        self.dismiss(value)
+
+
+class ReasonDialog(ModalScreen[str | None]):
+    """Asks for a short text (e.g. why a request is rejected); None when cancelled."""
+
+    BINDINGS = [("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str, items: Sequence[str] = (), *, placeholder: str = "reason", required: bool = True) -> None:
+        super().__init__()
+        self.title_text = title
+        self.items = list(items)
+        self.placeholder = placeholder
+        self.required = required
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label(self.title_text, id="question")
+            if self.items:
+                with VerticalScroll(id="items"):
+                    yield Static("\n".join(f"• {item}" for item in self.items[:MAX_LISTED]))
+            yield Input(placeholder=self.placeholder, id="reason")
+            yield Label("", id="hint")
+            with Horizontal(id="buttons"):
+                yield Button("Send (enter)", id="yes", variant="primary")
+                yield Button("Cancel (esc)", id="no")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._send()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "yes":
+            self._send()
+        else:
+            self.dismiss(None)
+
+    def _send(self) -> None:
+        text = self.query_one(Input).value.strip()
+        if self.required and not text:
+            self.query_one("#hint", Label).update("Please give a reason: it is sent to the person.")
+            return
+        self.dismiss(text)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
