@@ -1,21 +1,36 @@
-"""The Textual application: opens on the cache at once, refreshes it in the background."""
+"""The Textual application: opens on the cache at once, refreshes it in the background.
+
+Screens read ``app.cache``; changes go through ``app.act`` (a worker calling the portal)
+and end with a refresh of the sources they touched.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual import work
-from textual.app import App
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
 from textual.timer import Timer
 
+from biosphere_tui.cache import reader
 from biosphere_tui.cache.db import connect, open_cache
-from biosphere_tui.config import Config
-from biosphere_tui.screens.home import HomeScreen
+from biosphere_tui.config import Config, state_file
+from biosphere_tui.models import Group, Role
+from biosphere_tui.screens.help import HelpScreen
+from biosphere_tui.screens.jump import JumpDialog
+from biosphere_tui.screens.registry import SCREENS
+from biosphere_tui.state import load_state, save_state
 
 if TYPE_CHECKING:
+    from biosphere_tui.actions import Actions
     from biosphere_tui.sync import SourceResult, Sync
+
+T = TypeVar("T")
 
 
 def _utcnow() -> datetime:
@@ -27,7 +42,16 @@ class BiosphereApp(App[None]):
 
     TITLE = "Biosphère"
     CSS_PATH = "app.tcss"
-    BINDINGS = [("r", "refresh_now", "Refresh"), ("q", "quit", "Quit")]
+    MODES = {nav.mode: nav.factory() for nav in SCREENS}
+    DEFAULT_MODE = "home"
+    BINDINGS = [
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("colon", "jump", "Jump", key_display=":"),
+        Binding("r", "refresh_now", "Refresh"),
+        Binding("escape", "back", "Back", show=False),
+        Binding("q", "quit", "Quit"),
+        *(Binding(nav.key, f"switch_mode('{nav.mode}')", nav.title, show=False) for nav in SCREENS),
+    ]
 
     def __init__(
         self, config: Config, *, label: str = "", now: Callable[[], datetime] = _utcnow, background_refresh: bool = True
@@ -38,45 +62,114 @@ class BiosphereApp(App[None]):
         self.background_refresh = background_refresh
         opened = open_cache(config.cache_path)  # raises CacheUnavailable: the CLI reports it
         opened.db.close()
-        self.cache_notice = opened.notice
+        self.state, state_notice = load_state(state_file())
+        self.notices = [n for n in (opened.notice, state_notice) if n]
         self.cache = connect(config.cache_path)
         self.stale_after = config.refresh_interval * 3
         self.sub_title = label
         self._sync: Sync | None = None
         self._timer: Timer | None = None
         self._refreshing = False
+        self._pending: set[str] | None = set()  # sources asked for during a refresh; None = all
         self._failing: set[str] = set()
         self.refreshes = 0
 
+    # -- life cycle ------------------------------------------------------------------------
+
     def on_mount(self) -> None:
-        self.push_screen(HomeScreen())
-        if self.cache_notice:
-            self.notify(self.cache_notice, title="Cache rebuilt", severity="warning", timeout=15)
+        for notice in self.notices:
+            self.notify(notice, severity="warning", timeout=15)
         if self.background_refresh:
-            self.action_refresh_now()
+            self.request_refresh()
 
     def on_unmount(self) -> None:
         if self._sync is not None:
             self._sync.close()
         self.cache.close()
 
+    # -- the user's group --------------------------------------------------------------------
+
+    @property
+    def groups(self) -> list[Group]:
+        return reader.groups(self.cache)
+
+    @property
+    def current_group(self) -> Group | None:
+        """The group chosen on the groups screen, else the first one the user leads."""
+        groups = [g for g in self.groups if g.kind.value != "affiliation"] or self.groups
+        chosen = next((g for g in groups if g.id == self.state.current_group), None)
+        return chosen or next((g for g in groups if g.role is Role.ADMIN), groups[0] if groups else None)
+
+    def choose_group(self, group_id: str) -> None:
+        self.state.current_group = group_id
+        self.save_state()
+        self.reload_screen()
+
+    def save_state(self) -> None:
+        try:
+            save_state(state_file(), self.state)
+        except OSError as exc:
+            self.notify(f"Your preferences could not be saved ({exc.strerror}).", severity="warning")
+
+    # -- navigation ------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen, [(nav.key, nav.title) for nav in SCREENS]))
+
+    def action_jump(self) -> None:
+        def go(mode: str | None) -> None:
+            if mode:
+                self.switch_mode(mode)
+
+        self.push_screen(JumpDialog([(nav.mode, nav.title) for nav in SCREENS]), go)
+
+    def action_back(self) -> None:
+        if len(self.screen_stack) > 1:
+            self.pop_screen()
+        elif self.current_mode != "home":
+            self.switch_mode("home")
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for nav in SCREENS:
+            yield SystemCommand(f"Go to {nav.title}", f"Show the {nav.title} screen (key {nav.key})",
+                                lambda mode=nav.mode: self.switch_mode(mode))
+        yield SystemCommand("Refresh now", "Pull fresh data from the portal and every site", self.action_refresh_now)
+        yield SystemCommand("Help", "Every key of this screen", self.action_help)
+        commands = getattr(screen, "palette_commands", None)
+        if callable(commands):
+            yield from commands()
+
+    def reload_screen(self) -> None:
+        for screen in self.screen_stack:
+            reload = getattr(screen, "reload", None)
+            if callable(reload) and screen.is_mounted:
+                reload()
+
+    # -- refresh -------------------------------------------------------------------------------
+
     def action_refresh_now(self) -> None:
-        """Start a refresh unless one is running; the next one is armed when it ends."""
+        self.request_refresh()
+
+    def request_refresh(self, only: set[str] | None = None) -> None:
+        """Refresh these sources (all when None) now, or right after the running refresh."""
         if self._refreshing:
+            self._pending = None if only is None or self._pending is None else self._pending | only
             return
         if self._timer is not None:
             self._timer.stop()
         self._refreshing = True
-        self._refresh()
+        self._refresh(only)
 
     @work(thread=True, group="refresh", exit_on_error=False)
-    def _refresh(self) -> None:
+    def _refresh(self, only: set[str] | None) -> None:
         try:
             if self._sync is None:
                 from biosphere_tui.sync import Sync  # the network clients load off the first paint
 
                 self._sync = Sync(self.config, self.config.cache_path, now=self.now)
-            results = self._sync.refresh_blocking()
+            results = self._sync.refresh_blocking(only)
         except Exception as exc:  # noqa: BLE001 - shown to the user, the loop goes on
             self.call_from_thread(self._refreshed, [], f"The refresh failed ({type(exc).__name__}).")
             return
@@ -94,8 +187,45 @@ class BiosphereApp(App[None]):
             elif r.ok and r.source in self._failing:
                 self.notify(f"{r.source} answers again.", title="Source recovered", timeout=5)
         self._failing = {r.source for r in results if not r.ok} | (self._failing - {r.source for r in results})
-        reload = getattr(self.screen, "reload", None)
-        if callable(reload):
-            reload()
-        if self.background_refresh:
+        self.reload_screen()
+        pending, self._pending = self._pending, set()
+        if pending is None or pending:
+            self.request_refresh(pending)
+        elif self.background_refresh:  # re-armed after each run: refreshes never overlap
+            if self._timer is not None:
+                self._timer.stop()
             self._timer = self.set_timer(self.config.refresh_interval, self.action_refresh_now)
+
+    # -- actions ---------------------------------------------------------------------------------
+
+    def act(
+        self,
+        title: str,
+        call: Callable[[Actions], Awaitable[T]],
+        *,
+        resync: set[str],
+        done: Callable[[T], Any] | None = None,
+    ) -> None:
+        """Run ``call`` against the portal in a worker; then ``done(result)`` and a refresh of
+        ``resync``. A failure is shown in plain words and the view is refreshed all the same."""
+        self.notify(f"{title}…", timeout=3)
+        self._act(title, call, resync, done)
+
+    @work(thread=True, group="actions", exit_on_error=False)
+    def _act(self, title: str, call: Callable[[Actions], Awaitable[T]], resync: set[str],
+             done: Callable[[T], Any] | None) -> None:
+        from biosphere_tui.actions import Actions
+        from biosphere_tui.api.errors import SourceError
+
+        try:
+            result = asyncio.run(call(Actions(self.config)))
+        except SourceError as exc:
+            self.call_from_thread(self.notify, f"{title} failed: {exc.message}", severity="error", timeout=10)
+            self.call_from_thread(self.request_refresh, resync)
+            return
+        except Exception as exc:  # noqa: BLE001 - never a traceback on screen
+            self.call_from_thread(self.notify, f"{title} failed ({type(exc).__name__}).", severity="error")
+            return
+        if done is not None:
+            self.call_from_thread(done, result)
+        self.call_from_thread(self.request_refresh, resync)

@@ -1,0 +1,29 @@
+"""The ``/`` filter line: hidden until asked for, Esc clears it and hands focus back."""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+from textual.widgets import Input
+
+
+class FilterBar(Input):
+    """Screens bind ``/`` to ``open()`` and react to ``Input.Changed`` from it (id ``filter``)."""
+
+    BINDINGS = [Binding("escape", "close", "Clear filter"), Binding("enter", "done", "Keep filter", show=False)]
+
+    def __init__(self, placeholder: str = "filter…  (esc clears)") -> None:
+        super().__init__(placeholder=placeholder, id="filter")
+        self.display = False
+
+    def open(self) -> None:
+        self.display = True
+        self.focus()
+
+    def action_close(self) -> None:
+        self.value = ""
+        self.display = False
+        self.screen.focus_next()
+
+    def action_done(self) -> None:
+        self.display = bool(self.value)
+        self.screen.focus_next()

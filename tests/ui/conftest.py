@@ -1,0 +1,55 @@
+"""UI fixtures: an app on a demo cloud whose cache was filled by one real sync."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from biosphere_tui.app import BiosphereApp
+from biosphere_tui.cache.db import open_cache
+from biosphere_tui.config import Config
+from biosphere_tui.sync import Sync
+
+
+def sync_once(config: Config, demo, only: set[str] | None = None) -> None:  # noqa: ANN001
+    """One full refresh of the cache from the demo cloud, at the demo's clock."""
+    open_cache(config.cache_path).db.close()
+    runner = Sync(config, config.cache_path, now=demo.clock.now)
+    try:
+        results = runner.refresh_blocking(only)
+    finally:
+        runner.close()
+    assert [r for r in results if not r.ok] == [], "the demo cloud should answer every source"
+
+
+@pytest.fixture
+def synced(demo_config: Config, demo) -> Config:  # noqa: ANN001
+    """The demo configuration with its cache already filled (as on a warm start)."""
+    sync_once(demo_config, demo)
+    return demo_config
+
+
+@pytest.fixture
+def make_app(demo) -> Callable[[Config], BiosphereApp]:  # noqa: ANN001
+    """An app on the demo clock without background refresh: tests decide when data moves."""
+
+    def build(config: Config) -> BiosphereApp:
+        return BiosphereApp(config, now=demo.clock.now, background_refresh=False)
+
+    return build
+
+
+async def settle(app: BiosphereApp, pilot, until: Callable[[], bool] = lambda: True) -> None:  # noqa: ANN001
+    """Wait for workers (refreshes, actions) to finish and ``until()`` to hold."""
+    for _ in range(300):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if until() and not app._refreshing:
+            return
+    raise AssertionError("the app did not settle")
+
+
+async def wait_refreshes(app: BiosphereApp, pilot, count: int) -> None:  # noqa: ANN001
+    await settle(app, pilot, lambda: app.refreshes >= count)
+
