@@ -79,8 +79,8 @@ class BiosphereApp(App[None]):
     def on_mount(self) -> None:
         for notice in self.notices:
             self.notify(notice, severity="warning", timeout=15)
-        if self.background_refresh:
-            self.request_refresh()
+        if self.background_refresh:  # after the first paint: the network clients load in its worker
+            self.call_after_refresh(self.request_refresh)
 
     def on_unmount(self) -> None:
         if self._sync is not None:

@@ -179,3 +179,19 @@ def _live_servers(demo, site: str) -> set[str]:  # noqa: ANN001
     state = demo.sites[site].state
     state.tick()
     return {sid for sid, s in state.servers.items() if not s.deleted}
+
+
+async def test_join_and_group_request_reach_the_world(demo) -> None:  # noqa: ANN001
+    from biosphere_tui.api.portal import GroupRequest
+
+    outsider = next(g for g in demo.world.groups if demo.world.role(g, "demo") is None)
+    async with client(demo) as portal:
+        asked = await portal.join(outsider, "I work on the same samples")
+        with pytest.raises(errors.Conflict):
+            await portal.join(outsider, "again")
+        request_id = await portal.request_group(GroupRequest(
+            "soil-meta", "Soil metagenomics 2027", "2027-01-01", "2027-12-31", "Assembly of soil samples.",
+            64, 256, 2000, "collaboration"))
+    assert asked.state is RequestState.PENDING and demo.world.requests[asked.id].group_id == outsider
+    recorded = demo.world.group_requests[request_id]
+    assert (recorded["short_name"], recorded["requester"], recorded["vcpu"]) == ("soil-meta", "demo", 64)

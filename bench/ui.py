@@ -1,0 +1,181 @@
+"""UI figures at several demo scales: first paint, filter keystroke, peak memory.
+
+Usage: .venv/bin/python bench/ui.py [--scales 1 10 50] [--rounds 3]
+
+For each scale, a demo cloud runs in its own process and one ``sync`` fills a cache
+(the warm cache). Then, each in a fresh process and timed from before the process starts:
+- a bare Textual app (Header, a 50-row DataTable, Footer) to its first paint: the baseline;
+- biosphere-tui on that warm cache, opening on myVM, to the first paint of the VM table
+  (the background refresh runs as usual, after the first paint).
+And in one process, on myVM with every VM of the group listed: the time a filter keystroke
+takes until the table shows the filtered rows, and the peak memory (max RSS).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+BARE = """
+import sys
+from textual.app import App
+from textual.widgets import DataTable, Footer, Header
+
+class Bare(App):
+    def compose(self):
+        yield Header()
+        yield DataTable()
+        yield Footer()
+
+    def on_mount(self):
+        table = self.query_one(DataTable)
+        table.add_columns(*(f"col{i}" for i in range(8)))
+        for r in range(50):
+            table.add_row(*(f"cell {r}:{c}" for c in range(8)))
+        self.call_after_refresh(self.painted)
+
+    def painted(self):
+        print("PAINTED", flush=True)
+        self.exit()
+
+Bare().run(headless=True, size=(160, 48))
+"""
+
+APP = """
+import resource, sys
+from dataclasses import replace
+from pathlib import Path
+from biosphere_tui.app import BiosphereApp
+from biosphere_tui.config import load
+
+class FirstPaint(BiosphereApp):
+    DEFAULT_MODE = "myvm"
+
+    def on_mount(self):
+        super().on_mount()
+        self.call_after_refresh(self.painted)
+
+    def painted(self):
+        table = self.screen.query_one("DataTable")
+        print("PAINTED", table.row_count, flush=True)
+        self.exit()
+
+config = replace(load(Path(sys.argv[1])), cache_path=Path(sys.argv[2]))
+FirstPaint(config).run(headless=True, size=(160, 48))
+"""
+
+KEYSTROKE = """
+import asyncio, resource, sys, time
+from dataclasses import replace
+from pathlib import Path
+from biosphere_tui.app import BiosphereApp
+from biosphere_tui.config import load
+
+config = replace(load(Path(sys.argv[1])), cache_path=Path(sys.argv[2]))
+
+async def main():
+    app = BiosphereApp(config, background_refresh=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await app.switch_mode("myvm")
+        await pilot.pause()
+        screen = app.screen
+        if hasattr(screen, "action_toggle_scope") and "group" not in str(getattr(screen, "scope", "group")):
+            await pilot.press("a")
+        await pilot.pause()
+        table = screen.query_one("DataTable")
+        rows = table.row_count
+        await pilot.press("slash")
+        times = []
+        for text in ["m", "ma", "mar", "ma", "m", "", "r", "re", "rea", "read", "ready", "", "1", "12", "1", ""]:
+            filt = screen.query_one("#filter")
+            started = time.perf_counter()
+            filt.value = text
+            await pilot.pause()
+            times.append(time.perf_counter() - started)
+        print("ROWS", rows)
+        print("KEYS", " ".join(f"{t:.4f}" for t in times))
+    print("MAXRSS_KB", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+asyncio.run(main())
+"""
+
+
+def python(code: str, *args: str) -> tuple[float, list[str]]:
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", textwrap.dedent(code), *args], capture_output=True, text=True,
+                          timeout=600, cwd=ROOT)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(done.stderr[-3000:])
+    return elapsed, done.stdout.splitlines()
+
+
+def until_painted(code: str, *args: str) -> float:
+    """Seconds from before the process starts to the line saying it painted."""
+    started = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(code), *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if line.startswith("PAINTED"):
+            elapsed = time.perf_counter() - started
+            proc.wait(60)
+            return elapsed
+    raise SystemExit(proc.stderr.read() if proc.stderr else "no paint")
+
+
+def bench(scale: float, rounds: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = Path(tmp)
+        server = subprocess.Popen(
+            [sys.executable, "-m", "biosphere_tui", "demo-server", "--write-config", str(directory),
+             "--demo-scale", str(scale)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            while not (directory / "config.toml").exists():
+                if server.poll() is not None:
+                    raise SystemExit("demo server did not start")
+                time.sleep(0.05)
+            config, cache = directory / "config.toml", directory / "cache.sqlite"
+            with (directory / "config.toml").open("a") as extra:
+                extra.write(f'\n[cache]\npath = "{cache}"\n')
+            subprocess.run([sys.executable, "-m", "biosphere_tui", "--config", str(config), "sync"], check=True,
+                           capture_output=True, cwd=ROOT)
+            bare = [until_painted(BARE) for _ in range(rounds)]
+            ours = [until_painted(APP, str(config), str(cache)) for _ in range(rounds)]
+            _, lines = python(KEYSTROKE, str(config), str(cache))
+        finally:
+            server.terminate()
+            server.wait(10)
+    values = dict(line.split(" ", 1) for line in lines if " " in line)
+    keys = [float(t) for t in values["KEYS"].split()]
+    print(f"\n== scale {scale:g}: {values['ROWS']} VMs in the myVM table ==")
+    print(f"first paint, bare Textual app:      median {statistics.median(bare):.3f} s  (runs {', '.join(f'{b:.3f}' for b in bare)})")
+    print(f"first paint, myVM from warm cache:  median {statistics.median(ours):.3f} s  (runs {', '.join(f'{o:.3f}' for o in ours)})")
+    print(f"ratio: {statistics.median(ours) / statistics.median(bare):.2f}  (target <= 1.3)")
+    print(f"filter keystroke: median {statistics.median(keys) * 1000:.1f} ms, max {max(keys) * 1000:.1f} ms "
+          f"over {len(keys)} keystrokes  (target < 50 ms)")
+    print(f"peak memory (max RSS): {int(values['MAXRSS_KB']) / 1024:.0f} MB  (target < 150 MB)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", type=float, nargs="+", default=[1, 10, 50])
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
+    print(f"cores: {os.cpu_count()}, python {sys.version.split()[0]}")
+    for scale in args.scales:
+        bench(scale, args.rounds)
+
+
+if __name__ == "__main__":
+    main()
