@@ -62,29 +62,26 @@ class SiteClient:
             return f"signed in; {limits.used_vcpu}/{limits.max_vcpu} vCPU used"
 
     def _servers(self) -> list[Server]:
-        params: dict[str, Any] = {"limit": PAGE}
-        found: list[Server] = []
-        for _ in range(MAX_PAGES):
-            body = self._get("compute", "/servers/detail", params)
-            found += [parse.server(x, self.cloud) for x in self._items(body, "servers")]
-            marker = _next_marker(f.obj(body, "reply").get("servers_links"))
-            if marker is None:
-                return found
-            params = {"limit": PAGE, "marker": marker}
-        raise errors.BadReply(self.cloud, "the server list never ends (paging loop)")
+        return self._pages("compute", "/servers/detail", "servers", lambda x: parse.server(x, self.cloud),
+                           lambda body: _marker_of(_next_href(body.get("servers_links"))))
 
     def _images(self) -> list[Image]:
+        return self._pages("image", "/images", "images", lambda x: parse.image(x, self.cloud),
+                           lambda body: _marker_of(body.get("next")))
+
+    def _pages(self, service: str, path: str, key: str, parse_item: Callable[[Any], T],
+               next_marker: Callable[[dict[str, Any]], str | None]) -> list[T]:
+        """Every item of a marker-paged list (Nova and Glance page the same way)."""
         params: dict[str, Any] = {"limit": PAGE}
-        found: list[Image] = []
+        found: list[T] = []
         for _ in range(MAX_PAGES):
-            body = self._get("image", "/images", params)
-            found += [parse.image(x, self.cloud) for x in self._items(body, "images")]
-            nxt = f.obj(body, "reply").get("next")
-            marker = parse_qs(urlparse(nxt).query).get("marker", [None])[0] if isinstance(nxt, str) else None
+            body = self._get(service, path, params)
+            found += [parse_item(x) for x in self._items(body, key)]
+            marker = next_marker(f.obj(body, "reply"))
             if marker is None:
                 return found
             params = {"limit": PAGE, "marker": marker}
-        raise errors.BadReply(self.cloud, "the image list never ends (paging loop)")
+        raise errors.BadReply(self.cloud, f"the {key} list never ends (paging loop)")
 
     # -- actions -------------------------------------------------------------------------
 
@@ -150,11 +147,15 @@ class SiteClient:
                 raise translate(self.cloud, exc, self._timeout) from None
 
 
-def _next_marker(links: Any) -> str | None:
-    for link in links or []:
+def _next_href(links: Any) -> str | None:
+    for link in links if isinstance(links, list) else []:
         if isinstance(link, dict) and link.get("rel") == "next" and isinstance(link.get("href"), str):
-            return parse_qs(urlparse(link["href"]).query).get("marker", [None])[0]
+            return link["href"]
     return None
+
+
+def _marker_of(href: Any) -> str | None:
+    return parse_qs(urlparse(href).query).get("marker", [None])[0] if isinstance(href, str) else None
 
 
 def translate(site: str, exc: Exception, timeout: float) -> errors.SourceError:
