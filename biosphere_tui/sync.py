@@ -12,7 +12,7 @@ import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import httpx
@@ -190,10 +190,10 @@ class Sync:
             group_ids = [g.id for g in await asyncio.shield(groups_known)]
             started = time.perf_counter()
             end = self.now().date()
-            start = end - timedelta(days=USAGE_DAYS - 1)
-            found = await asyncio.gather(*(portal.consumption(g, start, end) for g in group_ids))
+            windows = _usage_windows(writer, group_ids, end)
+            found = await asyncio.gather(*(portal.consumption(g, start, end) for g, start in windows.items()))
             days = [u for part in found for u in part]
-            writer.usage(group_ids, start, end, days, time.perf_counter() - started, self.now())
+            writer.usage(windows, end, days, end - timedelta(days=USAGE_DAYS - 1), time.perf_counter() - started, self.now())
             return len(days)
 
         return dict(zip(PORTAL_SOURCES, (account, catalogue, status, deployments, members, usage))), groups_known
@@ -210,6 +210,16 @@ class Sync:
             return len(snap.servers)
 
         return job
+
+
+def _usage_windows(writer: CacheWriter, group_ids: list[str], end: date) -> dict[str, date]:
+    """From which day to fetch each group's consumption: past days of the daily record are
+    final, so a group already cached today only needs yesterday and today again."""
+    from biosphere_tui.cache.reader import usage_synced_on
+
+    synced = usage_synced_on(writer.db)
+    full = end - timedelta(days=USAGE_DAYS - 1)
+    return {g: end - timedelta(days=1) if synced.get(g) == end else full for g in group_ids}
 
 
 def _wanted(source: str, only: set[str] | None) -> bool:

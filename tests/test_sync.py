@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 
@@ -122,3 +123,15 @@ def test_a_launch_is_seen_through_both_portal_and_site(sync: Sync, demo_config: 
     row = db.execute("SELECT state, server_status, ip FROM vms WHERE id = ?", [dep_id]).fetchone()
     db.close()
     assert row[0] == "Ready" and row[1] == "ACTIVE" and row[2]
+
+
+def test_a_second_refresh_the_same_day_fetches_only_recent_consumption(sync: Sync, demo_config: Config, demo) -> None:  # noqa: ANN001
+    sync.refresh_blocking()
+    total = _count(demo_config, "SELECT COUNT(*) FROM usage")
+    demo.portal.service.log.clear()
+    demo.clock.advance(3600)
+    assert all(r.ok for r in sync.refresh_blocking({"portal.usage"}))
+    asked = [path for method, path in demo.portal.service.log if "/consumption" in path]
+    today = demo.clock.now().date()
+    assert asked and all(f"from={(today - timedelta(days=1)).isoformat()}" in path for path in asked)
+    assert _count(demo_config, "SELECT COUNT(*) FROM usage") == total  # older days kept, recent ones replaced

@@ -134,3 +134,7 @@ def vms(db: Database, *, text: str = "", sort: str = "created", descending: bool
         [*params, limit, offset],
     )
     return [VmRow(*r[:12], datetime.fromisoformat(r[12])) for r in cur.fetchall()]
+
+
+def usage_synced_on(db: Database) -> dict[str, date]:
+    return {g: date.fromisoformat(d) for g, d in db.execute("SELECT group_id, day FROM usage_synced").fetchall()}

@@ -95,3 +95,9 @@ def m002_site_history(db: Database) -> None:
         );
         """
     )
+
+
+@migrations()
+def m003_usage_synced(db: Database) -> None:
+    """The day each group's consumption was last fetched (past days of the record are final)."""
+    db.executescript("CREATE TABLE usage_synced (group_id TEXT PRIMARY KEY, day TEXT);")

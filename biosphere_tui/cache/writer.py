@@ -166,14 +166,18 @@ class CacheWriter:
             self._replace("requests", request_rows, "id", scope, group_ids)
             self._success("portal.members", len(member_rows) + len(request_rows), duration, at)
 
-    def usage(self, group_ids: Sequence[str], start: date, end: date, days: Iterable[UsageDay],
+    def usage(self, windows: dict[str, date], end: date, days: Iterable[UsageDay], keep_from: date,
               duration: float, at: datetime) -> None:
+        """Replace each group's rows from its window's first day to ``end``; drop rows older
+        than ``keep_from``; note the day each group was synced."""
         rows = [{**_row(u), "day": u.day.isoformat()} for u in days]
-        groups = ", ".join("?" * len(group_ids)) or "NULL"
+        scope = " OR ".join(["(group_id = ? AND day BETWEEN ? AND ?)"] * len(windows)) or "0"
+        params = [p for g, start in windows.items() for p in (g, start.isoformat(), end.isoformat())]
         with self.db.atomic():
-            self._replace("usage", rows, ("group_id", "day", "member", "site"),
-                          f"group_id IN ({groups}) AND day BETWEEN ? AND ?",
-                          [*group_ids, start.isoformat(), end.isoformat()])
+            self._replace("usage", rows, ("group_id", "day", "member", "site"), scope, params)
+            self.db.execute("DELETE FROM usage WHERE day < ?", [keep_from.isoformat()])
+            self.db.execute("DELETE FROM usage_synced")
+            self.db.conn.executemany("INSERT INTO usage_synced VALUES (?, ?)", [(g, end.isoformat()) for g in windows])
             self._success("portal.usage", len(rows), duration, at)
 
     def site(self, site: str, snap: SiteSnapshot, duration: float, at: datetime) -> None:

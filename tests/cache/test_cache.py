@@ -56,7 +56,7 @@ def test_new_cache_has_every_migration_and_wal(tmp_path: Path) -> None:
 def test_older_schema_is_migrated_and_keeps_its_rows(tmp_path: Path) -> None:
     path = tmp_path / "old.sqlite"
     db = Database(path)
-    migrations.apply(db, stop_before="m002_site_history")
+    migrations.apply(db, stop_before="m002_site_history")  # a cache written by an older version
     db.execute("INSERT INTO sites (id, platform, state) VALUES ('ifb-core-cloud', 'IFB-core', 'up')")
     db.conn.commit()
     db.close()
@@ -98,16 +98,19 @@ def test_vm_view_joins_deployment_to_live_server(writer: CacheWriter) -> None:
     assert reader.quota_use(writer.db, "marine-meta").vcpu == 4
 
 
-def test_usage_replacement_is_scoped_to_its_groups_and_window(writer: CacheWriter) -> None:
+def test_usage_replacement_is_scoped_to_its_windows_and_prunes_old_days(writer: CacheWriter) -> None:
     from biosphere_tui.models import UsageDay
 
     def day(group: str, d: int) -> UsageDay:
         return UsageDay(group, date(2026, 11, d), "demo", "a", 24, 48, 96, 480, 0)
 
-    writer.usage(["g1", "g2"], date(2026, 11, 1), date(2026, 11, 20), [day("g1", 1), day("g2", 2)], 0.1, AT)
-    writer.usage(["g1"], date(2026, 11, 1), date(2026, 11, 20), [day("g1", 3)], 0.1, AT)
+    end = date(2026, 11, 20)
+    writer.usage({"g1": date(2026, 11, 1), "g2": date(2026, 11, 1)}, end,
+                 [day("g1", 1), day("g1", 2), day("g2", 2)], date(2026, 11, 1), 0.1, AT)
+    writer.usage({"g1": date(2026, 11, 19)}, end, [day("g1", 19)], date(2026, 11, 2), 0.1, AT)
     rows = writer.db.execute("SELECT group_id, day FROM usage ORDER BY group_id, day").fetchall()
-    assert rows == [("g1", "2026-11-03"), ("g2", "2026-11-02")]
+    assert rows == [("g1", "2026-11-02"), ("g1", "2026-11-19"), ("g2", "2026-11-02")]
+    assert reader.usage_synced_on(writer.db) == {"g1": end}
 
 
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "empty"])
