@@ -66,7 +66,7 @@ class BiosphereApp(App[None]):
         self.notices = [n for n in (opened.notice, state_notice) if n]
         self.cache = connect(config.cache_path)
         self.stale_after = config.refresh_interval * 3
-        self.sub_title = label
+        self.label = label
         self._sync: Sync | None = None
         self._timer: Timer | None = None
         self._refreshing = False
@@ -77,6 +77,7 @@ class BiosphereApp(App[None]):
     # -- life cycle ------------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        self.sub_title = self._status_line()
         for notice in self.notices:
             self.notify(notice, severity="warning", timeout=15)
         if self.background_refresh:  # after the first paint: the network clients load in its worker
@@ -99,6 +100,17 @@ class BiosphereApp(App[None]):
         groups = [g for g in self.groups if g.kind.value != "affiliation"] or self.groups
         chosen = next((g for g in groups if g.id == self.state.current_group), None)
         return chosen or next((g for g in groups if g.role is Role.ADMIN), groups[0] if groups else None)
+
+    def _status_line(self) -> str:
+        """Under the title: the demo label, the current group and its pending requests."""
+        parts = [self.label] if self.label else []
+        group = self.current_group
+        if group is not None:
+            parts.append(f"{group.name} ({group.role.value})")
+            pending = reader.pending_requests(self.cache, group.id) if group.role is Role.ADMIN else 0
+            if pending:
+                parts.append(f"{pending} pending request{'s' if pending > 1 else ''}")
+        return " · ".join(parts)
 
     def choose_group(self, group_id: str) -> None:
         self.state.current_group = group_id
@@ -142,6 +154,7 @@ class BiosphereApp(App[None]):
             yield from commands()
 
     def reload_screen(self) -> None:
+        self.sub_title = self._status_line()
         for screen in self.screen_stack:
             reload = getattr(screen, "reload", None)
             if callable(reload) and screen.is_mounted:

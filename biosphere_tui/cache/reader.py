@@ -102,8 +102,10 @@ def vm_state_counts(db: Database) -> dict[str, int]:
     return dict(db.execute("SELECT state, COUNT(*) FROM deployments GROUP BY state").fetchall())
 
 
-def pending_requests(db: Database) -> int:
-    return db.execute("SELECT COUNT(*) FROM requests WHERE state = 'pending'").fetchone()[0]
+def pending_requests(db: Database, group_id: str | None = None) -> int:
+    """Pending membership requests, of one group or of every group the user leads."""
+    where, params = ("AND group_id = ?", [group_id]) if group_id else ("", [])
+    return db.execute(f"SELECT COUNT(*) FROM requests WHERE state = 'pending' {where}", params).fetchone()[0]
 
 
 def quota_use(db: Database, group_id: str) -> Quota:

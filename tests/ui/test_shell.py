@@ -18,3 +18,24 @@ async def test_jump_help_and_back(synced, make_app) -> None:  # noqa: ANN001
         await pilot.press(*"home")
         await pilot.press("enter")
         assert app.current_mode == "home"
+
+
+async def test_header_names_the_group_and_its_pending_requests(synced, make_app, demo) -> None:  # noqa: ANN001
+    pending = sum(1 for r in demo.world.requests.values() if r.group_id == "marine-meta" and r.state.value == "pending")
+    app = make_app(synced)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(app, pilot)
+        assert app.sub_title == f"marine-meta (admin) · {pending} pending requests"
+        app.choose_group("ebame-2026")
+        await pilot.pause()
+        assert app.sub_title == "ebame-2026 (member)"
+
+
+async def test_palette_lists_every_screen(synced, make_app) -> None:  # noqa: ANN001
+    app = make_app(synced)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(app, pilot)
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        for name in ("Home", "Catalogue", "myVM", "Members", "Sites", "Consumption", "Groups"):
+            assert f"Go to {name}" in titles
+        assert "Refresh now" in titles
