@@ -1,0 +1,10 @@
+"""Snapshots of the home screen on the demo world (frozen clock, fixed seed)."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)])
+def test_home(snap_compare, synced, make_app, size: tuple[int, int]) -> None:  # noqa: ANN001
+    assert snap_compare(make_app(synced), terminal_size=size)
