@@ -293,3 +293,14 @@ class SiteSnapshot:
     flavors: list[Flavor]
     images: list[Image]
     limits: SiteLimits
+
+
+@dataclass(frozen=True)
+class GroupSummary:
+    """A group directory entry: a group one may ask to join."""
+
+    id: str
+    name: str
+    full_name: str
+    kind: GroupKind
+    is_member: bool

@@ -146,12 +146,12 @@ class Sync:
         async def account() -> int:
             started = time.perf_counter()
             try:
-                user, groups = await asyncio.gather(portal.me(), portal.groups())
+                user, groups, directory = await asyncio.gather(portal.me(), portal.groups(), portal.directory())
             except BaseException as exc:
                 _groups_from_cache(groups_known, writer, exc)
                 raise
             groups_known.set_result(groups)
-            writer.account(user, groups, time.perf_counter() - started, self.now())
+            writer.account_with_directory(user, groups, directory, time.perf_counter() - started, self.now())
             return len(groups)
 
         async def catalogue() -> int:

@@ -20,6 +20,7 @@ from biosphere_tui.models import (
     Appliance,
     Deployment,
     Group,
+    GroupSummary,
     Member,
     MembershipRequest,
     SiteStatus,
@@ -97,6 +98,10 @@ class PortalClient:
 
     async def groups(self) -> list[Group]:
         return await self._paged("cloudweb_account/groups", {}, parse.group)
+
+    async def directory(self) -> list[GroupSummary]:
+        """Every group one may ask to join, each saying whether the user is already in it."""
+        return await self._paged("cloudweb_account/groups/directory", {}, parse.group_summary)
 
     async def members(self, group_id: str) -> list[Member]:
         return await self._paged(

@@ -14,6 +14,7 @@ from biosphere_tui.models import (
     Developer,
     Group,
     GroupKind,
+    GroupSummary,
     Member,
     MembershipRequest,
     Parameter,
@@ -192,4 +193,15 @@ def usage_day(raw: Any) -> UsageDay:
         ram_gb_hours=f.number(d, "ram_gb_hours", "usage"),
         disk_gb_hours=f.number(d, "disk_gb_hours", "usage"),
         gpu_hours=f.number(d, "gpu_hours", "usage"),
+    )
+
+
+def group_summary(raw: Any) -> GroupSummary:
+    d = f.obj(raw, "group_summary")
+    return GroupSummary(
+        id=f.text(d, "id", "group_summary"),
+        name=f.text(d, "name", "group_summary"),
+        full_name=f.text(d, "full_name", "group_summary"),
+        kind=f.choice(d, "kind", "group_summary", GroupKind),
+        is_member=f.flag(d, "is_member", "group_summary"),
     )

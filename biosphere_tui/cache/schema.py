@@ -101,3 +101,11 @@ def m002_site_history(db: Database) -> None:
 def m003_usage_synced(db: Database) -> None:
     """The day each group's consumption was last fetched (past days of the record are final)."""
     db.executescript("CREATE TABLE usage_synced (group_id TEXT PRIMARY KEY, day TEXT);")
+
+
+@migrations()
+def m004_group_directory(db: Database) -> None:
+    """Every group one may ask to join (the groups screen's join picker)."""
+    db.executescript(
+        "CREATE TABLE group_directory (id TEXT PRIMARY KEY, name TEXT, full_name TEXT, kind TEXT, is_member INTEGER);"
+    )

@@ -18,6 +18,7 @@ from biosphere_tui.models import (
     Appliance,
     Deployment,
     Group,
+    GroupSummary,
     Member,
     MembershipRequest,
     SiteSnapshot,
@@ -198,3 +199,11 @@ class CacheWriter:
                 pk=("site", "at"),
             )
             self._success(f"site.{site}", len(servers), duration, at)
+
+    def account_with_directory(self, user: User, groups: Iterable[Group], directory: Iterable[GroupSummary],
+                               duration: float, at: datetime) -> None:
+        """The ``portal.account`` source with the group directory, in one transaction."""
+        rows = [{**_row(g), "kind": g.kind.value, "is_member": int(g.is_member)} for g in directory]
+        with self.db.atomic():
+            self._replace("group_directory", rows, "id")
+            self.account(user, groups, duration, at)

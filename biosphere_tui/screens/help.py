@@ -9,18 +9,27 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 
+MOVES = {"cursor_up", "cursor_down", "cursor_left", "cursor_right", "page_up", "page_down", "page_left",
+         "page_right", "scroll_home", "scroll_end", "scroll_top", "scroll_bottom", "scroll_up", "scroll_down",
+         "scroll_left", "scroll_right", "first", "last"}
+
+
 def bindings_table(screen: Screen) -> Table:
+    """The screen's and the app's own keys first; moving around is summed up in one line."""
     table = Table(box=None, padding=(0, 2), show_header=True, header_style="bold")
     table.add_column("key")
     table.add_column("action")
     seen: set[str] = set()
-    for key, active in screen.active_bindings.items():
+    ordered = sorted(screen.active_bindings.items(), key=lambda kv: kv[1].node is screen.app)
+    for key, active in ordered:
         binding = active.binding
-        label = binding.description or binding.action
-        if binding.action.startswith("app.switch_mode") or key in seen or not label:
+        if binding.action in MOVES or binding.action.startswith("app.switch_mode") or key in seen:
+            continue
+        if binding.action.startswith("switch_mode") or not binding.description:
             continue
         seen.add(key)
-        table.add_row(screen.app.get_key_display(binding), label)
+        table.add_row(screen.app.get_key_display(binding), binding.description)
+    table.add_row("↑ ↓ ← → pgup pgdn home end", "move around")
     return table
 
 
