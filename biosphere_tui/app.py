@@ -7,6 +7,7 @@ and end with a refresh of the sources they touched.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from biosphere_tui.sync import SourceResult, Sync
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 def _utcnow() -> datetime:
@@ -233,12 +235,15 @@ class BiosphereApp(App[None]):
         try:
             result = asyncio.run(call(Actions(self.config)))
         except SourceError as exc:
+            log.warning("%s failed: %s", title, exc.message)
             self.call_from_thread(self.notify, f"{title} failed: {exc.message}", severity="error", timeout=10)
             self.call_from_thread(self.request_refresh, resync)
             return
         except Exception as exc:  # noqa: BLE001 - never a traceback on screen
+            log.exception("%s failed", title)
             self.call_from_thread(self.notify, f"{title} failed ({type(exc).__name__}).", severity="error")
             return
+        log.info("%s: done", title)
         if done is not None:
             self.call_from_thread(done, result)
         self.call_from_thread(self.request_refresh, resync)

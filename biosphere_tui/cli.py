@@ -14,7 +14,8 @@ from pathlib import Path
 
 from biosphere_tui import __version__
 from biosphere_tui.api.errors import ConfigError
-from biosphere_tui.config import Config, cache_dir, demo_dir, load
+from biosphere_tui import logs
+from biosphere_tui.config import Config, cache_dir, demo_dir, load, log_file
 
 EXIT_FAILED, EXIT_USAGE = 1, 2
 
@@ -52,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    logs.setup(log_file())
     try:
         if args.command == "demo-server":
             return _demo_server(args)

@@ -56,6 +56,10 @@ def demo_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP)) / "demo"
 
 
+def log_file() -> Path:
+    return log_dir() / "biosphere-tui.log"
+
+
 def state_file() -> Path:
     """The user's own choices (favourites, current group, launch defaults): not cache, kept."""
     return Path(platformdirs.user_data_dir(APP)) / "state.json"
@@ -77,13 +81,17 @@ class TokenSource:
 
     def read(self) -> str:
         if self.kind == "env":
-            value = os.environ.get(self.name, "")
+            value = os.environ.get(self.name, "").strip()
             if not value:
                 raise ConfigError(f"the portal token is read from the environment variable {self.name}, which is not set")
-            return value.strip()
-        if self.kind == "keyring":
-            return _read_keyring(self.name)
-        return _read_token_file(Path(self.name))
+        elif self.kind == "keyring":
+            value = _read_keyring(self.name)
+        else:
+            value = _read_token_file(Path(self.name))
+        from biosphere_tui.logs import redactor
+
+        redactor.add(value)  # whatever happens next, the log never shows it
+        return value
 
 
 def _read_keyring(account: str) -> str:

@@ -7,6 +7,7 @@ last success are recorded, and its last good rows stay in the cache.
 from __future__ import annotations
 
 import asyncio
+import logging
 import ssl
 import time
 from collections.abc import Awaitable, Callable
@@ -25,6 +26,7 @@ from biosphere_tui.cache.writer import CacheWriter
 from biosphere_tui.config import Config
 from biosphere_tui.models import Group, Role
 
+log = logging.getLogger(__name__)
 USAGE_DAYS = 90
 PORTAL_SOURCES = ("portal.account", "portal.catalogue", "portal.status", "portal.deployments",
                   "portal.members", "portal.usage")
@@ -110,9 +112,12 @@ class Sync:
             return self._fail(writer, source, exc.kind, exc.message, time.perf_counter() - started)
         except Exception as exc:  # noqa: BLE001 - a bug in one source must not stop the others
             return self._fail(writer, source, "error", f"unexpected failure ({type(exc).__name__})", time.perf_counter() - started)
-        return SourceResult(source, True, time.perf_counter() - started, rows)
+        result = SourceResult(source, True, time.perf_counter() - started, rows)
+        log.info("%s refreshed: %d rows in %.2f s", source, rows, result.seconds)
+        return result
 
     def _fail(self, writer: CacheWriter, source: str, kind: str, message: str, seconds: float) -> SourceResult:
+        log.warning("%s failed after %.2f s (%s): %s", source, seconds, kind, message)
         writer.record_failure(source, kind, message, seconds, self.now())
         return SourceResult(source, False, seconds, error=message, kind=kind)
 
