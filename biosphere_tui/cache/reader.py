@@ -38,25 +38,6 @@ class Freshness:
         return self.last_error is None and self.last_success is not None
 
 
-@dataclass(frozen=True)
-class VmRow:
-    """A VM as myVM shows it: the deployment with its live server state."""
-
-    id: str
-    name: str
-    appliance: str
-    group_id: str
-    owner: str
-    site: str
-    flavor: str
-    state: str
-    server_status: str | None
-    vcpu: int
-    ram_gb: int
-    ip: str | None
-    created: datetime
-
-
 def _dt(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
@@ -117,25 +98,6 @@ def quota_use(db: Database, group_id: str) -> Quota:
         [group_id, *LIVE_STATES],
     ).fetchone()
     return Quota(*row)
-
-
-VM_SORTS = {"name": "name", "site": "site", "state": "state", "owner": "owner", "created": "created", "vcpu": "vcpu"}
-
-
-def vms(db: Database, *, text: str = "", sort: str = "created", descending: bool = True,
-        limit: int = 10_000, offset: int = 0) -> list[VmRow]:
-    """VMs whose name, appliance, site, owner, state or IP contains ``text``."""
-    where, params = "1", []
-    if text:
-        where = "(name || ' ' || appliance_name || ' ' || site || ' ' || owner || ' ' || state || ' ' || COALESCE(ip, '')) LIKE ?"
-        params.append(f"%{text}%")
-    column = VM_SORTS.get(sort, "created")
-    cur = db.execute(
-        f"SELECT id, name, appliance_name, group_id, owner, site, flavor, state, server_status, vcpu, ram_gb, ip, created "
-        f"FROM vms WHERE {where} ORDER BY {column} {'DESC' if descending else 'ASC'}, id LIMIT ? OFFSET ?",
-        [*params, limit, offset],
-    )
-    return [VmRow(*r[:12], datetime.fromisoformat(r[12])) for r in cur.fetchall()]
 
 
 def usage_synced_on(db: Database) -> dict[str, date]:

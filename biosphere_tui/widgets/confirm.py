@@ -52,12 +52,15 @@ class ReasonDialog(ModalScreen[str | None]):
 
     BINDINGS = [("escape", "cancel", "Cancel")]
 
-    def __init__(self, title: str, items: Sequence[str] = (), *, placeholder: str = "reason", required: bool = True) -> None:
+    def __init__(self, title: str, items: Sequence[str] = (), *, placeholder: str = "reason", required: bool = True,
+                 value: str = "", hint: str = "Please give a reason: it is sent to the person.") -> None:
         super().__init__()
         self.title_text = title
         self.items = list(items)
         self.placeholder = placeholder
         self.required = required
+        self.value = value
+        self.hint = hint
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
@@ -65,7 +68,7 @@ class ReasonDialog(ModalScreen[str | None]):
             if self.items:
                 with VerticalScroll(id="items"):
                     yield Static("\n".join(f"• {item}" for item in self.items[:MAX_LISTED]))
-            yield Input(placeholder=self.placeholder, id="reason")
+            yield Input(self.value, placeholder=self.placeholder, id="reason")
             yield Label("", id="hint")
             with Horizontal(id="buttons"):
                 yield Button("Send (enter)", id="yes", variant="primary")
@@ -88,7 +91,7 @@ class ReasonDialog(ModalScreen[str | None]):
     def _send(self) -> None:
         text = self.query_one(Input).value.strip()
         if self.required and not text:
-            self.query_one("#hint", Label).update("Please give a reason: it is sent to the person.")
+            self.query_one("#hint", Label).update(self.hint)
             return
         self.dismiss(text)
 

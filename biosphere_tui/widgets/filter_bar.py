@@ -14,16 +14,21 @@ class FilterBar(Input):
     def __init__(self, placeholder: str = "filter…  (esc clears)") -> None:
         super().__init__(placeholder=placeholder, id="filter")
         self.display = False
+        self.can_focus = False  # hidden: the screen's auto-focus must not land here
 
     def open(self) -> None:
         self.display = True
+        self.can_focus = True
         self.focus()
 
     def action_close(self) -> None:
         self.value = ""
-        self.display = False
-        self.screen.focus_next()
+        self._leave(keep=False)
 
     def action_done(self) -> None:
-        self.display = bool(self.value)
+        self._leave(keep=bool(self.value))
+
+    def _leave(self, *, keep: bool) -> None:
+        self.display = keep
+        self.can_focus = False
         self.screen.focus_next()

@@ -52,15 +52,20 @@ class KeyedTable(DataTable):
     def show(self, rows: Sequence[tuple[str, Sequence[Any]]]) -> None:
         current = self.current_key
         wanted = {key for key, _ in rows}
-        for key in [k.value for k in self.rows if k.value not in wanted]:
-            self.remove_row(key)
+        gone = [k.value for k in self.rows if k.value not in wanted]
+        if len(gone) > max(50, self.row_count // 2):  # each remove_row re-indexes: rebuild instead
+            self.clear()
+            self._order = []
+        else:
+            for key in gone:
+                self.remove_row(key)
         self.selected &= wanted
         for key, cells in rows:
             values = ([self._mark(key)] if self.selectable else []) + list(cells)
             if key in self.rows:
                 for (column, _), value in zip(self._columns(), values):
                     if self.get_cell(key, column) != value:
-                        self.update_cell(key, column, value)
+                        self.update_cell(key, column, value, update_width=True)
             else:
                 self.add_row(*values, key=key)
         order = [key for key, _ in rows]

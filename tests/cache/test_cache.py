@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
-from biosphere_tui.cache import reader
+from biosphere_tui.cache import reader, vms
 from biosphere_tui.cache.db import CacheUnavailable, open_cache
 from biosphere_tui.cache.schema import migrations
 from biosphere_tui.cache.writer import CacheWriter
@@ -91,10 +91,10 @@ def test_failure_keeps_rows_and_records_error_and_age(writer: CacheWriter) -> No
 def test_vm_view_joins_deployment_to_live_server(writer: CacheWriter) -> None:
     writer.deployments([_deployment("d1", "a", "1"), _deployment("d2", "a", None, DeploymentState.PROVISIONING)], 0.1, AT)
     writer.site("a", _snapshot("a", _server("a", "1", dep="d1", status="SHUTOFF")), 0.1, AT)
-    by_id = {vm.id: vm for vm in reader.vms(writer.db)}
+    by_id = {vm.id: vm for vm in vms.vms(writer.db)}
     assert by_id["d1"].server_status == "SHUTOFF" and by_id["d1"].ip == "10.0.0.5"
     assert by_id["d2"].server_status is None and by_id["d2"].ip == "10.0.0.9"
-    assert [vm.id for vm in reader.vms(writer.db, text="PROVISION")] == ["d2"]
+    assert [vm.id for vm in vms.vms(writer.db, vms.VmQuery(text="PROVISION"))] == ["d2"]
     assert reader.quota_use(writer.db, "marine-meta").vcpu == 4
 
 

@@ -1,0 +1,182 @@
+"""The VMs (deployments joined to their live servers): filtered, sorted and windowed in SQL."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from sqlite_utils import Database
+
+from biosphere_tui.models import AccessLink, Deployment, DeploymentState, Parameter, Server
+
+FINISHED_STATES = (DeploymentState.DONE.value, DeploymentState.CANCELLED.value)
+
+_STATE_ORDER = " ".join(f"WHEN '{s.value}' THEN {i}" for i, s in enumerate(DeploymentState))
+
+# Column key (as in ``VmTable``) -> SQL expression that sorts it ascending as displayed.
+VM_SORTS = {
+    "name": "name COLLATE NOCASE", "appliance": "appliance_name COLLATE NOCASE", "site": "site",
+    "state": f"CASE state {_STATE_ORDER} END", "server": "server_status", "flavor": "flavor", "vcpu": "vcpu",
+    "ram": "ram_gb", "ip": "ip", "owner": "owner", "age": "-julianday(created)",
+}
+
+_ROW_COLUMNS = "id, name, appliance_name, group_id, owner, site, flavor, state, server_status, vcpu, ram_gb, ip, created"
+_SEARCHED = ("name", "appliance_name", "site", "owner", "state", "ip")
+
+
+@dataclass(frozen=True)
+class VmRow:
+    """A VM as myVM lists it: the deployment with its live server state."""
+
+    id: str
+    name: str
+    appliance: str
+    group_id: str
+    owner: str
+    site: str
+    flavor: str
+    state: str
+    server_status: str | None
+    vcpu: int
+    ram_gb: int
+    ip: str | None
+    created: datetime
+
+    @property
+    def gone(self) -> bool:
+        """Finished or being deleted: nothing is left to delete."""
+        state = DeploymentState(self.state)
+        return state.is_final or state is DeploymentState.FINALIZING
+
+
+@dataclass(frozen=True)
+class VmQuery:
+    """Which VMs to list and in what order.
+
+    ``owner`` keeps one person's VMs, ``group_id`` one group's; ``text`` keeps the VMs whose
+    name, appliance, site, owner, state or IP contain every one of its words (any case);
+    ``finished`` also lists Done and Cancelled deployments.
+    """
+
+    text: str = ""
+    owner: str | None = None
+    group_id: str | None = None
+    finished: bool = True
+    sort: str = "age"
+    descending: bool = False
+
+    def where(self) -> tuple[str, list[object]]:
+        clauses, params = ["1"], []
+        if self.owner is not None:
+            clauses.append("owner = ?")
+            params.append(self.owner)
+        if self.group_id is not None:
+            clauses.append("group_id = ?")
+            params.append(self.group_id)
+        if not self.finished:
+            clauses.append(f"state NOT IN ({', '.join('?' * len(FINISHED_STATES))})")
+            params.extend(FINISHED_STATES)
+        for word in self.text.split():  # OR of LIKEs: ~25 % cheaper than one LIKE on the joined fields
+            clauses.append("(" + " OR ".join(f"{c} LIKE ? ESCAPE '\\'" for c in _SEARCHED) + ")")
+            pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            params.extend([pattern] * len(_SEARCHED))
+        return " AND ".join(clauses), params
+
+    def order(self) -> str:
+        direction = "DESC" if self.descending else "ASC"
+        return f"{VM_SORTS.get(self.sort, VM_SORTS['age'])} {direction}, id {direction}"
+
+
+def _vm(r: tuple) -> VmRow:
+    return VmRow(*r[:12], datetime.fromisoformat(r[12]))
+
+
+def vms(db: Database, query: VmQuery = VmQuery(), *, limit: int = 10_000, offset: int = 0) -> list[VmRow]:
+    where, params = query.where()
+    cur = db.execute(
+        f"SELECT {_ROW_COLUMNS} FROM vms WHERE {where} ORDER BY {query.order()} LIMIT ? OFFSET ?",
+        [*params, limit, offset],
+    )
+    return [_vm(r) for r in cur.fetchall()]
+
+
+def count(db: Database, query: VmQuery = VmQuery()) -> int:
+    where, params = query.where()
+    return db.execute(f"SELECT COUNT(*) FROM vms WHERE {where}", params).fetchone()[0]
+
+
+def rows(db: Database, ids: list[str]) -> list[VmRow]:
+    """These VMs (those still in the cache), in no particular order."""
+    cur = db.execute(f"SELECT {_ROW_COLUMNS} FROM vms WHERE id IN ({', '.join('?' * len(ids))})", ids)
+    return [_vm(r) for r in cur.fetchall()]
+
+
+@dataclass(frozen=True)
+class VmDetail:
+    """One VM in full: the portal's deployment, its live server (None if the site does not
+    list it) and the name of the server's image."""
+
+    deployment: Deployment
+    server: Server | None
+    image: str | None
+
+    @property
+    def ip(self) -> str | None:
+        return (self.server.ip if self.server else None) or self.deployment.ip
+
+    @property
+    def web_links(self) -> list[AccessLink]:
+        return [a for a in self.deployment.access if a.kind != "ssh"]
+
+    @property
+    def ssh_command(self) -> str | None:
+        """``ssh user@ip`` while the VM lives and has an address."""
+        if self.no_ssh_reason is not None:
+            return None
+        link = next((a for a in self.deployment.access if a.kind == "ssh"), None)
+        user = urlsplit(link.url).username if link else None
+        user = user or next((p.value for p in self.deployment.parameters if p.name == "username"), "ubuntu")
+        return f"ssh {user}@{self.ip}"
+
+    @property
+    def no_ssh_reason(self) -> str | None:
+        """Why there is no SSH command to give, in plain words (None when there is one)."""
+        d = self.deployment
+        if d.state.is_final:
+            return f"{d.name} is {d.state.value}: it has no server any more."
+        if d.state is DeploymentState.FINALIZING:
+            return f"{d.name} is being deleted."
+        if self.ip is None:
+            return f"{d.name} has no IP address yet ({d.state.value})."
+        return None
+
+
+def detail(db: Database, vm_id: str) -> VmDetail | None:
+    row = db.execute(
+        "SELECT id, name, appliance_id, appliance_name, group_id, owner, site, flavor, state, created, updated, "
+        "vcpu, ram_gb, disk_gb, gpu, server_id, ip, access, parameters, reason FROM deployments WHERE id = ?",
+        [vm_id],
+    ).fetchone()
+    if row is None:
+        return None
+    dep = Deployment(
+        *row[:8], DeploymentState(row[8]), datetime.fromisoformat(row[9]), datetime.fromisoformat(row[10]),
+        *row[11:17],
+        access=tuple(AccessLink(**a) for a in json.loads(row[17] or "[]")),
+        parameters=tuple(Parameter(**p) for p in json.loads(row[18] or "[]")),
+        reason=row[19] or "",
+    )
+    server, image = None, None
+    if dep.server_id:
+        found = db.execute(
+            "SELECT s.site, s.id, s.name, s.status, s.flavor, s.vcpus, s.ram_mb, s.disk_gb, s.image_id, s.ip, "
+            "s.created, s.updated, i.name FROM servers s LEFT JOIN images i ON i.site = s.site AND i.id = s.image_id "
+            "WHERE s.site = ? AND s.id = ?",
+            [dep.site, dep.server_id],
+        ).fetchone()
+        if found:
+            server = Server(*found[:10], datetime.fromisoformat(found[10]), datetime.fromisoformat(found[11]))
+            image = found[12] or found[8]
+    return VmDetail(dep, server, image)

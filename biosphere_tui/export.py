@@ -1,0 +1,23 @@
+"""CSV export of consumption rows: one line per day, member and site, every metric."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from pathlib import Path
+
+from biosphere_tui.models import UsageDay
+
+FIELDS = ("day", "member", "site", "vm_hours", "vcpu_hours", "ram_gb_hours", "disk_gb_hours", "gpu_hours")
+
+
+def write_usage_csv(rows: Iterable[UsageDay], path: Path) -> int:
+    """Write ``rows`` to ``path`` (replacing it) with a header line; returns how many rows."""
+    count = 0
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        out = csv.writer(handle)
+        out.writerow(FIELDS)
+        for row in rows:
+            out.writerow([row.day.isoformat(), *(getattr(row, name) for name in FIELDS[1:])])
+            count += 1
+    return count

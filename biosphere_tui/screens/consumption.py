@@ -1,0 +1,162 @@
+"""Consumption of the current group: quota use now, daily usage over 30 or 90 days, who and
+where, and a CSV export of the daily record."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import Static
+
+from biosphere_tui.cache import reader, usage
+from biosphere_tui.cache.usage import METRICS, Period, Totals
+from biosphere_tui.export import write_usage_csv
+from biosphere_tui.models import Group, Role
+from biosphere_tui.screens.base import BiosphereScreen
+from biosphere_tui.widgets.chart import DailyChart, compact
+from biosphere_tui.widgets.confirm import ReasonDialog
+from biosphere_tui.widgets.keyed_table import KeyedTable
+from biosphere_tui.widgets.quota_bar import QuotaBar
+
+PERIODS = (30, 90)
+
+
+class TotalsTable(KeyedTable):
+    """One row per member or site: its total of the chosen metric, its share of the group's,
+    then every metric in short (off to the right on narrow terminals)."""
+
+    SHORT = {"vm_hours": "VM-h", "vcpu_hours": "vCPU-h", "ram_gb_hours": "RAM GB-h", "disk_gb_hours": "disk GB-h",
+             "gpu_hours": "GPU-h"}
+
+    def __init__(self, what: str, *, id: str) -> None:
+        self.COLUMNS = (("name", what), ("total", "total"), ("share", "share"), *self.SHORT.items())
+        super().__init__(id=id)
+        self.what = what
+
+    def show_totals(self, totals: list[Totals], metric: str) -> None:
+        whole = sum(t.value(metric) for t in totals)
+        self.border_title = f"per {self.what} · {METRICS[metric]}"
+        self.show([
+            (t.key, (t.label, Text(f"{t.value(metric):,.0f}", justify="right"),
+                     Text(f"{t.value(metric) / whole * 100 if whole else 0:.0f} %", justify="right"),
+                     *(Text(compact(t.value(m)), justify="right") for m in self.SHORT)))
+            for t in totals
+        ])
+
+
+class ConsumptionScreen(BiosphereScreen):
+    CSS_PATH = "consumption.tcss"
+    SOURCES = ("portal.usage", "portal.deployments", "portal.account")
+    AUTO_FOCUS = "#by-member"
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (120, "-wide")]
+    HELP = ("Consumption of the current group (choose it on the Groups screen): quota use by live deployments, "
+            "the daily usage record of the last 30 or 90 days, totals per member and per site, and a CSV export. "
+            "A member sees only their own consumption: the portal filters it.")
+    BINDINGS = [
+        Binding("t", "toggle_period", "30/90 days"),
+        Binding("m", "next_metric", "Metric"),
+        Binding("e", "export", "Export CSV"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.days = PERIODS[0]
+        self.metric = "vcpu_hours"
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(id="group-line")
+        yield Static("You are a member of this group: the portal shows your own consumption only.", id="member-note")
+        with Horizontal(id="quotas"):
+            yield QuotaBar("vCPU", id="quota-vcpu")
+            yield QuotaBar("RAM", "GB", id="quota-ram")
+            yield QuotaBar("storage", "GB", id="quota-storage")
+        yield DailyChart(id="chart")
+        with Horizontal(id="breakdown"):
+            yield TotalsTable("member", id="by-member")
+            yield TotalsTable("site", id="by-site")
+
+    @property
+    def period(self) -> Period:
+        return Period.last(self.days, self.app.now().date())
+
+    def reload_body(self) -> None:
+        group = self.app.current_group
+        self.query_one("#member-note").display = group is not None and group.role is Role.MEMBER
+        if group is None:
+            self.query_one("#group-line", Static).update("No group yet: join or request one on the Groups screen (7).")
+            return
+        db, period = self.app.cache, self.period
+        used = reader.quota_use(db, group.id)
+        self.query_one("#quota-vcpu", QuotaBar).show(used.vcpu, group.quota.vcpu)
+        self.query_one("#quota-ram", QuotaBar).show(used.ram_gb, group.quota.ram_gb)
+        self.query_one("#quota-storage", QuotaBar).show(used.storage_gb, group.quota.storage_gb)
+        self.query_one("#group-line", Static).update(self._headline(group, period))
+        daily = usage.daily(db, group.id, period)
+        chart = self.query_one(DailyChart)
+        chart.show([(day, t.value(self.metric)) for day, t in daily])
+        label = METRICS[self.metric]
+        chart.border_title = f"{label} per day · last {self.days} days"
+        chart.border_subtitle = f"total {compact(sum(t.value(self.metric) for _, t in daily))} {label}"
+        self.query_one("#by-member", TotalsTable).show_totals(usage.by_member(db, group.id, period, self.metric),
+                                                              self.metric)
+        self.query_one("#by-site", TotalsTable).show_totals(usage.by_site(db, group.id, period, self.metric),
+                                                            self.metric)
+
+    def _headline(self, group: Group, period: Period) -> Text:
+        text = Text.assemble((group.name, "bold"), f" ({group.role.value}) · last {self.days} days, ",
+                             (f"{period.start:%d %b} → {period.end:%d %b %Y}", "bold"), f" · {group.full_name}")
+        text.no_wrap, text.overflow = True, "ellipsis"
+        return text
+
+    def action_toggle_period(self) -> None:
+        self.days = PERIODS[(PERIODS.index(self.days) + 1) % len(PERIODS)]
+        self.reload_body()
+
+    def action_next_metric(self) -> None:
+        names = list(METRICS)
+        self.metric = names[(names.index(self.metric) + 1) % len(names)]
+        self.reload_body()
+
+    async def action_export(self) -> None:
+        group = self.app.current_group
+        if group is None:
+            self.notify("No group to export.", severity="warning")
+            return
+        period = self.period
+        rows = usage.rows(self.app.cache, group.id, period)
+        if not rows:
+            self.notify(f"No consumption recorded for {group.name} from {period.start} to {period.end}.",
+                        severity="warning")
+            return
+        default = f"consumption-{group.id}-{period.start}-{period.end}.csv"
+
+        def write(answer: str | None) -> None:
+            if answer is None:
+                return
+            target = Path(answer).expanduser()
+            target = target if target.is_absolute() else Path.cwd() / target
+            if target.is_dir():
+                target /= default
+            try:
+                count = write_usage_csv(rows, target)
+            except OSError as exc:
+                self.notify(f"The export could not be written to {target} ({exc.strerror}).", severity="error")
+                return
+            self.notify(f"{count} daily rows written to {target}", title="Consumption exported", timeout=10)
+
+        dialog = ReasonDialog(f"Export {len(rows)} daily rows ({period.start:%d %b} → {period.end:%d %b}) to the CSV "
+                              "file:", placeholder=default, required=True, value=default,
+                              hint="Please give a file or folder to write to.")
+        await self.app.push_screen(dialog, write)
+
+    def palette_commands(self) -> Iterable[SystemCommand]:
+        yield SystemCommand("Consumption: 30 or 90 days", "Switch the period shown (t)", self.action_toggle_period)
+        yield SystemCommand("Consumption: next metric", "VM-hours, vCPU-hours, RAM, disk or GPU (m)",
+                            self.action_next_metric)
+        yield SystemCommand("Export consumption to CSV", "The period's daily rows, per member and site (e)",
+                            self.action_export)

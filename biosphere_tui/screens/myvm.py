@@ -1,0 +1,289 @@
+"""myVM: every deployment across the sites, mine or my group's, with their live servers.
+
+The table holds a window of the matching VMs (``PAGE`` rows, more as the cursor nears its
+end): filtering, sorting and counting happen in SQL, so a keystroke costs the same on 100
+or 7,500 VMs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+
+from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Container
+from textual.events import Resize
+from textual.widgets import DataTable, Input
+
+from biosphere_tui.actions import Outcome
+from biosphere_tui.cache import reader, vms
+from biosphere_tui.cache.vms import VmQuery, VmRow
+from biosphere_tui.models import Role
+from biosphere_tui.screens.base import BiosphereScreen
+from biosphere_tui.widgets.confirm import ConfirmDialog
+from biosphere_tui.widgets.filter_bar import FilterBar
+from biosphere_tui.widgets.vm_detail import VmDetailPane
+from biosphere_tui.widgets.vm_table import VmTable
+
+PAGE = 60  # rows read at a time: a screenful and some (each new row costs the table ~0.3 ms)
+WIDE = 140  # from this width the describe pane sits beside the table
+SORT_LABELS = dict(VmTable.COLUMNS)
+
+
+def _plural(n: int, word: str = "VM") -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
+class MyVMScreen(BiosphereScreen):
+    CSS_PATH = "myvm.tcss"
+    AUTO_FOCUS = "#vms"  # not the hidden filter bar
+    SOURCES = ("portal.deployments", "site.")
+    HELP = ("myVM: your deployments on every site with their live servers; group admins switch to all the "
+            "group's VMs with a. Space marks VMs, ctrl+d deletes the marked ones (or the one under the cursor) "
+            "after a confirmation. Done and Cancelled deployments are hidden until h.")
+    BINDINGS = [
+        Binding("slash", "filter", "Filter", key_display="/"),
+        Binding("a", "toggle_scope", "Mine/All"),
+        Binding("h", "toggle_finished", "Finished"),
+        Binding("s", "cycle_sort", "Sort"),
+        Binding("S", "reverse_sort", "Reverse", key_display="S"),
+        Binding("d", "toggle_describe", "Describe"),
+        Binding("c", "copy_ssh", "Copy SSH"),
+        Binding("v", "reveal", "Secrets"),
+        Binding("ctrl+d", "delete", "Delete"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.scope = "mine"  # or "group": every VM of the current group (its admins only)
+        self.vm_query = VmQuery(finished=False)
+        self.total = 0
+        self._limit = PAGE
+        self._rows: dict[str, VmRow] = {}
+        self._describe: bool = False
+        self._revealed: str | None = None  # the VM whose secrets are shown
+
+    def compose_body(self) -> ComposeResult:
+        yield FilterBar()
+        with Container(id="body"):
+            table = VmTable(id="vms", selectable=True)
+            table.markable = self._mark_refusal
+            yield table
+            yield VmDetailPane(id="describe")
+
+    def on_mount(self) -> None:
+        self.query_one(VmTable).show_sort(self.vm_query.sort, self.vm_query.descending)
+        self._layout()
+        super().on_mount()
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def reload_body(self) -> None:
+        self._load()
+
+    def _load(self, *, rebuild: bool = False) -> None:
+        """Read the window of VMs the table shows, then the title and the describe pane;
+        ``rebuild`` when the rows change wholesale (filter, sort, scope)."""
+        db = self.app.cache
+        group = self.app.current_group
+        if self.scope == "group" and (group is None or group.role is not Role.ADMIN):
+            self.scope = "mine"  # the current group changed to one the user does not lead
+        me = reader.me(db)
+        if self.scope == "group" and group is not None:
+            self.vm_query = replace(self.vm_query, owner=None, group_id=group.id)
+        else:
+            self.vm_query = replace(self.vm_query, owner=me.username if me else "", group_id=None)
+        rows = vms.vms(db, self.vm_query, limit=self._limit)
+        self.total = vms.count(db, self.vm_query) if len(rows) == self._limit else len(rows)
+        self._rows = {vm.id: vm for vm in rows}
+        self.query_one(VmTable).show_vms(rows, self.app.now(), rebuild=rebuild)
+        self._title()
+        self._show_detail()
+
+    def _title(self) -> None:
+        group = self.app.current_group
+        scope = f"all of {group.name}" if self.scope == "group" and group else "mine"
+        shown = len(self._rows)
+        count = f"{shown} of {self.total} VMs" if shown < self.total else _plural(self.total)
+        if self.vm_query.text:
+            count += f" matching “{self.vm_query.text}”"
+        finished = "with finished" if self.vm_query.finished else "finished hidden"
+        arrow = "▼" if self.vm_query.descending else "▲"
+        self.title = f"myVM · {scope} · {count} · {finished} · by {SORT_LABELS[self.vm_query.sort]} {arrow}"
+
+    def _show_detail(self) -> None:
+        pane = self.query_one(VmDetailPane)
+        if not pane.display:
+            return
+        key = self.query_one(VmTable).current_key
+        detail = vms.detail(self.app.cache, key) if key else None
+        pane.show(detail, self.app.now(), reveal=key is not None and key == self._revealed)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        table = self.query_one(VmTable)
+        if event.cursor_row != table.cursor_row:
+            return  # a stale event: the cursor moved on (e.g. while rows were replaced)
+        if event.row_key.value != self._revealed:
+            self._revealed = None  # secrets are shown for one VM only
+        if event.cursor_row >= table.row_count - 10 and table.row_count < self.total:
+            self._limit += PAGE  # the cursor nears the end of the window: read the next page
+            self._load()
+        else:
+            self._show_detail()
+
+    # -- filter, sort, scope ------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        self.query_one(FilterBar).open()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "filter":
+            self._requery(text=event.value.strip())
+
+    def _requery(self, **change: object) -> None:
+        self.vm_query = replace(self.vm_query, **change)  # type: ignore[arg-type]
+        self._limit = PAGE
+        self._load(rebuild=True)
+
+    def action_cycle_sort(self) -> None:
+        keys = list(SORT_LABELS)
+        self._sort(keys[(keys.index(self.vm_query.sort) + 1) % len(keys)], descending=False)
+
+    def action_reverse_sort(self) -> None:
+        self._sort(self.vm_query.sort, descending=not self.vm_query.descending)
+
+    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
+        column = event.column_key.value or ""
+        if column in SORT_LABELS:
+            self._sort(column, descending=column == self.vm_query.sort and not self.vm_query.descending)
+
+    def _sort(self, column: str, *, descending: bool) -> None:
+        self.query_one(VmTable).show_sort(column, descending)
+        self._requery(sort=column, descending=descending)
+
+    def action_toggle_finished(self) -> None:
+        self._requery(finished=not self.vm_query.finished)
+        self.notify("Done and Cancelled deployments are " + ("shown." if self.vm_query.finished else "hidden."),
+                    timeout=3)
+
+    def action_toggle_scope(self) -> None:
+        group = self.app.current_group
+        if group is None or group.role is not Role.ADMIN:
+            which = f"you are a member of {group.name}, not one of its admins" if group else "you are in no group"
+            self.notify(f"Only a group's admins see all of its VMs: {which}. Showing your own VMs.",
+                        severity="warning")
+            return
+        self.scope = "mine" if self.scope == "group" else "group"
+        self._limit = PAGE
+        self._load(rebuild=True)
+
+    # -- describe pane --------------------------------------------------------------------------
+
+    def on_resize(self, event: Resize) -> None:
+        self._layout()
+
+    def _layout(self) -> None:
+        self.query_one("#body").set_class(self.app.size.width >= WIDE, "-wide")
+        self.query_one(VmDetailPane).display = self._describe
+
+    def action_toggle_describe(self) -> None:
+        self._describe = not self._describe
+        self._layout()
+        self._show_detail()
+
+    def action_reveal(self) -> None:
+        key = self.query_one(VmTable).current_key
+        detail = vms.detail(self.app.cache, key) if key else None
+        if detail is None or not any(p.secret for p in detail.deployment.parameters):
+            self.notify("This VM has no secret parameters (passwords, tokens) to show.", timeout=4)
+            return
+        self._revealed = None if self._revealed == key else key
+        if not self._describe:
+            self.action_toggle_describe()
+        else:
+            self._show_detail()
+
+    # -- copy, delete ------------------------------------------------------------------------------
+
+    def action_copy_ssh(self) -> None:
+        key = self.query_one(VmTable).current_key
+        detail = vms.detail(self.app.cache, key) if key else None
+        if detail is None:
+            self.notify("No VM under the cursor: nothing to copy.", severity="warning")
+        elif detail.ssh_command is None:
+            self.notify(f"Nothing to copy: {detail.no_ssh_reason}", severity="warning")
+        else:
+            self.app.copy_to_clipboard(detail.ssh_command)
+            self.notify(f"Copied to the clipboard: {detail.ssh_command}", timeout=4)
+
+    def _refusal(self, vm: VmRow) -> str | None:
+        """Why this VM may not be deleted (None if it may)."""
+        if vm.gone:
+            return f"{vm.name} is {vm.state}: there is nothing left to delete."
+        me = reader.me(self.app.cache)
+        admin_of = {g.id for g in self.app.groups if g.role is Role.ADMIN}
+        if (me is None or vm.owner != me.username) and vm.group_id not in admin_of:
+            return f"{vm.name} belongs to {vm.owner}: only its owner or an admin of {vm.group_id} can delete it."
+        return None
+
+    def _mark_refusal(self, key: str) -> str | None:
+        vm = self._rows.get(key)
+        if vm is None or key in self.query_one(VmTable).selected:
+            return None  # unmarking is always allowed
+        return self._refusal(vm)
+
+    def action_delete(self) -> None:
+        table = self.query_one(VmTable)
+        keys = sorted(table.selected) or ([table.current_key] if table.current_key else [])
+        targets = sorted(vms.rows(self.app.cache, keys), key=lambda vm: vm.name)
+        if not targets:
+            self.notify("No VM here to delete.", severity="warning")
+            return
+        verdicts = [(vm, self._refusal(vm)) for vm in targets]
+        refused = [reason for _, reason in verdicts if reason]
+        targets = [vm for vm, reason in verdicts if not reason]
+        if refused:
+            self.notify(" ".join(refused[:5]) + (f" (and {len(refused) - 5} more)" if len(refused) > 5 else ""),
+                        title="Not deleted", severity="warning")
+        if not targets:
+            return
+        ids = [vm.id for vm in targets]
+
+        def confirmed(yes: bool | None) -> None:
+            if not yes:
+                return
+            table.selected -= set(ids)
+            self._load()
+            names = {vm.id: vm.name for vm in targets}
+            self.app.act(f"Deleting {_plural(len(ids))}", lambda a: a.delete(ids),
+                         resync={"portal.deployments", "site"}, done=lambda outcomes: self._deleted(outcomes, names))
+
+        items = [f"{vm.name} — {vm.site} — {vm.owner}" for vm in targets]
+        self.app.push_screen(ConfirmDialog(f"Delete {_plural(len(ids))}? Their servers and disks are destroyed.",
+                                           items, action="Delete"), confirmed)
+
+    def _deleted(self, outcomes: list[Outcome], names: dict[str, str]) -> None:
+        failed = [o for o in outcomes if not o.ok]
+        if not failed:
+            self.notify(f"{_plural(len(outcomes))} deleted: the sites are removing the servers.", title="Deleted")
+            return
+        lines = "\n".join(f"• {names.get(o.item, o.item)}: {o.message}" for o in failed)
+        self.notify(f"{len(outcomes) - len(failed)} of {_plural(len(outcomes))} deleted. Not deleted:\n{lines}",
+                    title="Delete failed", severity="error", timeout=12)
+
+    # -- command palette ----------------------------------------------------------------------------
+
+    def palette_commands(self) -> Iterable[SystemCommand]:
+        yield SystemCommand("myVM: mine / all of the group", "Switch between your VMs and all of the group's (admins)",
+                            self.action_toggle_scope)
+        yield SystemCommand("myVM: show or hide finished VMs", "Done and Cancelled deployments (key h)",
+                            self.action_toggle_finished)
+        yield SystemCommand("myVM: describe pane", "Details of the VM under the cursor (key d)",
+                            self.action_toggle_describe)
+        yield SystemCommand("myVM: copy the SSH command", "Of the VM under the cursor (key c)", self.action_copy_ssh)
+        yield SystemCommand("myVM: delete VMs", "The marked VMs, or the one under the cursor (ctrl+d)",
+                            self.action_delete)
+        for key, label in VmTable.COLUMNS:
+            yield SystemCommand(f"myVM: sort by {label}", f"Sort the VMs by {label} (key s cycles, S reverses)",
+                                lambda key=key: self._sort(key, descending=False))

@@ -1,0 +1,186 @@
+"""Sites: the federation's capacity and, per site, whether its own OpenStack API answers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Input, Label, Sparkline, Static
+
+from biosphere_tui.cache import capacity
+from biosphere_tui.cache.capacity import HistoryPoint, SiteRow
+from biosphere_tui.cache.reader import Freshness
+from biosphere_tui.models import Capacity, SiteState
+from biosphere_tui.screens.base import BiosphereScreen
+from biosphere_tui.widgets.filter_bar import FilterBar
+from biosphere_tui.widgets.freshness import age
+from biosphere_tui.widgets.keyed_table import KeyedTable
+
+STATE_STYLES = {SiteState.UP: "green", SiteState.DEGRADED: "yellow", SiteState.MAINTENANCE: "cyan",
+                SiteState.DOWN: "bold red"}
+FAILING = "red"
+
+
+def clock(at: datetime, now: datetime) -> str:
+    """'12:03 UTC', with the day when it is not today."""
+    return f"{at:%H:%M} UTC" if at.date() == now.date() else f"{at:%d %b %H:%M} UTC"
+
+
+def api_status(row: SiteRow, now: datetime) -> str:
+    """The site's OpenStack API in plain words."""
+    api = row.api
+    if api is None:
+        return "OpenStack API not configured for this site"
+    if api.ok:
+        return f"OpenStack API answered in {_latency(api)}, {age(api.last_success, now)} ago"
+    if api.last_success is None:
+        return f"OpenStack API unreachable ({api.last_error}) — no data from it yet"
+    return (f"API unreachable since {clock(api.last_success, now)} — showing data from "
+            f"{age(api.last_success, now)} ago ({api.last_error})")
+
+
+def _latency(api: Freshness) -> str:
+    return f"{(api.duration or 0) * 1000:.0f} ms"
+
+
+def _free(c: Capacity, scale: int = 1) -> str:
+    return f"{c.free // scale}/{c.total // scale}"
+
+
+class SiteTable(KeyedTable):
+    COLUMNS = (("site", "site"), ("state", "state"), ("api", "API"), ("latency", "latency"),
+               ("vcpu", "vCPU free"), ("ram", "RAM GB free"), ("disk", "disk TB free"), ("gpu", "GPU free"),
+               ("features", "features"), ("updated", "updated"))
+
+    def show_sites(self, rows: list[SiteRow], now: datetime) -> None:
+        self.show([(row.status.id, self._cells(row, now)) for row in rows])
+
+    @staticmethod
+    def _cells(row: SiteRow, now: datetime) -> list[Text]:
+        s, api = row.status, row.api
+        if api is None:
+            answer, latency = Text("—", style="dim"), "—"
+        elif api.ok:
+            answer, latency = Text("ok", style="green"), _latency(api)
+        else:
+            since = f"since {api.last_success:%H:%M}" if api.last_success else "never ok"
+            answer, latency = Text(f"✗ {since}"), "—"
+        cells = [Text(s.platform), Text(s.state.value, style=STATE_STYLES[s.state]), answer, Text(latency),
+                 Text(_free(s.vcpu)), Text(_free(s.ram_gb)), Text(_free(s.storage_gb, 1000)), Text(_free(s.gpu)),
+                 Text(", ".join(s.features)), Text(age(s.updated, now))]
+        if row.failing:
+            for cell in cells:
+                cell.stylize(FAILING)
+        return cells
+
+
+class SitesScreen(BiosphereScreen):
+    CSS_PATH = "sites.tcss"
+    SOURCES = ("portal.status", "site.")
+    AUTO_FOCUS = "#sites"  # not the hidden filter bar
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (120, "-wide")]
+    HELP = ("Sites: each site of the federation, its state on the portal, whether its OpenStack API answered on "
+            "the last refresh, and the resources free there. A site whose API fails is shown in red with its "
+            "last known data.")
+    BINDINGS = [
+        Binding("slash", "filter", "Filter", key_display="/"),
+        Binding("d", "toggle_detail", "Detail"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.filter_text = ""
+        self.rows: dict[str, SiteRow] = {}
+
+    def compose_body(self) -> ComposeResult:
+        yield FilterBar("filter by name, city or feature…  (esc clears)")
+        yield SiteTable(id="sites")
+        with Horizontal(id="site-detail"):
+            yield Static(id="site-info")
+            with Vertical(id="site-trends"):
+                yield Label(id="vcpu-caption", classes="caption")
+                yield Sparkline([], id="vcpu-history")
+                yield Label(id="latency-caption", classes="caption")
+                yield Sparkline([], id="latency-history")
+
+    def reload_body(self) -> None:
+        rows = capacity.site_rows(self.app.cache, self.filter_text)
+        self.rows = {row.status.id: row for row in rows}
+        self.query_one(SiteTable).show_sites(rows, self.app.now())
+        self.show_detail()
+
+    def show_detail(self) -> None:
+        key = self.query_one(SiteTable).current_key
+        row = self.rows.get(key) if key else None
+        info = self.query_one("#site-info", Static)
+        if row is None:
+            info.update(f"No site matches “{self.filter_text}”." if self.filter_text
+                        else "No site status yet: the first refresh is running…")
+            self._show_history([])
+            return
+        now = self.app.now()
+        info.update(self._describe(row, now))
+        info.set_class(row.failing, "-failing")
+        self._show_history(capacity.history(self.app.cache, row.status.id))
+
+    @staticmethod
+    def _describe(row: SiteRow, now: datetime) -> Text:
+        s, limits = row.status, row.limits
+        text = Text.assemble((f"{s.platform} · {s.city}", "bold"), (f"  {s.id}\n", "dim"))
+        text.append(s.state.value, style=STATE_STYLES[s.state])
+        text.append(f" · {', '.join(s.features) or 'no special features'} · updated {age(s.updated, now)} ago\n")
+        text.append(api_status(row, now) + "\n", style=FAILING if row.failing else "")
+        if s.message:
+            text.append(s.message + "\n", style="italic")
+        text.append(Text.assemble(("Free  ", "bold"), f"vCPU {_free(s.vcpu)} · RAM {_free(s.ram_gb)} GB · "
+                                  f"disk {_free(s.storage_gb, 1000)} TB · GPU {_free(s.gpu)}\n"))
+        if limits is None:
+            text.append("No project limits read from this site yet.\n", style="dim")
+        else:
+            text.append(Text.assemble(
+                ("Your project  ", "bold"),
+                f"vCPU {limits.used_vcpu}/{limits.max_vcpu} · RAM {limits.used_ram_mb // 1024}/"
+                f"{limits.max_ram_mb // 1024} GB · VMs {limits.used_instances}/{limits.max_instances}\n"))
+        return text
+
+    def _show_history(self, points: list[HistoryPoint]) -> None:
+        vcpu = [p.vcpu_used for p in points if p.vcpu_used is not None]
+        latency = [p.latency_ms for p in points if p.latency_ms is not None]
+        failed = len(points) - len(vcpu)
+        span = f"last {len(points)} refresh{'es' if len(points) != 1 else ''}"
+        span += f", {failed} failed" if failed else ""
+        self._trend("vcpu", vcpu, f"Project vCPU in use ({span})", "")
+        self._trend("latency", latency, "API latency", " ms")
+
+    def _trend(self, name: str, values: Sequence[float], title: str, unit: str) -> None:
+        caption = f"{title}: {values[-1]:.0f}{unit} now, {min(values):.0f}–{max(values):.0f}{unit}" if values \
+            else f"{title}: no data yet"
+        self.query_one(f"#{name}-caption", Label).update(caption)
+        self.query_one(f"#{name}-history", Sparkline).data = values if len(values) > 1 else []  # one point: no trend
+
+    def on_data_table_row_highlighted(self, event: SiteTable.RowHighlighted) -> None:
+        self.show_detail()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "filter":
+            self.filter_text = event.value.strip()
+            self.reload_body()
+
+    def action_filter(self) -> None:
+        self.query_one(FilterBar).open()
+
+    def action_toggle_detail(self) -> None:
+        detail = self.query_one("#site-detail")
+        detail.display = not detail.display
+
+    def palette_commands(self) -> Iterable[SystemCommand]:
+        yield SystemCommand("Filter sites", "Filter the sites by name, city or feature (/)", self.action_filter)
+        yield SystemCommand("Show or hide the site detail", "The highlighted site's history and limits (d)",
+                            self.action_toggle_detail)
+        yield SystemCommand("Refresh the sites", "Ask the portal's status and every site's OpenStack API now",
+                            lambda: self.app.request_refresh({"portal.status", "site"}))

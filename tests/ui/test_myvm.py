@@ -1,0 +1,289 @@
+"""myVM on the demo cloud: scope, filter and sort, describe, copy, delete, a site going down."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import settle
+from screen_text import text_of
+
+from biosphere_tui.app import BiosphereApp
+from biosphere_tui.cache import reader
+from biosphere_tui.models import DeploymentState
+from biosphere_tui.screens.myvm import PAGE
+from biosphere_tui.widgets.confirm import ConfirmDialog
+from biosphere_tui.widgets.freshness import FreshnessBar
+from biosphere_tui.widgets.vm_detail import MASK
+from biosphere_tui.widgets.vm_table import VmTable
+
+HIDDEN = (DeploymentState.DONE, DeploymentState.CANCELLED)
+
+
+async def open_myvm(app: BiosphereApp, pilot) -> VmTable:  # noqa: ANN001
+    await settle(app, pilot)
+    await pilot.press("3")
+    await settle(app, pilot)
+    assert type(app.screen).__name__ == "MyVMScreen"
+    return app.screen.query_one(VmTable)
+
+
+def keys(table: VmTable) -> list[str]:
+    return [row.key.value for row in table.ordered_rows]
+
+
+def notes(app: BiosphereApp) -> str:
+    return "\n".join(n.message for n in app._notifications)
+
+
+async def test_mine_and_all_of_the_group(synced, make_app, demo) -> None:  # noqa: ANN001
+    world = demo.world
+    mine = {d.id for d in world.deployments.values() if d.owner == "demo" and d.state not in HIDDEN}
+    group = {d.id for d in world.deployments.values() if d.group_id == "marine-meta" and d.state not in HIDDEN}
+    assert any(world.deployments[i].owner != "demo" for i in group)
+    app = make_app(synced)
+    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+        table = await open_myvm(app, pilot)
+        assert set(keys(table)) == mine
+        assert "mine" in app.screen.title and f"{len(mine)} VMs" in app.screen.title
+
+        await pilot.press("a")
+        assert set(keys(table)) == group
+        assert "all of marine-meta" in app.screen.title
+
+        await pilot.press("h")  # finished ones too: more than one window of rows
+        finished = {d.id for d in world.deployments.values() if d.group_id == "marine-meta"}
+        assert len(finished) > PAGE and set(keys(table)) < finished and table.row_count == PAGE
+        assert f"{PAGE} of {len(finished)} VMs" in app.screen.title and "with finished" in app.screen.title
+        table.move_cursor(row=PAGE - 5)  # nearing the end of the window reads the next page
+        await pilot.pause()
+        assert set(keys(table)) == finished and f"· {len(finished)} VMs" in app.screen.title
+
+        await pilot.press("a")
+        assert set(keys(table)) == {d.id for d in world.deployments.values() if d.owner == "demo"}
+
+        app.choose_group("ebame-2026")  # where demo is a plain member
+        await pilot.press("a")
+        assert "mine" in app.screen.title
+        assert "Only a group's admins see all of its VMs" in notes(app)
+
+
+async def test_filter_sort_and_cursor_survive_a_refresh(synced, make_app, demo) -> None:  # noqa: ANN001
+    app = make_app(synced)
+    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+        table = await open_myvm(app, pilot)
+        screen = app.screen
+        await pilot.press("a", "slash", *"core", "enter")
+        listed = [demo.world.deployments[k] for k in keys(table)]
+        assert len(listed) > 4 and all(d.site == "ifb-core-cloud" for d in listed)
+        assert "matching “core”" in screen.title
+
+        await pilot.press("s")  # age -> name
+        names = [demo.world.deployments[k].name.lower() for k in keys(table)]
+        assert names == sorted(names) and "by name ▲" in screen.title
+        await pilot.press("S")
+        names = [demo.world.deployments[k].name.lower() for k in keys(table)]
+        assert names == sorted(names, reverse=True) and "by name ▼" in screen.title
+        assert "name ▼" in table.columns["name"].label.plain  # type: ignore[index]
+
+        table.move_cursor(row=0)  # the cursor followed its VM through the re-sorts
+        await pilot.press("space", "down", "down", "down")
+        order, cursor = keys(table), table.current_key
+        assert table.cursor_row == 3 and table.selected == {order[0]}
+
+        app.request_refresh()
+        await settle(app, pilot, lambda: app.refreshes >= 1)
+        assert keys(table) == order and table.current_key == cursor and table.cursor_row == 3
+        assert table.selected == {order[0]}
+        assert "matching “core”" in screen.title and "by name ▼" in screen.title
+
+        demo.clock.advance(30)  # now some VMs change state (a Finalizing one goes Done and is hidden)
+        app.request_refresh()
+        await settle(app, pilot, lambda: app.refreshes >= 2)
+        assert keys(table) == [k for k in order if k in set(keys(table))]
+        assert table.current_key == cursor and table.selected == {order[0]}
+        assert screen.query_one("#filter").value == "core" and "by name ▼" in screen.title
+
+        x = sum(c.get_render_width(table) for c in table.ordered_columns[:2])  # after the mark and name columns
+        await pilot.click(VmTable, offset=(x + 2, 0))  # the header of the appliance column
+        apps = [demo.world.deployments[k].appliance_name.lower() for k in keys(table)]
+        assert apps == sorted(apps) and "by appliance ▲" in screen.title
+
+
+def _ready_of_demo(table: VmTable, demo, count: int) -> list[str]:  # noqa: ANN001
+    found = [k for k in keys(table) if demo.world.deployments[k].state is DeploymentState.READY]
+    assert len(found) >= count
+    return found[:count]
+
+
+async def _cursor_to(table: VmTable, pilot, key: str) -> None:  # noqa: ANN001
+    table.move_cursor(row=table.get_row_index(key))
+    await pilot.pause()
+
+
+async def test_delete_confirmed_with_y_removes_the_server(synced, make_app, demo) -> None:  # noqa: ANN001
+    app = make_app(synced)
+    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+        table = await open_myvm(app, pilot)
+        (key,) = _ready_of_demo(table, demo, 1)
+        dep = demo.world.deployments[key]
+        await _cursor_to(table, pilot, key)
+        await pilot.press("ctrl+d")
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmDialog)
+        assert dialog.items == [f"{dep.name} — {dep.site} — demo"]
+        await pilot.press("y")
+        await settle(app, pilot, lambda: app.refreshes >= 1)
+        assert demo.world.deployments[key].state is DeploymentState.FINALIZING
+        assert demo.sites[dep.site].state.servers[dep.server_id].deleted
+        assert "1 VM deleted" in notes(app)
+
+        demo.clock.advance(60)
+        app.request_refresh()
+        await settle(app, pilot, lambda: app.refreshes >= 2)
+        assert demo.world.deployments[key].state is DeploymentState.DONE
+        assert key not in keys(table)  # finished ones are hidden
+
+
+async def test_delete_answered_n_keeps_the_vm(synced, make_app, demo) -> None:  # noqa: ANN001
+    app = make_app(synced)
+    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+        table = await open_myvm(app, pilot)
+        (key,) = _ready_of_demo(table, demo, 1)
+        dep = demo.world.deployments[key]
+        await _cursor_to(table, pilot, key)
+        await pilot.press("ctrl+d")
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, ConfirmDialog)
+        assert demo.world.deployments[key].state is DeploymentState.READY
+        assert not demo.sites[dep.site].state.servers[dep.server_id].deleted
+        assert key in keys(table)
+
+
+async def test_marked_vms_are_deleted_together_and_failures_are_reported(synced, make_app, demo) -> None:  # noqa: ANN001
+    app = make_app(synced)
+    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+        table = await open_myvm(app, pilot)
+        await pilot.press("a")
+        others = [k for k in _ready_of_demo(table, demo, 20) if demo.world.deployments[k].owner != "demo"]
+        by_site: dict[str, str] = {}
+        for k in others:
+            by_site.setdefault(demo.world.deployments[k].site, k)
+        first, second = list(by_site.values())[:2]  # an admin may mark others' VMs; two sites
+        for key in (first, second):
+            await _cursor_to(table, pilot, key)
+            await pilot.press("space")
+        assert table.selected == {first, second}
+        await pilot.press("ctrl+d")
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmDialog) and len(dialog.items) == 2
+        deps = [demo.world.deployments[k] for k in (first, second)]
+        assert {item.split(" — ")[0] for item in dialog.items} == {d.name for d in deps}
+        demo.set_fault(deps[1].site, "down")  # the second VM's site fails while it is deleted
+        await pilot.press("y")
+        await settle(app, pilot, lambda: app.refreshes >= 1)
+        assert demo.world.deployments[first].state is DeploymentState.FINALIZING
+        assert demo.sites[deps[0].site].state.servers[deps[0].server_id].deleted
+        assert demo.world.deployments[second].state is DeploymentState.READY
+        assert not demo.sites[deps[1].site].state.servers[deps[1].server_id].deleted
+        failure = [n.message for n in app._notifications if "Not deleted" in n.message]
+        assert len(failure) == 1 and "1 of 2 VMs deleted" in failure[0] and deps[1].name in failure[0]
+        assert table.selected == set()
+
+
+async def test_finished_vms_cannot_be_marked(synced, make_app, demo) -> None:  # noqa: ANN001
+    app = make_app(synced)
+    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+        table = await open_myvm(app, pilot)
+        await pilot.press("h")
+        done = next(k for k in keys(table) if demo.world.deployments[k].state is DeploymentState.DONE)
+        await _cursor_to(table, pilot, done)
+        await pilot.press("space")
+        assert table.selected == set()
+        assert "there is nothing left to delete" in notes(app)
+        await pilot.press("ctrl+d")
+        assert not isinstance(app.screen, ConfirmDialog)
+
+
+async def test_a_site_down_mid_session_keeps_its_vms_listed(synced, make_app, demo) -> None:  # noqa: ANN001
+    app = make_app(synced)
+    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+        table = await open_myvm(app, pilot)
+        await pilot.press("a")
+        on_core = {k for k in keys(table) if demo.world.deployments[k].site == "ifb-core-cloud"}
+        assert on_core
+        demo.set_fault("ifb-core-cloud", "down")
+        demo.clock.advance(60)
+        app.request_refresh()
+        await settle(app, pilot, lambda: app.refreshes >= 1)
+        bar = text_of(app.screen.query_one(FreshnessBar))
+        assert "ifb-core-cloud" in bar and "cannot connect" in bar
+        still = {k for k in on_core if demo.world.deployments[k].state not in HIDDEN}  # a minute went by
+        assert still and still <= set(keys(table))
+        ready = next(k for k in still if demo.world.deployments[k].state is DeploymentState.READY)
+        assert str(table.get_row(ready)[5]) == "ACTIVE"  # its server as last seen, from the cache
+        fresh = {f.source: f for f in reader.freshness(app.cache)}
+        assert not fresh["site.ifb-core-cloud"].ok
+        assert all(f.ok and f.last_success == demo.clock.now().replace(microsecond=0)
+                   for s, f in fresh.items() if s != "site.ifb-core-cloud" and s != "portal.usage")
+
+
+async def test_describe_masks_secrets_and_c_copies_the_ssh_command(synced, make_app, demo) -> None:  # noqa: ANN001
+    app = make_app(synced)
+    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+        table = await open_myvm(app, pilot)
+        await pilot.press("a")
+        key = next(k for k in keys(table) if demo.world.deployments[k].state is DeploymentState.READY
+                   and any(p.secret for p in demo.world.deployments[k].parameters))
+        dep = demo.world.deployments[key]
+        ip = demo.sites[dep.site].state.servers[dep.server_id].ip
+        secret = next(p.value for p in dep.parameters if p.secret)
+        await _cursor_to(table, pilot, key)
+        await pilot.press("d")
+        pane = app.screen.query_one("#describe")
+        shown = text_of(pane)
+        assert ip in shown and f"ssh ubuntu@{ip}" in shown and MASK in shown and secret not in shown
+        assert dep.name in shown and "ACTIVE" in shown
+        await pilot.press("v")
+        assert secret in text_of(pane)
+        await pilot.press("down", "up")  # moving away hides the secret again
+        assert secret not in text_of(pane)
+
+        await pilot.press("c")
+        assert app.clipboard == f"ssh ubuntu@{ip}"
+        assert f"Copied to the clipboard: ssh ubuntu@{ip}" in notes(app)
+
+
+async def test_c_says_why_there_is_nothing_to_copy(synced, make_app, demo) -> None:  # noqa: ANN001
+    app = make_app(synced)
+    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+        table = await open_myvm(app, pilot)
+        await pilot.press("a", "h")
+        aborted = next(k for k in keys(table) if demo.world.deployments[k].state is DeploymentState.ABORTED)
+        await _cursor_to(table, pilot, aborted)
+        await pilot.press("c")
+        assert app.clipboard == ""
+        assert f"Nothing to copy: {demo.world.deployments[aborted].name} is Aborted" in notes(app)
+        await pilot.press("d")
+        assert demo.world.deployments[aborted].reason in text_of(app.screen.query_one("#describe"))
+
+
+async def go_to_myvm(pilot) -> None:  # noqa: ANN001
+    await settle(pilot.app, pilot)
+    await pilot.press("3")
+    await settle(pilot.app, pilot)
+
+
+async def go_to_myvm_described(pilot) -> None:  # noqa: ANN001
+    await go_to_myvm(pilot)
+    await pilot.press("a", "d")
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)])
+def test_myvm_snapshot(snap_compare, synced, make_app, size: tuple[int, int]) -> None:  # noqa: ANN001
+    assert snap_compare(make_app(synced), terminal_size=size, run_before=go_to_myvm)
+
+
+def test_myvm_snapshot_with_describe_pane(snap_compare, synced, make_app) -> None:  # noqa: ANN001
+    assert snap_compare(make_app(synced), terminal_size=(160, 48), run_before=go_to_myvm_described)

@@ -1,0 +1,134 @@
+"""Sites: every site with the world's capacity; a site whose API dies stays listed, in red."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from conftest import settle, wait_refreshes
+from rich.text import Text
+from textual.widgets import Sparkline
+
+from biosphere_tui.app import BiosphereApp
+from biosphere_tui.cache import reader
+from biosphere_tui.cache.db import connect
+from biosphere_tui.config import Config
+from biosphere_tui.screens.sites import SitesScreen, SiteTable
+from screen_text import text_of
+
+BIRD = "ifb-bird-stack"
+
+
+def _cells(table: SiteTable, key: str) -> dict[str, str]:
+    return {column: str(cell) for (column, _), cell in zip(table.COLUMNS, table.get_row(key))}
+
+
+def _all_red(cell: Text) -> bool:
+    return any(span.style == "red" and span.start == 0 and span.end >= len(cell) for span in cell.spans)
+
+
+async def _open(app: BiosphereApp, pilot) -> SiteTable:  # noqa: ANN001
+    await settle(app, pilot)
+    await pilot.press("5")
+    await settle(app, pilot)
+    assert isinstance(app.screen, SitesScreen)
+    return app.screen.query_one(SiteTable)
+
+
+async def test_every_site_is_listed_with_the_world_capacity(synced: Config, make_app, demo) -> None:  # noqa: ANN001
+    app = make_app(synced)
+    async with app.run_test(size=(160, 48)) as pilot:
+        table = await _open(app, pilot)
+        assert table.row_count == len(demo.world.sites) == 8
+        for site_id, site in demo.world.sites.items():
+            cap = demo.world.capacity(site_id)
+            cells = _cells(table, site_id)
+            assert cells["site"] == site.spec.platform
+            assert cells["state"] == site.availability.value
+            assert cells["api"] == "ok"
+            assert cells["vcpu"] == f"{cap['vcpu'].free}/{cap['vcpu'].total}"
+            assert cells["ram"] == f"{cap['ram_gb'].free}/{cap['ram_gb'].total}"
+            assert cells["disk"] == f"{cap['storage_gb'].free // 1000}/{cap['storage_gb'].total // 1000}"
+            assert cells["gpu"] == f"{cap['gpu'].free}/{cap['gpu'].total}"
+            assert cells["features"] == ", ".join(site.spec.features)
+        await pilot.press("slash", *"lille", "enter")
+        assert [k.value for k in table.rows] == ["ifb-bilille-cloud"]
+        detail = " ".join(text_of(app.screen.query_one("#site-info")).split())
+        assert "Storage backend maintenance" in detail and "degraded" in detail
+        assert "OpenStack API answered in" in detail
+
+
+async def test_filter_by_feature(synced: Config, make_app, demo) -> None:  # noqa: ANN001
+    app = make_app(synced)
+    async with app.run_test(size=(160, 48)) as pilot:
+        table = await _open(app, pilot)
+        await pilot.press("slash", *"gpu", "enter")
+        gpu_sites = {i for i, s in demo.world.sites.items() if "GPU" in s.spec.features}
+        assert {k.value for k in table.rows} == gpu_sites == {"ifb-core-cloud", "ifb-aubi-cloud"}
+        await pilot.press("slash", "escape")
+        assert table.row_count == 8
+
+
+async def test_a_site_going_down_keeps_its_last_data_and_the_others_refresh(
+        synced: Config, make_app: Callable[[Config], BiosphereApp], demo) -> None:  # noqa: ANN001
+    app = make_app(synced)
+    async with app.run_test(size=(160, 48)) as pilot:
+        table = await _open(app, pilot)
+        before = _cells(table, BIRD)
+        synced_at = demo.clock.now()
+
+        demo.set_fault(BIRD, "down")
+        demo.clock.advance(14 * 60)
+        app.request_refresh()
+        await wait_refreshes(app, pilot, 1)
+
+        fresh = {f.source: f for f in reader.freshness(app.cache)}
+        assert not fresh[f"site.{BIRD}"].ok and fresh[f"site.{BIRD}"].last_success == synced_at
+        for site_id in demo.world.sites:
+            if site_id != BIRD:
+                assert fresh[f"site.{site_id}"].ok and fresh[f"site.{site_id}"].last_success == demo.clock.now()
+
+        after = _cells(table, BIRD)
+        assert after["api"] == f"✗ since {synced_at:%H:%M}"
+        assert {k: v for k, v in after.items() if k not in ("api", "latency", "updated")} == \
+            {k: v for k, v in before.items() if k not in ("api", "latency", "updated")}
+        assert all(_all_red(cell) for cell in table.get_row(BIRD))
+        assert not any(_all_red(cell) for cell in table.get_row("ifb-core-cloud"))
+
+        await pilot.press("slash", *"bird", "enter")
+        assert [k.value for k in table.rows] == [BIRD]
+        detail = " ".join(text_of(app.screen.query_one("#site-info")).split())
+        assert f"API unreachable since {synced_at:%H:%M} UTC — showing data from 14 min ago" in detail
+        assert "cannot connect" in detail, detail
+
+
+async def test_history_grows_with_each_refresh(synced: Config, make_app, demo) -> None:  # noqa: ANN001
+    app = make_app(synced)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await _open(app, pilot)
+        demo.clock.advance(60)
+        app.request_refresh()
+        await wait_refreshes(app, pilot, 1)
+        spark = app.screen.query_one(Sparkline)
+        assert spark.data is not None and len(spark.data) >= 2
+        assert "last 2 refreshes" in text_of(app.screen.query_one("#vcpu-caption"))
+
+
+def _steady_latency(config: Config) -> None:
+    """Real request times vary from run to run: pin them for the snapshots."""
+    db = connect(config.cache_path)
+    with db.conn:
+        db.execute("UPDATE freshness SET duration = 0.042 WHERE source LIKE 'site.%'")
+        db.execute("UPDATE site_history SET latency_ms = 42")
+    db.close()
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)])
+def test_sites_snapshot(snap_compare, synced: Config, make_app, size: tuple[int, int]) -> None:  # noqa: ANN001
+    _steady_latency(synced)
+
+    async def go(pilot) -> None:  # noqa: ANN001
+        await pilot.press("5")
+        await settle(pilot.app, pilot)
+
+    assert snap_compare(make_app(synced), terminal_size=size, run_before=go)
