@@ -59,6 +59,7 @@ from biosphere_tui.config import load
 
 class FirstPaint(BiosphereApp):
     DEFAULT_MODE = "myvm"
+    CSS_PATH = str(Path(sys.modules[BiosphereApp.__module__].__file__).with_name("app.tcss"))
 
     def on_mount(self):
         super().on_mount()

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from biosphere_tui.api import errors
-from biosphere_tui.api.portal import DeploymentRequest, GroupRequest, PortalClient
+from biosphere_tui.api.portal import PortalClient
 from biosphere_tui.config import Config
-from biosphere_tui.models import Deployment, MembershipRequest
+from biosphere_tui.models import Deployment, DeploymentRequest, GroupRequest, MembershipRequest
 
 T = TypeVar("T")
 

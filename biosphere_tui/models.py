@@ -304,3 +304,27 @@ class GroupSummary:
     full_name: str
     kind: GroupKind
     is_member: bool
+
+
+@dataclass(frozen=True)
+class DeploymentRequest:
+    name: str
+    appliance: str
+    group: str
+    site: str
+    flavor: str
+
+
+@dataclass(frozen=True)
+class GroupRequest:
+    """A new project group, with the fields of the IFB support form."""
+
+    short_name: str
+    full_name: str
+    start_date: str
+    end_date: str
+    summary: str
+    vcpu: int
+    ram_gb: int
+    storage_gb: int
+    funding: str

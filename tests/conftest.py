@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
 from biosphere_tui import config as config_module
 from biosphere_tui.config import Config
-
-DEMO_START = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
+from demo_time import DEMO_START
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,7 @@ from biosphere_tui.cache.db import connect, open_cache
 from biosphere_tui.config import Config
 from biosphere_tui.sync import PORTAL_SOURCES, Sync
 
-from conftest import DEMO_START
+from demo_time import DEMO_START
 
 SITE = "ifb-bird-stack"
 

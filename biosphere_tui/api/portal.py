@@ -6,7 +6,7 @@ import asyncio
 import math
 import ssl
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import date
 from typing import Any, TypeVar
 
@@ -19,7 +19,9 @@ from biosphere_tui.api import portal_parse as parse
 from biosphere_tui.models import (
     Appliance,
     Deployment,
+    DeploymentRequest,
     Group,
+    GroupRequest,
     GroupSummary,
     Member,
     MembershipRequest,
@@ -33,30 +35,6 @@ SOURCE = "portal"
 PER_PAGE = 500
 MAX_PAGES = 1000
 MAX_RETRY_WAIT = 5.0
-
-
-@dataclass(frozen=True)
-class DeploymentRequest:
-    name: str
-    appliance: str
-    group: str
-    site: str
-    flavor: str
-
-
-@dataclass(frozen=True)
-class GroupRequest:
-    """A new project group, with the fields of the IFB support form."""
-
-    short_name: str
-    full_name: str
-    start_date: str
-    end_date: str
-    summary: str
-    vcpu: int
-    ram_gb: int
-    storage_gb: int
-    funding: str
 
 
 class PortalClient:

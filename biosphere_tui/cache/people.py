@@ -23,13 +23,15 @@ def _member(r: tuple) -> Member:
 _MEMBER_COLUMNS = "group_id, username, name, email, role, joined, account_end"
 
 
-def members(db: Database, group_id: str, *, text: str = "") -> list[Member]:
-    """Members of the group (admins first, then by name) matching ``text``."""
+def members(db: Database, group_id: str, today: date, *, text: str = "") -> list[Member]:
+    """Members of the group matching ``text``: admins first, then the accounts ending within
+    the warning period after ``today``, then by name."""
     where, params = _like("username || ' ' || name || ' ' || email || ' ' || role", text)
+    soon = (today + timedelta(days=EXPIRY_WARNING_DAYS)).isoformat()
     cur = db.execute(
         f"SELECT {_MEMBER_COLUMNS} FROM members WHERE group_id = ? {where} "
-        "ORDER BY role = 'admin' DESC, name, username",
-        [group_id, *params],
+        "ORDER BY role = 'admin' DESC, account_end <= ? DESC, name, username",
+        [group_id, *params, soon],
     )
     return [_member(r) for r in cur.fetchall()]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from rich.text import Text
@@ -97,3 +97,16 @@ class KeyedTable(DataTable):
         self.selected ^= {key}
         self.update_cell(key, "_mark", self._mark(key))
         self.post_message(self.MarksChanged(self))
+
+
+class ColumnsTable(KeyedTable):
+    """A ``KeyedTable`` whose columns are chosen per instance (all of them on a wide terminal,
+    the primary ones otherwise); rows are given as ``{column: cell}``."""
+
+    def __init__(self, columns: Sequence[tuple[str, str]], secondary: set[str], *, wide: bool, id: str,
+                 selectable: bool = False) -> None:
+        super().__init__(id=id, selectable=selectable)
+        self.COLUMNS = tuple(c for c in columns if wide or c[0] not in secondary)
+
+    def show_cells(self, rows: Iterable[tuple[str, dict[str, Any]]]) -> None:
+        self.show([(key, [cells[c] for c, _ in self.COLUMNS]) for key, cells in rows])

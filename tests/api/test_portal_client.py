@@ -12,7 +12,7 @@ from biosphere_tui.api import errors
 from biosphere_tui.api.portal import DeploymentRequest, PortalClient
 from biosphere_tui.models import DeploymentState, RequestState, Role
 
-from conftest import DEMO_START
+from demo_time import DEMO_START
 
 
 def client(demo, token: str | None = None, **kw) -> PortalClient:  # noqa: ANN001

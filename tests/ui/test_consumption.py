@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from conftest import settle
+from pilot_support import settle
 from textual.app import App, ComposeResult
 
 from biosphere_tui.app import BiosphereApp

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import settle
+from pilot_support import settle
 from screen_text import text_of
 
 from biosphere_tui.app import BiosphereApp

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import settle
+from pilot_support import settle
 
 
 async def test_jump_help_and_back(synced, make_app) -> None:  # noqa: ANN001

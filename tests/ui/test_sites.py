@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from conftest import settle, wait_refreshes
+from pilot_support import settle, wait_refreshes
 from rich.text import Text
 from textual.widgets import Sparkline
 

@@ -1,0 +1,152 @@
+"""The new-project-group form: the fields of the IFB support request, checked before sending.
+
+The form only gathers and checks the fields; it dismisses with them and the groups screen
+sends the request (and keeps the draft if the portal refuses it).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Button, Footer, Header, Input, Label, Select, Static, TextArea
+
+SHORT_NAME = re.compile(r"[a-z][a-z0-9-]{2,29}")
+FUNDINGS = (
+    ("platform", "a platform's resource envelope"),
+    ("collaboration", "a scientific collaboration"),
+    ("invoice", "invoicing"),
+)
+TEXT_FIELDS = ("short_name", "full_name", "start_date", "end_date", "vcpu", "ram_gb", "storage_gb")
+RESOURCES = (("vcpu", "vCPU"), ("ram_gb", "RAM (GB)"), ("storage_gb", "storage (GB)"))
+
+
+@dataclass(frozen=True)
+class GroupDraft:
+    """What the user typed, as typed (so a refused request can be edited and sent again)."""
+
+    short_name: str = ""
+    full_name: str = ""
+    start_date: str = ""
+    end_date: str = ""
+    summary: str = ""
+    vcpu: str = ""
+    ram_gb: str = ""
+    storage_gb: str = ""
+    funding: str = "platform"
+
+
+def check(draft: GroupDraft) -> dict[str, str]:
+    """The problems of a draft, by field name; empty when it can be sent."""
+    problems: dict[str, str] = {}
+    if not SHORT_NAME.fullmatch(draft.short_name):
+        problems["short_name"] = "3 to 30 characters: a-z, 0-9 and '-', starting with a letter"
+    if not draft.full_name.strip():
+        problems["full_name"] = "the project's full name is needed"
+    days = {}
+    for name in ("start_date", "end_date"):
+        try:
+            days[name] = date.fromisoformat(getattr(draft, name))
+        except ValueError:
+            problems[name] = "a date as YYYY-MM-DD"
+    if len(days) == 2 and days["end_date"] <= days["start_date"]:
+        problems["end_date"] = "the end must come after the start"
+    if not draft.summary.strip():
+        problems["summary"] = "say what the project is about and why it needs these resources"
+    for name, label in RESOURCES:
+        value = getattr(draft, name)
+        if not value.isdigit() or int(value) < 1:
+            problems[name] = f"{label}: a whole number, at least 1"
+    if draft.funding not in dict(FUNDINGS):
+        problems["funding"] = "choose how the resources are funded"
+    return problems
+
+
+class GroupRequestScreen(Screen[GroupDraft | None]):
+    """Dismisses with a checked draft, or None when cancelled."""
+
+    CSS_PATH = "groups.tcss"
+    TITLE = "Request a new project group"
+    BINDINGS = [
+        Binding("ctrl+s", "send", "Send request"),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+
+    def __init__(self, draft: GroupDraft) -> None:
+        super().__init__()
+        self.draft = draft
+
+    def compose(self) -> ComposeResult:
+        d = self.draft
+        yield Header()
+        with VerticalScroll(id="form"):
+            yield Static("Filed by the project's administrative lead; the IFB committee reviews it and tells "
+                         "you the resources granted. The project's leads become the group's admins.", id="intro")
+            with Horizontal(classes="row"):
+                yield self._field("short_name", "Short name", Input(
+                    d.short_name, placeholder="e.g. plankton-rna", restrict=r"[a-z0-9-]*", max_length=30))
+                yield self._field("full_name", "Full name", Input(d.full_name, placeholder="the project's title"),
+                                  classes="wide")
+            with Horizontal(classes="row"):
+                for name, label in (("start_date", "Start date"), ("end_date", "End date (accounts end then)")):
+                    yield self._field(name, label, Input(getattr(d, name), placeholder="YYYY-MM-DD",
+                                                         restrict=r"[0-9-]*", max_length=10))
+                yield self._field("funding", "Funding", Select(
+                    [(text, value) for value, text in FUNDINGS], value=d.funding, allow_blank=False), classes="wide")
+            yield self._field("summary", "Scientific summary", TextArea(d.summary))
+            with Horizontal(classes="row"):
+                for name, label in RESOURCES:
+                    yield self._field(name, f"{label} asked", Input(getattr(d, name), type="integer",
+                                                                     placeholder="e.g. 64"))
+            with Horizontal(id="form-buttons"):
+                yield Button("Send request (ctrl+s)", id="send", variant="primary")
+                yield Button("Cancel (esc)", id="cancel")
+        yield Footer()
+
+    @staticmethod
+    def _field(name: str, label: str, widget: Widget, classes: str = "") -> Vertical:
+        widget.id = name
+        return Vertical(Label(label), widget, Label("", id=f"{name}-problem", classes="problem"),
+                        classes=f"field {classes}".strip())
+
+    def on_mount(self) -> None:
+        self.query_one("#short_name", Input).focus()
+
+    def current(self) -> GroupDraft:
+        values = {name: self.query_one(f"#{name}", Input).value.strip() for name in TEXT_FIELDS}
+        funding = self.query_one("#funding", Select).value
+        return GroupDraft(**values, summary=self.query_one("#summary", TextArea).text.strip(),
+                          funding=funding if isinstance(funding, str) else "")
+
+    def action_send(self) -> None:
+        draft = self.current()
+        problems = check(draft)
+        for label in self.query(".problem").results(Label):
+            problem = problems.get((label.id or "").removesuffix("-problem"), "")
+            label.update(problem)
+            label.display = bool(problem)
+        if problems:
+            first = next(iter(problems))
+            self.query_one(f"#{first}").focus()
+            self.notify(f"{len(problems)} field(s) to correct before sending.", severity="warning")
+            return
+        self.dismiss(draft)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_send() if event.button.id == "send" else self.action_cancel()
+
+
+def default_draft(today: date) -> GroupDraft:
+    """A blank request starting next month for one year."""
+    start = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
+    return GroupDraft(start_date=start.isoformat(), end_date=start.replace(year=start.year + 1).isoformat())

@@ -1,0 +1,5 @@
+"""The instant the tests' demo clock is frozen at."""
+
+from datetime import datetime, timezone
+
+DEMO_START = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
