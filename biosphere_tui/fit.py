@@ -1,0 +1,217 @@
+"""Does a deployment fit? The group's quota, each site's state and free room, the appliance's needs.
+
+Pure logic on plain values (no UI, no SQL): the launch screen gives it what the cache says
+and shows, for every (site, flavour), whether it fits and, when not, why in plain words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from biosphere_tui.models import Appliance, Flavor, Quota, SiteState
+
+SITE, APPLIANCE, QUOTA, CAPACITY = "site", "appliance", "quota", "capacity"
+
+
+@dataclass(frozen=True)
+class Room:
+    """A site as launching sees it: its state and what it has free.
+
+    ``answers`` is False when the site's own cloud does not answer the app (then ``since``
+    is the first failed refresh), whatever the portal's status page says.
+    """
+
+    site: str
+    state: SiteState
+    message: str = ""
+    answers: bool = True
+    since: datetime | None = None
+    vcpu: int = 0
+    ram_gb: int = 0
+    storage_gb: int = 0
+    gpu: int = 0
+
+    @property
+    def usable(self) -> bool:
+        return self.answers and self.state not in (SiteState.DOWN, SiteState.MAINTENANCE)
+
+
+@dataclass(frozen=True)
+class Minimum:
+    """What an appliance needs of a flavour (the portal checks vCPU and RAM)."""
+
+    vcpu: int
+    ram_gb: int
+
+    @classmethod
+    def of(cls, appliance: Appliance) -> Minimum:
+        return cls(appliance.min_vcpu, appliance.min_ram_gb)
+
+
+@dataclass(frozen=True)
+class Reason:
+    kind: str  # SITE, APPLIANCE, QUOTA or CAPACITY
+    text: str
+
+
+@dataclass(frozen=True)
+class Fit:
+    site: str
+    flavor: str
+    reasons: tuple[Reason, ...] = ()
+    warning: str = ""  # fits, but the site is degraded
+
+    @property
+    def ok(self) -> bool:
+        return not self.reasons
+
+    @property
+    def reason(self) -> str:
+        """Every reason, most decisive first, in one sentence."""
+        return "; ".join(r.text for r in self.reasons)
+
+    @property
+    def kind(self) -> str:
+        return self.reasons[0].kind if self.reasons else ""
+
+
+def _since(room: Room) -> str:
+    return f" since {room.since:%H:%M}" if room.since else ""
+
+
+def _state_word(room: Room) -> str:
+    """"down" or "in maintenance" when nothing can be launched there, else ""."""
+    if room.state is SiteState.DOWN or not room.answers and room.state is not SiteState.MAINTENANCE:
+        return "down"
+    return "in maintenance" if room.state is SiteState.MAINTENANCE else ""
+
+
+def site_problem(room: Room) -> str:
+    """Why nothing can be launched on this site now ("" when something can)."""
+    word = _state_word(room)
+    if not word:
+        return ""
+    if room.state in (SiteState.DOWN, SiteState.MAINTENANCE):
+        return f"site {word}{_since(room)}" + (f": {room.message}" if room.message else "")
+    return f"site down{_since(room)} (its cloud does not answer)"
+
+
+def _amount(value: int, unit: str) -> str:
+    return f"{value} {unit}" if unit == "vCPU" or unit == "GPU" else f"{value} GB {unit}"
+
+
+def fit(flavor: Flavor, room: Room, minimum: Minimum, quota: Quota, use: Quota) -> Fit:
+    """Whether ``flavor`` can be launched on ``room``'s site for a group with ``quota`` holding ``use``."""
+    reasons: list[Reason] = []
+    if problem := site_problem(room):
+        reasons.append(Reason(SITE, problem))
+    ram_gb = flavor.ram_mb // 1024
+    short = [_amount(n, unit) for n, have, unit in ((minimum.vcpu, flavor.vcpus, "vCPU"),
+                                                    (minimum.ram_gb, ram_gb, "RAM")) if have < n]
+    if short:
+        reasons.append(Reason(APPLIANCE, f"flavour too small for this appliance: needs {' and '.join(short)}"))
+    for need, total, used, unit in ((flavor.vcpus, quota.vcpu, use.vcpu, "vCPU"),
+                                    (ram_gb, quota.ram_gb, use.ram_gb, "RAM"),
+                                    (flavor.disk_gb, quota.storage_gb, use.storage_gb, "storage")):
+        left = max(total - used, 0)
+        if need > left:
+            reasons.append(Reason(QUOTA, f"needs {_amount(need, unit)}, the group has {_amount(left, unit)} left"))
+    if room.usable:
+        for need, free, unit in ((flavor.vcpus, room.vcpu, "vCPU"), (ram_gb, room.ram_gb, "RAM"),
+                                 (flavor.disk_gb, room.storage_gb, "storage"), (flavor.gpus, room.gpu, "GPU")):
+            if need > free:
+                reasons.append(Reason(CAPACITY, f"site has {_amount(free, unit)} free"))
+    warning = f"site degraded: {room.message}" if room.state is SiteState.DEGRADED and not reasons else ""
+    return Fit(room.site, flavor.name, tuple(reasons), warning.rstrip(": "))
+
+
+@dataclass(frozen=True)
+class Matrix:
+    """Every (site, flavour offered there) assessed; sites and flavours in display order."""
+
+    rooms: dict[str, Room]
+    specs: dict[str, Flavor]  # by name, small to large
+    fits: dict[tuple[str, str], Fit]
+
+    @property
+    def flavors(self) -> tuple[str, ...]:
+        return tuple(self.specs)
+
+    def get(self, site: str, flavor: str) -> Fit | None:
+        """None when the site does not offer the flavour."""
+        return self.fits.get((site, flavor))
+
+    def best_site(self, flavor: str) -> str | None:
+        """Where ``flavor`` fits: a healthy site before a degraded one, then the most free vCPU."""
+        places = [f for (_, name), f in self.fits.items() if name == flavor and f.ok]
+        best = min(places, key=lambda f: (bool(f.warning), -self.rooms[f.site].vcpu, f.site), default=None)
+        return best.site if best else None
+
+    def choose(self, site: str = "", flavor: str = "") -> tuple[str, str] | None:
+        """The (site, flavour) to start from: the wanted one if it fits, the wanted flavour
+        on the best site, else the smallest flavour that fits anywhere."""
+        wanted = self.get(site, flavor)
+        if wanted is not None and wanted.ok:
+            return site, flavor
+        if (other := self.best_site(flavor)) is not None:
+            return other, flavor
+        for name in self.flavors:  # flavours are sorted small to large
+            if (other := self.best_site(name)) is not None:
+                return other, name
+        return None
+
+    def way_out(self, site: str, flavor: str) -> tuple[str, str] | None:
+        """What to pick instead when (site, flavour) does not fit: for the group's quota the
+        biggest smaller flavour that fits here, for the appliance the smallest that does (neither
+        with a GPU unless the chosen one has one); for the site, the best other site."""
+        chosen = self.get(site, flavor)
+        if chosen is not None and chosen.ok:
+            return None
+        if chosen is not None and chosen.kind in (QUOTA, APPLIANCE):
+            spec = self.specs[flavor]
+            fitting = [name for name in self.flavors if (f := self.get(site, name)) is not None and f.ok
+                       and self.specs[name].gpus == spec.gpus]
+            if chosen.kind == QUOTA and (smaller := [n for n in fitting if self.specs[n].vcpus <= spec.vcpus]):
+                return site, smaller[-1]
+            if chosen.kind == APPLIANCE and fitting:
+                return site, fitting[0]
+        other = self.best_site(flavor)
+        return (other, flavor) if other is not None else None
+
+    def proposal(self, site: str, flavor: str) -> str:
+        """The way out in words ("" when (site, flavour) fits or nothing helps)."""
+        out = self.way_out(site, flavor)
+        if out is None:
+            return ""
+        chosen = self.get(site, flavor)
+        if out[0] == site:
+            why = "the group's quota" if chosen is not None and chosen.kind == QUOTA else "this appliance"
+            return f"{flavor} does not fit {why}; {out[1]} does on {site}"
+        room = self.rooms.get(site)
+        if chosen is None:
+            why = f"{site} does not offer {flavor}"
+        elif room is not None and (word := _state_word(room)):
+            why = f"{site} is {word}"
+        else:
+            why = f"{site} has no room for {flavor}"
+        return f"{why}; {out[0]} has room"
+
+
+def flavor_order(flavor: Flavor) -> tuple[int, int, int, str]:
+    return flavor.gpus, flavor.vcpus, flavor.ram_mb, flavor.name
+
+
+def assess(quota: Quota, use: Quota, rooms: Iterable[Room], flavors: Sequence[Flavor], minimum: Minimum) -> Matrix:
+    """Every flavour offered on every known site, for a group with ``quota`` holding ``use``."""
+    by_site = {room.site: room for room in rooms}
+    fits: dict[tuple[str, str], Fit] = {}
+    names: dict[str, Flavor] = {}
+    for flavor in sorted(flavors, key=flavor_order):
+        room = by_site.get(flavor.site)
+        if room is None:
+            continue
+        names.setdefault(flavor.name, flavor)
+        fits[(flavor.site, flavor.name)] = fit(flavor, room, minimum, quota, use)
+    return Matrix(by_site, names, fits)

@@ -1,0 +1,214 @@
+"""Catalogue: the RAINBio appliances, searched by word, category or tool; favourites; launch."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rich.text import Text
+from textual import events
+from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Container, VerticalScroll
+from textual.widgets import DataTable, Input, Static
+
+from biosphere_tui.cache import catalogue
+from biosphere_tui.models import Appliance
+from biosphere_tui.screens.base import BiosphereScreen
+from biosphere_tui.screens.jump import JumpDialog
+from biosphere_tui.screens.launch import LaunchScreen
+from biosphere_tui.widgets.appliance_detail import ApplianceDetail
+from biosphere_tui.widgets.filter_bar import FilterBar
+from biosphere_tui.widgets.keyed_table import KeyedTable
+
+WIDE = 120  # from this width the detail pane stands beside the table
+ANY = "*"
+
+
+class ApplianceTable(KeyedTable):
+    COLUMNS = (("star", "★"), ("name", "name"), ("category", "category"), ("os", "OS"), ("summary", "summary"))
+
+
+class Picker(JumpDialog):
+    """Type part of a name, Enter to filter the catalogue by it; the first choice is "any"."""
+
+    def __init__(self, what: str, names: list[str]) -> None:
+        super().__init__([(ANY, f"(any {what})"), *((name, name) for name in names)])
+        self.what = what
+
+    def on_mount(self) -> None:
+        self.query_one(Input).placeholder = f"{self.what}…"
+
+
+class CatalogueScreen(BiosphereScreen):
+    CSS_PATH = "catalogue.tcss"
+    SOURCES = ("portal.catalogue",)
+    HELP = ("Catalogue: the RAINBio appliances. Search by word (name, description, tools, EDAM topics) with /, "
+            "by category with c, by tool with t and by EDAM topic with e; star favourites with f. Enter opens the "
+            "launch form; L launches at once with your last group, site and flavour.")
+    BINDINGS = [
+        Binding("slash", "filter", "Search", key_display="/"),
+        Binding("c", "next_category", "Category"),
+        Binding("t", "pick('tool')", "Tool"),
+        Binding("e", "pick('topic')", "Topic"),
+        Binding("f", "favourite", "Star"),
+        Binding("F", "favourites_only", "★ only"),
+        Binding("x", "clear_filters", "Clear filters"),
+        Binding("d", "toggle_detail", "Detail"),
+        Binding("l", "launch", "Launch"),
+        Binding("enter", "launch", "Launch", show=False),
+        Binding("L", "quick_launch", "Quick launch"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.text = ""
+        self.category = ""
+        self.tool = ""
+        self.topic = ""
+        self.favourites_only = False
+        self.detail_wanted: bool | None = None  # None: shown when the terminal is wide
+        self.shown: dict[str, Appliance] = {}
+
+    def compose_body(self) -> ComposeResult:
+        yield FilterBar("search name, description, tool, topic…  (esc clears)")
+        yield Static(id="filters")
+        with Container(id="panes"):
+            yield ApplianceTable(id="appliances")
+            with VerticalScroll(id="detail-pane"):
+                yield ApplianceDetail(id="detail")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self._layout()
+        self.query_one(ApplianceTable).focus()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._layout()
+
+    def _layout(self) -> None:
+        wide = self.app.size.width >= WIDE
+        self.query_one("#panes").set_class(wide, "-wide")
+        self.query_one("#detail-pane").display = wide if self.detail_wanted is None else self.detail_wanted
+
+    # -- data ------------------------------------------------------------------------------
+
+    @property
+    def current(self) -> Appliance | None:
+        key = self.query_one(ApplianceTable).current_key
+        return self.shown.get(key) if key else None
+
+    def reload_body(self) -> None:
+        favourites = self.app.state.favourites
+        found = catalogue.appliances(self.app.cache, text=self.text, category=self.category, tool=self.tool,
+                                     topic=self.topic, only=favourites if self.favourites_only else None)
+        self.shown = {a.id: a for a in found}
+        self.query_one(ApplianceTable).show([
+            (a.id, (Text("★", style="yellow") if a.id in favourites else " ", a.name, a.category,
+                    f"{a.os} {a.os_version}", a.summary))
+            for a in found
+        ])
+        self._show_filters(len(found))
+        self._show_detail()
+
+    def _show_filters(self, count: int) -> None:
+        parts = [f"{count} appliance{'s' if count != 1 else ''}"]
+        for label, value in (("search", self.text), ("category", self.category), ("tool", self.tool),
+                             ("topic", self.topic)):
+            if value:
+                parts.append(f"{label}: [b]{value}[/b]")
+        if self.favourites_only:
+            parts.append("[yellow]★ favourites only[/yellow]")
+        hint = "(x clears)" if len(parts) > 1 else "/ search · c category · t tool · e topic · F ★"
+        self.query_one("#filters", Static).update(" · ".join(parts) + f"  [dim]{hint}[/dim]")
+
+    def _show_detail(self) -> None:
+        current = self.current
+        self.query_one(ApplianceDetail).show(current, current is not None and current.id in self.app.state.favourites)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_detail()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_launch()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "filter":
+            self.text = event.value.strip()
+            self.reload_body()
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        self.query_one(FilterBar).open()
+
+    def action_next_category(self) -> None:
+        choices = ["", *catalogue.categories(self.app.cache)]
+        self.category = choices[(choices.index(self.category) + 1) % len(choices)] if self.category in choices else ""
+        self.reload_body()
+
+    def action_pick(self, what: str) -> None:
+        """Choose the tool or the EDAM topic to filter by."""
+
+        def chosen(name: str | None) -> None:
+            if name is None:
+                return
+            if what == "tool":
+                self.tool = "" if name == ANY else name
+            else:
+                self.topic = "" if name == ANY else name
+            self.reload_body()
+
+        names = catalogue.tools(self.app.cache) if what == "tool" else catalogue.topics(self.app.cache)
+        self.app.push_screen(Picker(what, names), chosen)
+
+    def action_favourite(self) -> None:
+        current = self.current
+        if current is None:
+            return
+        starred = self.app.state.toggle_favourite(current.id)
+        self.app.save_state()
+        self.notify(f"{current.name} {'starred' if starred else 'unstarred'}.", timeout=2)
+        self.reload_body()
+
+    def action_favourites_only(self) -> None:
+        self.favourites_only = not self.favourites_only
+        self.reload_body()
+
+    def action_clear_filters(self) -> None:
+        self.text = self.category = self.tool = self.topic = ""
+        self.favourites_only = False
+        bar = self.query_one(FilterBar)
+        if bar.value or bar.display:
+            bar.action_close()  # its Changed message reloads
+        self.reload_body()
+
+    def action_toggle_detail(self) -> None:
+        self.detail_wanted = not self.query_one("#detail-pane").display
+        self._layout()
+
+    def action_launch(self) -> None:
+        if (current := self.current) is not None:
+            self.app.push_screen(LaunchScreen(current.id))
+
+    def action_quick_launch(self) -> None:
+        current = self.current
+        if current is None:
+            return
+        defaults = self.app.state.launch
+        if not (defaults.group and defaults.site and defaults.flavor):
+            self.notify("No launch defaults yet: choose a group, site and flavour once in the form.", timeout=5)
+        self.app.push_screen(LaunchScreen(current.id, quick=True))
+
+    def palette_commands(self) -> Iterable[SystemCommand]:
+        current = self.current
+        if current is not None:
+            yield SystemCommand(f"Launch {current.name}", "Open the launch form for this appliance", self.action_launch)
+            yield SystemCommand(f"Quick launch {current.name}", "Launch with your last group, site and flavour",
+                                self.action_quick_launch)
+            yield SystemCommand(f"Star or unstar {current.name}", "Toggle the favourite", self.action_favourite)
+        yield SystemCommand("Catalogue: favourites only", "Show only starred appliances (F)",
+                            self.action_favourites_only)
+        yield SystemCommand("Catalogue: filter by tool", "Pick a tool (t)", lambda: self.action_pick("tool"))
+        yield SystemCommand("Catalogue: filter by EDAM topic", "Pick a topic (e)", lambda: self.action_pick("topic"))
+        yield SystemCommand("Catalogue: next category", "Cycle the category filter (c)", self.action_next_category)
+        yield SystemCommand("Catalogue: clear filters", "Show every appliance (x)", self.action_clear_filters)

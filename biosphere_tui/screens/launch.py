@@ -1,0 +1,495 @@
+"""Launch an appliance: name, group, then a site × flavour matrix that says what fits and why not;
+once sent, the deployment is followed live until it is Ready, with its access."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.timer import Timer
+from textual.widgets import Button, DataTable, Input, Label, Select, Static
+from textual.widgets.data_table import CellDoesNotExist, ColumnDoesNotExist, RowDoesNotExist
+
+from biosphere_tui.cache import catalogue, reader
+from biosphere_tui.fit import APPLIANCE, CAPACITY, QUOTA, Fit, Matrix, Minimum, assess
+from biosphere_tui.models import (
+    Appliance,
+    Deployment,
+    DeploymentRequest,
+    DeploymentState,
+    Group,
+    GroupKind,
+    Role,
+    SiteState,
+)
+from biosphere_tui.screens.base import BiosphereScreen
+from biosphere_tui.widgets.appliance_detail import needs
+from biosphere_tui.widgets.freshness import age
+from biosphere_tui.widgets.keyed_table import KeyedTable
+
+if TYPE_CHECKING:
+    from biosphere_tui.actions import Actions
+    from biosphere_tui.api.errors import SourceError
+
+S = DeploymentState
+STEPS = (S.INITIALIZING, S.PROVISIONING, S.EXECUTING, S.SENDING_REPORTS, S.READY)
+POLL_SECONDS = 2.0
+MASK = "••••••"
+NAME_CHARS = re.compile(r"[^a-z0-9-]")
+
+
+def name_problem(name: str) -> str:
+    """The portal's rule: 3–40 characters of ``[a-z0-9-]`` starting with a letter ("" when valid)."""
+    if len(name) < 3:
+        return "at least 3 characters"
+    if len(name) > 40:
+        return f"at most 40 characters (now {len(name)})"
+    if not "a" <= name[0] <= "z":
+        return "must start with a letter a–z"
+    if bad := sorted(set(NAME_CHARS.findall(name))):
+        return f"only a–z, 0–9 and '-' (not {' '.join(repr(c) for c in bad)})"
+    return ""
+
+
+def suggested_name(appliance: Appliance) -> str:
+    slug = NAME_CHARS.sub("-", appliance.name.lower()).strip("-")
+    slug = re.sub("-+", "-", slug)[:36].strip("-")
+    return slug if slug[:1].isalpha() and len(slug) >= 3 else f"vm-{slug}".strip("-")
+
+
+def ssh_command(deployment: Deployment) -> str | None:
+    """``ssh ubuntu@<ip>`` from the deployment's ``ssh://`` access link."""
+    link = next((a.url for a in deployment.access if a.kind == "ssh"), None)
+    return f"ssh {link.removeprefix('ssh://')}" if link else None
+
+
+CELLS = {APPLIANCE: ("✗ small", "dim red"), QUOTA: ("✗ quota", "red"), CAPACITY: ("✗ full", "red")}
+
+
+def cell(fit: Fit | None, state: SiteState) -> Text:
+    if fit is None:
+        return Text("—", style="dim")
+    if fit.ok:
+        return Text("✓ fits", style="yellow" if fit.warning else "bold green")
+    if fit.kind in CELLS:
+        return Text(*CELLS[fit.kind])
+    return Text("✗ maint." if state is SiteState.MAINTENANCE else "✗ down", style="bold red")
+
+
+class FitMatrix(KeyedTable):
+    """Rows: flavours (labelled), columns: sites; the cell cursor picks the site and the flavour."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.cursor_type = "cell"
+        self.header_height = 2
+        self.COLUMNS: tuple[tuple[str, Text], ...] = ()
+
+    def add_row(self, *cells: Any, height: int | None = 1, key: str | None = None, label: Any = None) -> Any:
+        return super().add_row(*cells, height=height, key=key, label=label or key)
+
+    def set_sites(self, columns: Sequence[tuple[str, Text]]) -> bool:
+        """Rebuild the columns when the sites or their states changed; returns whether it did."""
+        if tuple(columns) == self.COLUMNS:
+            return False
+        self.clear(columns=True)
+        self.COLUMNS = tuple(columns)
+        for key, label in self.COLUMNS:
+            self.add_column(label, key=key)
+        return True
+
+    @property
+    def chosen(self) -> tuple[str, str] | None:
+        """(site, flavour) under the cursor."""
+        if not self.row_count or not self.columns:
+            return None
+        try:
+            keys = self.coordinate_to_cell_key(self.cursor_coordinate)
+        except CellDoesNotExist:
+            return None
+        return str(keys.column_key.value), str(keys.row_key.value)
+
+    def choose(self, site: str, flavor: str) -> None:
+        try:
+            self.move_cursor(row=self.get_row_index(flavor), column=self.get_column_index(site))
+        except (RowDoesNotExist, ColumnDoesNotExist):  # a site or flavour not (or no longer) listed
+            return
+
+
+def _site_label(platform: str, state: SiteState, answers: bool) -> Text:
+    style = {SiteState.UP: "green", SiteState.DEGRADED: "yellow"}.get(state, "bold red") if answers else "bold red"
+    word = state.value if answers else "no answer"
+    return Text.assemble((platform, "bold"), "\n", (f"● {word}", style))
+
+
+def _elapsed(dep: Deployment, now: datetime) -> str:
+    end = dep.updated if dep.state is S.READY or dep.state.is_final else now
+    seconds = max(int((end - dep.created).total_seconds()), 0)
+    return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
+
+
+async def _send(actions: Actions, spec: DeploymentRequest, key: str) -> Deployment | SourceError:
+    """The launch, with the portal's refusal as a value: the form shows it."""
+    from biosphere_tui.api.errors import SourceError
+
+    try:
+        return await actions.launch(spec, key)
+    except SourceError as exc:
+        return exc
+
+
+class LaunchScreen(BiosphereScreen):
+    CSS_PATH = "launch.tcss"
+    SOURCES = ("portal.deployments", "portal.status", "portal.account", "site.")
+    HELP = ("Launch: name the VM, choose the group whose quota it spends, then a cell of the matrix: a flavour "
+            "(row) on a site (column). Each cell says whether it fits the group's remaining quota and the site's "
+            "free room; the line under it says why not, and p takes the proposed way out. ctrl+s launches; "
+            "the screen then follows the deployment until it is Ready.")
+    BINDINGS = [
+        Binding("ctrl+s", "launch", "Launch", priority=True),
+        Binding("p", "take_proposal", "Take proposal"),
+        Binding("v", "reveal", "Reveal secrets"),
+        Binding("c", "copy_ssh", "Copy SSH command"),
+    ]
+
+    def __init__(self, appliance_id: str, *, quick: bool = False) -> None:
+        super().__init__()
+        self.appliance_id = appliance_id
+        self.quick = quick
+        self.appliance: Appliance | None = None
+        self.matrix: Matrix | None = None
+        self.deployment: Deployment | None = None
+        self.in_flight = False
+        self.revealed = False
+        self.refusal = ""
+        self._attempt: tuple[DeploymentRequest, str] | None = None  # the request and its idempotency key
+        self._poll: Timer | None = None
+
+    # -- layout --------------------------------------------------------------------------------
+
+    def compose_body(self) -> ComposeResult:
+        db = self.app.cache
+        self.appliance = catalogue.appliance(db, self.appliance_id)
+        defaults = self.app.state.launch
+        groups = self._groups()
+        wanted = defaults.group if self.quick else (self.app.current_group.id if self.app.current_group else "")
+        group = wanted if any(g.id == wanted for g in groups) else (groups[0].id if groups else None)
+        with Vertical(id="form"):
+            yield Static(self._about(), id="about")
+            with Horizontal(id="fields"):
+                yield Label("Name ", classes="label")
+                yield Input(suggested_name(self.appliance) if self.appliance else "", id="name", compact=True)
+                yield Label(" Group ", classes="label")
+                yield Select([(f"{g.name} ({g.role.value})", g.id) for g in groups], value=group or Select.NULL,
+                             allow_blank=group is None, id="group", compact=True)
+            yield Static(id="name-hint")
+            yield Static(id="quota")
+            yield FitMatrix(id="matrix")
+            yield Static(id="verdict")
+            with Horizontal(id="buttons"):
+                yield Button("Launch (ctrl+s)", id="launch", variant="primary", compact=True)
+                yield Static("  esc back · p takes the proposal · ? help", id="keys")
+        with VerticalScroll(id="progress"):
+            yield Static(id="steps")
+            yield Static(id="access")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        matrix = self.query_one(FitMatrix)
+        defaults = self.app.state.launch
+        if self.matrix is not None and (start := self.matrix.choose(defaults.site, defaults.flavor)):
+            matrix.choose(*start)
+        matrix.focus()
+        self._check_name()
+        self._show_verdict()
+        if self.quick:
+            self._quick()
+
+    def _groups(self) -> list[Group]:
+        return [g for g in reader.groups(self.app.cache) if g.kind is not GroupKind.AFFILIATION]
+
+    def _about(self) -> Text:
+        if self.appliance is None:
+            return Text(f"Appliance {self.appliance_id} is not in the catalogue (any more).", style="bold red")
+        a = self.appliance
+        return Text.assemble("Launch ", (a.name, "bold"), f" #{a.id} · {a.os} {a.os_version} · needs {needs(a)}",
+                             (" · multi-VM" if a.multi_vm else "", "yellow"))
+
+    # -- the form ------------------------------------------------------------------------------
+
+    @property
+    def group_id(self) -> str:
+        value = self.query_one("#group", Select).value
+        return value if isinstance(value, str) else ""
+
+    @property
+    def vm_name(self) -> str:
+        return self.query_one("#name", Input).value.strip()
+
+    def reload_body(self) -> None:
+        if self.deployment is not None:
+            self._follow()
+            return
+        db = self.app.cache
+        group = next((g for g in self._groups() if g.id == self.group_id), None)
+        if self.appliance is None or group is None:
+            self.matrix = None
+            self.query_one("#quota", Static).update(Text("You have no project or training group to launch in.",
+                                                         style="red") if group is None else "")
+            return
+        use = reader.quota_use(db, group.id)
+        rooms = catalogue.rooms(db)
+        self.matrix = assess(group.quota, use, rooms, catalogue.flavors(db), Minimum.of(self.appliance))
+        q = group.quota
+        left = Text.assemble((group.name, "bold"), " has ")
+        for free, total, unit in ((q.vcpu - use.vcpu, q.vcpu, " vCPU"), (q.ram_gb - use.ram_gb, q.ram_gb, " GB RAM"),
+                                  (q.storage_gb - use.storage_gb, q.storage_gb, " GB storage")):
+            left.append(f"{max(free, 0)}", style="bold red" if free <= 0 else "bold")
+            left.append(f"/{total}{unit} · ")
+        left.right_crop(3)
+        left.append(" left")
+        if group.role is not Role.ADMIN:  # members see only their own VMs of the group
+            left.append(" (counting your VMs only: the portal checks the whole group)", style="dim")
+        self.query_one("#quota", Static).update(left)
+        table = self.query_one(FitMatrix)
+        chosen = table.chosen
+        platforms = {s.id: s.platform for s in reader.sites(db)}
+        rebuilt = table.set_sites([(r.site, _site_label(platforms.get(r.site, r.site), r.state, r.answers))
+                                   for r in rooms])
+        states = {r.site: r.state for r in rooms}
+        matrix = self.matrix
+        table.show([(name, [cell(matrix.get(site, name), states[site]) for site in matrix.rooms])
+                    for name in matrix.flavors])
+        if rebuilt and chosen:
+            table.choose(*chosen)
+        self._show_verdict()
+
+    def _check_name(self) -> bool:
+        problem = name_problem(self.vm_name)
+        self.query_one("#name", Input).set_class(bool(problem), "-invalid")
+        hint = Text(f"Name: {problem}", style="red") if problem else Text("✓ name", style="green")
+        self.query_one("#name-hint", Static).update(hint)
+        return not problem
+
+    def _chosen_fit(self) -> tuple[str, str, Fit | None] | None:
+        chosen = self.query_one(FitMatrix).chosen
+        if chosen is None or self.matrix is None:
+            return None
+        return chosen[0], chosen[1], self.matrix.get(*chosen)
+
+    def _show_verdict(self) -> None:
+        text = Text()
+        picked = self._chosen_fit()
+        if picked is None:
+            text.append("No site or flavour known yet: waiting for the first refresh.", style="italic")
+        else:
+            site, flavor, fit = picked
+            text.append(f"{flavor} on {site}: ", style="bold")
+            if fit is None:
+                text.append(f"{site} does not offer {flavor}", style="red")
+            elif fit.ok:
+                text.append("fits" + (f" ({fit.warning})" if fit.warning else ""),
+                            style="yellow" if fit.warning else "green")
+            else:
+                text.append(fit.reason, style="red")
+            if self.matrix is not None and (proposal := self.matrix.proposal(site, flavor)):
+                text.append(f"\n→ {proposal} (p takes it)", style="yellow")
+        if self.refusal:
+            text.append(f"\nThe portal refused: {self.refusal}", style="bold red")
+        self.query_one("#verdict", Static).update(text)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "name":
+            self._check_name()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        self.refusal = ""
+        self.reload_body()
+
+    def on_data_table_cell_highlighted(self, event: DataTable.CellHighlighted) -> None:
+        self._show_verdict()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "launch":
+            self.action_launch()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        following = self.deployment is not None
+        if action in ("launch", "take_proposal"):
+            return not following
+        if action in ("reveal", "copy_ssh"):
+            return following and self.deployment is not None and self.deployment.state is S.READY
+        return True
+
+    def action_take_proposal(self) -> None:
+        chosen = self.query_one(FitMatrix).chosen
+        if chosen is not None and self.matrix is not None and (out := self.matrix.way_out(*chosen)):
+            self.query_one(FitMatrix).choose(*out)
+
+    # -- sending -------------------------------------------------------------------------------
+
+    def _problem(self) -> str:
+        """Why the form cannot be sent as it is ("" when it can)."""
+        if self.appliance is None:
+            return "this appliance is not in the catalogue"
+        if problem := name_problem(self.vm_name):
+            return f"name: {problem}"
+        if not self.group_id:
+            return "choose a group"
+        picked = self._chosen_fit()
+        if picked is None:
+            return "choose a site and a flavour"
+        site, flavor, fit = picked
+        if fit is None:
+            return f"{site} does not offer {flavor}"
+        return "" if fit.ok else f"{flavor} on {site}: {fit.reason}"
+
+    def _quick(self) -> None:
+        """Launch with the saved defaults when they fit, else leave the form open saying why."""
+        defaults = self.app.state.launch
+        chosen = self.query_one(FitMatrix).chosen
+        if not (defaults.group and defaults.site and defaults.flavor):
+            return
+        if chosen != (defaults.site, defaults.flavor) or self.group_id != defaults.group:
+            self.notify(f"Your defaults ({defaults.flavor} on {defaults.site} for {defaults.group}) do not fit now: "
+                        "check the form.", severity="warning", timeout=8)
+            return
+        self.action_launch()
+
+    def action_launch(self) -> None:
+        if self.in_flight or self.deployment is not None:
+            return
+        if problem := self._problem():
+            self.notify(f"Cannot launch: {problem}.", severity="warning", timeout=8)
+            self._show_verdict()
+            return
+        chosen = self.query_one(FitMatrix).chosen
+        assert self.appliance is not None and chosen is not None
+        site, flavor = chosen
+        spec = DeploymentRequest(self.vm_name, self.appliance.id, self.group_id, site, flavor)
+        if self._attempt is None or self._attempt[0] != spec:  # the same request again keeps its key
+            self._attempt = (spec, str(uuid.uuid4()))
+        key = self._attempt[1]
+        self.in_flight = True
+        self.refusal = ""
+        button = self.query_one("#launch", Button)
+        button.disabled, button.label = True, "Launching…"
+        defaults = self.app.state.launch
+        defaults.group, defaults.site, defaults.flavor = spec.group, site, flavor
+        self.app.save_state()
+        self.app.act(f"Launching {spec.name}", lambda actions: _send(actions, spec, key),
+                     resync={"portal.deployments", "portal.status", "site"}, done=self._sent)
+
+    def _sent(self, result: Deployment | SourceError) -> None:
+        self.in_flight = False
+        if isinstance(result, Deployment):
+            self.app.notify(f"{result.name} is {result.state.value} on {result.site}.", timeout=5)
+            if self.is_attached:
+                self.deployment = result
+                self._start_following()
+            return
+        self.app.notify(f"Launch refused: {result.message}", severity="error", timeout=10)
+        if self.is_attached:
+            self.refusal = result.message
+            button = self.query_one("#launch", Button)
+            button.disabled, button.label = False, "Launch (ctrl+s)"
+            self._show_verdict()
+
+    # -- following the deployment -------------------------------------------------------------
+
+    def _start_following(self) -> None:
+        self.query_one("#form").display = False
+        self.query_one("#progress").display = True
+        self.query_one("#progress").focus()
+        self._poll = self.set_interval(POLL_SECONDS, self._ask_refresh)
+        self._follow()
+
+    def _ask_refresh(self) -> None:
+        self.app.request_refresh({"portal.deployments", "site"})
+
+    def _follow(self) -> None:
+        assert self.deployment is not None
+        dep = catalogue.deployment(self.app.cache, self.deployment.id) or self.deployment
+        self.deployment = dep
+        if (dep.state is S.READY or dep.state.is_final) and self._poll is not None:
+            self._poll.stop()
+            self._poll = None
+        self.query_one("#steps", Static).update(self._steps(dep))
+        self.query_one("#access", Static).update(self._access(dep))
+        self.refresh_bindings()
+
+    def _steps(self, dep: Deployment) -> Text:
+        text = Text.assemble((dep.name, "bold"), f" · {dep.appliance_name} on {dep.site} · {dep.flavor} · "
+                             f"group {dep.group_id}\n\n")
+        if dep.state in STEPS:
+            reached = STEPS.index(dep.state)
+        else:  # ended after Ready (all steps done), or stopped we do not know where (none shown done)
+            reached = -1 if dep.state in (S.ABORTED, S.CANCELLED) else len(STEPS)
+        for i, step in enumerate(STEPS):
+            if i < reached or dep.state is S.READY and i == reached:
+                text.append(f"  ✓ {step.value}\n", style="green")
+            elif i == reached:
+                text.append(f"  ▶ {step.value}\n", style="bold reverse cyan")
+            else:
+                text.append(f"  · {step.value}\n", style="dim")
+        if dep.state is S.ABORTED:
+            text.append(f"  ✗ Aborted: {dep.reason or 'no reason given'}\n", style="bold red")
+        elif dep.state.is_final or dep.state is S.FINALIZING:
+            text.append(f"  ■ {dep.state.value}\n", style="yellow")
+        took = "Ready after" if dep.state is S.READY else "Ended after" if dep.state.is_final else "Elapsed"
+        text.append(f"\n{took} {_elapsed(dep, self.app.now())}", style="dim")
+        text.append(f" · last change {age(dep.updated, self.app.now())} ago", style="dim")
+        return text
+
+    def _access(self, dep: Deployment) -> Table | Text:
+        if dep.state is not S.READY:
+            return Text("Access details appear when the deployment is Ready. Esc goes back; it keeps running.",
+                        style="italic dim")
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="bold")
+        grid.add_column()
+        if ssh := ssh_command(dep):
+            grid.add_row("SSH", Text.assemble((ssh, "bold green"), ("   c copies it", "dim")))
+        for link in dep.access:
+            if link.kind != "ssh":
+                grid.add_row("Web" if link.kind == "https" else link.kind.upper(), link.url)
+        hidden = any(p.secret for p in dep.parameters) and not self.revealed
+        for p in dep.parameters:
+            grid.add_row(p.name, MASK if p.secret and not self.revealed else p.value)
+        if hidden:
+            grid.add_row("", Text("v reveals the secrets", style="dim"))
+        return grid
+
+    def action_reveal(self) -> None:
+        self.revealed = not self.revealed
+        if self.deployment is not None:
+            self.query_one("#access", Static).update(self._access(self.deployment))
+
+    def action_copy_ssh(self) -> None:
+        ssh = ssh_command(self.deployment) if self.deployment else None
+        if ssh is None:
+            self.notify("This deployment has no SSH access.", severity="warning")
+            return
+        self.app.copy_to_clipboard(ssh)
+        self.notify(f"Copied: {ssh}", timeout=3)
+
+    def on_unmount(self) -> None:
+        if self._poll is not None:
+            self._poll.stop()
+
+    def palette_commands(self) -> Iterable[SystemCommand]:
+        if self.deployment is None:
+            yield SystemCommand("Launch now", "Send the launch form (ctrl+s)", self.action_launch)
+            yield SystemCommand("Take the proposal", "Move to the site or flavour that fits (p)",
+                                self.action_take_proposal)
+        elif self.deployment.state is S.READY:
+            yield SystemCommand("Copy the SSH command", "To the clipboard (c)", self.action_copy_ssh)
+            yield SystemCommand("Reveal or hide secrets", "Passwords and tokens (v)", self.action_reveal)
