@@ -172,7 +172,7 @@ class BiosphereApp(App[None]):
         if self._refreshing:
             self._pending = None if only is None or self._pending is None else self._pending | only
             return
-        if self._timer is not None:
+        if self._timer is not None and only is None:
             self._timer.stop()
         self._refreshing = True
         self._refresh(only)
@@ -186,11 +186,11 @@ class BiosphereApp(App[None]):
                 self._sync = Sync(self.config, self.config.cache_path, now=self.now)
             results = self._sync.refresh_blocking(only)
         except Exception as exc:  # noqa: BLE001 - shown to the user, the loop goes on
-            self.call_from_thread(self._refreshed, [], f"The refresh failed ({type(exc).__name__}).")
+            self.call_from_thread(self._refreshed, [], f"The refresh failed ({type(exc).__name__}).", only)
             return
-        self.call_from_thread(self._refreshed, results, None)
+        self.call_from_thread(self._refreshed, results, None, only)
 
-    def _refreshed(self, results: list[SourceResult], failure: str | None) -> None:
+    def _refreshed(self, results: list[SourceResult], failure: str | None, only: set[str] | None) -> None:
         self._refreshing = False
         self.refreshes += 1
         if failure:
@@ -206,7 +206,9 @@ class BiosphereApp(App[None]):
         pending, self._pending = self._pending, set()
         if pending is None or pending:
             self.request_refresh(pending)
-        elif self.background_refresh:  # re-armed after each run: refreshes never overlap
+        elif self.background_refresh and (only is None or self._timer is None):
+            # re-armed after each full run, so refreshes never overlap; a partial one (a launch
+            # being followed) leaves the next full refresh where it was
             if self._timer is not None:
                 self._timer.stop()
             self._timer = self.set_timer(self.config.refresh_interval, self.action_refresh_now)

@@ -3,26 +3,37 @@
 Every fake endpoint of the demo cloud (portal, OpenStack sites) is a `DemoHTTPService`:
 one `ThreadingHTTPServer` on 127.0.0.1 whose requests go to a router function
 ``Request -> Reply``, unless a generic fault (see `FAULTS`) answers first.
+
+Every request method reaches the router (``TRACE``, ``QUERY``, ``FOO``: there is no 501),
+and whatever goes wrong is answered in JSON: a request that cannot be read is a 400
+``bad_request``, a router failure a 500 ``internal`` whose traceback is kept in
+`DemoHTTPService.failures`, never sent. `Routes` is a small path table that answers 404,
+405 (with ``Allow``) and ``OPTIONS`` for the routers that use it.
 """
 
 from __future__ import annotations
 
 import email.message
 import json
+import re
 import socket
 import threading
 import time
+import traceback
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 FAULTS = ("none", "down", "hang", "http500", "http503", "http429", "html", "garbage",
           "wrong_shape", "expired_token", "revoked_token", "forbidden")
 
 LOG_SIZE = 1000
+MAX_BODY = 1 << 20  # bytes: a larger request body is refused (400) without being read
+_ERROR_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 408: "bad_request",
+                413: "bad_request", 414: "bad_request", 431: "bad_request", 500: "internal", 501: "internal"}
 
 
 class BadRequest(Exception):
@@ -73,6 +84,44 @@ def error_reply(status: int, code: str, message: str, **headers: str) -> Reply:
     return Reply(status, {"error": {"code": code, "message": message}}, headers=headers)
 
 
+def method_not_allowed(method: str, path: str, allowed: list[str]) -> Reply:
+    """405 for a *method* the resource at *path* does not serve, with the ``Allow`` header."""
+    return error_reply(405, "method_not_allowed", f"{method} is not allowed on {path}; use {', '.join(allowed)}.",
+                       Allow=", ".join(allowed))
+
+
+class Routes:
+    """A path table: (method, regex, handler) rows, matched against the whole path.
+
+    `find` answers the handler and the path's captured groups (percent-decoded), or the
+    reply for a path no row matches (404), for a method no row of a known path has (405
+    with ``Allow``), and for ``OPTIONS`` (204 with ``Allow``). ``HEAD`` is served by the
+    ``GET`` row (the service sends no body for a ``HEAD``).
+    """
+
+    def __init__(self, rows: list[tuple[str, str, Callable[..., Reply]]]) -> None:
+        self._rows = [(method, re.compile(pattern), handler) for method, pattern, handler in rows]
+
+    def find(self, method: str, path: str, shown: str) -> tuple[Callable[..., Reply], tuple[str, ...]] | Reply:
+        """The handler of *method* on *path* and its arguments, or the reply that refuses it (*shown* in messages)."""
+        allowed: list[str] = []
+        for row_method, pattern, handler in self._rows:
+            match = pattern.fullmatch(path)
+            if match is None:
+                continue
+            if row_method == method or (method == "HEAD" and row_method == "GET"):
+                return handler, tuple(unquote(group) for group in match.groups())
+            allowed.append(row_method)
+        if not allowed:
+            return error_reply(404, "not_found", f"No such path: {shown}")
+        if "GET" in allowed:
+            allowed.append("HEAD")
+        allowed = sorted(set(allowed)) + ["OPTIONS"]
+        if method == "OPTIONS":
+            return Reply(204, headers={"Allow": ", ".join(allowed)})
+        return method_not_allowed(method, shown, allowed)
+
+
 def _fault_reply(fault: str) -> Reply | None:
     """The canned answer of a generic fault, None when the router should answer."""
     match fault:
@@ -104,7 +153,25 @@ class _Handler(BaseHTTPRequestHandler):
     def _dispatch(self) -> None:
         self.server.service._handle(self)
 
-    do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = _dispatch
+    def __getattr__(self, name: str) -> Any:
+        """``do_<METHOD>`` for every method, so that the router answers it (never http.server's 501)."""
+        if name.startswith("do_"):
+            return self._dispatch
+        raise AttributeError(name)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """http.server's own refusals (request line too long, bad headers...) in JSON, then close."""
+        short = self.responses.get(code, ("Error", ""))[0]
+        body = json.dumps({"error": {"code": _ERROR_CODES.get(code, "bad_request"),
+                                     "message": message or short}}).encode()
+        self.close_connection = True
+        self.send_response(code, short)
+        self.send_header("Connection", "close")
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if getattr(self, "command", "") != "HEAD":
+            self.wfile.write(body)
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silence access and error logs."""
@@ -160,6 +227,7 @@ class DemoHTTPService:
         self.fault_since = time.monotonic_ns()  # when `fault` was last set
         self.hits: Counter[str] = Counter()
         self.log: list[tuple[str, str]] = []
+        self.failures: list[str] = []  # tracebacks of the router's unexpected exceptions (answered 500)
         self._lock = threading.RLock()
         self._release = threading.Event()  # set to wake the handlers hung by the current fault
         self._server: _Server | None = None
@@ -221,8 +289,11 @@ class DemoHTTPService:
         thread.join()
 
     def _handle(self, handler: _Handler) -> None:
-        length = int(handler.headers.get("Content-Length") or 0)
-        body = handler.rfile.read(length) if length > 0 else b""
+        try:
+            body = _read_body(handler)
+        except BadRequest as exc:
+            handler.send_error(400, str(exc))
+            return
         url = urlsplit(handler.path)
         request = Request(handler.command, url.path, parse_qs(url.query, keep_blank_values=True),
                           handler.headers, body)
@@ -256,5 +327,36 @@ class DemoHTTPService:
         except BadRequest as exc:
             reply = error_reply(400, "bad_request", str(exc))
         except Exception:  # noqa: BLE001 - a fake server must answer, never crash
+            with self._lock:
+                self.failures.append(f"{request.method} {request.path}\n{traceback.format_exc()}")
+                del self.failures[:-100]
             reply = error_reply(500, "internal", "Internal server error")
         return reply, reply.encode()
+
+
+def _read_body(handler: _Handler) -> bytes:
+    """The request body (``Content-Length`` or chunked); BadRequest when it cannot be read sensibly."""
+    if "chunked" in (handler.headers.get("Transfer-Encoding") or "").lower():
+        chunks, size = [], 0
+        while True:
+            line = handler.rfile.readline(1026)
+            try:
+                length = int(line.split(b";")[0].strip(), 16)
+            except ValueError:
+                raise BadRequest("Malformed chunked body.") from None
+            size += length
+            if length < 0 or size > MAX_BODY:
+                raise BadRequest(f"The body is larger than {MAX_BODY} bytes.")
+            if length == 0:
+                while handler.rfile.readline(1026) not in (b"\r\n", b"\n", b""):
+                    pass  # trailers
+                return b"".join(chunks)
+            chunks.append(handler.rfile.read(length))
+            handler.rfile.readline(3)
+    raw = (handler.headers.get("Content-Length") or "0").strip()
+    if not raw.isascii() or not raw.isdigit():
+        raise BadRequest(f"Content-Length {raw!r} is not a byte count.")
+    length = int(raw)
+    if length > MAX_BODY:
+        raise BadRequest(f"The body is larger than {MAX_BODY} bytes.")
+    return handler.rfile.read(length) if length else b""

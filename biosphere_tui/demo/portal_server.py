@@ -14,7 +14,7 @@ import threading
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date, timedelta
+from datetime import date
 from typing import Any, TypeVar
 
 from biosphere_tui.models import (
@@ -25,20 +25,33 @@ from biosphere_tui.models import (
     Member,
     MembershipRequest,
     RequestState,
+    Role,
     UsageDay,
 )
 
-from .httpserver import DemoHTTPService, Reply, Request, error_reply
+from .httpserver import BadRequest, DemoHTTPService, Reply, Request, Routes, error_reply
 from .openstack_site import OpenStackSite, iso
-from .world import FUNDINGS, USAGE_DAYS, DemoSite, World, WorldError
+from .world import FUNDINGS, DemoSite, World, WorldError
 
 T = TypeVar("T")
 API = "/api/v1"
 DEFAULT_PER_PAGE = 100
 MAX_PER_PAGE = 500
+MAX_PAGE = 2**31 - 1  # int32, as the contract says
 NOVA_TIMEOUT = 3.0
-DEPLOYMENT_NAME = re.compile(r"[a-z][a-z0-9-]{2,39}")
-GROUP_NAME = re.compile(r"[a-z][a-z0-9-]{2,29}")
+# The input rules of the contract (docs/portal-api.yaml), as anchored regexes.
+DEPLOYMENT_NAME = re.compile(r"\A[a-z][a-z0-9-]{2,39}\Z")
+GROUP_NAME = re.compile(r"\A[a-z][a-z0-9-]{2,29}\Z")
+# JSON Schema patterns are ECMA-262 regexes: their \s is not Python's (it has U+FEFF, not U+001C-1F or U+0085).
+NOT_BLANK = re.compile("[^\t\n\v\f\r \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]")
+NOT_EMPTY = re.compile(r".", re.DOTALL)
+DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+INTEGER = re.compile(r"[0-9]+")
+UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+CATEGORIES = ("Base Linux", "Workflow", "Remote desktop", "Web UI", "Training", "Cluster")
+SCOPES = ("mine", "group")
+REQUEST_STATES = tuple(s.value for s in RequestState)
+IDEMPOTENCY_KEY = "Idempotency-Key"
 STATUS = {"unauthorized": 401, "forbidden": 403, "not_found": 404, "conflict": 409, "invalid": 422,
           "quota_exceeded": 422, "no_capacity": 422, "site_unavailable": 503}
 _NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -182,56 +195,83 @@ def _usage(u: UsageDay) -> dict[str, Any]:
 
 
 # -- request parsing ------------------------------------------------------------------
+#
+# The contract's input rules, checked exactly as docs/portal-api.yaml states them: a value
+# the document accepts is never refused for its shape here, and one it refuses is a 422
+# ``invalid`` naming the field (a body that is not a JSON object is a 400 ``bad_request``).
 
 
 def _body(req: Request) -> dict[str, Any]:
-    """The JSON object of the body ({} when empty)."""
+    """The JSON object of the body ({} when empty); BadRequest (400) for anything else."""
     if not req.body.strip():
         return {}
     body = req.json()
     if not isinstance(body, dict):
-        raise WorldError("invalid", "The body must be a JSON object.")
+        raise BadRequest("The body must be a JSON object.")
     return body
 
 
-def _text(body: dict[str, Any], name: str, *, required: bool = True) -> str:
-    value = body.get(name, None if required else "")
-    if not isinstance(value, str) or (required and not value.strip()):
-        raise WorldError("invalid", f"{name} must be a non-empty string.", name)
-    return value.strip()
+def _string(body: dict[str, Any], name: str, rule: re.Pattern[str] | None = None, what: str = "a string") -> str:
+    """Required string *name* of *body*, matching *rule* when given (``search`` semantics, as JSON Schema)."""
+    value = body.get(name)
+    if not isinstance(value, str) or (rule is not None and rule.search(value) is None):
+        raise WorldError("invalid", f"{name} must be {what}.", name)
+    return value
 
 
 def _count(body: dict[str, Any], name: str) -> int:
+    """Required integer >= 1 (JSON Schema integers include 8.0)."""
     value = body.get(name)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise WorldError("invalid", f"{name} must be a positive integer.", name)
     return value
 
 
-def _day(text: str | None, name: str, default: date) -> date:
-    if text is None or text == "":
-        return default
+def _date(text: str, name: str) -> date:
+    """A ``YYYY-MM-DD`` date (RFC 3339 full-date); invalid otherwise."""
     try:
-        return date.fromisoformat(text)
+        if DATE.fullmatch(text):
+            return date.fromisoformat(text)
     except ValueError:
-        raise WorldError("invalid", f"{name} must be a date (YYYY-MM-DD).", name) from None
+        pass
+    raise WorldError("invalid", f"{name} must be a date (YYYY-MM-DD).", name)
 
 
-def _number(req: Request, name: str, default: int) -> int:
-    raw = req.arg(name)
-    try:
-        value = default if raw is None or raw == "" else int(raw)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise WorldError("invalid", f"{name} must be a positive integer.", name)
+def _query(req: Request, name: str, choices: Sequence[str] | None = None) -> str | None:
+    """Query parameter *name* (None when absent), one of *choices* when given."""
+    value = req.arg(name)
+    if value is not None and choices is not None and value not in choices:
+        raise WorldError("invalid", f"{name} must be one of {', '.join(choices)}.", name)
     return value
 
 
-def _paged(req: Request, items: Sequence[T], encode: Callable[[T], dict[str, Any]]) -> Reply:
+def _query_date(req: Request, name: str) -> date | None:
+    value = req.arg(name)
+    return None if value is None else _date(value, name)
+
+
+def _number(req: Request, name: str, default: int, maximum: int) -> int:
+    """An integer query parameter (decimal digits) between 1 and *maximum*; absent means *default*."""
+    raw = req.arg(name)
+    if raw is None:
+        return default
+    digits = raw.lstrip("0") if INTEGER.fullmatch(raw) else ""
+    value = int(digits) if digits and len(digits) <= len(str(maximum)) else 0
+    if not 1 <= value <= maximum:
+        raise WorldError("invalid", f"{name} must be an integer from 1 to {maximum}.", name)
+    return value
+
+
+def _paging(req: Request) -> tuple[int, int]:
+    """The page and per_page of a paged list (checked before anything is looked up)."""
+    return _number(req, "page", 1, MAX_PAGE), _number(req, "per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE)
+
+
+def _paged(paging: tuple[int, int], items: Sequence[T], encode: Callable[[T], dict[str, Any]]) -> Reply:
     """One page of *items*, in the contract's envelope."""
-    page = _number(req, "page", 1)
-    per_page = min(_number(req, "per_page", DEFAULT_PER_PAGE), MAX_PER_PAGE)
+    page, per_page = paging
     start = (page - 1) * per_page
     chunk = items[start:start + per_page]
     return Reply(200, {"items": [encode(item) for item in chunk], "page": page, "per_page": per_page,
@@ -249,18 +289,24 @@ def _error(exc: WorldError) -> Reply:
 
 
 class Portal:
-    """The portal's router over a world, served by one `DemoHTTPService`."""
+    """The portal's router over a world, served by one `DemoHTTPService`.
+
+    Checks come in one order on every endpoint: 401 (token), 400/422 for the request's own
+    shape (body, query, headers), 404 for what the path names, 403 for the user's role,
+    then the world's own refusals (409, 422 ``quota_exceeded``...).
+    """
 
     def __init__(self, world: World, token: str, sites: Mapping[str, OpenStackSite], port: int = 0) -> None:
         self.world = world
         self.token = token
         self.service = DemoHTTPService("portal", self.route, port=port)
         self._nova = {site_id: NovaClient(site) for site_id, site in sites.items()}
-        self._keys: dict[tuple[str, str], str] = {}  # (username, Idempotency-Key) -> deployment id
+        # (username, Idempotency-Key) -> (the request's fields, the deployment id it created)
+        self._keys: dict[tuple[str, str], tuple[dict[str, str], str]] = {}
         self._keys_lock = threading.Lock()
         groups = r"/cloudweb_account/groups"
         gid = r"/cloudweb_account/groups/([^/]+)"
-        routes: list[tuple[str, str, Callable[..., Reply]]] = [
+        self._routes = Routes([
             ("GET", r"/me", self._me),
             ("GET", groups, self._groups),
             ("POST", groups, self._request_group),
@@ -277,8 +323,7 @@ class Portal:
             ("POST", r"/monitor/deployments", self._create),
             ("GET", r"/monitor/deployments/([^/]+)", self._deployment),
             ("DELETE", r"/monitor/deployments/([^/]+)", self._delete),
-        ]
-        self._routes = [(method, re.compile(path), handler) for method, path, handler in routes]
+        ])
 
     @property
     def url(self) -> str:
@@ -294,15 +339,14 @@ class Portal:
         if not self._authorised(req):
             return error_reply(401, "unauthorized", "Missing, unknown or expired token.")
         self.world.tick()
-        path = req.path[len(API):].rstrip("/")
-        for method, pattern, handler in self._routes:
-            match = pattern.fullmatch(path)
-            if match and method == req.method:
-                try:
-                    return handler(req, *match.groups())
-                except WorldError as exc:
-                    return _error(exc)
-        return error_reply(404, "not_found", f"No such endpoint: {req.method} {req.path}")
+        found = self._routes.find(req.method, req.path[len(API):].rstrip("/"), req.path)
+        if isinstance(found, Reply):
+            return found
+        handler, args = found
+        try:
+            return handler(req, *args)
+        except WorldError as exc:
+            return _error(exc)
 
     def _authorised(self, req: Request) -> bool:
         if self.service.fault in ("expired_token", "revoked_token"):
@@ -317,64 +361,65 @@ class Portal:
         return Reply(200, {"username": user.username, "name": user.name, "email": user.email})
 
     def _groups(self, req: Request) -> Reply:
-        return _paged(req, self.world.groups_of(self.username), _group)
+        return _paged(_paging(req), self.world.groups_of(self.username), _group)
 
     def _directory(self, req: Request) -> Reply:
+        paging = _paging(req)
         mine = {g.id for g in self.world.groups_of(self.username)}
-        return _paged(req, list(self.world.groups.values()), lambda g: {
+        return _paged(paging, list(self.world.groups.values()), lambda g: {
             "id": g.id, "name": g.name, "full_name": g.full_name, "kind": g.kind.value, "is_member": g.id in mine})
 
     def _request_group(self, req: Request) -> Reply:
         body = _body(req)
-        short_name = _text(body, "short_name")
-        if not GROUP_NAME.fullmatch(short_name):
-            raise WorldError("invalid", "short_name: 3-30 characters a-z, 0-9 and '-', starting with a letter.",
-                             "short_name")
-        start = _day(_text(body, "start_date"), "start_date", date.min)
-        end = _day(_text(body, "end_date"), "end_date", date.min)
-        if end <= start:
-            raise WorldError("invalid", "end_date must come after start_date.", "end_date")
-        funding = _text(body, "funding")
+        short_name = _string(body, "short_name", GROUP_NAME,
+                             "3-30 characters a-z, 0-9 and '-', starting with a letter")
+        full_name = _string(body, "full_name", NOT_BLANK, "a non-blank string")
+        summary = _string(body, "summary", NOT_BLANK, "a non-blank string")
+        start = _date(_string(body, "start_date"), "start_date")
+        end = _date(_string(body, "end_date"), "end_date")
+        funding = _string(body, "funding")
         if funding not in FUNDINGS:
             raise WorldError("invalid", f"funding must be one of {', '.join(FUNDINGS)}.", "funding")
+        counts = {name: _count(body, name) for name in ("vcpu", "ram_gb", "storage_gb")}
+        if end <= start:
+            raise WorldError("invalid", "end_date must come after start_date.", "end_date")
         fields: dict[str, object] = {
-            "short_name": short_name, "full_name": _text(body, "full_name"), "summary": _text(body, "summary"),
-            "start_date": start.isoformat(), "end_date": end.isoformat(), "funding": funding,
-            **{name: _count(body, name) for name in ("vcpu", "ram_gb", "storage_gb")}}
+            "short_name": short_name, "full_name": full_name.strip(), "summary": summary.strip(),
+            "start_date": start.isoformat(), "end_date": end.isoformat(), "funding": funding, **counts}
         return Reply(202, {"id": self.world.request_group(self.username, fields), "state": "pending"})
 
     def _join(self, req: Request, gid: str) -> Reply:
-        message = _text(_body(req), "message", required=False)
-        return Reply(202, _request(self.world.join(gid, self.username, message)))
+        message = _string(_body(req), "message")
+        return Reply(202, _request(self.world.join(gid, self.username, message.strip())))
 
     def _members(self, req: Request, gid: str) -> Reply:
-        return _paged(req, self.world.member_list(gid, self.username), _member)
+        paging = _paging(req)
+        return _paged(paging, self.world.member_list(gid, self.username), _member)
 
     def _requests(self, req: Request, gid: str) -> Reply:
-        state = req.arg("state") or None
-        if state is not None and state not in {s.value for s in RequestState}:
-            raise WorldError("invalid", "state must be pending, approved or rejected.", "state")
+        state = _query(req, "state", REQUEST_STATES)
+        paging = _paging(req)
         found = self.world.request_list(gid, self.username, RequestState(state) if state else None)
-        return _paged(req, found, _request)
+        return _paged(paging, found, _request)
 
     def _decide(self, req: Request, gid: str, rid: str, verb: str) -> Reply:
-        reason = _text(_body(req), "reason", required=False) if verb == "reject" else ""
+        reason = _string(_body(req), "reason").strip() if verb == "reject" else ""
         return Reply(200, _request(self.world.decide(gid, rid, self.username, approve=verb == "approve",
                                                      reason=reason)))
 
     def _consumption(self, req: Request, gid: str) -> Reply:
-        today = self.world.clock.now().date()
-        end = _day(req.arg("to"), "to", today)
-        start = _day(req.arg("from"), "from", end - timedelta(days=USAGE_DAYS - 1))
-        if start > end:
-            raise WorldError("invalid", "from must not come after to.", "from")
-        return _paged(req, self.world.consumption(gid, self.username, start, end), _usage)
+        """Rows from `from` to `to` (inclusive); a range that ends before it starts holds no row."""
+        start, end = _query_date(req, "from") or date.min, _query_date(req, "to") or date.max
+        paging = _paging(req)
+        return _paged(paging, self.world.consumption(gid, self.username, start, end), _usage)
 
     # -- catalogue and sites ----------------------------------------------------------
 
     def _catalogue(self, req: Request) -> Reply:
-        found = self.world.catalogue(*(req.arg(name) or "" for name in ("q", "tool", "topic", "category")))
-        return _paged(req, found, _appliance)
+        filters = [_query(req, name) or "" for name in ("q", "tool", "topic")]
+        category = _query(req, "category", CATEGORIES) or ""
+        paging = _paging(req)
+        return _paged(paging, self.world.catalogue(*filters, category), _appliance)
 
     def _appliance(self, req: Request, appliance_id: str) -> Reply:
         app = self.world.appliances.get(appliance_id)
@@ -396,37 +441,46 @@ class Portal:
     # -- deployments ------------------------------------------------------------------
 
     def _deployments(self, req: Request) -> Reply:
-        scope = req.arg("scope") or "mine"
+        """``mine``: the user's own; ``group``: those of `group`, or of every group the user administers."""
+        scope = _query(req, "scope", SCOPES) or "mine"
+        gid = _query(req, "group") if scope == "group" else None
+        paging = _paging(req)
         if scope == "mine":
             ids = self.world.deployments_of(owner=self.username)
-        elif scope == "group":
-            gid = req.arg("group")
-            if not gid:
-                raise WorldError("invalid", "scope=group needs a group.", "group")
-            with self.world.lock:
-                self.world.require(gid, self.username, admin=True)
-                ids = self.world.deployments_of(group=gid)
         else:
-            raise WorldError("invalid", "scope must be mine or group.", "scope")
+            with self.world.lock:
+                if gid:
+                    self.world.require(gid, self.username, admin=True)
+                    ids = self.world.deployments_of(group=gid)
+                else:
+                    ids = sorted((dep_id for g in self.world.groups_of(self.username) if g.role is Role.ADMIN
+                                  for dep_id in self.world.deployments_of(group=g.id)),
+                                 key=lambda dep_id: self.world.deployments[dep_id].created)
         deployments = self.world.deployments
-        return _paged(req, ids, lambda dep_id: _deployment(deployments[dep_id]))
+        return _paged(paging, ids, lambda dep_id: _deployment(deployments[dep_id]))
 
     def _deployment(self, req: Request, dep_id: str) -> Reply:
         return Reply(200, _deployment(self.world.deployment_for(dep_id, self.username)))
 
     def _create(self, req: Request) -> Reply:
         body = _body(req)
-        fields = {name: _text(body, name) for name in ("name", "appliance", "group", "site", "flavor")}
-        if not DEPLOYMENT_NAME.fullmatch(fields["name"]):
-            raise WorldError("invalid", "name: 3-40 characters a-z, 0-9 and '-', starting with a letter.", "name")
-        key = req.headers.get("Idempotency-Key")
+        fields = {"name": _string(body, "name", DEPLOYMENT_NAME,
+                                  "3-40 characters a-z, 0-9 and '-', starting with a letter")}
+        fields |= {name: _string(body, name, NOT_EMPTY, "a non-empty string")
+                   for name in ("appliance", "group", "site", "flavor")}
+        key = req.headers.get(IDEMPOTENCY_KEY)
+        if key is None or not UUID.fullmatch(key):
+            raise WorldError("invalid", f"The {IDEMPOTENCY_KEY} header must be a UUID.", IDEMPOTENCY_KEY)
+        key = key.lower()
         with self._keys_lock:
-            if key and (known := self._keys.get((self.username, key))):
-                return Reply(200, _deployment(self.world.deployments[known]))
+            if known := self._keys.get((self.username, key)):
+                if known[0] != fields:
+                    raise WorldError("conflict", f"{IDEMPOTENCY_KEY} {key} was already used for another "
+                                                 "deployment request; send a new key for a new deployment.")
+                return Reply(200, _deployment(self.world.deployments[known[1]]))
             launch = self.world.reserve(self.username, fields["name"], fields["appliance"], fields["group"],
                                         fields["site"], fields["flavor"])
-            if key:
-                self._keys[(self.username, key)] = launch.deployment.id
+            self._keys[(self.username, key)] = (fields, launch.deployment.id)
         dep = launch.deployment
         try:
             server_id = self._nova[dep.site].create_server(dep.name, launch.flavor_id, launch.image_id,

@@ -1019,12 +1019,17 @@ class World:
             return self._add_request(gid, self.people[actor], self.clock.now(), message)
 
     def decide(self, gid: str, rid: str, actor: str, *, approve: bool, reason: str = "") -> MembershipRequest:
-        """Approve or reject a pending request; an approved requester becomes a member."""
+        """Approve or reject a pending request; an approved requester becomes a member.
+
+        Refusals in the portal's order: not_found (group, then request), forbidden (not an
+        admin of the group), conflict (already decided).
+        """
         with self.lock:
-            self.require(gid, actor, admin=True)
+            self.role(gid, actor)  # not_found for an unknown group
             request = self.requests.get(rid)
             if request is None or request.group_id != gid:
                 raise WorldError("not_found", f"No request {rid!r} in group {gid!r}.")
+            self.require(gid, actor, admin=True)
             if request.state is not RequestState.PENDING:
                 raise WorldError("conflict", f"Request {rid} was already {request.state.value}.")
             if approve:
@@ -1113,10 +1118,10 @@ class World:
                                        updated=self.clock.now().replace(microsecond=0)))
 
     def deletable(self, dep_id: str, actor: str) -> Deployment:
-        """A deployment *actor* may delete; not_found once it is finished."""
+        """A deployment *actor* may delete; conflict once it is finished (it is still there to read)."""
         dep = self.deployment_for(dep_id, actor)
         if dep.state.is_final:
-            raise WorldError("not_found", f"Deployment {dep_id} is already {dep.state.value}.")
+            raise WorldError("conflict", f"Deployment {dep_id} is already {dep.state.value}: nothing left to delete.")
         return dep
 
     def finalize(self, dep_id: str) -> Deployment:

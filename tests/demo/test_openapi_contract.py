@@ -62,7 +62,7 @@ REQUIRED_SCHEMAS = [
 ]
 
 ERROR_RESPONSES = {
-    "401": "unauthorized", "403": "forbidden", "404": "not_found", "409": "conflict",
+    "400": "bad_request", "401": "unauthorized", "403": "forbidden", "404": "not_found", "409": "conflict",
     "422": "invalid", "429": "rate_limited", "500": "internal", "503": "site_unavailable",
 }
 
@@ -367,7 +367,7 @@ class TestDocument:
 
 
 _ERROR_COMPONENT = {
-    "401": "Unauthorized", "403": "Forbidden", "404": "NotFound", "409": "Conflict",
+    "400": "BadRequest", "401": "Unauthorized", "403": "Forbidden", "404": "NotFound", "409": "Conflict",
     "422": "Invalid", "429": "RateLimited", "500": "Internal", "503": "Unavailable",
 }
 
@@ -637,13 +637,13 @@ class TestDemoReadOnly:
         assert (default["page"], default["per_page"]) == (1, 100)
 
     def test_paging_limits(self, portal: Portal) -> None:
-        clamped = portal.call("get", "/catalogue", status=200, params={"per_page": 501}).json()
-        assert clamped["per_page"] == 500
+        assert portal.call("get", "/catalogue", status=200, params={"per_page": 500}).json()["per_page"] == 500
         past = portal.call("get", "/catalogue", status=200, params={"page": 9999}).json()
         assert (past["items"], past["next_page"], past["page"]) == ([], None, 9999)
-        for name in ("page", "per_page"):
-            error = portal.call("get", "/catalogue", status=422, params={name: 0}).json()["error"]
-            assert (error["code"], error["field"]) == ("invalid", name)
+        for name, bad in (("page", 0), ("per_page", 0), ("per_page", 501), ("page", ""), ("page", "1.5"),
+                          ("per_page", "-3"), ("page", "x")):
+            error = portal.call("get", "/catalogue", status=422, params={name: bad}).json()["error"]
+            assert (error["code"], error["field"]) == ("invalid", name), (name, bad)
 
     def test_unknown_appliance(self, portal: Portal) -> None:
         portal.call("get", "/catalogue/{id}", status=404, id=UNKNOWN)
@@ -676,10 +676,14 @@ class TestDemoReadOnly:
         portal.call("get", "/monitor/deployments", status=403,
                     params={"scope": "group", "group": MEMBER_GROUP})
 
-    def test_group_scope_without_group(self, portal: Portal) -> None:
+    def test_group_scope_without_group_covers_every_administered_group(self, portal: Portal) -> None:
+        every = portal.all_items("/monitor/deployments", params={"scope": "group"})
+        admin = portal.all_items("/monitor/deployments", params={"scope": "group", "group": ADMIN_GROUP})
+        # The demo user administers one group only.
+        assert sorted(d["id"] for d in every) == sorted(d["id"] for d in admin)
         error = portal.call("get", "/monitor/deployments", status=422,
-                            params={"scope": "group"}).json()["error"]
-        assert (error["code"], error["field"]) == ("invalid", "group")
+                            params={"scope": "everything"}).json()["error"]
+        assert (error["code"], error["field"]) == ("invalid", "scope")
 
     def test_unknown_ids_are_404(self, portal: Portal) -> None:
         portal.call("get", "/monitor/deployments/{id}", status=404, id=UNKNOWN)
@@ -757,9 +761,23 @@ class TestDemoWrites:
                         headers={"Idempotency-Key": key}).json()
         assert again["id"] == created["id"]
 
+        rw.call("post", "/monitor/deployments", status=409, json={**body, "name": "contract-other"},
+                headers={"Idempotency-Key": key})
+        for headers in ({}, {"Idempotency-Key": "not-a-uuid"}):
+            error = rw.call("post", "/monitor/deployments", status=422, json=body,
+                            headers=headers).json()["error"]
+            assert error["field"] == "Idempotency-Key"
+
         rw.call("get", "/monitor/deployments/{id}", status=200, id=created["id"])
         gone = rw.call("delete", "/monitor/deployments/{id}", status=202, id=created["id"]).json()
         assert gone["id"] == created["id"] and gone["state"] == "Finalizing"
+        # The teardown is asynchronous: the deployment stays readable, and finishes.
+        assert rw.call("get", "/monitor/deployments/{id}", status=200,
+                       id=created["id"]).json()["state"] == "Finalizing"
+        mutable_cloud.clock.advance(60)
+        done = rw.call("get", "/monitor/deployments/{id}", status=200, id=created["id"]).json()
+        assert done["state"] in ("Done", "Cancelled")
+        rw.call("delete", "/monitor/deployments/{id}", status=409, id=created["id"])
 
     def test_deployment_name_rules(self, rw: Portal) -> None:
         body = next(_deployable(rw))
@@ -821,9 +839,25 @@ class TestDemoWrites:
         rw.call("post", "/cloudweb_account/groups/{gid}/requests/{rid}/approve",
                 status=404, gid=ADMIN_GROUP, rid=UNKNOWN)
 
-    def test_approve_as_plain_member_is_forbidden(self, rw: Portal) -> None:
-        rw.call("post", "/cloudweb_account/groups/{gid}/requests/{rid}/approve",
-                status=403, gid=MEMBER_GROUP, rid=UNKNOWN)
+    def test_approve_refusals_come_in_order(self, rw: Portal) -> None:
+        """401 (token) > 404 (group, then request) > 403 (not an admin) > 409 (already decided)."""
+        pending = rw.all_items("/cloudweb_account/groups/{gid}/requests",
+                               params={"state": "pending"}, gid=ADMIN_GROUP)
+        template = "/cloudweb_account/groups/{gid}/requests/{rid}/approve"
+        anonymous = Portal(str(rw.client.base_url), None)
+        try:
+            anonymous.call("post", template, status=401, gid=UNKNOWN, rid=UNKNOWN)
+        finally:
+            anonymous.close()
+        rw.call("post", template, status=404, gid=UNKNOWN, rid=pending[0]["id"])
+        # A request of another group is not found in this one, whatever the user's role there.
+        rw.call("post", template, status=404, gid=MEMBER_GROUP, rid=pending[0]["id"])
+        # The user's own request to join a group they are not in: it exists, they are no admin.
+        directory = rw.all_items("/cloudweb_account/groups/directory")
+        outsider = [g["id"] for g in directory if not g["is_member"]][-1]  # test_join_a_group took the first
+        mine = rw.call("post", "/cloudweb_account/groups/{gid}/join", status=202,
+                       json={"message": "Order check."}, gid=outsider).json()
+        rw.call("post", template, status=403, gid=outsider, rid=mine["id"])
 
     @pytest.mark.parametrize(
         ("fault", "status"),

@@ -39,3 +39,29 @@ async def test_palette_lists_every_screen(synced, make_app) -> None:  # noqa: AN
         for name in ("Home", "Catalogue", "myVM", "Members", "Sites", "Consumption", "Groups"):
             assert f"Go to {name}" in titles
         assert "Refresh now" in titles
+
+
+async def test_partial_refreshes_do_not_postpone_the_full_one(synced, demo) -> None:  # noqa: ANN001
+    """A launch polls two sources every 2 s; every source must still refresh on its interval."""
+    from dataclasses import replace
+
+    from biosphere_tui.app import BiosphereApp
+
+    from pilot_support import wait_refreshes
+
+    app = BiosphereApp(replace(synced, refresh_interval=1.0), now=demo.clock.now)
+    full: list[bool] = []
+    original = app._refreshed
+
+    def spy(results, failure, only):  # noqa: ANN001, ANN202
+        full.append(only is None)
+        original(results, failure, only)
+
+    app._refreshed = spy  # type: ignore[method-assign]
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_refreshes(app, pilot, 1)
+        for _ in range(8):  # partial refreshes every 0.4 s for longer than two intervals
+            await pilot.pause(0.4)
+            app.request_refresh({"portal.deployments"})
+        await app.workers.wait_for_complete()
+    assert full.count(True) >= 2, full
