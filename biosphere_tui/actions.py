@@ -1,7 +1,8 @@
 """Actions that change the cloud: each is one portal call, run by the app in a worker.
 
 Every action says which cache sources it makes stale, so the app refreshes just those
-afterwards. Failures are the clients' domain errors (plain messages, no secrets).
+afterwards. Failures are the clients' domain errors (plain messages, no secrets). The
+requests that change something are noted in ``Actions.sent`` for the action journal.
 """
 
 from __future__ import annotations
@@ -9,14 +10,21 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlparse
 
 from biosphere_tui.api import errors
-from biosphere_tui.api.portal import PortalClient
 from biosphere_tui.config import Config
+from biosphere_tui.logs import redactor
 from biosphere_tui.models import Deployment, DeploymentRequest, GroupRequest, MembershipRequest
 
+if TYPE_CHECKING:
+    import httpx
+
+    from biosphere_tui.api.portal import PortalClient
+
 T = TypeVar("T")
+NO_RIGHT = "you do not have the right to do this"
 
 
 @dataclass(frozen=True)
@@ -30,21 +38,47 @@ class Outcome:
 
 
 class Actions:
-    """Opens a portal client per action (the token is read at that moment)."""
+    """Opens a portal client per action (the token is read at that moment).
+
+    ``sent``: each request that changed something, as ``METHOD /path body`` relative to the
+    portal's URL, e.g. ``DELETE /monitor/deployments/d-1``; no header, so never the token.
+    """
 
     def __init__(self, config: Config) -> None:
         self.config = config
+        self.sent: list[str] = []
 
     async def _with_portal(self, call: Callable[[PortalClient], Awaitable[T]]) -> T:
+        try:
+            async with self._portal() as portal:
+                return await call(portal)
+        except errors.Forbidden as exc:
+            raise _no_right(exc) from None
+
+    def _portal(self) -> PortalClient:
+        """A client for this action. The token goes straight into it: no local variable of a
+        frame that lives during the action holds it (a crash report shows frames' locals)."""
+        from biosphere_tui.api.portal import PortalClient  # httpx loads with the first action, not at startup
+
         settings = self.config.portal
         if settings is None:
             raise errors.SourceError("portal", "no portal is configured")
         try:
-            token = settings.token.read()
+            portal = PortalClient(settings.url, settings.token.read(), timeout=settings.timeout,
+                                  verify=settings.verify_tls)
         except errors.ConfigError as exc:
             raise errors.AuthFailed("portal", str(exc)) from None
-        async with PortalClient(settings.url, token, timeout=settings.timeout, verify=settings.verify_tls) as portal:
-            return await call(portal)
+        portal._http.event_hooks["request"].append(self._note)  # PortalClient has no public hook
+        return portal
+
+    async def _note(self, request: httpx.Request) -> None:
+        if request.method in ("GET", "HEAD"):
+            return
+        assert self.config.portal is not None
+        path = request.url.path.removeprefix(urlparse(self.config.portal.url).path.rstrip("/"))
+        query = f"?{request.url.query.decode()}" if request.url.query else ""
+        body = request.content.decode("utf-8", "replace")
+        self.sent.append(redactor.redact(f"{request.method} {path}{query}" + (f" {body}" if body else "")))
 
     async def launch(self, spec: DeploymentRequest, idempotency_key: str) -> Deployment:
         return await self._with_portal(lambda p: p.create_deployment(spec, idempotency_key))
@@ -73,7 +107,16 @@ class Actions:
         async def one(portal: PortalClient, item: str) -> Outcome:
             try:
                 return Outcome(item, True, "done", await call(portal, item))
+            except errors.Forbidden as exc:
+                return Outcome(item, False, _no_right(exc).message)
             except errors.SourceError as exc:
                 return Outcome(item, False, exc.message)
 
         return await self._with_portal(lambda p: asyncio.gather(*(one(p, i) for i in items)))
+
+
+def _no_right(exc: errors.Forbidden) -> errors.Forbidden:
+    """A refusal for lack of rights, said plainly whatever words the portal used."""
+    if exc.message.startswith(NO_RIGHT):
+        return exc
+    return errors.Forbidden(exc.source, f"{NO_RIGHT} (the portal answered: {exc.message.rstrip('.')}).")
