@@ -66,7 +66,7 @@ class FirstPaint(BiosphereApp):
         self.call_after_refresh(self.painted)
 
     def painted(self):
-        table = self.screen.query_one("DataTable")
+        table = self.screen.query_one("#vms")
         print("PAINTED", table.row_count, flush=True)
         self.exit()
 
@@ -92,7 +92,7 @@ async def main():
         if hasattr(screen, "action_toggle_scope") and "group" not in str(getattr(screen, "scope", "group")):
             await pilot.press("a")
         await pilot.pause()
-        table = screen.query_one("DataTable")
+        table = screen.query_one("#vms")
         rows = table.row_count
         await pilot.press("slash")
         times = []

@@ -1,0 +1,486 @@
+"""A keyed table drawn with Textual's Line API: each visible line is built straight from
+``Segment``s and cached per row, so a refresh that leaves most rows alone costs little.
+
+A ``DataTable`` renders every visible cell through Rich's console (``Padding`` → lines) and
+throws that away whenever anything in the table changes; here a cell is a string (or
+``(string, style)``) padded or cropped with ``rich.cells``, and a line is cached on the row's
+key and version, the layout and its cursor, zebra and mark state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+Cell = Any  # a str, a (str, style) pair, a rich Text (its plain text and base style) or any value (its str)
+MARK = "_mark"  # the key of the marks column of a ``selectable`` table
+
+
+def _parse(style: str | Style | None) -> Style:
+    if not style:
+        return Style.null()
+    if isinstance(style, Style):
+        return style
+    parsed = _STYLES.get(style)
+    if parsed is None:
+        parsed = _STYLES[style] = Style.parse(style)
+    return parsed
+
+
+_STYLES: dict[str, Style] = {}
+
+
+def _cell(value: Cell) -> tuple[str, Style]:
+    """A cell's text (one line) and style."""
+    if isinstance(value, str):
+        text, style = value, Style.null()
+    elif isinstance(value, tuple):
+        text, style = str(value[0]), _parse(value[1])
+    elif isinstance(value, Text):
+        text, style = value.plain, _parse(value.style)
+    else:
+        text, style = ("" if value is None else str(value)), Style.null()
+    if "\n" in text:
+        text = text.replace("\n", " ")
+    return text, style
+
+
+class _Row:
+    __slots__ = ("cells", "lens", "version")
+
+    def __init__(self, cells: tuple[tuple[str, Style], ...], version: int) -> None:
+        self.cells = cells
+        self.lens = [cell_len(text) for text, _ in cells]
+        self.version = version
+
+
+class LineTable(ScrollView, can_focus=True):
+    """Give ``COLUMNS`` (key, label) and call ``show([(row_key, cells), ...])`` with the rows in
+    the order to display. The cursor stays on its row key across ``show()``.
+
+    With ``selectable=True`` a marks column comes first and space marks rows; ``selected``
+    holds their keys.
+    """
+
+    COLUMNS: Sequence[tuple[str, str]] = ()
+    MAX_COLUMN_WIDTH: ClassVar[int] = 40
+    CELL_PADDING: ClassVar[int] = 1
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "cursor_up", "Up", show=False),
+        Binding("down", "cursor_down", "Down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("home", "cursor_home", "First", show=False),
+        Binding("end", "cursor_end", "Last", show=False),
+        Binding("enter", "select_row", "Select", show=False),
+        Binding("space", "toggle_mark", "Mark", show=False),
+    ]
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "line-table--header", "line-table--cursor", "line-table--even-row", "line-table--odd-row",
+    }
+
+    DEFAULT_CSS = """
+    LineTable {
+        background: $surface;
+        color: $foreground;
+        height: auto;
+        max-height: 100%;
+
+        &:focus {
+            background-tint: $foreground 5%;
+            & > .line-table--cursor {
+                background: $block-cursor-background;
+                color: $block-cursor-foreground;
+                text-style: $block-cursor-text-style;
+            }
+            & > .line-table--header {
+                background-tint: $foreground 5%;
+            }
+        }
+        &:dark > .line-table--even-row {
+            background: $surface-darken-1 40%;
+        }
+        & > .line-table--header {
+            text-style: bold;
+            background: $panel;
+            color: $foreground;
+        }
+        &:ansi > .line-table--header {
+            background: ansi_bright_blue;
+            color: ansi_default;
+        }
+        & > .line-table--odd-row {
+        }
+        & > .line-table--even-row {
+            background: $surface-lighten-1 50%;
+        }
+        & > .line-table--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+            text-style: $block-cursor-blurred-text-style;
+        }
+    }
+    """
+
+    class RowHighlighted(Message):
+        """The cursor moved to a row, or another row came under it."""
+
+        def __init__(self, table: LineTable, cursor_row: int, row_key: str) -> None:
+            super().__init__()
+            self.table = table
+            self.cursor_row = cursor_row
+            self.row_key = row_key
+
+        @property
+        def control(self) -> LineTable:
+            return self.table
+
+    class RowSelected(Message):
+        """Enter (or a click on the cursor row) chose a row."""
+
+        def __init__(self, table: LineTable, cursor_row: int, row_key: str) -> None:
+            super().__init__()
+            self.table = table
+            self.cursor_row = cursor_row
+            self.row_key = row_key
+
+        @property
+        def control(self) -> LineTable:
+            return self.table
+
+    class HeaderSelected(Message):
+        """A click on a column's header."""
+
+        def __init__(self, table: LineTable, column_key: str, column_index: int) -> None:
+            super().__init__()
+            self.table = table
+            self.column_key = column_key
+            self.column_index = column_index
+
+        @property
+        def control(self) -> LineTable:
+            return self.table
+
+    class MarksChanged(Message):
+        def __init__(self, table: LineTable) -> None:
+            super().__init__()
+            self.table = table
+
+        @property
+        def control(self) -> LineTable:
+            return self.table
+
+    def __init__(self, *, selectable: bool = False, name: str | None = None, id: str | None = None,
+                 classes: str | None = None, disabled: bool = False) -> None:
+        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
+        self.selectable = selectable
+        self.selected: set[str] = set()
+        self._order: list[str] = []
+        self._index: dict[str, int] = {}
+        self._rows: dict[str, _Row] = {}
+        self._version = 0
+        self._cursor = 0
+        self._highlighted: tuple[int, str] | None = None  # what the last RowHighlighted said
+        self._keys = [key for key, _ in self._all_columns()]
+        self._labels = {key: label for key, label in self._all_columns()}
+        self._widths = [cell_len(label) for _, label in self._all_columns()]  # content widths, grow only
+        self._layout = 0  # bumped when a width or a header label changes: a key of the line cache
+        self._line_cache: LRUCache[tuple[Any, ...], Strip] = LRUCache(1024)
+        self._styles: tuple[Style, ...] = ()
+
+    def _all_columns(self) -> list[tuple[str, str]]:
+        return ([(MARK, " ")] if self.selectable else []) + list(self.COLUMNS)
+
+    # -- data -------------------------------------------------------------------------------
+
+    @property
+    def row_count(self) -> int:
+        return len(self._order)
+
+    @property
+    def row_keys(self) -> list[str]:
+        """The row keys in display order."""
+        return list(self._order)
+
+    @property
+    def cursor_row(self) -> int:
+        return self._cursor
+
+    @property
+    def current_key(self) -> str | None:
+        return self._order[self._cursor] if self._order else None
+
+    def get_row_index(self, key: str) -> int:
+        return self._index[key]
+
+    def get_row(self, key: str) -> list[str]:
+        """The text of each cell of a row (the marks column first in a ``selectable`` table)."""
+        row = self._rows[key]
+        mark = [self._mark_text(key)] if self.selectable else []
+        return mark + [text for text, _ in row.cells]
+
+    def get_cell(self, key: str, column: str) -> str:
+        return self.get_row(key)[self._keys.index(column)]
+
+    def header_label(self, column: str) -> str:
+        return self._labels[column]
+
+    def set_header_label(self, column: str, label: str) -> None:
+        if self._labels[column] != label:
+            self._labels[column] = label
+            i = self._keys.index(column)
+            self._widths[i] = max(self._widths[i], cell_len(label))
+            self._relayout()
+
+    def column_x(self, column: str) -> int:
+        """Where a column starts, in cells from the table's left edge (unscrolled)."""
+        i = self._keys.index(column)
+        return sum(self._render_widths()[:i])
+
+    def show(self, rows: Sequence[tuple[str, Sequence[Cell]]]) -> None:
+        current = self.current_key
+        old_rows = self._rows
+        new_rows: dict[str, _Row] = {}
+        widths = self._widths
+        offset = 1 if self.selectable else 0
+        grew = changed = False
+        for key, values in rows:
+            cells = tuple(_cell(v) for v in values)
+            row = old_rows.get(key)
+            if row is None or row.cells != cells:
+                changed = True
+                self._version += 1
+                row = _Row(cells, self._version)
+                for i, n in enumerate(row.lens, offset):
+                    if n > widths[i]:
+                        widths[i] = n
+                        grew = True
+            new_rows[key] = row
+        order = list(new_rows)
+        cursor = self._cursor
+        self._rows = new_rows
+        if order != self._order:
+            changed = True
+            self._order = order
+            self._index = {key: i for i, key in enumerate(order)}
+        self.selected &= new_rows.keys()
+        if grew:
+            self._layout += 1
+        if current is not None and current in self._index:
+            self._cursor = self._index[current]
+        self._cursor = max(0, min(self._cursor, len(self._order) - 1))
+        self._update_virtual_size()
+        self._scroll_to_cursor()
+        self._announce()
+        if changed or self._cursor != cursor:  # the same rows again (a refresh that found nothing new): no repaint
+            self.refresh()
+
+    def clear(self) -> None:
+        self.show([])
+
+    # -- cursor and marks -------------------------------------------------------------------
+
+    def move_cursor(self, *, row: int | None = None, animate: bool = False, scroll: bool = True) -> None:
+        if row is None or not self._order:
+            return
+        row = max(0, min(row, len(self._order) - 1))
+        if row != self._cursor:
+            self._cursor = row
+            self.refresh()
+        if scroll:
+            self._scroll_to_cursor()
+        self._announce()
+
+    def _announce(self) -> None:
+        """Post ``RowHighlighted`` if the cursor's row or key changed since the last one."""
+        key = self.current_key
+        now = None if key is None else (self._cursor, key)
+        if now != self._highlighted:
+            self._highlighted = now
+            if now is not None:
+                self.post_message(self.RowHighlighted(self, *now))
+
+    def _scroll_to_cursor(self) -> None:
+        body = max(1, self.scrollable_content_region.height - 1)  # lines under the header
+        top = round(self.scroll_y)
+        if self._cursor < top:
+            self.scroll_to(y=self._cursor, animate=False, immediate=True)
+        elif self._cursor >= top + body:
+            self.scroll_to(y=self._cursor - body + 1, animate=False, immediate=True)
+
+    def action_cursor_up(self) -> None:
+        self.move_cursor(row=self._cursor - 1)
+
+    def action_cursor_down(self) -> None:
+        self.move_cursor(row=self._cursor + 1)
+
+    def action_page_up(self) -> None:
+        self.move_cursor(row=self._cursor - max(1, self.scrollable_content_region.height - 1))
+
+    def action_page_down(self) -> None:
+        self.move_cursor(row=self._cursor + max(1, self.scrollable_content_region.height - 1))
+
+    def action_cursor_home(self) -> None:
+        self.move_cursor(row=0)
+
+    def action_cursor_end(self) -> None:
+        self.move_cursor(row=len(self._order) - 1)
+
+    def action_select_row(self) -> None:
+        key = self.current_key
+        if key is not None:
+            self.post_message(self.RowSelected(self, self._cursor, key))
+
+    def action_toggle_mark(self) -> None:
+        key = self.current_key
+        if not self.selectable or key is None:
+            return
+        self.selected ^= {key}
+        self.refresh()
+        self.post_message(self.MarksChanged(self))
+
+    async def _on_click(self, event: events.Click) -> None:
+        x, y = event.x + round(self.scroll_x), event.y
+        if y == 0:
+            edge = 0
+            for i, width in enumerate(self._render_widths()):
+                if edge <= x < edge + width:
+                    event.stop()
+                    self.post_message(self.HeaderSelected(self, self._keys[i], i))
+                    return
+                edge += width
+            return
+        row = y - 1 + round(self.scroll_y)
+        if 0 <= row < len(self._order):
+            event.stop()
+            if row == self._cursor:
+                self.action_select_row()
+            self.move_cursor(row=row)
+
+    # -- rendering -----------------------------------------------------------------------------
+
+    def _render_widths(self) -> list[int]:
+        pad = 2 * self.CELL_PADDING
+        return [min(w, self.MAX_COLUMN_WIDTH) + pad for w in self._widths]
+
+    def _relayout(self) -> None:
+        self._layout += 1
+        self._update_virtual_size()
+        self.refresh()
+
+    def _update_virtual_size(self) -> None:
+        self.virtual_size = Size(sum(self._render_widths()), len(self._order) + 1)
+
+    def _mark_text(self, key: str) -> str:
+        return "●" if key in self.selected else " "
+
+    def render_lines(self, crop: Any) -> list[Strip]:
+        styles = (
+            self.rich_style,
+            self.get_component_styles("line-table--header").rich_style,
+            self.get_component_styles("line-table--even-row").rich_style,
+            self.get_component_styles("line-table--odd-row").rich_style,
+            self.get_component_rich_style("line-table--cursor"),
+        )
+        if styles != self._styles:
+            self._styles = styles
+            self._line_cache.clear()
+        return super().render_lines(crop)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        scroll_x = round(self.scroll_x)
+        if not self._styles:  # rendered without render_lines (not expected)
+            self.render_lines(self.size.region)
+        base = self._styles[0]
+        if y == 0:
+            key: tuple[Any, ...] = ("header", self._layout, width)
+            line = self._line_cache.get(key)
+            if line is None:
+                line = self._line_cache[key] = self._header_line(width)
+        else:
+            index = y - 1 + round(self.scroll_y)
+            if index >= len(self._order):
+                return Strip.blank(width, base)
+            row_key = self._order[index]
+            row = self._rows[row_key]
+            cursor = index == self._cursor
+            marked = row_key in self.selected
+            key = (row_key, row.version, self._layout, width, cursor, index % 2, marked)
+            line = self._line_cache.get(key)
+            if line is None:
+                line = self._line_cache[key] = self._row_line(row, index, cursor, marked, width)
+        if scroll_x or line.cell_length > width:
+            line = line.crop(scroll_x, scroll_x + width)
+        return line.adjust_cell_length(width, base)
+
+    def _header_line(self, width: int) -> Strip:
+        style = self._styles[1]
+        segments = []
+        pad = " " * self.CELL_PADDING
+        for key, w in zip(self._keys, self._widths):
+            segments.append(Segment(pad + _fit(self._labels[key], min(w, self.MAX_COLUMN_WIDTH)) + pad, style))
+        return self._finish(segments, style, width)
+
+    def _row_line(self, row: _Row, index: int, cursor: bool, marked: bool, width: int) -> Strip:
+        _, _, even, odd, cursor_style = self._styles
+        row_style = odd if index % 2 else even
+        if cursor:
+            row_style = row_style + cursor_style
+            over = Style.from_color(cursor_style.color)  # the cursor's colour wins over the cell's
+        else:
+            over = None
+        pad = " " * self.CELL_PADDING
+        segments: list[Segment] = []
+        cells = row.cells
+        lens = row.lens
+        widths = self._widths
+        if self.selectable:
+            cells = (("●", _parse("bold yellow")) if marked else (" ", Style.null()),) + cells
+            lens = [1, *lens]
+        cap = self.MAX_COLUMN_WIDTH
+        for (text, style), n, w in zip(cells, lens, widths):
+            w = min(w, cap)
+            if n > w:
+                text, n = _fit(text, w), w
+            cell_style = row_style + style if style else row_style
+            if over is not None and style:
+                cell_style = cell_style + over
+            if pad:
+                segments.append(Segment(pad, row_style))
+            segments.append(Segment(text, cell_style))
+            fill = w - n + self.CELL_PADDING
+            if fill:
+                segments.append(Segment(" " * fill, row_style))
+        return self._finish(segments, row_style, width)
+
+    @staticmethod
+    def _finish(segments: list[Segment], style: Style, width: int) -> Strip:
+        length = Strip(segments).cell_length
+        if length < width:  # the row's style runs to the right edge
+            segments.append(Segment(" " * (width - length), style))
+        return Strip(segments).simplify()
+
+
+def _fit(text: str, width: int) -> str:
+    """``text`` padded or cropped (with an ellipsis) to ``width`` cells."""
+    n = cell_len(text)
+    if n == width:
+        return text
+    if n < width:
+        return text + " " * (width - n)
+    return set_cell_size(text, width - 1) + "…" if width > 1 else set_cell_size(text, width)
