@@ -1,7 +1,9 @@
 """One refresh: every source at once, each with its own timeout, each written on its own.
 
 A failing source never blocks, slows or erases the others: its error and the time of its
-last success are recorded, and its last good rows stay in the cache.
+last success are recorded, and its last good rows stay in the cache. While it keeps failing
+it is not asked again before its backoff (see ``backoff``) is over, unless the refresh is
+forced (the user asked for it); it is then reported with ``kind="backoff"``.
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ from pathlib import Path
 
 import httpx
 
+from biosphere_tui import backoff
 from biosphere_tui.api import errors
 from biosphere_tui.api.openstack import SiteClient
 from biosphere_tui.api.portal import PortalClient
+from biosphere_tui.cache import reader
 from biosphere_tui.cache.db import connect
 from biosphere_tui.cache.writer import CacheWriter
 from biosphere_tui.config import Config
@@ -43,7 +47,7 @@ class SourceResult:
     seconds: float
     rows: int = 0
     error: str = ""
-    kind: str = ""
+    kind: str = ""  # the error's kind; "backoff": not asked this time, it failed recently
 
 
 class Sync:
@@ -72,54 +76,75 @@ class Sync:
             client.close()
         self._pool.shutdown(wait=False, cancel_futures=True)
 
-    def refresh_blocking(self, only: set[str] | None = None) -> list[SourceResult]:
-        return asyncio.run(self.refresh(only))
+    def refresh_blocking(self, only: set[str] | None = None, *, force: bool = False) -> list[SourceResult]:
+        return asyncio.run(self.refresh(only, force=force))
 
-    async def refresh(self, only: set[str] | None = None) -> list[SourceResult]:
-        """Refresh the sources named in ``only`` (all when None); returns one result each."""
+    async def refresh(self, only: set[str] | None = None, *, force: bool = False) -> list[SourceResult]:
+        """Refresh the sources named in ``only`` (all when None); returns one result each.
+
+        A source still in its backoff is not asked (``kind="backoff"``) unless ``force``.
+        """
         writer = CacheWriter(connect(self.cache_path))
         try:
+            known = {row.source: row for row in reader.freshness(writer.db)}
             jobs: dict[str, Callable[[], Awaitable[int]]] = {}
             portal = self._portal_client()
             if isinstance(portal, errors.ConfigError):
-                return [self._fail(writer, s, "config", str(portal), 0.0) for s in PORTAL_SOURCES if _wanted(s, only)]
+                return [self._fail(writer, s, "config", str(portal), 0.0, known.get(s), wait=False)
+                        for s in PORTAL_SOURCES if _wanted(s, only)]
             if portal is not None:
                 portal_jobs, groups_known = self._portal_jobs(portal, writer)
                 jobs.update(portal_jobs)
-                if not _wanted("portal.account", only):
-                    _groups_from_cache(groups_known, writer, None)
             for name, client in self.sites.items():
                 jobs[f"site.{name}"] = self._site_job(name, client, writer)
-            selected = {s: job for s, job in jobs.items() if _wanted(s, only)}
+            wanted = [s for s in jobs if _wanted(s, only)]
+            waiting = set() if force else {s for s in wanted if self._backing_off(known.get(s))}
+            selected = {s: jobs[s] for s in wanted if s not in waiting}
+            if portal is not None and "portal.account" not in selected:
+                _groups_from_cache(groups_known, writer, None)
             try:
-                return list(await asyncio.gather(*(self._run(s, job, writer) for s, job in selected.items())))
+                done = await asyncio.gather(*(self._run(s, job, writer, known.get(s)) for s, job in selected.items()))
             finally:
                 if portal is not None:
                     await portal.aclose()
+            ran = dict(zip(selected, done))
+            return [ran[s] if s in ran else _skipped(known[s]) for s in wanted]
         finally:
             writer.db.close()
 
     # -- one source --------------------------------------------------------------------------
 
-    async def _run(self, source: str, job: Callable[[], Awaitable[int]], writer: CacheWriter) -> SourceResult:
+    async def _run(self, source: str, job: Callable[[], Awaitable[int]], writer: CacheWriter,
+                   before: reader.Freshness | None) -> SourceResult:
         timeout = self._timeout(source)
         started = time.perf_counter()
         try:
             rows = await asyncio.wait_for(job(), timeout)
         except TimeoutError:
-            return self._fail(writer, source, "timeout", f"no complete answer within {timeout:g} s", time.perf_counter() - started)
+            return self._fail(writer, source, "timeout", f"no complete answer within {timeout:g} s",
+                              time.perf_counter() - started, before)
         except errors.SourceError as exc:
-            return self._fail(writer, source, exc.kind, exc.message, time.perf_counter() - started)
+            return self._fail(writer, source, exc.kind, exc.message, time.perf_counter() - started, before,
+                              retry_after=exc.retry_after)
         except Exception as exc:  # noqa: BLE001 - a bug in one source must not stop the others
-            return self._fail(writer, source, "error", f"unexpected failure ({type(exc).__name__})", time.perf_counter() - started)
+            return self._fail(writer, source, "error", f"unexpected failure ({type(exc).__name__})",
+                              time.perf_counter() - started, before)
         result = SourceResult(source, True, time.perf_counter() - started, rows)
         log.info("%s refreshed: %d rows in %.2f s", source, rows, result.seconds)
         return result
 
-    def _fail(self, writer: CacheWriter, source: str, kind: str, message: str, seconds: float) -> SourceResult:
+    def _fail(self, writer: CacheWriter, source: str, kind: str, message: str, seconds: float,
+              before: reader.Freshness | None, *, retry_after: float | None = None, wait: bool = True) -> SourceResult:
+        """Record the failure; with ``wait`` the source backs off before it is asked again."""
         log.warning("%s failed after %.2f s (%s): %s", source, seconds, kind, message)
-        writer.record_failure(source, kind, message, seconds, self.now())
+        now = self.now()
+        failures = (before.failures if before else 0) + 1
+        retry = backoff.retry_at(now, failures, retry_after) if wait else None
+        writer.record_failure(source, kind, message, seconds, now, retry)
         return SourceResult(source, False, seconds, error=message, kind=kind)
+
+    def _backing_off(self, row: reader.Freshness | None) -> bool:
+        return row is not None and row.retry_at is not None and self.now() < row.retry_at
 
     def _timeout(self, source: str) -> float:
         """A source may take a few timeouts (retries, several pages) but never forever."""
@@ -220,11 +245,17 @@ class Sync:
 def _usage_windows(writer: CacheWriter, group_ids: list[str], end: date) -> dict[str, date]:
     """From which day to fetch each group's consumption: past days of the daily record are
     final, so a group already cached today only needs yesterday and today again."""
-    from biosphere_tui.cache.reader import usage_synced_on
-
-    synced = usage_synced_on(writer.db)
+    synced = reader.usage_synced_on(writer.db)
     full = end - timedelta(days=USAGE_DAYS - 1)
     return {g: end - timedelta(days=1) if synced.get(g) == end else full for g in group_ids}
+
+
+def _skipped(row: reader.Freshness) -> SourceResult:
+    """A source left alone during its backoff: its last error stands; not a new failure."""
+    assert row.retry_at is not None
+    log.info("%s not asked: it failed %d times in a row, next try at %s", row.source, row.failures, row.retry_at)
+    message = f"{row.last_error} (not tried again before {row.retry_at:%H:%M:%S} UTC)"
+    return SourceResult(row.source, False, 0.0, error=message, kind="backoff")
 
 
 def _wanted(source: str, only: set[str] | None) -> bool:
@@ -233,9 +264,7 @@ def _wanted(source: str, only: set[str] | None) -> bool:
 
 def _groups_from_cache(known: asyncio.Future[list[Group]], writer: CacheWriter, failure: BaseException | None) -> None:
     """Without the portal's word, the groups of the last good refresh; failing that, the failure."""
-    from biosphere_tui.cache.reader import groups
-
-    cached = groups(writer.db)
+    cached = reader.groups(writer.db)
     if cached or failure is None:
         known.set_result(cached)
         return

@@ -64,6 +64,7 @@ def test_a_dead_site_keeps_its_last_rows_and_spares_the_others(sync: Sync, demo_
     assert dead.last_error and dead.error_kind == "unreachable" and dead.last_success == DEMO_START
     assert fresh["site.ifb-core-cloud"].last_success == demo.clock.now() and fresh["site.ifb-core-cloud"].ok
     demo.set_fault(SITE, "none")
+    demo.clock.advance(5)  # past its backoff after one failure
     assert all(r.ok for r in sync.refresh_blocking())
 
 

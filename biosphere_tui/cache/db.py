@@ -1,77 +1,172 @@
-"""Opening the cache file: WAL, migrations, and recovery from a damaged file."""
+"""Opening the cache file: WAL, migrations, recovery from a damaged file, and writes that
+fail in plain words (read-only, busy, disk full) without leaving anything half-written."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlite_utils import Database
 
+from biosphere_tui.api.errors import SourceError
 from biosphere_tui.cache.schema import migrations
 
 BUSY_TIMEOUT_MS = 10_000
+DAMAGED = ("SQLITE_NOTADB", "SQLITE_CORRUPT")
+READ_ONLY = ("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH")
 
 
 class CacheUnavailable(Exception):
     """The cache can be neither opened nor rebuilt (e.g. its folder is read-only)."""
 
 
+class CacheWriteFailed(SourceError):
+    """A write to the cache failed and was rolled back: the source keeps its last good rows."""
+
+    kind = "cache"
+
+    def __init__(self, message: str) -> None:
+        super().__init__("cache", message)
+
+
 @dataclass
 class OpenedCache:
     db: Database
-    notice: str | None = None  # set when the file had to be rebuilt
+    notice: str | None = None  # set when the file had to be rebuilt, or can only be read
+    read_only: bool = False
 
 
 def open_cache(path: Path) -> OpenedCache:
-    """Open (creating or migrating) the cache; a damaged file is moved aside and rebuilt."""
+    """Open (creating or migrating) the cache; a damaged file is moved aside and rebuilt,
+    a read-only one is opened for reading. Raises CacheUnavailable with a plain message."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     except OSError as exc:
         raise CacheUnavailable(f"cannot create the cache folder {path.parent} ({exc.strerror})") from None
     try:
-        return OpenedCache(_open(path))
+        return _open(path)
+    except _Damaged as exc:
+        damage = str(exc)
     except sqlite3.DatabaseError as exc:
-        if _is_transient(exc):
-            raise CacheUnavailable(f"the cache {path} is busy or read-only ({exc})") from None
+        if not _name(exc).startswith(DAMAGED):
+            raise CacheUnavailable(f"cannot open the cache {path}: {describe(exc)}") from None
+        damage = str(exc)
+    try:
         aside = _move_aside(path)
-        try:
-            db = _open(path)
-        except sqlite3.Error as again:
-            raise CacheUnavailable(f"the cache {path} cannot be rebuilt ({again})") from None
-        return OpenedCache(db, f"The cache file was damaged ({exc}); it was moved to {aside.name} and rebuilt.")
+    except OSError as exc:
+        raise CacheUnavailable(f"the cache {path} is damaged ({damage}) and cannot be moved aside ({exc.strerror})") from None
+    try:
+        opened = _open(path)
+    except (sqlite3.Error, _Damaged) as again:
+        raise CacheUnavailable(f"the cache {path} cannot be rebuilt ({again})") from None
+    opened.notice = f"The cache file was damaged ({damage}); it was moved to {aside.name} and rebuilt."
+    return opened
 
 
 def connect(path: Path) -> Database:
-    """Another connection to an already opened cache (one per thread)."""
-    return _configure(Database(sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=True)))
+    """Another connection to an already opened cache (one per thread). In a read-only folder
+    the file can only be read as it stands: the connection is read-only and immutable."""
+    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=True)
+    try:
+        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()  # a WAL file needs its -shm to be read
+    except sqlite3.OperationalError as exc:
+        conn.close()
+        if _name(exc) not in ("SQLITE_READONLY_DIRECTORY", "SQLITE_CANTOPEN") or not path.is_file():
+            raise
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True, check_same_thread=True)
+    return _configure(Database(conn))
 
 
-def _open(path: Path) -> Database:
+@contextmanager
+def write_transaction(db: Database) -> Iterator[Database]:
+    """One write transaction, all or nothing, with SQLite errors as ``CacheWriteFailed``.
+
+    ``BEGIN IMMEDIATE`` takes the write lock first (waiting up to the busy timeout), so a
+    transaction that reads before it writes never has to upgrade a stale snapshot (which
+    fails at once with "database is locked", whatever the timeout). Nested, a savepoint.
+    After one wait that ran out, later writes on this connection fail without waiting again.
+    """
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    try:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+            db.execute("COMMIT")
+        except BaseException:
+            db.rollback()
+            raise
+    except sqlite3.Error as exc:
+        if _name(exc).startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+            db.execute("PRAGMA busy_timeout = 0")
+        raise CacheWriteFailed(describe(exc)) from exc
+
+
+def describe(exc: sqlite3.Error) -> str:
+    """What went wrong with the cache file, in plain words (never "database is locked")."""
+    name = _name(exc)
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return f"the cache is busy: another program kept it locked for over {BUSY_TIMEOUT_MS // 1000} s"
+    if name == "SQLITE_FULL":
+        return "the disk is full: the cache could not be written"
+    if name.startswith(READ_ONLY):
+        return "the cache is read-only (check the permissions of the file and its folder)"
+    if name.startswith(DAMAGED):
+        return "the cache file is damaged; it will be rebuilt at the next start"
+    if name.startswith("SQLITE_IOERR"):
+        return "the cache could not be written (input/output error)"
+    return f"the cache could not be used ({name or type(exc).__name__})"
+
+
+class _Damaged(Exception):
+    """The file opens but fails its integrity check."""
+
+
+def _name(exc: sqlite3.Error) -> str:
+    return getattr(exc, "sqlite_errorname", None) or ""
+
+
+def _open(path: Path) -> OpenedCache:
     db = connect(path)
     try:
         row = db.execute("PRAGMA quick_check").fetchone()
         if row is None or row[0] != "ok":
-            raise sqlite3.DatabaseError(f"integrity check failed: {row[0] if row else 'no answer'}")
+            raise _Damaged(f"integrity check failed: {row[0] if row else 'no answer'}")
+        if not _writable(path):
+            return _read_only(path, db)
         if db.journal_mode != "wal":
             db.enable_wal()
         migrations.apply(db)
     except BaseException:
         db.close()
         raise
-    return db
+    return OpenedCache(db)
+
+
+def _writable(path: Path) -> bool:
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+
+
+def _read_only(path: Path, db: Database) -> OpenedCache:
+    """A cache one may read but not write: shown as it stands, if its schema is current."""
+    if migrations.pending(db):
+        raise CacheUnavailable(f"the cache {path} is read-only and was written by an older version: "
+                               f"make it writable or delete it (it holds only copied data)")
+    return OpenedCache(db, f"The cache file {path} is read-only: showing the data it holds; "
+                           "refreshes cannot be saved until it is writable again.", read_only=True)
 
 
 def _configure(db: Database) -> Database:
     db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     db.execute("PRAGMA synchronous = NORMAL")
     return db
-
-
-def _is_transient(exc: sqlite3.DatabaseError) -> bool:
-    text = str(exc).lower()
-    return isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "readonly" in text or "read-only" in text)
 
 
 def _move_aside(path: Path) -> Path:

@@ -32,6 +32,7 @@ class Freshness:
     error_kind: str | None
     failures: int
     duration: float | None
+    retry_at: datetime | None = None  # a failing source is not tried again before this
 
     @property
     def ok(self) -> bool:
@@ -61,9 +62,10 @@ def groups(db: Database) -> list[Group]:
 
 def freshness(db: Database) -> list[Freshness]:
     cur = db.execute(
-        "SELECT source, last_attempt, last_success, last_error, error_kind, failures, duration FROM freshness ORDER BY source"
+        "SELECT source, last_attempt, last_success, last_error, error_kind, failures, duration, retry_at "
+        "FROM freshness ORDER BY source"
     )
-    return [Freshness(r[0], _dt(r[1]), _dt(r[2]), r[3], r[4], r[5], r[6]) for r in cur.fetchall()]
+    return [Freshness(r[0], _dt(r[1]), _dt(r[2]), r[3], r[4], r[5], r[6], _dt(r[7])) for r in cur.fetchall()]
 
 
 def sites(db: Database) -> list[SiteStatus]:

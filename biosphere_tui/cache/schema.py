@@ -109,3 +109,9 @@ def m004_group_directory(db: Database) -> None:
     db.executescript(
         "CREATE TABLE group_directory (id TEXT PRIMARY KEY, name TEXT, full_name TEXT, kind TEXT, is_member INTEGER);"
     )
+
+
+@migrations()
+def m005_retry_at(db: Database) -> None:
+    """When a failing source may be tried again (its backoff, or the server's Retry-After)."""
+    db.executescript("ALTER TABLE freshness ADD COLUMN retry_at TEXT;")

@@ -7,6 +7,7 @@ touched. The freshness row of the source is written in the same transaction.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, fields, is_dataclass
 from datetime import date, datetime, timezone
@@ -14,6 +15,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from biosphere_tui.cache.db import CacheWriteFailed, write_transaction
 from biosphere_tui.models import (
     Appliance,
     Deployment,
@@ -26,6 +28,8 @@ from biosphere_tui.models import (
     UsageDay,
     User,
 )
+
+log = logging.getLogger(__name__)
 
 
 def _iso(value: datetime) -> str:
@@ -54,16 +58,27 @@ class CacheWriter:
 
     # -- freshness -----------------------------------------------------------------------
 
-    def record_failure(self, source: str, kind: str, message: str, duration: float, at: datetime) -> None:
-        """Keep the source's rows; note the error and count consecutive failures."""
-        with self.db.atomic():
+    def record_failure(self, source: str, kind: str, message: str, duration: float, at: datetime,
+                       retry_at: datetime | None = None) -> None:
+        """Keep the source's rows; note the error, count consecutive failures, and when the
+        source may be tried again (None: at the next refresh). A cache that cannot be written
+        (read-only, full, busy) is logged: the failure is reported all the same."""
+        try:
+            self._record_failure(source, kind, message, duration, at, retry_at)
+        except CacheWriteFailed as exc:
+            log.warning("the failure of %s could not be recorded: %s", source, exc.message)
+
+    def _record_failure(self, source: str, kind: str, message: str, duration: float, at: datetime,
+                        retry_at: datetime | None) -> None:
+        with write_transaction(self.db):
             self.db.execute(
-                """INSERT INTO freshness (source, last_attempt, last_error, error_kind, duration, failures)
-                   VALUES (?, ?, ?, ?, ?, 1)
+                """INSERT INTO freshness (source, last_attempt, last_error, error_kind, duration, failures, retry_at)
+                   VALUES (?, ?, ?, ?, ?, 1, ?)
                    ON CONFLICT(source) DO UPDATE SET last_attempt = excluded.last_attempt,
                      last_error = excluded.last_error, error_kind = excluded.error_kind,
-                     duration = excluded.duration, failures = freshness.failures + 1""",
-                [source, _iso(at), message, kind, duration],
+                     duration = excluded.duration, failures = freshness.failures + 1,
+                     retry_at = excluded.retry_at""",
+                [source, _iso(at), message, kind, duration, _iso(retry_at) if retry_at else None],
             )
             if source.startswith("site."):
                 self.db.table("site_history").upsert(
@@ -74,7 +89,7 @@ class CacheWriter:
     def _success(self, source: str, rows: int, duration: float, at: datetime) -> None:
         self.db.table("freshness").upsert(
             {"source": source, "last_attempt": _iso(at), "last_success": _iso(at), "last_error": None,
-             "error_kind": None, "duration": duration, "rows": rows, "failures": 0},
+             "error_kind": None, "duration": duration, "rows": rows, "failures": 0, "retry_at": None},
             pk="source",
         )
 
@@ -110,7 +125,7 @@ class CacheWriter:
              "start_date": g.start_date.isoformat(), "end_date": g.end_date.isoformat(), "funding": g.funding}
             for g in groups
         ]
-        with self.db.atomic():
+        with write_transaction(self.db):
             self.db.execute("DELETE FROM me")
             self.db.table("me").insert(_row(user), pk="username")
             self._replace("groups", rows, "id")
@@ -123,7 +138,7 @@ class CacheWriter:
             for key in ("tools", "topics", "access", "developers"):
                 row[key] = _json(row[key])
             rows.append(row)
-        with self.db.atomic():
+        with write_transaction(self.db):
             self._replace("appliances", rows, "id")
             self._success("portal.catalogue", len(rows), duration, at)
 
@@ -137,7 +152,7 @@ class CacheWriter:
              "updated": _iso(s.updated)}
             for s in statuses
         ]
-        with self.db.atomic():
+        with write_transaction(self.db):
             self._replace("sites", rows, "id")
             self._success("portal.status", len(rows), duration, at)
 
@@ -150,7 +165,7 @@ class CacheWriter:
             row["access"] = _json(row["access"])
             row["parameters"] = _json(row["parameters"])
             rows.append(row)
-        with self.db.atomic():
+        with write_transaction(self.db):
             self._replace("deployments", rows, "id")
             self._success("portal.deployments", len(rows), duration, at)
 
@@ -162,7 +177,7 @@ class CacheWriter:
         ]
         request_rows = [{**_row(r), "state": r.state.value, "created": _iso(r.created)} for r in requests]
         scope = f"group_id IN ({', '.join('?' * len(group_ids))})" if group_ids else "0"
-        with self.db.atomic():
+        with write_transaction(self.db):
             self._replace("members", member_rows, ("group_id", "username"), scope, group_ids)
             self._replace("requests", request_rows, "id", scope, group_ids)
             self._success("portal.members", len(member_rows) + len(request_rows), duration, at)
@@ -174,7 +189,7 @@ class CacheWriter:
         rows = [{**_row(u), "day": u.day.isoformat()} for u in days]
         scope = " OR ".join(["(group_id = ? AND day BETWEEN ? AND ?)"] * len(windows)) or "0"
         params = [p for g, start in windows.items() for p in (g, start.isoformat(), end.isoformat())]
-        with self.db.atomic():
+        with write_transaction(self.db):
             self._replace("usage", rows, ("group_id", "day", "member", "site"), scope, params)
             self.db.execute("DELETE FROM usage WHERE day < ?", [keep_from.isoformat()])
             self.db.execute("DELETE FROM usage_synced")
@@ -188,7 +203,7 @@ class CacheWriter:
              "deployment_id": s.metadata.get("biosphere_deployment"), "metadata": _json(s.metadata)}
             for s in snap.servers
         ]
-        with self.db.atomic():
+        with write_transaction(self.db):
             self._replace("servers", servers, ("site", "id"), "site = ?", [site])
             self._replace("flavors", [_row(x) for x in snap.flavors], ("site", "id"), "site = ?", [site])
             self._replace("images", [_row(x) for x in snap.images], ("site", "id"), "site = ?", [site])
@@ -204,6 +219,6 @@ class CacheWriter:
                                duration: float, at: datetime) -> None:
         """The ``portal.account`` source with the group directory, in one transaction."""
         rows = [{**_row(g), "kind": g.kind.value, "is_member": int(g.is_member)} for g in directory]
-        with self.db.atomic():
+        with write_transaction(self.db):
             self._replace("group_directory", rows, "id")
             self.account(user, groups, duration, at)

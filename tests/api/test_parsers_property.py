@@ -115,3 +115,35 @@ def test_random_json_gives_domain_errors_only(name: str, raw: Any) -> None:
         parse(raw)
     except ShapeError:
         pass
+
+
+FREE_FORM = {"metadata", "addresses", "extra_specs"}  # maps whose keys are data, not fields
+
+
+def _records(value: Any, prefix: tuple = ()) -> list[tuple]:
+    """Paths of the objects of a sample that are records with named fields."""
+    found = []
+    if isinstance(value, dict):
+        found.append(prefix)
+        for k, v in value.items():
+            if k not in FREE_FORM:
+                found += _records(v, (*prefix, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            found += _records(v, (*prefix, i))
+    return found
+
+
+@settings(max_examples=300, deadline=None)
+@given(name=st.sampled_from(sorted(GOOD)), data=st.data())
+def test_extra_fields_are_ignored(name: str, data: st.DataObject) -> None:
+    """A server newer than the client adds fields anywhere: the parse is the same."""
+    parse, good = GOOD[name]
+    path = data.draw(st.sampled_from(_records(good)))
+    extra = data.draw(st.dictionaries(st.text(max_size=8).map(lambda k: f"x-{k}"), JSON, min_size=1, max_size=3))
+    widened = copy.deepcopy(good)
+    record = widened
+    for step in path:
+        record = record[step]
+    record.update(extra)
+    assert parse(widened) == parse(good)
