@@ -10,7 +10,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -18,9 +18,10 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.timer import Timer
 
+from biosphere_tui import journal
 from biosphere_tui.cache import reader
 from biosphere_tui.cache.db import connect, open_cache
-from biosphere_tui.config import Config, state_file
+from biosphere_tui.config import Config, journal_file, state_file
 from biosphere_tui.models import Group, Role
 from biosphere_tui.screens.help import HelpScreen
 from biosphere_tui.screens.jump import JumpDialog
@@ -33,6 +34,15 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
+TLS_OFF = "TLS verification is OFF for the portal"
+
+
+class Started(NamedTuple):
+    """When an action started, who asked for it (username from the cache), and what it is."""
+
+    at: datetime
+    user: str
+    action: str
 
 
 def _utcnow() -> datetime:
@@ -65,7 +75,10 @@ class BiosphereApp(App[None]):
         opened = open_cache(config.cache_path)  # raises CacheUnavailable: the CLI reports it
         opened.db.close()
         self.state, state_notice = load_state(state_file())
-        self.notices = [n for n in (opened.notice, state_notice) if n]
+        self.tls_off = config.portal is not None and not config.portal.verify_tls
+        tls_notice = f"{TLS_OFF} (portal.verify_tls = false): its identity is not checked." if self.tls_off else None
+        self.notices = [n for n in (tls_notice, opened.notice, state_notice) if n]
+        self.journal = journal.Journal(journal_file())
         self.cache = connect(config.cache_path)
         self.stale_after = config.refresh_interval * 3
         self.label = label
@@ -73,6 +86,7 @@ class BiosphereApp(App[None]):
         self._timer: Timer | None = None
         self._refreshing = False
         self._pending: set[str] | None = set()  # sources asked for during a refresh; None = all
+        self._pending_force = False  # one of them was asked for by the user
         self._failing: set[str] = set()
         self.refreshes = 0
 
@@ -83,7 +97,7 @@ class BiosphereApp(App[None]):
         for notice in self.notices:
             self.notify(notice, severity="warning", timeout=15)
         if self.background_refresh:  # after the first paint: the network clients load in its worker
-            self.call_after_refresh(self.request_refresh)
+            self.call_after_refresh(self.request_refresh, force=True)  # opening the app is asking
 
     def on_unmount(self) -> None:
         if self._sync is not None:
@@ -105,7 +119,8 @@ class BiosphereApp(App[None]):
 
     def _status_line(self) -> str:
         """Under the title: the demo label, the current group and its pending requests."""
-        parts = [self.label] if self.label else []
+        parts = [TLS_OFF] if self.tls_off else []
+        parts += [self.label] if self.label else []
         group = self.current_group
         if group is not None:
             parts.append(f"{group.name} ({group.role.value})")
@@ -165,26 +180,28 @@ class BiosphereApp(App[None]):
     # -- refresh -------------------------------------------------------------------------------
 
     def action_refresh_now(self) -> None:
-        self.request_refresh()
+        self.request_refresh(force=True)
 
-    def request_refresh(self, only: set[str] | None = None) -> None:
-        """Refresh these sources (all when None) now, or right after the running refresh."""
+    def request_refresh(self, only: set[str] | None = None, *, force: bool = False) -> None:
+        """Refresh these sources (all when None) now, or right after the running refresh;
+        ``force`` (the user asked): even those waiting out the backoff of their failures."""
         if self._refreshing:
             self._pending = None if only is None or self._pending is None else self._pending | only
+            self._pending_force |= force
             return
         if self._timer is not None and only is None:
             self._timer.stop()
         self._refreshing = True
-        self._refresh(only)
+        self._refresh(only, force)
 
     @work(thread=True, group="refresh", exit_on_error=False)
-    def _refresh(self, only: set[str] | None) -> None:
+    def _refresh(self, only: set[str] | None, force: bool) -> None:
         try:
             if self._sync is None:
                 from biosphere_tui.sync import Sync  # the network clients load off the first paint
 
                 self._sync = Sync(self.config, self.config.cache_path, now=self.now)
-            results = self._sync.refresh_blocking(only)
+            results = self._sync.refresh_blocking(only, force=force)
         except Exception as exc:  # noqa: BLE001 - shown to the user, the loop goes on
             self.call_from_thread(self._refreshed, [], f"The refresh failed ({type(exc).__name__}).", only)
             return
@@ -195,23 +212,31 @@ class BiosphereApp(App[None]):
         self.refreshes += 1
         if failure:
             self.notify(failure, severity="error")
+        newly_failed: dict[str, list[str]] = {}  # one toast per distinct error, naming its sources
         for r in results:
             if not r.ok and r.source not in self._failing:
-                self.notify(f"{r.source}: {r.error}. Showing its last known data.", title="Source failed",
-                            severity="error", timeout=8)
-            elif r.ok and r.source in self._failing:
-                self.notify(f"{r.source} answers again.", title="Source recovered", timeout=5)
+                newly_failed.setdefault(r.error, []).append(r.source)
+        for error, sources in newly_failed.items():
+            whose = "its" if len(sources) == 1 else "their"
+            self.notify(f"{', '.join(sources)}: {error}. Showing {whose} last known data.",
+                        title="Source failed" if len(sources) == 1 else f"{len(sources)} sources failed",
+                        severity="error", timeout=8)
+        recovered = [r.source for r in results if r.ok and r.source in self._failing]
+        if recovered:
+            self.notify(f"{', '.join(recovered)} {'answers' if len(recovered) == 1 else 'answer'} again.",
+                        title="Source recovered", timeout=5)
         self._failing = {r.source for r in results if not r.ok} | (self._failing - {r.source for r in results})
         self.reload_screen()
         pending, self._pending = self._pending, set()
+        force, self._pending_force = self._pending_force, False
         if pending is None or pending:
-            self.request_refresh(pending)
+            self.request_refresh(pending, force=force)
         elif self.background_refresh and (only is None or self._timer is None):
             # re-armed after each full run, so refreshes never overlap; a partial one (a launch
             # being followed) leaves the next full refresh where it was
             if self._timer is not None:
                 self._timer.stop()
-            self._timer = self.set_timer(self.config.refresh_interval, self.action_refresh_now)
+            self._timer = self.set_timer(self.config.refresh_interval, self.request_refresh)
 
     # -- actions ---------------------------------------------------------------------------------
 
@@ -224,28 +249,43 @@ class BiosphereApp(App[None]):
         done: Callable[[T], Any] | None = None,
     ) -> None:
         """Run ``call`` against the portal in a worker; then ``done(result)`` and a refresh of
-        ``resync``. A failure is shown in plain words and the view is refreshed all the same."""
+        ``resync``. A failure is shown in plain words and the view is refreshed all the same.
+        Whatever happens is written to the action journal."""
         self.notify(f"{title}…", timeout=3)
-        self._act(title, call, resync, done)
+        me = reader.me(self.cache)
+        self._act(Started(self.now(), me.username if me else "", title), call, resync, done)
 
     @work(thread=True, group="actions", exit_on_error=False)
-    def _act(self, title: str, call: Callable[[Actions], Awaitable[T]], resync: set[str],
+    def _act(self, started: Started, call: Callable[[Actions], Awaitable[T]], resync: set[str],
              done: Callable[[T], Any] | None) -> None:
         from biosphere_tui.actions import Actions
         from biosphere_tui.api.errors import SourceError
 
+        title, actions = started.action, Actions(self.config)
         try:
-            result = asyncio.run(call(Actions(self.config)))
+            result = asyncio.run(call(actions))
         except SourceError as exc:
             log.warning("%s failed: %s", title, exc.message)
+            self._journal(started, actions.sent, error=exc.message)
             self.call_from_thread(self.notify, f"{title} failed: {exc.message}", severity="error", timeout=10)
             self.call_from_thread(self.request_refresh, resync)
             return
         except Exception as exc:  # noqa: BLE001 - never a traceback on screen
             log.exception("%s failed", title)
+            self._journal(started, actions.sent, error=f"unexpected failure ({type(exc).__name__})")
             self.call_from_thread(self.notify, f"{title} failed ({type(exc).__name__}).", severity="error")
             return
         log.info("%s: done", title)
+        self._journal(started, actions.sent, result=result)
         if done is not None:
             self.call_from_thread(done, result)
-        self.call_from_thread(self.request_refresh, resync)
+        self.call_from_thread(self.request_refresh, resync, force=True)  # the portal just answered
+
+    def _journal(self, started: Started, sent: list[str], *, result: object = None, error: str | None = None) -> None:
+        """Record an action in the journal (from its worker); a journal that cannot be written is said."""
+        try:
+            self.journal.append(journal.entry(*started, sent, result=result, error=error))
+        except OSError as exc:
+            log.warning("the action journal could not be written: %s", exc.strerror)
+            self.call_from_thread(self.notify, f"The action journal could not be written ({exc.strerror}).",
+                                  severity="warning")

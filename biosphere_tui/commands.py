@@ -31,7 +31,7 @@ def sync(config: Config) -> int:
         return 1
     started = time.perf_counter()
     try:
-        results = runner.refresh_blocking()
+        results = runner.refresh_blocking(force=True)  # a person asked: no backoff
     finally:
         runner.close()
     width = max(len(r.source) for r in results)
@@ -61,9 +61,9 @@ def doctor(config: Config) -> int:
         if not config.portal.verify_tls:
             line(False, "portal TLS", "certificate verification is OFF (portal.verify_tls = false)")
         try:
-            token = config.portal.token.read()
+            config.portal.token.read()  # kept in no variable: a crash report shows frames' locals
             line(True, "portal token", f"found in {config.portal.token.describe()}")
-            line(*_probe("portal answers", lambda: _portal_me(config, token)))
+            line(*_probe("portal answers", lambda: _portal_me(config)))
         except ConfigError as exc:
             line(False, "portal token", str(exc))
     where = str(config.openstack.clouds_yaml) if config.openstack.clouds_yaml else "openstacksdk's default locations"
@@ -85,12 +85,12 @@ def doctor(config: Config) -> int:
     return 1 if problems else 0
 
 
-def _portal_me(config: Config, token: str) -> str:
+def _portal_me(config: Config) -> str:
     from biosphere_tui.api.portal import PortalClient
 
     async def ask() -> str:
         assert config.portal is not None
-        async with PortalClient(config.portal.url, token, timeout=config.portal.timeout,
+        async with PortalClient(config.portal.url, config.portal.token.read(), timeout=config.portal.timeout,
                                 verify=config.portal.verify_tls, attempts=1) as portal:
             return (await portal.me()).username
 

@@ -6,7 +6,7 @@ This is the only module that knows where things live. ``config.toml``::
     url = "https://biosphere.example/api/v1"
     token_env = "BIOSPHERE_TOKEN" # or: token_keyring = "<account>"  or: token_file = "<path, mode 0600>"
     timeout = 10
-    verify_tls = true
+    verify_tls = true             # false turns certificate checks off (the app and doctor warn)
 
     [openstack]
     clouds_yaml = "~/.config/openstack/clouds.yaml"   # optional: openstacksdk's usual search
@@ -63,6 +63,11 @@ def log_file() -> Path:
 def state_file() -> Path:
     """The user's own choices (favourites, current group, launch defaults): not cache, kept."""
     return Path(platformdirs.user_data_dir(APP)) / "state.json"
+
+
+def journal_file() -> Path:
+    """What the user did through the app (append-only): user data, not cache, kept."""
+    return Path(platformdirs.user_data_dir(APP)) / "journal.jsonl"
 
 
 def default_config_file() -> Path:

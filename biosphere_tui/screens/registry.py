@@ -29,4 +29,5 @@ SCREENS = [
     Nav("sites", "5", "Sites", "biosphere_tui.screens.sites:SitesScreen"),
     Nav("consumption", "6", "Consumption", "biosphere_tui.screens.consumption:ConsumptionScreen"),
     Nav("groups", "7", "Groups", "biosphere_tui.screens.groups:GroupsScreen"),
+    Nav("journal", "8", "Journal", "biosphere_tui.screens.journal:JournalScreen"),
 ]

@@ -183,4 +183,4 @@ class SitesScreen(BiosphereScreen):
         yield SystemCommand("Show or hide the site detail", "The highlighted site's history and limits (d)",
                             self.action_toggle_detail)
         yield SystemCommand("Refresh the sites", "Ask the portal's status and every site's OpenStack API now",
-                            lambda: self.app.request_refresh({"portal.status", "site"}))
+                            lambda: self.app.request_refresh({"portal.status", "site"}, force=True))

@@ -24,8 +24,10 @@ def _screen(app: BiosphereApp) -> str:
     return "\n".join(text_of(w) for w in app.screen.walk_children() if w.display and w.size.area)
 
 
-def _toasts(app: BiosphereApp, title: str, start: str) -> int:
-    return sum(n.title == title and n.message.startswith(start) for n in app._notifications)
+def _toasts(app: BiosphereApp, kind: str, source: str) -> int:
+    """Toasts of this kind ("failed" or "recovered") that name ``source`` (one toast may name several)."""
+    names = lambda n: n.message.split(":")[0] if kind == "failed" else n.message.rsplit(" ", 2)[0]  # noqa: E731
+    return sum(kind in n.title and source in names(n).split(", ") for n in app._notifications)
 
 
 async def _until(pilot, holds: Callable[[], bool]) -> None:  # noqa: ANN001
@@ -54,7 +56,9 @@ async def test_the_portal_then_a_site_go_down_and_come_back(
         text = " ".join(text_of(bar).split())
         assert "portal (6 sources): cannot connect to 127.0.0.1:" in text
         assert "data 4 min old — retrying in 5 s" in text
-        assert _toasts(app, "Source failed", "portal.account:") == 1
+        assert _toasts(app, "failed", "portal.account") == 1
+        assert _toasts(app, "failed", "portal.usage") == 1
+        assert sum("failed" in n.title for n in app._notifications) == 1  # one toast for the six
 
         demo.set_fault(SITE, "down")
         demo.clock.advance(60)
@@ -64,8 +68,8 @@ async def test_the_portal_then_a_site_go_down_and_come_back(
         assert "portal (6 sources): cannot connect" in text and "data 5 min old" in text
         assert "ifb-core-cloud" not in text  # the others are fine: counted, not named
         await _refresh(app, pilot)  # again at once
-        assert _toasts(app, "Source failed", f"site.{SITE}:") == 1
-        assert _toasts(app, "Source failed", "portal.account:") == 1  # once, not at every refresh
+        assert _toasts(app, "failed", f"site.{SITE}") == 1
+        assert _toasts(app, "failed", "portal.account") == 1  # once, not at every refresh
         screen = _screen(app)
         assert f"site.{SITE}: cannot connect" in screen  # the toast is on screen
         for bad in ("Traceback", 'File "', demo.token):
@@ -75,8 +79,8 @@ async def test_the_portal_then_a_site_go_down_and_come_back(
             demo.set_fault(source, "none")
         demo.clock.advance(backoff.delay(2))
         await _refresh(app, pilot)
-        assert _toasts(app, "Source recovered", f"site.{SITE} answers again") == 1
-        assert _toasts(app, "Source recovered", "portal.account answers again") == 1
+        assert _toasts(app, "recovered", f"site.{SITE}") == 1
+        assert _toasts(app, "recovered", "portal.account") == 1
         text = text_of(bar)
         assert "✗" not in text and "sources fresh" in text
         assert app.is_running
@@ -116,3 +120,19 @@ def test_failed_sources_of_one_family_with_one_error_are_one_line() -> None:
         "ifb-core-cloud: forbidden (HTTP 403) — data 10 min old — retrying in 5 min",
         "ifb-bird-stack: clouds.yaml: no such cloud — no data yet",
     ]
+
+
+async def test_r_asks_a_source_in_backoff_at_once_the_timer_does_not(
+        synced: Config, make_app: Callable[[Config], BiosphereApp], demo) -> None:  # noqa: ANN001
+    app = make_app(synced)
+    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+        demo.set_fault(SITE, "down")
+        await _refresh(app, pilot)
+        demo.set_fault(SITE, "none")
+        count = app.refreshes
+        app.request_refresh()  # what the timer does: the site is left alone during its backoff
+        await settle(app, pilot, lambda: app.refreshes > count)
+        assert _toasts(app, "recovered", f"site.{SITE}") == 0
+        assert "retrying in 5 s" in text_of(app.screen.query_one(FreshnessBar))
+        await _refresh(app, pilot)  # the user asks: no waiting
+        assert _toasts(app, "recovered", f"site.{SITE}") == 1

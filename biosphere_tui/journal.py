@@ -1,0 +1,116 @@
+"""The action journal: what the user did through the app, one JSON line per action.
+
+Append-only, in the platform's data folder (``config.journal_file()``): user data, not cache.
+Each entry says who, when, what, the result (per item for a batch) and the portal requests
+that were sent (method, path and body; never a header, so never the token), readable by
+its owner only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from biosphere_tui.api.errors import SourceError
+
+OK, FAILED, PARTLY = "ok", "failed", "partly failed"
+
+
+@runtime_checkable
+class ItemOutcome(Protocol):
+    """What a batch action returns per item (``actions.Outcome``)."""
+
+    item: str
+    ok: bool
+    message: str
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    item: str
+    ok: bool
+    message: str
+
+
+@dataclass(frozen=True)
+class Entry:
+    at: datetime
+    user: str
+    action: str
+    result: str  # OK, FAILED or PARTLY
+    message: str  # the failure in plain words, or what the portal answered
+    requests: tuple[str, ...]  # e.g. 'DELETE /monitor/deployments/d-1'
+    items: tuple[ItemResult, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.result == OK
+
+    def to_json(self) -> str:
+        return json.dumps({
+            "at": self.at.isoformat(), "user": self.user, "action": self.action, "result": self.result,
+            "message": self.message, "requests": list(self.requests),
+            "items": [{"item": i.item, "ok": i.ok, "message": i.message} for i in self.items],
+        }, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, line: str) -> Entry:
+        raw = json.loads(line)
+        return cls(
+            at=datetime.fromisoformat(raw["at"]), user=str(raw["user"]), action=str(raw["action"]),
+            result=str(raw["result"]), message=str(raw["message"]), requests=tuple(str(r) for r in raw["requests"]),
+            items=tuple(ItemResult(str(i["item"]), bool(i["ok"]), str(i["message"])) for i in raw["items"]),
+        )
+
+
+def entry(at: datetime, user: str, action: str, requests: Sequence[str], *, result: object = None,
+          error: str | None = None) -> Entry:
+    """The entry of an action that returned ``result`` or failed with ``error``."""
+    if error is not None:
+        return Entry(at, user, action, FAILED, error, tuple(requests))
+    if isinstance(result, SourceError):  # a refusal returned as a value (the launch form shows it)
+        return Entry(at, user, action, FAILED, result.message, tuple(requests))
+    if isinstance(result, list) and result and all(isinstance(o, ItemOutcome) for o in result):
+        items = tuple(ItemResult(o.item, o.ok, o.message) for o in result)
+        failed = sum(not i.ok for i in items)
+        verdict = OK if not failed else FAILED if failed == len(items) else PARTLY
+        message = f"{len(items) - failed} of {len(items)} done" if failed else ""
+        return Entry(at, user, action, verdict, message, tuple(requests), items)
+    answer = result if isinstance(result, str) else getattr(result, "id", None)
+    return Entry(at, user, action, OK, f"the portal answered with id {answer}" if answer else "", tuple(requests))
+
+
+class Journal:
+    """The journal file; ``append`` is safe from several threads at once."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+
+    def append(self, item: Entry) -> None:
+        """Add one entry at the end (OSError if the file cannot be written)."""
+        with self._lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            with os.fdopen(fd, "a", encoding="utf-8") as out:
+                out.write(item.to_json() + "\n")
+
+    def entries(self) -> tuple[list[tuple[str, Entry]], int]:
+        """Every readable entry, newest first, keyed by its line number; and how many lines were unreadable."""
+        try:
+            lines = self.path.read_text(encoding="utf-8", errors="replace").splitlines()
+        except FileNotFoundError:
+            return [], 0
+        found: list[tuple[str, Entry]] = []
+        for number, line in enumerate(lines, 1):
+            try:
+                found.append((str(number), Entry.from_json(line)))
+            except (ValueError, KeyError, TypeError):
+                continue
+        return found[::-1], len(lines) - len(found)

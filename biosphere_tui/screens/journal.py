@@ -1,0 +1,101 @@
+"""Journal: every action done through the app, newest first, with its result and its API requests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rich.text import Text
+from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import DataTable, Input, Static
+
+from biosphere_tui.journal import FAILED, OK, Entry
+from biosphere_tui.screens.base import BiosphereScreen
+from biosphere_tui.widgets.filter_bar import FilterBar
+from biosphere_tui.widgets.freshness import age
+from biosphere_tui.widgets.keyed_table import KeyedTable
+
+RESULT_STYLES = {OK: "green", FAILED: "bold red"}  # partly failed: yellow
+
+
+def searchable(e: Entry) -> str:
+    return " ".join([e.user, e.action, e.result, e.message, *e.requests, *(i.item for i in e.items)]).lower()
+
+
+class JournalTable(KeyedTable):
+    COLUMNS = (("when", "when (UTC)"), ("ago", "ago"), ("who", "who"), ("action", "action"), ("result", "result"))
+
+
+class JournalScreen(BiosphereScreen):
+    CSS_PATH = "journal.tcss"
+    SOURCES = ("portal.account",)
+    AUTO_FOCUS = "#journal"  # not the hidden filter bar
+    HELP = ("Journal: every action you did through this app (launch, delete, approve, reject, join, group "
+            "request), newest first: who, when, the result item by item, and the portal requests that were sent. "
+            "It is kept on this computer only, in your data folder, and never holds your token.")
+    BINDINGS = [Binding("slash", "filter", "Filter", key_display="/")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._text = ""
+        self._entries: dict[str, Entry] = {}
+
+    def compose_body(self) -> ComposeResult:
+        yield FilterBar("filter by action, person, result or request…  (esc clears)")
+        yield JournalTable(id="journal")
+        with VerticalScroll(id="entry-pane"):
+            yield Static(id="entry")
+
+    def reload_body(self) -> None:
+        try:
+            found, unreadable = self.app.journal.entries()
+        except OSError as exc:
+            found, unreadable = [], 0
+            self.notify(f"The journal {self.app.journal.path} cannot be read ({exc.strerror}).", severity="error")
+        shown = [(key, e) for key, e in found if self._text.lower() in searchable(e)]
+        self._entries = dict(shown)
+        title = f"Journal — {len(found)} action{'s' if len(found) != 1 else ''}"
+        title += f", {len(shown)} matching “{self._text}”" if self._text else ""
+        title += f" ({unreadable} unreadable line{'s' if unreadable != 1 else ''} skipped)" if unreadable else ""
+        self.title = title
+        now = self.app.now()
+        self.query_one(JournalTable).show([(key, [
+            f"{e.at:%Y-%m-%d %H:%M:%S}", age(e.at, now), e.user or "?", e.action,
+            Text(e.result, style=RESULT_STYLES.get(e.result, "yellow")),
+        ]) for key, e in shown])
+        self._show_entry()
+
+    def _show_entry(self) -> None:
+        key = self.query_one(JournalTable).current_key
+        e = self._entries.get(key) if key else None
+        detail = self.query_one("#entry", Static)
+        if e is None:
+            detail.update(f"No action matches “{self._text}”." if self._text else
+                          "No action yet: what you launch, delete, approve, reject or request is recorded here.")
+            return
+        text = Text.assemble((e.action, "bold"), f" · by {e.user or '?'} · {e.at:%Y-%m-%d %H:%M:%S} UTC · ",
+                             (e.result, RESULT_STYLES.get(e.result, "yellow")))
+        if e.message:
+            text.append(f" · {e.message}")
+        for item in e.items:
+            text.append(f"\n  {'✓' if item.ok else '✗'} {item.item}: {item.message}",
+                        style="" if item.ok else "red")
+        text.append("\nAPI requests:" if e.requests else "\nNo request reached the portal.", style="dim")
+        for request in e.requests:
+            text.append(f"\n  {request}", style="cyan")
+        detail.update(text)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_entry()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "filter":
+            self._text = event.value.strip()
+            self.reload_body()
+
+    def action_filter(self) -> None:
+        self.query_one(FilterBar).open()
+
+    def palette_commands(self) -> Iterable[SystemCommand]:
+        yield SystemCommand("Filter the journal", "Show only the matching actions (key /)", self.action_filter)

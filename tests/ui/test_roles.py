@@ -1,0 +1,135 @@
+"""Roles: the app hides what the user's role cannot do, and when the portal refuses anyway
+(rights changed meanwhile), it says so plainly, refreshes, and nothing changed in the world."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from biosphere_tui.actions import NO_RIGHT
+from biosphere_tui.models import DeploymentState, RequestState, Role
+from biosphere_tui.widgets.confirm import ConfirmDialog
+from biosphere_tui.widgets.vm_table import VmTable
+from pilot_support import settle
+from screen_text import text_of
+
+GROUP = "marine-meta"
+
+
+def messages(app) -> str:  # noqa: ANN001
+    return "\n".join(n.message for n in app._notifications)
+
+
+def pending(demo) -> list:  # noqa: ANN001
+    found = [r for r in demo.world.requests.values() if r.group_id == GROUP and r.state is RequestState.PENDING]
+    return sorted(found, key=lambda r: (r.created, r.id))
+
+
+def demote(demo, username: str = "demo") -> None:  # noqa: ANN001
+    """Another admin makes the user a plain member of the group, behind the app's back."""
+    with demo.world.lock:
+        members = demo.world.members[GROUP]
+        members[username] = dataclasses.replace(members[username], role=Role.MEMBER)
+
+
+async def open_screen(app, pilot, key: str) -> None:  # noqa: ANN001
+    await settle(app, pilot)
+    await pilot.press(key)
+    await settle(app, pilot)
+
+
+def offered(app) -> str:  # noqa: ANN001
+    """The screen's palette commands and footer keys, as text."""
+    footer = app.screen.query_one("Footer")
+    return " ".join([c.title for c in app.screen.palette_commands()] + [text_of(k) for k in footer.query("FooterKey")])
+
+
+async def test_approve_and_reject_are_offered_to_admins_only(synced, make_app) -> None:  # noqa: ANN001
+    app = make_app(synced)
+    async with app.run_test(size=(160, 36)) as pilot:
+        await open_screen(app, pilot, "4")
+        assert "Approve" in offered(app) and "Reject" in offered(app)  # admin of marine-meta
+        app.choose_group("ebame-2026")
+        await settle(app, pilot)
+        assert "Approve" not in offered(app) and "Reject" not in offered(app)
+
+
+async def test_a_demoted_admin_no_longer_sees_others_vms(synced, make_app, demo) -> None:  # noqa: ANN001
+    app = make_app(synced)
+    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+        await open_screen(app, pilot, "3")
+        table = app.screen.query_one(VmTable)
+        await pilot.press("a")  # all of marine-meta, as its admin
+        other = next(k for k in table.row_keys if demo.world.deployments[k].owner != "demo"
+                     and demo.world.deployments[k].state is DeploymentState.READY)
+        demote(demo)
+        await pilot.press("r")
+        await settle(app, pilot, lambda: app.refreshes >= 1)
+        assert app.current_group is not None and app.current_group.role is Role.MEMBER
+        assert "(member)" in app.sub_title
+        assert other not in table.row_keys  # back to the user's own VMs: others' are not offered
+        await pilot.press("a")
+        assert "Only a group's admins see all of its VMs" in messages(app)
+        assert other not in table.row_keys
+        assert demo.world.deployments[other].state is DeploymentState.READY
+
+
+async def test_approve_refused_by_the_portal_after_a_demotion(synced, make_app, demo) -> None:  # noqa: ANN001
+    first = pending(demo)[0]
+    app = make_app(synced)
+    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+        await open_screen(app, pilot, "4")
+        screen = app.screen
+        await pilot.press("a")
+        assert isinstance(app.screen, ConfirmDialog)
+        demote(demo)  # between the dialog and the answer
+        await pilot.press("y")
+        await settle(app, pilot, lambda: app.refreshes >= 1)
+        said = messages(app)
+        assert f"{first.name}: {NO_RIGHT} (the portal answered: You must be an admin of group '{GROUP}')." in said
+        assert "The list is being refreshed." in said
+        assert demo.world.requests[first.id].state is RequestState.PENDING  # nothing changed
+        assert first.username not in demo.world.members[GROUP]
+        # the refreshed view knows the new role: no more requests, the explanation instead
+        assert screen.query_one("#not-admin").display and not screen.query_one("#admin").display
+        assert f"You are a member of {GROUP}" in text_of(screen.query_one("#not-admin"))
+
+
+async def test_approve_refused_by_the_portal_is_said_and_the_view_refreshed(synced, make_app, demo) -> None:  # noqa: ANN001
+    first = pending(demo)[0]
+    app = make_app(synced)
+    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+        await open_screen(app, pilot, "4")
+        await pilot.press("a")
+        demo.set_fault("portal", "forbidden")
+        await pilot.press("y")
+        await settle(app, pilot, lambda: app.refreshes >= 1)
+        assert f"{first.name}: {NO_RIGHT} (the portal answered: Forbidden)." in messages(app)
+        assert demo.world.requests[first.id].state is RequestState.PENDING
+        demo.set_fault("portal", "none")
+        await pilot.press("r")
+        await settle(app, pilot, lambda: app.refreshes >= 2)
+        assert first.id in app.screen.query_one("#requests").rows  # still waiting, still listed
+
+
+async def test_delete_refused_by_the_portal_is_said_and_the_vm_stays(synced, make_app, demo) -> None:  # noqa: ANN001
+    app = make_app(synced)
+    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+        await open_screen(app, pilot, "3")
+        table = app.screen.query_one(VmTable)
+        key = next(k for k in table.row_keys if demo.world.deployments[k].state is DeploymentState.READY)
+        dep = demo.world.deployments[key]
+        table.move_cursor(row=table.get_row_index(key))
+        await pilot.pause()
+        await pilot.press("ctrl+d")
+        assert isinstance(app.screen, ConfirmDialog)
+        demo.set_fault("portal", "forbidden")
+        await pilot.press("y")
+        await settle(app, pilot, lambda: app.refreshes >= 1)
+        said = messages(app)
+        assert f"{dep.name}: {NO_RIGHT} (the portal answered: Forbidden)." in said and "0 of 1 VM" in said
+        assert demo.world.deployments[key].state is DeploymentState.READY
+        assert not demo.sites[dep.site].state.servers[dep.server_id].deleted
+        demo.set_fault("portal", "none")
+        await pilot.press("r")
+        await settle(app, pilot, lambda: app.refreshes >= 2)
+        assert key in table.row_keys
