@@ -288,3 +288,28 @@ def test_myvm_snapshot(snap_compare, synced, make_app, size: tuple[int, int]) ->
 
 def test_myvm_snapshot_with_describe_pane(snap_compare, synced, make_app) -> None:  # noqa: ANN001
     assert snap_compare(make_app(synced), terminal_size=(160, 48), run_before=go_to_myvm_described)
+
+
+async def test_deleting_a_vm_already_gone_says_so_and_refreshes(synced, make_app, demo) -> None:  # noqa: ANN001
+    """Another admin (here: the portal directly) deleted it meanwhile; our cache still lists it."""
+    import httpx
+
+    app = make_app(synced)
+    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+        table = await open_myvm(app, pilot)
+        (key,) = _ready_of_demo(table, demo, 1)
+        httpx.delete(f"{demo.portal_url}/monitor/deployments/{key}",
+                     headers={"Authorization": f"Bearer {demo.token}"}, trust_env=False).raise_for_status()
+        demo.clock.advance(60)
+        demo.world.tick()
+        assert demo.world.deployments[key].state is DeploymentState.DONE
+        assert key in keys(table)  # not refreshed yet
+        await _cursor_to(table, pilot, key)
+        await pilot.press("ctrl+d")
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("y")
+        await settle(app, pilot, lambda: app.refreshes >= 1)
+        message = notes(app)
+        assert "0 of 1" in message or "failed" in message.lower()
+        assert "Traceback" not in message and demo.token not in message
+        assert key not in keys(table)  # the refreshed view no longer lists it
