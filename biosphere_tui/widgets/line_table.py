@@ -136,31 +136,22 @@ class LineTable(ScrollView, can_focus=True):
     }
     """
 
-    class RowHighlighted(Message):
+    class _RowMessage(Message):
+        def __init__(self, table: LineTable, cursor_row: int, row_key: str) -> None:
+            super().__init__()
+            self.table = table
+            self.cursor_row = cursor_row
+            self.row_key = row_key
+
+        @property
+        def control(self) -> LineTable:
+            return self.table
+
+    class RowHighlighted(_RowMessage):
         """The cursor moved to a row, or another row came under it."""
 
-        def __init__(self, table: LineTable, cursor_row: int, row_key: str) -> None:
-            super().__init__()
-            self.table = table
-            self.cursor_row = cursor_row
-            self.row_key = row_key
-
-        @property
-        def control(self) -> LineTable:
-            return self.table
-
-    class RowSelected(Message):
+    class RowSelected(_RowMessage):
         """Enter (or a click on the cursor row) chose a row."""
-
-        def __init__(self, table: LineTable, cursor_row: int, row_key: str) -> None:
-            super().__init__()
-            self.table = table
-            self.cursor_row = cursor_row
-            self.row_key = row_key
-
-        @property
-        def control(self) -> LineTable:
-            return self.table
 
     class HeaderSelected(Message):
         """A click on a column's header."""
