@@ -64,12 +64,10 @@ class Actions:
         if settings is None:
             raise errors.SourceError("portal", "no portal is configured")
         try:
-            portal = PortalClient(settings.url, settings.token.read(), timeout=settings.timeout,
-                                  verify=settings.verify_tls)
+            return PortalClient(settings.url, settings.token.read(), timeout=settings.timeout,
+                                verify=settings.verify_tls, on_request=self._note)
         except errors.ConfigError as exc:
             raise errors.AuthFailed("portal", str(exc)) from None
-        portal._http.event_hooks["request"].append(self._note)  # PortalClient has no public hook
-        return portal
 
     async def _note(self, request: httpx.Request) -> None:
         if request.method in ("GET", "HEAD"):

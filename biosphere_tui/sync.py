@@ -159,13 +159,12 @@ class Sync:
         settings = self.config.portal
         if settings is None:
             return None
-        try:
-            token = settings.token.read()
-        except errors.ConfigError as exc:
-            return exc
         if self._tls is None:  # loading the CA bundle costs ~20 ms: once per app, not per refresh
             self._tls = httpx.create_ssl_context(verify=settings.verify_tls)
-        return PortalClient(settings.url, token, timeout=settings.timeout, verify=self._tls)
+        try:  # the token goes straight into the client: no local of this frame holds it
+            return PortalClient(settings.url, settings.token.read(), timeout=settings.timeout, verify=self._tls)
+        except errors.ConfigError as exc:
+            return exc
 
     def _portal_jobs(
         self, portal: PortalClient, writer: CacheWriter

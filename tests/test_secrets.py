@@ -349,6 +349,8 @@ def test_tls_is_verified_unless_the_configuration_turns_it_off(demo_config: Conf
         out = capsys.readouterr().out
         if verify:  # the self-signed certificate is refused: nothing reaches the portal
             assert not any(r.ok for r in results.values())
+            assert all("TLS certificate could not be verified" in r.error for r in results.values())
+            assert "TLS certificate could not be verified" in outcomes[0].message
             assert not outcomes[0].ok and demo.world.requests[first.id].state is RequestState.PENDING
             assert "FAIL portal answers" in out and "portal TLS" not in out and code == 1
         else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import math
 import ssl
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from datetime import date
 from typing import Any, TypeVar
@@ -49,7 +49,9 @@ class PortalClient:
         verify: bool | ssl.SSLContext = True,
         attempts: int = 3,
         backoff: float = 0.5,
+        on_request: Callable[[httpx.Request], Awaitable[None]] | None = None,
     ) -> None:
+        """``on_request`` sees every request before it is sent (the action journal uses it)."""
         self._timeout = timeout
         self._attempts = attempts
         self._backoff = backoff
@@ -58,6 +60,7 @@ class PortalClient:
             headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
             timeout=timeout,
             verify=verify,
+            event_hooks={"request": [on_request] if on_request else []},
         )
 
     async def __aenter__(self) -> PortalClient:
@@ -198,11 +201,23 @@ class PortalClient:
             response = await self._http.request(method, path, **kwargs)
         except httpx.TimeoutException:
             raise errors.Timeout(SOURCE, f"no answer within {self._timeout:g} s") from None
-        except httpx.ConnectError:
+        except httpx.ConnectError as exc:
+            if _certificate_refused(exc):
+                raise errors.Unreachable(SOURCE, "the TLS certificate could not be verified") from None
             raise errors.Unreachable(SOURCE, f"cannot connect to {self._http.base_url.host}:{self._http.base_url.port}") from None
         except httpx.TransportError as exc:
             raise errors.Unreachable(SOURCE, f"the connection failed ({type(exc).__name__})") from None
         return _decode(response)
+
+
+def _certificate_refused(exc: BaseException) -> bool:
+    """Whether a connection failed because the server's certificate did not verify."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _decode(response: httpx.Response) -> Any:
