@@ -59,21 +59,31 @@ class Forecast:
 
     def words(self) -> str:
         """'vCPU: at +0.8/day, quota reached ~12 Jan 2027 (48 days)'."""
-        head = f"{self.label}: "
+        rate = f"at {self.per_day}, " if self.outlook in (Outlook.REACHED, Outlook.NOT_BEFORE_END,
+                                                          Outlook.NOT_RISING) else ""
+        return f"{self.label}: {rate}{self.verdict()}"
+
+    @property
+    def per_day(self) -> str:
+        """'+0.8/day', '+12.5 GB/day' ('' without a trend)."""
         unit = f" {self.unit}" if self.unit else ""
-        rate = f"at {self.rate:+.1f}{unit}/day" if self.rate is not None else ""
+        return "" if self.rate is None else f"{self.rate:+,.1f}{unit}/day"
+
+    def verdict(self) -> str:
+        """'quota reached ~12 Jan 2027 (48 days)', 'quota used up (120/100)', ..."""
+        unit = f" {self.unit}" if self.unit else ""
         if self.outlook is Outlook.NO_QUOTA:
-            return head + "no quota"
+            return "no quota"
         if self.outlook is Outlook.TOO_LITTLE_DATA:
-            return head + f"too little data for a trend ({self.days_used} of {MIN_DAYS} days needed)"
+            return f"too little data for a trend ({self.days_used} of {MIN_DAYS} days needed)"
         if self.outlook is Outlook.OVER:
-            return head + f"quota used up ({self.current:,.0f}/{self.quota:,.0f}{unit})"
+            return f"quota used up ({self.current:,.0f}/{self.quota:,.0f}{unit})"
         if self.outlook is Outlook.REACHED:
             assert self.reached_on is not None
-            return head + f"{rate}, quota reached ~{_day(self.reached_on)} ({_days(self.days_left or 0)})"
+            return f"quota reached ~{_day(self.reached_on)} ({_days(self.days_left or 0)})"
         if self.outlook is Outlook.NOT_BEFORE_END:
-            return head + f"{rate}, quota not reached before the group ends ({_day(self.group_end)})"
-        return head + f"{rate}, steady or falling: quota not reached at this rate"
+            return f"quota not reached before the group ends ({_day(self.group_end)})"
+        return "steady or falling: quota not reached at this rate"
 
 
 def _day(d: date) -> str:
