@@ -146,8 +146,8 @@ def ls(session: Session, args: argparse.Namespace) -> int:
         print(f"biosphere-tui: no {listing.noun}", file=sys.stderr)
         return Exit.OK
     if args.what == "usage" and args.format == "table":
-        print(f"{rows[0]['group']}: quota, use now, and the trend of the last {WINDOW_DAYS} days "
-              f"(the group ends {rows[0]['group_end']})")
+        print(f"{rows[0]['group']}: quota, use now, trend of the last {WINDOW_DAYS} days; "
+              f"group ends {rows[0]['group_end']}")
     print(render(args.format, rows, listing.fields, listing.columns(args)))
     return Exit.OK
 

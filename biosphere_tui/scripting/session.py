@@ -59,15 +59,18 @@ class Session:
     def ensure(self, needs: set[str], shows: set[str] = frozenset(), *, refresh: bool = False) -> None:
         """Make sure the sources in ``needs`` have data: sync them (and ``shows``) first when asked
         or when one never had any. Then say on stderr which of them failed or are stale."""
-        wanted = needs | shows
-        rows = self._rows(needs)
-        if refresh or not rows or any(r.last_success is None for r in rows):
-            self.sync(wanted | {ACCOUNT})
-        self.report(wanted)
-        missing = [r for r in self._rows(needs) if r.last_success is None]
-        if missing or not self._rows(needs):
-            why = "; ".join(f"{r.source}: {r.last_error or 'never refreshed'}" for r in missing)
-            raise ScriptError(Exit.UNAVAILABLE, f"no data: {why or 'no source for it is configured'}")
+        if refresh or self._missing(needs):
+            self.sync(needs | shows | {ACCOUNT})
+        self.report(needs | shows)
+        if missing := self._missing(needs):
+            raise ScriptError(Exit.UNAVAILABLE, "no data: " + "; ".join(
+                f"{source}: {row.last_error if row and row.last_error else 'not configured or never refreshed'}"
+                for source, row in missing.items()))
+
+    def _missing(self, needs: set[str]) -> dict[str, reader.Freshness | None]:
+        """The sources of ``needs`` that never had data, with their freshness row if any."""
+        known = {r.source: r for r in reader.freshness(self.db)}
+        return {s: known.get(s) for s in sorted(needs) if s not in known or known[s].last_success is None}
 
     def _rows(self, wanted: Iterable[str]) -> list[reader.Freshness]:
         return [r for r in reader.freshness(self.db) if covers(r.source, wanted)]
