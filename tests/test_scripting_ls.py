@@ -17,26 +17,10 @@ from biosphere_tui.cache.db import connect
 from biosphere_tui.cache.reader import freshness
 from biosphere_tui.cli import main
 from biosphere_tui.models import DeploymentState, RequestState
+from scripting_cli import cli  # noqa: F401 - the fixture
 from world_forecast import world_forecast
 
 GROUP = "marine-meta"
-
-
-@pytest.fixture
-def cli(demo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN001, ANN201
-    """Run the CLI in this process on the demo's configuration, with a private cache, at the demo's time."""
-    config = demo.write_config(tmp_path / "cfg")
-    with config.open("a") as extra:
-        extra.write(f'\n[cache]\npath = "{tmp_path / "cache.sqlite"}"\n')
-    monkeypatch.setattr("biosphere_tui.sync.utcnow", demo.clock.now)
-    monkeypatch.setenv("COLUMNS", "80")
-
-    def run(*args: str) -> int:
-        return main(["--config", str(config), *args])
-
-    run.config = config  # type: ignore[attr-defined]
-    run.cache = tmp_path / "cache.sqlite"  # type: ignore[attr-defined]
-    return run
 
 
 def live(demo, ids: list[str]) -> set[str]:  # noqa: ANN001

@@ -186,7 +186,8 @@ def _appliance(session: Session, wanted: str) -> Appliance:
 def launch(session: Session, args: argparse.Namespace) -> int:
     from biosphere_tui.screens.launch import name_problem, suggested_name
 
-    session.ensure({"portal.catalogue", "portal.status", "portal.deployments", ACCOUNT}, {"site"})
+    session.ensure({"portal.catalogue", ACCOUNT})
+    session.ensure({"portal.status", "portal.deployments"}, {"site"}, refresh=True)  # room and quota change fast
     db = session.db
     appliance = _appliance(session, args.appliance)
     group = session.group(args.group)
