@@ -84,7 +84,8 @@ def _scripting_commands(commands: argparse._SubParsersAction, common: argparse.A
     for verb in ("approve", "reject"):
         decide = add(verb, f"{verb} pending membership requests (id, username, e-mail or name), after a confirmation")
         decide.add_argument("requests", nargs="+", metavar="REQUEST")
-        decide.add_argument("--group", "-g", metavar="G", help="only this group's requests (default: every group you lead)")
+        decide.add_argument("--group", "-g", metavar="G",
+                            help="only this group's requests (default: every group you lead)")
         if verb == "reject":
             decide.add_argument("--reason", required=True, metavar="R", help="sent to the person")
     for parser in (delete, *(commands.choices[v] for v in ("approve", "reject"))):

@@ -54,7 +54,7 @@ def test_delete_with_yes_deletes_the_server_and_refreshes_the_cache(cli, demo, c
     dep = my_live_vm(demo)
     assert cli("delete", dep.name, "--yes") == 0
     out, err = capsys.readouterr()
-    assert f"Delete 1 VM?" in out and f"{dep.name} — {dep.site} — demo ({dep.id})" in out
+    assert "Delete 1 VM?" in out and f"{dep.name} — {dep.site} — demo ({dep.id})" in out
     assert f"deleted {dep.name}" in out and err == ""
     assert server_deleted(demo, dep)
     assert cli("ls", "vms", "--finished", "-f", "json") == 0
@@ -127,7 +127,7 @@ def test_approve_by_username(cli, demo, capsys, monkeypatch) -> None:  # noqa: A
     first = pending(demo)[0]
     assert cli("approve", first.username, "--yes") == 0
     out = capsys.readouterr().out
-    assert f"Approve 1 request?" in out and f"approved {first.name} ({first.username}) for {GROUP}" in out
+    assert "Approve 1 request?" in out and f"approved {first.name} ({first.username}) for {GROUP}" in out
     assert demo.world.requests[first.id].state is RequestState.APPROVED
     assert first.username in demo.world.members[GROUP]
     assert cli("ls", "requests", "-f", "json") == 0

@@ -9,13 +9,11 @@ import os
 import subprocess
 import sys
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 
 from biosphere_tui.cache.db import connect
 from biosphere_tui.cache.reader import freshness
-from biosphere_tui.cli import main
 from biosphere_tui.models import DeploymentState, RequestState
 from scripting_cli import cli  # noqa: F401 - the fixture
 from world_forecast import world_forecast
@@ -109,6 +107,18 @@ def test_a_failed_source_is_one_stderr_line_never_in_the_json(cli, demo, capsys)
     assert isinstance(json.loads(out), list)
     assert [line for line in err.splitlines()] == [line for line in err.splitlines() if "ifb-bird-stack" in line]
     assert len(err.splitlines()) == 1 and "cannot connect" in err
+
+
+def test_stale_data_is_said_on_stderr(cli, demo, capsys) -> None:  # noqa: ANN001
+    assert cli("ls", "apps", "-f", "csv") == 0
+    first = capsys.readouterr().out
+    demo.clock.advance(600)  # ten minutes without a refresh: older than 3 refresh intervals
+    assert cli("ls", "apps", "-f", "csv") == 0
+    out, err = capsys.readouterr()
+    assert out == first
+    assert err.splitlines() == ["biosphere-tui: warning: portal.catalogue: data 10 min old (--refresh to update)"]
+    assert cli("ls", "apps", "--refresh", "-f", "csv") == 0
+    assert capsys.readouterr().err == ""
 
 
 def test_portal_down_and_no_cache_is_exit_5(cli, demo, capsys) -> None:  # noqa: ANN001

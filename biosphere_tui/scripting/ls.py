@@ -37,8 +37,8 @@ def _vms(session: Session, args: argparse.Namespace) -> Rows:
         query = vms.VmQuery(owner=me.username, group_id=group_id, finished=args.finished)
     platforms = {s.id: s.platform for s in reader.sites(session.db)}
     return [{"id": v.id, "name": v.name, "appliance": v.appliance, "group": v.group_id, "owner": v.owner,
-             "site": v.site, "platform": platforms.get(v.site, v.site), "flavor": v.flavor, "state": v.state, "server_status": v.server_status,
-             "vcpu": v.vcpu, "ram_gb": v.ram_gb, "ip": v.ip, "created": v.created}
+             "site": v.site, "platform": platforms.get(v.site, v.site), "flavor": v.flavor, "state": v.state,
+             "server_status": v.server_status, "vcpu": v.vcpu, "ram_gb": v.ram_gb, "ip": v.ip, "created": v.created}
             for v in vms.vms(session.db, query)]
 
 
