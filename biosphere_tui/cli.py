@@ -16,8 +16,10 @@ from biosphere_tui import __version__
 from biosphere_tui.api.errors import ConfigError
 from biosphere_tui import logs
 from biosphere_tui.config import Config, cache_dir, demo_dir, load, log_file
+from biosphere_tui.scripting import EXIT_CODES
 
 EXIT_FAILED, EXIT_USAGE = 1, 2
+SCRIPTING = ("ls", "launch", "delete", "approve", "reject")
 
 
 def _common(*, top: bool) -> argparse.ArgumentParser:
@@ -37,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="biosphere-tui", parents=[_common(top=True)],
         description="Terminal dashboard for the IFB Biosphère cloud. Without a command, opens the app.",
+        epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -48,7 +51,45 @@ def build_parser() -> argparse.ArgumentParser:
     server.add_argument("--speed", type=float, default=1.0, help="demo clock speed (default 1 = real time)")
     server.add_argument("--latency", type=float, default=0.0, metavar="MS",
                         help="delay added to every reply, in milliseconds, as over a wide-area network")
+    _scripting_commands(commands, common)
     return parser
+
+
+def _scripting_commands(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """``ls``, ``launch``, ``delete``, ``approve``, ``reject``: see ``scripting/``."""
+    def add(name: str, help: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, parents=[common], help=help, description=help, epilog=EXIT_CODES,
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+
+    group_help = "the group (id or name; default: the app's current group)"
+    ls = add("ls", "list VMs, appliances, sites, pending membership requests or the group's usage, from the cache")
+    ls.add_argument("what", choices=("vms", "apps", "sites", "requests", "usage"))
+    ls.add_argument("--group", "-g", metavar="G", help=group_help)
+    ls.add_argument("-f", "--format", choices=("table", "json", "csv"), default="table", help="default: table")
+    ls.add_argument("--refresh", action="store_true", help="refresh from the cloud first")
+    ls.add_argument("--all", action="store_true", help="vms: every VM of the group (its admins), not only yours")
+    ls.add_argument("--finished", action="store_true", help="vms: with Done and Cancelled deployments")
+    ls.add_argument("--search", metavar="TEXT", help="apps: name, description, tool or topic containing TEXT")
+    launch = add("launch", "launch an appliance (checked like the app's launch form)")
+    launch.add_argument("appliance", metavar="APPLIANCE", help="catalogue id or name")
+    launch.add_argument("--site", required=True, metavar="S", help="cloud id or platform name")
+    launch.add_argument("--flavour", "--flavor", required=True, metavar="F", help="e.g. ifb.m4.large")
+    launch.add_argument("--group", "-g", metavar="G", help=group_help)
+    launch.add_argument("--name", metavar="N", help="the VM's name (default: from the appliance)")
+    launch.add_argument("--wait", action="store_true", help="follow it until Ready, then print its access")
+    launch.add_argument("--timeout", type=float, default=60, metavar="MIN", help="with --wait (default 60)")
+    launch.add_argument("--show-secrets", action="store_true", help="with --wait: print passwords and tokens")
+    delete = add("delete", "delete VMs (by name or id), after a confirmation")
+    delete.add_argument("targets", nargs="+", metavar="NAME_OR_ID")
+    for verb in ("approve", "reject"):
+        decide = add(verb, f"{verb} pending membership requests (id, username, e-mail or name), after a confirmation")
+        decide.add_argument("requests", nargs="+", metavar="REQUEST")
+        decide.add_argument("--group", "-g", metavar="G",
+                            help="only this group's requests (default: every group you lead)")
+        if verb == "reject":
+            decide.add_argument("--reason", required=True, metavar="R", help="sent to the person")
+    for parser in (delete, *(commands.choices[v] for v in ("approve", "reject"))):
+        parser.add_argument("--yes", "-y", action="store_true", help="do not ask (needed without a terminal)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,6 +107,10 @@ def main(argv: list[str] | None = None) -> int:
                 from biosphere_tui.commands import doctor
 
                 return doctor(config)
+            if args.command in SCRIPTING:
+                from biosphere_tui.scripting.run import run
+
+                return run(config, args, fresh_world=args.demo)
             return _run_app(config, demo=args.demo)
     except ConfigError as exc:
         print(f"biosphere-tui: configuration error: {exc}", file=sys.stderr)

@@ -16,6 +16,7 @@ from textual.widgets import Static
 from biosphere_tui.cache import reader, usage
 from biosphere_tui.cache.usage import METRICS, Period, Totals
 from biosphere_tui.export import write_usage_csv
+from biosphere_tui.forecast import WINDOW_DAYS, Forecast, Outlook, of_group
 from biosphere_tui.models import Group, Role
 from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.widgets.chart import DailyChart, compact
@@ -49,13 +50,29 @@ class TotalsTable(KeyedTable):
         ])
 
 
+OUTLOOK_STYLES = {Outlook.OVER: "bold red", Outlook.REACHED: "yellow"}
+
+
+def _outlook(forecasts: list[Forecast]) -> Text:
+    """One line per resource: when its quota is reached at the trend of the last days."""
+    text = Text()
+    for f in forecasts:
+        style = OUTLOOK_STYLES.get(f.outlook, "")
+        if f.outlook is Outlook.REACHED and f.days_left is not None and f.days_left <= 30:
+            style = "bold red"
+        text.append("\n" if text else "")
+        text.append(f.words(), style=style)
+    return text
+
+
 class ConsumptionScreen(BiosphereScreen):
     CSS_PATH = "consumption.tcss"
     SOURCES = ("portal.usage", "portal.deployments", "portal.account")
     AUTO_FOCUS = "#by-member"
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (120, "-wide")]
     HELP = ("Consumption of the current group (choose it on the Groups screen): quota use by live deployments, "
-            "the daily usage record of the last 30 or 90 days, totals per member and per site, and a CSV export. "
+            "when each quota is reached at the trend of the last 30 days, the daily usage record of the last 30 "
+            "or 90 days, totals per member and per site, and a CSV export. "
             "A member sees only their own consumption: the portal filters it.")
     BINDINGS = [
         Binding("t", "toggle_period", "30/90 days"),
@@ -75,6 +92,7 @@ class ConsumptionScreen(BiosphereScreen):
             yield QuotaBar("vCPU", id="quota-vcpu")
             yield QuotaBar("RAM", "GB", id="quota-ram")
             yield QuotaBar("storage", "GB", id="quota-storage")
+        yield Static(id="forecast")
         yield DailyChart(id="chart")
         with Horizontal(id="breakdown"):
             yield TotalsTable("member", id="by-member")
@@ -96,6 +114,9 @@ class ConsumptionScreen(BiosphereScreen):
         self.query_one("#quota-ram", QuotaBar).show(used.ram_gb, group.quota.ram_gb)
         self.query_one("#quota-storage", QuotaBar).show(used.storage_gb, group.quota.storage_gb)
         self.query_one("#group-line", Static).update(self._headline(group, period))
+        today = self.app.now().date()
+        trend = usage.daily(db, group.id, Period.last(WINDOW_DAYS + 1, today))
+        self.query_one("#forecast", Static).update(_outlook(of_group(group, used, trend, today)))
         daily = usage.daily(db, group.id, period)
         chart = self.query_one(DailyChart)
         chart.show([(day, t.value(self.metric)) for day, t in daily])

@@ -1,0 +1,45 @@
+"""Run one scripted command: its exit code, its refusal or failure in one line on stderr."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Callable
+
+from biosphere_tui.config import Config
+from biosphere_tui.scripting import Exit, ScriptError
+from biosphere_tui.scripting.session import Session, warn
+
+log = logging.getLogger(__name__)
+COMMANDS = ("ls", "launch", "delete", "approve", "reject")
+
+
+def _command(name: str) -> Callable[[Session, argparse.Namespace], int]:
+    from biosphere_tui.scripting import act, ls
+
+    return {"ls": ls.ls, "launch": act.launch, "delete": act.delete, "approve": act.approve,
+            "reject": act.reject}[name]
+
+
+def run(config: Config, args: argparse.Namespace, *, fresh_world: bool = False) -> int:
+    """``fresh_world``: the demo cloud was just started, so the cache of an earlier one is refreshed."""
+    try:
+        session = Session(config)
+        try:
+            if fresh_world:
+                session.sync({"portal", "site"})
+            return int(_command(args.command)(session, args))
+        finally:
+            session.close()
+    except BrokenPipeError:  # the reader stopped early (``| head``): not a failure
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return int(Exit.OK)
+    except ScriptError as exc:
+        warn(exc.message)
+        return int(exc.code)
+    except Exception as exc:  # noqa: BLE001 - never a traceback: the log has it
+        log.exception("%s failed", args.command)
+        warn(f"{args.command} failed unexpectedly ({type(exc).__name__}); the log has the details")
+        return int(Exit.FAILED)

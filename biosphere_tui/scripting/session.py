@@ -1,0 +1,132 @@
+"""What every scripted command shares: the cache, a sync when the data is missing or asked
+for, the report of failed and stale sources on stderr, the user's groups."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+from biosphere_tui.cache import reader
+from biosphere_tui.cache.db import CacheUnavailable, connect, open_cache
+from biosphere_tui.config import Config, state_file
+from biosphere_tui.models import Group, GroupKind, Role, User
+from biosphere_tui.scripting import Exit, ScriptError
+from biosphere_tui.state import load_state
+from biosphere_tui.widgets.freshness import age, failing
+
+ACCOUNT = "portal.account"  # the user and their groups: every other portal source relies on it
+
+
+def warn(message: str) -> None:
+    print(f"biosphere-tui: {message}", file=sys.stderr)
+
+
+def covers(source: str, wanted: Iterable[str]) -> bool:
+    """``wanted`` names sources (``portal.usage``) or families (``site``)."""
+    return any(source == w or source.split(".", 1)[0] == w for w in wanted)
+
+
+def default_group(groups: list[Group], chosen: str) -> Group | None:
+    """The group chosen in the app (Groups screen), else the first one the user leads (as the app)."""
+    usable = [g for g in groups if g.kind is not GroupKind.AFFILIATION] or groups
+    found = next((g for g in usable if g.id == chosen), None)
+    return found or next((g for g in usable if g.role is Role.ADMIN), usable[0] if usable else None)
+
+
+class Session:
+    """One command's view of the cache; ``now`` is injectable for tests."""
+
+    def __init__(self, config: Config, *, now: Callable[[], datetime] | None = None) -> None:
+        from biosphere_tui.sync import utcnow
+
+        self.config = config
+        self.now = now or utcnow
+        try:
+            opened = open_cache(config.cache_path)
+        except CacheUnavailable as exc:
+            raise ScriptError(Exit.UNAVAILABLE, str(exc)) from None
+        opened.db.close()
+        if opened.notice:
+            warn(opened.notice)
+        self.db = connect(config.cache_path)
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- data ------------------------------------------------------------------------------
+
+    def ensure(self, needs: set[str], shows: set[str] = frozenset(), *, refresh: bool = False) -> None:
+        """Make sure the sources in ``needs`` have data: sync them (and ``shows``) first when asked
+        or when one never had any. Then say on stderr which of them failed or are stale."""
+        if refresh or self._missing(needs):
+            self.sync(needs | shows | {ACCOUNT})
+        self.report(needs | shows)
+        if missing := self._missing(needs):
+            raise ScriptError(Exit.UNAVAILABLE, "no data: " + "; ".join(
+                f"{source}: {row.last_error if row and row.last_error else 'not configured or never refreshed'}"
+                for source, row in missing.items()))
+
+    def _missing(self, needs: set[str]) -> dict[str, reader.Freshness | None]:
+        """The sources of ``needs`` that never had data, with their freshness row if any."""
+        known = {r.source: r for r in reader.freshness(self.db)}
+        return {s: known.get(s) for s in sorted(needs) if s not in known or known[s].last_success is None}
+
+    def _rows(self, wanted: Iterable[str]) -> list[reader.Freshness]:
+        return [r for r in reader.freshness(self.db) if covers(r.source, wanted)]
+
+    def sync(self, sources: set[str]) -> None:
+        """Refresh these sources now (a person or a script asked: no backoff)."""
+        from biosphere_tui.sync import Sync
+
+        runner = Sync(self.config, self.config.cache_path, now=self.now)
+        try:
+            runner.refresh_blocking(sources, force=True)
+        except Exception as exc:  # noqa: BLE001 - the cache keeps its last data; say so and go on
+            warn(f"the refresh failed ({type(exc).__name__}); using the cached data")
+        finally:
+            runner.close()
+
+    def report(self, sources: set[str]) -> None:
+        """One line on stderr per failed source (or family with one error) and per stale one."""
+        rows, now = self._rows(sources), self.now()
+        for f in failing(rows):
+            warn(f"warning: {f.words(now)}")
+        stale_after = self.config.refresh_interval * 3
+        for r in rows:
+            if r.ok and r.last_success and (now - r.last_success).total_seconds() > stale_after:
+                warn(f"warning: {r.source}: data {age(r.last_success, now)} old (--refresh to update)")
+
+    # -- who and which group ------------------------------------------------------------------
+
+    def me(self) -> User:
+        user = reader.me(self.db)
+        if user is None:
+            raise ScriptError(Exit.UNAVAILABLE, "who you are is unknown: the portal has not answered yet")
+        return user
+
+    def group(self, name: str | None, *, admin: bool = False) -> Group:
+        """The group named (id or name, any case), else the app's current group; with ``admin``,
+        one the user leads."""
+        groups = reader.groups(self.db)
+        if name:
+            group = next((g for g in groups if name.lower() in (g.id.lower(), g.name.lower())), None)
+            if group is None:
+                mine = ", ".join(g.id for g in groups) or "none"
+                raise ScriptError(Exit.NOT_FOUND, f"no group {name!r} among yours ({mine})")
+        else:
+            group = default_group(groups, load_state(state_file())[0].current_group)
+            if group is None:
+                raise ScriptError(Exit.NOT_FOUND, "you are in no group yet")
+        if admin and group.role is not Role.ADMIN:
+            raise ScriptError(Exit.FAILED, f"only the admins of {group.id} may do this; you are one of its members")
+        return group
+
+    def admin_groups(self, name: str | None) -> list[Group]:
+        """The group named (which the user must lead), else every group the user leads."""
+        if name:
+            return [self.group(name, admin=True)]
+        led = [g for g in reader.groups(self.db) if g.role is Role.ADMIN]
+        if not led:
+            raise ScriptError(Exit.NOT_FOUND, "you lead no group: there are no membership requests for you")
+        return led
