@@ -15,7 +15,7 @@ from pathlib import Path
 from biosphere_tui import __version__
 from biosphere_tui.api.errors import ConfigError
 from biosphere_tui import logs
-from biosphere_tui.config import Config, cache_dir, demo_dir, load, log_file
+from biosphere_tui.config import Config, cache_dir, demo_dir, load, log_file, require_sources
 
 EXIT_FAILED, EXIT_USAGE = 1, 2
 
@@ -96,6 +96,7 @@ def _run_app(config: Config, *, demo: bool) -> int:
     from biosphere_tui.app import BiosphereApp
     from biosphere_tui.cache.db import CacheUnavailable
 
+    require_sources(config)
     try:
         app = BiosphereApp(config, label="demo cloud" if demo else "")
     except CacheUnavailable as exc:

@@ -222,6 +222,14 @@ def parse(data: dict[str, Any], path: Path) -> Config:
     )
 
 
+def require_sources(config: Config) -> None:
+    """The app needs a portal or at least one OpenStack cloud."""
+    if config.portal is None and not config.openstack.sites:
+        where = config.source or default_config_file()
+        raise ConfigError(f"no portal and no OpenStack cloud configured: write {where} with a [portal] section, "
+                          "or a clouds.yaml (see README, OpenStack-only mode)")
+
+
 def _every_cloud(clouds_yaml: Path | None) -> tuple[str, ...]:
     """Without a portal nor a list of sites, every cloud of the clouds.yaml is a site."""
     from biosphere_tui.api.openstack import cloud_names  # openstacksdk's own loader, only in this case
