@@ -26,7 +26,7 @@ from __future__ import annotations
 import os
 import stat
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -203,13 +203,7 @@ def parse(data: dict[str, Any], path: Path) -> Config:
     portal = _portal(data["portal"], where, base) if "portal" in data else None
     clouds_yaml = _path(openstack, "clouds_yaml", where, "openstack", base)
     sites = tuple(_str_list(openstack, "sites", where))
-    if portal is None and not sites:
-        sites = _every_cloud(clouds_yaml)
-        if not sites:
-            raise ConfigError(f"{where}: no [portal] section and no OpenStack cloud in "
-                              f"{clouds_yaml or 'any clouds.yaml openstacksdk looks for'}: "
-                              "configure a portal, or clouds (see README, OpenStack-only mode)")
-    return Config(
+    config = Config(
         portal=portal,
         openstack=OpenStackSettings(
             clouds_yaml=clouds_yaml,
@@ -220,6 +214,13 @@ def parse(data: dict[str, Any], path: Path) -> Config:
         cache_path=_path(cache, "path", where, "cache", base) or cache_dir() / "cache.sqlite",
         source=path,
     )
+    if portal is None and not sites:  # OpenStack-only mode: every cloud of the clouds.yaml
+        config = replace(config, openstack=replace(config.openstack, sites=_every_cloud(clouds_yaml)))
+        if not config.openstack.sites:
+            raise ConfigError(f"{where}: no [portal] section and no OpenStack cloud in "
+                              f"{clouds_yaml or 'any clouds.yaml openstacksdk looks for'}: "
+                              "configure a portal, or clouds (see README, OpenStack-only mode)")
+    return config
 
 
 def require_sources(config: Config) -> None:

@@ -41,7 +41,9 @@ def cloud_names(clouds_yaml: Path | None = None) -> tuple[str, ...]:
         raise errors.ConfigError(f"{clouds_yaml or 'clouds.yaml'}: cannot be read ({_first_line(exc)})") from None
     if loader.config_filename is None:
         return ()
-    return tuple(str(name) for name in loader.cloud_config.get("clouds") or {})
+    clouds = loader.cloud_config.get("clouds") or {}
+    # a file without clouds gets a synthetic "defaults" cloud (no credentials) from the loader
+    return tuple(str(name) for name, cloud in clouds.items() if not (name == "defaults" and "auth" not in cloud))
 
 
 class SiteClient:
