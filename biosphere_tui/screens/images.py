@@ -21,6 +21,7 @@ class ImageTable(KeyedTable):
 
 
 class ImagesScreen(BiosphereScreen):
+    CSS_PATH = "images.tcss"
     SOURCES = ("site.",)
     AUTO_FOCUS = "#images"
     HELP = ("Catalogue (OpenStack-only mode): the Glance images of every site, one row per image name, with the "
@@ -41,9 +42,10 @@ class ImagesScreen(BiosphereScreen):
 
     def reload_body(self) -> None:
         found = servers.images(self.app.cache, self.text)
+        every = len(self.app.config.openstack.sites)
         self.query_one(ImageTable).show([
             (e.name, (e.name, e.os_distro or "—", f"{e.min_ram_mb} MB", f"{e.min_disk_gb} GB",
-                      f"{len(e.sites)}: {', '.join(e.sites)}"))
+                      f"all {every}" if len(e.sites) == every else f"{len(e.sites)}: {', '.join(e.sites)}"))
             for e in found
         ])
         what = f"{len(found)} image{'s' if len(found) != 1 else ''} (Glance, every site)"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
+from collections.abc import Iterable
+
+from textual.app import ComposeResult, SystemCommand
 from textual.containers import Container
 
 from biosphere_tui.cache import servers
@@ -11,6 +13,8 @@ from biosphere_tui.screens.myvm import MyVMScreen, _plural
 from biosphere_tui.widgets.filter_bar import FilterBar
 from biosphere_tui.widgets.server_views import ServerDetailPane, ServerTable
 from biosphere_tui.widgets.vm_table import VmTable
+
+NOT_HERE = ("toggle_scope", "toggle_finished", "reveal")
 
 
 class NovaVMScreen(MyVMScreen):
@@ -42,14 +46,13 @@ class NovaVMScreen(MyVMScreen):
             key = self.query_one(VmTable).current_key
             pane.show_server(servers.detail(self.app.cache, key) if key else None, self.app.now())
 
-    def action_toggle_scope(self) -> None:
-        self.notify("Without the portal there are no groups: every server of your projects is listed.", timeout=4)
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Without a portal there are no groups, no finished deployments and no secret parameters."""
+        return action not in NOT_HERE
 
-    def action_toggle_finished(self) -> None:
-        self.notify("Nova lists only servers that exist: deleted ones are gone.", timeout=4)
-
-    def action_reveal(self) -> None:
-        self.notify("Nova servers have no secret parameters here (use your key pair).", timeout=4)
+    def palette_commands(self) -> Iterable[SystemCommand]:
+        hidden = {getattr(self, f"action_{action}") for action in NOT_HERE}
+        return (command for command in super().palette_commands() if command.callback not in hidden)
 
     def action_copy_ssh(self) -> None:
         key = self.query_one(VmTable).current_key

@@ -66,6 +66,7 @@ class ServerLaunchScreen(BiosphereScreen):
         self.in_flight = False
         self.refusal = ""
         self.launched: tuple[str, str] | None = None  # (site, server id)
+        self.launched_name = ""
         self._poll: Timer | None = None
 
     def compose_body(self) -> ComposeResult:
@@ -129,15 +130,18 @@ class ServerLaunchScreen(BiosphereScreen):
             select.set_options([])
             return
         limits = servers.sites(self.app.cache, (self.site,))[0].limits if self.site else None
-        options = []
+        options, fitting = [], []
         for f in servers.flavors(self.app.cache, self.site):
             problem = flavour_problem(f, self.image, limits)
             label = f"{f.name} · {f.vcpus} vCPU · {f.ram_mb // 1024} GB · {f.disk_gb} GB disk"
             options.append((f"{label}  ✗ {problem}" if problem else f"{label}  ✓", f.id))
+            fitting += [] if problem else [f.id]
         chosen = select.value
         select.set_options(options)
         if any(value == chosen for _, value in options):
             select.value = chosen
+        elif fitting:  # the smallest flavour that fits
+            select.value = fitting[0]
         self._check()
 
     def _problem(self) -> str:
@@ -211,7 +215,7 @@ class ServerLaunchScreen(BiosphereScreen):
         if isinstance(result, str):
             self.app.notify(f"{spec.name}: {spec.site} is building it.", timeout=5)
             if self.is_attached:
-                self.launched = (spec.site, result)
+                self.launched, self.launched_name = (spec.site, result), spec.name
                 self.query_one("#form").display = False
                 self.query_one("#progress").display = True
                 self._poll = self.set_interval(POLL_SECONDS, self._ask_refresh)
@@ -236,7 +240,7 @@ class ServerLaunchScreen(BiosphereScreen):
         assert self.launched is not None
         site, server_id = self.launched
         detail = self.detail
-        text = Text.assemble(("Server ", "bold"), (server_id, "bold"), f" on {site}\n\n")
+        text = Text.assemble((self.launched_name, "bold"), f" on {site}", (f"  (server {server_id})\n\n", "dim"))
         if detail is None:
             text.append("Requested: waiting for the site to list it…", style="italic")
         else:
