@@ -74,3 +74,18 @@ def test_sync_without_portal_never_asks_the_portal(demo, tmp_path: Path) -> None
     assert all(r.ok for r in results)
     assert demo.portal.service.log == [] and sum(demo.portal.service.hits.values()) == 0
     assert all(sum(site.service.hits.values()) > 0 for site in demo.sites.values())
+
+
+def test_demo_openstack_only_sync_refreshes_the_sites_alone(capsys) -> None:  # noqa: ANN001
+    assert main(["--demo", "--openstack-only", "sync"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    sources = [line.split()[1] for line in lines if line.startswith("ok ")]
+    assert len(sources) == 8 and all(s.startswith("site.") for s in sources)
+    assert "8/8 sources refreshed" in lines[-1]
+
+
+def test_doctor_says_openstack_only(demo, tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    config = demo.write_config(tmp_path, portal=False)
+    assert main(["--config", str(config), "doctor"]) == 0
+    out = capsys.readouterr().out
+    assert "portal: not configured (OpenStack-only)" in out and "all good" in out

@@ -129,7 +129,7 @@ class ServerLaunchScreen(BiosphereScreen):
         if self.image is None or not self.site:
             select.set_options([])
             return
-        limits = servers.sites(self.app.cache, (self.site,))[0].limits if self.site else None
+        limits = self._limits()
         options, fitting = [], []
         for f in servers.flavors(self.app.cache, self.site):
             problem = flavour_problem(f, self.image, limits)
@@ -144,6 +144,10 @@ class ServerLaunchScreen(BiosphereScreen):
             select.value = fitting[0]
         self._check()
 
+    def _limits(self) -> SiteLimits | None:
+        """The project's limits on the chosen site, as last read."""
+        return servers.sites(self.app.cache, (self.site,))[0].limits
+
     def _problem(self) -> str:
         if self.image is None:
             return "this image is not listed by any site"
@@ -155,8 +159,7 @@ class ServerLaunchScreen(BiosphereScreen):
         flavor = next((f for f in servers.flavors(self.app.cache, self.site) if f.id == flavor_id), None)
         if flavor is None:
             return "choose a flavour"
-        limits = servers.sites(self.app.cache, (self.site,))[0].limits
-        if problem := flavour_problem(flavor, self.image, limits):
+        if problem := flavour_problem(flavor, self.image, self._limits()):
             return f"{flavor.name}: {problem}"
         return ""
 

@@ -46,6 +46,13 @@ async def test_myvm_lists_the_nova_servers_of_every_site(os_synced, make_app, de
         every = live(demo)
         assert set(table.row_keys) < set(every) and app.screen.total == len(every)  # a window of them
         assert f"of {len(every)} servers" in app.screen.title
+        await pilot.press("1")
+        await settle(app, pilot)
+        summary = text_of(app.screen.query_one("#summary"))
+        assert "OpenStack-only mode" in summary and f"{len(every)} servers" in summary
+        assert f"{len(demo.sites)}/{len(demo.sites)} sites answer" in summary
+        await pilot.press("3")
+        await settle(app, pilot)
         await pilot.press("slash", *"bigest", "enter")  # each site's servers are there, e.g. the smallest site's
         bigest = {k for k in every if k.startswith("ifb-bigest-cloud/")}
         assert bigest and set(table.row_keys) == bigest
