@@ -1,4 +1,5 @@
-"""Actions that change the cloud: each is one portal call, run by the app in a worker.
+"""Actions that change the cloud: each is one portal call (or, in OpenStack-only mode, one
+Nova call on a site), run by the app in a worker.
 
 Every action says which cache sources it makes stale, so the app refreshes just those
 afterwards. Failures are the clients' domain errors (plain messages, no secrets). The
@@ -8,6 +9,7 @@ requests that change something are noted in ``Actions.sent`` for the action jour
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -16,11 +18,12 @@ from urllib.parse import urlparse
 from biosphere_tui.api import errors
 from biosphere_tui.config import Config
 from biosphere_tui.logs import redactor
-from biosphere_tui.models import Deployment, DeploymentRequest, GroupRequest, MembershipRequest
+from biosphere_tui.models import Deployment, DeploymentRequest, GroupRequest, MembershipRequest, ServerRequest
 
 if TYPE_CHECKING:
     import httpx
 
+    from biosphere_tui.api.openstack import SiteClient
     from biosphere_tui.api.portal import PortalClient
 
 T = TypeVar("T")
@@ -98,6 +101,43 @@ class Actions:
 
     async def request_group(self, spec: GroupRequest) -> str:
         return await self._with_portal(lambda p: p.request_group(spec))
+
+    # -- OpenStack-only mode: Nova on the sites ---------------------------------------------
+
+    async def _with_site(self, site: str, call: Callable[[SiteClient], T]) -> T:
+        """``call`` on a fresh client of ``site`` (openstacksdk is synchronous: in a thread)."""
+        from biosphere_tui.api.openstack import SiteClient  # openstacksdk loads with the first action
+
+        os_cfg = self.config.openstack
+        if site not in os_cfg.sites:
+            raise errors.SourceError(site, f"{site} is not one of the configured sites")
+        client = SiteClient(site, os_cfg.clouds_yaml, timeout=os_cfg.timeout)
+        try:
+            return await asyncio.to_thread(call, client)
+        finally:
+            client.close()
+
+    async def launch_server(self, spec: ServerRequest) -> str:
+        """Ask the site's Nova for a server; returns its id."""
+        body = {"name": spec.name, "imageRef": spec.image_id, "flavorRef": spec.flavor_id}
+        body |= {"key_name": spec.key_name} if spec.key_name else {}
+        body |= {"networks": [{"uuid": spec.network}] if spec.network else "auto"}
+        self.sent.append(f"POST {spec.site}:/servers {json.dumps({'server': body})}")
+        return await self._with_site(spec.site, lambda c: c.create_server(
+            spec.name, spec.flavor_id, spec.image_id, key_name=spec.key_name, network=spec.network))
+
+    async def delete_servers(self, servers: Sequence[tuple[str, str]]) -> list[Outcome]:
+        """Delete these (site, server id) at once; an outcome each, keyed ``site/id``."""
+
+        async def one(site: str, server_id: str) -> Outcome:
+            self.sent.append(f"DELETE {site}:/servers/{server_id}")
+            try:
+                await self._with_site(site, lambda c: c.delete_server(server_id))
+            except errors.SourceError as exc:
+                return Outcome(f"{site}/{server_id}", False, exc.message)
+            return Outcome(f"{site}/{server_id}", True, "done")
+
+        return list(await asyncio.gather(*(one(site, server_id) for site, server_id in servers)))
 
     async def _batch(self, items: Sequence[str], call: Callable[[PortalClient, str], Awaitable[Any]]) -> list[Outcome]:
         """The same call on several items at once; one failure does not stop the others."""

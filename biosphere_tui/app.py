@@ -68,6 +68,10 @@ class BiosphereApp(App[None]):
     def __init__(
         self, config: Config, *, label: str = "", now: Callable[[], datetime] = _utcnow, background_refresh: bool = True
     ) -> None:
+        if config.openstack_only:  # no portal: screens that work on the OpenStack sites alone (read by App)
+            from biosphere_tui.screens.openstack_only import MODES
+
+            self.MODES = {**BiosphereApp.MODES, **MODES}
         super().__init__()
         self.config = config
         self.now = now
@@ -121,6 +125,7 @@ class BiosphereApp(App[None]):
         """Under the title: the demo label, the current group and its pending requests."""
         parts = [TLS_OFF] if self.tls_off else []
         parts += [self.label] if self.label else []
+        parts += ["OpenStack-only mode (no portal)"] if self.config.openstack_only else []
         group = self.current_group
         if group is not None:
             parts.append(f"{group.name} ({group.role.value})")

@@ -15,7 +15,7 @@ from pathlib import Path
 from biosphere_tui import __version__
 from biosphere_tui.api.errors import ConfigError
 from biosphere_tui import logs
-from biosphere_tui.config import Config, cache_dir, demo_dir, load, log_file
+from biosphere_tui.config import Config, cache_dir, demo_dir, load, log_file, require_sources
 from biosphere_tui.scripting import EXIT_CODES
 
 EXIT_FAILED, EXIT_USAGE = 1, 2
@@ -31,6 +31,8 @@ def _common(*, top: bool) -> argparse.ArgumentParser:
                         help="run against the embedded demo cloud on 127.0.0.1")
     common.add_argument("--demo-scale", type=float, default=default(1.0), metavar="N", help="demo world size factor (default 1)")
     common.add_argument("--demo-seed", type=int, default=default(42), metavar="N", help="demo world seed (default 42)")
+    common.add_argument("--openstack-only", action="store_true", default=default(False),
+                        help="with --demo or demo-server: a configuration without the portal (OpenStack-only mode)")
     return common
 
 
@@ -129,8 +131,9 @@ def _configuration(args: argparse.Namespace) -> Iterator[Config]:
     from biosphere_tui.demo.cloud import DemoCloud
 
     with DemoCloud(seed=args.demo_seed, scale=args.demo_scale) as cloud:
-        config = load(cloud.write_config(demo_dir()))
-        yield replace(config, cache_path=cache_dir() / f"demo-{args.demo_seed}-{args.demo_scale:g}.sqlite",
+        config = load(cloud.write_config(demo_dir(), portal=not args.openstack_only))
+        mode = "-openstack" if args.openstack_only else ""
+        yield replace(config, cache_path=cache_dir() / f"demo-{args.demo_seed}-{args.demo_scale:g}{mode}.sqlite",
                       refresh_interval=10.0)
 
 
@@ -138,6 +141,7 @@ def _run_app(config: Config, *, demo: bool) -> int:
     from biosphere_tui.app import BiosphereApp
     from biosphere_tui.cache.db import CacheUnavailable
 
+    require_sources(config)
     try:
         app = BiosphereApp(config, label="demo cloud" if demo else "")
     except CacheUnavailable as exc:
@@ -155,7 +159,7 @@ def _demo_server(args: argparse.Namespace) -> int:
 
     with DemoCloud(seed=args.demo_seed, scale=args.demo_scale, clock=DemoClock(utcnow(), speed=args.speed),
                    latency=args.latency / 1000) as cloud:
-        path = cloud.write_config(args.write_config)
+        path = cloud.write_config(args.write_config, portal=not args.openstack_only)
         print(f"Demo cloud running: portal {cloud.portal_url}, control {cloud.control_url}, {len(cloud.sites)} sites.")
         print(f"Configuration written to {path}")
         print(f"In another terminal: biosphere-tui --config {path}")

@@ -11,6 +11,7 @@ This is the only module that knows where things live. ``config.toml``::
     [openstack]
     clouds_yaml = "~/.config/openstack/clouds.yaml"   # optional: openstacksdk's usual search
     sites = ["ifb-core-cloud", "ifb-bird-stack"]      # clouds.yaml entries that are Biosphère sites
+                                  # (without a portal, left out: every cloud of the clouds.yaml)
     timeout = 10
 
     [refresh]
@@ -25,7 +26,7 @@ from __future__ import annotations
 import os
 import stat
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -154,6 +155,11 @@ class Config:
     cache_path: Path = field(default_factory=lambda: cache_dir() / "cache.sqlite")
     source: Path | None = None  # the file it was read from, if any
 
+    @property
+    def openstack_only(self) -> bool:
+        """No portal: the app works on the OpenStack sites alone (VMs are Nova servers)."""
+        return self.portal is None
+
 
 _KNOWN = {
     "portal": {"url", "token_env", "token_keyring", "token_file", "timeout", "verify_tls"},
@@ -170,7 +176,7 @@ def load(path: Path | None = None) -> Config:
     if not path.exists():
         if explicit:
             raise ConfigError(f"{path}: no such configuration file")
-        return Config(portal=None)
+        return Config(portal=None, openstack=OpenStackSettings(sites=_every_cloud(None)))
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
@@ -194,17 +200,42 @@ def parse(data: dict[str, Any], path: Path) -> Config:
     openstack = data.get("openstack", {})
     refresh = data.get("refresh", {})
     cache = data.get("cache", {})
-    return Config(
-        portal=_portal(data["portal"], where, base) if "portal" in data else None,
+    portal = _portal(data["portal"], where, base) if "portal" in data else None
+    clouds_yaml = _path(openstack, "clouds_yaml", where, "openstack", base)
+    sites = tuple(_str_list(openstack, "sites", where))
+    config = Config(
+        portal=portal,
         openstack=OpenStackSettings(
-            clouds_yaml=_path(openstack, "clouds_yaml", where, "openstack", base),
-            sites=tuple(_str_list(openstack, "sites", where)),
+            clouds_yaml=clouds_yaml,
+            sites=sites,
             timeout=_positive(openstack, "timeout", where, "openstack", 10.0),
         ),
         refresh_interval=_positive(refresh, "interval", where, "refresh", 30.0),
         cache_path=_path(cache, "path", where, "cache", base) or cache_dir() / "cache.sqlite",
         source=path,
     )
+    if portal is None and not sites:  # OpenStack-only mode: every cloud of the clouds.yaml
+        config = replace(config, openstack=replace(config.openstack, sites=_every_cloud(clouds_yaml)))
+        if not config.openstack.sites:
+            raise ConfigError(f"{where}: no [portal] section and no OpenStack cloud in "
+                              f"{clouds_yaml or 'any clouds.yaml openstacksdk looks for'}: "
+                              "configure a portal, or clouds (see README, OpenStack-only mode)")
+    return config
+
+
+def require_sources(config: Config) -> None:
+    """The app needs a portal or at least one OpenStack cloud."""
+    if config.portal is None and not config.openstack.sites:
+        where = config.source or default_config_file()
+        raise ConfigError(f"no portal and no OpenStack cloud configured: write {where} with a [portal] section, "
+                          "or a clouds.yaml (see README, OpenStack-only mode)")
+
+
+def _every_cloud(clouds_yaml: Path | None) -> tuple[str, ...]:
+    """Without a portal nor a list of sites, every cloud of the clouds.yaml is a site."""
+    from biosphere_tui.api.openstack import cloud_names  # openstacksdk's own loader, only in this case
+
+    return cloud_names(clouds_yaml)
 
 
 def _portal(section: dict[str, Any], where: str, base: Path) -> PortalSettings:

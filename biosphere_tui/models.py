@@ -248,6 +248,19 @@ class Server:
     created: datetime
     updated: datetime
     metadata: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    fault: str = ""  # why it is in ERROR, as Nova says it
+
+
+@dataclass(frozen=True)
+class ServerRequest:
+    """What the OpenStack-only launch form asks Nova for (ids are the site's own)."""
+
+    name: str
+    site: str
+    image_id: str
+    flavor_id: str
+    key_name: str = ""
+    network: str = ""
 
 
 @dataclass(frozen=True)

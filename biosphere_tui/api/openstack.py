@@ -29,6 +29,23 @@ PAGE = 1000
 MAX_PAGES = 1000
 
 
+def cloud_names(clouds_yaml: Path | None = None) -> tuple[str, ...]:
+    """The clouds of the clouds.yaml (``clouds_yaml``, or the one openstacksdk finds), in its order."""
+    import openstack.config
+
+    files = [str(clouds_yaml)] if clouds_yaml else None
+    try:
+        loader = openstack.config.OpenStackConfig(config_files=files, vendor_files=[] if files else None,
+                                                  load_envvars=False)
+    except Exception as exc:  # noqa: BLE001 - a broken clouds.yaml is a configuration error
+        raise errors.ConfigError(f"{clouds_yaml or 'clouds.yaml'}: cannot be read ({_first_line(exc)})") from None
+    if loader.config_filename is None:
+        return ()
+    clouds = loader.cloud_config.get("clouds") or {}
+    # a file without clouds gets a synthetic "defaults" cloud (no credentials) from the loader
+    return tuple(str(name) for name, cloud in clouds.items() if not (name == "defaults" and "auth" not in cloud))
+
+
 class SiteClient:
     """One Biosphère site (a ``clouds.yaml`` entry)."""
 
@@ -85,11 +102,15 @@ class SiteClient:
 
     # -- actions -------------------------------------------------------------------------
 
-    def create_server(self, name: str, flavor_id: str, image_id: str, metadata: dict[str, str] | None = None) -> str:
-        """Ask Nova for a server; returns its id (it boots in the background)."""
+    def create_server(self, name: str, flavor_id: str, image_id: str, metadata: dict[str, str] | None = None,
+                      *, key_name: str = "", network: str = "") -> str:
+        """Ask Nova for a server; returns its id (it boots in the background). Without ``network``
+        Nova picks the project's only network ("auto"); with several, real Nova wants one named."""
         with self._calling():
+            extra = {"key_name": key_name} if key_name else {}
             created = self._connection().compute.create_server(
-                name=name, flavor_id=flavor_id, image_id=image_id, metadata=metadata or {}, networks="auto"
+                name=name, flavor_id=flavor_id, image_id=image_id, metadata=metadata or {},
+                networks=[{"uuid": network}] if network else "auto", **extra,
             )
             return str(created.id)
 

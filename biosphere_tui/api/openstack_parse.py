@@ -27,6 +27,7 @@ def server(raw: Any, site: str) -> Server:
         created=f.timestamp(d, "created", "server"),
         updated=f.timestamp(d, "updated", "server"),
         metadata={str(k): str(v) for k, v in metadata.items()},
+        fault=f.text(f.obj(d.get("fault") or {}, "server.fault"), "message", "server.fault", optional=True),
     )
 
 

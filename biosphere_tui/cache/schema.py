@@ -115,3 +115,9 @@ def m004_group_directory(db: Database) -> None:
 def m005_retry_at(db: Database) -> None:
     """When a failing source may be tried again (its backoff, or the server's Retry-After)."""
     db.executescript("ALTER TABLE freshness ADD COLUMN retry_at TEXT;")
+
+
+@migrations()
+def m007_server_fault(db: Database) -> None:
+    """Why a Nova server is in ERROR (its ``fault.message``), for OpenStack-only launches."""
+    db.executescript("ALTER TABLE servers ADD COLUMN fault TEXT;")

@@ -1,4 +1,7 @@
-"""The VMs (deployments joined to their live servers): filtered, sorted and windowed in SQL."""
+"""The VMs (deployments joined to their live servers): filtered, sorted and windowed in SQL.
+
+In OpenStack-only mode (``nova=True``) the VMs are the Nova servers of every site, as rows of
+the same shape: id ``site/server-id``, the image's name as appliance, the Nova status as state."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from sqlite_utils import Database
 
 from biosphere_tui.models import AccessLink, Deployment, DeploymentState, Parameter, Server
 
+_DEPLOYMENT_STATES = {s.value for s in DeploymentState}
 FINISHED_STATES = (DeploymentState.DONE.value, DeploymentState.CANCELLED.value)
 
 _STATE_ORDER = " ".join(f"WHEN '{s.value}' THEN {i}" for i, s in enumerate(DeploymentState))
@@ -18,12 +22,19 @@ _STATE_ORDER = " ".join(f"WHEN '{s.value}' THEN {i}" for i, s in enumerate(Deplo
 # Column key (as in ``VmTable``) -> SQL expression that sorts it ascending as displayed.
 VM_SORTS = {
     "name": "name COLLATE NOCASE", "appliance": "appliance_name COLLATE NOCASE", "site": "site",
-    "state": f"CASE state {_STATE_ORDER} END", "server": "server_status", "flavor": "flavor", "vcpu": "vcpu",
+    "state": f"CASE state {_STATE_ORDER} ELSE state END", "server": "server_status", "flavor": "flavor", "vcpu": "vcpu",
     "ram": "ram_gb", "ip": "ip", "owner": "owner", "age": "-julianday(created)",
 }
 
 _ROW_COLUMNS = "id, name, appliance_name, group_id, owner, site, flavor, state, server_status, vcpu, ram_gb, ip, created"
 _SEARCHED = ("name", "appliance_name", "site", "owner", "state", "ip")
+NOVA_VMS = (
+    "(SELECT s.site || '/' || s.id AS id, s.name, COALESCE(NULLIF(i.name, ''), s.image_id) AS appliance_name, "
+    "'' AS group_id, '' AS owner, s.site, s.flavor, s.status AS state, s.status AS server_status, s.vcpus AS vcpu, "
+    "s.ram_mb / 1024 AS ram_gb, s.ip, s.created "
+    "FROM servers s LEFT JOIN images i ON i.site = s.site AND i.id = s.image_id) AS vms"
+)
+NOVA_GONE = ("DELETED", "SOFT_DELETED")
 
 
 @dataclass(frozen=True)
@@ -47,6 +58,8 @@ class VmRow:
     @property
     def gone(self) -> bool:
         """Finished or being deleted: nothing is left to delete."""
+        if self.state not in _DEPLOYMENT_STATES:  # a Nova server (OpenStack-only mode)
+            return self.state in NOVA_GONE
         state = DeploymentState(self.state)
         return state.is_final or state is DeploymentState.FINALIZING
 
@@ -93,23 +106,28 @@ def _vm(r: tuple) -> VmRow:
     return VmRow(*r[:12], datetime.fromisoformat(r[12]))
 
 
-def vms(db: Database, query: VmQuery = VmQuery(), *, limit: int = 10_000, offset: int = 0) -> list[VmRow]:
+def _from(nova: bool) -> str:
+    return NOVA_VMS if nova else "vms"
+
+
+def vms(db: Database, query: VmQuery = VmQuery(), *, limit: int = 10_000, offset: int = 0,
+        nova: bool = False) -> list[VmRow]:
     where, params = query.where()
     cur = db.execute(
-        f"SELECT {_ROW_COLUMNS} FROM vms WHERE {where} ORDER BY {query.order()} LIMIT ? OFFSET ?",
+        f"SELECT {_ROW_COLUMNS} FROM {_from(nova)} WHERE {where} ORDER BY {query.order()} LIMIT ? OFFSET ?",
         [*params, limit, offset],
     )
     return [_vm(r) for r in cur.fetchall()]
 
 
-def count(db: Database, query: VmQuery = VmQuery()) -> int:
+def count(db: Database, query: VmQuery = VmQuery(), *, nova: bool = False) -> int:
     where, params = query.where()
-    return db.execute(f"SELECT COUNT(*) FROM vms WHERE {where}", params).fetchone()[0]
+    return db.execute(f"SELECT COUNT(*) FROM {_from(nova)} WHERE {where}", params).fetchone()[0]
 
 
-def rows(db: Database, ids: list[str]) -> list[VmRow]:
+def rows(db: Database, ids: list[str], *, nova: bool = False) -> list[VmRow]:
     """These VMs (those still in the cache), in no particular order."""
-    cur = db.execute(f"SELECT {_ROW_COLUMNS} FROM vms WHERE id IN ({', '.join('?' * len(ids))})", ids)
+    cur = db.execute(f"SELECT {_ROW_COLUMNS} FROM {_from(nova)} WHERE id IN ({', '.join('?' * len(ids))})", ids)
     return [_vm(r) for r in cur.fetchall()]
 
 

@@ -85,8 +85,9 @@ class DemoCloud:
                 "sources": {name: {"url": url, "port": service.port, "fault": service.fault}
                             for name, (url, service) in sources.items()}}
 
-    def write_config(self, directory: Path) -> Path:
-        """Write clouds.yaml, token (0600) and config.toml for the app; returns config.toml's path."""
+    def write_config(self, directory: Path, *, portal: bool = True) -> Path:
+        """Write clouds.yaml, token (0600) and config.toml for the app; returns config.toml's path.
+        ``portal=False``: a config.toml without a [portal] section (OpenStack-only mode)."""
         if any(service.port == 0 for service in self._services()):
             raise RuntimeError("start the demo cloud before writing its configuration")
         directory = Path(directory).resolve()
@@ -101,10 +102,12 @@ class DemoCloud:
         config = directory / "config.toml"
         q = json.dumps  # a JSON string is a valid TOML basic string
         sites = ", ".join(q(site_id) for site_id in self.sites)
+        portal_section = f"[portal]\nurl = {q(self.portal_url)}\ntoken_file = {q(str(token))}\ntimeout = 10\n\n"
         config.write_text(
-            f"[portal]\nurl = {q(self.portal_url)}\ntoken_file = {q(str(token))}\ntimeout = 10\n\n"
-            f"[openstack]\nclouds_yaml = {q(str(clouds))}\nsites = [{sites}]\n\n"
-            "[refresh]\ninterval = 30\n")
+            (portal_section if portal else "")
+            + f"[openstack]\nclouds_yaml = {q(str(clouds))}\n"
+            + (f"sites = [{sites}]\n\n" if portal else "\n")  # without a portal: every cloud of clouds.yaml
+            + "[refresh]\ninterval = 30\n")
         return config
 
     def _clouds_yaml(self) -> str:

@@ -71,6 +71,7 @@ class FakeServer:
     boot_seconds: float = 90
     deleted: bool = False
     key_name: str | None = None
+    fault: str = ""  # shown as Nova's ``fault`` while the server is in ERROR
 
 
 def _utc(moment: datetime) -> datetime:
@@ -435,7 +436,8 @@ class OpenStackSite:
             "OS-EXT-STS:power_state": 1 if status == "ACTIVE" else 0,
             "OS-SRV-USG:launched_at": None if status == "BUILD" else created,
             "OS-SRV-USG:terminated_at": iso(server.updated) if server.deleted else None,
-        }
+        } | ({"fault": {"code": 500, "message": server.fault, "created": iso(server.updated)}}
+             if status == "ERROR" and server.fault else {})
 
     def _list_servers(self, req: Request, detail: str | None) -> Reply:
         servers: list[FakeServer] = list(self.state.servers.values())

@@ -60,7 +60,12 @@ def name_problem(name: str) -> str:
 
 
 def suggested_name(appliance: Appliance) -> str:
-    slug = NAME_CHARS.sub("-", appliance.name.lower()).strip("-")
+    return slug_name(appliance.name)
+
+
+def slug_name(text: str) -> str:
+    """A valid VM name made from ``text`` (an appliance's or an image's name)."""
+    slug = NAME_CHARS.sub("-", text.lower()).strip("-")
     slug = re.sub("-+", "-", slug)[:36].strip("-")
     return slug if slug[:1].isalpha() and len(slug) >= 3 else f"vm-{slug}".strip("-")
 

@@ -28,7 +28,6 @@ from biosphere_tui.widgets.vm_table import VmTable
 
 PAGE = 60  # rows read at a time: a screenful and some
 WIDE = 140  # from this width the describe pane sits beside the table
-SORT_LABELS = dict(VmTable.COLUMNS)
 
 
 def _plural(n: int, word: str = "VM") -> str:
@@ -39,6 +38,7 @@ class MyVMScreen(BiosphereScreen):
     CSS_PATH = "myvm.tcss"
     AUTO_FOCUS = "#vms"  # not the hidden filter bar
     SOURCES = ("portal.deployments", "site.")
+    NOVA = False  # True: the rows are Nova servers (OpenStack-only mode, see screens/nova_vms.py)
     HELP = ("myVM: your deployments on every site with their live servers; group admins switch to all the "
             "group's VMs with a. Space marks VMs, ctrl+d deletes the marked ones (or the one under the cursor) "
             "after a confirmation. Done and Cancelled deployments are hidden until h.")
@@ -93,9 +93,10 @@ class MyVMScreen(BiosphereScreen):
         if self.scope == "group" and group is not None:
             self.vm_query = replace(self.vm_query, owner=None, group_id=group.id)
         else:
-            self.vm_query = replace(self.vm_query, owner=me.username if me else "", group_id=None)
-        rows = vms.vms(db, self.vm_query, limit=self._limit)
-        self.total = vms.count(db, self.vm_query) if len(rows) == self._limit else len(rows)
+            self.vm_query = replace(self.vm_query, owner=None if self.NOVA else me.username if me else "",
+                                    group_id=None)
+        rows = vms.vms(db, self.vm_query, limit=self._limit, nova=self.NOVA)
+        self.total = vms.count(db, self.vm_query, nova=self.NOVA) if len(rows) == self._limit else len(rows)
         self._rows = {vm.id: vm for vm in rows}
         self.query_one(VmTable).show_vms(rows, self.app.now(), rebuild=rebuild)
         self._title()
@@ -110,7 +111,11 @@ class MyVMScreen(BiosphereScreen):
             count += f" matching “{self.vm_query.text}”"
         finished = "with finished" if self.vm_query.finished else "finished hidden"
         arrow = "▼" if self.vm_query.descending else "▲"
-        self.title = f"myVM · {scope} · {count} · {finished} · by {SORT_LABELS[self.vm_query.sort]} {arrow}"
+        self.title = f"myVM · {scope} · {count} · {finished} · by {self.sort_labels[self.vm_query.sort]} {arrow}"
+
+    @property
+    def sort_labels(self) -> dict[str, str]:
+        return dict(self.query_one(VmTable).COLUMNS)
 
     def _show_detail(self) -> None:
         pane = self.query_one(VmDetailPane)
@@ -147,7 +152,7 @@ class MyVMScreen(BiosphereScreen):
         self._load(rebuild=True)
 
     def action_cycle_sort(self) -> None:
-        keys = list(SORT_LABELS)
+        keys = list(self.sort_labels)
         self._sort(keys[(keys.index(self.vm_query.sort) + 1) % len(keys)], descending=False)
 
     def action_reverse_sort(self) -> None:
@@ -155,7 +160,7 @@ class MyVMScreen(BiosphereScreen):
 
     def on_line_table_header_selected(self, event: VmTable.HeaderSelected) -> None:
         column = event.column_key
-        if column in SORT_LABELS:
+        if column in self.sort_labels:
             self._sort(column, descending=column == self.vm_query.sort and not self.vm_query.descending)
 
     def _sort(self, column: str, *, descending: bool) -> None:
@@ -236,7 +241,7 @@ class MyVMScreen(BiosphereScreen):
     def action_delete(self) -> None:
         table = self.query_one(VmTable)
         keys = sorted(table.selected) or ([table.current_key] if table.current_key else [])
-        targets = sorted(vms.rows(self.app.cache, keys), key=lambda vm: vm.name)
+        targets = sorted(vms.rows(self.app.cache, keys, nova=self.NOVA), key=lambda vm: vm.name)
         if not targets:
             self.notify("No VM here to delete.", severity="warning")
             return
@@ -255,13 +260,15 @@ class MyVMScreen(BiosphereScreen):
                 return
             table.selected -= set(ids)
             self._load()
-            names = {vm.id: vm.name for vm in targets}
-            self.app.act(f"Deleting {_plural(len(ids))}", lambda a: a.delete(ids),
-                         resync={"portal.deployments", "site"}, done=lambda outcomes: self._deleted(outcomes, names))
+            self._send_delete(ids, {vm.id: vm.name for vm in targets})
 
-        items = [f"{vm.name} — {vm.site} — {vm.owner}" for vm in targets]
+        items = [" — ".join(filter(None, (vm.name, vm.site, vm.owner))) for vm in targets]
         self.app.push_screen(ConfirmDialog(f"Delete {_plural(len(ids))}? Their servers and disks are destroyed.",
                                            items, action="Delete"), confirmed)
+
+    def _send_delete(self, ids: list[str], names: dict[str, str]) -> None:
+        self.app.act(f"Deleting {_plural(len(ids))}", lambda a: a.delete(ids),
+                     resync={"portal.deployments", "site"}, done=lambda outcomes: self._deleted(outcomes, names))
 
     def _deleted(self, outcomes: list[Outcome], names: dict[str, str]) -> None:
         failed = [o for o in outcomes if not o.ok]
@@ -284,6 +291,6 @@ class MyVMScreen(BiosphereScreen):
         yield SystemCommand("myVM: copy the SSH command", "Of the VM under the cursor (key c)", self.action_copy_ssh)
         yield SystemCommand("myVM: delete VMs", "The marked VMs, or the one under the cursor (ctrl+d)",
                             self.action_delete)
-        for key, label in VmTable.COLUMNS:
+        for key, label in self.sort_labels.items():
             yield SystemCommand(f"myVM: sort by {label}", f"Sort the VMs by {label} (key s cycles, S reverses)",
                                 lambda key=key: self._sort(key, descending=False))

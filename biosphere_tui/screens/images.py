@@ -1,0 +1,75 @@
+"""Catalogue in OpenStack-only mode: the Glance images of every site, one row per name with the
+sites that have it; Enter (or l) opens the Nova launch form."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.widgets import DataTable, Input, Static
+
+from biosphere_tui.cache import servers
+from biosphere_tui.screens.base import BiosphereScreen
+from biosphere_tui.screens.server_launch import ServerLaunchScreen
+from biosphere_tui.widgets.filter_bar import FilterBar
+from biosphere_tui.widgets.keyed_table import KeyedTable
+
+
+class ImageTable(KeyedTable):
+    COLUMNS = (("name", "image"), ("os", "OS"), ("ram", "min RAM"), ("disk", "min disk"), ("sites", "sites"))
+
+
+class ImagesScreen(BiosphereScreen):
+    CSS_PATH = "images.tcss"
+    SOURCES = ("site.",)
+    AUTO_FOCUS = "#images"
+    HELP = ("Catalogue (OpenStack-only mode): the Glance images of every site, one row per image name, with the "
+            "sites that have it. / searches; Enter or l opens the launch form (site, flavour, key pair).")
+    BINDINGS = [
+        Binding("slash", "filter", "Search", key_display="/"),
+        Binding("l", "launch", "Launch"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.text = ""
+
+    def compose_body(self) -> ComposeResult:
+        yield FilterBar("search image name or OS…  (esc clears)")
+        yield Static(id="filters")
+        yield ImageTable(id="images")
+
+    def reload_body(self) -> None:
+        found = servers.images(self.app.cache, self.text)
+        every = len(self.app.config.openstack.sites)
+        self.query_one(ImageTable).show([
+            (e.name, (e.name, e.os_distro or "—", f"{e.min_ram_mb} MB", f"{e.min_disk_gb} GB",
+                      f"all {every}" if len(e.sites) == every else f"{len(e.sites)}: {', '.join(e.sites)}"))
+            for e in found
+        ])
+        what = f"{len(found)} image{'s' if len(found) != 1 else ''} (Glance, every site)"
+        self.query_one("#filters", Static).update(what + (f" · search: [b]{self.text}[/b]" if self.text else "")
+                                                  + "  [dim]/ search · enter or l launch[/dim]")
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "filter":
+            self.text = event.value.strip()
+            self.reload_body()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_launch()
+
+    def action_filter(self) -> None:
+        self.query_one(FilterBar).open()
+
+    def action_launch(self) -> None:
+        key = self.query_one(ImageTable).current_key
+        if key is None:
+            self.notify("No image here to launch: the sites list none yet.", severity="warning")
+            return
+        self.app.push_screen(ServerLaunchScreen(key))
+
+    def palette_commands(self) -> Iterable[SystemCommand]:
+        yield SystemCommand("Launch a server from this image", "Open the launch form (l)", self.action_launch)
+        yield SystemCommand("Search the images", "By name or OS (/)", self.action_filter)

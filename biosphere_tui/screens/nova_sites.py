@@ -1,0 +1,105 @@
+"""Sites in OpenStack-only mode: each cloud of the clouds.yaml, whether its API answers, and the
+project's limits there (Nova ``/limits``: used/max vCPU, RAM and instances)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Label, Sparkline, Static
+
+from biosphere_tui.cache import capacity, servers
+from biosphere_tui.cache.servers import NovaSite
+from biosphere_tui.screens.sites import FAILING, SitesScreen, SiteTable, clock
+from biosphere_tui.widgets.filter_bar import FilterBar
+from biosphere_tui.widgets.freshness import age
+
+
+def _used(used: int, most: int) -> Text:
+    style = "bold red" if most and used >= most else "yellow" if most and used > 0.75 * most else ""
+    return Text(f"{used}/{most}", style=style)
+
+
+def api_words(site: NovaSite, now: datetime) -> str:
+    api = site.api
+    if api is None:
+        return "not asked yet: the first refresh is running"
+    if api.ok:
+        return f"OpenStack API answered in {(api.duration or 0) * 1000:.0f} ms, {age(api.last_success, now)} ago"
+    if api.last_success is None:
+        return f"failed: {api.last_error} — no data from it yet"
+    return f"failed since {clock(api.last_success, now)}: {api.last_error} — showing data from {age(api.last_success, now)} ago"
+
+
+class QuotaTable(SiteTable):
+    COLUMNS = (("site", "site"), ("api", "API"), ("vcpu", "vCPU used/max"), ("ram", "RAM GB used/max"),
+               ("vms", "VMs used/max"), ("servers", "servers"), ("images", "images"), ("flavors", "flavours"))
+
+    def show_nova(self, sites: list[NovaSite]) -> None:
+        rows = []
+        for s in sites:
+            api = Text("—", style="dim") if s.api is None else Text("ok", style="green") if s.api.ok \
+                else Text("failed", style=FAILING)
+            lim = s.limits
+            quota = [Text("—", style="dim")] * 3 if lim is None else [
+                _used(lim.used_vcpu, lim.max_vcpu), _used(lim.used_ram_mb // 1024, lim.max_ram_mb // 1024),
+                _used(lim.used_instances, lim.max_instances)]
+            cells = [Text(s.id), api, *quota, Text(str(s.servers)), Text(str(s.images)), Text(str(s.flavors))]
+            if s.failing:
+                for cell in cells:
+                    cell.stylize(FAILING)
+            rows.append((s.id, cells))
+        self.show(rows)
+
+
+class NovaSitesScreen(SitesScreen):
+    SOURCES = ("site.",)
+    HELP = ("Sites (OpenStack-only mode): each cloud of your clouds.yaml, whether its API answered on the last "
+            "refresh, and your project's limits there (used/max vCPU, RAM and instances, from Nova). A site that "
+            "fails is shown in red with its last known data.")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.nova: dict[str, NovaSite] = {}
+
+    def compose_body(self) -> ComposeResult:
+        yield FilterBar("filter by site name…  (esc clears)")
+        yield QuotaTable(id="sites")
+        with Horizontal(id="site-detail"):
+            yield Static(id="site-info")
+            with Vertical(id="site-trends"):
+                yield Label(id="vcpu-caption", classes="caption")
+                yield Sparkline([], id="vcpu-history")
+                yield Label(id="latency-caption", classes="caption")
+                yield Sparkline([], id="latency-history")
+
+    def reload_body(self) -> None:
+        found = servers.sites(self.app.cache, self.app.config.openstack.sites, self.filter_text)
+        self.nova = {s.id: s for s in found}
+        self.query_one(QuotaTable).show_nova(found)
+        self.show_detail()
+
+    def show_detail(self) -> None:
+        key = self.query_one(QuotaTable).current_key
+        site = self.nova.get(key) if key else None
+        info = self.query_one("#site-info", Static)
+        if site is None:
+            info.update(f"No site matches “{self.filter_text}”." if self.filter_text else "No site configured.")
+            self._show_history([])
+            return
+        now = self.app.now()
+        text = Text.assemble((site.id, "bold"), "\n")
+        text.append(api_words(site, now) + "\n", style=FAILING if site.failing else "")
+        lim = site.limits
+        if lim is None:
+            text.append("No project limits read from this site yet.\n", style="dim")
+        else:
+            text.append(Text.assemble(("Your project  ", "bold"), "vCPU ", _used(lim.used_vcpu, lim.max_vcpu),
+                                      " · RAM ", _used(lim.used_ram_mb // 1024, lim.max_ram_mb // 1024), " GB · VMs ",
+                                      _used(lim.used_instances, lim.max_instances), "\n"))
+        text.append(f"{site.servers} servers · {site.images} images · {site.flavors} flavours\n")
+        info.update(text)
+        info.set_class(site.failing, "-failing")
+        self._show_history(capacity.history(self.app.cache, site.id))

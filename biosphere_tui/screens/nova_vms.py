@@ -1,0 +1,74 @@
+"""myVM in OpenStack-only mode: the Nova servers of every configured site, deleted through Nova."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from textual.app import ComposeResult, SystemCommand
+from textual.containers import Container
+
+from biosphere_tui.cache import servers
+from biosphere_tui.cache.vms import VmRow
+from biosphere_tui.screens.myvm import MyVMScreen, _plural
+from biosphere_tui.widgets.filter_bar import FilterBar
+from biosphere_tui.widgets.server_views import ServerDetailPane, ServerTable
+from biosphere_tui.widgets.vm_table import VmTable
+
+NOT_HERE = ("toggle_scope", "toggle_finished", "reveal")
+
+
+class NovaVMScreen(MyVMScreen):
+    NOVA = True
+    SOURCES = ("site.",)
+    HELP = ("myVM (OpenStack-only mode): the Nova servers of your projects on every site of your clouds.yaml. "
+            "Space marks servers, ctrl+d deletes the marked ones (or the one under the cursor) after a "
+            "confirmation; d describes, c copies the SSH command.")
+
+    def compose_body(self) -> ComposeResult:
+        yield FilterBar()
+        with Container(id="body"):
+            table = ServerTable(id="vms", selectable=True)
+            table.markable = self._mark_refusal
+            yield table
+            yield ServerDetailPane(id="describe")
+
+    def _title(self) -> None:
+        shown = len(self._rows)
+        count = f"{shown} of {self.total} servers" if shown < self.total else _plural(self.total, "server")
+        if self.vm_query.text:
+            count += f" matching “{self.vm_query.text}”"
+        arrow = "▼" if self.vm_query.descending else "▲"
+        self.title = f"myVM · Nova servers of every site · {count} · by {self.sort_labels[self.vm_query.sort]} {arrow}"
+
+    def _show_detail(self) -> None:
+        pane = self.query_one(ServerDetailPane)
+        if pane.display:
+            key = self.query_one(VmTable).current_key
+            pane.show_server(servers.detail(self.app.cache, key) if key else None, self.app.now())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Without a portal there are no groups, no finished deployments and no secret parameters."""
+        return action not in NOT_HERE
+
+    def palette_commands(self) -> Iterable[SystemCommand]:
+        hidden = {getattr(self, f"action_{action}") for action in NOT_HERE}
+        return (command for command in super().palette_commands() if command.callback not in hidden)
+
+    def action_copy_ssh(self) -> None:
+        key = self.query_one(VmTable).current_key
+        detail = servers.detail(self.app.cache, key) if key else None
+        if detail is None:
+            self.notify("No server under the cursor: nothing to copy.", severity="warning")
+        elif detail.ssh_command is None:
+            self.notify(f"Nothing to copy: {detail.no_ssh_reason}", severity="warning")
+        else:
+            self.app.copy_to_clipboard(detail.ssh_command)
+            self.notify(f"Copied to the clipboard: {detail.ssh_command}", timeout=4)
+
+    def _refusal(self, vm: VmRow) -> str | None:
+        return f"{vm.name} is {vm.state}: there is nothing left to delete." if vm.gone else None
+
+    def _send_delete(self, ids: list[str], names: dict[str, str]) -> None:
+        targets = [servers.split_key(key) for key in ids]
+        self.app.act(f"Deleting {_plural(len(ids), 'server')}", lambda a: a.delete_servers(targets),
+                     resync={"site"}, done=lambda outcomes: self._deleted(outcomes, names))

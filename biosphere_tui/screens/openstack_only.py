@@ -1,0 +1,92 @@
+"""OpenStack-only mode (no portal configured): the screens that replace the portal's.
+
+``MODES`` maps the app's modes to their screens in this mode: myVM, Sites, Catalogue and
+Home work on the Nova servers, Glance images and limits of every site; the portal-only
+screens (members, consumption, groups) say why they are not available. The journal works
+as ever (it is local)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Static
+
+from biosphere_tui.cache import servers, vms
+from biosphere_tui.screens.base import BiosphereScreen
+from biosphere_tui.screens.images import ImagesScreen
+from biosphere_tui.screens.nova_sites import NovaSitesScreen
+from biosphere_tui.screens.nova_vms import NovaVMScreen
+from biosphere_tui.widgets.server_views import ServerTable
+
+MODE_LABEL = "OpenStack-only mode"
+
+
+class PortalOnlyScreen(BiosphereScreen):
+    """A screen whose data only the Biosphère portal has: it says so, and how to get it."""
+
+    SOURCES = ("site.",)
+
+    def __init__(self, title: str, what: str) -> None:
+        super().__init__()
+        self.screen_title = title
+        self.what = what
+        self.HELP = f"{title}: not available in {MODE_LABEL} (it needs the Biosphère portal)."
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(id="portal-only")
+
+    def reload_body(self) -> None:
+        self.title = f"{self.screen_title} · not available without a portal"
+        source = self.app.config.source
+        where = f"to {source}" if source else "to the configuration file"
+        self.query_one("#portal-only", Static).update(Text.assemble(
+            (f"{self.screen_title} is not available in {MODE_LABEL}.\n\n", "bold"),
+            f"{self.what} come from the Biosphère portal, and no portal is configured: this app works on the "
+            "OpenStack clouds of your clouds.yaml alone.\n\n",
+            f"To see them, add a [portal] section {where} (see the README). myVM (3), Sites (5), "
+            "Catalogue (2) and Journal (8) work without it.",
+        ))
+
+
+class NovaHomeScreen(BiosphereScreen):
+    SOURCES = ("site.",)
+    HELP = f"Home ({MODE_LABEL}): your Nova servers by status and your sites; every server below."
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(id="summary")
+        yield ServerTable(id="vms")
+
+    def reload_body(self) -> None:
+        db = self.app.cache
+        rows = vms.vms(db, nova=True)
+        sites = servers.sites(db, self.app.config.openstack.sites)
+        by_status = Counter(vm.state for vm in rows)
+        failing = [s.id for s in sites if s.failing]
+        text = Text.assemble((f"{MODE_LABEL}", "bold yellow"),
+                             " — no portal configured: the VMs are the Nova servers of your clouds.yaml.\n",
+                             (f"{len(rows)} servers", "bold"), ": ",
+                             ", ".join(f"{n} {status}" for status, n in sorted(by_status.items())) or "none", " · ",
+                             (f"{len(sites) - len(failing)}/{len(sites)} sites answer", "bold"))
+        if failing:
+            text.append(f" · failing: {', '.join(failing)}", style="red")
+        self.query_one("#summary", Static).update(text)
+        self.query_one(ServerTable).show_vms(rows, self.app.now())
+
+
+def _portal_only(title: str, what: str) -> Callable[[], Screen]:
+    return lambda: PortalOnlyScreen(title, what)
+
+
+MODES: dict[str, Callable[[], Screen]] = {
+    "home": NovaHomeScreen,
+    "catalogue": ImagesScreen,
+    "myvm": NovaVMScreen,
+    "sites": NovaSitesScreen,
+    "members": _portal_only("Members", "Membership requests and group members"),
+    "consumption": _portal_only("Consumption", "Group quotas and the daily consumption record"),
+    "groups": _portal_only("Groups", "Project and training groups"),
+}

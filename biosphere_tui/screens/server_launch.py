@@ -1,0 +1,278 @@
+"""Launch a Nova server (OpenStack-only mode): name, site, image, flavour, optional key pair and
+network; then the server is followed live until ACTIVE (with its SSH command) or ERROR (with
+Nova's fault message)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.timer import Timer
+from textual.widgets import Button, Input, Label, Select, Static
+
+from biosphere_tui.cache import servers
+from biosphere_tui.cache.servers import ImageEntry, ServerDetail
+from biosphere_tui.models import Flavor, ServerRequest, SiteLimits
+from biosphere_tui.screens.base import BiosphereScreen
+from biosphere_tui.screens.launch import POLL_SECONDS, name_problem, slug_name
+from biosphere_tui.widgets.server_views import status_text
+
+if TYPE_CHECKING:
+    from biosphere_tui.actions import Actions
+    from biosphere_tui.api.errors import SourceError
+
+
+def flavour_problem(flavor: Flavor, image: ImageEntry, limits: SiteLimits | None) -> str:
+    """Why this flavour cannot take the image or does not fit the project's limits ("" when it can)."""
+    if flavor.ram_mb < image.min_ram_mb or (flavor.disk_gb and flavor.disk_gb < image.min_disk_gb):
+        return f"too small for {image.name} (needs {image.min_ram_mb} MB RAM, {image.min_disk_gb} GB disk)"
+    if limits is not None:
+        for used, need, most, what in ((limits.used_vcpu, flavor.vcpus, limits.max_vcpu, "vCPU"),
+                                       (limits.used_ram_mb, flavor.ram_mb, limits.max_ram_mb, "MB RAM"),
+                                       (limits.used_instances, 1, limits.max_instances, "instances")):
+            if used + need > most:
+                return f"over your project's quota: {used}/{most} {what} used, it needs {need}"
+    return ""
+
+
+async def _send(actions: Actions, spec: ServerRequest) -> str | SourceError:
+    """The launch, with Nova's refusal as a value: the form shows it."""
+    from biosphere_tui.api.errors import SourceError
+
+    try:
+        return await actions.launch_server(spec)
+    except SourceError as exc:
+        return exc
+
+
+class ServerLaunchScreen(BiosphereScreen):
+    CSS_PATH = ["launch.tcss", "server_launch.tcss"]
+    SOURCES = ("site.",)
+    HELP = ("Launch a Nova server from a Glance image: name it, choose the site (those that have the image) and "
+            "a flavour (each says whether it fits your project's limits there); a key pair and a network only if "
+            "your site needs them. ctrl+s launches; the screen follows the server until ACTIVE or ERROR.")
+    BINDINGS = [
+        Binding("ctrl+s", "launch", "Launch", priority=True),
+        Binding("c", "copy_ssh", "Copy SSH command"),
+    ]
+
+    def __init__(self, image_name: str) -> None:
+        super().__init__()
+        self.image_name = image_name
+        self.image: ImageEntry | None = None
+        self.in_flight = False
+        self.refusal = ""
+        self.launched: tuple[str, str] | None = None  # (site, server id)
+        self.launched_name = ""
+        self._poll: Timer | None = None
+
+    def compose_body(self) -> ComposeResult:
+        self.image = next((e for e in servers.images(self.app.cache) if e.name == self.image_name), None)
+        sites = self.image.sites if self.image else []
+        with Vertical(id="form"):
+            yield Static(self._about(), id="about")
+            with Horizontal(id="fields"):
+                yield Label("Name ", classes="label")
+                yield Input(slug_name(self.image_name), id="name", compact=True)
+                yield Label(" Site ", classes="label")
+                yield Select([(s, s) for s in sites], value=sites[0] if sites else Select.NULL,
+                             allow_blank=not sites, id="site", compact=True)
+            yield Static(id="name-hint")
+            with Horizontal(id="flavour-row", classes="field-row"):
+                yield Label("Flavour ", classes="label")
+                yield Select([], id="flavor", compact=True)
+            with Horizontal(id="extra-row", classes="field-row"):
+                yield Label("Key pair ", classes="label")
+                yield Input(placeholder="optional: a key pair of your project", id="key", compact=True)
+                yield Label(" Network ", classes="label")
+                yield Input(placeholder="optional: a network id (when there are several)", id="network",
+                            compact=True)
+            yield Static(id="verdict")
+            with Horizontal(id="buttons"):
+                yield Button("Launch (ctrl+s)", id="launch", variant="primary", compact=True)
+                yield Static("  esc back · ? help", id="keys")
+        with Vertical(id="progress"):
+            yield Static(id="steps")
+
+    def _about(self) -> Text:
+        if self.image is None:
+            return Text(f"Image {self.image_name} is not listed by any site (any more).", style="bold red")
+        i = self.image
+        return Text.assemble("Launch a server from ", (i.name, "bold"), f" · {i.os_distro or 'unknown OS'} · "
+                             f"needs {i.min_ram_mb} MB RAM, {i.min_disk_gb} GB disk · on {', '.join(i.sites)}")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self._check()
+
+    # -- the form ------------------------------------------------------------------------------
+
+    @property
+    def site(self) -> str:
+        value = self.query_one("#site", Select).value
+        return value if isinstance(value, str) else ""
+
+    def _value(self, selector: str) -> str:
+        return self.query_one(selector, Input).value.strip()
+
+    def reload_body(self) -> None:
+        if self.launched is not None:
+            self._follow()
+            return
+        self._flavours()
+
+    def _flavours(self) -> None:
+        select = self.query_one("#flavor", Select)
+        if self.image is None or not self.site:
+            select.set_options([])
+            return
+        limits = self._limits()
+        options, fitting = [], []
+        for f in servers.flavors(self.app.cache, self.site):
+            problem = flavour_problem(f, self.image, limits)
+            label = f"{f.name} · {f.vcpus} vCPU · {f.ram_mb // 1024} GB · {f.disk_gb} GB disk"
+            options.append((f"{label}  ✗ {problem}" if problem else f"{label}  ✓", f.id))
+            fitting += [] if problem else [f.id]
+        chosen = select.value
+        select.set_options(options)
+        if any(value == chosen for _, value in options):
+            select.value = chosen
+        elif fitting:  # the smallest flavour that fits
+            select.value = fitting[0]
+        self._check()
+
+    def _limits(self) -> SiteLimits | None:
+        """The project's limits on the chosen site, as last read."""
+        return servers.sites(self.app.cache, (self.site,))[0].limits
+
+    def _problem(self) -> str:
+        if self.image is None:
+            return "this image is not listed by any site"
+        if problem := name_problem(self._value("#name")):
+            return f"name: {problem}"
+        if not self.site:
+            return "choose a site"
+        flavor_id = self.query_one("#flavor", Select).value
+        flavor = next((f for f in servers.flavors(self.app.cache, self.site) if f.id == flavor_id), None)
+        if flavor is None:
+            return "choose a flavour"
+        if problem := flavour_problem(flavor, self.image, self._limits()):
+            return f"{flavor.name}: {problem}"
+        return ""
+
+    def _check(self) -> None:
+        problem = name_problem(self._value("#name"))
+        self.query_one("#name", Input).set_class(bool(problem), "-invalid")
+        self.query_one("#name-hint", Static).update(
+            Text(f"Name: {problem}", style="red") if problem else Text("✓ name", style="green"))
+        whole = self._problem()
+        text = Text("Ready to launch.", style="green") if not whole else Text(f"Not yet: {whole}.", style="yellow")
+        if self.refusal:
+            text.append(f"\n{self.site} refused: {self.refusal}", style="bold red")
+        self.query_one("#verdict", Static).update(text)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self._check()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        self.refusal = ""
+        if event.select.id == "site":
+            self._flavours()
+        else:
+            self._check()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "launch":
+            self.action_launch()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "launch":
+            return self.launched is None
+        if action == "copy_ssh":
+            return self.launched is not None
+        return True
+
+    # -- sending and following ---------------------------------------------------------------------
+
+    def action_launch(self) -> None:
+        if self.in_flight or self.launched is not None:
+            return
+        if problem := self._problem():
+            self.notify(f"Cannot launch: {problem}.", severity="warning", timeout=8)
+            return
+        assert self.image is not None
+        flavor_id = self.query_one("#flavor", Select).value
+        spec = ServerRequest(self._value("#name"), self.site, self.image.by_site[self.site].id, str(flavor_id),
+                             self._value("#key"), self._value("#network"))
+        self.in_flight, self.refusal = True, ""
+        button = self.query_one("#launch", Button)
+        button.disabled, button.label = True, "Launching…"
+        self.app.act(f"Launching {spec.name} on {spec.site}", lambda actions: _send(actions, spec),
+                     resync={f"site.{spec.site}"}, done=lambda result: self._sent(spec, result))
+
+    def _sent(self, spec: ServerRequest, result: str | SourceError) -> None:
+        self.in_flight = False
+        if isinstance(result, str):
+            self.app.notify(f"{spec.name}: {spec.site} is building it.", timeout=5)
+            if self.is_attached:
+                self.launched, self.launched_name = (spec.site, result), spec.name
+                self.query_one("#form").display = False
+                self.query_one("#progress").display = True
+                self._poll = self.set_interval(POLL_SECONDS, self._ask_refresh)
+                self._follow()
+            return
+        self.app.notify(f"Launch refused: {result.message}", severity="error", timeout=10)
+        if self.is_attached:
+            self.refusal = result.message
+            button = self.query_one("#launch", Button)
+            button.disabled, button.label = False, "Launch (ctrl+s)"
+            self._check()
+
+    def _ask_refresh(self) -> None:
+        if self.launched is not None:
+            self.app.request_refresh({f"site.{self.launched[0]}"})
+
+    @property
+    def detail(self) -> ServerDetail | None:
+        return servers.detail(self.app.cache, servers.server_key(*self.launched)) if self.launched else None
+
+    def _follow(self) -> None:
+        assert self.launched is not None
+        site, server_id = self.launched
+        detail = self.detail
+        text = Text.assemble((self.launched_name, "bold"), f" on {site}", (f"  (server {server_id})\n\n", "dim"))
+        if detail is None:
+            text.append("Requested: waiting for the site to list it…", style="italic")
+        else:
+            s = detail.server
+            text.append("Status  ")
+            text.append_text(status_text(s.status))
+            text.append(f" · {s.flavor} · {detail.image or s.image_id}\n")
+            if s.status == "ERROR":
+                text.append(f"\n✗ Nova could not build it: {s.fault or 'no reason given'}\n", style="bold red")
+            elif detail.ssh_command:
+                text.append(Text.assemble("\nSSH  ", (detail.ssh_command, "bold green"), ("   c copies it", "dim")))
+            else:
+                text.append(f"\n{detail.no_ssh_reason} Esc goes back; it keeps building.", style="italic dim")
+            if (s.status == "ERROR" or detail.ssh_command) and self._poll is not None:  # nothing more to follow
+                self._poll.stop()
+                self._poll = None
+        self.query_one("#steps", Static).update(text)
+        self.refresh_bindings()
+
+    def action_copy_ssh(self) -> None:
+        detail = self.detail
+        if detail is None or detail.ssh_command is None:
+            self.notify(f"No SSH command yet: {detail.no_ssh_reason if detail else 'the server is not listed yet.'}",
+                        severity="warning")
+            return
+        self.app.copy_to_clipboard(detail.ssh_command)
+        self.notify(f"Copied: {detail.ssh_command}", timeout=3)
+
+    def on_unmount(self) -> None:
+        if self._poll is not None:
+            self._poll.stop()
+

@@ -1,0 +1,55 @@
+"""OpenStack-only mode: the Nova servers' table and describe pane (rows from ``vms(nova=True)``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.console import Group as Lines
+from rich.text import Text
+
+from biosphere_tui.cache.servers import ServerDetail
+from biosphere_tui.cache.vms import VmRow
+from biosphere_tui.widgets.freshness import age
+from biosphere_tui.widgets.vm_detail import VmDetailPane, _section, _when
+from biosphere_tui.widgets.vm_table import VmTable
+
+NOVA_STYLES = {"ACTIVE": "green", "BUILD": "cyan", "ERROR": "bold red", "SHUTOFF": "dim", "DELETED": "dim",
+               "PAUSED": "yellow", "SUSPENDED": "yellow", "REBOOT": "cyan", "HARD_REBOOT": "cyan"}
+
+
+def status_text(status: str) -> Text:
+    return Text(status, style=NOVA_STYLES.get(status, "yellow"))
+
+
+class ServerTable(VmTable):
+    """The Nova servers of every site; the column keys are ``VmTable``'s (same sorts)."""
+
+    COLUMNS = (("name", "name"), ("appliance", "image"), ("site", "site"), ("state", "status"),
+               ("flavor", "flavour"), ("vcpu", "vCPU"), ("ram", "RAM"), ("ip", "IP"), ("age", "age"))
+
+    def show_vms(self, vms: list[VmRow], now: datetime, *, rebuild: bool = False) -> None:
+        self.show([
+            (vm.id, (vm.name, vm.appliance, vm.site, (vm.state, NOVA_STYLES.get(vm.state, "yellow")), vm.flavor,
+                     str(vm.vcpu), f"{vm.ram_gb} GB", vm.ip or "—", age(vm.created, now)))
+            for vm in vms
+        ])
+
+
+class ServerDetailPane(VmDetailPane):
+    def show_server(self, detail: ServerDetail | None, now: datetime) -> None:
+        if detail is None:
+            self.update(Text("No server under the cursor.", style="italic dim"))
+            return
+        s = detail.server
+        rows: list[tuple[str, str | Text]] = [
+            ("status", Text.assemble(status_text(s.status), f" since {age(s.updated, now)}")),
+            ("site", s.site), ("image", detail.image or s.image_id or "—"),
+            ("flavour", f"{s.flavor} · {s.vcpus} vCPU · {s.ram_mb // 1024} GB RAM · {s.disk_gb} GB disk"),
+            ("IP", s.ip or "—"), ("created", _when(s.created, now)), ("id", s.id),
+        ]
+        if s.fault:
+            rows.append(("fault", Text(s.fault, style="red")))
+        access = Text.assemble(detail.ssh_command, ("  (c copies)", "dim")) if detail.ssh_command \
+            else Text(detail.no_ssh_reason or "", style="dim")
+        self.update(Lines(Text(s.name, style="bold"), Text(), _section(f"Nova server on {s.site}", rows),
+                          _section("Access", [("ssh", access)])))
