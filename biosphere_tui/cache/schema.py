@@ -115,3 +115,9 @@ def m004_group_directory(db: Database) -> None:
 def m005_retry_at(db: Database) -> None:
     """When a failing source may be tried again (its backoff, or the server's Retry-After)."""
     db.executescript("ALTER TABLE freshness ADD COLUMN retry_at TEXT;")
+
+
+@migrations()
+def m006_last_activity(db: Database) -> None:
+    """When the portal's monitor last saw a login or CPU activity on a deployment's VM (idle VM finder)."""
+    db.executescript("ALTER TABLE deployments ADD COLUMN last_activity TEXT;")
