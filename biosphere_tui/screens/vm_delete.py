@@ -1,0 +1,70 @@
+"""Deleting VMs, as myVM and the idle VM finder do it: who may delete what, one confirmation
+naming every VM, then one action through ``app.act`` and a toast with the outcome."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.screen import Screen
+
+from biosphere_tui.actions import Outcome
+from biosphere_tui.cache import reader
+from biosphere_tui.cache.vms import VmRow
+from biosphere_tui.models import Role
+from biosphere_tui.widgets.confirm import ConfirmDialog
+
+
+def plural(n: int, word: str = "VM") -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
+def refusal(screen: Screen, vm: VmRow) -> str | None:
+    """Why this VM may not be deleted (None if it may)."""
+    if vm.gone:
+        return f"{vm.name} is {vm.state}: there is nothing left to delete."
+    me = reader.me(screen.app.cache)
+    admin_of = {g.id for g in screen.app.groups if g.role is Role.ADMIN}
+    if (me is None or vm.owner != me.username) and vm.group_id not in admin_of:
+        return f"{vm.name} belongs to {vm.owner}: only its owner or an admin of {vm.group_id} can delete it."
+    return None
+
+
+def delete_vms(screen: Screen, targets: list[VmRow], confirmed: Callable[[list[str]], None]) -> None:
+    """Say which of ``targets`` may not be deleted and why, ask to confirm the others, and delete
+    them on ``y``; ``confirmed(ids)`` runs first (e.g. to unmark them)."""
+    app = screen.app
+    targets = sorted(targets, key=lambda vm: vm.name)
+    if not targets:
+        app.notify("No VM here to delete.", severity="warning")
+        return
+    verdicts = [(vm, refusal(screen, vm)) for vm in targets]
+    refused = [reason for _, reason in verdicts if reason]
+    targets = [vm for vm, reason in verdicts if not reason]
+    if refused:
+        app.notify(" ".join(refused[:5]) + (f" (and {len(refused) - 5} more)" if len(refused) > 5 else ""),
+                   title="Not deleted", severity="warning")
+    if not targets:
+        return
+    ids = [vm.id for vm in targets]
+    names = {vm.id: vm.name for vm in targets}
+
+    def answered(yes: bool | None) -> None:
+        if not yes:
+            return
+        confirmed(ids)
+        app.act(f"Deleting {plural(len(ids))}", lambda a: a.delete(ids),
+                resync={"portal.deployments", "site"}, done=lambda outcomes: _deleted(screen, outcomes, names))
+
+    items = [f"{vm.name} — {vm.site} — {vm.owner}" for vm in targets]
+    app.push_screen(ConfirmDialog(f"Delete {plural(len(ids))}? Their servers and disks are destroyed.",
+                                  items, action="Delete"), answered)
+
+
+def _deleted(screen: Screen, outcomes: list[Outcome], names: dict[str, str]) -> None:
+    failed = [o for o in outcomes if not o.ok]
+    if not failed:
+        screen.app.notify(f"{plural(len(outcomes))} deleted: the sites are removing the servers.", title="Deleted")
+        return
+    lines = "\n".join(f"• {names.get(o.item, o.item)}: {o.message}" for o in failed)
+    screen.app.notify(f"{len(outcomes) - len(failed)} of {plural(len(outcomes))} deleted. Not deleted:\n{lines}",
+                      title="Delete failed", severity="error", timeout=12)
