@@ -45,16 +45,20 @@ class IdleVm:
     disk_gb: int
 
 
-def days(span: timedelta) -> str:
-    n = max(int(span.total_seconds() // 86400), 0)
-    return f"{n} day{'s' if n != 1 else ''}"
+def days(n: float) -> str:
+    """``14 days``, ``1 day``, ``3.5 days``."""
+    return f"{n:g} day{'s' if n != 1 else ''}"
+
+
+def _whole_days(span: timedelta) -> str:
+    return days(max(span // timedelta(days=1), 0))
 
 
 def _idle(vm: VmActivity, settings: IdleSettings, now: datetime) -> tuple[IdleKind, datetime, str] | None:
     if vm.server_status in OFF_STATUSES:
         since = vm.server_updated or vm.ready_since
         if now - since >= timedelta(days=settings.shutoff_days):
-            return IdleKind.SHUT_OFF, since, f"{vm.server_status} for {days(now - since)}"
+            return IdleKind.SHUT_OFF, since, f"{vm.server_status} for {_whole_days(now - since)}"
         return None
     if vm.server_status not in (None, "ACTIVE"):  # building, in error…: not idle, something else
         return None
@@ -62,8 +66,8 @@ def _idle(vm: VmActivity, settings: IdleSettings, now: datetime) -> tuple[IdleKi
     if now - since < timedelta(days=settings.running_days):
         return None
     if vm.last_activity is None:
-        return IdleKind.NO_ACTIVITY, since, f"no activity seen since Ready {days(now - since)} ago"
-    return IdleKind.NO_ACTIVITY, since, f"no activity for {days(now - since)}"
+        return IdleKind.NO_ACTIVITY, since, f"no activity seen since Ready {_whole_days(now - since)} ago"
+    return IdleKind.NO_ACTIVITY, since, f"no activity for {_whole_days(now - since)}"
 
 
 def find_idle(vms: Iterable[VmActivity], settings: IdleSettings, now: datetime) -> list[IdleVm]:

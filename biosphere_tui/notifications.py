@@ -80,8 +80,8 @@ def diff(before: Snapshot, after: Snapshot) -> list[Event]:
     if after.group is not None and after.group == before.group:
         for resource, (share, words) in after.shares.items():
             if share > QUOTA_ALERT >= before.shares.get(resource, (0.0, ""))[0]:
-                events.append(Event(EventKind.QUOTA, resource, f"{after.group} uses {share * 100:.0f} % of its {resource} "
-                                                              f"quota ({words})."))
+                text = f"{after.group} uses {share * 100:.0f} % of its {resource} quota ({words})."
+                events.append(Event(EventKind.QUOTA, resource, text))
     for request_id, request in after.requests.items():
         if request_id not in before.requests:
             events.append(Event(EventKind.REQUEST, request.name, f"{request.name} asks to join {request.group}."))

@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.widgets import Static
 
 from biosphere_tui.cache import reader, vms
-from biosphere_tui.idle import IdleKind, IdleVm, given_back, idle_vms
+from biosphere_tui.idle import IdleKind, IdleVm, days, given_back, idle_vms
 from biosphere_tui.models import Quota, Role
 from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.screens.vm_delete import delete_vms, plural
@@ -21,10 +21,6 @@ KIND_STYLES = {IdleKind.NO_ACTIVITY: "yellow", IdleKind.SHUT_OFF: "dim"}
 
 def resources(q: Quota) -> str:
     return f"{q.vcpu} vCPU, {q.ram_gb} GB RAM, {q.storage_gb:,} GB disk"
-
-
-def days_of(n: float) -> str:
-    return f"{n:g} day{'s' if n != 1 else ''}"
 
 
 class IdleTable(LineTable):
@@ -71,8 +67,8 @@ class IdleScreen(BiosphereScreen):
         self._rows = {vm.id: vm for vm in rows}
         self.query_one(IdleTable).show_idle(rows)
         whose = f"{group.name}, every member's" if admin and group else f"{group.name}, yours" if group else "yours"
-        self.title = (f"Idle VMs · {whose} · {plural(len(rows))} · no activity for {days_of(settings.running_days)} "
-                      f"or shut off for {days_of(settings.shutoff_days)}")
+        self.title = (f"Idle VMs · {whose} · {plural(len(rows))} · no activity for {days(settings.running_days)} "
+                      f"or shut off for {days(settings.shutoff_days)}")
         self._show_given_back()
 
     def _show_given_back(self) -> None:
@@ -80,8 +76,9 @@ class IdleScreen(BiosphereScreen):
         if marked:
             text = f"Deleting the {len(marked)} selected gives back {resources(given_back(marked))}."
         elif self._rows:
-            text = (f"Deleting all {plural(len(self._rows))} would give back {resources(given_back(self._rows.values()))}"
-                    ". space marks, A marks all, ctrl+d deletes.")
+            total = resources(given_back(self._rows.values()))
+            text = (f"Deleting all {plural(len(self._rows))} would give back {total}. "
+                    "space marks, A marks all, ctrl+d deletes.")
         else:
             text = "No idle VM: every running VM was used recently and none has been shut off for long."
         self.query_one("#given-back", Static).update(text)
