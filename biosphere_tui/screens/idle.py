@@ -24,13 +24,13 @@ def resources(q: Quota) -> str:
 
 
 class IdleTable(LineTable):
-    COLUMNS = (("name", "name"), ("owner", "owner"), ("site", "site"), ("flavor", "flavor"), ("why", "why idle"),
-               ("since", "idle since"), ("vcpu", "vCPU"), ("ram", "RAM"), ("disk", "disk"))
+    COLUMNS = (("name", "name"), ("owner", "owner"), ("why", "why idle"), ("vcpu", "vCPU"), ("ram", "RAM"),
+               ("disk", "disk"), ("since", "idle since"), ("site", "site"), ("flavor", "flavor"))
 
     def show_idle(self, rows: list[IdleVm]) -> None:
         self.show([
-            (vm.id, (vm.name, vm.owner, vm.site, vm.flavor, (vm.why, KIND_STYLES[vm.kind]), f"{vm.since:%Y-%m-%d}",
-                     str(vm.vcpu), f"{vm.ram_gb} GB", f"{vm.disk_gb} GB"))
+            (vm.id, (vm.name, vm.owner, (vm.why, KIND_STYLES[vm.kind]), str(vm.vcpu), f"{vm.ram_gb} GB",
+                     f"{vm.disk_gb} GB", f"{vm.since:%Y-%m-%d}", vm.site, vm.flavor))
             for vm in rows
         ])
 
@@ -40,8 +40,8 @@ class IdleScreen(BiosphereScreen):
     AUTO_FOCUS = "#idle"
     SOURCES = ("portal.deployments", "site.")
     HELP = ("Idle VMs: Ready VMs of the current group that ran with no login or CPU activity seen by the portal "
-            "for [idle] running_days, or whose server is shut off for [idle] shutoff_days, and the vCPU, RAM and "
-            "disk that deleting them gives back. Admins see every member's; members see their own. Space marks, "
+            "for idle.running_days days, or whose server is shut off for idle.shutoff_days days (both in the "
+            "configuration file), and the vCPU, RAM and disk that deleting them gives back. Admins see every member's; members see their own. Space marks, "
             "A marks all or none, ctrl+d deletes the marked ones (or the one under the cursor) after a confirmation.")
     BINDINGS = [
         Binding("A", "mark_all", "Mark all", key_display="A"),
