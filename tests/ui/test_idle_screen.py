@@ -132,3 +132,12 @@ async def test_a_member_sees_only_their_own_idle_vms(demo_config, make_app, demo
         assert isinstance(dialog, ConfirmDialog)
         assert dialog.items and all(item.endswith("— demo") for item in dialog.items)
         await pilot.press("n")
+
+
+async def go_to_idle_marked(pilot) -> None:  # noqa: ANN001
+    await open_idle(pilot.app, pilot)
+    await pilot.press("space", "down", "space")
+
+
+def test_idle_snapshot(snap_compare, synced, make_app) -> None:  # noqa: ANN001
+    assert snap_compare(make_app(synced), terminal_size=(120, 30), run_before=go_to_idle_marked)
