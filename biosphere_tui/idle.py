@@ -28,21 +28,13 @@ class IdleKind(StrEnum):
 
 @dataclass(frozen=True)
 class IdleVm:
-    """An idle deployment: why (``kind``, ``why`` in words), since when, and what deleting it gives back."""
+    """An idle deployment (with the vCPU, RAM and disk deleting it gives back): why (``kind``,
+    and ``why`` in words) and since when."""
 
-    id: str
-    name: str
-    appliance: str
-    group_id: str
-    owner: str
-    site: str
-    flavor: str
+    deployment: VmActivity
     kind: IdleKind
     since: datetime
     why: str
-    vcpu: int
-    ram_gb: int
-    disk_gb: int
 
 
 def days(n: float) -> str:
@@ -76,10 +68,8 @@ def find_idle(vms: Iterable[VmActivity], settings: IdleSettings, now: datetime) 
     for vm in vms:
         verdict = _idle(vm, settings, now)
         if verdict is not None:
-            kind, since, why = verdict
-            found.append(IdleVm(vm.id, vm.name, vm.appliance, vm.group_id, vm.owner, vm.site, vm.flavor,
-                                kind, since, why, vm.vcpu, vm.ram_gb, vm.disk_gb))
-    return sorted(found, key=lambda vm: (vm.since, vm.name, vm.id))
+            found.append(IdleVm(vm, *verdict))
+    return sorted(found, key=lambda idle: (idle.since, idle.deployment.name, idle.deployment.id))
 
 
 def idle_vms(db: Database, settings: IdleSettings, now: datetime, *, owner: str | None = None,
@@ -90,5 +80,5 @@ def idle_vms(db: Database, settings: IdleSettings, now: datetime, *, owner: str 
 
 def given_back(vms: Iterable[IdleVm]) -> Quota:
     """The vCPU, RAM GB and disk GB that deleting these VMs gives back."""
-    vms = list(vms)
-    return Quota(sum(vm.vcpu for vm in vms), sum(vm.ram_gb for vm in vms), sum(vm.disk_gb for vm in vms))
+    deps = [vm.deployment for vm in vms]
+    return Quota(sum(d.vcpu for d in deps), sum(d.ram_gb for d in deps), sum(d.disk_gb for d in deps))

@@ -32,13 +32,14 @@ def vm(name: str, *, ready: float = 60, active: float | None = None, status: str
 
 def test_a_running_vm_without_activity_for_longer_than_the_threshold_is_idle() -> None:
     found = find_idle([vm("busy", active=0.01), vm("quiet", active=20), vm("almost", active=13.9)], RULES, NOW)
-    assert [(v.name, v.kind, v.why) for v in found] == [("quiet", IdleKind.NO_ACTIVITY, "no activity for 20 days")]
+    assert [(v.deployment.name, v.kind, v.why) for v in found] == [
+        ("quiet", IdleKind.NO_ACTIVITY, "no activity for 20 days")]
     assert found[0].since == NOW - 20 * DAY
 
 
 def test_no_activity_ever_seen_counts_from_when_it_became_ready() -> None:
     found = find_idle([vm("never", ready=30, active=None), vm("new", ready=3, active=None)], RULES, NOW)
-    assert [(v.name, v.since, v.why) for v in found] == [
+    assert [(v.deployment.name, v.since, v.why) for v in found] == [
         ("never", NOW - 30 * DAY, "no activity seen since Ready 30 days ago")]
 
 
@@ -46,20 +47,20 @@ def test_a_shut_off_vm_counts_from_its_servers_last_change_with_its_own_threshol
     found = find_idle([vm("off", active=40, status="SHUTOFF", changed=8),
                        vm("just-off", active=40, status="SHUTOFF", changed=2),
                        vm("shelved", active=1, status="SHELVED_OFFLOADED", changed=9)], RULES, NOW)
-    assert [(v.name, v.kind, v.why) for v in found] == [
+    assert [(v.deployment.name, v.kind, v.why) for v in found] == [
         ("shelved", IdleKind.SHUT_OFF, "SHELVED_OFFLOADED for 9 days"), ("off", IdleKind.SHUT_OFF, "SHUTOFF for 8 days")]
 
 
 def test_servers_building_or_in_error_are_not_idle_but_an_unlisted_server_follows_the_portal() -> None:
     found = find_idle([vm("broken", active=50, status="ERROR"), vm("rebuilding", active=50, status="BUILD"),
                        vm("unknown", active=50, status=None)], RULES, NOW)
-    assert [v.name for v in found] == ["unknown"]
+    assert [v.deployment.name for v in found] == ["unknown"]
 
 
 def test_idle_longest_first_and_what_deleting_gives_back() -> None:
     found = find_idle([vm("a", active=20, vcpu=2, ram=8, disk=110), vm("b", active=50, vcpu=32, ram=128, disk=1840),
                        vm("c", status="SHUTOFF", changed=30, vcpu=1, ram=4, disk=40)], RULES, NOW)
-    assert [v.name for v in found] == ["b", "c", "a"]
+    assert [v.deployment.name for v in found] == ["b", "c", "a"]
     assert given_back(found) == Quota(35, 140, 1990)
     assert given_back([]) == Quota(0, 0, 0)
 
@@ -72,7 +73,7 @@ def test_thresholds_come_from_the_configuration(tmp_path: Path) -> None:
     assert cfg.notifications == NotificationSettings(enabled=False, bell=True)
     path.write_text("")
     assert (load(path).idle, load(path).notifications) == (IdleSettings(14.0, 14.0), NotificationSettings(True, False))
-    assert [v.name for v in find_idle([vm("q", active=20)], IdleSettings(30, 3.5), NOW)] == []
+    assert [v.deployment.name for v in find_idle([vm("q", active=20)], IdleSettings(30, 3.5), NOW)] == []
 
 
 @pytest.mark.parametrize(("text", "message"), [

@@ -9,11 +9,11 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.widgets import Static
 
-from biosphere_tui.cache import reader, vms
+from biosphere_tui.cache import reader
 from biosphere_tui.idle import IdleKind, IdleVm, days, given_back, idle_vms
 from biosphere_tui.models import Quota, Role
 from biosphere_tui.screens.base import BiosphereScreen
-from biosphere_tui.screens.vm_delete import delete_vms, plural
+from biosphere_tui.screens.vm_delete import delete_marked, plural
 from biosphere_tui.widgets.line_table import LineTable
 
 KIND_STYLES = {IdleKind.NO_ACTIVITY: "yellow", IdleKind.SHUT_OFF: "dim"}
@@ -28,11 +28,13 @@ class IdleTable(LineTable):
                ("disk", "disk"), ("since", "idle since"), ("site", "site"), ("flavor", "flavor"))
 
     def show_idle(self, rows: list[IdleVm]) -> None:
-        self.show([
-            (vm.id, (vm.name, vm.owner, (vm.why, KIND_STYLES[vm.kind]), str(vm.vcpu), f"{vm.ram_gb} GB",
-                     f"{vm.disk_gb} GB", f"{vm.since:%Y-%m-%d}", vm.site, vm.flavor))
-            for vm in rows
-        ])
+        self.show([(vm.deployment.id, self._cells(vm)) for vm in rows])
+
+    @staticmethod
+    def _cells(vm: IdleVm) -> tuple[object, ...]:
+        d = vm.deployment
+        return (d.name, d.owner, (vm.why, KIND_STYLES[vm.kind]), str(d.vcpu), f"{d.ram_gb} GB", f"{d.disk_gb} GB",
+                f"{vm.since:%Y-%m-%d}", d.site, d.flavor)
 
 
 class IdleScreen(BiosphereScreen):
@@ -64,7 +66,7 @@ class IdleScreen(BiosphereScreen):
         settings = self.app.config.idle
         rows = idle_vms(self.app.cache, settings, self.app.now(), owner=owner,
                         group_id=group.id if group else None)
-        self._rows = {vm.id: vm for vm in rows}
+        self._rows = {vm.deployment.id: vm for vm in rows}
         self.query_one(IdleTable).show_idle(rows)
         whose = f"{group.name}, every member's" if admin and group else f"{group.name}, yours" if group else "yours"
         self.title = (f"Idle VMs · {whose} · {plural(len(rows))} · no activity for {days(settings.running_days)} "
@@ -93,14 +95,7 @@ class IdleScreen(BiosphereScreen):
         self._show_given_back()
 
     def action_delete(self) -> None:
-        table = self.query_one(IdleTable)
-        keys = sorted(table.selected) or ([table.current_key] if table.current_key else [])
-
-        def confirmed(ids: list[str]) -> None:
-            table.selected -= set(ids)
-            self.reload()
-
-        delete_vms(self, vms.rows(self.app.cache, keys), confirmed)
+        delete_marked(self, self.query_one(IdleTable), self.reload)
 
     def palette_commands(self) -> Iterable[SystemCommand]:
         yield SystemCommand("Idle VMs: mark all or none", "Mark every idle VM listed (key A)", self.action_mark_all)

@@ -20,7 +20,7 @@ from biosphere_tui.cache import reader, vms
 from biosphere_tui.cache.vms import VmQuery, VmRow
 from biosphere_tui.models import Role
 from biosphere_tui.screens.base import BiosphereScreen
-from biosphere_tui.screens.vm_delete import delete_vms, plural, refusal
+from biosphere_tui.screens.vm_delete import delete_marked, plural, refusal
 from biosphere_tui.widgets.filter_bar import FilterBar
 from biosphere_tui.widgets.vm_detail import VmDetailPane
 from biosphere_tui.widgets.vm_table import VmTable
@@ -219,14 +219,7 @@ class MyVMScreen(BiosphereScreen):
         return refusal(self, vm)
 
     def action_delete(self) -> None:
-        table = self.query_one(VmTable)
-        keys = sorted(table.selected) or ([table.current_key] if table.current_key else [])
-
-        def confirmed(ids: list[str]) -> None:
-            table.selected -= set(ids)
-            self._load()
-
-        delete_vms(self, vms.rows(self.app.cache, keys), confirmed)
+        delete_marked(self, self.query_one(VmTable), self._load)
 
     # -- command palette ----------------------------------------------------------------------------
 

@@ -8,10 +8,11 @@ from collections.abc import Callable
 from textual.screen import Screen
 
 from biosphere_tui.actions import Outcome
-from biosphere_tui.cache import reader
+from biosphere_tui.cache import reader, vms
 from biosphere_tui.cache.vms import VmRow
 from biosphere_tui.models import Role
 from biosphere_tui.widgets.confirm import ConfirmDialog
+from biosphere_tui.widgets.line_table import LineTable
 
 
 def plural(n: int, word: str = "VM") -> str:
@@ -29,11 +30,13 @@ def refusal(screen: Screen, vm: VmRow) -> str | None:
     return None
 
 
-def delete_vms(screen: Screen, targets: list[VmRow], confirmed: Callable[[list[str]], None]) -> None:
-    """Say which of ``targets`` may not be deleted and why, ask to confirm the others, and delete
-    them on ``y``; ``confirmed(ids)`` runs first (e.g. to unmark them)."""
+def delete_marked(screen: Screen, table: LineTable, reload: Callable[[], None]) -> None:
+    """Delete the VMs marked in ``table`` (or the one under its cursor): say which may not be
+    deleted and why, ask to confirm the others, and on ``y`` unmark them, ``reload`` the screen
+    and delete them."""
     app = screen.app
-    targets = sorted(targets, key=lambda vm: vm.name)
+    keys = sorted(table.selected) or ([table.current_key] if table.current_key else [])
+    targets = sorted(vms.rows(app.cache, keys), key=lambda vm: vm.name)
     if not targets:
         app.notify("No VM here to delete.", severity="warning")
         return
@@ -51,7 +54,8 @@ def delete_vms(screen: Screen, targets: list[VmRow], confirmed: Callable[[list[s
     def answered(yes: bool | None) -> None:
         if not yes:
             return
-        confirmed(ids)
+        table.selected -= set(ids)
+        reload()
         app.act(f"Deleting {plural(len(ids))}", lambda a: a.delete(ids),
                 resync={"portal.deployments", "site"}, done=lambda outcomes: _deleted(screen, outcomes, names))
 
