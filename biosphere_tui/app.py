@@ -18,7 +18,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.timer import Timer
 
-from biosphere_tui import journal
+from biosphere_tui import journal, notifications
 from biosphere_tui.cache import reader
 from biosphere_tui.cache.db import connect, open_cache
 from biosphere_tui.config import Config, journal_file, state_file
@@ -93,6 +93,7 @@ class BiosphereApp(App[None]):
         self._pending_force = False  # one of them was asked for by the user
         self._failing: set[str] = set()
         self.refreshes = 0
+        self.watcher = notifications.Watcher()
 
     # -- life cycle ------------------------------------------------------------------------
 
@@ -232,6 +233,7 @@ class BiosphereApp(App[None]):
                         title="Source recovered", timeout=5)
         self._failing = {r.source for r in results if not r.ok} | (self._failing - {r.source for r in results})
         self.reload_screen()
+        self._announce_changes()
         pending, self._pending = self._pending, set()
         force, self._pending_force = self._pending_force, False
         if pending is None or pending:
@@ -242,6 +244,19 @@ class BiosphereApp(App[None]):
             if self._timer is not None:
                 self._timer.stop()
             self._timer = self.set_timer(self.config.refresh_interval, self.request_refresh)
+
+    def _announce_changes(self) -> None:
+        """A toast per change worth hearing of since the previous refresh (the bell too, if configured)."""
+        settings = self.config.notifications
+        if not settings.enabled:
+            return
+        events = self.watcher.observe(notifications.Snapshot.read(self.cache, self.current_group))
+        for event in events:
+            log.info("notification: %s", event.text)
+        for toast in notifications.toasts(events):
+            self.notify(toast.message, title=toast.title, severity=toast.severity, timeout=10)  # type: ignore[arg-type]
+        if events and settings.bell:
+            self.bell()
 
     # -- actions ---------------------------------------------------------------------------------
 

@@ -19,6 +19,14 @@ This is the only module that knows where things live. ``config.toml``::
 
     [cache]
     path = "/somewhere/cache.sqlite"   # optional
+
+    [idle]                        # the idle VM finder
+    running_days = 14             # running with no activity seen for this many days
+    shutoff_days = 14             # shut off for this many days
+
+    [notifications]
+    enabled = true                # toasts when a VM fails or is Ready, a quota passes 90 %, a request arrives
+    bell = false                  # and ring the terminal bell
 """
 
 from __future__ import annotations
@@ -148,12 +156,28 @@ class OpenStackSettings:
 
 
 @dataclass(frozen=True)
+class IdleSettings:
+    """After how many days a running VM with no activity, or a shut-off one, counts as idle."""
+
+    running_days: float = 14.0
+    shutoff_days: float = 14.0
+
+
+@dataclass(frozen=True)
+class NotificationSettings:
+    enabled: bool = True
+    bell: bool = False
+
+
+@dataclass(frozen=True)
 class Config:
     portal: PortalSettings | None
     openstack: OpenStackSettings = field(default_factory=OpenStackSettings)
     refresh_interval: float = 30.0
     cache_path: Path = field(default_factory=lambda: cache_dir() / "cache.sqlite")
     source: Path | None = None  # the file it was read from, if any
+    idle: IdleSettings = field(default_factory=IdleSettings)
+    notifications: NotificationSettings = field(default_factory=NotificationSettings)
 
     @property
     def openstack_only(self) -> bool:
@@ -166,6 +190,8 @@ _KNOWN = {
     "openstack": {"clouds_yaml", "sites", "timeout"},
     "refresh": {"interval"},
     "cache": {"path"},
+    "idle": {"running_days", "shutoff_days"},
+    "notifications": {"enabled", "bell"},
 }
 
 
@@ -200,6 +226,8 @@ def parse(data: dict[str, Any], path: Path) -> Config:
     openstack = data.get("openstack", {})
     refresh = data.get("refresh", {})
     cache = data.get("cache", {})
+    idle = data.get("idle", {})
+    notifications = data.get("notifications", {})
     portal = _portal(data["portal"], where, base) if "portal" in data else None
     clouds_yaml = _path(openstack, "clouds_yaml", where, "openstack", base)
     sites = tuple(_str_list(openstack, "sites", where))
@@ -213,6 +241,14 @@ def parse(data: dict[str, Any], path: Path) -> Config:
         refresh_interval=_positive(refresh, "interval", where, "refresh", 30.0),
         cache_path=_path(cache, "path", where, "cache", base) or cache_dir() / "cache.sqlite",
         source=path,
+        idle=IdleSettings(
+            running_days=_days(idle, "running_days", where, 14.0),
+            shutoff_days=_days(idle, "shutoff_days", where, 14.0),
+        ),
+        notifications=NotificationSettings(
+            enabled=_flag(notifications, "enabled", where, "notifications", True),
+            bell=_flag(notifications, "bell", where, "notifications", False),
+        ),
     )
     if portal is None and not sites:  # OpenStack-only mode: every cloud of the clouds.yaml
         config = replace(config, openstack=replace(config.openstack, sites=_every_cloud(clouds_yaml)))
@@ -251,9 +287,7 @@ def _portal(section: dict[str, Any], where: str, base: Path) -> PortalSettings:
         raise ConfigError(f"{where}: portal.{kind} must be a non-empty string")
     if kind == "token_file":
         raw = str(_resolve(raw, base))
-    verify = section.get("verify_tls", True)
-    if not isinstance(verify, bool):
-        raise ConfigError(f"{where}: portal.verify_tls must be true or false")
+    verify = _flag(section, "verify_tls", where, "portal", True)
     return PortalSettings(
         url=url,
         token=TokenSource(kind.removeprefix("token_"), raw),
@@ -267,6 +301,20 @@ def _positive(section: dict[str, Any], key: str, where: str, name: str, default:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
         raise ConfigError(f"{where}: {name}.{key} must be a positive number of seconds")
     return float(value)
+
+
+def _days(section: dict[str, Any], key: str, where: str, default: float) -> float:
+    value = section.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise ConfigError(f"{where}: idle.{key} must be a positive number of days")
+    return float(value)
+
+
+def _flag(section: dict[str, Any], key: str, where: str, name: str, default: bool) -> bool:
+    value = section.get(key, default)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where}: {name}.{key} must be true or false")
+    return value
 
 
 def _path(section: dict[str, Any], key: str, where: str, name: str, base: Path) -> Path | None:

@@ -214,6 +214,7 @@ class Deployment:
     access: tuple[AccessLink, ...] = ()
     parameters: tuple[Parameter, ...] = ()
     reason: str = ""  # why it was Aborted, if it was
+    last_activity: datetime | None = None  # last login or CPU activity the portal's monitor saw
 
 
 @dataclass(frozen=True)

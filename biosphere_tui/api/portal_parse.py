@@ -178,6 +178,7 @@ def deployment(raw: Any) -> Deployment:
         access=access,
         parameters=params,
         reason=f.text(d, "reason", "deployment", optional=True),
+        last_activity=f.timestamp(d, "last_activity", "deployment") if d.get("last_activity") is not None else None,
     )
 
 

@@ -118,6 +118,12 @@ def m005_retry_at(db: Database) -> None:
 
 
 @migrations()
+def m006_last_activity(db: Database) -> None:
+    """When the portal's monitor last saw a login or CPU activity on a deployment's VM (idle VM finder)."""
+    db.executescript("ALTER TABLE deployments ADD COLUMN last_activity TEXT;")
+
+
+@migrations()
 def m007_server_fault(db: Database) -> None:
     """Why a Nova server is in ERROR (its ``fault.message``), for OpenStack-only launches."""
     db.executescript("ALTER TABLE servers ADD COLUMN fault TEXT;")

@@ -162,6 +162,7 @@ class CacheWriter:
             row = _row(d)
             row["state"] = d.state.value
             row["created"], row["updated"] = _iso(d.created), _iso(d.updated)
+            row["last_activity"] = _iso(d.last_activity) if d.last_activity else None
             row["access"] = _json(row["access"])
             row["parameters"] = _json(row["parameters"])
             rows.append(row)

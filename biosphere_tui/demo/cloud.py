@@ -2,7 +2,9 @@
 
 Each site listens on its own port, so a ``down`` fault on one is a real outage. The
 control service (no auth, no faults) lets a test or a demo script see the ports and
-faults, switch faults and move the clock: ``GET /state``, ``POST /fault``, ``POST /clock``.
+faults, switch faults and move the clock: ``GET /state``, ``POST /fault``, ``POST /clock``; and
+change the world: ``POST /server`` (a deployment's server to ERROR, SHUTOFF or ACTIVE),
+``POST /membership-request`` (someone asks to join a group).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from .httpserver import FAULTS, DemoHTTPService, Reply, Request, error_reply
 from .openstack_site import OpenStackSite, iso
 from .portal_server import Portal
 from .world import World
+
+SERVER_STATUSES = ("ACTIVE", "SHUTOFF", "ERROR")
 
 
 class DemoCloud:
@@ -152,4 +156,20 @@ class DemoCloud:
                 self.clock.advance(seconds)
                 self.world.tick()
                 return Reply(200, self.state())
+            case "POST", "/server":
+                body = req.json()
+                dep_id, status = (body.get(k) if isinstance(body, dict) else None for k in ("deployment", "status"))
+                if status not in SERVER_STATUSES:
+                    return error_reply(422, "invalid", f"status must be one of {', '.join(SERVER_STATUSES)}.")
+                try:
+                    self.world.set_server_status(str(dep_id), str(status))
+                except KeyError:
+                    return error_reply(404, "not_found", f"No deployment {dep_id!r} with a live server.")
+                return Reply(200, self.state())
+            case "POST", "/membership-request":
+                body = req.json()
+                gid = body.get("group", "marine-meta") if isinstance(body, dict) else None
+                if gid not in self.world.groups:
+                    return error_reply(404, "not_found", f"No group {gid!r}.")
+                return Reply(200, {"id": self.world.new_request(str(gid)).id})
         return error_reply(404, "not_found", f"No such endpoint: {req.method} {req.path}")

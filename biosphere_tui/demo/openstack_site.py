@@ -158,6 +158,14 @@ class SiteState:
             server.updated = self.now()
             return True
 
+    def set_status(self, server_id: str, status: str) -> None:
+        """Force a live server's status (the demo's switch for a VM in ERROR, or shut off); KeyError if none."""
+        with self.lock:
+            server = self.servers[server_id]
+            if server.deleted:
+                raise KeyError(server_id)
+            server.status, server.updated = status, self.now()
+
     def tick(self) -> None:
         """Advance statuses against the clock: BUILD -> ACTIVE (+ip) when due."""
         now = self.now()

@@ -185,7 +185,7 @@ def _deployment(d: Deployment) -> dict[str, Any]:
             "resources": {"vcpu": d.vcpu, "ram_gb": d.ram_gb, "disk_gb": d.disk_gb, "gpu": d.gpu},
             "server_id": d.server_id, "ip": d.ip, "access": [{"kind": a.kind, "url": a.url} for a in d.access],
             "parameters": [{"name": p.name, "value": p.value, "secret": p.secret} for p in d.parameters],
-            "reason": d.reason}
+            "reason": d.reason, "last_activity": iso(d.last_activity) if d.last_activity else None}
 
 
 def _usage(u: UsageDay) -> dict[str, Any]:
@@ -457,10 +457,10 @@ class Portal:
                                   for dep_id in self.world.deployments_of(group=g.id)),
                                  key=lambda dep_id: self.world.deployments[dep_id].created)
         deployments = self.world.deployments
-        return _paged(paging, ids, lambda dep_id: _deployment(deployments[dep_id]))
+        return _paged(paging, ids, lambda dep_id: _deployment(self.world.monitored(deployments[dep_id])))
 
     def _deployment(self, req: Request, dep_id: str) -> Reply:
-        return Reply(200, _deployment(self.world.deployment_for(dep_id, self.username)))
+        return Reply(200, _deployment(self.world.monitored(self.world.deployment_for(dep_id, self.username))))
 
     def _create(self, req: Request) -> Reply:
         body = _body(req)

@@ -19,6 +19,7 @@ import re
 import threading
 import unicodedata
 import uuid
+import zlib
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -54,6 +55,9 @@ USAGE_DAYS = 90
 REQUEST_EVERY = (480.0, 720.0)  # a new membership request every 8-12 demo minutes
 FINALIZE_SECONDS = (8.0, 20.0)
 BOOKED_SHARE = 0.85  # seeded live deployments fill a group's quota up to this share
+ACTIVE_EVERY = (300, 5400)  # the portal's monitor sees a VM in use busy every 5-90 demo minutes
+IDLE_SHARE = 0.15  # seeded Ready VMs nobody has used for days or weeks
+SHUTOFF_SHARE = 0.05  # seeded Ready VMs whose server was shut off days or weeks ago
 S = DeploymentState
 
 # -- reference data (domain.md) ---------------------------------------------------------
@@ -625,6 +629,8 @@ class World:
         self._build_sites(rng)
         self._build_groups(rng)
         self._build_deployments(rng)
+        self._idle_since: dict[str, datetime] = {}  # deployments nobody uses any more, and since when
+        self._seed_activity(random.Random(f"{seed}-activity"))
         self._next_visit = self.built + timedelta(seconds=self._visitors.uniform(*REQUEST_EVERY))
         self._ledger = _Ledger(self.built.date())
         self._ledger.record(self.deployments.values(), self.built.date() - timedelta(days=USAGE_DAYS),
@@ -846,6 +852,31 @@ class World:
                                   created=self.built - timedelta(days=rng.uniform(20, 400)),
                                   server_id=_uuid(rng), metadata={"owner": rng.choice(sorted(self.people))})
 
+    def _seed_activity(self, rng: random.Random) -> None:
+        """Leave some Ready VMs unused since days or weeks, and shut some servers off (with their
+        own generator, so that the rest of the world is drawn as before). The demo user forgot
+        their oldest Ready VM of each group."""
+        day = timedelta(days=1)
+        forgotten: dict[str, str] = {}  # group -> the demo user's oldest Ready deployment there
+        for dep in self.deployments.values():
+            if dep.owner == DEMO_USERNAME and dep.state is S.READY and self.built - dep.updated > 20 * day:
+                forgotten.setdefault(dep.group_id, dep.id)
+        for dep in self.deployments.values():
+            up_for = self.built - dep.updated  # a Ready deployment's `updated` is when it became Ready
+            if dep.state is not S.READY or up_for < 2 * day:
+                continue
+            draw = rng.random()
+            if dep.id in forgotten.values():
+                self._idle_since[dep.id] = self.built - rng.uniform(15, up_for / day - 1) * day
+            elif draw < SHUTOFF_SHARE:
+                server = self.sites[dep.site].cloud.servers[dep.server_id or ""]
+                server.status = "SHUTOFF"
+                server.updated = self.built - rng.uniform(1, min(up_for / day - 0.5, 45)) * day
+                self._idle_since[dep.id] = max(dep.updated, server.updated - rng.uniform(0, 3) * day)
+            elif draw < SHUTOFF_SHARE + IDLE_SHARE:
+                self._idle_since[dep.id] = self.built - rng.uniform(1, min(up_for / day, 60)) * day
+        self._idle_since = {k: v.replace(microsecond=0) for k, v in self._idle_since.items()}
+
     # -- bookkeeping --------------------------------------------------------------------
 
     def _index(self, dep: Deployment) -> None:
@@ -980,6 +1011,21 @@ class World:
         """What the live deployments of *gid* hold of its quota."""
         with self.lock:
             return Quota(*self._committed[gid])
+
+    def monitored(self, dep: Deployment) -> Deployment:
+        """*dep* with the last activity the portal's monitor saw on its VM (Ready ones only): an
+        unused VM's stays where it stopped; a VM in use is seen busy every few minutes, until its
+        server stops (shut off, error) or the clock."""
+        if dep.state is not S.READY:
+            return dep
+        idle = self._idle_since.get(dep.id)
+        if idle is None:
+            server = self.sites[dep.site].cloud.servers.get(dep.server_id or "")
+            until = self.clock.now() if server is None or server.status == "ACTIVE" else server.updated
+            every = ACTIVE_EVERY[0] + zlib.crc32(dep.id.encode()) % (ACTIVE_EVERY[1] - ACTIVE_EVERY[0])
+            beats = max(int((until - dep.updated).total_seconds() // every), 0)
+            idle = dep.updated + timedelta(seconds=beats * every)
+        return replace(dep, last_activity=idle)
 
     def deployments_of(self, *, owner: str | None = None, group: str | None = None) -> list[str]:
         """Ids of the deployments of an owner or a group, oldest first."""
@@ -1135,6 +1181,18 @@ class World:
             dep = self._store(self._reached(dep, S.FINALIZING, now, None))
             self._plan_step(now + timedelta(seconds=self._rng.uniform(*FINALIZE_SECONDS)), dep, target)
             return dep
+
+    def set_server_status(self, dep_id: str, status: str) -> None:
+        """The demo's switch for a deployment's server (e.g. "ERROR", "SHUTOFF"); KeyError if it has none."""
+        with self.lock:
+            dep = self.deployments[dep_id]
+            self.sites[dep.site].cloud.set_status(dep.server_id or "", status)
+
+    def new_request(self, gid: str = "marine-meta") -> MembershipRequest:
+        """Someone new asks to join *gid* now (what happens every few demo minutes to marine-meta)."""
+        with self.lock:
+            person = self._new_person(self._visitors, self._visitors.choice(AFFILIATIONS))
+            return self._add_request(gid, person, self.clock.now(), _message(self._visitors, gid))
 
     def set_availability(self, site_id: str, availability: Availability, message: str = "") -> None:
         """What the status page says of a site (the demo's outage switch for the portal's view)."""

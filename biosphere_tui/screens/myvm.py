@@ -16,22 +16,17 @@ from textual.containers import Container
 from textual.events import Resize
 from textual.widgets import Input
 
-from biosphere_tui.actions import Outcome
 from biosphere_tui.cache import reader, vms
 from biosphere_tui.cache.vms import VmQuery, VmRow
 from biosphere_tui.models import Role
 from biosphere_tui.screens.base import BiosphereScreen
-from biosphere_tui.widgets.confirm import ConfirmDialog
+from biosphere_tui.screens.vm_delete import delete_marked, plural, refusal, send_to_portal
 from biosphere_tui.widgets.filter_bar import FilterBar
 from biosphere_tui.widgets.vm_detail import VmDetailPane
 from biosphere_tui.widgets.vm_table import VmTable
 
 PAGE = 60  # rows read at a time: a screenful and some
 WIDE = 140  # from this width the describe pane sits beside the table
-
-
-def _plural(n: int, word: str = "VM") -> str:
-    return f"{n} {word}{'s' if n != 1 else ''}"
 
 
 class MyVMScreen(BiosphereScreen):
@@ -106,7 +101,7 @@ class MyVMScreen(BiosphereScreen):
         group = self.app.current_group
         scope = f"all of {group.name}" if self.scope == "group" and group else "mine"
         shown = len(self._rows)
-        count = f"{shown} of {self.total} VMs" if shown < self.total else _plural(self.total)
+        count = f"{shown} of {self.total} VMs" if shown < self.total else plural(self.total)
         if self.vm_query.text:
             count += f" matching “{self.vm_query.text}”"
         finished = "with finished" if self.vm_query.finished else "finished hidden"
@@ -222,62 +217,21 @@ class MyVMScreen(BiosphereScreen):
             self.app.copy_to_clipboard(detail.ssh_command)
             self.notify(f"Copied to the clipboard: {detail.ssh_command}", timeout=4)
 
-    def _refusal(self, vm: VmRow) -> str | None:
-        """Why this VM may not be deleted (None if it may)."""
-        if vm.gone:
-            return f"{vm.name} is {vm.state}: there is nothing left to delete."
-        me = reader.me(self.app.cache)
-        admin_of = {g.id for g in self.app.groups if g.role is Role.ADMIN}
-        if (me is None or vm.owner != me.username) and vm.group_id not in admin_of:
-            return f"{vm.name} belongs to {vm.owner}: only its owner or an admin of {vm.group_id} can delete it."
-        return None
-
     def _mark_refusal(self, key: str) -> str | None:
         vm = self._rows.get(key)
         if vm is None or key in self.query_one(VmTable).selected:
             return None  # unmarking is always allowed
-        return self._refusal(vm)
+        return refusal(self, vm)
 
     def action_delete(self) -> None:
-        table = self.query_one(VmTable)
-        keys = sorted(table.selected) or ([table.current_key] if table.current_key else [])
-        targets = sorted(vms.rows(self.app.cache, keys, nova=self.NOVA), key=lambda vm: vm.name)
-        if not targets:
-            self.notify("No VM here to delete.", severity="warning")
-            return
-        verdicts = [(vm, self._refusal(vm)) for vm in targets]
-        refused = [reason for _, reason in verdicts if reason]
-        targets = [vm for vm, reason in verdicts if not reason]
-        if refused:
-            self.notify(" ".join(refused[:5]) + (f" (and {len(refused) - 5} more)" if len(refused) > 5 else ""),
-                        title="Not deleted", severity="warning")
-        if not targets:
-            return
-        ids = [vm.id for vm in targets]
+        delete_marked(self, self.query_one(VmTable), self._load, nova=self.NOVA, refuse=self._refusal,
+                      send=self._send_delete)
 
-        def confirmed(yes: bool | None) -> None:
-            if not yes:
-                return
-            table.selected -= set(ids)
-            self._load()
-            self._send_delete(ids, {vm.id: vm.name for vm in targets})
-
-        items = [" — ".join(filter(None, (vm.name, vm.site, vm.owner))) for vm in targets]
-        self.app.push_screen(ConfirmDialog(f"Delete {_plural(len(ids))}? Their servers and disks are destroyed.",
-                                           items, action="Delete"), confirmed)
+    def _refusal(self, vm: VmRow) -> str | None:
+        return refusal(self, vm)
 
     def _send_delete(self, ids: list[str], names: dict[str, str]) -> None:
-        self.app.act(f"Deleting {_plural(len(ids))}", lambda a: a.delete(ids),
-                     resync={"portal.deployments", "site"}, done=lambda outcomes: self._deleted(outcomes, names))
-
-    def _deleted(self, outcomes: list[Outcome], names: dict[str, str]) -> None:
-        failed = [o for o in outcomes if not o.ok]
-        if not failed:
-            self.notify(f"{_plural(len(outcomes))} deleted: the sites are removing the servers.", title="Deleted")
-            return
-        lines = "\n".join(f"• {names.get(o.item, o.item)}: {o.message}" for o in failed)
-        self.notify(f"{len(outcomes) - len(failed)} of {_plural(len(outcomes))} deleted. Not deleted:\n{lines}",
-                    title="Delete failed", severity="error", timeout=12)
+        send_to_portal(self, ids, names)
 
     # -- command palette ----------------------------------------------------------------------------
 

@@ -9,7 +9,8 @@ from textual.containers import Container
 
 from biosphere_tui.cache import servers
 from biosphere_tui.cache.vms import VmRow
-from biosphere_tui.screens.myvm import MyVMScreen, _plural
+from biosphere_tui.screens.myvm import MyVMScreen
+from biosphere_tui.screens.vm_delete import plural, report_deleted
 from biosphere_tui.widgets.filter_bar import FilterBar
 from biosphere_tui.widgets.server_views import ServerDetailPane, ServerTable
 from biosphere_tui.widgets.vm_table import VmTable
@@ -34,7 +35,7 @@ class NovaVMScreen(MyVMScreen):
 
     def _title(self) -> None:
         shown = len(self._rows)
-        count = f"{shown} of {self.total} servers" if shown < self.total else _plural(self.total, "server")
+        count = f"{shown} of {self.total} servers" if shown < self.total else plural(self.total, "server")
         if self.vm_query.text:
             count += f" matching “{self.vm_query.text}”"
         arrow = "▼" if self.vm_query.descending else "▲"
@@ -70,5 +71,5 @@ class NovaVMScreen(MyVMScreen):
 
     def _send_delete(self, ids: list[str], names: dict[str, str]) -> None:
         targets = [servers.split_key(key) for key in ids]
-        self.app.act(f"Deleting {_plural(len(ids), 'server')}", lambda a: a.delete_servers(targets),
-                     resync={"site"}, done=lambda outcomes: self._deleted(outcomes, names))
+        self.app.act(f"Deleting {plural(len(ids), 'server')}", lambda a: a.delete_servers(targets),
+                     resync={"site"}, done=lambda outcomes: report_deleted(self, outcomes, names))

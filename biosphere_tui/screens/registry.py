@@ -30,4 +30,5 @@ SCREENS = [
     Nav("consumption", "6", "Consumption", "biosphere_tui.screens.consumption:ConsumptionScreen"),
     Nav("groups", "7", "Groups", "biosphere_tui.screens.groups:GroupsScreen"),
     Nav("journal", "8", "Journal", "biosphere_tui.screens.journal:JournalScreen"),
+    Nav("idle", "9", "Idle VMs", "biosphere_tui.screens.idle:IdleScreen"),
 ]

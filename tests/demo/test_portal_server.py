@@ -32,7 +32,7 @@ APPLIANCE_KEYS = {"id", "name", "category", "os", "os_version", "summary", "desc
                   "multi_vm"}
 SITE_KEYS = {"id", "platform", "city", "state", "message", "features", "capacity", "flavors", "updated"}
 DEPLOYMENT_KEYS = {"id", "name", "appliance", "group", "owner", "site", "flavor", "state", "created", "updated",
-                   "resources", "server_id", "ip", "access", "parameters", "reason"}
+                   "resources", "server_id", "ip", "access", "parameters", "reason", "last_activity"}
 USAGE_KEYS = {"day", "group_id", "member", "site", "vm_hours", "vcpu_hours", "ram_gb_hours", "disk_gb_hours",
               "gpu_hours"}
 LAUNCH = {"name": "tara-binning", "appliance": "160", "group": ADMIN_GROUP, "site": "ifb-core-cloud",

@@ -1,0 +1,52 @@
+"""What the idle VM finder reads: Ready deployments with their last activity and their server's state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlite_utils import Database
+
+from biosphere_tui.models import DeploymentState
+
+
+@dataclass(frozen=True)
+class VmActivity:
+    """A Ready deployment, when it became Ready, what the portal's monitor last saw on it, and
+    its server's status and last change as its site reports them (None if the site does not list it)."""
+
+    id: str
+    name: str
+    appliance: str
+    group_id: str
+    owner: str
+    site: str
+    flavor: str
+    vcpu: int
+    ram_gb: int
+    disk_gb: int
+    ready_since: datetime
+    last_activity: datetime | None
+    server_status: str | None
+    server_updated: datetime | None
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def ready_vms(db: Database, *, owner: str | None = None, group_id: str | None = None) -> list[VmActivity]:
+    """The Ready deployments (of one owner and/or one group when given)."""
+    clauses, params = ["d.state = ?"], [DeploymentState.READY.value]
+    for column, value in (("d.owner", owner), ("d.group_id", group_id)):
+        if value is not None:
+            clauses.append(f"{column} = ?")
+            params.append(value)
+    cur = db.execute(
+        "SELECT d.id, d.name, d.appliance_name, d.group_id, d.owner, d.site, d.flavor, d.vcpu, d.ram_gb, d.disk_gb, "
+        "d.updated, d.last_activity, s.status, s.updated "
+        "FROM deployments d LEFT JOIN servers s ON s.site = d.site AND s.id = d.server_id "
+        f"WHERE {' AND '.join(clauses)}",
+        params,
+    )
+    return [VmActivity(*r[:10], datetime.fromisoformat(r[10]), _dt(r[11]), r[12], _dt(r[13])) for r in cur.fetchall()]

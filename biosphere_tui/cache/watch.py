@@ -1,0 +1,39 @@
+"""What notifications compare between two refreshes: the user's VMs, pending membership requests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+
+@dataclass(frozen=True)
+class VmSeen:
+    """One of the user's deployments as a refresh left it."""
+
+    name: str
+    site: str
+    state: str
+    server_status: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class RequestSeen:
+    """A pending membership request in a group the user administers."""
+
+    name: str
+    group: str
+
+
+def vms_of(db: Database, owner: str) -> dict[str, VmSeen]:
+    cur = db.execute("SELECT id, name, site, state, server_status, reason FROM vms WHERE owner = ?", [owner])
+    return {r[0]: VmSeen(r[1], r[2], r[3], r[4], r[5] or "") for r in cur.fetchall()}
+
+
+def pending_requests(db: Database) -> dict[str, RequestSeen]:
+    cur = db.execute(
+        "SELECT r.id, r.name, g.name FROM requests r JOIN groups g ON g.id = r.group_id "
+        "WHERE r.state = 'pending' AND g.role = 'admin'"
+    )
+    return {r[0]: RequestSeen(r[1], r[2]) for r in cur.fetchall()}

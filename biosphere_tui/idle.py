@@ -1,0 +1,84 @@
+"""The idle VM finder: running VMs with no activity for long, or shut off for long, and what
+deleting them gives back to their group's quota.
+
+``find_idle`` is pure (rules only); ``idle_vms`` reads the cache and applies them, for the
+idle screen and the command line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlite_utils import Database
+
+from biosphere_tui.cache.activity import VmActivity, ready_vms
+from biosphere_tui.config import IdleSettings
+from biosphere_tui.models import Quota
+
+OFF_STATUSES = ("SHUTOFF", "SUSPENDED", "SHELVED", "SHELVED_OFFLOADED")  # Nova: the VM holds its quota, runs nothing
+
+
+class IdleKind(StrEnum):
+    NO_ACTIVITY = "no activity"
+    SHUT_OFF = "shut off"
+
+
+@dataclass(frozen=True)
+class IdleVm:
+    """An idle deployment (with the vCPU, RAM and disk deleting it gives back): why (``kind``,
+    and ``why`` in words) and since when."""
+
+    deployment: VmActivity
+    kind: IdleKind
+    since: datetime
+    why: str
+
+
+def days(n: float) -> str:
+    """``14 days``, ``1 day``, ``3.5 days``."""
+    return f"{n:g} day{'s' if n != 1 else ''}"
+
+
+def _whole_days(span: timedelta) -> str:
+    return days(max(span // timedelta(days=1), 0))
+
+
+def _idle(vm: VmActivity, settings: IdleSettings, now: datetime) -> tuple[IdleKind, datetime, str] | None:
+    if vm.server_status in OFF_STATUSES:
+        since = vm.server_updated or vm.ready_since
+        if now - since >= timedelta(days=settings.shutoff_days):
+            return IdleKind.SHUT_OFF, since, f"{vm.server_status} for {_whole_days(now - since)}"
+        return None
+    if vm.server_status not in (None, "ACTIVE"):  # building, in error…: not idle, something else
+        return None
+    since = vm.last_activity or vm.ready_since
+    if now - since < timedelta(days=settings.running_days):
+        return None
+    if vm.last_activity is None:
+        return IdleKind.NO_ACTIVITY, since, f"no activity seen since Ready {_whole_days(now - since)} ago"
+    return IdleKind.NO_ACTIVITY, since, f"no activity for {_whole_days(now - since)}"
+
+
+def find_idle(vms: Iterable[VmActivity], settings: IdleSettings, now: datetime) -> list[IdleVm]:
+    """The idle ones among these Ready VMs, idle longest first."""
+    found = []
+    for vm in vms:
+        verdict = _idle(vm, settings, now)
+        if verdict is not None:
+            found.append(IdleVm(vm, *verdict))
+    return sorted(found, key=lambda idle: (idle.since, idle.deployment.name, idle.deployment.id))
+
+
+def idle_vms(db: Database, settings: IdleSettings, now: datetime, *, owner: str | None = None,
+             group_id: str | None = None) -> list[IdleVm]:
+    """The idle VMs in the cache (of one owner and/or one group when given), idle longest first."""
+    return find_idle(ready_vms(db, owner=owner, group_id=group_id), settings, now)
+
+
+def given_back(vms: Iterable[IdleVm]) -> Quota:
+    """The vCPU, RAM GB and disk GB that deleting these VMs gives back."""
+    deps = [vm.deployment for vm in vms]
+    return Quota(sum(d.vcpu for d in deps), sum(d.ram_gb for d in deps), sum(d.disk_gb for d in deps))

@@ -1,0 +1,103 @@
+"""Idle VMs: running with no activity for long, or shut off for long, and what deleting them
+gives back. Admins of the current group see all of its idle VMs; members, their own."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.widgets import Static
+
+from biosphere_tui.cache import reader
+from biosphere_tui.idle import IdleKind, IdleVm, days, given_back, idle_vms
+from biosphere_tui.models import Quota, Role
+from biosphere_tui.screens.base import BiosphereScreen
+from biosphere_tui.screens.vm_delete import delete_marked, plural
+from biosphere_tui.widgets.line_table import LineTable
+
+KIND_STYLES = {IdleKind.NO_ACTIVITY: "yellow", IdleKind.SHUT_OFF: "dim"}
+
+
+def resources(q: Quota) -> str:
+    return f"{q.vcpu} vCPU, {q.ram_gb} GB RAM, {q.storage_gb:,} GB disk"
+
+
+class IdleTable(LineTable):
+    COLUMNS = (("name", "name"), ("owner", "owner"), ("why", "why idle"), ("vcpu", "vCPU"), ("ram", "RAM"),
+               ("disk", "disk"), ("since", "idle since"), ("site", "site"), ("flavor", "flavor"))
+
+    def show_idle(self, rows: list[IdleVm]) -> None:
+        self.show([(vm.deployment.id, self._cells(vm)) for vm in rows])
+
+    @staticmethod
+    def _cells(vm: IdleVm) -> tuple[object, ...]:
+        d = vm.deployment
+        return (d.name, d.owner, (vm.why, KIND_STYLES[vm.kind]), str(d.vcpu), f"{d.ram_gb} GB", f"{d.disk_gb} GB",
+                f"{vm.since:%Y-%m-%d}", d.site, d.flavor)
+
+
+class IdleScreen(BiosphereScreen):
+    CSS_PATH = "idle.tcss"
+    AUTO_FOCUS = "#idle"
+    SOURCES = ("portal.deployments", "site.")
+    HELP = ("Idle VMs: Ready VMs of the current group that ran with no login or CPU activity seen by the portal "
+            "for idle.running_days days, or whose server is shut off for idle.shutoff_days days (both in the "
+            "configuration file), and the vCPU, RAM and disk that deleting them gives back. Admins see every member's; members see their own. Space marks, "
+            "A marks all or none, ctrl+d deletes the marked ones (or the one under the cursor) after a confirmation.")
+    BINDINGS = [
+        Binding("A", "mark_all", "Mark all", key_display="A"),
+        Binding("ctrl+d", "delete", "Delete"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rows: dict[str, IdleVm] = {}
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(id="given-back")
+        yield IdleTable(id="idle", selectable=True)
+
+    def reload_body(self) -> None:
+        group = self.app.current_group
+        me = reader.me(self.app.cache)
+        admin = group is not None and group.role is Role.ADMIN
+        owner = None if admin else (me.username if me else "")
+        settings = self.app.config.idle
+        rows = idle_vms(self.app.cache, settings, self.app.now(), owner=owner,
+                        group_id=group.id if group else None)
+        self._rows = {vm.deployment.id: vm for vm in rows}
+        self.query_one(IdleTable).show_idle(rows)
+        whose = f"{group.name}, every member's" if admin and group else f"{group.name}, yours" if group else "yours"
+        self.title = (f"Idle VMs · {whose} · {plural(len(rows))} · no activity for {days(settings.running_days)} "
+                      f"or shut off for {days(settings.shutoff_days)}")
+        self._show_given_back()
+
+    def _show_given_back(self) -> None:
+        marked = [self._rows[k] for k in self.query_one(IdleTable).selected if k in self._rows]
+        if marked:
+            text = f"Deleting the {len(marked)} selected gives back {resources(given_back(marked))}."
+        elif self._rows:
+            total = resources(given_back(self._rows.values()))
+            text = (f"Deleting all {plural(len(self._rows))} would give back {total}. "
+                    "space marks, A marks all, ctrl+d deletes.")
+        else:
+            text = "No idle VM: every running VM was used recently and none has been shut off for long."
+        self.query_one("#given-back", Static).update(text)
+
+    def on_line_table_marks_changed(self, event: LineTable.MarksChanged) -> None:
+        self._show_given_back()
+
+    def action_mark_all(self) -> None:
+        table = self.query_one(IdleTable)
+        table.selected = set() if table.selected >= self._rows.keys() else set(self._rows)
+        table.refresh()
+        self._show_given_back()
+
+    def action_delete(self) -> None:
+        delete_marked(self, self.query_one(IdleTable), self.reload)
+
+    def palette_commands(self) -> Iterable[SystemCommand]:
+        yield SystemCommand("Idle VMs: mark all or none", "Mark every idle VM listed (key A)", self.action_mark_all)
+        yield SystemCommand("Idle VMs: delete", "The marked idle VMs, or the one under the cursor (ctrl+d)",
+                            self.action_delete)

@@ -1,0 +1,86 @@
+"""Deleting VMs, as myVM and the idle VM finder do it: who may delete what, one confirmation
+naming every VM, then one action through ``app.act`` and a toast with the outcome."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.screen import Screen
+
+from biosphere_tui.actions import Outcome
+from biosphere_tui.cache import reader, vms
+from biosphere_tui.cache.vms import VmRow
+from biosphere_tui.models import Role
+from biosphere_tui.widgets.confirm import ConfirmDialog
+from biosphere_tui.widgets.line_table import LineTable
+
+
+def plural(n: int, word: str = "VM") -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
+def refusal(screen: Screen, vm: VmRow) -> str | None:
+    """Why this VM may not be deleted (None if it may)."""
+    if vm.gone:
+        return f"{vm.name} is {vm.state}: there is nothing left to delete."
+    me = reader.me(screen.app.cache)
+    admin_of = {g.id for g in screen.app.groups if g.role is Role.ADMIN}
+    if (me is None or vm.owner != me.username) and vm.group_id not in admin_of:
+        return f"{vm.name} belongs to {vm.owner}: only its owner or an admin of {vm.group_id} can delete it."
+    return None
+
+
+Send = Callable[[list[str], dict[str, str]], None]
+
+
+def delete_marked(screen: Screen, table: LineTable, reload: Callable[[], None], *, nova: bool = False,
+                  refuse: Callable[[VmRow], str | None] | None = None, send: Send | None = None) -> None:
+    """Delete the VMs marked in ``table`` (or the one under its cursor): say which may not be
+    deleted and why, ask to confirm the others, and on ``y`` unmark them, ``reload`` the screen
+    and delete them. By default through the portal (``send_to_portal``); ``nova`` rows are Nova
+    servers, which OpenStack-only mode deletes with its own ``refuse`` and ``send``."""
+    app = screen.app
+    refuse = refuse or (lambda vm: refusal(screen, vm))
+    send = send or (lambda ids, names: send_to_portal(screen, ids, names))
+    keys = sorted(table.selected) or ([table.current_key] if table.current_key else [])
+    targets = sorted(vms.rows(app.cache, keys, nova=nova), key=lambda vm: vm.name)
+    if not targets:
+        app.notify("No VM here to delete.", severity="warning")
+        return
+    verdicts = [(vm, refuse(vm)) for vm in targets]
+    refused = [reason for _, reason in verdicts if reason]
+    targets = [vm for vm, reason in verdicts if not reason]
+    if refused:
+        app.notify(" ".join(refused[:5]) + (f" (and {len(refused) - 5} more)" if len(refused) > 5 else ""),
+                   title="Not deleted", severity="warning")
+    if not targets:
+        return
+    ids = [vm.id for vm in targets]
+    names = {vm.id: vm.name for vm in targets}
+
+    def answered(yes: bool | None) -> None:
+        if not yes:
+            return
+        table.selected -= set(ids)
+        reload()
+        send(ids, names)
+
+    items = [" — ".join(filter(None, (vm.name, vm.site, vm.owner))) for vm in targets]
+    app.push_screen(ConfirmDialog(f"Delete {plural(len(ids))}? Their servers and disks are destroyed.",
+                                  items, action="Delete"), answered)
+
+
+def send_to_portal(screen: Screen, ids: list[str], names: dict[str, str]) -> None:
+    screen.app.act(f"Deleting {plural(len(ids))}", lambda a: a.delete(ids), resync={"portal.deployments", "site"},
+                   done=lambda outcomes: report_deleted(screen, outcomes, names))
+
+
+def report_deleted(screen: Screen, outcomes: list[Outcome], names: dict[str, str]) -> None:
+    """One toast: all deleted, or which were not and why."""
+    failed = [o for o in outcomes if not o.ok]
+    if not failed:
+        screen.app.notify(f"{plural(len(outcomes))} deleted: the sites are removing the servers.", title="Deleted")
+        return
+    lines = "\n".join(f"• {names.get(o.item, o.item)}: {o.message}" for o in failed)
+    screen.app.notify(f"{len(outcomes) - len(failed)} of {plural(len(outcomes))} deleted. Not deleted:\n{lines}",
+                      title="Delete failed", severity="error", timeout=12)
