@@ -343,19 +343,15 @@ def test_service_restart_errors_and_keep_alive(capfd: pytest.CaptureFixture[str]
     assert capfd.readouterr() == ("", "")
 
 
-def test_list_of_1500_servers_pages_quickly(clock: Clock) -> None:
+def test_a_list_of_1500_servers_comes_in_two_pages(clock: Clock) -> None:
     site = OpenStackSite(make_state(clock, servers=1500, images=1))
     site.start()
     try:
-        conn = connect(site)
-        conn.compute.get("/servers/detail", params={"limit": 1}, microversion=MICROVERSION)  # log in first
-        started = time.perf_counter()
-        pages = raw_server_pages(conn)
-        elapsed = time.perf_counter() - started
+        pages = raw_server_pages(connect(site))
     finally:
         site.stop()
     assert [len(page) for page in pages] == [1000, 500]
-    assert elapsed < 0.5  # ~0.05 s a page of 1,000 here; generous for loaded CI machines
+    assert len({server["id"] for page in pages for server in page}) == 1500
 
 
 def test_stop_releases_hung_requests_quickly() -> None:
