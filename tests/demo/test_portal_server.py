@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import stat
-import time
 import tomllib
 import uuid
 from collections.abc import Iterator
