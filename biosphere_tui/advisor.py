@@ -117,11 +117,10 @@ def ranked(matrix: Matrix, signals: Mapping[str, Signal], minimum: Minimum) -> l
 
 def _why_site(matrix: Matrix, signals: Mapping[str, Signal], f: Fit, count: int = 1) -> str:
     signal = signals.get(f.site, Signal())
-    state = f.warning or ("up, data not fresh" if not signal.fresh else "up, fresh data")
+    state = f.warning or ("up, data not fresh" if not signal.fresh else "up and fresh")
     share = int(headroom(matrix.specs[f.flavor], matrix.rooms[f.site], count) * 100)  # 99.9 % is not 100 %
-    after = f"{share}% of its free room left after launch"
     latency = f", API {signal.latency_ms:.0f} ms" if signal.latency_ms is not None else ""
-    return f"{f.site} is {state}, {after}{latency}"
+    return f"site {state}, {share}% of its free room left after launch{latency}"
 
 
 def recommend(matrix: Matrix, signals: Mapping[str, Signal], minimum: Minimum) -> Advice | None:
@@ -129,10 +128,9 @@ def recommend(matrix: Matrix, signals: Mapping[str, Signal], minimum: Minimum) -
     best = next(iter(ranked(matrix, signals, minimum)), None)
     if best is None:
         return None
-    spec = matrix.specs[best.flavor]
-    extra = waste(spec, minimum)
-    meets = (f"smallest flavour meeting the appliance's {minimum.vcpu} vCPU / {minimum.ram_gb} GB"
-             if extra[1:] != (0, 0) else f"exactly the appliance's {minimum.vcpu} vCPU / {minimum.ram_gb} GB")
+    exact = waste(matrix.specs[best.flavor], minimum)[1:] == (0, 0)
+    needs = f"{minimum.vcpu} vCPU / {minimum.ram_gb} GB needed"
+    meets = f"exactly the {needs}" if exact else f"least waste over the {needs}"
     return Advice(best.site, best.flavor, f"{meets}; {_why_site(matrix, signals, best)}")
 
 
@@ -200,5 +198,5 @@ def class_why(matrix: Matrix, signals: Mapping[str, Signal], plan: ClassPlan) ->
     fit = matrix.get(first.site, plan.flavor)
     assert fit is not None
     if len(plan.placements) == 1:
-        return f"{first.count} × {plan.flavor} on {_why_site(matrix, signals, fit, first.count)}"
+        return f"{first.count} × {plan.flavor} on {first.site}: {_why_site(matrix, signals, fit, first.count)}"
     return f"{sum(p.count for p in plan.placements)} × {plan.flavor} spread: {plan.describe()} (no site holds them all)"

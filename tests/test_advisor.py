@@ -31,20 +31,20 @@ def test_least_waste_flavour_on_the_roomiest_healthy_site() -> None:
     m = matrix(room("small", vcpu=40), room("big", vcpu=2000), room("sick", SiteState.DEGRADED, vcpu=5000, message="slow disks"))
     advice = recommend(m, {}, Minimum(1, 2))
     assert (advice.site, advice.flavor) == ("big", "ifb.m4.medium")
-    assert advice.why == ("smallest flavour meeting the appliance's 1 vCPU / 2 GB; "
-                          "big is up, fresh data, 99% of its free room left after launch")
+    assert advice.why == ("least waste over the 1 vCPU / 2 GB needed; "
+                          "site up and fresh, 99% of its free room left after launch")
 
 
 def test_a_bigger_minimum_moves_to_a_bigger_flavour() -> None:
     advice = recommend(matrix(room("a"), minimum=Minimum(4, 16)), {}, Minimum(4, 16))
-    assert advice.flavor == "ifb.m4.xlarge" and advice.why.startswith("exactly the appliance's 4 vCPU / 16 GB")
+    assert advice.flavor == "ifb.m4.xlarge" and advice.why.startswith("exactly the 4 vCPU / 16 GB needed")
 
 
 def test_healthy_and_fresh_before_degraded_or_stale() -> None:
     m = matrix(room("stale", vcpu=3000), room("sick", SiteState.DEGRADED, vcpu=3000), room("fine", vcpu=100))
     order = [f.site for f in ranked(m, {"stale": Signal(fresh=False)}, Minimum(1, 2)) if f.flavor == "ifb.m4.medium"]
     assert order == ["fine", "sick", "stale"]
-    assert "stale is up, data not fresh" in recommend(matrix(room("stale")), {"stale": Signal(fresh=False)},
+    assert "site up, data not fresh" in recommend(matrix(room("stale")), {"stale": Signal(fresh=False)},
                                                       Minimum(1, 2)).why
 
 
@@ -79,7 +79,7 @@ def test_a_class_goes_to_one_site_when_one_holds_it() -> None:
     plan = plan_class(m, {}, Minimum(1, 2), PLENTY, 20)
     assert plan == ClassPlan("ifb.m4.medium", (Placement("big", 20),))
     assert plan.sites == ["big"] * 20
-    assert class_why(m, {}, plan).startswith("20 × ifb.m4.medium on big is up, fresh data")
+    assert class_why(m, {}, plan).startswith("20 × ifb.m4.medium on big: site up and fresh")
 
 
 def test_a_class_is_spread_when_no_site_holds_it() -> None:
