@@ -3,7 +3,6 @@ once sent, the deployment is followed live until it is Ready, with its access.""
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -31,6 +30,7 @@ from biosphere_tui.models import (
     Role,
     SiteState,
 )
+from biosphere_tui.naming import name_problem, suggested_name
 from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.widgets.appliance_detail import needs
 from biosphere_tui.widgets.freshness import age
@@ -44,28 +44,6 @@ S = DeploymentState
 STEPS = (S.INITIALIZING, S.PROVISIONING, S.EXECUTING, S.SENDING_REPORTS, S.READY)
 POLL_SECONDS = 2.0
 MASK = "••••••"
-NAME_CHARS = re.compile(r"[^a-z0-9-]")
-
-
-def name_problem(name: str) -> str:
-    """The portal's rule: 3–40 characters of ``[a-z0-9-]`` starting with a letter ("" when valid)."""
-    if len(name) < 3:
-        return "at least 3 characters"
-    if len(name) > 40:
-        return f"at most 40 characters (now {len(name)})"
-    if not "a" <= name[0] <= "z":
-        return "must start with a letter a–z"
-    if bad := sorted(set(NAME_CHARS.findall(name))):
-        return f"only a–z, 0–9 and '-' (not {' '.join(repr(c) for c in bad)})"
-    return ""
-
-
-def suggested_name(appliance: Appliance) -> str:
-    slug = NAME_CHARS.sub("-", appliance.name.lower()).strip("-")
-    slug = re.sub("-+", "-", slug)[:36].strip("-")
-    return slug if slug[:1].isalpha() and len(slug) >= 3 else f"vm-{slug}".strip("-")
-
-
 def ssh_command(deployment: Deployment) -> str | None:
     """``ssh ubuntu@<ip>`` from the deployment's ``ssh://`` access link."""
     link = next((a.url for a in deployment.access if a.kind == "ssh"), None)
