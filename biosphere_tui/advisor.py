@@ -173,14 +173,16 @@ def _plan_flavor(matrix: Matrix, signals: Mapping[str, Signal], minimum: Minimum
             return ClassPlan(flavor, problem=f"{flavor} on {site}: {chosen.reason}")
         if holds[site] < count:
             spread = _plan_flavor(matrix, signals, minimum, left, count, flavor, "")
-            offer = f"; spread over several sites instead: {spread.describe()}" if spread.ok else ""
+            offer = "" if not spread.ok else (f"; {spread.placements[0].site} holds them all"
+                                              if len(spread.placements) == 1 else
+                                              f"; spread over several sites instead: {spread.describe()}")
             return ClassPlan(flavor, problem=f"{site} has room for {holds[site]} of {count} × {flavor}{offer}")
         return ClassPlan(flavor, (Placement(site, count),))
     whole = next((f.site for f in fits if holds[f.site] >= count), None)
     if whole is not None:
         return ClassPlan(flavor, (Placement(whole, count),))
     placements, wanted = [], count
-    for f in fits:
+    for f in sorted(fits, key=lambda f: (_key(matrix, signals, minimum, f)[0], -holds[f.site])):  # fewest sites
         take = min(holds[f.site], wanted)
         if take:
             placements.append(Placement(f.site, take))
