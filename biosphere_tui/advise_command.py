@@ -8,11 +8,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import datetime, timezone
 from typing import Any
 
+from biosphere_tui.cache.advice import Assessment, assessment
 from biosphere_tui.config import Config, state_file
 from biosphere_tui.fit import APPLIANCE, CAPACITY, QUOTA, Fit
-from biosphere_tui.headless import EXIT_NOTHING_FITS, Assessment, Refused, assessment, find_appliance, find_group, fresh_cache
+from biosphere_tui.headless import EXIT_NOTHING_FITS, Refused, find_appliance, find_group, fresh_cache
 from biosphere_tui.state import load_state
 
 SHORT = {APPLIANCE: "✗ small", QUOTA: "✗ quota", CAPACITY: "✗ full"}
@@ -33,7 +35,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
         try:
             found = assessment(db, find_appliance(db, args.appliance),
                                find_group(db, args.group, load_state(state_file())[0].current_group),
-                               stale_after=config.refresh_interval * 3)
+                               now=datetime.now(timezone.utc), stale_after=config.refresh_interval * 3)
         finally:
             db.close()
     except Refused as exc:

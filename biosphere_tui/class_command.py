@@ -14,15 +14,17 @@ import asyncio
 import sys
 import time
 import uuid
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from biosphere_tui import classroom
 from biosphere_tui.advisor import class_why, plan_class
 from biosphere_tui.api.errors import SourceError
+from biosphere_tui.cache.advice import assessment
 from biosphere_tui.classroom import Seat
 from biosphere_tui.config import Config
-from biosphere_tui.headless import EXIT_USAGE, Refused, assessment, find_appliance, find_group, fresh_cache
+from biosphere_tui.headless import EXIT_USAGE, Refused, find_appliance, find_group, fresh_cache
 from biosphere_tui.models import DeploymentRequest
 
 POLL_SECONDS = 10.0
@@ -62,7 +64,7 @@ def _run(args: argparse.Namespace, config: Config) -> int:
     db = fresh_cache(config)
     try:
         found = assessment(db, find_appliance(db, args.appliance), find_group(db, args.group),
-                           stale_after=config.refresh_interval * 3)
+                           now=datetime.now(timezone.utc), stale_after=config.refresh_interval * 3)
     finally:
         db.close()
     plan = plan_class(found.matrix, found.signals, found.minimum, found.left, len(made), flavor=args.flavor,

@@ -1,20 +1,17 @@
 """What the headless launch commands (``advise``, ``class``) share: a cache refreshed for what they read,
-the appliance and the group named on the command line, and the fit matrix with its advice."""
+the appliance and the group named on the command line."""
 
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
-from datetime import datetime, timezone
 
 from sqlite_utils import Database
 
-from biosphere_tui.advisor import Advice, Signal, left_of, recommend
-from biosphere_tui.cache import catalogue, reader, site_signals
+from biosphere_tui.cache import catalogue
+from biosphere_tui.cache.advice import launch_groups
 from biosphere_tui.cache.db import CacheUnavailable, connect, open_cache
 from biosphere_tui.config import Config
-from biosphere_tui.fit import Matrix, Minimum, assess
-from biosphere_tui.models import Appliance, Group, GroupKind, Quota, Role
+from biosphere_tui.models import Appliance, Group, Role
 
 EXIT_NOTHING_FITS, EXIT_USAGE, EXIT_UNKNOWN = 1, 2, 3
 NEEDED = {"portal.account", "portal.catalogue", "portal.status", "portal.deployments", "site"}
@@ -63,12 +60,6 @@ def find_appliance(db: Database, wanted: str) -> Appliance:
     raise Refused(f"no appliance {wanted!r} in the catalogue (give its id or name)", EXIT_UNKNOWN)
 
 
-def launch_groups(db: Database) -> list[Group]:
-    """The groups one may launch in: training groups first, then projects."""
-    return sorted((g for g in reader.groups(db) if g.kind is not GroupKind.AFFILIATION),
-                  key=lambda g: (g.kind is not GroupKind.TRAINING, g.name))
-
-
 def find_group(db: Database, wanted: str, fallback: str = "") -> Group:
     groups = launch_groups(db)
     if not groups:
@@ -80,25 +71,3 @@ def find_group(db: Database, wanted: str, fallback: str = "") -> Group:
     if wanted:
         raise Refused(f"no group {wanted!r} to launch in (yours: {', '.join(g.id for g in groups)})")
     return next((g for g in groups if g.role is Role.ADMIN), groups[0])  # as the app's current group
-
-
-@dataclass(frozen=True)
-class Assessment:
-    appliance: Appliance
-    group: Group
-    left: Quota
-    minimum: Minimum
-    matrix: Matrix
-    signals: dict[str, Signal]
-    advice: Advice | None
-    platforms: dict[str, str]  # site id -> platform name
-
-
-def assessment(db: Database, appliance: Appliance, group: Group, *, stale_after: float,
-               now: datetime | None = None) -> Assessment:
-    minimum = Minimum.of(appliance)
-    use = reader.quota_use(db, group.id)
-    matrix = assess(group.quota, use, catalogue.rooms(db), catalogue.flavors(db), minimum)
-    signals = site_signals.signals(db, now or datetime.now(timezone.utc), stale_after)
-    return Assessment(appliance, group, left_of(group.quota, use), minimum, matrix, signals,
-                      recommend(matrix, signals, minimum), {s.id: s.platform for s in reader.sites(db)})

@@ -18,7 +18,7 @@ from textual.widgets import Button, DataTable, Input, Label, Select, Static
 from textual.widgets.data_table import CellDoesNotExist, ColumnDoesNotExist, RowDoesNotExist
 
 from biosphere_tui.advisor import Advice, recommend
-from biosphere_tui.cache import catalogue, reader, site_signals
+from biosphere_tui.cache import advice, catalogue, reader
 from biosphere_tui.fit import APPLIANCE, CAPACITY, QUOTA, Fit, Matrix, Minimum, assess
 from biosphere_tui.models import (
     Appliance,
@@ -235,7 +235,7 @@ class LaunchScreen(BiosphereScreen):
         rooms = catalogue.rooms(db)
         minimum = Minimum.of(self.appliance)
         self.matrix = assess(group.quota, use, rooms, catalogue.flavors(db), minimum)
-        self.advice = recommend(self.matrix, site_signals.signals(db, self.app.now(), self.app.stale_after), minimum)
+        self.advice = recommend(self.matrix, advice.signals(db, self.app.now(), self.app.stale_after), minimum)
         self._show_advice()
         q = group.quota
         left = Text.assemble((group.name, "bold"), " has ")
