@@ -20,7 +20,7 @@ from biosphere_tui.advisor import ClassPlan, class_why, plan_class
 from biosphere_tui.cache import catalogue
 from biosphere_tui.cache.advice import Assessment, assessment, launch_groups
 from biosphere_tui.classroom import Seat
-from biosphere_tui.models import Appliance, DeploymentRequest
+from biosphere_tui.models import Appliance, DeploymentRequest, Role
 from biosphere_tui.naming import suggested_name
 from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.screens.launch import MASK, POLL_SECONDS
@@ -165,7 +165,9 @@ class ClassLaunchScreen(BiosphereScreen):
             return
         plan.update(Text.assemble("Plan: ", (class_why(found.matrix, found.signals, self.plan), "green"),
                                   f"\n{group.id} has {found.left.vcpu} vCPU, {found.left.ram_gb} GB RAM and "
-                                  f"{found.left.storage_gb} GB storage left"))
+                                  f"{found.left.storage_gb} GB storage left",
+                                  (" (counting your VMs only: the portal checks the whole group)"
+                                   if group.role is not Role.ADMIN else "", "dim")))
 
     def _count(self) -> int:
         try:
@@ -209,8 +211,7 @@ class ClassLaunchScreen(BiosphereScreen):
             if yes:
                 self._send(seats, group)
 
-        self.app.push_screen(ConfirmDialog(f"Launch {len(seats)} VMs of {self.appliance.name if self.appliance else ''} "
-                                           f"({plan.flavor}) for {group}?",
+        self.app.push_screen(ConfirmDialog(f"Launch {len(seats)} × {plan.flavor} for {group}?",
                                            [f"{s.name} on {s.site}" for s in seats], action="Launch", danger=False),
                              confirmed)
 
