@@ -18,7 +18,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 from biosphere_tui import classroom
 from biosphere_tui.advisor import ClassPlan, class_why, plan_class
 from biosphere_tui.cache import catalogue
-from biosphere_tui.cache.advice import Assessment, assessment, launch_groups
+from biosphere_tui.cache.advice import assessment, launch_groups
 from biosphere_tui.classroom import Seat
 from biosphere_tui.models import Appliance, DeploymentRequest, Role
 from biosphere_tui.naming import suggested_name
@@ -30,6 +30,7 @@ from biosphere_tui.widgets.keyed_table import KeyedTable
 
 if TYPE_CHECKING:
     from biosphere_tui.actions import Actions, Outcome
+    from biosphere_tui.api.errors import SourceError
 
 BEST = ""  # the advisor's choice, in the site and flavour lists
 STATE_STYLES = {"Ready": "bold green", "refused": "bold red", "Aborted": "bold red", "Cancelled": "yellow"}
@@ -48,8 +49,14 @@ def seat_row(seat: Seat) -> tuple[str, Sequence[object]]:
     return seat.name, (seat.name, seat.site, state, dep.ip if dep and dep.ip else "", seat.ssh, secret)
 
 
-async def _send(actions: Actions, requests: list[tuple[DeploymentRequest, str]]) -> list[Outcome]:
-    return await actions.launch_many(requests)
+async def _send(actions: Actions, requests: list[tuple[DeploymentRequest, str]]) -> list[Outcome] | SourceError:
+    """Every launch of the class; a refusal of the whole batch (no portal, bad token) as a value: the form shows it."""
+    from biosphere_tui.api.errors import SourceError
+
+    try:
+        return await actions.launch_many(requests)
+    except SourceError as exc:
+        return exc
 
 
 class ClassLaunchScreen(BiosphereScreen):
@@ -69,7 +76,6 @@ class ClassLaunchScreen(BiosphereScreen):
         super().__init__()
         self.appliance_id = appliance_id
         self.appliance: Appliance | None = None
-        self.found: Assessment | None = None
         self.plan: ClassPlan | None = None
         self.made: list[str] = []
         self.problem = ""  # why the form cannot be sent as it is
@@ -152,7 +158,7 @@ class ClassLaunchScreen(BiosphereScreen):
             plan.update(Text("You have no project or training group to launch in." if group is None else "",
                              style="red"))
             return
-        self.found = found = assessment(self.app.cache, self.appliance, group, now=self.app.now(),
+        found = assessment(self.app.cache, self.appliance, group, now=self.app.now(),
                                         stale_after=self.app.stale_after)
         if not self.made:
             plan.update("")
@@ -226,8 +232,15 @@ class ClassLaunchScreen(BiosphereScreen):
                      resync={"portal.deployments", "portal.status", "site"},
                      done=lambda outcomes: self._launched(seats, outcomes))
 
-    def _launched(self, seats: list[Seat], outcomes: list[Outcome]) -> None:
+    def _launched(self, seats: list[Seat], outcomes: list[Outcome] | SourceError) -> None:
         self.in_flight = False
+        if not isinstance(outcomes, list):
+            self.app.notify(f"Class launch refused: {outcomes.message}", severity="error", timeout=10)
+            if self.is_attached:
+                button = self.query_one("#launch", Button)
+                button.disabled, button.label = False, "Launch class (ctrl+s)"
+                self.query_one("#plan", Static).update(Text(f"The portal refused: {outcomes.message}", style="bold red"))
+            return
         by_name = {o.item: o for o in outcomes}
         self.seats = [Seat(s.name, s.site, s.flavor, by_name[s.name].value if by_name[s.name].ok else None,
                            "" if by_name[s.name].ok else by_name[s.name].message) for s in seats]
