@@ -120,7 +120,7 @@ def _why_site(matrix: Matrix, signals: Mapping[str, Signal], f: Fit, count: int 
     state = f.warning or ("up, data not fresh" if not signal.fresh else "up and fresh")
     share = int(headroom(matrix.specs[f.flavor], matrix.rooms[f.site], count) * 100)  # 99.9 % is not 100 %
     latency = f", API {signal.latency_ms:.0f} ms" if signal.latency_ms is not None else ""
-    return f"site {state}, {share}% of its free room left after launch{latency}"
+    return f"site {state}, {share}% of its room left after launch{latency}"
 
 
 def recommend(matrix: Matrix, signals: Mapping[str, Signal], minimum: Minimum) -> Advice | None:

@@ -32,7 +32,7 @@ def test_least_waste_flavour_on_the_roomiest_healthy_site() -> None:
     advice = recommend(m, {}, Minimum(1, 2))
     assert (advice.site, advice.flavor) == ("big", "ifb.m4.medium")
     assert advice.why == ("least waste over the 1 vCPU / 2 GB needed; "
-                          "site up and fresh, 99% of its free room left after launch")
+                          "site up and fresh, 99% of its room left after launch")
 
 
 def test_a_bigger_minimum_moves_to_a_bigger_flavour() -> None:

@@ -18,7 +18,8 @@ from textual.widgets import Button, DataTable, Input, Label, Select, Static
 from textual.widgets.data_table import CellDoesNotExist, ColumnDoesNotExist, RowDoesNotExist
 
 from biosphere_tui.advisor import Advice, recommend
-from biosphere_tui.cache import advice, catalogue, reader
+from biosphere_tui.cache import catalogue, reader
+from biosphere_tui.cache.advice import signals
 from biosphere_tui.fit import APPLIANCE, CAPACITY, QUOTA, Fit, Matrix, Minimum, assess
 from biosphere_tui.models import (
     Appliance,
@@ -44,6 +45,8 @@ S = DeploymentState
 STEPS = (S.INITIALIZING, S.PROVISIONING, S.EXECUTING, S.SENDING_REPORTS, S.READY)
 POLL_SECONDS = 2.0
 MASK = "••••••"
+
+
 def ssh_command(deployment: Deployment) -> str | None:
     """``ssh ubuntu@<ip>`` from the deployment's ``ssh://`` access link."""
     link = next((a.url for a in deployment.access if a.kind == "ssh"), None)
@@ -235,7 +238,7 @@ class LaunchScreen(BiosphereScreen):
         rooms = catalogue.rooms(db)
         minimum = Minimum.of(self.appliance)
         self.matrix = assess(group.quota, use, rooms, catalogue.flavors(db), minimum)
-        self.advice = recommend(self.matrix, advice.signals(db, self.app.now(), self.app.stale_after), minimum)
+        self.advice = recommend(self.matrix, signals(db, self.app.now(), self.app.stale_after), minimum)
         self._show_advice()
         q = group.quota
         left = Text.assemble((group.name, "bold"), " has ")
