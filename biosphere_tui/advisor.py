@@ -142,6 +142,8 @@ def plan_class(matrix: Matrix, signals: Mapping[str, Signal], minimum: Minimum, 
         return ClassPlan(flavor, problem="the class needs at least one VM")
     if flavor and flavor not in matrix.specs:
         return ClassPlan(flavor, problem=f"no site offers {flavor}")
+    if site and site not in matrix.rooms:
+        return ClassPlan(flavor, problem=f"no site {site!r} (known: {', '.join(matrix.rooms)})")
     candidates = [flavor] if flavor else sorted(matrix.flavors, key=lambda n: waste(matrix.specs[n], minimum))
     plans = [_plan_flavor(matrix, signals, minimum, left, count, name, site) for name in candidates]
     if flavor:

@@ -116,3 +116,9 @@ def test_not_enough_room_anywhere() -> None:
     plan = plan_class(matrix(room("a", vcpu=5), room("b", vcpu=3)), {}, Minimum(1, 2), PLENTY, 20,
                       flavor="ifb.m4.medium")
     assert plan.problem == "the sites have room for 8 of 20 × ifb.m4.medium now"
+
+
+def test_unknown_site_or_flavour_is_said() -> None:
+    m = matrix(room("a"), room("b"))
+    assert plan_class(m, {}, Minimum(1, 2), PLENTY, 2, site="c").problem == "no site 'c' (known: a, b)"
+    assert plan_class(m, {}, Minimum(1, 2), PLENTY, 2, flavor="ifb.x").problem == "no site offers ifb.x"
