@@ -84,6 +84,11 @@ class Actions:
     async def launch(self, spec: DeploymentRequest, idempotency_key: str) -> Deployment:
         return await self._with_portal(lambda p: p.create_deployment(spec, idempotency_key))
 
+    async def launch_many(self, requests: Sequence[tuple[DeploymentRequest, str]]) -> list[Outcome]:
+        """Several launches at once (a class), each with its idempotency key, by name; a refusal stops no other."""
+        by_name = {spec.name: (spec, key) for spec, key in requests}
+        return await self._batch(list(by_name), lambda p, name: p.create_deployment(*by_name[name]))
+
     async def deployment(self, deployment_id: str) -> Deployment:
         return await self._with_portal(lambda p: p.deployment(deployment_id))
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from biosphere_tui import __version__
 from biosphere_tui.api.errors import ConfigError
-from biosphere_tui import logs
+from biosphere_tui import advise_command, class_command, logs
 from biosphere_tui.config import Config, cache_dir, demo_dir, load, log_file, require_sources
 from biosphere_tui.scripting import EXIT_CODES
 
@@ -47,6 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.add_parser("sync", parents=[common], help="refresh the cache once, headless; exit 1 if a source failed")
     commands.add_parser("doctor", parents=[common], help="show the configuration found and whether each source answers")
+    for command in (advise_command, class_command):  # each module adds its parser and its run(args, config)
+        command.add_parser(commands, [common])
     server = commands.add_parser("demo-server", parents=[common], help="run the demo cloud in the foreground")
     server.add_argument("--write-config", type=Path, metavar="DIR", required=True,
                         help="write clouds.yaml, token and config.toml for the demo cloud into DIR")
@@ -105,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
                 from biosphere_tui.commands import sync
 
                 return sync(config)
+            if hasattr(args, "run"):
+                return args.run(args, config)
             if args.command == "doctor":
                 from biosphere_tui.commands import doctor
 

@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Input, Static
 from biosphere_tui.cache import catalogue
 from biosphere_tui.models import Appliance
 from biosphere_tui.screens.base import BiosphereScreen
+from biosphere_tui.screens.class_launch import ClassLaunchScreen
 from biosphere_tui.screens.jump import JumpDialog
 from biosphere_tui.screens.launch import LaunchScreen
 from biosphere_tui.widgets.appliance_detail import ApplianceDetail
@@ -44,7 +45,8 @@ class CatalogueScreen(BiosphereScreen):
     SOURCES = ("portal.catalogue",)
     HELP = ("Catalogue: the RAINBio appliances. Search by word (name, description, tools, EDAM topics) with /, "
             "by category with c, by tool with t and by EDAM topic with e; star favourites with f. Enter opens the "
-            "launch form; L launches at once with your last group, site and flavour.")
+            "launch form; L launches at once with your last group, site and flavour; C launches a class (N identical VMs "
+            "for a training).")
     BINDINGS = [
         Binding("slash", "filter", "Search", key_display="/"),
         Binding("c", "next_category", "Category"),
@@ -57,6 +59,7 @@ class CatalogueScreen(BiosphereScreen):
         Binding("l", "launch", "Launch"),
         Binding("enter", "launch", "Launch", show=False),
         Binding("L", "quick_launch", "Quick launch"),
+        Binding("C", "class_launch", "Class launch"),
     ]
 
     def __init__(self) -> None:
@@ -199,12 +202,18 @@ class CatalogueScreen(BiosphereScreen):
             self.notify("No launch defaults yet: choose a group, site and flavour once in the form.", timeout=5)
         self.app.push_screen(LaunchScreen(current.id, quick=True))
 
+    def action_class_launch(self) -> None:
+        if (current := self.current) is not None:
+            self.app.push_screen(ClassLaunchScreen(current.id))
+
     def palette_commands(self) -> Iterable[SystemCommand]:
         current = self.current
         if current is not None:
             yield SystemCommand(f"Launch {current.name}", "Open the launch form for this appliance", self.action_launch)
             yield SystemCommand(f"Quick launch {current.name}", "Launch with your last group, site and flavour",
                                 self.action_quick_launch)
+            yield SystemCommand(f"Class launch {current.name}", "N identical VMs for a training (C)",
+                                self.action_class_launch)
             yield SystemCommand(f"Star or unstar {current.name}", "Toggle the favourite", self.action_favourite)
         yield SystemCommand("Catalogue: favourites only", "Show only starred appliances (F)",
                             self.action_favourites_only)

@@ -3,7 +3,6 @@ once sent, the deployment is followed live until it is Ready, with its access.""
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -18,7 +17,9 @@ from textual.timer import Timer
 from textual.widgets import Button, DataTable, Input, Label, Select, Static
 from textual.widgets.data_table import CellDoesNotExist, ColumnDoesNotExist, RowDoesNotExist
 
+from biosphere_tui.advisor import Advice, recommend
 from biosphere_tui.cache import catalogue, reader
+from biosphere_tui.cache.advice import signals
 from biosphere_tui.fit import APPLIANCE, CAPACITY, QUOTA, Fit, Matrix, Minimum, assess
 from biosphere_tui.models import (
     Appliance,
@@ -30,6 +31,7 @@ from biosphere_tui.models import (
     Role,
     SiteState,
 )
+from biosphere_tui.naming import name_problem, suggested_name
 from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.widgets.appliance_detail import needs
 from biosphere_tui.widgets.freshness import age
@@ -43,31 +45,6 @@ S = DeploymentState
 STEPS = (S.INITIALIZING, S.PROVISIONING, S.EXECUTING, S.SENDING_REPORTS, S.READY)
 POLL_SECONDS = 2.0
 MASK = "••••••"
-NAME_CHARS = re.compile(r"[^a-z0-9-]")
-
-
-def name_problem(name: str) -> str:
-    """The portal's rule: 3–40 characters of ``[a-z0-9-]`` starting with a letter ("" when valid)."""
-    if len(name) < 3:
-        return "at least 3 characters"
-    if len(name) > 40:
-        return f"at most 40 characters (now {len(name)})"
-    if not "a" <= name[0] <= "z":
-        return "must start with a letter a–z"
-    if bad := sorted(set(NAME_CHARS.findall(name))):
-        return f"only a–z, 0–9 and '-' (not {' '.join(repr(c) for c in bad)})"
-    return ""
-
-
-def suggested_name(appliance: Appliance) -> str:
-    return slug_name(appliance.name)
-
-
-def slug_name(text: str) -> str:
-    """A valid VM name made from ``text`` (an appliance's or an image's name)."""
-    slug = NAME_CHARS.sub("-", text.lower()).strip("-")
-    slug = re.sub("-+", "-", slug)[:36].strip("-")
-    return slug if slug[:1].isalpha() and len(slug) >= 3 else f"vm-{slug}".strip("-")
 
 
 def ssh_command(deployment: Deployment) -> str | None:
@@ -79,9 +56,11 @@ def ssh_command(deployment: Deployment) -> str | None:
 CELLS = {APPLIANCE: ("✗ small", "dim red"), QUOTA: ("✗ quota", "red"), CAPACITY: ("✗ full", "red")}
 
 
-def cell(fit: Fit | None, state: SiteState) -> Text:
+def cell(fit: Fit | None, state: SiteState, best: bool = False) -> Text:
     if fit is None:
         return Text("—", style="dim")
+    if fit.ok and best:
+        return Text("★ best", style="bold reverse green")
     if fit.ok:
         return Text("✓ fits", style="yellow" if fit.warning else "bold green")
     if fit.kind in CELLS:
@@ -156,11 +135,13 @@ class LaunchScreen(BiosphereScreen):
     SOURCES = ("portal.deployments", "portal.status", "portal.account", "site.")
     HELP = ("Launch: name the VM, choose the group whose quota it spends, then a cell of the matrix: a flavour "
             "(row) on a site (column). Each cell says whether it fits the group's remaining quota and the site's "
-            "free room; the line under it says why not, and p takes the proposed way out. ctrl+s launches; "
+            "free room; the line under it says why not, and p takes the proposed way out. ★ marks the recommended cell "
+            "(up and fresh site, least waste, most room left, fastest API); a applies it. ctrl+s launches; "
             "the screen then follows the deployment until it is Ready.")
     BINDINGS = [
         Binding("ctrl+s", "launch", "Launch", priority=True),
         Binding("p", "take_proposal", "Take proposal"),
+        Binding("a", "apply_advice", "Recommended"),
         Binding("v", "reveal", "Reveal secrets"),
         Binding("c", "copy_ssh", "Copy SSH command"),
     ]
@@ -171,6 +152,7 @@ class LaunchScreen(BiosphereScreen):
         self.quick = quick
         self.appliance: Appliance | None = None
         self.matrix: Matrix | None = None
+        self.advice: Advice | None = None
         self.deployment: Deployment | None = None
         self.in_flight = False
         self.revealed = False
@@ -198,6 +180,7 @@ class LaunchScreen(BiosphereScreen):
             yield Static(id="name-hint")
             yield Static(id="quota")
             yield FitMatrix(id="matrix")
+            yield Static(id="advice")
             yield Static(id="verdict")
             with Horizontal(id="buttons"):
                 yield Button("Launch (ctrl+s)", id="launch", variant="primary", compact=True)
@@ -246,13 +229,17 @@ class LaunchScreen(BiosphereScreen):
         db = self.app.cache
         group = next((g for g in self._groups() if g.id == self.group_id), None)
         if self.appliance is None or group is None:
-            self.matrix = None
+            self.matrix = self.advice = None
+            self._show_advice()
             self.query_one("#quota", Static).update(Text("You have no project or training group to launch in.",
                                                          style="red") if group is None else "")
             return
         use = reader.quota_use(db, group.id)
         rooms = catalogue.rooms(db)
-        self.matrix = assess(group.quota, use, rooms, catalogue.flavors(db), Minimum.of(self.appliance))
+        minimum = Minimum.of(self.appliance)
+        self.matrix = assess(group.quota, use, rooms, catalogue.flavors(db), minimum)
+        self.advice = recommend(self.matrix, signals(db, self.app.now(), self.app.stale_after), minimum)
+        self._show_advice()
         q = group.quota
         left = Text.assemble((group.name, "bold"), " has ")
         for free, total, unit in ((q.vcpu - use.vcpu, q.vcpu, " vCPU"), (q.ram_gb - use.ram_gb, q.ram_gb, " GB RAM"),
@@ -270,8 +257,8 @@ class LaunchScreen(BiosphereScreen):
         rebuilt = table.set_sites([(r.site, _site_label(platforms.get(r.site, r.site), r.state, r.answers))
                                    for r in rooms])
         states = {r.site: r.state for r in rooms}
-        matrix = self.matrix
-        table.show([(name, [cell(matrix.get(site, name), states[site]) for site in matrix.rooms])
+        matrix, best = self.matrix, (self.advice.site, self.advice.flavor) if self.advice else None
+        table.show([(name, [cell(matrix.get(site, name), states[site], (site, name) == best) for site in matrix.rooms])
                     for name in matrix.flavors])
         if rebuilt and chosen:
             table.choose(*chosen)
@@ -311,6 +298,14 @@ class LaunchScreen(BiosphereScreen):
             text.append(f"\nThe portal refused: {self.refusal}", style="bold red")
         self.query_one("#verdict", Static).update(text)
 
+    def _show_advice(self) -> None:
+        if self.advice is None:
+            text = Text("Recommended: nothing fits now." if self.matrix is not None else "", style="yellow")
+        else:
+            text = Text.assemble("Recommended: ", (f"{self.advice.site} / {self.advice.flavor}", "bold green"),
+                                 f" — {self.advice.why}", (" (a applies it)", "dim"))
+        self.query_one("#advice", Static).update(text)
+
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "name":
             self._check_name()
@@ -328,7 +323,7 @@ class LaunchScreen(BiosphereScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         following = self.deployment is not None
-        if action in ("launch", "take_proposal"):
+        if action in ("launch", "take_proposal", "apply_advice"):
             return not following
         if action in ("reveal", "copy_ssh"):
             return following and self.deployment is not None and self.deployment.state is S.READY
@@ -338,6 +333,14 @@ class LaunchScreen(BiosphereScreen):
         chosen = self.query_one(FitMatrix).chosen
         if chosen is not None and self.matrix is not None and (out := self.matrix.way_out(*chosen)):
             self.query_one(FitMatrix).choose(*out)
+
+    def action_apply_advice(self) -> None:
+        if self.advice is None:
+            self.notify("Nothing fits now: no recommendation.", severity="warning")
+            return
+        table = self.query_one(FitMatrix)
+        table.choose(self.advice.site, self.advice.flavor)
+        table.focus()
 
     # -- sending -------------------------------------------------------------------------------
 
@@ -495,6 +498,8 @@ class LaunchScreen(BiosphereScreen):
             yield SystemCommand("Launch now", "Send the launch form (ctrl+s)", self.action_launch)
             yield SystemCommand("Take the proposal", "Move to the site or flavour that fits (p)",
                                 self.action_take_proposal)
+            yield SystemCommand("Apply the recommendation", "Move to the recommended site and flavour (a)",
+                                self.action_apply_advice)
         elif self.deployment.state is S.READY:
             yield SystemCommand("Copy the SSH command", "To the clipboard (c)", self.action_copy_ssh)
             yield SystemCommand("Reveal or hide secrets", "Passwords and tokens (v)", self.action_reveal)

@@ -17,7 +17,8 @@ from biosphere_tui.cache import servers
 from biosphere_tui.cache.servers import ImageEntry, ServerDetail
 from biosphere_tui.models import Flavor, ServerRequest, SiteLimits
 from biosphere_tui.screens.base import BiosphereScreen
-from biosphere_tui.screens.launch import POLL_SECONDS, name_problem, slug_name
+from biosphere_tui.naming import name_problem, slug_name
+from biosphere_tui.screens.launch import POLL_SECONDS
 from biosphere_tui.widgets.server_views import status_text
 
 if TYPE_CHECKING:

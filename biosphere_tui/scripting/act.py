@@ -17,6 +17,7 @@ from biosphere_tui.api.errors import SourceError
 from biosphere_tui.cache import catalogue, people, reader, vms
 from biosphere_tui.config import journal_file
 from biosphere_tui.fit import Minimum, assess
+from biosphere_tui.naming import name_problem, suggested_name
 from biosphere_tui.models import Appliance, Deployment, DeploymentRequest, DeploymentState, GroupKind, MembershipRequest
 from biosphere_tui.scripting import Exit, ScriptError
 from biosphere_tui.scripting.session import ACCOUNT, Session, warn
@@ -184,7 +185,6 @@ def _appliance(session: Session, wanted: str) -> Appliance:
 
 
 def launch(session: Session, args: argparse.Namespace) -> int:
-    from biosphere_tui.screens.launch import name_problem, suggested_name
 
     session.ensure({"portal.catalogue", ACCOUNT})
     session.ensure({"portal.status", "portal.deployments"}, {"site"}, refresh=True)  # room and quota change fast

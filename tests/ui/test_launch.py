@@ -10,6 +10,7 @@ from biosphere_tui.models import DeploymentState, SiteState
 from biosphere_tui.screens.launch import MASK, FitMatrix, LaunchScreen
 from pilot_support import settle
 from screen_text import text_of
+from test_sites import _steady_latency
 
 RSTUDIO = "180"  # web access: a password parameter, masked until revealed
 
@@ -282,6 +283,8 @@ async def test_quick_launch_without_defaults_opens_the_form(synced, make_app, de
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 48)])
 def test_launch_form_snapshot(snap_compare, synced, make_app, size: tuple[int, int]) -> None:  # noqa: ANN001
+    _steady_latency(synced)  # the recommendation line shows the API latency
+
     async def go(pilot) -> None:  # noqa: ANN001
         await open_launch(pilot.app, pilot, "biopipes")
 

@@ -1,0 +1,315 @@
+"""Class launch for trainers: N identical VMs named by a pattern, checked against the group's quota and the
+sites' room before anything is sent, followed together in one table, exported to CSV for the participants."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.timer import Timer
+from textual.widgets import Button, Input, Label, Select, Static
+
+from biosphere_tui import classroom
+from biosphere_tui.advisor import ClassPlan, class_why, plan_class
+from biosphere_tui.cache import catalogue
+from biosphere_tui.cache.advice import assessment, launch_groups
+from biosphere_tui.classroom import Seat
+from biosphere_tui.models import Appliance, DeploymentRequest, Role
+from biosphere_tui.naming import suggested_name
+from biosphere_tui.screens.base import BiosphereScreen
+from biosphere_tui.screens.launch import MASK, POLL_SECONDS
+from biosphere_tui.widgets.appliance_detail import needs
+from biosphere_tui.widgets.confirm import ConfirmDialog, ReasonDialog
+from biosphere_tui.widgets.keyed_table import KeyedTable
+
+if TYPE_CHECKING:
+    from biosphere_tui.actions import Actions, Outcome
+    from biosphere_tui.api.errors import SourceError
+
+BEST = ""  # the advisor's choice, in the site and flavour lists
+STATE_STYLES = {"Ready": "bold green", "refused": "bold red", "Aborted": "bold red", "Cancelled": "yellow"}
+
+
+class SeatTable(KeyedTable):
+    COLUMNS = (("name", "name"), ("site", "site"), ("state", "state"), ("ip", "IP"), ("ssh", "SSH"),
+               ("secret", "password"))
+
+
+def seat_row(seat: Seat) -> tuple[str, Sequence[object]]:
+    dep = seat.deployment
+    state = Text(seat.state if not seat.failed else f"{seat.state}: {seat.failed}",
+                 style=STATE_STYLES.get(seat.state, "cyan"))
+    secret = MASK if seat.parameter(secret=True) else ""
+    return seat.name, (seat.name, seat.site, state, dep.ip if dep and dep.ip else "", seat.ssh, secret)
+
+
+async def _send(actions: Actions, requests: list[tuple[DeploymentRequest, str]]) -> list[Outcome] | SourceError:
+    """Every launch of the class; a refusal of the whole batch (no portal, bad token) as a value: the form shows it."""
+    from biosphere_tui.api.errors import SourceError
+
+    try:
+        return await actions.launch_many(requests)
+    except SourceError as exc:
+        return exc
+
+
+class ClassLaunchScreen(BiosphereScreen):
+    CSS_PATH = "class_launch.tcss"
+    SOURCES = ("portal.deployments", "portal.status", "portal.account", "site.")
+    HELP = ("Class launch: N identical VMs of one appliance for a training. The names come from a pattern "
+            "({n} or {n:02} is the number, e.g. rnaseq-{n:02}); the group's quota must hold all N and the sites "
+            "their room: with the best site chosen for you they are spread over several sites when one cannot hold "
+            "them all. ctrl+s launches after a confirmation; the table follows every VM until it is Ready; "
+            "e exports names, addresses, SSH commands, URLs and passwords to a CSV file (readable by you only).")
+    BINDINGS = [
+        Binding("ctrl+s", "launch", "Launch class", priority=True),
+        Binding("e", "export", "Export CSV"),
+    ]
+
+    def __init__(self, appliance_id: str) -> None:
+        super().__init__()
+        self.appliance_id = appliance_id
+        self.appliance: Appliance | None = None
+        self.plan: ClassPlan | None = None
+        self.made: list[str] = []
+        self.problem = ""  # why the form cannot be sent as it is
+        self.seats: list[Seat] = []
+        self.in_flight = False
+        self.written: Path | None = None
+        self._poll: Timer | None = None
+
+    # -- layout --------------------------------------------------------------------------------
+
+    def compose_body(self) -> ComposeResult:
+        db = self.app.cache
+        self.appliance = catalogue.appliance(db, self.appliance_id)
+        groups = launch_groups(db)
+        sites = sorted({f.site for f in catalogue.flavors(db)})
+        flavors = sorted({f.name for f in catalogue.flavors(db)})
+        slug = suggested_name(self.appliance)[:30] if self.appliance else "vm"
+        with Vertical(id="form"):
+            yield Static(self._about(), id="about")
+            with Horizontal(classes="fields"):
+                yield Label("Names ", classes="label")
+                yield Input(f"{slug}-{{n:02}}", id="pattern", compact=True)
+                yield Label(" Count ", classes="label")
+                yield Input("3", id="count", type="integer", compact=True)
+                yield Label(" Group ", classes="label")
+                yield Select([(f"{g.name} ({g.kind.value})", g.id) for g in groups], id="group", compact=True,
+                             value=groups[0].id if groups else Select.NULL, allow_blank=not groups)
+            with Horizontal(classes="fields"):
+                yield Label("Site ", classes="label")
+                yield Select([("best (spread if needed)", BEST), *((s, s) for s in sites)], value=BEST,
+                             allow_blank=False, id="site", compact=True)
+                yield Label(" Flavour ", classes="label")
+                yield Select([("least waste", BEST), *((f, f) for f in flavors)], value=BEST, allow_blank=False,
+                             id="flavor", compact=True)
+            yield Static(id="names")
+            yield Static(id="plan")
+            with Horizontal(id="buttons"):
+                yield Button("Launch class (ctrl+s)", id="launch", variant="primary", compact=True)
+                yield Static("  esc back · ? help", id="keys")
+        with Vertical(id="following"):
+            yield Static(id="progress-line")
+            yield SeatTable(id="seats")
+            yield Static(id="written")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#pattern", Input).focus()
+
+    def _about(self) -> Text:
+        if self.appliance is None:
+            return Text(f"Appliance {self.appliance_id} is not in the catalogue (any more).", style="bold red")
+        a = self.appliance
+        return Text.assemble("Class launch of ", (a.name, "bold"), f" #{a.id} · needs {needs(a)}")
+
+    def _value(self, widget_id: str) -> str:
+        value = self.query_one(f"#{widget_id}", Select).value
+        return value if isinstance(value, str) else ""
+
+    # -- the form ------------------------------------------------------------------------------
+
+    def reload_body(self) -> None:
+        if self.seats:
+            self._follow()
+        else:
+            self._replan()
+
+    def _replan(self) -> None:
+        """Names, quota and room for the form as it is now; says what is wrong, or where they go and why."""
+        self.plan, self.made, self.problem = None, [], ""
+        names, plan = self.query_one("#names", Static), self.query_one("#plan", Static)
+        try:
+            self.made = classroom.names(self.query_one("#pattern", Input).value.strip(), self._count())
+            names.update(Text.assemble("Names: ", (classroom.preview(self.made), "bold")))
+        except ValueError as exc:
+            self.problem = str(exc)
+            names.update(Text(f"Names: {exc}", style="red"))
+        group = next((g for g in launch_groups(self.app.cache) if g.id == self._value("group")), None)
+        if self.appliance is None or group is None:
+            self.problem = self.problem or ("choose a group" if self.appliance else "unknown appliance")
+            plan.update(Text("You have no project or training group to launch in." if group is None else "",
+                             style="red"))
+            return
+        found = assessment(self.app.cache, self.appliance, group, now=self.app.now(),
+                                        stale_after=self.app.stale_after)
+        if not self.made:
+            plan.update("")
+            return
+        self.plan = plan_class(found.matrix, found.signals, found.minimum, found.left, len(self.made),
+                               flavor=self._value("flavor"), site=self._value("site"))
+        if not self.plan.ok:
+            self.problem = self.plan.problem
+            plan.update(Text(f"Cannot launch: {self.plan.problem}", style="bold red"))
+            return
+        plan.update(Text.assemble("Plan: ", (class_why(found.matrix, found.signals, self.plan), "green"),
+                                  f"\n{group.id} has {found.left.vcpu} vCPU, {found.left.ram_gb} GB RAM and "
+                                  f"{found.left.storage_gb} GB storage left",
+                                  (" (counting your VMs only: the portal checks the whole group)"
+                                   if group.role is not Role.ADMIN else "", "dim")))
+
+    def _count(self) -> int:
+        try:
+            return int(self.query_one("#count", Input).value or "0")
+        except ValueError:
+            return 0
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if not self.seats:
+            self._replan()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if not self.seats:
+            self._replan()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "launch":
+            self.action_launch()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "launch":
+            return not self.seats
+        if action == "export":
+            return bool(self.seats)
+        return True
+
+    # -- sending -------------------------------------------------------------------------------
+
+    def action_launch(self) -> None:
+        if self.in_flight or self.seats:
+            return
+        if self.problem or self.plan is None or not self.plan.ok:
+            self.notify(f"Cannot launch the class: {self.problem or 'fill in the form'}.", severity="warning",
+                        timeout=8)
+            return
+        plan, made = self.plan, list(self.made)
+        seats = [Seat(name, site, plan.flavor) for name, site in zip(made, plan.sites, strict=True)]
+        group = self._value("group")
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._send(seats, group)
+
+        self.app.push_screen(ConfirmDialog(f"Launch {len(seats)} × {plan.flavor} for {group}?",
+                                           [f"{s.name} on {s.site}" for s in seats], action="Launch", danger=False),
+                             confirmed)
+
+    def _send(self, seats: list[Seat], group: str) -> None:
+        assert self.appliance is not None
+        requests = [(DeploymentRequest(s.name, self.appliance.id, group, s.site, s.flavor), str(uuid.uuid4()))
+                    for s in seats]
+        self.in_flight = True
+        button = self.query_one("#launch", Button)
+        button.disabled, button.label = True, "Launching…"
+        self.app.act(f"Launching a class of {len(seats)}", lambda actions: _send(actions, requests),
+                     resync={"portal.deployments", "portal.status", "site"},
+                     done=lambda outcomes: self._launched(seats, outcomes))
+
+    def _launched(self, seats: list[Seat], outcomes: list[Outcome] | SourceError) -> None:
+        self.in_flight = False
+        if not isinstance(outcomes, list):
+            self.app.notify(f"Class launch refused: {outcomes.message}", severity="error", timeout=10)
+            if self.is_attached:
+                button = self.query_one("#launch", Button)
+                button.disabled, button.label = False, "Launch class (ctrl+s)"
+                self.query_one("#plan", Static).update(Text(f"The portal refused: {outcomes.message}", style="bold red"))
+            return
+        by_name = {o.item: o for o in outcomes}
+        self.seats = [Seat(s.name, s.site, s.flavor, by_name[s.name].value if by_name[s.name].ok else None,
+                           "" if by_name[s.name].ok else by_name[s.name].message) for s in seats]
+        refused = sum(bool(s.problem) for s in self.seats)
+        self.app.notify(f"Class: {len(seats) - refused} launched" + (f", {refused} refused" if refused else "") + ".",
+                        severity="warning" if refused else "information", timeout=8)
+        if not self.is_attached:
+            return
+        self.query_one("#form").display = False
+        self.query_one("#following").display = True
+        self.query_one(SeatTable).focus()
+        self._poll = self.set_interval(POLL_SECONDS, self._ask_refresh)
+        self._follow()
+        self.refresh_bindings()
+
+    # -- following -----------------------------------------------------------------------------
+
+    def _ask_refresh(self) -> None:
+        self.app.request_refresh({"portal.deployments", "site"})
+
+    def _follow(self) -> None:
+        db = self.app.cache
+        self.seats = [s if s.deployment is None else
+                      Seat(s.name, s.site, s.flavor, catalogue.deployment(db, s.deployment.id) or s.deployment)
+                      for s in self.seats]
+        if classroom.done(self.seats) and self._poll is not None:
+            self._poll.stop()
+            self._poll = None
+        line = classroom.progress(self.seats)
+        style = "bold green" if all(s.ready for s in self.seats) else "bold"
+        self.query_one("#progress-line", Static).update(Text.assemble((line, style), ("   e exports the CSV", "dim")))
+        self.query_one(SeatTable).show([seat_row(s) for s in self.seats])
+
+    def action_export(self) -> None:
+        if not self.seats:
+            return
+        appliance = suggested_name(self.appliance) if self.appliance else self.appliance_id
+        default = f"class-{self.seats[0].name.rsplit('-', 1)[0] or appliance}.csv"
+
+        def write(answer: str | None) -> None:
+            if answer is None:
+                return
+            target = Path(answer).expanduser()
+            target = target if target.is_absolute() else Path.cwd() / target
+            if target.is_dir():
+                target /= default
+            try:
+                count = classroom.write_csv(self.seats, target)
+            except OSError as exc:
+                self.notify(f"The CSV could not be written to {target} ({exc.strerror}).", severity="error")
+                return
+            self.written = target
+            self.query_one("#written", Static).update(
+                Text.assemble("CSV written to ", (str(target), "bold"), " (readable by you only: it holds passwords)"))
+            self.notify(f"{count} VMs written to {target}", title="Class exported", timeout=10)
+
+        ready = sum(s.ready for s in self.seats)
+        self.app.push_screen(ReasonDialog(f"Export the {len(self.seats)} VMs ({ready} ready) with their addresses and "
+                                          "passwords to the CSV file:", placeholder=default, required=True,
+                                          value=default, hint="Please give a file or folder to write to."), write)
+
+    def on_unmount(self) -> None:
+        if self._poll is not None:
+            self._poll.stop()
+
+    def palette_commands(self) -> Iterable[SystemCommand]:
+        if not self.seats:
+            yield SystemCommand("Launch the class", "Send every launch after a confirmation (ctrl+s)",
+                                self.action_launch)
+        else:
+            yield SystemCommand("Export the class to CSV", "Names, addresses, SSH, URLs, passwords (e)",
+                                self.action_export)
