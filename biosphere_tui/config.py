@@ -18,6 +18,11 @@ This is the only module that knows where things live. ``config.toml``::
 
     [cache]
     path = "/somewhere/cache.sqlite"   # optional
+
+    [app]
+    read_only = false             # true: nothing can be changed from the app
+    privacy = false               # true: IP and e-mail addresses are masked on screen
+    lang = "fr"                   # "fr" or "en"; default: from the locale (LC_ALL, LC_MESSAGES, LANG)
 """
 
 from __future__ import annotations
@@ -153,6 +158,9 @@ class Config:
     refresh_interval: float = 30.0
     cache_path: Path = field(default_factory=lambda: cache_dir() / "cache.sqlite")
     source: Path | None = None  # the file it was read from, if any
+    read_only: bool = False
+    privacy: bool = False
+    lang: str | None = None  # None: from the locale
 
 
 _KNOWN = {
@@ -160,7 +168,9 @@ _KNOWN = {
     "openstack": {"clouds_yaml", "sites", "timeout"},
     "refresh": {"interval"},
     "cache": {"path"},
+    "app": {"read_only", "privacy", "lang"},
 }
+LANGS = ("en", "fr")
 
 
 def load(path: Path | None = None) -> Config:
@@ -194,6 +204,10 @@ def parse(data: dict[str, Any], path: Path) -> Config:
     openstack = data.get("openstack", {})
     refresh = data.get("refresh", {})
     cache = data.get("cache", {})
+    app = data.get("app", {})
+    lang = app.get("lang")
+    if lang is not None and lang not in LANGS:
+        raise ConfigError(f"{where}: app.lang must be one of {', '.join(LANGS)}")
     return Config(
         portal=_portal(data["portal"], where, base) if "portal" in data else None,
         openstack=OpenStackSettings(
@@ -204,6 +218,9 @@ def parse(data: dict[str, Any], path: Path) -> Config:
         refresh_interval=_positive(refresh, "interval", where, "refresh", 30.0),
         cache_path=_path(cache, "path", where, "cache", base) or cache_dir() / "cache.sqlite",
         source=path,
+        read_only=_bool(app, "read_only", where, "app"),
+        privacy=_bool(app, "privacy", where, "app"),
+        lang=lang,
     )
 
 
@@ -220,15 +237,20 @@ def _portal(section: dict[str, Any], where: str, base: Path) -> PortalSettings:
         raise ConfigError(f"{where}: portal.{kind} must be a non-empty string")
     if kind == "token_file":
         raw = str(_resolve(raw, base))
-    verify = section.get("verify_tls", True)
-    if not isinstance(verify, bool):
-        raise ConfigError(f"{where}: portal.verify_tls must be true or false")
+    verify = _bool(section, "verify_tls", where, "portal", default=True)
     return PortalSettings(
         url=url,
         token=TokenSource(kind.removeprefix("token_"), raw),
         timeout=_positive(section, "timeout", where, "portal", 10.0),
         verify_tls=verify,
     )
+
+
+def _bool(section: dict[str, Any], key: str, where: str, name: str, *, default: bool = False) -> bool:
+    value = section.get(key, default)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where}: {name}.{key} must be true or false")
+    return value
 
 
 def _positive(section: dict[str, Any], key: str, where: str, name: str, default: float) -> float:
