@@ -110,6 +110,9 @@ FR: dict[str, str] = {
     "total": "total",
     "share": "part",
     "key": "touche",
+    "account": "compte",
+    "day": "jour",
+    "request": "demande",
     # states and roles
     "Ready": "Prête",
     "Done": "Terminée",
