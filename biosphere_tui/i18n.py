@@ -43,11 +43,11 @@ def _(text: str) -> str:
     return catalogue.get(text, text) if catalogue else text
 
 
-def t(text: str, **values: object) -> str:
+def t(text: str, /, **values: object) -> str:
     """Translate, then fill in ``{name}`` placeholders."""
     return _(text).format(**values)
 
 
-def plural(count: int, one: str, many: str, **values: object) -> str:
+def plural(count: int, one: str, many: str, /, **values: object) -> str:
     """``one`` or ``many`` (each with a ``{n}``) by ``count``, translated."""
     return t(one if count == 1 else many, n=count, **values)
