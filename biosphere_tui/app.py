@@ -49,6 +49,11 @@ class Started(NamedTuple):
     action: str
 
 
+def _changes(command: SystemCommand) -> bool:
+    """Whether a palette command runs an action that changes something (``action_delete``...)."""
+    return getattr(command.callback, "__name__", "").removeprefix("action_") in CHANGING
+
+
 def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -180,7 +185,7 @@ class BiosphereApp(App[None]):
                             self.action_toggle_privacy)
         commands = getattr(screen, "palette_commands", None)
         if callable(commands):
-            yield from commands()
+            yield from (c for c in commands() if not (self.read_only and _changes(c)))
 
     # -- modes -----------------------------------------------------------------------------------
 
@@ -282,7 +287,10 @@ class BiosphereApp(App[None]):
     ) -> None:
         """Run ``call`` against the portal in a worker; then ``done(result)`` and a refresh of
         ``resync``. A failure is shown in plain words and the view is refreshed all the same.
-        Whatever happens is written to the action journal."""
+        Whatever happens is written to the action journal. In read-only mode nothing starts."""
+        if self.read_only:
+            self.notify(_(REFUSAL), title=_("read-only"), severity="warning")
+            return
         self.notify(f"{_(title)}…", timeout=3)
         me = reader.me(self.cache)
         self._act(Started(self.now(), me.username if me else "", title), call, resync, done)

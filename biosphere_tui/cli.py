@@ -62,8 +62,14 @@ def build_parser() -> argparse.ArgumentParser:
     server.add_argument("--latency", type=float, default=0.0, metavar="MS",
                         help="delay added to every reply, in milliseconds, as over a wide-area network")
     web = commands.add_parser("serve", parents=[common], help="open the app in a browser (textual-serve, 127.0.0.1 only)")
-    web.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default 8000)")
+    web.add_argument("--port", type=_port, default=8000, help="port on 127.0.0.1 (default 8000)")
     return parser
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1-65535)")
+    return int(text)
 
 
 def main(argv: list[str] | None = None) -> int:

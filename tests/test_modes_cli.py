@@ -36,11 +36,13 @@ def test_app_section_of_the_configuration(tmp_path: Path) -> None:
         load(path)
 
 
-def test_an_unknown_language_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(("argv", "said"), [(["--lang", "de", "sync"], "invalid choice: 'de'"),
+                                            (["serve", "--port", "99999"], "'99999' is not a port number")])
+def test_bad_options_are_one_line(argv: list[str], said: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as stop:
-        cli.main(["--lang", "de", "sync"])
+        cli.main(argv)
     assert stop.value.code == 2
-    assert "invalid choice: 'de'" in capsys.readouterr().err
+    assert said in capsys.readouterr().err
 
 
 def test_serve_reports_a_bad_configuration_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -63,6 +63,9 @@ async def test_read_only_refuses_delete_approve_launch_and_says_why(synced, make
                 await settle(app, pilot)
                 assert not isinstance(app.screen, ConfirmDialog) and len(app.screen_stack) == 1, key  # no dialog, no form
                 assert "Read-only mode: nothing can be changed" in notes(app), key
+            if screen_key == "4":  # nor through the command palette
+                titles = [c.title for c in app.get_system_commands(app.screen)]
+                assert "Filter members and requests" in titles and "Approve membership requests" not in titles
     assert {k: d.state for k, d in demo.world.deployments.items()} == live
     assert pending == {r.id for r in demo.world.requests.values()
                        if r.group_id == GROUP and r.state is RequestState.PENDING}
