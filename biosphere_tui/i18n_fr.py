@@ -432,7 +432,6 @@ FR: dict[str, str] = {
     'created': 'créée',
     'id': 'id',
     'flavour': 'gabarit',
-    'reason': 'motif',
     'ssh': 'ssh',
     # filter_bar.py
     'filter…  (esc clears)': 'filtrer…  (échap efface)',
@@ -447,7 +446,6 @@ FR: dict[str, str] = {
     'web (HTTPS)': 'web (HTTPS)',
     'remote desktop (X2Go)': 'bureau à distance (X2Go)',
     'remote desktop': 'bureau à distance',
-    'Category': 'Catégorie',
     'Needs': 'Besoins',
     'Topics': 'Thèmes',
     'Developers': 'Développeurs',

@@ -198,6 +198,13 @@ def test_every_wrapped_string_has_a_french_translation() -> None:
     assert missing == []
 
 
+def test_the_catalogue_has_each_key_once() -> None:
+    source = Path(biosphere_tui.__file__).parent / "i18n_fr.py"
+    catalogue = next(n for n in ast.walk(ast.parse(source.read_text(encoding="utf-8"))) if isinstance(n, ast.Dict))
+    keys = [k.value for k in catalogue.keys]
+    assert sorted(k for k in set(keys) if keys.count(k) > 1) == []
+
+
 def test_translations_keep_their_placeholders() -> None:
     for english, french in FR.items():
         assert set(re.findall(r"{\w*}", english)) == set(re.findall(r"{\w*}", french)), english
