@@ -40,6 +40,12 @@ def test_template_patch_removes_the_font_cdn_and_refuses_other_remote_loads() ->
         local_template(patched + '<script src="https://cdn.example/x.js"></script>')
 
 
+def _wait_for_words(page, words: list[str], *, seconds: float) -> None:  # noqa: ANN001
+    """Until the page's terminal shows every word (a bound on waiting, not a timing assertion)."""
+    page.wait_for_function(f"words => words.every(word => ({SCREEN_TEXT})().includes(word))", arg=words,
+                           timeout=seconds * 1000)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -74,14 +80,12 @@ def test_the_app_runs_in_a_headless_chromium(served: str, tmp_path: Path) -> Non
             page.add_init_script(CATCH_TERMINAL)
             page.goto(served)
             # the demo cloud starts, the first refresh fills the home screen (bounded wait, not a timing assertion)
-            page.wait_for_function(f"() => ({SCREEN_TEXT})().includes('sources fresh')", timeout=90_000)
-            home = page.evaluate(SCREEN_TEXT)
-            assert "Quota use" in home and "marine-meta" in home
+            _wait_for_words(page, ["sources fresh", "Quota use", "marine-meta"], seconds=90)
             page.click(".textual-terminal")
             page.keyboard.press("5")  # to the Sites screen, through the browser's keyboard
-            page.wait_for_function(f"() => ({SCREEN_TEXT})().includes('vCPU free')", timeout=30_000)
-            sites = page.evaluate(SCREEN_TEXT)
-            assert "GenOuest" in sites and "OpenStack API answered" in sites and "Quota use" not in sites
+            # the Sites screen's table and detail pane, drawn by the app in the page's terminal
+            _wait_for_words(page, ["vCPU free", "GenOuest", "OpenStack API answered"], seconds=60)
+            assert "Quota use" not in page.evaluate(SCREEN_TEXT)  # the home screen is gone
             page.screenshot(path=str(tmp_path / "sites.png"))
         finally:
             browser.close()
