@@ -4,6 +4,8 @@ Nova call on a site), run by the app in a worker.
 Every action says which cache sources it makes stale, so the app refreshes just those
 afterwards. Failures are the clients' domain errors (plain messages, no secrets). The
 requests that change something are noted in ``Actions.sent`` for the action journal.
+In read-only mode (``config.read_only``) every request that would change something is
+refused here, before it leaves: this is the one place all changes go through.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from biosphere_tui.api import errors
 from biosphere_tui.config import Config
 from biosphere_tui.logs import redactor
 from biosphere_tui.models import Deployment, DeploymentRequest, GroupRequest, MembershipRequest, ServerRequest
+from biosphere_tui.readonly import REFUSAL
 
 if TYPE_CHECKING:
     import httpx
@@ -40,6 +43,13 @@ class Outcome:
     value: Any = None
 
 
+class ReadOnlyRefusal(errors.SourceError):
+    """A change asked for in read-only mode: nothing was sent."""
+
+    def __init__(self) -> None:
+        super().__init__("app", REFUSAL)
+
+
 class Actions:
     """Opens a portal client per action (the token is read at that moment).
 
@@ -52,6 +62,7 @@ class Actions:
         self.sent: list[str] = []
 
     async def _with_portal(self, call: Callable[[PortalClient], Awaitable[T]]) -> T:
+        # every portal call goes through here: ``_note`` stops a changing request in read-only mode
         try:
             async with self._portal() as portal:
                 return await call(portal)
@@ -75,6 +86,8 @@ class Actions:
     async def _note(self, request: httpx.Request) -> None:
         if request.method in ("GET", "HEAD"):
             return
+        if self.config.read_only:
+            raise ReadOnlyRefusal()
         assert self.config.portal is not None
         path = request.url.path.removeprefix(urlparse(self.config.portal.url).path.rstrip("/"))
         query = f"?{request.url.query.decode()}" if request.url.query else ""
@@ -152,6 +165,8 @@ class Actions:
                 return Outcome(item, True, "done", await call(portal, item))
             except errors.Forbidden as exc:
                 return Outcome(item, False, _no_right(exc).message)
+            except ReadOnlyRefusal:
+                raise  # the whole batch is refused, not item by item
             except errors.SourceError as exc:
                 return Outcome(item, False, exc.message)
 

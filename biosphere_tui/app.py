@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.filter import LineFilter
 from textual.screen import Screen
 from textual.timer import Timer
 
@@ -22,7 +23,10 @@ from biosphere_tui import journal, notifications
 from biosphere_tui.cache import reader
 from biosphere_tui.cache.db import connect, open_cache
 from biosphere_tui.config import Config, journal_file, state_file
+from biosphere_tui.i18n import _, plural, set_language, t
 from biosphere_tui.models import Group, Role
+from biosphere_tui.privacy import PrivacyFilter
+from biosphere_tui.readonly import CHANGING, REFUSAL
 from biosphere_tui.screens.help import HelpScreen
 from biosphere_tui.screens.jump import JumpDialog
 from biosphere_tui.screens.registry import SCREENS
@@ -45,6 +49,11 @@ class Started(NamedTuple):
     action: str
 
 
+def _changes(command: SystemCommand) -> bool:
+    """Whether a palette command runs an action that changes something (``action_delete``...)."""
+    return getattr(command.callback, "__name__", "").removeprefix("action_") in CHANGING
+
+
 def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -62,6 +71,7 @@ class BiosphereApp(App[None]):
         Binding("r", "refresh_now", "Refresh"),
         Binding("escape", "back", "Back", show=False),
         Binding("q", "quit", "Quit"),
+        Binding("P", "toggle_privacy", "Privacy mode", show=False, key_display="P"),
         *(Binding(nav.key, f"switch_mode('{nav.mode}')", nav.title, show=False) for nav in SCREENS),
     ]
 
@@ -74,13 +84,17 @@ class BiosphereApp(App[None]):
             self.MODES = {**BiosphereApp.MODES, **MODES}
         super().__init__()
         self.config = config
+        set_language(config.lang)
+        self.read_only = config.read_only
+        self.privacy = PrivacyFilter(enabled=config.privacy)
         self.now = now
         self.background_refresh = background_refresh
         opened = open_cache(config.cache_path)  # raises CacheUnavailable: the CLI reports it
         opened.db.close()
         self.state, state_notice = load_state(state_file())
         self.tls_off = config.portal is not None and not config.portal.verify_tls
-        tls_notice = f"{TLS_OFF} (portal.verify_tls = false): its identity is not checked." if self.tls_off else None
+        tls_notice = t("{tls_off} (portal.verify_tls = false): its identity is not checked.",
+                       tls_off=_(TLS_OFF)) if self.tls_off else None
         self.notices = [n for n in (tls_notice, opened.notice, state_notice) if n]
         self.journal = journal.Journal(journal_file())
         self.cache = connect(config.cache_path)
@@ -124,15 +138,16 @@ class BiosphereApp(App[None]):
 
     def _status_line(self) -> str:
         """Under the title: the demo label, the current group and its pending requests."""
-        parts = [TLS_OFF] if self.tls_off else []
-        parts += [self.label] if self.label else []
-        parts += ["OpenStack-only mode (no portal)"] if self.config.openstack_only else []
+        parts = [_(TLS_OFF)] if self.tls_off else []
+        parts += [_("read-only")] if self.read_only else []
+        parts += [_(self.label)] if self.label else []
+        parts += [_("OpenStack-only mode (no portal)")] if self.config.openstack_only else []
         group = self.current_group
         if group is not None:
-            parts.append(f"{group.name} ({group.role.value})")
+            parts.append(f"{group.name} ({_(group.role.value)})")
             pending = reader.pending_requests(self.cache, group.id) if group.role is Role.ADMIN else 0
             if pending:
-                parts.append(f"{pending} pending request{'s' if pending > 1 else ''}")
+                parts.append(plural(pending, "{n} pending request", "{n} pending requests"))
         return " · ".join(parts)
 
     def choose_group(self, group_id: str) -> None:
@@ -144,20 +159,20 @@ class BiosphereApp(App[None]):
         try:
             save_state(state_file(), self.state)
         except OSError as exc:
-            self.notify(f"Your preferences could not be saved ({exc.strerror}).", severity="warning")
+            self.notify(t("Your preferences could not be saved ({error}).", error=exc.strerror), severity="warning")
 
     # -- navigation ------------------------------------------------------------------------
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(self.screen, [(nav.key, nav.title) for nav in SCREENS]))
+            self.push_screen(HelpScreen(self.screen, [(nav.key, nav.label) for nav in SCREENS]))
 
     def action_jump(self) -> None:
         def go(mode: str | None) -> None:
             if mode:
                 self.switch_mode(mode)
 
-        self.push_screen(JumpDialog([(nav.mode, nav.title) for nav in SCREENS]), go)
+        self.push_screen(JumpDialog([(nav.mode, nav.label) for nav in SCREENS]), go)
 
     def action_back(self) -> None:
         if len(self.screen_stack) > 1:
@@ -168,13 +183,35 @@ class BiosphereApp(App[None]):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for nav in SCREENS:
-            yield SystemCommand(f"Go to {nav.title}", f"Show the {nav.title} screen (key {nav.key})",
-                                lambda mode=nav.mode: self.switch_mode(mode))
-        yield SystemCommand("Refresh now", "Pull fresh data from the portal and every site", self.action_refresh_now)
-        yield SystemCommand("Help", "Every key of this screen", self.action_help)
+            yield SystemCommand(t("Go to {title}", title=nav.label), t("Show the {title} screen (key {key})",
+                                title=nav.label, key=nav.key), lambda mode=nav.mode: self.switch_mode(mode))
+        yield SystemCommand(_("Refresh now"), _("Pull fresh data from the portal and every site"), self.action_refresh_now)
+        yield SystemCommand(_("Help"), _("Every key of this screen"), self.action_help)
+        yield SystemCommand(_("Privacy mode on/off"), _("Mask IP and e-mail addresses on screen (key P)"),
+                            self.action_toggle_privacy)
         commands = getattr(screen, "palette_commands", None)
         if callable(commands):
-            yield from commands()
+            yield from (c for c in commands() if not (self.read_only and _changes(c)))
+
+    # -- modes -----------------------------------------------------------------------------------
+
+    def get_line_filters(self) -> list[LineFilter]:
+        return [*super().get_line_filters(), *([self.privacy] if self.privacy.enabled else [])]
+
+    def action_toggle_privacy(self) -> None:
+        self.privacy.enabled = not self.privacy.enabled
+        for screen in self.screen_stack:
+            for widget in screen.walk_children(with_self=True):
+                widget.refresh()
+        self.notify(_("Privacy mode on: addresses are masked.") if self.privacy.enabled else _("Privacy mode off."),
+                    timeout=3)
+
+    async def run_action(self, action: Any, default_namespace: Any = None, namespaces: Any = None) -> bool:
+        """In read-only mode, an action that would change something is refused, and said why."""
+        if self.read_only and isinstance(action, str) and action.partition("(")[0].rpartition(".")[2] in CHANGING:
+            self.notify(_(REFUSAL), title=_("read-only"), severity="warning")
+            return True
+        return await super().run_action(action, default_namespace, namespaces)
 
     def reload_screen(self) -> None:
         self.sub_title = self._status_line()
@@ -209,7 +246,7 @@ class BiosphereApp(App[None]):
                 self._sync = Sync(self.config, self.config.cache_path, now=self.now)
             results = self._sync.refresh_blocking(only, force=force)
         except Exception as exc:  # noqa: BLE001 - shown to the user, the loop goes on
-            self.call_from_thread(self._refreshed, [], f"The refresh failed ({type(exc).__name__}).", only)
+            self.call_from_thread(self._refreshed, [], t("The refresh failed ({error}).", error=type(exc).__name__), only)
             return
         self.call_from_thread(self._refreshed, results, None, only)
 
@@ -223,14 +260,14 @@ class BiosphereApp(App[None]):
             if not r.ok and r.source not in self._failing:
                 newly_failed.setdefault(r.error, []).append(r.source)
         for error, sources in newly_failed.items():
-            whose = "its" if len(sources) == 1 else "their"
-            self.notify(f"{', '.join(sources)}: {error}. Showing {whose} last known data.",
-                        title="Source failed" if len(sources) == 1 else f"{len(sources)} sources failed",
-                        severity="error", timeout=8)
+            self.notify(plural(len(sources), "{sources}: {error}. Showing its last known data.",
+                               "{sources}: {error}. Showing their last known data.", sources=", ".join(sources),
+                               error=error),
+                        title=plural(len(sources), "Source failed", "{n} sources failed"), severity="error", timeout=8)
         recovered = [r.source for r in results if r.ok and r.source in self._failing]
         if recovered:
-            self.notify(f"{', '.join(recovered)} {'answers' if len(recovered) == 1 else 'answer'} again.",
-                        title="Source recovered", timeout=5)
+            self.notify(plural(len(recovered), "{sources} answers again.", "{sources} answer again.",
+                               sources=", ".join(recovered)), title=_("Source recovered"), timeout=5)
         self._failing = {r.source for r in results if not r.ok} | (self._failing - {r.source for r in results})
         self.reload_screen()
         self._announce_changes()
@@ -270,8 +307,11 @@ class BiosphereApp(App[None]):
     ) -> None:
         """Run ``call`` against the portal in a worker; then ``done(result)`` and a refresh of
         ``resync``. A failure is shown in plain words and the view is refreshed all the same.
-        Whatever happens is written to the action journal."""
-        self.notify(f"{title}…", timeout=3)
+        Whatever happens is written to the action journal. In read-only mode nothing starts."""
+        if self.read_only:
+            self.notify(_(REFUSAL), title=_("read-only"), severity="warning")
+            return
+        self.notify(f"{_(title)}…", timeout=3)
         me = reader.me(self.cache)
         self._act(Started(self.now(), me.username if me else "", title), call, resync, done)
 
@@ -287,13 +327,15 @@ class BiosphereApp(App[None]):
         except SourceError as exc:
             log.warning("%s failed: %s", title, exc.message)
             self._journal(started, actions.sent, error=exc.message)
-            self.call_from_thread(self.notify, f"{title} failed: {exc.message}", severity="error", timeout=10)
+            self.call_from_thread(self.notify, t("{action} failed: {error}", action=_(title), error=_(exc.message)),
+                                  severity="error", timeout=10)
             self.call_from_thread(self.request_refresh, resync)
             return
         except Exception as exc:  # noqa: BLE001 - never a traceback on screen
             log.exception("%s failed", title)
             self._journal(started, actions.sent, error=f"unexpected failure ({type(exc).__name__})")
-            self.call_from_thread(self.notify, f"{title} failed ({type(exc).__name__}).", severity="error")
+            self.call_from_thread(self.notify, t("{action} failed ({error}).", action=_(title), error=type(exc).__name__),
+                                  severity="error")
             return
         log.info("%s: done", title)
         self._journal(started, actions.sent, result=result)
@@ -307,5 +349,5 @@ class BiosphereApp(App[None]):
             self.journal.append(journal.entry(*started, sent, result=result, error=error))
         except OSError as exc:
             log.warning("the action journal could not be written: %s", exc.strerror)
-            self.call_from_thread(self.notify, f"The action journal could not be written ({exc.strerror}).",
-                                  severity="warning")
+            self.call_from_thread(self.notify, t("The action journal could not be written ({error}).",
+                                                 error=exc.strerror), severity="warning")

@@ -15,7 +15,7 @@ from pathlib import Path
 from biosphere_tui import __version__
 from biosphere_tui.api.errors import ConfigError
 from biosphere_tui import advise_command, class_command, logs
-from biosphere_tui.config import Config, cache_dir, demo_dir, load, log_file, require_sources
+from biosphere_tui.config import LANGS, Config, cache_dir, demo_dir, load, log_file, require_sources
 from biosphere_tui.scripting import EXIT_CODES
 
 EXIT_FAILED, EXIT_USAGE = 1, 2
@@ -33,7 +33,21 @@ def _common(*, top: bool) -> argparse.ArgumentParser:
     common.add_argument("--demo-seed", type=int, default=default(42), metavar="N", help="demo world seed (default 42)")
     common.add_argument("--openstack-only", action="store_true", default=default(False),
                         help="with --demo or demo-server: a configuration without the portal (OpenStack-only mode)")
+    common.add_argument("--read-only", action="store_true", default=default(False),
+                        help="nothing can be changed: launch, delete, approve... are refused")
+    common.add_argument("--privacy", action="store_true", default=default(False),
+                        help="mask IP and e-mail addresses on screen (for screencasts)")
+    common.add_argument("--lang", choices=LANGS, default=default(None), help="interface language (default: from the locale)")
     return common
+
+
+def forwarded(args: argparse.Namespace) -> list[str]:
+    """The common options as given, for a child process (``serve``)."""
+    options = ["--config", str(args.config.resolve())] if args.config else []
+    options += ["--demo", "--demo-scale", f"{args.demo_scale:g}", "--demo-seed", str(args.demo_seed)] if args.demo else []
+    flags = (("--openstack-only", args.openstack_only), ("--read-only", args.read_only), ("--privacy", args.privacy))
+    options += [flag for flag, on in flags if on]
+    return options + (["--lang", args.lang] if args.lang else [])
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,8 +69,16 @@ def build_parser() -> argparse.ArgumentParser:
     server.add_argument("--speed", type=float, default=1.0, help="demo clock speed (default 1 = real time)")
     server.add_argument("--latency", type=float, default=0.0, metavar="MS",
                         help="delay added to every reply, in milliseconds, as over a wide-area network")
+    web = commands.add_parser("serve", parents=[common], help="open the app in a browser (textual-serve, 127.0.0.1 only)")
+    web.add_argument("--port", type=_port, default=8000, help="port on 127.0.0.1 (default 8000)")
     _scripting_commands(commands, common)
     return parser
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1-65535)")
+    return int(text)
 
 
 def _scripting_commands(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -102,6 +124,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "demo-server":
             return _demo_server(args)
+        if args.command == "serve":
+            from biosphere_tui.serve import ServeError, serve
+
+            load(args.config)  # a bad configuration is said here, not in every browser tab
+            try:
+                return serve(forwarded(args), args.port)
+            except (ServeError, OSError) as exc:
+                print(f"biosphere-tui: cannot serve: {exc}", file=sys.stderr)
+                return EXIT_FAILED
         with _configuration(args) as config:
             if args.command == "sync":
                 from biosphere_tui.commands import sync
@@ -127,7 +158,15 @@ def main(argv: list[str] | None = None) -> int:
 
 @contextmanager
 def _configuration(args: argparse.Namespace) -> Iterator[Config]:
-    """The user's configuration, or the demo cloud's while it runs in this process."""
+    """The user's configuration, or the demo cloud's while it runs in this process; the
+    mode options (``--read-only``, ``--privacy``, ``--lang``) override the file's."""
+    with _loaded(args) as config:
+        yield replace(config, read_only=args.read_only or config.read_only, privacy=args.privacy or config.privacy,
+                      lang=args.lang or config.lang)
+
+
+@contextmanager
+def _loaded(args: argparse.Namespace) -> Iterator[Config]:
     if not args.demo:
         yield load(args.config)
         return

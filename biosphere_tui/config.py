@@ -27,6 +27,11 @@ This is the only module that knows where things live. ``config.toml``::
     [notifications]
     enabled = true                # toasts when a VM fails or is Ready, a quota passes 90 %, a request arrives
     bell = false                  # and ring the terminal bell
+
+    [app]
+    read_only = false             # true: nothing can be changed from the app
+    privacy = false               # true: IP and e-mail addresses are masked on screen
+    lang = "fr"                   # "fr" or "en"; default: from the locale (LC_ALL, LC_MESSAGES, LANG)
 """
 
 from __future__ import annotations
@@ -178,6 +183,9 @@ class Config:
     source: Path | None = None  # the file it was read from, if any
     idle: IdleSettings = field(default_factory=IdleSettings)
     notifications: NotificationSettings = field(default_factory=NotificationSettings)
+    read_only: bool = False
+    privacy: bool = False
+    lang: str | None = None  # None: from the locale
 
     @property
     def openstack_only(self) -> bool:
@@ -192,7 +200,9 @@ _KNOWN = {
     "cache": {"path"},
     "idle": {"running_days", "shutoff_days"},
     "notifications": {"enabled", "bell"},
+    "app": {"read_only", "privacy", "lang"},
 }
+LANGS = ("en", "fr")
 
 
 def load(path: Path | None = None) -> Config:
@@ -231,6 +241,10 @@ def parse(data: dict[str, Any], path: Path) -> Config:
     portal = _portal(data["portal"], where, base) if "portal" in data else None
     clouds_yaml = _path(openstack, "clouds_yaml", where, "openstack", base)
     sites = tuple(_str_list(openstack, "sites", where))
+    app = data.get("app", {})
+    lang = app.get("lang")
+    if lang is not None and lang not in LANGS:
+        raise ConfigError(f"{where}: app.lang must be one of {', '.join(LANGS)}")
     config = Config(
         portal=portal,
         openstack=OpenStackSettings(
@@ -249,6 +263,9 @@ def parse(data: dict[str, Any], path: Path) -> Config:
             enabled=_flag(notifications, "enabled", where, "notifications", True),
             bell=_flag(notifications, "bell", where, "notifications", False),
         ),
+        read_only=_flag(app, "read_only", where, "app", False),
+        privacy=_flag(app, "privacy", where, "app", False),
+        lang=lang,
     )
     if portal is None and not sites:  # OpenStack-only mode: every cloud of the clouds.yaml
         config = replace(config, openstack=replace(config.openstack, sites=_every_cloud(clouds_yaml)))

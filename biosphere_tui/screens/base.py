@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
 from textual.app import ComposeResult
+from textual.binding import ActiveBinding
 from textual.screen import Screen
 from textual.widgets import Footer, Header
 
 from biosphere_tui.cache import reader
+from biosphere_tui.i18n import _
 from biosphere_tui.widgets.freshness import FreshnessBar
 
 
-class BiosphereScreen(Screen):
+class TranslatedBindings:
+    """Mixin for a screen with a footer: its keys are described in the interface language."""
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        active: dict[str, ActiveBinding] = super().active_bindings  # type: ignore[misc]
+        return {key: found._replace(binding=replace(found.binding, description=_(found.binding.description)))
+                for key, found in active.items()}
+
+
+class BiosphereScreen(TranslatedBindings, Screen[Any]):
     """Subclasses give ``compose_body`` and ``reload_body``; the app calls ``reload`` after
     every refresh and when the screen is shown again.
 

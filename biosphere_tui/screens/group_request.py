@@ -17,6 +17,9 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Header, Input, Label, Select, Static, TextArea
 
+from biosphere_tui.i18n import _, t
+from biosphere_tui.screens.base import TranslatedBindings
+
 SHORT_NAME = re.compile(r"[a-z][a-z0-9-]{2,29}")
 FUNDINGS = (
     ("platform", "a platform's resource envelope"),
@@ -46,29 +49,29 @@ def check(draft: GroupDraft) -> dict[str, str]:
     """The problems of a draft, by field name; empty when it can be sent."""
     problems: dict[str, str] = {}
     if not SHORT_NAME.fullmatch(draft.short_name):
-        problems["short_name"] = "3 to 30 characters: a-z, 0-9 and '-', starting with a letter"
+        problems["short_name"] = _("3 to 30 characters: a-z, 0-9 and '-', starting with a letter")
     if not draft.full_name.strip():
-        problems["full_name"] = "the project's full name is needed"
+        problems["full_name"] = _("the project's full name is needed")
     days = {}
     for name in ("start_date", "end_date"):
         try:
             days[name] = date.fromisoformat(getattr(draft, name))
         except ValueError:
-            problems[name] = "a date as YYYY-MM-DD"
+            problems[name] = _("a date as YYYY-MM-DD")
     if len(days) == 2 and days["end_date"] <= days["start_date"]:
-        problems["end_date"] = "the end must come after the start"
+        problems["end_date"] = _("the end must come after the start")
     if not draft.summary.strip():
-        problems["summary"] = "say what the project is about and why it needs these resources"
+        problems["summary"] = _("say what the project is about and why it needs these resources")
     for name, label in RESOURCES:
         value = getattr(draft, name)
         if not value.isdigit() or int(value) < 1:
-            problems[name] = f"{label}: a whole number, at least 1"
+            problems[name] = t("{label}: a whole number, at least 1", label=_(label))
     if draft.funding not in dict(FUNDINGS):
-        problems["funding"] = "choose how the resources are funded"
+        problems["funding"] = _("choose how the resources are funded")
     return problems
 
 
-class GroupRequestScreen(Screen[GroupDraft | None]):
+class GroupRequestScreen(TranslatedBindings, Screen[GroupDraft | None]):
     """Dismisses with a checked draft, or None when cancelled."""
 
     CSS_PATH = "groups.tcss"
@@ -81,32 +84,33 @@ class GroupRequestScreen(Screen[GroupDraft | None]):
     def __init__(self, draft: GroupDraft) -> None:
         super().__init__()
         self.draft = draft
+        self.title = _(self.TITLE)
 
     def compose(self) -> ComposeResult:
         d = self.draft
         yield Header()
         with VerticalScroll(id="form"):
-            yield Static("Filed by the project's administrative lead; the IFB committee reviews it and tells "
-                         "you the resources granted. The project's leads become the group's admins.", id="intro")
+            yield Static(_("Filed by the project's administrative lead; the IFB committee reviews it and tells "
+                           "you the resources granted. The project's leads become the group's admins."), id="intro")
             with Horizontal(classes="row"):
-                yield self._field("short_name", "Short name", Input(
-                    d.short_name, placeholder="e.g. plankton-rna", restrict=r"[a-z0-9-]*", max_length=30))
-                yield self._field("full_name", "Full name", Input(d.full_name, placeholder="the project's title"),
+                yield self._field("short_name", _("Short name"), Input(
+                    d.short_name, placeholder=_("e.g. plankton-rna"), restrict=r"[a-z0-9-]*", max_length=30))
+                yield self._field("full_name", _("Full name"), Input(d.full_name, placeholder=_("the project's title")),
                                   classes="wide")
             with Horizontal(classes="row"):
                 for name, label in (("start_date", "Start date"), ("end_date", "End date (accounts end then)")):
-                    yield self._field(name, label, Input(getattr(d, name), placeholder="YYYY-MM-DD",
+                    yield self._field(name, _(label), Input(getattr(d, name), placeholder=_("YYYY-MM-DD"),
                                                          restrict=r"[0-9-]*", max_length=10))
-                yield self._field("funding", "Funding", Select(
-                    [(text, value) for value, text in FUNDINGS], value=d.funding, allow_blank=False), classes="wide")
-            yield self._field("summary", "Scientific summary", TextArea(d.summary))
+                yield self._field("funding", _("Funding"), Select(
+                    [(_(text), value) for value, text in FUNDINGS], value=d.funding, allow_blank=False), classes="wide")
+            yield self._field("summary", _("Scientific summary"), TextArea(d.summary))
             with Horizontal(classes="row"):
                 for name, label in RESOURCES:
-                    yield self._field(name, f"{label} asked", Input(getattr(d, name), type="integer",
-                                                                     placeholder="e.g. 64"))
+                    yield self._field(name, t("{label} asked", label=_(label)), Input(getattr(d, name), type="integer",
+                                                                                  placeholder=_("e.g. 64")))
             with Horizontal(id="form-buttons"):
-                yield Button("Send request (ctrl+s)", id="send", variant="primary")
-                yield Button("Cancel (esc)", id="cancel")
+                yield Button(_("Send request") + " (ctrl+s)", id="send", variant="primary")
+                yield Button(_("Cancel") + " (esc)", id="cancel")
         yield Footer()
 
     @staticmethod
@@ -134,7 +138,7 @@ class GroupRequestScreen(Screen[GroupDraft | None]):
         if problems:
             first = next(iter(problems))
             self.query_one(f"#{first}").focus()
-            self.notify(f"{len(problems)} field(s) to correct before sending.", severity="warning")
+            self.notify(t("{n} field(s) to correct before sending.", n=len(problems)), severity="warning")
             return
         self.dismiss(draft)
 

@@ -14,6 +14,7 @@ from textual.widgets import Button, DataTable, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from biosphere_tui.cache import people
+from biosphere_tui.i18n import _, t
 from biosphere_tui.models import Group, GroupKind, GroupRequest, GroupSummary, MembershipRequest, Role
 from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.screens.group_request import FUNDINGS, GroupDraft, GroupRequestScreen, default_draft
@@ -39,8 +40,8 @@ def _size(gb: int) -> str:
 def _days_left(group: Group, today: date) -> Text:
     days = (group.end_date - today).days
     if days < 0:
-        return Text("ended", style="dim red")
-    return Text(f"{days} d", style="bold yellow" if days <= people.EXPIRY_WARNING_DAYS else "")
+        return Text(_("ended"), style="dim red")
+    return Text(t("{n} d", n=days), style="bold yellow" if days <= people.EXPIRY_WARNING_DAYS else "")
 
 
 def _matches(text: str, *fields: str) -> bool:
@@ -62,18 +63,18 @@ class JoinDialog(ModalScreen[tuple[str, str] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Label("Ask to join a group: its admins approve or reject your request.", id="question")
+            yield Label(_("Ask to join a group: its admins approve or reject your request."), id="question")
             yield OptionList(*(Option(self._label(e), id=e.id) for e in self.entries), id="join-groups")
-            yield Input(placeholder="a word to the group's admins: who you are, why you need it", id="join-message")
+            yield Input(placeholder=_("a word to the group's admins: who you are, why you need it"), id="join-message")
             yield Label("", id="hint")
             with Horizontal(id="buttons"):
-                yield Button("Send (enter)", id="yes", variant="primary")
-                yield Button("Cancel (esc)", id="no")
+                yield Button(_("Send") + " (enter)", id="yes", variant="primary")
+                yield Button(_("Cancel") + " (esc)", id="no")
 
     def _label(self, entry: GroupSummary) -> Text:
-        text = Text.assemble((entry.name, "bold"), f"  {entry.full_name}  ", (entry.kind.value, "dim"))
+        text = Text.assemble((entry.name, "bold"), f"  {entry.full_name}  ", (_(entry.kind.value), "dim"))
         if entry.id in self.asked:
-            text.append("  (asked already)", style="yellow")
+            text.append("  " + _("(asked already)"), style="yellow")
         return text
 
     def on_mount(self) -> None:
@@ -99,9 +100,9 @@ class JoinDialog(ModalScreen[tuple[str, str] | None]):
         message = self.query_one("#join-message", Input).value.strip()
         hint = self.query_one("#hint", Label)
         if options.highlighted is None:
-            hint.update("Choose a group first.")
+            hint.update(_("Choose a group first."))
         elif not message:
-            hint.update("Please write a word to the admins: they decide on it.")
+            hint.update(_("Please write a word to the admins: they decide on it."))
             self.query_one("#join-message", Input).focus()
         else:
             self.dismiss((self.entries[options.highlighted].id, message))
@@ -138,7 +139,7 @@ class GroupsScreen(BiosphereScreen):
         yield Static(id="group-info")
         yield Static(id="directory-title", classes="section")
         yield ColumnsTable(DIRECTORY_COLUMNS, set(), wide=wide, id="directory")
-        yield FilterBar("filter groups…  (esc clears)")
+        yield FilterBar(_("filter groups…  (esc clears)"))
 
     # -- what is shown -------------------------------------------------------------------
 
@@ -149,32 +150,32 @@ class GroupsScreen(BiosphereScreen):
         groups = self.app.groups
         self._groups = {g.id: g for g in groups}
         shown = [g for g in groups if _matches(self._text, g.id, g.name, g.full_name, g.kind.value)]
-        title = Text.assemble(("Your groups", "bold"), f"  {len(groups)}")
+        title = Text.assemble((_("Your groups"), "bold"), f"  {len(groups)}")
         if current is not None:
-            title.append(f"  ·  current: {current.name}", style="bold")
+            title.append("  ·  " + t("current: {group}", group=current.name), style="bold")
         if self._text:
-            title.append(f"  ·  {len(shown)} match “{self._text}”", style="dim")
+            title.append("  ·  " + t("{n} match “{text}”", n=len(shown), text=self._text), style="dim")
         self.query_one("#groups-title", Static).update(title)
         self.query_one("#groups", ColumnsTable).show_cells((g.id, {
             "name": Text(("▶ " if current and g.id == current.id else "  ") + g.name,
                          style="bold" if current and g.id == current.id else ""),
-            "full_name": g.full_name, "kind": g.kind.value,
-            "role": Text(g.role.value, style="bold" if g.role is Role.ADMIN else ""),
+            "full_name": g.full_name, "kind": _(g.kind.value),
+            "role": Text(_(g.role.value), style="bold" if g.role is Role.ADMIN else ""),
             "vcpu": str(g.quota.vcpu) if g.quota.vcpu else "—", "ram": _size(g.quota.ram_gb),
             "storage": _size(g.quota.storage_gb), "start": g.start_date.isoformat(), "end": g.end_date.isoformat(),
             "left": _days_left(g, today),
-            "funding": "—" if g.kind is GroupKind.AFFILIATION else FUNDING_SHORT.get(g.funding, g.funding),
+            "funding": "—" if g.kind is GroupKind.AFFILIATION else _(FUNDING_SHORT.get(g.funding, g.funding)),
             "pending": str(pending.get(g.id, "")) if g.role is Role.ADMIN else "",
         }) for g in shown)
         self._show_info()
         entries = people.directory(db, joinable_only=True, text=self._text)
-        title = Text.assemble(("Other groups you can ask to join (j)", "bold"), f"  {len(entries)}")
+        title = Text.assemble((_("Other groups you can ask to join (j)"), "bold"), f"  {len(entries)}")
         if self._asked:
-            title.append(f"  ·  asked: {', '.join(sorted(self._asked))}", style="yellow")
+            title.append("  ·  " + t("asked: {groups}", groups=", ".join(sorted(self._asked))), style="yellow")
         self.query_one("#directory-title", Static).update(title)
         self.query_one("#directory", ColumnsTable).show_cells((e.id, {
-            "name": e.name, "full_name": e.full_name, "kind": e.kind.value,
-            "asked": Text(f"request {self._asked[e.id]} pending", style="yellow") if e.id in self._asked else "",
+            "name": e.name, "full_name": e.full_name, "kind": _(e.kind.value),
+            "asked": Text(t("request {id} pending", id=self._asked[e.id]), style="yellow") if e.id in self._asked else "",
         }) for e in entries)
 
     def _show_info(self) -> None:
@@ -185,16 +186,18 @@ class GroupsScreen(BiosphereScreen):
             current = self.app.current_group
             text.append(f"{group.name}: {group.full_name}. ", style="bold")
             if group.kind is GroupKind.AFFILIATION:
-                text.append("An affiliation group has no resources: VMs are charged to a project or training group.")
+                text.append(_("An affiliation group has no resources: VMs are charged to a project or training group."))
             else:
                 days = (group.end_date - self.app.now().date()).days
-                left = f" (in {plural(days, 'day')})" if days >= 0 else ""
-                text.append(f"{group.kind.value.capitalize()} funded by {FUNDING_TEXT.get(group.funding, group.funding)}"
-                            f", {group.start_date} → {group.end_date}; accounts tied to it end then{left}. ")
-                text.append("You are an admin: you approve newcomers (4 Members) and see all its VMs. "
-                            if group.role is Role.ADMIN else "You are a member: its admins approve newcomers. ")
-                text.append("It is the current group." if current and current.id == group.id
-                            else "Enter or g: make it the current group.", style="dim")
+                left = " (" + t("in {days}", days=plural(days, "day")) + ")" if days >= 0 else ""
+                text.append(t("{kind} funded by {funding}, {start} → {end}; accounts tied to it end then{left}. ",
+                              kind=_(group.kind.value).capitalize(),
+                              funding=_(FUNDING_TEXT.get(group.funding, group.funding)), start=group.start_date,
+                              end=group.end_date, left=left))
+                text.append(_("You are an admin: you approve newcomers (4 Members) and see all its VMs. ")
+                            if group.role is Role.ADMIN else _("You are a member: its admins approve newcomers. "))
+                text.append(_("It is the current group.") if current and current.id == group.id
+                            else _("Enter or g: make it the current group."), style="dim")
         self.query_one("#group-info", Static).update(text)
 
     # -- events --------------------------------------------------------------------------
@@ -217,11 +220,12 @@ class GroupsScreen(BiosphereScreen):
     def palette_commands(self) -> Iterable[SystemCommand]:
         for group in self._groups.values():
             if group.kind is not GroupKind.AFFILIATION:
-                yield SystemCommand(f"Use group {group.name}", f"Make {group.full_name} the current group",
+                yield SystemCommand(t("Use group {group}", group=group.name),
+                                    t("Make {group} the current group", group=group.full_name),
                                     lambda gid=group.id: self._choose(gid))
-        yield SystemCommand("Ask to join a group", "Send a membership request to a group's admins (key j)",
+        yield SystemCommand(_("Ask to join a group"), _("Send a membership request to a group's admins (key j)"),
                             self.action_join)
-        yield SystemCommand("Request a new project group", "Fill in the IFB support request (key n)",
+        yield SystemCommand(_("Request a new project group"), _("Fill in the IFB support request (key n)"),
                             self.action_new_group)
 
     # -- actions -------------------------------------------------------------------------
@@ -232,25 +236,25 @@ class GroupsScreen(BiosphereScreen):
     def action_choose(self) -> None:
         key = self.query_one("#groups", ColumnsTable).current_key
         if key is None:
-            self.notify("Your groups are not known yet: the first refresh is still running.", severity="warning")
+            self.notify(_("Your groups are not known yet: the first refresh is still running."), severity="warning")
             return
         self._choose(key)
 
     def _choose(self, group_id: str) -> None:
         group = self._groups[group_id]
         if group.kind is GroupKind.AFFILIATION:
-            self.notify(f"{group.name} is an affiliation group: it has no resources. Choose a project or "
-                        "training group.", severity="warning")
+            self.notify(t("{group} is an affiliation group: it has no resources. Choose a project or "
+                          "training group.", group=group.name), severity="warning")
             return
         self.app.choose_group(group.id)
-        self.notify(f"{group.name} is now the current group.", timeout=4)
+        self.notify(t("{group} is now the current group.", group=group.name), timeout=4)
 
     def action_join(self) -> None:
         entries = people.directory(self.app.cache, joinable_only=True)
         if not entries:
             known = bool(people.directory(self.app.cache))
-            self.notify("You already belong to every group of the directory." if known else
-                        "The group directory is not known yet: refresh (r) and try again.", severity="warning")
+            self.notify(_("You already belong to every group of the directory.") if known else
+                        _("The group directory is not known yet: refresh (r) and try again."), severity="warning")
             return
         chosen = self.query_one("#directory", ColumnsTable).current_key
         self.app.push_screen(JoinDialog(entries, chosen, set(self._asked)), self._send_join)
@@ -259,13 +263,13 @@ class GroupsScreen(BiosphereScreen):
         if choice is None:
             return
         group_id, message = choice
-        self.app.act(f"Asking to join {group_id}", lambda a: a.join(group_id, message), resync=RESYNC,
+        self.app.act(t("Asking to join {group}", group=group_id), lambda a: a.join(group_id, message), resync=RESYNC,
                      done=self._join_sent)
 
     def _join_sent(self, request: MembershipRequest) -> None:
         self._asked[request.group_id] = request.id
-        self.notify(f"Request {request.id} to join {request.group_id} sent: its admins approve or reject it.",
-                    title="Join request sent", timeout=10)
+        self.notify(t("Request {id} to join {group} sent: its admins approve or reject it.", id=request.id,
+                      group=request.group_id), title=_("Join request sent"), timeout=10)
         self.reload()
 
     def action_new_group(self) -> None:
@@ -278,10 +282,11 @@ class GroupsScreen(BiosphereScreen):
         self._draft = draft  # kept until the portal accepts it, so `n` reopens a refused request
         spec = GroupRequest(draft.short_name, draft.full_name, draft.start_date, draft.end_date, draft.summary,
                             int(draft.vcpu), int(draft.ram_gb), int(draft.storage_gb), draft.funding)
-        self.app.act(f"Requesting the project group {spec.short_name}", lambda a: a.request_group(spec),
+        self.app.act(t("Requesting the project group {group}", group=spec.short_name), lambda a: a.request_group(spec),
                      resync=RESYNC, done=lambda request_id: self._group_requested(request_id, spec.short_name))
 
     def _group_requested(self, request_id: str, name: str) -> None:
         self._draft = None
-        self.notify(f"Request {request_id} for the project group {name} was sent. The IFB committee reviews it "
-                    "and tells you the resources granted.", title="Group requested", timeout=20)
+        self.notify(t("Request {id} for the project group {group} was sent. The IFB committee reviews it "
+                      "and tells you the resources granted.", id=request_id, group=name),
+                    title=_("Group requested"), timeout=20)

@@ -8,6 +8,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from biosphere_tui.i18n import _
+
 
 MOVES = {"cursor_up", "cursor_down", "cursor_left", "cursor_right", "page_up", "page_down", "page_left",
          "page_right", "scroll_home", "scroll_end", "scroll_top", "scroll_bottom", "scroll_up", "scroll_down",
@@ -17,8 +19,8 @@ MOVES = {"cursor_up", "cursor_down", "cursor_left", "cursor_right", "page_up", "
 def bindings_table(screen: Screen) -> Table:
     """The screen's and the app's own keys first; moving around is summed up in one line."""
     table = Table(box=None, padding=(0, 2), show_header=True, header_style="bold")
-    table.add_column("key")
-    table.add_column("action")
+    table.add_column(_("key"))
+    table.add_column(_("action"))
     seen: set[str] = set()
     ordered = sorted(screen.active_bindings.items(), key=lambda kv: kv[1].node is screen.app)
     for key, active in ordered:
@@ -29,7 +31,7 @@ def bindings_table(screen: Screen) -> Table:
             continue
         seen.add(key)
         table.add_row(screen.app.get_key_display(binding), binding.description)
-    table.add_row("↑ ↓ ← → pgup pgdn home end", "move around")
+    table.add_row("↑ ↓ ← → pgup pgdn home end", _("move around"))
     return table
 
 
@@ -45,8 +47,9 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll(id="dialog"):
             about = getattr(self.target, "HELP", "")
             if about:
-                yield Static(about, id="about")
+                yield Static(_(about), id="about")
             yield Static(bindings_table(self.target), id="keys")
             jumps = "  ".join(f"[b]{key}[/b] {title}" for key, title in self.screens)
-            yield Static(f"\nScreens: {jumps}\n[b]:[/b] jump to a screen by name · [b]ctrl+p[/b] every command · "
-                         "[b]esc[/b] back", id="screens")
+            yield Static("\n" + _("Screens:") + f" {jumps}\n[b]:[/b] " + _("jump to a screen by name") +
+                         " · [b]ctrl+p[/b] " + _("every command") + " · [b]P[/b] " + _("privacy mode") +
+                         " · [b]esc[/b] " + _("back"), id="screens")

@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Input, Static
 
+from biosphere_tui.i18n import _, plural, t
 from biosphere_tui.journal import FAILED, OK, Entry
 from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.widgets.filter_bar import FilterBar
@@ -42,7 +43,7 @@ class JournalScreen(BiosphereScreen):
         self._entries: dict[str, Entry] = {}
 
     def compose_body(self) -> ComposeResult:
-        yield FilterBar("filter by action, person, result or request…  (esc clears)")
+        yield FilterBar(_("filter by action, person, result or request…  (esc clears)"))
         yield JournalTable(id="journal")
         with VerticalScroll(id="entry-pane"):
             yield Static(id="entry")
@@ -52,17 +53,18 @@ class JournalScreen(BiosphereScreen):
             found, unreadable = self.app.journal.entries()
         except OSError as exc:
             found, unreadable = [], 0
-            self.notify(f"The journal {self.app.journal.path} cannot be read ({exc.strerror}).", severity="error")
+            self.notify(t("The journal {path} cannot be read ({error}).", path=self.app.journal.path, error=exc.strerror),
+                        severity="error")
         shown = [(key, e) for key, e in found if self._text.lower() in searchable(e)]
         self._entries = dict(shown)
-        title = f"Journal — {len(found)} action{'s' if len(found) != 1 else ''}"
-        title += f", {len(shown)} matching “{self._text}”" if self._text else ""
-        title += f" ({unreadable} unreadable line{'s' if unreadable != 1 else ''} skipped)" if unreadable else ""
+        title = plural(len(found), "Journal — {n} action", "Journal — {n} actions")
+        title += t(", {n} matching “{text}”", n=len(shown), text=self._text) if self._text else ""
+        title += plural(unreadable, " ({n} unreadable line skipped)", " ({n} unreadable lines skipped)") if unreadable else ""
         self.title = title
         now = self.app.now()
         self.query_one(JournalTable).show([(key, [
             f"{e.at:%Y-%m-%d %H:%M:%S}", age(e.at, now), e.user or "?", e.action,
-            Text(e.result, style=RESULT_STYLES.get(e.result, "yellow")),
+            Text(_(e.result), style=RESULT_STYLES.get(e.result, "yellow")),
         ]) for key, e in shown])
         self._show_entry()
 
@@ -71,17 +73,17 @@ class JournalScreen(BiosphereScreen):
         e = self._entries.get(key) if key else None
         detail = self.query_one("#entry", Static)
         if e is None:
-            detail.update(f"No action matches “{self._text}”." if self._text else
-                          "No action yet: what you launch, delete, approve, reject or request is recorded here.")
+            detail.update(t("No action matches “{text}”.", text=self._text) if self._text else
+                          _("No action yet: what you launch, delete, approve, reject or request is recorded here."))
             return
-        text = Text.assemble((e.action, "bold"), f" · by {e.user or '?'} · {e.at:%Y-%m-%d %H:%M:%S} UTC · ",
-                             (e.result, RESULT_STYLES.get(e.result, "yellow")))
+        text = Text.assemble((e.action, "bold"), " · " + t("by {user}", user=e.user or "?")
+                             + f" · {e.at:%Y-%m-%d %H:%M:%S} UTC · ", (_(e.result), RESULT_STYLES.get(e.result, "yellow")))
         if e.message:
             text.append(f" · {e.message}")
         for item in e.items:
             text.append(f"\n  {'✓' if item.ok else '✗'} {item.item}: {item.message}",
                         style="" if item.ok else "red")
-        text.append("\nAPI requests:" if e.requests else "\nNo request reached the portal.", style="dim")
+        text.append("\n" + (_("API requests:") if e.requests else _("No request reached the portal.")), style="dim")
         for request in e.requests:
             text.append(f"\n  {request}", style="cyan")
         detail.update(text)
@@ -98,4 +100,4 @@ class JournalScreen(BiosphereScreen):
         self.query_one(FilterBar).open()
 
     def palette_commands(self) -> Iterable[SystemCommand]:
-        yield SystemCommand("Filter the journal", "Show only the matching actions (key /)", self.action_filter)
+        yield SystemCommand(_("Filter the journal"), _("Show only the matching actions (key /)"), self.action_filter)

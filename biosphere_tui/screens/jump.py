@@ -8,6 +8,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
+from biosphere_tui.i18n import _
+
 
 class JumpDialog(ModalScreen[str | None]):
     """Dismisses with the chosen mode name, or None."""
@@ -20,7 +22,7 @@ class JumpDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Input(placeholder=":screen", id="jump")
+            yield Input(placeholder=_(":screen"), id="jump")
             yield OptionList(*self._options(""), id="choices")
 
     def _options(self, text: str) -> list[Option]:

@@ -13,6 +13,8 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Input, Static
 
 from biosphere_tui.cache import people
+from biosphere_tui.i18n import _, t
+from biosphere_tui.i18n import plural as plural_of
 from biosphere_tui.models import Group, Member, MembershipRequest, Role
 from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.widgets.confirm import ConfirmDialog, ReasonDialog
@@ -26,7 +28,8 @@ MESSAGE_WIDTH = {True: 70, False: 32}
 
 
 def plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
+    """'1 request', '3 requests', 'in 2 days'... in the interface language."""
+    return plural_of(n, f"{{n}} {word}", f"{{n}} {word}s")
 
 
 def who(r: MembershipRequest | Member) -> str:
@@ -37,10 +40,10 @@ def ends_in(end: date, today: date) -> tuple[str, str]:
     """What to say of an account ending on ``end``, and its style."""
     days = (end - today).days
     if days < 0:
-        return "ended", "dim red"
+        return _("ended"), "dim red"
     if days <= people.EXPIRY_WARNING_DAYS:
-        when = "today" if days == 0 else f"in {plural(days, 'day')}"
-        return f"expires {when}", "bold yellow"
+        when = _("today") if days == 0 else t("in {days}", days=plural(days, "day"))
+        return t("expires {when}", when=when), "bold yellow"
     return "", ""
 
 
@@ -81,7 +84,7 @@ class MembersScreen(BiosphereScreen):
                  ("joined", "joined"), ("end", "account end"), ("notice", "")),
                 {"email", "joined"}, wide=wide, id="members")
         yield Static(id="not-admin")
-        yield FilterBar("filter requests and members…  (esc clears)")
+        yield FilterBar(_("filter requests and members…  (esc clears)"))
 
     # -- what is shown -------------------------------------------------------------------
 
@@ -92,12 +95,12 @@ class MembersScreen(BiosphereScreen):
         self.query_one("#not-admin").display = not admin
         self.refresh_bindings()
         if group is None or not admin:
-            self.title = "Members"
+            self.title = _("Members")
             self.query_one("#not-admin", Static).update(self._explanation(group))
             return
         db = self.app.cache
         pending = people.pending_counts(db).get(group.id, 0)
-        self.title = f"Members — {pending} pending"
+        self.title = t("Members — {n} pending", n=pending)
         self._show_requests(group, pending)
         self._show_members(group)
 
@@ -105,18 +108,18 @@ class MembersScreen(BiosphereScreen):
         table = self.query_one("#requests", ColumnsTable)
         found = people.requests(self.app.cache, group.id, text=self._text)
         self._requests = {r.id: r for r in found}
-        title = badge(f"Pending requests to join {group.name}", pending)
+        title = badge(t("Pending requests to join {group}", group=group.name), pending)
         if self._text:
-            title.append(f"  {len(found)} match “{self._text}”", style="dim")
+            title.append("  " + t("{n} match “{text}”", n=len(found), text=self._text), style="dim")
         elif not pending:
-            title.append("  nobody is waiting", style="dim")
+            title.append("  " + _("nobody is waiting"), style="dim")
         self.query_one("#pending-title", Static).update(title)
         width = MESSAGE_WIDTH[self.app.size.width >= WIDE]
         now = self.app.now()
         table.show_cells((r.id, {
             "name": r.name, "username": r.username, "email": r.email,
             "message": r.message if len(r.message) <= width else r.message[: width - 1] + "…",
-            "asked": f"{age(r.created, now)} ago",
+            "asked": t("{age} ago", age=age(r.created, now)),
         }) for r in found)
         self._show_request_message()
 
@@ -124,27 +127,28 @@ class MembersScreen(BiosphereScreen):
         request = self._requests.get(self.query_one("#requests", ColumnsTable).current_key or "")
         text = Text()
         if request is not None:
-            text.append(f"{request.name} <{request.email}> wrote: ", style="bold")
-            text.append(request.message or "(no message)", style="italic")
+            text.append(t("{name} <{email}> wrote: ", name=request.name, email=request.email), style="bold")
+            text.append(request.message or _("(no message)"), style="italic")
         self.query_one("#request-message", Static).update(text)
 
     def _show_members(self, group: Group) -> None:
         db, today = self.app.cache, self.app.now().date()
         found = people.members(db, group.id, today, text=self._text)
         soon = people.expiring(db, group.id, today)
-        title = Text.assemble((f"Members of {group.name}", "bold"), f"  {len(found)}")
+        title = Text.assemble((t("Members of {group}", group=group.name), "bold"), f"  {len(found)}")
         if soon:
-            title.append(f"  ·  {plural(len(soon), 'account')} end within {people.EXPIRY_WARNING_DAYS} days",
-                         style="bold yellow")
+            title.append("  ·  " + t("{accounts} end within {days} days", accounts=plural(len(soon), "account"),
+                                     days=people.EXPIRY_WARNING_DAYS), style="bold yellow")
         if self.app.size.width >= WIDE:
-            title.append(f"  ·  accounts are deactivated when the group ends ({group.end_date})", style="dim")
+            title.append("  ·  " + t("accounts are deactivated when the group ends ({date})", date=group.end_date),
+                         style="dim")
         self.query_one("#members-title", Static).update(title)
         rows = []
         for m in found:
             notice, style = ends_in(m.account_end, today)
             rows.append((m.username, {
                 "name": Text(m.name, style=style), "username": m.username, "email": m.email,
-                "role": Text(m.role.value, style="bold" if m.role is Role.ADMIN else ""),
+                "role": Text(_(m.role.value), style="bold" if m.role is Role.ADMIN else ""),
                 "joined": m.joined.isoformat(), "end": Text(m.account_end.isoformat(), style=style),
                 "notice": Text(notice, style=style),
             }))
@@ -154,23 +158,24 @@ class MembersScreen(BiosphereScreen):
         text = Text()
         if group is None:
             if not self.app.groups:
-                text.append("Your groups are not known yet: the first refresh is still running.")
+                text.append(_("Your groups are not known yet: the first refresh is still running."))
             else:
-                text.append("You are in no project or training group yet. On the Groups screen (7), ask to "
-                            "join one (j) or request a new project group (n).")
+                text.append(_("You are in no project or training group yet. On the Groups screen (7), ask to "
+                              "join one (j) or request a new project group (n)."))
             return text
-        text.append(f"You are a member of {group.name}", style="bold")
+        text.append(t("You are a member of {group}", group=group.name), style="bold")
         text.append(f" ({group.full_name}).\n\n")
-        text.append("Only the group's admins can see its members and approve or reject membership requests.\n\n")
+        text.append(_("Only the group's admins can see its members and approve or reject membership requests.")
+                    + "\n\n")
         leads = people.admins(self.app.cache, group.id)
         if leads:
-            text.append("The admins of this group: ")
+            text.append(_("The admins of this group: "))
             text.append(", ".join(who(m) for m in leads), style="bold")
             text.append(".\n\n")
         else:
-            text.append("The portal does not tell a group's members who its admins are: ask the person who "
-                        "invited you, or the project's lead.\n\n")
-        text.append("If you lead another group, make it the current group on the Groups screen (7).", style="dim")
+            text.append(_("The portal does not tell a group's members who its admins are: ask the person who "
+                          "invited you, or the project's lead.") + "\n\n")
+        text.append(_("If you lead another group, make it the current group on the Groups screen (7)."), style="dim")
         return text
 
     # -- events --------------------------------------------------------------------------
@@ -191,11 +196,11 @@ class MembersScreen(BiosphereScreen):
 
     def palette_commands(self) -> Iterable[SystemCommand]:
         if self._group is not None and self._group.role is Role.ADMIN:
-            yield SystemCommand("Approve membership requests", f"Approve the marked or highlighted requests to "
-                                f"join {self._group.name} (key a)", self.action_approve)
-            yield SystemCommand("Reject membership requests", "Reject the marked or highlighted requests, with a "
-                                "reason (key x)", self.action_reject)
-        yield SystemCommand("Filter members and requests", "Show only the matching people (key /)",
+            yield SystemCommand(_("Approve membership requests"), t("Approve the marked or highlighted requests to "
+                                "join {group} (key a)", group=self._group.name), self.action_approve)
+            yield SystemCommand(_("Reject membership requests"), _("Reject the marked or highlighted requests, with a "
+                                "reason (key x)"), self.action_reject)
+        yield SystemCommand(_("Filter members and requests"), _("Show only the matching people (key /)"),
                             self.action_filter)
 
     # -- actions -------------------------------------------------------------------------
@@ -212,24 +217,25 @@ class MembersScreen(BiosphereScreen):
     def action_approve(self) -> None:
         group, picked = self._group, self._picked()
         if group is None or not picked:
-            self.notify("No pending request to approve.", severity="warning")
+            self.notify(_("No pending request to approve."), severity="warning")
             return
         what = plural(len(picked), "request")
 
         def confirmed(yes: bool | None) -> None:
             if yes:
                 ids = [r.id for r in picked]
-                self.app.act(f"Approving {what}", lambda a: a.approve(group.id, ids), resync=RESYNC,
+                self.app.act(t("Approving {what}", what=what), lambda a: a.approve(group.id, ids), resync=RESYNC,
                              done=lambda outcomes: self._report(outcomes, picked, "approved"))
 
         self.app.push_screen(ConfirmDialog(
-            f"Approve {what} to join {group.name}? Their accounts will be deactivated when the group ends "
-            f"({group.end_date}).", [who(r) for r in picked], action="Approve", danger=False), confirmed)
+            t("Approve {what} to join {group}? Their accounts will be deactivated when the group ends ({date}).",
+              what=what, group=group.name, date=group.end_date), [who(r) for r in picked], action="Approve",
+            danger=False), confirmed)
 
     def action_reject(self) -> None:
         group, picked = self._group, self._picked()
         if group is None or not picked:
-            self.notify("No pending request to reject.", severity="warning")
+            self.notify(_("No pending request to reject."), severity="warning")
             return
         what = plural(len(picked), "request")
         names = [who(r) for r in picked]
@@ -237,18 +243,18 @@ class MembersScreen(BiosphereScreen):
         def confirmed(reason: str, yes: bool | None) -> None:
             if yes:
                 ids = [r.id for r in picked]
-                self.app.act(f"Rejecting {what}", lambda a: a.reject(group.id, ids, reason), resync=RESYNC,
+                self.app.act(t("Rejecting {what}", what=what), lambda a: a.reject(group.id, ids, reason), resync=RESYNC,
                              done=lambda outcomes: self._report(outcomes, picked, "rejected"))
 
         def reasoned(reason: str | None) -> None:
             if reason:
-                self.app.push_screen(ConfirmDialog(f"Reject {what} to join {group.name} with this reason: "
-                                                   f"“{reason}”?", names, action="Reject"),
+                self.app.push_screen(ConfirmDialog(t("Reject {what} to join {group} with this reason: “{reason}”?",
+                                                     what=what, group=group.name, reason=reason), names, action="Reject"),
                                      lambda yes: confirmed(reason, yes))
 
-        self.app.push_screen(ReasonDialog(f"Why reject {what} to join {group.name}? The reason is sent to "
-                                          f"{'them' if len(picked) > 1 else 'the person'}.", names,
-                                          placeholder="reason"), reasoned)
+        question = plural_of(len(picked), "Why reject {what} to join {group}? The reason is sent to the person.",
+                             "Why reject {what} to join {group}? The reason is sent to them.", what=what, group=group.name)
+        self.app.push_screen(ReasonDialog(question, names, placeholder="reason"), reasoned)
 
     def _report(self, outcomes: Sequence[Any], picked: list[MembershipRequest], verb: str) -> None:
         """Say what was done and, plainly, what was not (e.g. another admin handled it first)."""
@@ -256,9 +262,9 @@ class MembersScreen(BiosphereScreen):
         done = [names[o.item] for o in outcomes if o.ok]
         failed = [o for o in outcomes if not o.ok]
         if done:
-            self.notify(f"{verb.capitalize()}: {', '.join(done)}.", title=f"Requests {verb}")
+            self.notify(t(f"{verb.capitalize()}: {{names}}.", names=", ".join(done)), title=_(f"Requests {verb}"))
         for o in failed:
-            self.notify(f"{names[o.item]}: {o.message} The list is being refreshed.", title=f"Not {verb}",
-                        severity="error", timeout=12)
+            self.notify(t("{name}: {error} The list is being refreshed.", name=names[o.item], error=o.message),
+                        title=_(f"Not {verb}"), severity="error", timeout=12)
         self.query_one("#requests", ColumnsTable).selected.clear()
         self.reload()

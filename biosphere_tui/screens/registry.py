@@ -8,6 +8,8 @@ from importlib import import_module
 
 from textual.screen import Screen
 
+from biosphere_tui.i18n import _
+
 
 @dataclass(frozen=True)
 class Nav:
@@ -15,6 +17,11 @@ class Nav:
     key: str
     title: str
     target: str  # "module:Class", imported when first shown (keeps startup light)
+
+    @property
+    def label(self) -> str:
+        """The title in the interface language."""
+        return _(self.title)
 
     def factory(self) -> Callable[[], Screen]:
         module, _, name = self.target.partition(":")

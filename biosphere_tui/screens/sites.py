@@ -15,6 +15,7 @@ from textual.widgets import Input, Label, Sparkline, Static
 from biosphere_tui.cache import capacity
 from biosphere_tui.cache.capacity import HistoryPoint, SiteRow
 from biosphere_tui.cache.reader import Freshness
+from biosphere_tui.i18n import _, plural, t
 from biosphere_tui.models import Capacity, SiteState
 from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.widgets.filter_bar import FilterBar
@@ -35,13 +36,13 @@ def api_status(row: SiteRow, now: datetime) -> str:
     """The site's OpenStack API in plain words."""
     api = row.api
     if api is None:
-        return "OpenStack API not configured for this site"
+        return _("OpenStack API not configured for this site")
     if api.ok:
-        return f"OpenStack API answered in {_latency(api)}, {age(api.last_success, now)} ago"
+        return t("OpenStack API answered in {latency}, {age} ago", latency=_latency(api), age=age(api.last_success, now))
     if api.last_success is None:
-        return f"OpenStack API unreachable ({api.last_error}) — no data from it yet"
-    return (f"API unreachable since {clock(api.last_success, now)} — showing data from "
-            f"{age(api.last_success, now)} ago ({api.last_error})")
+        return t("OpenStack API unreachable ({error}) — no data from it yet", error=api.last_error)
+    return t("API unreachable since {clock} — showing data from {age} ago ({error})", clock=clock(api.last_success, now),
+             age=age(api.last_success, now), error=api.last_error)
 
 
 def _latency(api: Freshness) -> str:
@@ -68,9 +69,9 @@ class SiteTable(KeyedTable):
         elif api.ok:
             answer, latency = Text("ok", style="green"), _latency(api)
         else:
-            since = f"since {api.last_success:%H:%M}" if api.last_success else "never ok"
+            since = t("since {clock}", clock=f"{api.last_success:%H:%M}") if api.last_success else _("never ok")
             answer, latency = Text(f"✗ {since}"), "—"
-        cells = [Text(s.platform), Text(s.state.value, style=STATE_STYLES[s.state]), answer, Text(latency),
+        cells = [Text(s.platform), Text(_(s.state.value), style=STATE_STYLES[s.state]), answer, Text(latency),
                  Text(_free(s.vcpu)), Text(_free(s.ram_gb)), Text(_free(s.storage_gb, 1000)), Text(_free(s.gpu)),
                  Text(", ".join(s.features)), Text(age(s.updated, now))]
         if row.failing:
@@ -98,7 +99,7 @@ class SitesScreen(BiosphereScreen):
         self.rows: dict[str, SiteRow] = {}
 
     def compose_body(self) -> ComposeResult:
-        yield FilterBar("filter by name, city or feature…  (esc clears)")
+        yield FilterBar(_("filter by name, city or feature…  (esc clears)"))
         yield SiteTable(id="sites")
         with Horizontal(id="site-detail"):
             yield Static(id="site-info")
@@ -119,8 +120,8 @@ class SitesScreen(BiosphereScreen):
         row = self.rows.get(key) if key else None
         info = self.query_one("#site-info", Static)
         if row is None:
-            info.update(f"No site matches “{self.filter_text}”." if self.filter_text
-                        else "No site status yet: the first refresh is running…")
+            info.update(t("No site matches “{text}”.", text=self.filter_text) if self.filter_text
+                        else _("No site status yet: the first refresh is running…"))
             self._show_history([])
             return
         now = self.app.now()
@@ -132,34 +133,38 @@ class SitesScreen(BiosphereScreen):
     def _describe(row: SiteRow, now: datetime) -> Text:
         s, limits = row.status, row.limits
         text = Text.assemble((f"{s.platform} · {s.city}", "bold"), (f"  {s.id}\n", "dim"))
-        text.append(s.state.value, style=STATE_STYLES[s.state])
-        text.append(f" · {', '.join(s.features) or 'no special features'} · updated {age(s.updated, now)} ago\n")
+        text.append(_(s.state.value), style=STATE_STYLES[s.state])
+        text.append(" · " + (", ".join(s.features) or _("no special features")) + " · "
+                    + t("updated {age} ago", age=age(s.updated, now)) + "\n")
         text.append(api_status(row, now) + "\n", style=FAILING if row.failing else "")
         if s.message:
             text.append(s.message + "\n", style="italic")
-        text.append(Text.assemble(("Free  ", "bold"), f"vCPU {_free(s.vcpu)} · RAM {_free(s.ram_gb)} GB · "
-                                  f"disk {_free(s.storage_gb, 1000)} TB · GPU {_free(s.gpu)}\n"))
+        text.append(Text.assemble((_("Free") + "  ", "bold"), t(
+            "vCPU {vcpu} · RAM {ram} GB · disk {disk} TB · GPU {gpu}", vcpu=_free(s.vcpu), ram=_free(s.ram_gb),
+            disk=_free(s.storage_gb, 1000), gpu=_free(s.gpu)) + "\n"))
         if limits is None:
-            text.append("No project limits read from this site yet.\n", style="dim")
+            text.append(_("No project limits read from this site yet.") + "\n", style="dim")
         else:
             text.append(Text.assemble(
-                ("Your project  ", "bold"),
-                f"vCPU {limits.used_vcpu}/{limits.max_vcpu} · RAM {limits.used_ram_mb // 1024}/"
-                f"{limits.max_ram_mb // 1024} GB · VMs {limits.used_instances}/{limits.max_instances}\n"))
+                (_("Your project") + "  ", "bold"),
+                t("vCPU {vcpu} · RAM {ram} GB · VMs {vms}", vcpu=f"{limits.used_vcpu}/{limits.max_vcpu}",
+                  ram=f"{limits.used_ram_mb // 1024}/{limits.max_ram_mb // 1024}",
+                  vms=f"{limits.used_instances}/{limits.max_instances}") + "\n"))
         return text
 
     def _show_history(self, points: list[HistoryPoint]) -> None:
         vcpu = [p.vcpu_used for p in points if p.vcpu_used is not None]
         latency = [p.latency_ms for p in points if p.latency_ms is not None]
         failed = len(points) - len(vcpu)
-        span = f"last {len(points)} refresh{'es' if len(points) != 1 else ''}"
-        span += f", {failed} failed" if failed else ""
-        self._trend("vcpu", vcpu, f"Project vCPU in use ({span})", "")
-        self._trend("latency", latency, "API latency", " ms")
+        span = plural(len(points), "last {n} refresh", "last {n} refreshes")
+        span += t(", {n} failed", n=failed) if failed else ""
+        self._trend("vcpu", vcpu, t("Project vCPU in use ({span})", span=span), "")
+        self._trend("latency", latency, _("API latency"), " ms")
 
     def _trend(self, name: str, values: Sequence[float], title: str, unit: str) -> None:
-        caption = f"{title}: {values[-1]:.0f}{unit} now, {min(values):.0f}–{max(values):.0f}{unit}" if values \
-            else f"{title}: no data yet"
+        caption = t("{title}: {now}{unit} now, {low}–{high}{unit}", title=title, now=f"{values[-1]:.0f}", unit=unit,
+                    low=f"{min(values):.0f}", high=f"{max(values):.0f}") if values \
+            else t("{title}: no data yet", title=title)
         self.query_one(f"#{name}-caption", Label).update(caption)
         self.query_one(f"#{name}-history", Sparkline).data = values if len(values) > 1 else []  # one point: no trend
 
@@ -179,8 +184,8 @@ class SitesScreen(BiosphereScreen):
         detail.display = not detail.display
 
     def palette_commands(self) -> Iterable[SystemCommand]:
-        yield SystemCommand("Filter sites", "Filter the sites by name, city or feature (/)", self.action_filter)
-        yield SystemCommand("Show or hide the site detail", "The highlighted site's history and limits (d)",
+        yield SystemCommand(_("Filter sites"), _("Filter the sites by name, city or feature (/)"), self.action_filter)
+        yield SystemCommand(_("Show or hide the site detail"), _("The highlighted site's history and limits (d)"),
                             self.action_toggle_detail)
-        yield SystemCommand("Refresh the sites", "Ask the portal's status and every site's OpenStack API now",
+        yield SystemCommand(_("Refresh the sites"), _("Ask the portal's status and every site's OpenStack API now"),
                             lambda: self.app.request_refresh({"portal.status", "site"}, force=True))

@@ -6,19 +6,21 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
+from biosphere_tui.i18n import _, t
 from biosphere_tui.models import Appliance
 
 ACCESS = {"ssh": "SSH", "https": "web (HTTPS)", "x2go": "remote desktop (X2Go)"}
 
 
 def needs(appliance: Appliance) -> str:
-    return f"{appliance.min_vcpu} vCPU, {appliance.min_ram_gb} GB RAM, {appliance.min_disk_gb} GB disk"
+    return t("{vcpu} vCPU, {ram} GB RAM, {disk} GB disk", vcpu=appliance.min_vcpu, ram=appliance.min_ram_gb,
+             disk=appliance.min_disk_gb)
 
 
 class ApplianceDetail(Static):
     def show(self, appliance: Appliance | None, favourite: bool = False) -> None:
         if appliance is None:
-            self.update(Text("No appliance matches.", style="italic"))
+            self.update(Text(_("No appliance matches."), style="italic"))
             return
         a = appliance
         text = Text.assemble(("★ " if favourite else "", "yellow"), (a.name, "bold"),
@@ -32,16 +34,16 @@ class ApplianceDetail(Static):
         for label, value in (
             ("Category", a.category),
             ("OS", f"{a.os} {a.os_version}"),
-            ("Access", ", ".join(ACCESS.get(x, x) for x in a.access)),
+            ("Access", ", ".join(_(ACCESS.get(x, x)) for x in a.access)),
             ("Needs", needs(a)),
             ("Topics", ", ".join(a.topics) or "—"),
             ("Developers", ", ".join(f"{d.name} ({d.platform})" for d in a.developers) or "—"),
             ("Licence", a.licence),
             ("Contact", a.contact),
-            ("Flags", ", ".join(flags) or "—"),
+            ("Flags", ", ".join(_(flag) for flag in flags) or "—"),
         ):
-            facts.add_row(label, value)
-        tools = Table("tool", "version", "URL", box=None, padding=(0, 1), header_style="bold", expand=False)
+            facts.add_row(_(label), value)
+        tools = Table(_("tool"), _("version"), "URL", box=None, padding=(0, 1), header_style="bold", expand=False)
         for tool in a.tools:
             tools.add_row(tool.name, tool.version, Text(tool.url, style="dim"))
         grid = Table.grid()

@@ -14,6 +14,8 @@ from typing import ClassVar
 from rich.text import Text
 from textual.widget import Widget
 
+from biosphere_tui.i18n import _
+
 BARS = " ▁▂▃▄▅▆▇█"
 
 
@@ -51,7 +53,7 @@ class DailyChart(Widget):
         axis = self.get_component_rich_style("daily-chart--axis")
         peak = max((v for _, v in self.points), default=0)
         if not peak or height < 2:
-            return Text("No consumption recorded for this period.", style=axis)
+            return Text(_("No consumption recorded for this period."), style=axis)
         label_width = len(compact(peak))
         room = max(width - label_width - 1, 1)
         values, per = bars([v for _, v in self.points], room)

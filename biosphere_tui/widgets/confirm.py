@@ -9,6 +9,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from biosphere_tui.i18n import _, t
+
 MAX_LISTED = 30
 
 
@@ -19,9 +21,9 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def __init__(self, title: str, items: Sequence[str] = (), *, action: str = "Confirm", danger: bool = True) -> None:
         super().__init__()
-        self.title_text = title
+        self.title_text = _(title)
         self.items = list(items)
-        self.action_label = action
+        self.action_label = _(action)
         self.danger = danger
 
     def compose(self) -> ComposeResult:
@@ -31,10 +33,10 @@ class ConfirmDialog(ModalScreen[bool]):
                 shown = self.items[:MAX_LISTED]
                 more = len(self.items) - len(shown)
                 with VerticalScroll(id="items"):
-                    yield Static("\n".join(f"• {item}" for item in shown) + (f"\n… and {more} more" if more else ""))
+                    yield Static("\n".join(f"• {item}" for item in shown) + (t("\n… and {n} more", n=more) if more else ""))
             with Horizontal(id="buttons"):
                 yield Button(f"{self.action_label} (y)", id="yes", variant="error" if self.danger else "primary")
-                yield Button("Cancel (n)", id="no")
+                yield Button(_("Cancel") + " (n)", id="no")
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()
@@ -55,12 +57,12 @@ class ReasonDialog(ModalScreen[str | None]):
     def __init__(self, title: str, items: Sequence[str] = (), *, placeholder: str = "reason", required: bool = True,
                  value: str = "", hint: str = "Please give a reason: it is sent to the person.") -> None:
         super().__init__()
-        self.title_text = title
+        self.title_text = _(title)
         self.items = list(items)
-        self.placeholder = placeholder
+        self.placeholder = _(placeholder)
         self.required = required
         self.value = value
-        self.hint = hint
+        self.hint = _(hint)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
@@ -71,8 +73,8 @@ class ReasonDialog(ModalScreen[str | None]):
             yield Input(self.value, placeholder=self.placeholder, id="reason")
             yield Label("", id="hint")
             with Horizontal(id="buttons"):
-                yield Button("Send (enter)", id="yes", variant="primary")
-                yield Button("Cancel (esc)", id="no")
+                yield Button(_("Send") + " (enter)", id="yes", variant="primary")
+                yield Button(_("Cancel") + " (esc)", id="no")
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from textual.binding import Binding
 from textual.widgets import Input
 
+from biosphere_tui.i18n import _
+
 
 class FilterBar(Input):
     """Screens bind ``/`` to ``open()`` and react to ``Input.Changed`` from it (id ``filter``)."""
@@ -12,7 +14,7 @@ class FilterBar(Input):
     BINDINGS = [Binding("escape", "close", "Clear filter"), Binding("enter", "done", "Keep filter", show=False)]
 
     def __init__(self, placeholder: str = "filter…  (esc clears)") -> None:
-        super().__init__(placeholder=placeholder, id="filter")
+        super().__init__(placeholder=_(placeholder), id="filter")
         self.display = False
         self.can_focus = False  # hidden: the screen's auto-focus must not land here
 

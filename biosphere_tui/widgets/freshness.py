@@ -13,6 +13,7 @@ from textual.timer import Timer
 from textual.widgets import Static
 
 from biosphere_tui.cache.reader import Freshness
+from biosphere_tui.i18n import _, t
 
 
 class _Clocked(Protocol):
@@ -32,7 +33,7 @@ def span(seconds: float) -> str:
 
 def age(then: datetime | None, now: datetime) -> str:
     """'12 s', '3 min', '2 h', '4 d' — how long ago ``then`` was."""
-    return "never" if then is None else span((now - then).total_seconds())
+    return _("never") if then is None else span((now - then).total_seconds())
 
 
 def label(source: str) -> str:
@@ -50,11 +51,11 @@ class Failing:
 
     def words(self, now: datetime) -> str:
         """'ifb-bird-stack: cannot connect — data 4 min old — retrying in 40 s'."""
-        data = "no data yet" if self.last_success is None else f"data {age(self.last_success, now)} old"
-        parts = [f"{self.label}: {self.error}", data]
+        data = _("no data yet") if self.last_success is None else t("data {age} old", age=age(self.last_success, now))
+        parts = [f"{self.label}: {_(self.error)}", data]
         if self.retry_at is not None:
             wait = (self.retry_at - now).total_seconds()
-            parts.append(f"retrying in {span(math.ceil(wait))}" if wait > 0 else "retrying at the next refresh")
+            parts.append(t("retrying in {wait}", wait=span(math.ceil(wait))) if wait > 0 else _("retrying at the next refresh"))
         return " — ".join(parts)
 
 
@@ -67,7 +68,7 @@ def failing(rows: Sequence[Freshness]) -> list[Failing]:
             grouped.setdefault((family, r.last_error or "no answer yet"), []).append(r)
     found = []
     for (family, error), members in grouped.items():
-        name = label(members[0].source) if len(members) == 1 else f"{family} ({len(members)} sources)"
+        name = label(members[0].source) if len(members) == 1 else t("{family} ({n} sources)", family=family, n=len(members))
         successes = [m.last_success for m in members if m.last_success is not None]
         retries = [m.retry_at for m in members if m.retry_at is not None]
         oldest = min(successes) if len(successes) == len(members) else None
@@ -96,10 +97,10 @@ class FreshnessBar(Static):
         failed = failing(rows)
         fresh = [r for r in rows if r.ok]
         if not rows:
-            text.append("No data yet: the first refresh is running…", style="italic")
+            text.append(_("No data yet: the first refresh is running…"), style="italic")
         for f in failed:
             text.append("✗ ", style="bold red")
-            head, _, rest = f.words(now).partition(" — ")
+            head, _sep, rest = f.words(now).partition(" — ")
             text.append(head, style="red")
             text.append(f" — {rest}  ", style="dim")
         if fresh:
@@ -107,8 +108,8 @@ class FreshnessBar(Static):
             stale = (now - oldest).total_seconds() > self._stale_after
             style = "yellow" if stale else "green"
             text.append("● " if not stale else "◌ ", style=style)
-            text.append(f"{len(fresh)}/{len(rows)} sources fresh", style=style)
-            text.append(f", oldest {age(oldest, now)} ago" + (" (stale)" if stale else ""), style="dim")
+            text.append(t("{fresh}/{total} sources fresh", fresh=len(fresh), total=len(rows)), style=style)
+            text.append(t(", oldest {age} ago", age=age(oldest, now)) + (_(" (stale)") if stale else ""), style="dim")
         self.update(text)
         self.set_class(bool(failed), "-failed")
         counting = any(f.retry_at is not None and f.retry_at > now for f in failed)

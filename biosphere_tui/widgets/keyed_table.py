@@ -9,6 +9,8 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
+
+from biosphere_tui import i18n
 from textual.widgets.data_table import CellDoesNotExist
 
 
@@ -38,7 +40,7 @@ class KeyedTable(DataTable):
         if self.selectable:
             self.add_column(" ", key="_mark", width=1)
         for key, label in self.COLUMNS:
-            self.add_column(label, key=key)
+            self.add_column(i18n._(label), key=key)
 
     @property
     def current_key(self) -> str | None:

@@ -24,6 +24,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from biosphere_tui import i18n
+
 Cell = Any  # a str, a (str, style) pair, a rich Text (its plain text and base style) or any value (its str)
 MARK = "_mark"  # the key of the marks column of a ``selectable`` table
 
@@ -194,7 +196,8 @@ class LineTable(ScrollView, can_focus=True):
         self._styles: tuple[Style, ...] = ()
 
     def _all_columns(self) -> list[tuple[str, str]]:
-        return ([(MARK, " ")] if self.selectable else []) + list(self.COLUMNS)
+        """(key, header) of each column, headers in the interface language."""
+        return ([(MARK, " ")] if self.selectable else []) + [(key, i18n._(label)) for key, label in self.COLUMNS]
 
     # -- data -------------------------------------------------------------------------------
 

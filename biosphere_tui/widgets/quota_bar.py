@@ -7,6 +7,8 @@ from typing import ClassVar
 from rich.text import Text
 from textual.widget import Widget
 
+from biosphere_tui.i18n import _
+
 AMBER_OVER = 75.0
 RED_OVER = 90.0
 
@@ -30,8 +32,8 @@ class QuotaBar(Widget):
 
     def __init__(self, label: str, unit: str = "", *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.label = label
-        self.unit = unit
+        self.label = _(label)
+        self.unit = _(unit)
         self.used = 0
         self.total = 0
 

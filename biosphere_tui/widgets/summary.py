@@ -6,6 +6,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
+from biosphere_tui.i18n import _, t
 from biosphere_tui.models import Group, Quota, SiteState, SiteStatus
 from biosphere_tui.widgets.vm_table import state_text
 
@@ -23,23 +24,23 @@ class Summary(Static):
         grid.add_column()
         grid.add_column()
         grid.add_column()
-        vms = Text.assemble(("VMs ", "bold"), str(sum(states.values())), "\n")
+        vms = Text.assemble((_("VMs") + " ", "bold"), str(sum(states.values())), "\n")
         for state, count in sorted(states.items(), key=lambda kv: -kv[1]):
             vms.append_text(state_text(state))
             vms.append(f" {count}\n")
         up = sum(s.state is SiteState.UP for s in sites)
         down = [s for s in sites if s.state is SiteState.DOWN]
         other = [s for s in sites if s.state not in (SiteState.UP, SiteState.DOWN)]
-        site_text = Text.assemble(("Sites ", "bold"), f"{up}/{len(sites)} up\n")
+        site_text = Text.assemble((_("Sites") + " ", "bold"), t("{up}/{total} up", up=up, total=len(sites)) + "\n")
         for s in down + other:
-            site_text.append(f"{s.platform}: {s.state.value}\n", style="red" if s.state is SiteState.DOWN else "yellow")
-        site_text.append(Text.assemble(("\nRequests ", "bold"), (str(pending), "yellow" if pending else "")))
-        quota_text = Text.assemble(("Quota use", "bold"), "\n")
+            site_text.append(f"{s.platform}: {_(s.state.value)}\n", style="red" if s.state is SiteState.DOWN else "yellow")
+        site_text.append(Text.assemble(("\n" + _("Requests") + " ", "bold"), (str(pending), "yellow" if pending else "")))
+        quota_text = Text.assemble((_("Quota use"), "bold"), "\n")
         for group, used in quotas:
-            quota_text.append(f"{group.name} ({group.role.value})\n", style="bold")
+            quota_text.append(f"{group.name} ({_(group.role.value)})\n", style="bold")
             quota_text.append("  vCPU ")
             quota_text.append_text(_share(used.vcpu, group.quota.vcpu))
-            quota_text.append("  RAM GB ")
+            quota_text.append("  " + _("RAM GB") + " ")
             quota_text.append_text(_share(used.ram_gb, group.quota.ram_gb))
             quota_text.append("\n")
         grid.add_row(vms, site_text, quota_text)

@@ -10,6 +10,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from biosphere_tui.cache.vms import VmDetail
+from biosphere_tui.i18n import _, t
 from biosphere_tui.widgets.freshness import age
 from biosphere_tui.widgets.vm_table import state_text
 
@@ -17,7 +18,7 @@ MASK = "••••••••"
 
 
 def _when(moment: datetime, now: datetime) -> str:
-    return f"{moment:%Y-%m-%d %H:%M} UTC ({age(moment, now)} ago)"
+    return f"{moment:%Y-%m-%d %H:%M} UTC (" + t("{age} ago", age=age(moment, now)) + ")"
 
 
 def _section(title: str, rows: list[tuple[str, str | Text]]) -> Lines:
@@ -25,8 +26,8 @@ def _section(title: str, rows: list[tuple[str, str | Text]]) -> Lines:
     grid.add_column(style="dim", no_wrap=True, min_width=9)
     grid.add_column(overflow="fold")
     for key, value in rows:
-        grid.add_row(key, value)
-    return Lines(Text(title, style="bold underline"), grid, Text())
+        grid.add_row(_(key), value)
+    return Lines(Text(_(title), style="bold underline"), grid, Text())
 
 
 class VmDetailPane(Static):
@@ -34,7 +35,7 @@ class VmDetailPane(Static):
 
     def show(self, detail: VmDetail | None, now: datetime, reveal: bool = False) -> None:
         if detail is None:
-            self.update(Text("No VM under the cursor.", style="italic dim"))
+            self.update(Text(_("No VM under the cursor."), style="italic dim"))
             return
         d, server = detail.deployment, detail.server
         gpu = f" · {d.gpu} GPU" if d.gpu else ""
@@ -42,32 +43,33 @@ class VmDetailPane(Static):
             Text(d.name, style="bold"),
             Text(),
             _section("Deployment", [
-                ("state", Text.assemble(state_text(d.state.value), f" since {age(d.updated, now)}")),
+                ("state", Text.assemble(state_text(d.state.value), " " + t("since {age}", age=age(d.updated, now)))),
                 ("appliance", f"{d.appliance_name} ({d.appliance_id})"),
                 ("group", d.group_id), ("owner", d.owner), ("site", d.site),
-                ("flavour", f"{d.flavor} · {d.vcpu} vCPU · {d.ram_gb} GB RAM · {d.disk_gb} GB disk{gpu}"),
+                ("flavour", t("{flavor} · {vcpu} vCPU · {ram} GB RAM · {disk} GB disk", flavor=d.flavor, vcpu=d.vcpu,
+                              ram=d.ram_gb, disk=d.disk_gb) + gpu),
                 ("created", _when(d.created, now)), ("id", d.id),
             ]),
         ]
         if server is not None:
-            parts.append(_section(f"Server (live from {d.site})", [
+            parts.append(_section(t("Server (live from {site})", site=d.site), [
                 ("status", server.status), ("flavour", server.flavor), ("image", detail.image or "—"),
                 ("IP", server.ip or "—"), ("created", _when(server.created, now)), ("id", server.id),
             ]))
         elif d.server_id:
-            parts.append(_section("Server", [("", Text(f"not listed by {d.site} (gone, or the site did not answer)",
+            parts.append(_section("Server", [("", Text(t("not listed by {site} (gone, or the site did not answer)", site=d.site),
                                                        style="yellow"))]))
         access: list[tuple[str, str | Text]] = []
         if detail.ssh_command:
-            access.append(("ssh", Text.assemble(detail.ssh_command, ("  (c copies)", "dim"))))
+            access.append(("ssh", Text.assemble(detail.ssh_command, ("  " + _("(c copies)"), "dim"))))
         access += [(link.kind, link.url) for link in detail.web_links]
         if access:
             parts.append(_section("Access", access))
         if d.parameters:
             parts.append(_section("Parameters", [
-                (p.name, p.value if reveal or not p.secret else Text.assemble(MASK, ("  (v shows)", "dim")))
+                (p.name, p.value if reveal or not p.secret else Text.assemble(MASK, ("  " + _("(v shows)"), "dim")))
                 for p in d.parameters
             ]))
         if d.reason:
-            parts.append(_section(f"Why it is {d.state.value}", [("reason", Text(d.reason, style="red"))]))
+            parts.append(_section(t("Why it is {state}", state=_(d.state.value)), [(_("reason"), Text(d.reason, style="red"))]))
         self.update(Lines(*parts))

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from rich.text import Text
 
+from biosphere_tui import i18n
 from biosphere_tui.cache.vms import VmRow
 from biosphere_tui.widgets.freshness import age
 from biosphere_tui.widgets.line_table import LineTable
@@ -18,7 +19,7 @@ STATE_STYLES = {
 
 
 def state_text(state: str) -> Text:
-    return Text(state, style=STATE_STYLES.get(state, ""))
+    return Text(i18n._(state), style=STATE_STYLES.get(state, ""))
 
 
 class VmTable(LineTable):
@@ -34,7 +35,7 @@ class VmTable(LineTable):
         """``rebuild`` is accepted for callers of the former DataTable: ``show`` is as cheap
         whether few or most rows change."""
         self.show([
-            (vm.id, (vm.name, vm.appliance, vm.site, (vm.state, STATE_STYLES.get(vm.state, "")),
+            (vm.id, (vm.name, vm.appliance, vm.site, (i18n._(vm.state), STATE_STYLES.get(vm.state, "")),
                      vm.server_status or "—", vm.flavor, str(vm.vcpu), f"{vm.ram_gb} GB", vm.ip or "—",
                      vm.owner, age(vm.created, now)))
             for vm in vms
@@ -44,7 +45,7 @@ class VmTable(LineTable):
         """Put ▲/▼ on the sorted column's header."""
         for key, label in self.COLUMNS:
             arrow = (" ▼" if descending else " ▲") if key == column else ""
-            self.set_header_label(key, label + arrow)
+            self.set_header_label(key, i18n._(label) + arrow)
 
     def action_toggle_mark(self) -> None:
         key = self.current_key

@@ -1,0 +1,210 @@
+"""Read-only, privacy and language modes, driven through the keys as a person would."""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import re
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+import biosphere_tui
+from biosphere_tui import i18n
+from biosphere_tui.actions import Actions, ReadOnlyRefusal
+from biosphere_tui.i18n_fr import FR
+from biosphere_tui.models import DeploymentState, RequestState
+from biosphere_tui.privacy import mask
+from biosphere_tui.screens.registry import SCREENS
+from biosphere_tui.widgets.confirm import ConfirmDialog
+from pilot_support import settle
+from screen_text import text_of
+
+GROUP = "marine-meta"
+
+
+def notes(app) -> str:  # noqa: ANN001
+    return "\n".join(n.message for n in app._notifications)
+
+
+def screen_text(app) -> str:  # noqa: ANN001
+    """Everything drawn on the current screen, toasts included."""
+    return "\n".join(text_of(w) for w in app.screen.walk_children() if w.display and w.size.area)
+
+
+def footer_text(app) -> str:  # noqa: ANN001
+    return " ".join(text_of(key) for key in app.screen.query_one("Footer").walk_children())
+
+
+@pytest.fixture(autouse=True)
+def english_after() -> None:
+    """The language is process-wide: each test leaves it as the others expect."""
+    yield
+    i18n.set_language("en")
+
+
+# -- read-only -------------------------------------------------------------------------------------------
+
+
+async def test_read_only_refuses_delete_approve_launch_and_says_why(synced, make_app, demo) -> None:  # noqa: ANN001
+    live = {k: d.state for k, d in demo.world.deployments.items()}
+    pending = {r.id for r in demo.world.requests.values() if r.group_id == GROUP and r.state is RequestState.PENDING}
+    app = make_app(replace(synced, read_only=True))
+    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+        await settle(app, pilot)
+        assert "read-only" in app.sub_title
+        for screen_key, action_keys in (("3", ["ctrl+d"]), ("4", ["a", "x"]), ("2", ["l", "L"]), ("7", ["j", "n"])):
+            await pilot.press(screen_key)
+            await settle(app, pilot)
+            for key in action_keys:
+                app.clear_notifications()
+                await pilot.press(key)
+                await settle(app, pilot)
+                assert not isinstance(app.screen, ConfirmDialog) and len(app.screen_stack) == 1, key  # no dialog, no form
+                assert "Read-only mode: nothing can be changed" in notes(app), key
+            if screen_key == "4":  # nor through the command palette
+                titles = [c.title for c in app.get_system_commands(app.screen)]
+                assert "Filter members and requests" in titles and "Approve membership requests" not in titles
+    assert {k: d.state for k, d in demo.world.deployments.items()} == live
+    assert pending == {r.id for r in demo.world.requests.values()
+                       if r.group_id == GROUP and r.state is RequestState.PENDING}
+
+
+def test_read_only_actions_send_nothing(synced, demo) -> None:  # noqa: ANN001
+    """The choke point: even a caller that skips the UI cannot change the cloud."""
+    ready = next(d for d in demo.world.deployments.values()
+                 if d.state is DeploymentState.READY and d.owner == demo.world.user.username)
+    actions = Actions(replace(synced, read_only=True))
+    with pytest.raises(ReadOnlyRefusal, match="Read-only mode"):
+        asyncio.run(actions.delete([ready.id]))
+    assert demo.world.deployments[ready.id].state is DeploymentState.READY
+    assert actions.sent == []
+    assert asyncio.run(actions.deployment(ready.id)).id == ready.id  # reading still works
+
+
+# -- privacy ------------------------------------------------------------------------------------------------
+
+
+def demo_addresses(demo) -> set[str]:  # noqa: ANN001
+    found = {d.ip for d in demo.world.deployments.values() if d.ip}
+    found |= {r.email for r in demo.world.requests.values()}
+    found |= {m.email for group in demo.world.members.values() for m in group.values()}
+    return found | {demo.world.user.email}
+
+
+async def test_privacy_mode_masks_every_address_on_every_screen(synced, make_app, demo) -> None:  # noqa: ANN001
+    addresses = demo_addresses(demo)
+    assert len(addresses) > 20
+    app = make_app(replace(synced, privacy=True))
+    async with app.run_test(size=(200, 60), notifications=True) as pilot:
+        await settle(app, pilot)
+        for nav in SCREENS:
+            await pilot.press(nav.key)
+            await settle(app, pilot)
+            for toggle in ("", "d"):  # with the detail pane where the screen has one (myVM: describe)
+                if toggle:
+                    await pilot.press(toggle)
+                    await settle(app, pilot)
+                shown = screen_text(app)
+                leaked = sorted(a for a in addresses if a in shown)
+                assert leaked == [], f"{nav.title}: {leaked[:3]}"
+        await pilot.press("3")
+        await settle(app, pilot)
+        assert "•" in screen_text(app)  # the IP column is there, masked
+        await pilot.press("P")  # off again: the addresses come back
+        await settle(app, pilot)
+        assert any(a in screen_text(app) for a in addresses)
+
+
+def test_mask_keeps_width_and_the_rest() -> None:
+    for text in ("ssh ubuntu@10.42.3.7", "camille.martin@example.org wrote", "IPv6 2001:db8::8a2e:370:7334"):
+        assert len(mask(text)) == len(text) and not re.search(r"\d+\.\d+\.\d+\.\d+|@|::", mask(text))
+    assert mask("ifb.m4.xlarge 16 GB at 12:30:45, tool 1.2.3") == "ifb.m4.xlarge 16 GB at 12:30:45, tool 1.2.3"
+
+
+# -- language -----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("environ", "expected"), [
+    ({"LANG": "fr_FR.UTF-8"}, "fr"), ({"LANG": "en_GB.UTF-8"}, "en"), ({}, "en"),
+    ({"LC_ALL": "fr_CA.UTF-8", "LANG": "en_US.UTF-8"}, "fr"), ({"LC_MESSAGES": "en_US", "LANG": "fr_FR"}, "en"),
+    ({"LC_ALL": "", "LC_MESSAGES": "fr_BE", "LANG": "C"}, "fr"),
+])
+def test_language_from_the_locale(environ: dict[str, str], expected: str) -> None:
+    assert i18n.from_locale(environ) == expected
+
+
+async def test_french_interface(synced, make_app, demo, monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setenv("LANG", "fr_FR.UTF-8")  # no --lang: the locale decides
+    app = make_app(synced)
+    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+        await settle(app, pilot)
+        footer = footer_text(app)
+        assert "Aide" in footer and "Quitter" in footer and "Help" not in footer
+        assert "sources à jour" in text_of(app.screen.query_one("#freshness"))
+        headers = screen_text(app)
+        assert " nom " in headers and " état " in headers and " gabarit " in headers and " Prête " in headers
+        await pilot.press("3")
+        await settle(app, pilot)
+        assert "Supprimer" in footer_text(app)
+        await pilot.press("question_mark")
+        await settle(app, pilot)
+        help_text = screen_text(app)
+        assert "Accueil" in help_text and "Consommation" in help_text and "se déplacer" in help_text
+        assert "myVM : vos déploiements" in help_text
+
+
+async def test_english_by_default_in_tests(synced, make_app, demo) -> None:  # noqa: ANN001
+    app = make_app(synced)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        assert i18n.language() == "en" and "Help" in footer_text(app)
+
+
+def _wrapped_literals() -> set[str]:
+    """Every literal string the code passes to ``_``, ``t``, ``plural`` (and ``i18n._``)."""
+    found: set[str] = set()
+    for path in Path(biosphere_tui.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            count = 2 if name == "plural" else 1
+            if name in ("_", "t", "plural"):
+                args = node.args[1:1 + count] if name == "plural" else node.args[:count]
+                found |= {a.value for a in args if isinstance(a, ast.Constant) and isinstance(a.value, str)}
+    return found
+
+
+def _own_bindings_and_headers() -> set[str]:
+    from importlib import import_module
+
+    from biosphere_tui.app import BiosphereApp
+
+    classes = [BiosphereApp] + [getattr(import_module(n.target.partition(":")[0]), n.target.partition(":")[2])
+                                for n in SCREENS]
+    texts = {n.title for n in SCREENS}
+    for cls in classes:
+        texts |= {b.description for bs in cls._merged_bindings.key_to_bindings.values() for b in bs
+                  if b.show and b.description and type(b).__module__.startswith("textual")}
+        texts |= {label for _key, label in getattr(cls, "COLUMNS", ())}
+        texts |= {cls.HELP} if getattr(cls, "HELP", "") else set()
+    return texts
+
+
+def test_every_wrapped_string_has_a_french_translation() -> None:
+    missing = sorted((_wrapped_literals() | _own_bindings_and_headers()) - FR.keys())
+    assert missing == []
+
+
+def test_the_catalogue_has_each_key_once() -> None:
+    source = Path(biosphere_tui.__file__).parent / "i18n_fr.py"
+    catalogue = next(n for n in ast.walk(ast.parse(source.read_text(encoding="utf-8"))) if isinstance(n, ast.Dict))
+    keys = [k.value for k in catalogue.keys]
+    assert sorted(k for k in set(keys) if keys.count(k) > 1) == []
+
+
+def test_translations_keep_their_placeholders() -> None:
+    for english, french in FR.items():
+        assert set(re.findall(r"{\w*}", english)) == set(re.findall(r"{\w*}", french)), english
