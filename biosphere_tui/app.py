@@ -20,7 +20,7 @@ from textual.timer import Timer
 
 from biosphere_tui import journal
 from biosphere_tui.cache import reader
-from biosphere_tui.cache.db import connect, open_cache
+from biosphere_tui.cache.db import open_cache
 from biosphere_tui.config import Config, journal_file, state_file
 from biosphere_tui.models import Group, Role
 from biosphere_tui.screens.help import HelpScreen
@@ -73,13 +73,12 @@ class BiosphereApp(App[None]):
         self.now = now
         self.background_refresh = background_refresh
         opened = open_cache(config.cache_path)  # raises CacheUnavailable: the CLI reports it
-        opened.db.close()
         self.state, state_notice = load_state(state_file())
         self.tls_off = config.portal is not None and not config.portal.verify_tls
         tls_notice = f"{TLS_OFF} (portal.verify_tls = false): its identity is not checked." if self.tls_off else None
         self.notices = [n for n in (tls_notice, opened.notice, state_notice) if n]
         self.journal = journal.Journal(journal_file())
-        self.cache = connect(config.cache_path)
+        self.cache = opened.conn  # plain sqlite3: the screens only read
         self.stale_after = config.refresh_interval * 3
         self.label = label
         self._sync: Sync | None = None

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from sqlite_utils import Database
-
+from biosphere_tui.cache.db import Reader
 from biosphere_tui.models import AccessLink, Deployment, DeploymentState, Parameter, Server
 
 FINISHED_STATES = (DeploymentState.DONE.value, DeploymentState.CANCELLED.value)
@@ -93,7 +92,7 @@ def _vm(r: tuple) -> VmRow:
     return VmRow(*r[:12], datetime.fromisoformat(r[12]))
 
 
-def vms(db: Database, query: VmQuery = VmQuery(), *, limit: int = 10_000, offset: int = 0) -> list[VmRow]:
+def vms(db: Reader, query: VmQuery = VmQuery(), *, limit: int = 10_000, offset: int = 0) -> list[VmRow]:
     where, params = query.where()
     cur = db.execute(
         f"SELECT {_ROW_COLUMNS} FROM vms WHERE {where} ORDER BY {query.order()} LIMIT ? OFFSET ?",
@@ -102,12 +101,12 @@ def vms(db: Database, query: VmQuery = VmQuery(), *, limit: int = 10_000, offset
     return [_vm(r) for r in cur.fetchall()]
 
 
-def count(db: Database, query: VmQuery = VmQuery()) -> int:
+def count(db: Reader, query: VmQuery = VmQuery()) -> int:
     where, params = query.where()
     return db.execute(f"SELECT COUNT(*) FROM vms WHERE {where}", params).fetchone()[0]
 
 
-def rows(db: Database, ids: list[str]) -> list[VmRow]:
+def rows(db: Reader, ids: list[str]) -> list[VmRow]:
     """These VMs (those still in the cache), in no particular order."""
     cur = db.execute(f"SELECT {_ROW_COLUMNS} FROM vms WHERE id IN ({', '.join('?' * len(ids))})", ids)
     return [_vm(r) for r in cur.fetchall()]
@@ -153,7 +152,7 @@ class VmDetail:
         return None
 
 
-def detail(db: Database, vm_id: str) -> VmDetail | None:
+def detail(db: Reader, vm_id: str) -> VmDetail | None:
     row = db.execute(
         "SELECT id, name, appliance_id, appliance_name, group_id, owner, site, flavor, state, created, updated, "
         "vcpu, ram_gb, disk_gb, gpu, server_id, ip, access, parameters, reason FROM deployments WHERE id = ?",
