@@ -101,6 +101,17 @@ def vms(db: Reader, query: VmQuery = VmQuery(), *, limit: int = 10_000, offset: 
     return [_vm(r) for r in cur.fetchall()]
 
 
+def window(db: Reader, query: VmQuery, *, limit: int) -> tuple[list[VmRow], int]:
+    """The first ``limit`` VMs and how many match in all, read in one pass (a filter keystroke
+    costs one scan, not two)."""
+    where, params = query.where()
+    found = db.execute(
+        f"SELECT {_ROW_COLUMNS}, COUNT(*) OVER () FROM vms WHERE {where} ORDER BY {query.order()} LIMIT ?",
+        [*params, limit],
+    ).fetchall()
+    return [_vm(r) for r in found], found[0][-1] if found else 0
+
+
 def count(db: Reader, query: VmQuery = VmQuery()) -> int:
     where, params = query.where()
     return db.execute(f"SELECT COUNT(*) FROM vms WHERE {where}", params).fetchone()[0]

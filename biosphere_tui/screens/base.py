@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.reactive import Reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Header
+from textual.widgets import Footer as TextualFooter
+from textual.widgets import Header
+from textual.widgets._footer import FooterKey
 
 from biosphere_tui.cache import reader
 from biosphere_tui.widgets.freshness import FreshnessBar
+
+
+class Footer(TextualFooter):
+    """Textual's footer, its keys made in their final style: each would otherwise restyle
+    itself twice as it mounts (compact on, then off), most of the styling of a first paint."""
+
+    def compose(self) -> ComposeResult:
+        for widget in super().compose():
+            if isinstance(widget, FooterKey) and not widget.has_class("-command-palette"):
+                widget.set_reactive(FooterKey.compact, self.compact)  # as bound to ours: nothing left to apply
+            yield widget
 
 
 class BiosphereScreen(Screen):
@@ -21,6 +35,10 @@ class BiosphereScreen(Screen):
     SOURCES: tuple[str, ...] = ()
     HELP = ""  # one paragraph shown at the top of the help screen
 
+    # The header shows them: a new title repaints the header, not the whole screen (Textual's default)
+    title: Reactive[str | None] = Reactive(None, compute=False, repaint=False)
+    sub_title: Reactive[str | None] = Reactive(None, compute=False, repaint=False)
+
     def compose(self) -> ComposeResult:
         yield Header()
         yield from self.compose_body()
@@ -30,11 +48,17 @@ class BiosphereScreen(Screen):
     def compose_body(self) -> ComposeResult:
         raise NotImplementedError
 
+    _just_mounted = False  # the first resume follows the mount at once: no second read
+
     def on_mount(self) -> None:
         self.reload()
+        self._just_mounted = True
 
     def on_screen_resume(self) -> None:
-        self.reload()
+        if self._just_mounted:
+            self._just_mounted = False
+        else:
+            self.reload()
 
     def reload(self) -> None:
         """Re-read what this screen shows from the cache."""

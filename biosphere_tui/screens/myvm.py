@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -16,15 +17,16 @@ from textual.containers import Container
 from textual.events import Resize
 from textual.widgets import Input
 
-from biosphere_tui.actions import Outcome
 from biosphere_tui.cache import reader, vms
 from biosphere_tui.cache.vms import VmQuery, VmRow
 from biosphere_tui.models import Role
 from biosphere_tui.screens.base import BiosphereScreen
-from biosphere_tui.widgets.confirm import ConfirmDialog
 from biosphere_tui.widgets.filter_bar import FilterBar
 from biosphere_tui.widgets.vm_detail import VmDetailPane
 from biosphere_tui.widgets.vm_table import VmTable
+
+if TYPE_CHECKING:
+    from biosphere_tui.actions import Outcome
 
 PAGE = 60  # rows read at a time: a screenful and some
 WIDE = 140  # from this width the describe pane sits beside the table
@@ -66,15 +68,16 @@ class MyVMScreen(BiosphereScreen):
 
     def compose_body(self) -> ComposeResult:
         yield FilterBar()
-        with Container(id="body"):
+        with Container(id="body", classes="-wide" if self._wide else ""):  # styled once, as it mounts
             table = VmTable(id="vms", selectable=True)
             table.markable = self._mark_refusal
             yield table
-            yield VmDetailPane(id="describe")
+            pane = VmDetailPane(id="describe")
+            pane.display = self._describe
+            yield pane
 
     def on_mount(self) -> None:
         self.query_one(VmTable).show_sort(self.vm_query.sort, self.vm_query.descending)
-        self._layout()
         super().on_mount()
 
     # -- reading ----------------------------------------------------------------------------
@@ -94,8 +97,7 @@ class MyVMScreen(BiosphereScreen):
             self.vm_query = replace(self.vm_query, owner=None, group_id=group.id)
         else:
             self.vm_query = replace(self.vm_query, owner=me.username if me else "", group_id=None)
-        rows = vms.vms(db, self.vm_query, limit=self._limit)
-        self.total = vms.count(db, self.vm_query) if len(rows) == self._limit else len(rows)
+        rows, self.total = vms.window(db, self.vm_query, limit=self._limit)
         self._rows = {vm.id: vm for vm in rows}
         self.query_one(VmTable).show_vms(rows, self.app.now(), rebuild=rebuild)
         self._title()
@@ -183,8 +185,12 @@ class MyVMScreen(BiosphereScreen):
     def on_resize(self, event: Resize) -> None:
         self._layout()
 
+    @property
+    def _wide(self) -> bool:
+        return self.app.size.width >= WIDE
+
     def _layout(self) -> None:
-        self.query_one("#body").set_class(self.app.size.width >= WIDE, "-wide")
+        self.query_one("#body").set_class(self._wide, "-wide")
         self.query_one(VmDetailPane).display = self._describe
 
     def action_toggle_describe(self) -> None:
@@ -258,6 +264,8 @@ class MyVMScreen(BiosphereScreen):
             names = {vm.id: vm.name for vm in targets}
             self.app.act(f"Deleting {_plural(len(ids))}", lambda a: a.delete(ids),
                          resync={"portal.deployments", "site"}, done=lambda outcomes: self._deleted(outcomes, names))
+
+        from biosphere_tui.widgets.confirm import ConfirmDialog  # loaded when first needed, not at startup
 
         items = [f"{vm.name} — {vm.site} — {vm.owner}" for vm in targets]
         self.app.push_screen(ConfirmDialog(f"Delete {_plural(len(ids))}? Their servers and disks are destroyed.",

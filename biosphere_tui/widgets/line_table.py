@@ -428,6 +428,7 @@ class LineTable(ScrollView, can_focus=True):
         return self._finish(segments, style, width)
 
     def _row_line(self, row: _Row, index: int, cursor: bool, marked: bool, width: int) -> Strip:
+        """One segment per run of the row's own style (padding, plain cells), one per styled cell."""
         _, _, even, odd, cursor_style = self._styles
         row_style = odd if index % 2 else even
         if cursor:
@@ -435,8 +436,10 @@ class LineTable(ScrollView, can_focus=True):
             over = Style.from_color(cursor_style.color)  # the cursor's colour wins over the cell's
         else:
             over = None
-        pad = " " * self.CELL_PADDING
+        padding = self.CELL_PADDING
+        pad = " " * padding
         segments: list[Segment] = []
+        plain: list[str] = []  # text in the row's style, not yet made a segment
         cells = row.cells
         lens = row.lens
         widths = self._widths
@@ -444,20 +447,27 @@ class LineTable(ScrollView, can_focus=True):
             cells = (("●", _parse("bold yellow")) if marked else (" ", Style.null()),) + cells
             lens = [1, *lens]
         cap = self.MAX_COLUMN_WIDTH
+        length = 0
         for (text, style), n, w in zip(cells, lens, widths):
             w = min(w, cap)
+            length += w + 2 * padding
             if n > w:
                 text, n = _fit(text, w), w
-            cell_style = row_style + style if style else row_style
-            if over is not None and style:
-                cell_style = cell_style + over
-            if pad:
-                segments.append(Segment(pad, row_style))
-            segments.append(Segment(text, cell_style))
-            fill = w - n + self.CELL_PADDING
-            if fill:
-                segments.append(Segment(" " * fill, row_style))
-        return self._finish(segments, row_style, width)
+            fill = " " * (w - n + padding)
+            if style:
+                cell_style = row_style + style
+                if over is not None:
+                    cell_style = cell_style + over
+                plain.append(pad)
+                segments.append(Segment("".join(plain), row_style))
+                segments.append(Segment(text, cell_style))
+                plain = [fill]
+            else:
+                plain += (pad, text, fill)
+        if length < width:  # the row's style runs to the right edge
+            plain.append(" " * (width - length))
+        segments.append(Segment("".join(plain), row_style))
+        return Strip([s for s in segments if s.text], max(length, width))
 
     @staticmethod
     def _finish(segments: list[Segment], style: Style, width: int) -> Strip:
