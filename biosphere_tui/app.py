@@ -23,8 +23,6 @@ from biosphere_tui.cache import reader
 from biosphere_tui.cache.db import open_cache
 from biosphere_tui.config import Config, journal_file, state_file
 from biosphere_tui.models import Group, Role
-from biosphere_tui.screens.help import HelpScreen
-from biosphere_tui.screens.jump import JumpDialog
 from biosphere_tui.screens.registry import SCREENS
 from biosphere_tui.state import load_state, save_state
 
@@ -142,10 +140,14 @@ class BiosphereApp(App[None]):
     # -- navigation ------------------------------------------------------------------------
 
     def action_help(self) -> None:
+        from biosphere_tui.screens.help import HelpScreen  # the dialogs load when first opened, not at startup
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen, [(nav.key, nav.title) for nav in SCREENS]))
 
     def action_jump(self) -> None:
+        from biosphere_tui.screens.jump import JumpDialog
+
         def go(mode: str | None) -> None:
             if mode:
                 self.switch_mode(mode)

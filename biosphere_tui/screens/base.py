@@ -14,10 +14,24 @@ from biosphere_tui.widgets.freshness import FreshnessBar
 
 
 class Footer(TextualFooter):
-    """Textual's footer, its keys made in their final style: each would otherwise restyle
-    itself twice as it mounts (compact on, then off), most of the styling of a first paint."""
+    """Textual's footer, rebuilt only when the keys it shows change (Textual rebuilds it on
+    every change of focus or bindings: three times before the first paint), its keys made in
+    their final style (each would otherwise restyle itself twice: compact on, then off)."""
+
+    _shown: tuple[object, ...] | None = None  # what the keys were made from
+
+    def _what_to_show(self) -> tuple[object, ...] | None:
+        if not self._bindings_ready:
+            return None
+        shown = ((b, enabled, tooltip) for _, b, enabled, tooltip in self.screen.active_bindings.values())
+        return (self.compact, self.show_command_palette, *shown)
+
+    async def recompose(self) -> None:
+        if self._shown is None or self._what_to_show() != self._shown:
+            await super().recompose()
 
     def compose(self) -> ComposeResult:
+        self._shown = self._what_to_show()
         for widget in super().compose():
             if isinstance(widget, FooterKey) and not widget.has_class("-command-palette"):
                 widget.set_reactive(FooterKey.compact, self.compact)  # as bound to ours: nothing left to apply
@@ -48,17 +62,11 @@ class BiosphereScreen(Screen):
     def compose_body(self) -> ComposeResult:
         raise NotImplementedError
 
-    _just_mounted = False  # the first resume follows the mount at once: no second read
-
     def on_mount(self) -> None:
         self.reload()
-        self._just_mounted = True
 
     def on_screen_resume(self) -> None:
-        if self._just_mounted:
-            self._just_mounted = False
-        else:
-            self.reload()
+        self.reload()
 
     def reload(self) -> None:
         """Re-read what this screen shows from the cache."""
