@@ -27,8 +27,8 @@ class Footer(TextualFooter):
         return (self.compact, self.show_command_palette, *shown)
 
     async def recompose(self) -> None:
-        if self._shown is None or self._what_to_show() != self._shown:
-            await super().recompose()
+        if not self.is_attached or self._shown is None or self._what_to_show() != self._shown:
+            await super().recompose()  # (which does nothing once the footer is detached)
 
     def compose(self) -> ComposeResult:
         self._shown = self._what_to_show()
