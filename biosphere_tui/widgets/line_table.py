@@ -192,6 +192,7 @@ class LineTable(ScrollView, can_focus=True):
         self._layout = 0  # bumped when a width or a header label changes: a key of the line cache
         self._line_cache: LRUCache[tuple[Any, ...], Strip] = LRUCache(1024)
         self._styles: tuple[Style, ...] = ()
+        self._sizes: tuple[Size, Size, Size] | None = None  # the last sizes the layout gave
 
     def _all_columns(self) -> list[tuple[str, str]]:
         return ([(MARK, " ")] if self.selectable else []) + list(self.COLUMNS)
@@ -363,6 +364,15 @@ class LineTable(ScrollView, can_focus=True):
             self.move_cursor(row=row)
 
     # -- rendering -----------------------------------------------------------------------------
+
+    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True) -> bool:
+        """Textual's, once per change of size: it would otherwise repaint the scrollbars after every
+        layout of the screen (a filter keystroke's, say), comparing the view's size with the table's."""
+        sizes = (size, container_size, self.virtual_size)
+        if sizes == self._sizes:
+            return False
+        self._sizes = sizes
+        return super()._size_updated(size, virtual_size, container_size, layout)
 
     def _render_widths(self) -> list[int]:
         pad = 2 * self.CELL_PADDING
