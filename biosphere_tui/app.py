@@ -21,14 +21,12 @@ from textual.timer import Timer
 
 from biosphere_tui import journal, notifications
 from biosphere_tui.cache import reader
-from biosphere_tui.cache.db import connect, open_cache
+from biosphere_tui.cache.db import open_cache
 from biosphere_tui.config import Config, journal_file, state_file
 from biosphere_tui.i18n import _, plural, set_language, t
 from biosphere_tui.models import Group, Role
 from biosphere_tui.privacy import PrivacyFilter
 from biosphere_tui.readonly import CHANGING, REFUSAL
-from biosphere_tui.screens.help import HelpScreen
-from biosphere_tui.screens.jump import JumpDialog
 from biosphere_tui.screens.registry import SCREENS
 from biosphere_tui.state import load_state, save_state
 
@@ -90,14 +88,13 @@ class BiosphereApp(App[None]):
         self.now = now
         self.background_refresh = background_refresh
         opened = open_cache(config.cache_path)  # raises CacheUnavailable: the CLI reports it
-        opened.db.close()
         self.state, state_notice = load_state(state_file())
         self.tls_off = config.portal is not None and not config.portal.verify_tls
         tls_notice = t("{tls_off} (portal.verify_tls = false): its identity is not checked.",
                        tls_off=_(TLS_OFF)) if self.tls_off else None
         self.notices = [n for n in (tls_notice, opened.notice, state_notice) if n]
         self.journal = journal.Journal(journal_file())
-        self.cache = connect(config.cache_path)
+        self.cache = opened.conn  # plain sqlite3: the screens only read
         self.stale_after = config.refresh_interval * 3
         self.label = label
         self._sync: Sync | None = None
@@ -164,10 +161,14 @@ class BiosphereApp(App[None]):
     # -- navigation ------------------------------------------------------------------------
 
     def action_help(self) -> None:
+        from biosphere_tui.screens.help import HelpScreen  # the dialogs load when first opened, not at startup
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen, [(nav.key, nav.label) for nav in SCREENS]))
 
     def action_jump(self) -> None:
+        from biosphere_tui.screens.jump import JumpDialog
+
         def go(mode: str | None) -> None:
             if mode:
                 self.switch_mode(mode)

@@ -8,8 +8,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlite_utils import Database
-
+from biosphere_tui.cache.db import Reader
 from biosphere_tui.cache.reader import Freshness
 from biosphere_tui.models import Capacity, SiteLimits, SiteState, SiteStatus
 
@@ -39,7 +38,7 @@ def _when(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def site_rows(db: Database, text: str = "") -> list[SiteRow]:
+def site_rows(db: Reader, text: str = "") -> list[SiteRow]:
     """Every site the portal lists whose id, platform, city or features contain ``text``."""
     where, params = "1", []
     if text:
@@ -66,7 +65,7 @@ def site_rows(db: Database, text: str = "") -> list[SiteRow]:
     ]
 
 
-def history(db: Database, site: str, points: int = HISTORY_POINTS) -> list[HistoryPoint]:
+def history(db: Reader, site: str, points: int = HISTORY_POINTS) -> list[HistoryPoint]:
     """The last ``points`` refreshes of ``site``, oldest first."""
     cur = db.execute(
         "SELECT at, state, latency_ms, vcpu_used FROM "

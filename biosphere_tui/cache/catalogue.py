@@ -7,9 +7,8 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlite_utils import Database
-
 from biosphere_tui.cache import reader
+from biosphere_tui.cache.db import Reader
 from biosphere_tui.fit import Room
 from biosphere_tui.models import (
     AccessLink,
@@ -40,7 +39,7 @@ def _appliance(r: tuple[Any, ...]) -> Appliance:
     )
 
 
-def appliances(db: Database, *, text: str = "", category: str = "", tool: str = "", topic: str = "",
+def appliances(db: Reader, *, text: str = "", category: str = "", tool: str = "", topic: str = "",
                only: Collection[str] | None = None) -> list[Appliance]:
     """Appliances by name whose name, summary, description, tools or EDAM topics contain ``text``,
     in ``category``, with ``tool``, on EDAM ``topic``, among the ids ``only`` (when given)."""
@@ -65,34 +64,34 @@ def appliances(db: Database, *, text: str = "", category: str = "", tool: str = 
     return [_appliance(r) for r in cur.fetchall()]
 
 
-def appliance(db: Database, appliance_id: str) -> Appliance | None:
+def appliance(db: Reader, appliance_id: str) -> Appliance | None:
     row = db.execute(f"SELECT {_APPLIANCE_COLUMNS} FROM appliances WHERE id = ?", [appliance_id]).fetchone()
     return _appliance(row) if row else None
 
 
-def categories(db: Database) -> list[str]:
+def categories(db: Reader) -> list[str]:
     return [r[0] for r in db.execute("SELECT DISTINCT category FROM appliances ORDER BY category COLLATE NOCASE")]
 
 
-def tools(db: Database) -> list[str]:
+def tools(db: Reader) -> list[str]:
     cur = db.execute("SELECT DISTINCT json_extract(t.value, '$.name') AS tool "
                      "FROM appliances, json_each(appliances.tools) t ORDER BY tool COLLATE NOCASE")
     return [r[0] for r in cur.fetchall()]
 
 
-def topics(db: Database) -> list[str]:
+def topics(db: Reader) -> list[str]:
     return [r[0] for r in db.execute("SELECT DISTINCT t.value FROM appliances, json_each(appliances.topics) t "
                                      "ORDER BY t.value COLLATE NOCASE")]
 
 
-def flavors(db: Database) -> list[Flavor]:
+def flavors(db: Reader) -> list[Flavor]:
     """Every flavour of every site (names ``ifb.*``), as the sites' clouds list them."""
     cur = db.execute("SELECT site, id, name, vcpus, ram_mb, disk_gb, gpus FROM flavors "
                      "WHERE name LIKE 'ifb.%' ORDER BY site, vcpus, ram_mb, name")
     return [Flavor(*r) for r in cur.fetchall()]
 
 
-def _down_since(db: Database) -> dict[str, datetime]:
+def _down_since(db: Reader) -> dict[str, datetime]:
     """Sites whose cloud failed its latest refreshes: the first failure since it last answered."""
     cur = db.execute(
         "SELECT h.site, MIN(h.at) FROM site_history h "
@@ -102,7 +101,7 @@ def _down_since(db: Database) -> dict[str, datetime]:
     return {site: datetime.fromisoformat(at) for site, at in cur.fetchall()}
 
 
-def rooms(db: Database) -> list[Room]:
+def rooms(db: Reader) -> list[Room]:
     """Each site's state (the portal's status page, and whether its cloud answers us) and free room."""
     failing = {f.source.removeprefix("site."): f for f in reader.freshness(db)
                if f.source.startswith("site.") and f.last_error is not None}
@@ -114,7 +113,7 @@ def rooms(db: Database) -> list[Room]:
     ]
 
 
-def deployment(db: Database, deployment_id: str) -> Deployment | None:
+def deployment(db: Reader, deployment_id: str) -> Deployment | None:
     """One deployment as last synced, with its access links and parameters."""
     row = db.execute(
         "SELECT id, name, appliance_id, appliance_name, group_id, owner, site, flavor, state, created, updated, "

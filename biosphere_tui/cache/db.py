@@ -1,5 +1,9 @@
 """Opening the cache file: WAL, migrations, recovery from a damaged file, and writes that
-fail in plain words (read-only, busy, disk full) without leaving anything half-written."""
+fail in plain words (read-only, busy, disk full) without leaving anything half-written.
+
+sqlite-utils loads only for writing and migrating: the app's reader connection is plain
+``sqlite3`` (opening the app on a current cache never imports it).
+"""
 
 from __future__ import annotations
 
@@ -9,12 +13,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import cached_property
 from pathlib import Path
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, TypeAlias, Union
 
 from biosphere_tui.api.errors import SourceError
-from biosphere_tui.cache.schema import migrations
+from biosphere_tui.cache import schema
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+Reader: TypeAlias = Union[sqlite3.Connection, "Database"]  # what the read functions take
 
 BUSY_TIMEOUT_MS = 10_000
 DAMAGED = ("SQLITE_NOTADB", "SQLITE_CORRUPT")
@@ -36,9 +45,14 @@ class CacheWriteFailed(SourceError):
 
 @dataclass
 class OpenedCache:
-    db: Database
+    conn: sqlite3.Connection
     notice: str | None = None  # set when the file had to be rebuilt, or can only be read
     read_only: bool = False
+
+    @cached_property
+    def db(self) -> Database:
+        """The connection wrapped by sqlite-utils, for writing."""
+        return _database(self.conn)
 
 
 def open_cache(path: Path) -> OpenedCache:
@@ -69,7 +83,12 @@ def open_cache(path: Path) -> OpenedCache:
 
 
 def connect(path: Path) -> Database:
-    """Another connection to an already opened cache (one per thread). In a read-only folder
+    """Another connection to an already opened cache (one per thread), for writing."""
+    return _database(connect_reader(path))
+
+
+def connect_reader(path: Path) -> sqlite3.Connection:
+    """A plain connection to an already opened cache, for reading. In a read-only folder
     the file can only be read as it stands: the connection is read-only and immutable."""
     conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=True)
     try:
@@ -79,7 +98,9 @@ def connect(path: Path) -> Database:
         if _name(exc) not in ("SQLITE_READONLY_DIRECTORY", "SQLITE_CANTOPEN") or not path.is_file():
             raise
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True, check_same_thread=True)
-    return _configure(Database(conn))
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    return conn
 
 
 @contextmanager
@@ -134,39 +155,41 @@ def _name(exc: sqlite3.Error) -> str:
 
 
 def _open(path: Path) -> OpenedCache:
-    db = connect(path)
+    conn = connect_reader(path)
     try:
-        row = db.execute("PRAGMA quick_check").fetchone()
+        row = conn.execute("PRAGMA quick_check").fetchone()
         if row is None or row[0] != "ok":
             raise _Damaged(f"integrity check failed: {row[0] if row else 'no answer'}")
         if not _writable(path):
-            return _read_only(path, db)
-        if db.journal_mode != "wal":
-            db.enable_wal()
-        migrations.apply(db)
+            return _read_only(path, conn)
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            conn.execute("PRAGMA journal_mode = wal")
+        opened = OpenedCache(conn)
+        if schema.pending(conn):
+            schema.migrations.apply(opened.db)
     except BaseException:
-        db.close()
+        conn.close()
         raise
-    return OpenedCache(db)
+    return opened
 
 
 def _writable(path: Path) -> bool:
     return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
 
 
-def _read_only(path: Path, db: Database) -> OpenedCache:
+def _read_only(path: Path, conn: sqlite3.Connection) -> OpenedCache:
     """A cache one may read but not write: shown as it stands, if its schema is current."""
-    if migrations.pending(db):
+    if schema.pending(conn):
         raise CacheUnavailable(f"the cache {path} is read-only and was written by an older version: "
                                f"make it writable or delete it (it holds only copied data)")
-    return OpenedCache(db, f"The cache file {path} is read-only: showing the data it holds; "
+    return OpenedCache(conn, f"The cache file {path} is read-only: showing the data it holds; "
                            "refreshes cannot be saved until it is writable again.", read_only=True)
 
 
-def _configure(db: Database) -> Database:
-    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    db.execute("PRAGMA synchronous = NORMAL")
-    return db
+def _database(conn: sqlite3.Connection) -> Database:
+    from sqlite_utils import Database
+
+    return Database(conn)
 
 
 def _move_aside(path: Path) -> Path:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlite_utils import Database
-
+from biosphere_tui.cache.db import Reader
 from biosphere_tui.models import GroupKind, GroupSummary, Member, MembershipRequest, RequestState, Role
 
 EXPIRY_WARNING_DAYS = 30
@@ -23,7 +22,7 @@ def _member(r: tuple) -> Member:
 _MEMBER_COLUMNS = "group_id, username, name, email, role, joined, account_end"
 
 
-def members(db: Database, group_id: str, today: date, *, text: str = "") -> list[Member]:
+def members(db: Reader, group_id: str, today: date, *, text: str = "") -> list[Member]:
     """Members of the group matching ``text``: admins first, then the accounts ending within
     the warning period after ``today``, then by name."""
     where, params = _like("username || ' ' || name || ' ' || email || ' ' || role", text)
@@ -36,14 +35,14 @@ def members(db: Database, group_id: str, today: date, *, text: str = "") -> list
     return [_member(r) for r in cur.fetchall()]
 
 
-def admins(db: Database, group_id: str) -> list[Member]:
+def admins(db: Reader, group_id: str) -> list[Member]:
     cur = db.execute(
         f"SELECT {_MEMBER_COLUMNS} FROM members WHERE group_id = ? AND role = 'admin' ORDER BY name", [group_id]
     )
     return [_member(r) for r in cur.fetchall()]
 
 
-def expiring(db: Database, group_id: str, today: date, within_days: int = EXPIRY_WARNING_DAYS) -> list[Member]:
+def expiring(db: Reader, group_id: str, today: date, within_days: int = EXPIRY_WARNING_DAYS) -> list[Member]:
     """Members whose account tied to the group ends within ``within_days`` of ``today``."""
     limit = (today + timedelta(days=within_days)).isoformat()
     cur = db.execute(
@@ -54,7 +53,7 @@ def expiring(db: Database, group_id: str, today: date, within_days: int = EXPIRY
     return [_member(r) for r in cur.fetchall()]
 
 
-def requests(db: Database, group_id: str, state: RequestState = RequestState.PENDING, *,
+def requests(db: Reader, group_id: str, state: RequestState = RequestState.PENDING, *,
              text: str = "") -> list[MembershipRequest]:
     """The group's membership requests in ``state``, oldest first, matching ``text``."""
     where, params = _like("username || ' ' || name || ' ' || email || ' ' || message", text)
@@ -70,13 +69,13 @@ def requests(db: Database, group_id: str, state: RequestState = RequestState.PEN
     ]
 
 
-def pending_counts(db: Database) -> dict[str, int]:
+def pending_counts(db: Reader) -> dict[str, int]:
     """Pending membership requests per group (only groups the user leads are cached)."""
     cur = db.execute("SELECT group_id, COUNT(*) FROM requests WHERE state = 'pending' GROUP BY group_id")
     return dict(cur.fetchall())
 
 
-def directory(db: Database, *, joinable_only: bool = False, text: str = "") -> list[GroupSummary]:
+def directory(db: Reader, *, joinable_only: bool = False, text: str = "") -> list[GroupSummary]:
     """The group directory; with ``joinable_only``, the groups the user is not in."""
     where, params = _like("id || ' ' || name || ' ' || full_name || ' ' || kind", text)
     if joinable_only:

@@ -6,8 +6,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlite_utils import Database
-
+from biosphere_tui.cache.db import Reader
 from biosphere_tui.models import (
     Capacity,
     DeploymentState,
@@ -43,12 +42,12 @@ def _dt(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def me(db: Database) -> User | None:
+def me(db: Reader) -> User | None:
     row = db.execute("SELECT username, name, email FROM me LIMIT 1").fetchone()
     return User(*row) if row else None
 
 
-def groups(db: Database) -> list[Group]:
+def groups(db: Reader) -> list[Group]:
     cur = db.execute(
         "SELECT id, name, full_name, kind, role, quota_vcpu, quota_ram_gb, quota_storage_gb, start_date, end_date, funding "
         "FROM groups ORDER BY role = 'admin' DESC, kind, name"
@@ -60,7 +59,7 @@ def groups(db: Database) -> list[Group]:
     ]
 
 
-def freshness(db: Database) -> list[Freshness]:
+def freshness(db: Reader) -> list[Freshness]:
     cur = db.execute(
         "SELECT source, last_attempt, last_success, last_error, error_kind, failures, duration, retry_at "
         "FROM freshness ORDER BY source"
@@ -68,7 +67,7 @@ def freshness(db: Database) -> list[Freshness]:
     return [Freshness(r[0], _dt(r[1]), _dt(r[2]), r[3], r[4], r[5], r[6], _dt(r[7])) for r in cur.fetchall()]
 
 
-def sites(db: Database) -> list[SiteStatus]:
+def sites(db: Reader) -> list[SiteStatus]:
     cur = db.execute(
         "SELECT id, platform, city, state, vcpu_total, vcpu_used, ram_gb_total, ram_gb_used, storage_gb_total, "
         "storage_gb_used, gpu_total, gpu_used, features, message, updated FROM sites ORDER BY id"
@@ -81,17 +80,17 @@ def sites(db: Database) -> list[SiteStatus]:
     ]
 
 
-def vm_state_counts(db: Database) -> dict[str, int]:
+def vm_state_counts(db: Reader) -> dict[str, int]:
     return dict(db.execute("SELECT state, COUNT(*) FROM deployments GROUP BY state").fetchall())
 
 
-def pending_requests(db: Database, group_id: str | None = None) -> int:
+def pending_requests(db: Reader, group_id: str | None = None) -> int:
     """Pending membership requests, of one group or of every group the user leads."""
     where, params = ("AND group_id = ?", [group_id]) if group_id else ("", [])
     return db.execute(f"SELECT COUNT(*) FROM requests WHERE state = 'pending' {where}", params).fetchone()[0]
 
 
-def quota_use(db: Database, group_id: str) -> Quota:
+def quota_use(db: Reader, group_id: str) -> Quota:
     """What the group's live deployments hold now (vCPU, RAM GB, disk GB)."""
     marks = ", ".join("?" * len(LIVE_STATES))
     row = db.execute(
@@ -102,5 +101,5 @@ def quota_use(db: Database, group_id: str) -> Quota:
     return Quota(*row)
 
 
-def usage_synced_on(db: Database) -> dict[str, date]:
+def usage_synced_on(db: Reader) -> dict[str, date]:
     return {g: date.fromisoformat(d) for g, d in db.execute("SELECT group_id, day FROM usage_synced").fetchall()}

@@ -1,14 +1,30 @@
-"""Schema migrations of the cache (sqlite-utils ``Migrations``); append, never edit."""
+"""Schema migrations of the cache (sqlite-utils ``Migrations``); append, never edit.
+
+The steps are plain functions in ``STEPS``: sqlite-utils loads only to apply them
+(``migrations``, built on first use), so opening a current cache stays light.
+"""
 
 from __future__ import annotations
 
-from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
+import sqlite3
+from collections.abc import Callable
+from functools import cache
+from typing import TYPE_CHECKING
 
-migrations = Migrations("biosphere_tui.cache")
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+    from sqlite_utils.migrations import Migrations
+
+SET_NAME = "biosphere_tui.cache"
+STEPS: list[Callable[[Database], None]] = []
 
 
-@migrations()
+def _step(fn: Callable[[Database], None]) -> Callable[[Database], None]:
+    STEPS.append(fn)
+    return fn
+
+
+@_step
 def m001_initial(db: Database) -> None:
     db.executescript(
         """
@@ -84,7 +100,7 @@ def m001_initial(db: Database) -> None:
     )
 
 
-@migrations()
+@_step
 def m002_site_history(db: Database) -> None:
     """One row per site and refresh, for the sites screen's sparklines."""
     db.executescript(
@@ -97,13 +113,13 @@ def m002_site_history(db: Database) -> None:
     )
 
 
-@migrations()
+@_step
 def m003_usage_synced(db: Database) -> None:
     """The day each group's consumption was last fetched (past days of the record are final)."""
     db.executescript("CREATE TABLE usage_synced (group_id TEXT PRIMARY KEY, day TEXT);")
 
 
-@migrations()
+@_step
 def m004_group_directory(db: Database) -> None:
     """Every group one may ask to join (the groups screen's join picker)."""
     db.executescript(
@@ -111,19 +127,46 @@ def m004_group_directory(db: Database) -> None:
     )
 
 
-@migrations()
+@_step
 def m005_retry_at(db: Database) -> None:
     """When a failing source may be tried again (its backoff, or the server's Retry-After)."""
     db.executescript("ALTER TABLE freshness ADD COLUMN retry_at TEXT;")
 
 
-@migrations()
+@_step
 def m006_last_activity(db: Database) -> None:
     """When the portal's monitor last saw a login or CPU activity on a deployment's VM (idle VM finder)."""
     db.executescript("ALTER TABLE deployments ADD COLUMN last_activity TEXT;")
 
 
-@migrations()
+@_step
 def m007_server_fault(db: Database) -> None:
     """Why a Nova server is in ERROR (its ``fault.message``), for OpenStack-only launches."""
     db.executescript("ALTER TABLE servers ADD COLUMN fault TEXT;")
+
+
+def pending(conn: sqlite3.Connection) -> bool:
+    """Whether a step is still to apply, read from sqlite-utils' record without loading it."""
+    try:
+        found = conn.execute("SELECT name FROM _sqlite_migrations WHERE migration_set = ?", [SET_NAME])
+    except sqlite3.OperationalError:  # no record at all: a new file
+        return True
+    applied = {name for (name,) in found}
+    return any(step.__name__ not in applied for step in STEPS)
+
+
+@cache
+def _migrations() -> Migrations:
+    from sqlite_utils.migrations import Migrations
+
+    migrations = Migrations(SET_NAME)
+    for step in STEPS:
+        migrations()(step)
+    return migrations
+
+
+def __getattr__(name: str) -> object:
+    """``migrations``: the sqlite-utils set of ``STEPS``."""
+    if name == "migrations":
+        return _migrations()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

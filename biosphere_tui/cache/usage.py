@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlite_utils import Database
-
+from biosphere_tui.cache.db import Reader
 from biosphere_tui.models import UsageDay
 
 METRICS = {  # column -> label, in the order ``m`` cycles through them
@@ -57,7 +56,7 @@ def _metric(metric: str) -> str:
     return metric
 
 
-def _totals(db: Database, group_id: str, period: Period, by: str, order: str, label: str | None = None) -> list[Totals]:
+def _totals(db: Reader, group_id: str, period: Period, by: str, order: str, label: str | None = None) -> list[Totals]:
     cur = db.execute(
         f"SELECT {by}, {label or by}, {_SUMS} FROM usage WHERE group_id = ? AND day BETWEEN ? AND ? "
         f"GROUP BY {by} ORDER BY {order}",
@@ -66,24 +65,24 @@ def _totals(db: Database, group_id: str, period: Period, by: str, order: str, la
     return [Totals(*r) for r in cur.fetchall()]
 
 
-def daily(db: Database, group_id: str, period: Period) -> list[tuple[date, Totals]]:
+def daily(db: Reader, group_id: str, period: Period) -> list[tuple[date, Totals]]:
     """Every day of the period with its totals (key: the ISO day); days without usage as zeros."""
     found = {t.key: t for t in _totals(db, group_id, period, "day", "day")}
     return [(d, found.get(d.isoformat()) or Totals(d.isoformat(), d.isoformat(), 0, 0, 0, 0, 0)) for d in period.days]
 
 
-def by_member(db: Database, group_id: str, period: Period, metric: str) -> list[Totals]:
+def by_member(db: Reader, group_id: str, period: Period, metric: str) -> list[Totals]:
     """Each member's totals, the largest ``metric`` first."""
     return _totals(db, group_id, period, "member", f"SUM({_metric(metric)}) DESC, member")
 
 
-def by_site(db: Database, group_id: str, period: Period, metric: str) -> list[Totals]:
+def by_site(db: Reader, group_id: str, period: Period, metric: str) -> list[Totals]:
     """Each site's totals (labelled with its platform's name), the largest ``metric`` first."""
     return _totals(db, group_id, period, "site", f"SUM({_metric(metric)}) DESC, site",
                    "COALESCE((SELECT platform FROM sites WHERE sites.id = usage.site), site)")
 
 
-def rows(db: Database, group_id: str, period: Period) -> list[UsageDay]:
+def rows(db: Reader, group_id: str, period: Period) -> list[UsageDay]:
     """The daily rows of the period (day, member, site), as the export writes them."""
     cur = db.execute(
         f"SELECT group_id, day, member, site, {', '.join(METRICS)} FROM usage "

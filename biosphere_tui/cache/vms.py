@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from sqlite_utils import Database
-
+from biosphere_tui.cache.db import Reader
 from biosphere_tui.models import AccessLink, Deployment, DeploymentState, Parameter, Server
 
 _DEPLOYMENT_STATES = {s.value for s in DeploymentState}
@@ -110,7 +109,7 @@ def _from(nova: bool) -> str:
     return NOVA_VMS if nova else "vms"
 
 
-def vms(db: Database, query: VmQuery = VmQuery(), *, limit: int = 10_000, offset: int = 0,
+def vms(db: Reader, query: VmQuery = VmQuery(), *, limit: int = 10_000, offset: int = 0,
         nova: bool = False) -> list[VmRow]:
     where, params = query.where()
     cur = db.execute(
@@ -120,12 +119,23 @@ def vms(db: Database, query: VmQuery = VmQuery(), *, limit: int = 10_000, offset
     return [_vm(r) for r in cur.fetchall()]
 
 
-def count(db: Database, query: VmQuery = VmQuery(), *, nova: bool = False) -> int:
+def window(db: Reader, query: VmQuery, *, limit: int, nova: bool = False) -> tuple[list[VmRow], int]:
+    """The first ``limit`` VMs and how many match in all, read in one pass (a filter keystroke
+    costs one scan, not two)."""
+    where, params = query.where()
+    found = db.execute(
+        f"SELECT {_ROW_COLUMNS}, COUNT(*) OVER () FROM {_from(nova)} WHERE {where} ORDER BY {query.order()} LIMIT ?",
+        [*params, limit],
+    ).fetchall()
+    return [_vm(r) for r in found], found[0][-1] if found else 0
+
+
+def count(db: Reader, query: VmQuery = VmQuery(), *, nova: bool = False) -> int:
     where, params = query.where()
     return db.execute(f"SELECT COUNT(*) FROM {_from(nova)} WHERE {where}", params).fetchone()[0]
 
 
-def rows(db: Database, ids: list[str], *, nova: bool = False) -> list[VmRow]:
+def rows(db: Reader, ids: list[str], *, nova: bool = False) -> list[VmRow]:
     """These VMs (those still in the cache), in no particular order."""
     cur = db.execute(f"SELECT {_ROW_COLUMNS} FROM {_from(nova)} WHERE id IN ({', '.join('?' * len(ids))})", ids)
     return [_vm(r) for r in cur.fetchall()]
@@ -171,7 +181,7 @@ class VmDetail:
         return None
 
 
-def detail(db: Database, vm_id: str) -> VmDetail | None:
+def detail(db: Reader, vm_id: str) -> VmDetail | None:
     row = db.execute(
         "SELECT id, name, appliance_id, appliance_name, group_id, owner, site, flavor, state, created, updated, "
         "vcpu, ram_gb, disk_gb, gpu, server_id, ip, access, parameters, reason FROM deployments WHERE id = ?",

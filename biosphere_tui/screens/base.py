@@ -7,8 +7,11 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import ActiveBinding
+from textual.reactive import Reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Header
+from textual.widgets import Footer as TextualFooter
+from textual.widgets import Header
+from textual.widgets._footer import FooterKey
 
 from biosphere_tui.cache import reader
 from biosphere_tui.i18n import _
@@ -25,6 +28,31 @@ class TranslatedBindings:
                 for key, found in active.items()}
 
 
+class Footer(TextualFooter):
+    """Textual's footer, rebuilt only when the keys it shows change (Textual rebuilds it on
+    every change of focus or bindings: three times before the first paint), its keys made in
+    their final style (each would otherwise restyle itself twice: compact on, then off)."""
+
+    _shown: tuple[object, ...] | None = None  # what the keys were made from
+
+    def _what_to_show(self) -> tuple[object, ...] | None:
+        if not self._bindings_ready:
+            return None
+        shown = ((b, enabled, tooltip) for _, b, enabled, tooltip in self.screen.active_bindings.values())
+        return (self.compact, self.show_command_palette, *shown)
+
+    async def recompose(self) -> None:
+        if not self.is_attached or self._shown is None or self._what_to_show() != self._shown:
+            await super().recompose()  # (which does nothing once the footer is detached)
+
+    def compose(self) -> ComposeResult:
+        self._shown = self._what_to_show()
+        for widget in super().compose():
+            if isinstance(widget, FooterKey) and not widget.has_class("-command-palette"):
+                widget.set_reactive(FooterKey.compact, self.compact)  # as bound to ours: nothing left to apply
+            yield widget
+
+
 class BiosphereScreen(TranslatedBindings, Screen[Any]):
     """Subclasses give ``compose_body`` and ``reload_body``; the app calls ``reload`` after
     every refresh and when the screen is shown again.
@@ -35,6 +63,10 @@ class BiosphereScreen(TranslatedBindings, Screen[Any]):
 
     SOURCES: tuple[str, ...] = ()
     HELP = ""  # one paragraph shown at the top of the help screen
+
+    # The header shows them: a new title repaints the header, not the whole screen (Textual's default)
+    title: Reactive[str | None] = Reactive(None, compute=False, repaint=False)
+    sub_title: Reactive[str | None] = Reactive(None, compute=False, repaint=False)
 
     def compose(self) -> ComposeResult:
         yield Header()

@@ -61,15 +61,16 @@ class MyVMScreen(BiosphereScreen):
 
     def compose_body(self) -> ComposeResult:
         yield FilterBar()
-        with Container(id="body"):
+        with Container(id="body", classes="-wide" if self._wide else ""):  # styled once, as it mounts
             table = VmTable(id="vms", selectable=True)
             table.markable = self._mark_refusal
             yield table
-            yield VmDetailPane(id="describe")
+            pane = VmDetailPane(id="describe")
+            pane.display = self._describe
+            yield pane
 
     def on_mount(self) -> None:
         self.query_one(VmTable).show_sort(self.vm_query.sort, self.vm_query.descending)
-        self._layout()
         super().on_mount()
 
     # -- reading ----------------------------------------------------------------------------
@@ -90,8 +91,7 @@ class MyVMScreen(BiosphereScreen):
         else:
             self.vm_query = replace(self.vm_query, owner=None if self.NOVA else me.username if me else "",
                                     group_id=None)
-        rows = vms.vms(db, self.vm_query, limit=self._limit, nova=self.NOVA)
-        self.total = vms.count(db, self.vm_query, nova=self.NOVA) if len(rows) == self._limit else len(rows)
+        rows, self.total = vms.window(db, self.vm_query, limit=self._limit, nova=self.NOVA)
         self._rows = {vm.id: vm for vm in rows}
         self.query_one(VmTable).show_vms(rows, self.app.now(), rebuild=rebuild)
         self._title()
@@ -183,8 +183,12 @@ class MyVMScreen(BiosphereScreen):
     def on_resize(self, event: Resize) -> None:
         self._layout()
 
+    @property
+    def _wide(self) -> bool:
+        return self.app.size.width >= WIDE
+
     def _layout(self) -> None:
-        self.query_one("#body").set_class(self.app.size.width >= WIDE, "-wide")
+        self.query_one("#body").set_class(self._wide, "-wide")
         self.query_one(VmDetailPane).display = self._describe
 
     def action_toggle_describe(self) -> None:

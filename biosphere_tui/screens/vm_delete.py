@@ -4,15 +4,17 @@ naming every VM, then one action through ``app.act`` and a toast with the outcom
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from textual.screen import Screen
 
-from biosphere_tui.actions import Outcome
 from biosphere_tui.cache import reader, vms
 from biosphere_tui.cache.vms import VmRow
 from biosphere_tui.models import Role
-from biosphere_tui.widgets.confirm import ConfirmDialog
 from biosphere_tui.widgets.line_table import LineTable
+
+if TYPE_CHECKING:
+    from biosphere_tui.actions import Outcome
 
 
 def plural(n: int, word: str = "VM") -> str:
@@ -64,6 +66,8 @@ def delete_marked(screen: Screen, table: LineTable, reload: Callable[[], None], 
         table.selected -= set(ids)
         reload()
         send(ids, names)
+
+    from biosphere_tui.widgets.confirm import ConfirmDialog  # loaded when first needed, not at startup
 
     items = [" — ".join(filter(None, (vm.name, vm.site, vm.owner))) for vm in targets]
     app.push_screen(ConfirmDialog(f"Delete {plural(len(ids))}? Their servers and disks are destroyed.",

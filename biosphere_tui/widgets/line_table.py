@@ -194,6 +194,7 @@ class LineTable(ScrollView, can_focus=True):
         self._layout = 0  # bumped when a width or a header label changes: a key of the line cache
         self._line_cache: LRUCache[tuple[Any, ...], Strip] = LRUCache(1024)
         self._styles: tuple[Style, ...] = ()
+        self._sizes: tuple[Size, Size, Size] | None = None  # the last sizes the layout gave
 
     def _all_columns(self) -> list[tuple[str, str]]:
         """(key, header) of each column, headers in the interface language."""
@@ -367,6 +368,15 @@ class LineTable(ScrollView, can_focus=True):
 
     # -- rendering -----------------------------------------------------------------------------
 
+    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True) -> bool:
+        """Textual's, once per change of size: it would otherwise repaint the scrollbars after every
+        layout of the screen (a filter keystroke's, say), comparing the view's size with the table's."""
+        sizes = (size, container_size, self.virtual_size)
+        if sizes == self._sizes:
+            return False
+        self._sizes = sizes
+        return super()._size_updated(size, virtual_size, container_size, layout)
+
     def _render_widths(self) -> list[int]:
         pad = 2 * self.CELL_PADDING
         return [min(w, self.MAX_COLUMN_WIDTH) + pad for w in self._widths]
@@ -431,6 +441,7 @@ class LineTable(ScrollView, can_focus=True):
         return self._finish(segments, style, width)
 
     def _row_line(self, row: _Row, index: int, cursor: bool, marked: bool, width: int) -> Strip:
+        """One segment per run of the row's own style (padding, plain cells), one per styled cell."""
         _, _, even, odd, cursor_style = self._styles
         row_style = odd if index % 2 else even
         if cursor:
@@ -438,8 +449,10 @@ class LineTable(ScrollView, can_focus=True):
             over = Style.from_color(cursor_style.color)  # the cursor's colour wins over the cell's
         else:
             over = None
-        pad = " " * self.CELL_PADDING
+        padding = self.CELL_PADDING
+        pad = " " * padding
         segments: list[Segment] = []
+        plain: list[str] = []  # text in the row's style, not yet made a segment
         cells = row.cells
         lens = row.lens
         widths = self._widths
@@ -447,20 +460,27 @@ class LineTable(ScrollView, can_focus=True):
             cells = (("●", _parse("bold yellow")) if marked else (" ", Style.null()),) + cells
             lens = [1, *lens]
         cap = self.MAX_COLUMN_WIDTH
+        length = 0
         for (text, style), n, w in zip(cells, lens, widths):
             w = min(w, cap)
+            length += w + 2 * padding
             if n > w:
                 text, n = _fit(text, w), w
-            cell_style = row_style + style if style else row_style
-            if over is not None and style:
-                cell_style = cell_style + over
-            if pad:
-                segments.append(Segment(pad, row_style))
-            segments.append(Segment(text, cell_style))
-            fill = w - n + self.CELL_PADDING
-            if fill:
-                segments.append(Segment(" " * fill, row_style))
-        return self._finish(segments, row_style, width)
+            fill = " " * (w - n + padding)
+            if style:
+                cell_style = row_style + style
+                if over is not None:
+                    cell_style = cell_style + over
+                plain.append(pad)
+                segments.append(Segment("".join(plain), row_style))
+                segments.append(Segment(text, cell_style))
+                plain = [fill]
+            else:
+                plain += (pad, text, fill)
+        if length < width:  # the row's style runs to the right edge
+            plain.append(" " * (width - length))
+        segments.append(Segment("".join(plain), row_style))
+        return Strip([s for s in segments if s.text], max(length, width))
 
     @staticmethod
     def _finish(segments: list[Segment], style: Style, width: int) -> Strip:

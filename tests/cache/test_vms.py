@@ -66,6 +66,13 @@ def test_scope_and_finished(db) -> None:  # noqa: ANN001
     assert vms.count(db, VmQuery(group_id="marine-meta")) == 5
 
 
+def test_a_window_counts_every_match(db) -> None:  # noqa: ANN001
+    query = VmQuery(group_id="marine-meta")
+    rows, total = vms.window(db, query, limit=2)
+    assert ids(rows) == ids(vms.vms(db, query))[:2] and total == 5
+    assert vms.window(db, VmQuery(text="nothing-like-this"), limit=2) == ([], 0)
+
+
 def test_every_word_must_match_some_field_and_wildcards_are_literal(db) -> None:  # noqa: ANN001
     assert ids(vms.vms(db, VmQuery(text="LENA provisioning"))) == ["d2"]
     assert ids(vms.vms(db, VmQuery(text="10.0.0.5"))) == ["d1"]  # the live server's IP
