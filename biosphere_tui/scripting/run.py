@@ -13,14 +13,13 @@ from biosphere_tui.scripting import Exit, ScriptError
 from biosphere_tui.scripting.session import Session, warn
 
 log = logging.getLogger(__name__)
-COMMANDS = ("ls", "launch", "delete", "approve", "reject")
 
 
 def _command(name: str) -> Callable[[Session, argparse.Namespace], int]:
-    from biosphere_tui.scripting import act, ls
+    from biosphere_tui.scripting import act, advise, class_launch, ls
 
     return {"ls": ls.ls, "launch": act.launch, "delete": act.delete, "approve": act.approve,
-            "reject": act.reject}[name]
+            "reject": act.reject, "advise": advise.advise, "class": class_launch.launch_class}[name]
 
 
 def run(config: Config, args: argparse.Namespace, *, fresh_world: bool = False) -> int:
