@@ -34,7 +34,7 @@ from biosphere_tui.models import (
 from biosphere_tui.naming import name_problem, suggested_name
 from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.widgets.appliance_detail import needs
-from biosphere_tui.widgets.freshness import age
+from biosphere_tui.cache.freshness import age
 from biosphere_tui.widgets.keyed_table import KeyedTable
 
 if TYPE_CHECKING:

@@ -11,11 +11,11 @@ from typing import TypeVar
 
 from biosphere_tui.cache import catalogue, reader
 from biosphere_tui.cache.db import CacheUnavailable, connect, open_cache
+from biosphere_tui.cache.freshness import age, failing
 from biosphere_tui.config import Config, state_file
 from biosphere_tui.models import Appliance, Group, GroupKind, Role, User
 from biosphere_tui.scripting import Exit, ScriptError
 from biosphere_tui.state import load_state
-from biosphere_tui.widgets.freshness import age, failing
 
 ACCOUNT = "portal.account"  # the user and their groups: every other portal source relies on it
 T = TypeVar("T")
@@ -50,13 +50,6 @@ def one(what: str, wanted: str, found: Sequence[T], describe: Callable[[T], str]
 def covers(source: str, wanted: Iterable[str]) -> bool:
     """``wanted`` names sources (``portal.usage``) or families (``site``)."""
     return any(source == w or source.split(".", 1)[0] == w for w in wanted)
-
-
-def default_group(groups: list[Group], chosen: str) -> Group | None:
-    """The group chosen in the app (Groups screen), else the first one the user leads (as the app)."""
-    usable = [g for g in groups if g.kind is not GroupKind.AFFILIATION] or groups
-    found = next((g for g in usable if g.id == chosen), None)
-    return found or next((g for g in usable if g.role is Role.ADMIN), usable[0] if usable else None)
 
 
 class Session:
@@ -149,7 +142,7 @@ class Session:
                 mine = ", ".join(g.id for g in groups) or "none"
                 raise ScriptError(Exit.NOT_FOUND, f"no group {name!r} among yours ({mine})")
         else:
-            group = default_group(groups, load_state(state_file())[0].current_group)
+            group = reader.current_group(self.db, load_state(state_file())[0].current_group)
             if group is None:
                 raise ScriptError(Exit.NOT_FOUND, "you are in no group yet")
         if admin and group.role is not Role.ADMIN:

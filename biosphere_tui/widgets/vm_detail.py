@@ -10,7 +10,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from biosphere_tui.cache.vms import VmDetail
-from biosphere_tui.widgets.freshness import age
+from biosphere_tui.cache.freshness import age
 from biosphere_tui.widgets.vm_table import state_text
 
 MASK = "••••••••"
