@@ -63,12 +63,13 @@ def _scripting_commands(commands: argparse._SubParsersAction, common: argparse.A
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
 
     group_help = "the group (id or name; default: the app's current group)"
-    ls = add("ls", "list VMs, appliances, sites, pending membership requests or the group's usage, from the cache")
-    ls.add_argument("what", choices=("vms", "apps", "sites", "requests", "usage"))
+    ls = add("ls", "list VMs, idle VMs, appliances, sites, pending membership requests or the group's usage, "
+                   "from the cache")
+    ls.add_argument("what", choices=("vms", "idle", "apps", "sites", "requests", "usage"))
     ls.add_argument("--group", "-g", metavar="G", help=group_help)
     ls.add_argument("-f", "--format", choices=("table", "json", "csv"), default="table", help="default: table")
     ls.add_argument("--refresh", action="store_true", help="refresh from the cloud first")
-    ls.add_argument("--all", action="store_true", help="vms: every VM of the group (its admins), not only yours")
+    ls.add_argument("--all", action="store_true", help="vms, idle: every VM of the group (its admins), not only yours")
     ls.add_argument("--finished", action="store_true", help="vms: with Done and Cancelled deployments")
     ls.add_argument("--search", metavar="TEXT", help="apps: name, description, tool or topic containing TEXT")
     launch = add("launch", "launch an appliance (checked like the app's launch form)")

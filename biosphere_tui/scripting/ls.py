@@ -1,4 +1,4 @@
-"""``ls vms|apps|sites|requests|usage``: the cache's lists, read like the app's screens read them."""
+"""``ls vms|idle|apps|sites|requests|usage``: the cache's lists, read like the app's screens read them."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 
 from biosphere_tui.cache import catalogue, people, reader, usage, vms
 from biosphere_tui.forecast import WINDOW_DAYS, of_group
+from biosphere_tui.idle import given_back, idle_vms, resources
 from biosphere_tui.models import Role
 from biosphere_tui.scripting import Exit, ScriptError
 from biosphere_tui.scripting.output import Column, Row, field, render
@@ -28,18 +29,31 @@ class Listing:
     read: Callable[[Session, argparse.Namespace], Rows]
 
 
-def _vms(session: Session, args: argparse.Namespace) -> Rows:
-    me = session.me()
+def _whose(session: Session, args: argparse.Namespace) -> tuple[str | None, str | None]:
+    """(owner, group id): with ``--all`` the group's (which the user must lead), else the user's own
+    (in the group named, if one is)."""
     if args.all:
-        query = vms.VmQuery(group_id=session.group(args.group, admin=True).id, finished=args.finished)
-    else:
-        group_id = session.group(args.group).id if args.group else None
-        query = vms.VmQuery(owner=me.username, group_id=group_id, finished=args.finished)
+        return None, session.group(args.group, admin=True).id
+    return session.me().username, session.group(args.group).id if args.group else None
+
+
+def _vms(session: Session, args: argparse.Namespace) -> Rows:
+    owner, group_id = _whose(session, args)
+    query = vms.VmQuery(owner=owner, group_id=group_id, finished=args.finished)
     platforms = {s.id: s.platform for s in reader.sites(session.db)}
     return [{"id": v.id, "name": v.name, "appliance": v.appliance, "group": v.group_id, "owner": v.owner,
              "site": v.site, "platform": platforms.get(v.site, v.site), "flavor": v.flavor, "state": v.state,
              "server_status": v.server_status, "vcpu": v.vcpu, "ram_gb": v.ram_gb, "ip": v.ip, "created": v.created}
             for v in vms.vms(session.db, query)]
+
+
+def _idle(session: Session, args: argparse.Namespace) -> Rows:
+    owner, group_id = _whose(session, args)
+    return [{"id": d.id, "name": d.name, "group": d.group_id, "owner": d.owner, "site": d.site, "flavor": d.flavor,
+             "kind": vm.kind.value, "why": vm.why, "since": vm.since, "vcpu": d.vcpu, "ram_gb": d.ram_gb,
+             "disk_gb": d.disk_gb, "idle": vm}  # "idle": for the total given back, not a field
+            for vm in idle_vms(session.db, session.config.idle, session.now(), owner=owner, group_id=group_id)
+            for d in [vm.deployment]]
 
 
 def _apps(session: Session, args: argparse.Namespace) -> Rows:
@@ -96,6 +110,14 @@ LISTINGS = {
                       *([field("owner")] if args.all else []),
                       Column("CREATED", lambda r: r["created"].date(), cut=False)),
         _vms),
+    "idle": Listing(
+        "idle VMs", frozenset({"portal.deployments", ACCOUNT}), frozenset({"site"}),
+        ("id", "name", "group", "owner", "site", "flavor", "kind", "why", "since", "vcpu", "ram_gb", "disk_gb"),
+        lambda args: (field("name", least=16), *([field("owner")] if args.all else []), field("why", "WHY IDLE"),
+                      Column("SINCE", lambda r: r["since"].date(), cut=False),
+                      field("vcpu", "VCPU", right=True, cut=False), field("ram_gb", "RAM GB", right=True, cut=False),
+                      Column("DISK GB", lambda r: f"{r['disk_gb']:,}", right=True, cut=False)),
+        _idle),
     "apps": Listing(
         "appliances", frozenset({"portal.catalogue"}), frozenset(),
         ("id", "name", "category", "os", "version", "min_vcpu", "min_ram_gb", "min_disk_gb", "access", "tools",
@@ -138,8 +160,8 @@ LISTINGS = {
 
 def ls(session: Session, args: argparse.Namespace) -> int:
     listing = LISTINGS[args.what]
-    if args.all and args.what != "vms":
-        raise ScriptError(Exit.USAGE, "--all only applies to ls vms")
+    if args.all and args.what not in ("vms", "idle"):
+        raise ScriptError(Exit.USAGE, "--all only applies to ls vms and ls idle")
     session.ensure(set(listing.needs), set(listing.shows), refresh=args.refresh)
     rows = listing.read(session, args)
     if not rows and args.format == "table":
@@ -149,5 +171,8 @@ def ls(session: Session, args: argparse.Namespace) -> int:
         print(f"{rows[0]['group']}: quota, use now, trend of the last {WINDOW_DAYS} days; "
               f"group ends {rows[0]['group_end']}")
     print(render(args.format, rows, listing.fields, listing.columns(args)))
+    if args.what == "idle" and args.format == "table":
+        back = resources(given_back(r["idle"] for r in rows))
+        print(f"Deleting {'it' if len(rows) == 1 else f'all {len(rows)}'} would give back {back}.")
     return Exit.OK
 
