@@ -42,7 +42,7 @@ def test_without_all_only_mine_and_members_may_not_see_the_groups(cli, demo, cap
 
 
 def test_idle_ids_piped_into_delete(cli, demo, capsys) -> None:  # noqa: ANN001
-    """As the README shows: ``ls idle -f json | jq -r '.[].id' | xargs biosphere-tui delete --yes``."""
+    """As the README shows: ``ls idle -f json | jq -r '.[].id' | xargs -r biosphere-tui delete --yes``."""
     assert cli("ls", "idle", "--group", GROUP, "-f", "json") == 0
     ids = [r["id"] for r in json.loads(capsys.readouterr().out)]
     assert ids

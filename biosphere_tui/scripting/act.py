@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, TypeVar
 from biosphere_tui import journal
 from biosphere_tui.api.errors import SourceError
 from biosphere_tui.cache import catalogue, people, reader, vms
+from biosphere_tui.cache.servers import split_key
 from biosphere_tui.config import journal_file
 from biosphere_tui.fit import Minimum, assess
 from biosphere_tui.naming import name_problem, suggested_name
@@ -45,7 +46,8 @@ def perform(session: Session, title: str, call: Callable[[Actions], Awaitable[T]
     """Run the action against the portal, note it in the journal, then refresh what it changed."""
     from biosphere_tui.actions import Actions
 
-    actions, started, user = Actions(session.config), session.now(), session.me().username
+    me = reader.me(session.db)  # none in OpenStack-only mode
+    actions, started, user = Actions(session.config), session.now(), me.username if me else ""
     try:
         result = asyncio.run(call(actions))
     except SourceError as exc:
@@ -78,7 +80,7 @@ def _report(outcomes: Sequence[Outcome], names: dict[str, str], verb: str) -> in
 
 
 def _vm(rows: list[vms.VmRow], wanted: str) -> vms.VmRow:
-    by_id = [v for v in rows if v.id == wanted]
+    by_id = [v for v in rows if wanted in (v.id, v.id.rpartition("/")[2])]  # a Nova server's: site/id or id
     named = by_id or [v for v in rows if v.name == wanted]
     live = [v for v in named if not v.gone]
     if named and not live:
@@ -88,9 +90,15 @@ def _vm(rows: list[vms.VmRow], wanted: str) -> vms.VmRow:
 
 
 def delete(session: Session, args: argparse.Namespace) -> int:
-    session.ensure({"portal.deployments", ACCOUNT}, {"site"})
-    rows = vms.vms(session.db, vms.VmQuery())
+    """The portal's deployments, or in OpenStack-only mode the Nova servers."""
+    if session.nova:
+        session.ensure({"site"})
+    else:
+        session.ensure({"portal.deployments", ACCOUNT}, {"site"})
+    rows = vms.vms(session.db, vms.VmQuery(), nova=session.nova)
     targets = list({v.id: v for v in (_vm(rows, w) for w in args.targets)}.values())
+    if session.nova:
+        return _delete_servers(session, targets, args.yes)
     print(f"Delete {_plural(len(targets), 'VM')}? Their servers and disks are destroyed.")
     for v in targets:
         print(f"  {v.name} — {v.site} — {v.owner} ({v.id})")
@@ -98,6 +106,17 @@ def delete(session: Session, args: argparse.Namespace) -> int:
     ids, names = [v.id for v in targets], {v.id: v.name for v in targets}
     outcomes = perform(session, f"Deleting {_plural(len(ids), 'VM')}", lambda a: a.delete(ids), DEPLOYMENTS)
     return _report(outcomes, names, "deleted")
+
+
+def _delete_servers(session: Session, targets: list[vms.VmRow], yes: bool) -> int:
+    print(f"Delete {_plural(len(targets), 'server')}? They and their disks are destroyed.")
+    for v in targets:
+        print(f"  {v.name} — {v.site} ({v.id})")
+    confirm("Delete?", yes)
+    servers = [split_key(v.id) for v in targets]
+    outcomes = perform(session, f"Deleting {_plural(len(servers), 'server')}", lambda a: a.delete_servers(servers),
+                       {"site"})
+    return _report(outcomes, {v.id: v.name for v in targets}, "deleted")
 
 
 # -- approve, reject ---------------------------------------------------------------------------

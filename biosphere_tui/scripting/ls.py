@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from biosphere_tui.cache import catalogue, people, reader, usage, vms
+from biosphere_tui.cache import catalogue, people, reader, servers, usage, vms
 from biosphere_tui.forecast import WINDOW_DAYS, of_group
 from biosphere_tui.idle import given_back, idle_vms, resources
 from biosphere_tui.models import Role
@@ -96,6 +96,31 @@ def _usage(session: Session, args: argparse.Namespace) -> Rows:
             for f in of_group(group, use, daily, today)]
 
 
+def _nova_vms(session: Session, args: argparse.Namespace) -> Rows:
+    return [{"id": v.id, "name": v.name, "image": v.appliance, "site": v.site, "flavor": v.flavor, "status": v.state,
+             "vcpu": v.vcpu, "ram_gb": v.ram_gb, "ip": v.ip, "created": v.created}
+            for v in vms.vms(session.db, vms.VmQuery(), nova=True)]
+
+
+def _nova_sites(session: Session, args: argparse.Namespace) -> Rows:
+    rows = []
+    for s in servers.sites(session.db, session.config.openstack.sites):
+        lim = s.limits
+        used = (None,) * 6 if lim is None else (lim.used_vcpu, lim.max_vcpu, lim.used_ram_mb // 1024,
+                                                 lim.max_ram_mb // 1024, lim.used_instances, lim.max_instances)
+        rows.append({"id": s.id, "answers": None if s.api is None else s.api.ok,
+                     "error": s.api.last_error if s.failing else None,
+                     **dict(zip(("vcpu_used", "vcpu_max", "ram_gb_used", "ram_gb_max", "instances_used",
+                                 "instances_max"), used, strict=True)),
+                     "servers": s.servers, "images": s.images, "flavors": s.flavors,
+                     "updated": s.api.last_success if s.api else None})
+    return rows
+
+
+def _used(used: str, most: str) -> Callable[[Row], str]:
+    return lambda row: "" if row[most] is None else f"{row[used]:,}/{row[most]:,}"
+
+
 def _pair(free: str, total: str) -> Callable[[Row], str]:
     return lambda row: f"{row[free]:,}/{row[total]:,}"
 
@@ -158,8 +183,35 @@ LISTINGS = {
 }
 
 
+NOVA_LISTINGS = {  # OpenStack-only mode: the Nova servers and the sites' limits
+    "vms": Listing(
+        "servers", frozenset({"site"}), frozenset(),
+        ("id", "name", "image", "site", "flavor", "status", "vcpu", "ram_gb", "ip", "created"),
+        lambda args: (field("name", least=16), field("status", cut=False), field("site", least=14),
+                      field("flavor", "FLAVOUR", cut=False), field("ip", "IP", cut=False),
+                      Column("CREATED", lambda r: r["created"].date(), cut=False)),
+        _nova_vms),
+    "sites": Listing(
+        "sites", frozenset({"site"}), frozenset(),
+        ("id", "answers", "error", "vcpu_used", "vcpu_max", "ram_gb_used", "ram_gb_max", "instances_used",
+         "instances_max", "servers", "images", "flavors", "updated"),
+        lambda args: (field("id", "SITE"),
+                      Column("API", lambda r: {True: "ok", False: "failed", None: "—"}[r["answers"]], cut=False),
+                      Column("VCPU USED/MAX", _used("vcpu_used", "vcpu_max"), right=True, cut=False),
+                      Column("RAM GB USED/MAX", _used("ram_gb_used", "ram_gb_max"), right=True, cut=False),
+                      Column("VMS USED/MAX", _used("instances_used", "instances_max"), right=True, cut=False),
+                      field("servers", right=True, cut=False)),
+        _nova_sites),
+}
+
+
 def ls(session: Session, args: argparse.Namespace) -> int:
-    listing = LISTINGS[args.what]
+    listings = NOVA_LISTINGS if session.nova else LISTINGS
+    if args.what not in listings:
+        session.needs_portal(f"ls {args.what}")
+    if session.nova and args.group:
+        session.needs_portal("--group")
+    listing = listings[args.what]
     if args.all and args.what not in ("vms", "idle"):
         raise ScriptError(Exit.USAGE, "--all only applies to ls vms and ls idle")
     session.ensure(set(listing.needs), set(listing.shows), refresh=args.refresh)

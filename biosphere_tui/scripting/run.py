@@ -13,6 +13,7 @@ from biosphere_tui.scripting import Exit, ScriptError
 from biosphere_tui.scripting.session import Session, warn
 
 log = logging.getLogger(__name__)
+PORTAL_ONLY = ("launch", "approve", "reject", "advise", "class")  # OpenStack-only mode has ls vms|sites, delete
 
 
 def _command(name: str) -> Callable[[Session, argparse.Namespace], int]:
@@ -27,6 +28,8 @@ def run(config: Config, args: argparse.Namespace, *, fresh_world: bool = False) 
     try:
         session = Session(config)
         try:
+            if args.command in PORTAL_ONLY:
+                session.needs_portal(args.command)
             if fresh_world:
                 session.sync({"portal", "site"})
             return int(_command(args.command)(session, args))

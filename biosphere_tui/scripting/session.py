@@ -59,6 +59,7 @@ class Session:
         from biosphere_tui.sync import utcnow
 
         self.config = config
+        self.nova = config.openstack_only  # no portal: the VMs are the sites' Nova servers
         self.now = now or utcnow
         try:
             opened = open_cache(config.cache_path)
@@ -78,7 +79,7 @@ class Session:
         """Make sure the sources in ``needs`` have data: sync them (and ``shows``) first when asked
         or when one never had any. Then say on stderr which of them failed or are stale."""
         if refresh or self._missing(needs):
-            self.sync(needs | shows | {ACCOUNT})
+            self.sync(needs | shows | (set() if self.nova else {ACCOUNT}))
         self.report(needs | shows)
         if missing := self._missing(needs):
             raise ScriptError(Exit.UNAVAILABLE, "no data: " + "; ".join(
@@ -86,9 +87,19 @@ class Session:
                 for source, row in missing.items()))
 
     def _missing(self, needs: set[str]) -> dict[str, reader.Freshness | None]:
-        """The sources of ``needs`` that never had data, with their freshness row if any."""
-        known = {r.source: r for r in reader.freshness(self.db)}
-        return {s: known.get(s) for s in sorted(needs) if s not in known or known[s].last_success is None}
+        """The sources (or families: ``site``) of ``needs`` that never had data, with a freshness row if any."""
+        missing = {}
+        for wanted in sorted(needs):
+            rows = self._rows([wanted])
+            if not any(r.last_success is not None for r in rows):
+                missing[wanted] = next((r for r in rows if r.last_error), rows[0] if rows else None)
+        return missing
+
+    def needs_portal(self, what: str) -> None:
+        """Stop here in OpenStack-only mode: ``what`` is the portal's."""
+        if self.nova:
+            raise ScriptError(Exit.USAGE, f"{what} needs the portal, and this configuration has none "
+                                          "(OpenStack-only mode)")
 
     def _rows(self, wanted: Iterable[str]) -> list[reader.Freshness]:
         return [r for r in reader.freshness(self.db) if covers(r.source, wanted)]
