@@ -81,7 +81,7 @@ def _scripting_commands(commands: argparse._SubParsersAction, common: argparse.A
     launch.add_argument("--wait", action="store_true", help="follow it until Ready, then print its access")
     launch.add_argument("--timeout", type=float, default=60, metavar="MIN", help="with --wait (default 60)")
     launch.add_argument("--show-secrets", action="store_true", help="with --wait: print passwords and tokens")
-    delete = add("delete", "delete VMs (by name or id), after a confirmation")
+    delete = add("delete", "delete VMs (by name or id; Nova servers without a portal), after a confirmation")
     delete.add_argument("targets", nargs="+", metavar="NAME_OR_ID")
     for verb in ("approve", "reject"):
         decide = add(verb, f"{verb} pending membership requests (id, username, e-mail or name), after a confirmation")
@@ -99,9 +99,10 @@ def _scripting_commands(commands: argparse._SubParsersAction, common: argparse.A
     training.add_argument("--count", "-n", type=int, required=True, metavar="N", help="how many VMs")
     training.add_argument("--pattern", "-p", required=True, metavar="P", help="their names, e.g. 'rnaseq-{n:02}'")
     training.add_argument("--group", "-g", required=True, metavar="G", help="the (training) group whose quota they use")
-    training.add_argument("--site", "-s", default="", metavar="S", help="only this site (default: the advisor's choice)")
+    training.add_argument("--site", "-s", default="", metavar="S",
+                          help="only this site (default: the advisor's choice)")
     training.add_argument("--flavour", "--flavor", dest="flavor", default="", metavar="F",
-                       help="flavour (default: the least wasteful that fits them all)")
+                          help="flavour (default: the least wasteful that fits them all)")
     training.add_argument("--csv", type=Path, metavar="FILE", help="write names, addresses and credentials here (0600)")
     training.add_argument("--wait", action="store_true", help="follow the VMs until each is Ready or failed")
     training.add_argument("--timeout", type=float, default=30.0, metavar="MIN", help="with --wait (default 30)")
