@@ -129,9 +129,7 @@ class BiosphereApp(App[None]):
     @property
     def current_group(self) -> Group | None:
         """The group chosen on the groups screen, else the first one the user leads."""
-        groups = [g for g in self.groups if g.kind.value != "affiliation"] or self.groups
-        chosen = next((g for g in groups if g.id == self.state.current_group), None)
-        return chosen or next((g for g in groups if g.role is Role.ADMIN), groups[0] if groups else None)
+        return reader.current_group(self.cache, self.state.current_group)
 
     def _status_line(self) -> str:
         """Under the title: the demo label, the current group and its pending requests."""

@@ -14,12 +14,11 @@ from pathlib import Path
 
 from biosphere_tui import __version__
 from biosphere_tui.api.errors import ConfigError
-from biosphere_tui import advise_command, class_command, logs
+from biosphere_tui import logs
 from biosphere_tui.config import LANGS, Config, cache_dir, demo_dir, load, log_file, require_sources
-from biosphere_tui.scripting import EXIT_CODES
+from biosphere_tui.scripting import COMMANDS as SCRIPTING, EXIT_CODES
 
 EXIT_FAILED, EXIT_USAGE = 1, 2
-SCRIPTING = ("ls", "launch", "delete", "approve", "reject")
 
 
 def _common(*, top: bool) -> argparse.ArgumentParser:
@@ -61,8 +60,6 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.add_parser("sync", parents=[common], help="refresh the cache once, headless; exit 1 if a source failed")
     commands.add_parser("doctor", parents=[common], help="show the configuration found and whether each source answers")
-    for command in (advise_command, class_command):  # each module adds its parser and its run(args, config)
-        command.add_parser(commands, [common])
     server = commands.add_parser("demo-server", parents=[common], help="run the demo cloud in the foreground")
     server.add_argument("--write-config", type=Path, metavar="DIR", required=True,
                         help="write clouds.yaml, token and config.toml for the demo cloud into DIR")
@@ -82,18 +79,19 @@ def _port(text: str) -> int:
 
 
 def _scripting_commands(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    """``ls``, ``launch``, ``delete``, ``approve``, ``reject``: see ``scripting/``."""
+    """``ls``, ``launch``, ``delete``, ``approve``, ``reject``, ``advise``, ``class``: see ``scripting/``."""
     def add(name: str, help: str) -> argparse.ArgumentParser:
         return commands.add_parser(name, parents=[common], help=help, description=help, epilog=EXIT_CODES,
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
 
     group_help = "the group (id or name; default: the app's current group)"
-    ls = add("ls", "list VMs, appliances, sites, pending membership requests or the group's usage, from the cache")
-    ls.add_argument("what", choices=("vms", "apps", "sites", "requests", "usage"))
+    ls = add("ls", "list VMs, idle VMs, appliances, sites, pending membership requests or the group's usage, "
+                   "from the cache")
+    ls.add_argument("what", choices=("vms", "idle", "apps", "sites", "requests", "usage"))
     ls.add_argument("--group", "-g", metavar="G", help=group_help)
     ls.add_argument("-f", "--format", choices=("table", "json", "csv"), default="table", help="default: table")
     ls.add_argument("--refresh", action="store_true", help="refresh from the cloud first")
-    ls.add_argument("--all", action="store_true", help="vms: every VM of the group (its admins), not only yours")
+    ls.add_argument("--all", action="store_true", help="vms, idle: every VM of the group (its admins), not only yours")
     ls.add_argument("--finished", action="store_true", help="vms: with Done and Cancelled deployments")
     ls.add_argument("--search", metavar="TEXT", help="apps: name, description, tool or topic containing TEXT")
     launch = add("launch", "launch an appliance (checked like the app's launch form)")
@@ -105,7 +103,7 @@ def _scripting_commands(commands: argparse._SubParsersAction, common: argparse.A
     launch.add_argument("--wait", action="store_true", help="follow it until Ready, then print its access")
     launch.add_argument("--timeout", type=float, default=60, metavar="MIN", help="with --wait (default 60)")
     launch.add_argument("--show-secrets", action="store_true", help="with --wait: print passwords and tokens")
-    delete = add("delete", "delete VMs (by name or id), after a confirmation")
+    delete = add("delete", "delete VMs (by name or id; Nova servers without a portal), after a confirmation")
     delete.add_argument("targets", nargs="+", metavar="NAME_OR_ID")
     for verb in ("approve", "reject"):
         decide = add(verb, f"{verb} pending membership requests (id, username, e-mail or name), after a confirmation")
@@ -114,7 +112,23 @@ def _scripting_commands(commands: argparse._SubParsersAction, common: argparse.A
                             help="only this group's requests (default: every group you lead)")
         if verb == "reject":
             decide.add_argument("--reason", required=True, metavar="R", help="sent to the person")
-    for parser in (delete, *(commands.choices[v] for v in ("approve", "reject"))):
+    advise = add("advise", "which site and flavour fit an appliance now, and the one recommended")
+    advise.add_argument("appliance", metavar="APPLIANCE", help="catalogue id or name")
+    advise.add_argument("--group", "-g", metavar="G", help=group_help)
+    advise.add_argument("-f", "--format", choices=("table", "json"), default="table", help="default: table")
+    training = add("class", "launch N identical VMs for a training, follow them, export them to CSV")
+    training.add_argument("appliance", metavar="APPLIANCE", help="catalogue id or name")
+    training.add_argument("--count", "-n", type=int, required=True, metavar="N", help="how many VMs")
+    training.add_argument("--pattern", "-p", required=True, metavar="P", help="their names, e.g. 'rnaseq-{n:02}'")
+    training.add_argument("--group", "-g", required=True, metavar="G", help="the (training) group whose quota they use")
+    training.add_argument("--site", "-s", default="", metavar="S",
+                          help="only this site (default: the advisor's choice)")
+    training.add_argument("--flavour", "--flavor", dest="flavor", default="", metavar="F",
+                          help="flavour (default: the least wasteful that fits them all)")
+    training.add_argument("--csv", type=Path, metavar="FILE", help="write names, addresses and credentials here (0600)")
+    training.add_argument("--wait", action="store_true", help="follow the VMs until each is Ready or failed")
+    training.add_argument("--timeout", type=float, default=30.0, metavar="MIN", help="with --wait (default 30)")
+    for parser in (delete, *(commands.choices[v] for v in ("approve", "reject", "class"))):
         parser.add_argument("--yes", "-y", action="store_true", help="do not ask (needed without a terminal)")
 
 
@@ -138,8 +152,6 @@ def main(argv: list[str] | None = None) -> int:
                 from biosphere_tui.commands import sync
 
                 return sync(config)
-            if hasattr(args, "run"):
-                return args.run(args, config)
             if args.command == "doctor":
                 from biosphere_tui.commands import doctor
 

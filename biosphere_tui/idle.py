@@ -82,3 +82,8 @@ def given_back(vms: Iterable[IdleVm]) -> Quota:
     """The vCPU, RAM GB and disk GB that deleting these VMs gives back."""
     deps = [vm.deployment for vm in vms]
     return Quota(sum(d.vcpu for d in deps), sum(d.ram_gb for d in deps), sum(d.disk_gb for d in deps))
+
+
+def resources(q: Quota) -> str:
+    """``36 vCPU, 144 GB RAM, 2,070 GB disk``."""
+    return f"{q.vcpu} vCPU, {q.ram_gb} GB RAM, {q.storage_gb:,} GB disk"

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from biosphere_tui import class_command
 from biosphere_tui.cli import main
 from biosphere_tui.models import DeploymentState, SiteState
 
@@ -59,7 +58,7 @@ def test_advise_exit_codes_nothing_fits_and_unknown(config_file: str, demo, caps
 
 def test_class_launch_waits_until_ready_and_writes_the_csv(config_file: str, demo, tmp_path: Path, capsys,  # noqa: ANN001
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(class_command, "_sleep", lambda seconds: demo.clock.advance(seconds * 6))
+    monkeypatch.setattr("biosphere_tui.scripting.act.pause", lambda seconds: demo.clock.advance(seconds * 6))
     target = tmp_path / "class.csv"
     code = main(["--config", config_file, "class", TRAINING_RNA, "--count", "3", "--pattern", "rnaseq-{n:02}",
                  "--group", "ebame-2026", "--csv", str(target), "--yes", "--wait"])
@@ -92,7 +91,7 @@ def test_class_bad_pattern_and_no_confirmation(config_file: str, demo, capsys) -
     before = len(demo.world.deployments)
     assert main(["--config", config_file, "class", TRAINING_RNA, "-n", "3", "-p", "RNA_{n}", "-g", "ebame-2026"]) == 2
     assert capsys.readouterr().err.strip() == "biosphere-tui: name 'RNA_1': must start with a letter a–z"
-    assert main(["--config", config_file, "class", TRAINING_RNA, "-n", "3", "-p", "rna-{n}", "-g", "ebame-2026"]) == 2
+    assert main(["--config", config_file, "class", TRAINING_RNA, "-n", "3", "-p", "rna-{n}", "-g", "ebame-2026"]) == 4
     assert "add --yes" in capsys.readouterr().err  # stdin is no terminal: nothing is launched without --yes
     assert len(demo.world.deployments) == before
 

@@ -59,6 +59,15 @@ def groups(db: Reader) -> list[Group]:
     ]
 
 
+def current_group(db: Reader, chosen: str) -> Group | None:
+    """The group ``chosen`` (on the Groups screen) if it is still the user's, else the first one
+    they lead; an affiliation group (no resources) only when they are in no other."""
+    found = groups(db)
+    usable = [g for g in found if g.kind is not GroupKind.AFFILIATION] or found
+    return next((g for g in usable if g.id == chosen), None) or next(
+        (g for g in usable if g.role is Role.ADMIN), usable[0] if usable else None)
+
+
 def freshness(db: Reader) -> list[Freshness]:
     cur = db.execute(
         "SELECT source, last_attempt, last_success, last_error, error_kind, failures, duration, retry_at "

@@ -10,17 +10,13 @@ from textual.binding import Binding
 from textual.widgets import Static
 
 from biosphere_tui.cache import reader
-from biosphere_tui.idle import IdleKind, IdleVm, days, given_back, idle_vms
-from biosphere_tui.models import Quota, Role
+from biosphere_tui.idle import IdleKind, IdleVm, days, given_back, idle_vms, resources
+from biosphere_tui.models import Role
 from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.screens.vm_delete import delete_marked, plural
 from biosphere_tui.widgets.line_table import LineTable
 
 KIND_STYLES = {IdleKind.NO_ACTIVITY: "yellow", IdleKind.SHUT_OFF: "dim"}
-
-
-def resources(q: Quota) -> str:
-    return f"{q.vcpu} vCPU, {q.ram_gb} GB RAM, {q.storage_gb:,} GB disk"
 
 
 class IdleTable(LineTable):

@@ -20,6 +20,7 @@ from textual.widgets.data_table import CellDoesNotExist, ColumnDoesNotExist, Row
 from biosphere_tui.advisor import Advice, recommend
 from biosphere_tui.cache import catalogue, reader
 from biosphere_tui.cache.advice import signals
+from biosphere_tui.cache.freshness import age
 from biosphere_tui.fit import APPLIANCE, CAPACITY, QUOTA, Fit, Matrix, Minimum, assess
 from biosphere_tui.models import (
     Appliance,
@@ -34,7 +35,6 @@ from biosphere_tui.models import (
 from biosphere_tui.naming import name_problem, suggested_name
 from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.widgets.appliance_detail import needs
-from biosphere_tui.widgets.freshness import age
 from biosphere_tui.widgets.keyed_table import KeyedTable
 
 if TYPE_CHECKING:

@@ -13,13 +13,13 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Input, Static
 
 from biosphere_tui.cache import people
+from biosphere_tui.cache.freshness import age
 from biosphere_tui.i18n import _, t
 from biosphere_tui.i18n import plural as plural_of
 from biosphere_tui.models import Group, Member, MembershipRequest, Role
 from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.widgets.confirm import ConfirmDialog, ReasonDialog
 from biosphere_tui.widgets.filter_bar import FilterBar
-from biosphere_tui.widgets.freshness import age
 from biosphere_tui.widgets.keyed_table import ColumnsTable
 
 WIDE = 120  # from this terminal width on, secondary columns are shown

@@ -11,10 +11,10 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, Sparkline, Static
 
 from biosphere_tui.cache import capacity, servers
+from biosphere_tui.cache.freshness import age
 from biosphere_tui.cache.servers import NovaSite
 from biosphere_tui.screens.sites import FAILING, SitesScreen, SiteTable, clock
 from biosphere_tui.widgets.filter_bar import FilterBar
-from biosphere_tui.widgets.freshness import age
 
 
 def _used(used: int, most: int) -> Text:

@@ -14,12 +14,12 @@ from textual.widgets import Input, Label, Sparkline, Static
 
 from biosphere_tui.cache import capacity
 from biosphere_tui.cache.capacity import HistoryPoint, SiteRow
+from biosphere_tui.cache.freshness import age
 from biosphere_tui.cache.reader import Freshness
 from biosphere_tui.i18n import _, plural, t
 from biosphere_tui.models import Capacity, SiteState
 from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.widgets.filter_bar import FilterBar
-from biosphere_tui.widgets.freshness import age
 from biosphere_tui.widgets.keyed_table import KeyedTable
 
 STATE_STYLES = {SiteState.UP: "green", SiteState.DEGRADED: "yellow", SiteState.MAINTENANCE: "cyan",

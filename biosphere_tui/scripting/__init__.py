@@ -1,9 +1,12 @@
 """Scriptable commands on the app's cache and configuration: ``ls``, ``launch``, ``delete``,
-``approve``, ``reject``. Data on stdout, messages on stderr, and exit codes a script can test."""
+``approve``, ``reject``, ``advise``, ``class``. Data on stdout, messages on stderr, and exit codes
+a script can test."""
 
 from __future__ import annotations
 
 from enum import IntEnum
+
+COMMANDS = ("ls", "launch", "delete", "approve", "reject", "advise", "class")
 
 
 class Exit(IntEnum):

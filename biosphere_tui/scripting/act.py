@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING, TypeVar
 from biosphere_tui import journal
 from biosphere_tui.api.errors import SourceError
 from biosphere_tui.cache import catalogue, people, reader, vms
+from biosphere_tui.cache.servers import split_key
 from biosphere_tui.config import journal_file
 from biosphere_tui.fit import Minimum, assess
 from biosphere_tui.naming import name_problem, suggested_name
-from biosphere_tui.models import Appliance, Deployment, DeploymentRequest, DeploymentState, GroupKind, MembershipRequest
+from biosphere_tui.models import Deployment, DeploymentRequest, DeploymentState, MembershipRequest
 from biosphere_tui.scripting import Exit, ScriptError
-from biosphere_tui.scripting.session import ACCOUNT, Session, warn
+from biosphere_tui.scripting.session import ACCOUNT, Session, confirm, one, warn
 
 if TYPE_CHECKING:
     from biosphere_tui.actions import Actions, Outcome
@@ -37,26 +38,16 @@ def pause(seconds: float) -> None:
     time.sleep(seconds)
 
 
-def confirm(question: str, yes: bool) -> None:
-    """Go on only with ``--yes`` or a ``y`` typed on a terminal."""
-    if yes:
-        return
-    if not sys.stdin.isatty():
-        raise ScriptError(Exit.NOT_CONFIRMED, "not confirmed: no terminal to ask on (add --yes); nothing was done")
-    print(f"{question} [y/N] ", end="", file=sys.stderr, flush=True)
-    if sys.stdin.readline().strip().lower() not in ("y", "yes"):
-        raise ScriptError(Exit.NOT_CONFIRMED, "not confirmed: nothing was done")
-
-
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def _perform(session: Session, title: str, call: Callable[[Actions], Awaitable[T]], resync: set[str]) -> T:
+def perform(session: Session, title: str, call: Callable[[Actions], Awaitable[T]], resync: set[str]) -> T:
     """Run the action against the portal, note it in the journal, then refresh what it changed."""
     from biosphere_tui.actions import Actions
 
-    actions, started, user = Actions(session.config), session.now(), session.me().username
+    me = reader.me(session.db)  # none in OpenStack-only mode
+    actions, started, user = Actions(session.config), session.now(), me.username if me else ""
     try:
         result = asyncio.run(call(actions))
     except SourceError as exc:
@@ -85,41 +76,47 @@ def _report(outcomes: Sequence[Outcome], names: dict[str, str], verb: str) -> in
     return Exit.FAILED if any(not o.ok for o in outcomes) else Exit.OK
 
 
-def _one(what: str, wanted: str, found: Sequence[T], describe: Callable[[T], str]) -> T:
-    """The only match, else a clear refusal naming the candidates."""
-    if len(found) == 1:
-        return found[0]
-    if not found:
-        raise ScriptError(Exit.NOT_FOUND, f"no {what} {wanted!r}; nothing was done")
-    shown = "; ".join(describe(f) for f in found[:5]) + (f"; and {len(found) - 5} more" if len(found) > 5 else "")
-    raise ScriptError(Exit.NOT_FOUND, f"{wanted!r} matches {len(found)} {what}s ({shown}): give its id; "
-                                      "nothing was done")
-
-
 # -- delete ---------------------------------------------------------------------------------
 
 
 def _vm(rows: list[vms.VmRow], wanted: str) -> vms.VmRow:
-    by_id = [v for v in rows if v.id == wanted]
+    by_id = [v for v in rows if wanted in (v.id, v.id.rpartition("/")[2])]  # a Nova server's: site/id or id
     named = by_id or [v for v in rows if v.name == wanted]
     live = [v for v in named if not v.gone]
     if named and not live:
         raise ScriptError(Exit.NOT_FOUND, f"{wanted} is {named[0].state}: there is nothing left to delete; "
                                           "nothing was done")
-    return _one("VM", wanted, live, lambda v: f"{v.id} on {v.site}, {v.owner}")
+    return one("VM", wanted, live, lambda v: f"{v.id} on {v.site}, {v.owner}")
 
 
 def delete(session: Session, args: argparse.Namespace) -> int:
-    session.ensure({"portal.deployments", ACCOUNT}, {"site"})
-    rows = vms.vms(session.db, vms.VmQuery())
+    """The portal's deployments, or in OpenStack-only mode the Nova servers."""
+    if session.nova:
+        session.ensure({"site"})
+    else:
+        session.ensure({"portal.deployments", ACCOUNT}, {"site"})
+    rows = vms.vms(session.db, vms.VmQuery(), nova=session.nova)
     targets = list({v.id: v for v in (_vm(rows, w) for w in args.targets)}.values())
+    if session.nova:
+        return _delete_servers(session, targets, args.yes)
     print(f"Delete {_plural(len(targets), 'VM')}? Their servers and disks are destroyed.")
     for v in targets:
         print(f"  {v.name} — {v.site} — {v.owner} ({v.id})")
     confirm("Delete?", args.yes)
     ids, names = [v.id for v in targets], {v.id: v.name for v in targets}
-    outcomes = _perform(session, f"Deleting {_plural(len(ids), 'VM')}", lambda a: a.delete(ids), DEPLOYMENTS)
+    outcomes = perform(session, f"Deleting {_plural(len(ids), 'VM')}", lambda a: a.delete(ids), DEPLOYMENTS)
     return _report(outcomes, names, "deleted")
+
+
+def _delete_servers(session: Session, targets: list[vms.VmRow], yes: bool) -> int:
+    print(f"Delete {_plural(len(targets), 'server')}? They and their disks are destroyed.")
+    for v in targets:
+        print(f"  {v.name} — {v.site} ({v.id})")
+    confirm("Delete?", yes)
+    servers = [split_key(v.id) for v in targets]
+    outcomes = perform(session, f"Deleting {_plural(len(servers), 'server')}", lambda a: a.delete_servers(servers),
+                       {"site"})
+    return _report(outcomes, {v.id: v.name for v in targets}, "deleted")
 
 
 # -- approve, reject ---------------------------------------------------------------------------
@@ -129,7 +126,7 @@ def _request(pending: list[MembershipRequest], wanted: str) -> MembershipRequest
     key = wanted.lower()
     found = [r for r in pending if r.id == wanted] or [
         r for r in pending if key in (r.username.lower(), r.email.lower(), r.name.lower())]
-    return _one("pending request", wanted, found, lambda r: f"{r.id} to join {r.group_id}")
+    return one("pending request", wanted, found, lambda r: f"{r.id} to join {r.group_id}")
 
 
 def _decide(session: Session, args: argparse.Namespace, *, approve: bool) -> int:
@@ -160,7 +157,7 @@ def _decide(session: Session, args: argparse.Namespace, *, approve: bool) -> int
             done += await (actions.approve(gid, ids) if approve else actions.reject(gid, ids, reason))
         return done
 
-    outcomes = _perform(session, f"{verb[:-1]}ing {what}", call, PEOPLE)
+    outcomes = perform(session, f"{verb[:-1]}ing {what}", call, PEOPLE)
     names = {r.id: f"{r.name} ({r.username}) for {r.group_id}" for r in picked}
     return _report(outcomes, names, "approved" if approve else "rejected")
 
@@ -176,26 +173,14 @@ def reject(session: Session, args: argparse.Namespace) -> int:
 # -- launch ---------------------------------------------------------------------------------
 
 
-def _appliance(session: Session, wanted: str) -> Appliance:
-    apps = catalogue.appliances(session.db)
-    key = wanted.lower()
-    found = ([a for a in apps if a.id == wanted] or [a for a in apps if a.name.lower() == key]
-             or [a for a in apps if key in a.name.lower()])
-    return _one("appliance", wanted, found, lambda a: f"{a.id} {a.name}")
-
-
 def launch(session: Session, args: argparse.Namespace) -> int:
-
     session.ensure({"portal.catalogue", ACCOUNT})
     session.ensure({"portal.status", "portal.deployments"}, {"site"}, refresh=True)  # room and quota change fast
     db = session.db
-    appliance = _appliance(session, args.appliance)
-    group = session.group(args.group)
-    if group.kind is GroupKind.AFFILIATION:
-        raise ScriptError(Exit.USAGE, f"{group.id} is an affiliation group, with no resources: "
-                                      "choose a project or training group (--group)")
+    appliance = session.appliance(args.appliance)
+    group = session.group(args.group, launch=True)
     sites = reader.sites(db)
-    site = _one("site", args.site, [s for s in sites if args.site.lower() in (s.id.lower(), s.platform.lower())],
+    site = one("site", args.site, [s for s in sites if args.site.lower() in (s.id.lower(), s.platform.lower())],
                 lambda s: s.id).id
     flavors = catalogue.flavors(db)
     if not any(f.name == args.flavour for f in flavors):
@@ -214,7 +199,7 @@ def launch(session: Session, args: argparse.Namespace) -> int:
         warn(f"warning: {fit.warning}")
     spec = DeploymentRequest(name, appliance.id, group.id, site, args.flavour)
     key = str(uuid.uuid4())
-    dep = _perform(session, f"Launching {name}", lambda a: a.launch(spec, key), DEPLOYMENTS)
+    dep = perform(session, f"Launching {name}", lambda a: a.launch(spec, key), DEPLOYMENTS)
     print(f"launched {dep.name} ({dep.id}): {appliance.name} on {dep.site}, {dep.flavor}, group {dep.group_id}, "
           f"{dep.state.value}")
     if not args.wait:

@@ -1,4 +1,4 @@
-"""``ls vms|apps|sites|requests|usage``: the cache's lists, read like the app's screens read them."""
+"""``ls vms|idle|apps|sites|requests|usage``: the cache's lists, read like the app's screens read them."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from biosphere_tui.cache import catalogue, people, reader, usage, vms
+from biosphere_tui.cache import catalogue, people, reader, servers, usage, vms
 from biosphere_tui.forecast import WINDOW_DAYS, of_group
+from biosphere_tui.idle import given_back, idle_vms, resources
 from biosphere_tui.models import Role
 from biosphere_tui.scripting import Exit, ScriptError
 from biosphere_tui.scripting.output import Column, Row, field, render
@@ -28,18 +29,31 @@ class Listing:
     read: Callable[[Session, argparse.Namespace], Rows]
 
 
-def _vms(session: Session, args: argparse.Namespace) -> Rows:
-    me = session.me()
+def _whose(session: Session, args: argparse.Namespace) -> tuple[str | None, str | None]:
+    """(owner, group id): with ``--all`` the group's (which the user must lead), else the user's own
+    (in the group named, if one is)."""
     if args.all:
-        query = vms.VmQuery(group_id=session.group(args.group, admin=True).id, finished=args.finished)
-    else:
-        group_id = session.group(args.group).id if args.group else None
-        query = vms.VmQuery(owner=me.username, group_id=group_id, finished=args.finished)
+        return None, session.group(args.group, admin=True).id
+    return session.me().username, session.group(args.group).id if args.group else None
+
+
+def _vms(session: Session, args: argparse.Namespace) -> Rows:
+    owner, group_id = _whose(session, args)
+    query = vms.VmQuery(owner=owner, group_id=group_id, finished=args.finished)
     platforms = {s.id: s.platform for s in reader.sites(session.db)}
     return [{"id": v.id, "name": v.name, "appliance": v.appliance, "group": v.group_id, "owner": v.owner,
              "site": v.site, "platform": platforms.get(v.site, v.site), "flavor": v.flavor, "state": v.state,
              "server_status": v.server_status, "vcpu": v.vcpu, "ram_gb": v.ram_gb, "ip": v.ip, "created": v.created}
             for v in vms.vms(session.db, query)]
+
+
+def _idle(session: Session, args: argparse.Namespace) -> Rows:
+    owner, group_id = _whose(session, args)
+    return [{"id": d.id, "name": d.name, "group": d.group_id, "owner": d.owner, "site": d.site, "flavor": d.flavor,
+             "kind": vm.kind.value, "why": vm.why, "since": vm.since, "vcpu": d.vcpu, "ram_gb": d.ram_gb,
+             "disk_gb": d.disk_gb, "idle": vm}  # "idle": for the total given back, not a field
+            for vm in idle_vms(session.db, session.config.idle, session.now(), owner=owner, group_id=group_id)
+            for d in [vm.deployment]]
 
 
 def _apps(session: Session, args: argparse.Namespace) -> Rows:
@@ -82,6 +96,31 @@ def _usage(session: Session, args: argparse.Namespace) -> Rows:
             for f in of_group(group, use, daily, today)]
 
 
+def _nova_vms(session: Session, args: argparse.Namespace) -> Rows:
+    return [{"id": v.id, "name": v.name, "image": v.appliance, "site": v.site, "flavor": v.flavor, "status": v.state,
+             "vcpu": v.vcpu, "ram_gb": v.ram_gb, "ip": v.ip, "created": v.created}
+            for v in vms.vms(session.db, vms.VmQuery(), nova=True)]
+
+
+def _nova_sites(session: Session, args: argparse.Namespace) -> Rows:
+    rows = []
+    for s in servers.sites(session.db, session.config.openstack.sites):
+        lim = s.limits
+        used = (None,) * 6 if lim is None else (lim.used_vcpu, lim.max_vcpu, lim.used_ram_mb // 1024,
+                                                 lim.max_ram_mb // 1024, lim.used_instances, lim.max_instances)
+        rows.append({"id": s.id, "answers": None if s.api is None else s.api.ok,
+                     "error": s.api.last_error if s.failing else None,
+                     **dict(zip(("vcpu_used", "vcpu_max", "ram_gb_used", "ram_gb_max", "instances_used",
+                                 "instances_max"), used, strict=True)),
+                     "servers": s.servers, "images": s.images, "flavors": s.flavors,
+                     "updated": s.api.last_success if s.api else None})
+    return rows
+
+
+def _used(used: str, most: str) -> Callable[[Row], str]:
+    return lambda row: "" if row[most] is None else f"{row[used]:,}/{row[most]:,}"
+
+
 def _pair(free: str, total: str) -> Callable[[Row], str]:
     return lambda row: f"{row[free]:,}/{row[total]:,}"
 
@@ -96,6 +135,14 @@ LISTINGS = {
                       *([field("owner")] if args.all else []),
                       Column("CREATED", lambda r: r["created"].date(), cut=False)),
         _vms),
+    "idle": Listing(
+        "idle VMs", frozenset({"portal.deployments", ACCOUNT}), frozenset({"site"}),
+        ("id", "name", "group", "owner", "site", "flavor", "kind", "why", "since", "vcpu", "ram_gb", "disk_gb"),
+        lambda args: (field("name", least=16), *([field("owner")] if args.all else []), field("why", "WHY IDLE"),
+                      Column("SINCE", lambda r: r["since"].date(), cut=False),
+                      field("vcpu", "VCPU", right=True, cut=False), field("ram_gb", "RAM GB", right=True, cut=False),
+                      Column("DISK GB", lambda r: f"{r['disk_gb']:,}", right=True, cut=False)),
+        _idle),
     "apps": Listing(
         "appliances", frozenset({"portal.catalogue"}), frozenset(),
         ("id", "name", "category", "os", "version", "min_vcpu", "min_ram_gb", "min_disk_gb", "access", "tools",
@@ -136,10 +183,37 @@ LISTINGS = {
 }
 
 
+NOVA_LISTINGS = {  # OpenStack-only mode: the Nova servers and the sites' limits
+    "vms": Listing(
+        "servers", frozenset({"site"}), frozenset(),
+        ("id", "name", "image", "site", "flavor", "status", "vcpu", "ram_gb", "ip", "created"),
+        lambda args: (field("name", least=16), field("status", cut=False), field("site", least=14),
+                      field("flavor", "FLAVOUR", cut=False), field("ip", "IP", cut=False),
+                      Column("CREATED", lambda r: r["created"].date(), cut=False)),
+        _nova_vms),
+    "sites": Listing(
+        "sites", frozenset({"site"}), frozenset(),
+        ("id", "answers", "error", "vcpu_used", "vcpu_max", "ram_gb_used", "ram_gb_max", "instances_used",
+         "instances_max", "servers", "images", "flavors", "updated"),
+        lambda args: (field("id", "SITE"),
+                      Column("API", lambda r: {True: "ok", False: "failed", None: "—"}[r["answers"]], cut=False),
+                      Column("VCPU USED/MAX", _used("vcpu_used", "vcpu_max"), right=True, cut=False),
+                      Column("RAM GB USED/MAX", _used("ram_gb_used", "ram_gb_max"), right=True, cut=False),
+                      Column("VMS USED/MAX", _used("instances_used", "instances_max"), right=True, cut=False),
+                      field("servers", right=True, cut=False)),
+        _nova_sites),
+}
+
+
 def ls(session: Session, args: argparse.Namespace) -> int:
-    listing = LISTINGS[args.what]
-    if args.all and args.what != "vms":
-        raise ScriptError(Exit.USAGE, "--all only applies to ls vms")
+    listings = NOVA_LISTINGS if session.nova else LISTINGS
+    if args.what not in listings:
+        session.needs_portal(f"ls {args.what}")
+    if session.nova and args.group:
+        session.needs_portal("--group")
+    listing = listings[args.what]
+    if args.all and args.what not in ("vms", "idle"):
+        raise ScriptError(Exit.USAGE, "--all only applies to ls vms and ls idle")
     session.ensure(set(listing.needs), set(listing.shows), refresh=args.refresh)
     rows = listing.read(session, args)
     if not rows and args.format == "table":
@@ -149,5 +223,8 @@ def ls(session: Session, args: argparse.Namespace) -> int:
         print(f"{rows[0]['group']}: quota, use now, trend of the last {WINDOW_DAYS} days; "
               f"group ends {rows[0]['group_end']}")
     print(render(args.format, rows, listing.fields, listing.columns(args)))
+    if args.what == "idle" and args.format == "table":
+        back = resources(given_back(r["idle"] for r in rows))
+        print(f"Deleting {'it' if len(rows) == 1 else f'all {len(rows)}'} would give back {back}.")
     return Exit.OK
 

@@ -13,14 +13,14 @@ from biosphere_tui.scripting import Exit, ScriptError
 from biosphere_tui.scripting.session import Session, warn
 
 log = logging.getLogger(__name__)
-COMMANDS = ("ls", "launch", "delete", "approve", "reject")
+PORTAL_ONLY = ("launch", "approve", "reject", "advise", "class")  # OpenStack-only mode has ls vms|sites, delete
 
 
 def _command(name: str) -> Callable[[Session, argparse.Namespace], int]:
-    from biosphere_tui.scripting import act, ls
+    from biosphere_tui.scripting import act, advise, class_launch, ls
 
     return {"ls": ls.ls, "launch": act.launch, "delete": act.delete, "approve": act.approve,
-            "reject": act.reject}[name]
+            "reject": act.reject, "advise": advise.advise, "class": class_launch.launch_class}[name]
 
 
 def run(config: Config, args: argparse.Namespace, *, fresh_world: bool = False) -> int:
@@ -28,6 +28,8 @@ def run(config: Config, args: argparse.Namespace, *, fresh_world: bool = False) 
     try:
         session = Session(config)
         try:
+            if args.command in PORTAL_ONLY:
+                session.needs_portal(args.command)
             if fresh_world:
                 session.sync({"portal", "site"})
             return int(_command(args.command)(session, args))

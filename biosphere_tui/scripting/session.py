@@ -1,37 +1,55 @@
 """What every scripted command shares: the cache, a sync when the data is missing or asked
-for, the report of failed and stale sources on stderr, the user's groups."""
+for, the report of failed and stale sources on stderr, the user's groups, the appliance named,
+the confirmation asked."""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from typing import TypeVar
 
-from biosphere_tui.cache import reader
+from biosphere_tui.cache import catalogue, reader
 from biosphere_tui.cache.db import CacheUnavailable, connect, open_cache
+from biosphere_tui.cache.freshness import age, failing
 from biosphere_tui.config import Config, state_file
-from biosphere_tui.models import Group, GroupKind, Role, User
+from biosphere_tui.models import Appliance, Group, GroupKind, Role, User
 from biosphere_tui.scripting import Exit, ScriptError
 from biosphere_tui.state import load_state
-from biosphere_tui.widgets.freshness import age, failing
 
 ACCOUNT = "portal.account"  # the user and their groups: every other portal source relies on it
+T = TypeVar("T")
 
 
 def warn(message: str) -> None:
     print(f"biosphere-tui: {message}", file=sys.stderr)
 
 
+def confirm(question: str, yes: bool) -> None:
+    """Go on only with ``--yes`` or a ``y`` typed on a terminal."""
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise ScriptError(Exit.NOT_CONFIRMED, "not confirmed: no terminal to ask on (add --yes); nothing was done")
+    print(f"{question} [y/N] ", end="", file=sys.stderr, flush=True)
+    if sys.stdin.readline().strip().lower() not in ("y", "yes"):
+        raise ScriptError(Exit.NOT_CONFIRMED, "not confirmed: nothing was done")
+
+
+def one(what: str, wanted: str, found: Sequence[T], describe: Callable[[T], str], *, missing: str = "") -> T:
+    """The only match, else a clear refusal (``missing`` when there is none) naming the candidates."""
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise ScriptError(Exit.NOT_FOUND, missing or f"no {what} {wanted!r}; nothing was done")
+    shown = "; ".join(describe(f) for f in found[:5]) + (f"; and {len(found) - 5} more" if len(found) > 5 else "")
+    raise ScriptError(Exit.NOT_FOUND, f"{wanted!r} matches {len(found)} {what}s ({shown}): give its id; "
+                                      "nothing was done")
+
+
 def covers(source: str, wanted: Iterable[str]) -> bool:
     """``wanted`` names sources (``portal.usage``) or families (``site``)."""
     return any(source == w or source.split(".", 1)[0] == w for w in wanted)
-
-
-def default_group(groups: list[Group], chosen: str) -> Group | None:
-    """The group chosen in the app (Groups screen), else the first one the user leads (as the app)."""
-    usable = [g for g in groups if g.kind is not GroupKind.AFFILIATION] or groups
-    found = next((g for g in usable if g.id == chosen), None)
-    return found or next((g for g in usable if g.role is Role.ADMIN), usable[0] if usable else None)
 
 
 class Session:
@@ -41,6 +59,7 @@ class Session:
         from biosphere_tui.sync import utcnow
 
         self.config = config
+        self.nova = config.openstack_only  # no portal: the VMs are the sites' Nova servers
         self.now = now or utcnow
         try:
             opened = open_cache(config.cache_path)
@@ -60,7 +79,7 @@ class Session:
         """Make sure the sources in ``needs`` have data: sync them (and ``shows``) first when asked
         or when one never had any. Then say on stderr which of them failed or are stale."""
         if refresh or self._missing(needs):
-            self.sync(needs | shows | {ACCOUNT})
+            self.sync(needs | shows | (set() if self.nova else {ACCOUNT}))
         self.report(needs | shows)
         if missing := self._missing(needs):
             raise ScriptError(Exit.UNAVAILABLE, "no data: " + "; ".join(
@@ -68,9 +87,19 @@ class Session:
                 for source, row in missing.items()))
 
     def _missing(self, needs: set[str]) -> dict[str, reader.Freshness | None]:
-        """The sources of ``needs`` that never had data, with their freshness row if any."""
-        known = {r.source: r for r in reader.freshness(self.db)}
-        return {s: known.get(s) for s in sorted(needs) if s not in known or known[s].last_success is None}
+        """The sources (or families: ``site``) of ``needs`` that never had data, with a freshness row if any."""
+        missing = {}
+        for wanted in sorted(needs):
+            rows = self._rows([wanted])
+            if not any(r.last_success is not None for r in rows):
+                missing[wanted] = next((r for r in rows if r.last_error), rows[0] if rows else None)
+        return missing
+
+    def needs_portal(self, what: str) -> None:
+        """Stop here in OpenStack-only mode: ``what`` is the portal's."""
+        if self.nova:
+            raise ScriptError(Exit.USAGE, f"{what} needs the portal, and this configuration has none "
+                                          "(OpenStack-only mode)")
 
     def _rows(self, wanted: Iterable[str]) -> list[reader.Freshness]:
         return [r for r in reader.freshness(self.db) if covers(r.source, wanted)]
@@ -105,9 +134,18 @@ class Session:
             raise ScriptError(Exit.UNAVAILABLE, "who you are is unknown: the portal has not answered yet")
         return user
 
-    def group(self, name: str | None, *, admin: bool = False) -> Group:
+    def appliance(self, wanted: str) -> Appliance:
+        """By id, else by name (any case), else by a part of its name found in one appliance only."""
+        apps = catalogue.appliances(self.db)
+        key = wanted.lower()
+        found = ([a for a in apps if a.id == wanted] or [a for a in apps if a.name.lower() == key]
+                 or [a for a in apps if key in a.name.lower()])
+        return one("appliance", wanted, found, lambda a: f"{a.id} {a.name}",
+                   missing=f"no appliance {wanted!r} in the catalogue (give its id or name)")
+
+    def group(self, name: str | None, *, admin: bool = False, launch: bool = False) -> Group:
         """The group named (id or name, any case), else the app's current group; with ``admin``,
-        one the user leads."""
+        one the user leads; with ``launch``, one with resources to launch in."""
         groups = reader.groups(self.db)
         if name:
             group = next((g for g in groups if name.lower() in (g.id.lower(), g.name.lower())), None)
@@ -115,11 +153,14 @@ class Session:
                 mine = ", ".join(g.id for g in groups) or "none"
                 raise ScriptError(Exit.NOT_FOUND, f"no group {name!r} among yours ({mine})")
         else:
-            group = default_group(groups, load_state(state_file())[0].current_group)
+            group = reader.current_group(self.db, load_state(state_file())[0].current_group)
             if group is None:
                 raise ScriptError(Exit.NOT_FOUND, "you are in no group yet")
         if admin and group.role is not Role.ADMIN:
             raise ScriptError(Exit.FAILED, f"only the admins of {group.id} may do this; you are one of its members")
+        if launch and group.kind is GroupKind.AFFILIATION:
+            raise ScriptError(Exit.USAGE, f"{group.id} is an affiliation group, with no resources: "
+                                          "choose a project or training group (--group)")
         return group
 
     def admin_groups(self, name: str | None) -> list[Group]:

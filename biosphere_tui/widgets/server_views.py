@@ -7,9 +7,9 @@ from datetime import datetime
 from rich.console import Group as Lines
 from rich.text import Text
 
+from biosphere_tui.cache.freshness import age
 from biosphere_tui.cache.servers import ServerDetail
 from biosphere_tui.cache.vms import VmRow
-from biosphere_tui.widgets.freshness import age
 from biosphere_tui.widgets.vm_detail import VmDetailPane, _section, _when
 from biosphere_tui.widgets.vm_table import VmTable
 

@@ -9,9 +9,9 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
+from biosphere_tui.cache.freshness import age
 from biosphere_tui.cache.vms import VmDetail
 from biosphere_tui.i18n import _, t
-from biosphere_tui.widgets.freshness import age
 from biosphere_tui.widgets.vm_table import state_text
 
 MASK = "••••••••"

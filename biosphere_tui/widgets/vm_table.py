@@ -8,8 +8,8 @@ from datetime import datetime
 from rich.text import Text
 
 from biosphere_tui import i18n
+from biosphere_tui.cache.freshness import age
 from biosphere_tui.cache.vms import VmRow
-from biosphere_tui.widgets.freshness import age
 from biosphere_tui.widgets.line_table import LineTable
 
 STATE_STYLES = {

@@ -10,7 +10,8 @@ from biosphere_tui import backoff
 from biosphere_tui.app import BiosphereApp
 from biosphere_tui.cache.reader import Freshness
 from biosphere_tui.config import Config
-from biosphere_tui.widgets.freshness import FreshnessBar, failing
+from biosphere_tui.cache.freshness import failing
+from biosphere_tui.widgets.freshness import FreshnessBar
 from pilot_support import settle
 from screen_text import text_of
 

@@ -9,29 +9,13 @@ from datetime import timedelta
 import httpx
 from pilot_support import settle
 from screen_text import text_of
+from world_idle import seeded_idle
 
 from biosphere_tui.app import BiosphereApp
 from biosphere_tui.config import IdleSettings
 from biosphere_tui.models import DeploymentState
 from biosphere_tui.screens.idle import IdleScreen, IdleTable
 from biosphere_tui.widgets.confirm import ConfirmDialog
-
-WEEKS = timedelta(days=14)  # the default thresholds
-
-
-def seeded_idle(demo, group: str, owner: str | None = None, shutoff: timedelta = WEEKS) -> set[str]:  # noqa: ANN001
-    """The Ready deployments of a group that the demo world left unused for two weeks, or shut off
-    for ``shutoff``."""
-    now, found = demo.clock.now(), set()
-    for dep in demo.world.deployments.values():
-        if dep.group_id != group or dep.state is not DeploymentState.READY or owner not in (None, dep.owner):
-            continue
-        server = demo.sites[dep.site].state.servers[dep.server_id]
-        last = demo.world.monitored(dep).last_activity
-        if (server.status == "SHUTOFF" and now - server.updated >= shutoff) or (
-                server.status == "ACTIVE" and now - last >= WEEKS):
-            found.add(dep.id)
-    return found
 
 
 async def open_idle(app: BiosphereApp, pilot) -> IdleTable:  # noqa: ANN001

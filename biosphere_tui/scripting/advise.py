@@ -1,48 +1,34 @@
 """``biosphere-tui advise APPLIANCE``: which site × flavour fits now (and why not), and the one recommended.
 
-Exit 0 when something fits, 1 when nothing does, 3 when the appliance is unknown.
+Exit 0 when something fits, 1 when nothing does, 3 when the appliance or group is unknown.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
-from datetime import datetime, timezone
 from typing import Any
 
 from biosphere_tui.cache.advice import Assessment, assessment
-from biosphere_tui.config import Config, state_file
 from biosphere_tui.fit import APPLIANCE, CAPACITY, QUOTA, Fit
-from biosphere_tui.headless import EXIT_NOTHING_FITS, Refused, find_appliance, find_group, fresh_cache
-from biosphere_tui.state import load_state
+from biosphere_tui.scripting import Exit
+from biosphere_tui.scripting.session import ACCOUNT, Session
 
 SHORT = {APPLIANCE: "✗ small", QUOTA: "✗ quota", CAPACITY: "✗ full"}
+READS = {ACCOUNT, "portal.catalogue", "portal.status", "portal.deployments"}  # and the sites: what launching reads
 
 
-def add_parser(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser("advise", parents=parents,
-                                   help="which site and flavour fit an appliance now, and the one recommended")
-    parser.add_argument("appliance", metavar="APPLIANCE", help="appliance id or name (as in the catalogue)")
-    parser.add_argument("--group", "-g", default="", metavar="G", help="group whose quota it spends (default: yours)")
-    parser.add_argument("-f", "--format", choices=("table", "json"), default="table", help="output (default table)")
-    parser.set_defaults(run=run)
+def launch_assessment(session: Session, appliance: str, group: str | None) -> Assessment:
+    """The appliance and group named, assessed on a cache refreshed first (room and quota change fast)."""
+    session.ensure(READS, {"site"}, refresh=True)
+    return assessment(session.db, session.appliance(appliance), session.group(group, launch=True),
+                      now=session.now(), stale_after=session.config.refresh_interval * 3)
 
 
-def run(args: argparse.Namespace, config: Config) -> int:
-    try:
-        db = fresh_cache(config)
-        try:
-            found = assessment(db, find_appliance(db, args.appliance),
-                               find_group(db, args.group, load_state(state_file())[0].current_group),
-                               now=datetime.now(timezone.utc), stale_after=config.refresh_interval * 3)
-        finally:
-            db.close()
-    except Refused as exc:
-        print(f"biosphere-tui: {exc.message}", file=sys.stderr)
-        return exc.code
+def advise(session: Session, args: argparse.Namespace) -> int:
+    found = launch_assessment(session, args.appliance, args.group)
     print(json.dumps(as_json(found), indent=2, ensure_ascii=False) if args.format == "json" else as_table(found))
-    return 0 if found.advice is not None else EXIT_NOTHING_FITS
+    return Exit.OK if found.advice is not None else Exit.FAILED
 
 
 def _short(fit: Fit | None) -> str:
