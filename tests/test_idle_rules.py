@@ -67,11 +67,12 @@ def test_idle_longest_first_and_what_deleting_gives_back() -> None:
 
 def test_thresholds_come_from_the_configuration(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
-    path.write_text("[idle]\nrunning_days = 30\nshutoff_days = 3.5\n[notifications]\nenabled = false\nbell = true\n")
+    portal = "[portal]\nurl = 'https://portal.example/api/v1'\n"  # a configuration needs a portal or clouds
+    path.write_text(portal + "[idle]\nrunning_days = 30\nshutoff_days = 3.5\n[notifications]\nenabled = false\nbell = true\n")
     cfg = load(path)
     assert cfg.idle == IdleSettings(30.0, 3.5)
     assert cfg.notifications == NotificationSettings(enabled=False, bell=True)
-    path.write_text("")
+    path.write_text(portal)
     assert (load(path).idle, load(path).notifications) == (IdleSettings(14.0, 14.0), NotificationSettings(True, False))
     assert [v.deployment.name for v in find_idle([vm("q", active=20)], IdleSettings(30, 3.5), NOW)] == []
 

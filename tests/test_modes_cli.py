@@ -25,13 +25,14 @@ def test_serve_forwards_the_common_options_given_before_or_after_it(tmp_path: Pa
 
 def test_app_section_of_the_configuration(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
-    path.write_text('[app]\nread_only = true\nprivacy = true\nlang = "fr"\n')
+    portal = "[portal]\nurl = 'https://portal.example/api/v1'\n"  # a configuration needs a portal or clouds
+    path.write_text(portal + '[app]\nread_only = true\nprivacy = true\nlang = "fr"\n')
     config = load(path)
     assert (config.read_only, config.privacy, config.lang) == (True, True, "fr")
-    path.write_text('[app]\nlang = "de"\n')
+    path.write_text(portal + '[app]\nlang = "de"\n')
     with pytest.raises(ConfigError, match="app.lang must be one of en, fr"):
         load(path)
-    path.write_text('[app]\nread_only = "yes"\n')
+    path.write_text(portal + '[app]\nread_only = "yes"\n')
     with pytest.raises(ConfigError, match="app.read_only must be true or false"):
         load(path)
 
