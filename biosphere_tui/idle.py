@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlite_utils import Database
-
 from biosphere_tui.cache.activity import VmActivity, ready_vms
+from biosphere_tui.cache.db import Reader
 from biosphere_tui.config import IdleSettings
 from biosphere_tui.models import Quota
 
@@ -72,7 +71,7 @@ def find_idle(vms: Iterable[VmActivity], settings: IdleSettings, now: datetime) 
     return sorted(found, key=lambda idle: (idle.since, idle.deployment.name, idle.deployment.id))
 
 
-def idle_vms(db: Database, settings: IdleSettings, now: datetime, *, owner: str | None = None,
+def idle_vms(db: Reader, settings: IdleSettings, now: datetime, *, owner: str | None = None,
              group_id: str | None = None) -> list[IdleVm]:
     """The idle VMs in the cache (of one owner and/or one group when given), idle longest first."""
     return find_idle(ready_vms(db, owner=owner, group_id=group_id), settings, now)

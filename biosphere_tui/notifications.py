@@ -13,9 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from sqlite_utils import Database
-
 from biosphere_tui.cache import reader, watch
+from biosphere_tui.cache.db import Reader
 from biosphere_tui.cache.watch import RequestSeen, VmSeen
 from biosphere_tui.models import DeploymentState, Group
 
@@ -51,7 +50,7 @@ class Snapshot:
     requests: dict[str, RequestSeen] = field(default_factory=dict)
 
     @classmethod
-    def read(cls, db: Database, group: Group | None) -> Snapshot:
+    def read(cls, db: Reader, group: Group | None) -> Snapshot:
         me = reader.me(db)
         shares = {}
         if group is not None:

@@ -54,3 +54,15 @@ def test_only_the_command_line_imports_the_demo() -> None:
         and any(n.startswith("biosphere_tui.demo") for n in _imports(path))
     )
     assert users == ["cli.py"]
+
+
+def test_opening_the_app_loads_no_writer_or_network_library() -> None:
+    """The app's first paint reads the cache with plain sqlite3: sqlite-utils, httpx and
+    openstacksdk load later, with the first refresh or action (see bench/ui.py)."""
+    import subprocess
+    import sys
+
+    probe = ("import sys, biosphere_tui.cli, biosphere_tui.app, biosphere_tui.screens.myvm, biosphere_tui.screens.idle;"
+             "print(sorted(m for m in ('sqlite_utils', 'httpx', 'openstack') if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "[]"

@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlite_utils import Database
-
+from biosphere_tui.cache.db import Reader
 from biosphere_tui.models import DeploymentState
 
 
@@ -35,7 +34,7 @@ def _dt(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def ready_vms(db: Database, *, owner: str | None = None, group_id: str | None = None) -> list[VmActivity]:
+def ready_vms(db: Reader, *, owner: str | None = None, group_id: str | None = None) -> list[VmActivity]:
     """The Ready deployments (of one owner and/or one group when given)."""
     clauses, params = ["d.state = ?"], [DeploymentState.READY.value]
     for column, value in (("d.owner", owner), ("d.group_id", group_id)):

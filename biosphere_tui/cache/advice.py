@@ -6,15 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlite_utils import Database
-
 from biosphere_tui.advisor import Advice, Signal, left_of, recommend
 from biosphere_tui.cache import catalogue, reader
+from biosphere_tui.cache.db import Reader
 from biosphere_tui.fit import Matrix, Minimum, assess
 from biosphere_tui.models import Appliance, Group, GroupKind, Quota
 
 
-def signals(db: Database, now: datetime, stale_after: float) -> dict[str, Signal]:
+def signals(db: Reader, now: datetime, stale_after: float) -> dict[str, Signal]:
     """Per site: the latency of its last answered refresh, and whether the portal's status page and
     the site's own cloud (when configured) were read within ``stale_after`` seconds."""
     latency = dict(db.execute(
@@ -27,7 +26,7 @@ def signals(db: Database, now: datetime, stale_after: float) -> dict[str, Signal
             for s in reader.sites(db)}
 
 
-def launch_groups(db: Database) -> list[Group]:
+def launch_groups(db: Reader) -> list[Group]:
     """The groups one may launch in: training groups first, then projects."""
     return sorted((g for g in reader.groups(db) if g.kind is not GroupKind.AFFILIATION),
                   key=lambda g: (g.kind is not GroupKind.TRAINING, g.name))
@@ -45,7 +44,7 @@ class Assessment:
     platforms: dict[str, str]  # site id -> platform name
 
 
-def assessment(db: Database, appliance: Appliance, group: Group, *, now: datetime, stale_after: float) -> Assessment:
+def assessment(db: Reader, appliance: Appliance, group: Group, *, now: datetime, stale_after: float) -> Assessment:
     """What fits of ``appliance`` for ``group`` now, and the advisor's choice."""
     minimum = Minimum.of(appliance)
     use = reader.quota_use(db, group.id)

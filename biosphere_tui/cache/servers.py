@@ -6,8 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlite_utils import Database
-
+from biosphere_tui.cache.db import Reader
 from biosphere_tui.cache.reader import Freshness, freshness
 from biosphere_tui.models import Flavor, Image, Server, SiteLimits
 
@@ -53,7 +52,7 @@ class ServerDetail:
         return None
 
 
-def detail(db: Database, key: str) -> ServerDetail | None:
+def detail(db: Reader, key: str) -> ServerDetail | None:
     site, server_id = split_key(key)
     row = db.execute(
         "SELECT s.site, s.id, s.name, s.status, s.flavor, s.vcpus, s.ram_mb, s.disk_gb, s.image_id, s.ip, "
@@ -82,7 +81,7 @@ class ImageEntry:
         return sorted(self.by_site)
 
 
-def images(db: Database, text: str = "") -> list[ImageEntry]:
+def images(db: Reader, text: str = "") -> list[ImageEntry]:
     """The active Glance images, one entry per name, whose name or distribution contains ``text``."""
     cur = db.execute(
         "SELECT site, id, name, status, min_disk_gb, min_ram_mb, os_distro FROM images "
@@ -99,7 +98,7 @@ def images(db: Database, text: str = "") -> list[ImageEntry]:
             for name, found in grouped.items()]
 
 
-def flavors(db: Database, site: str) -> list[Flavor]:
+def flavors(db: Reader, site: str) -> list[Flavor]:
     cur = db.execute("SELECT site, id, name, vcpus, ram_mb, disk_gb, gpus FROM flavors WHERE site = ? "
                      "ORDER BY vcpus, ram_mb, name", [site])
     return [Flavor(*r) for r in cur.fetchall()]
@@ -121,7 +120,7 @@ class NovaSite:
         return self.api is not None and not self.api.ok
 
 
-def sites(db: Database, names: tuple[str, ...], text: str = "") -> list[NovaSite]:
+def sites(db: Reader, names: tuple[str, ...], text: str = "") -> list[NovaSite]:
     """The configured sites (``names``) whose id contains ``text``, with their limits and counts."""
     fresh = {f.source: f for f in freshness(db)}
     limits = {r[0]: SiteLimits(*r) for r in db.execute(

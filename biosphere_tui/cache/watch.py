@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlite_utils import Database
+from biosphere_tui.cache.db import Reader
 
 
 @dataclass(frozen=True)
@@ -26,12 +26,12 @@ class RequestSeen:
     group: str
 
 
-def vms_of(db: Database, owner: str) -> dict[str, VmSeen]:
+def vms_of(db: Reader, owner: str) -> dict[str, VmSeen]:
     cur = db.execute("SELECT id, name, site, state, server_status, reason FROM vms WHERE owner = ?", [owner])
     return {r[0]: VmSeen(r[1], r[2], r[3], r[4], r[5] or "") for r in cur.fetchall()}
 
 
-def pending_requests(db: Database) -> dict[str, RequestSeen]:
+def pending_requests(db: Reader) -> dict[str, RequestSeen]:
     cur = db.execute(
         "SELECT r.id, r.name, g.name FROM requests r JOIN groups g ON g.id = r.group_id "
         "WHERE r.state = 'pending' AND g.role = 'admin'"
