@@ -55,8 +55,10 @@ class ReasonDialog(ModalScreen[str | None]):
     BINDINGS = [("escape", "cancel", "Cancel")]
 
     def __init__(self, title: str, items: Sequence[str] = (), *, placeholder: str = "reason", required: bool = True,
-                 value: str = "", hint: str = "Please give a reason: it is sent to the person.") -> None:
+                 value: str = "", hint: str = "Please give a reason: it is sent to the person.",
+                 action: str = "Send") -> None:
         super().__init__()
+        self.action = _(action)
         self.title_text = _(title)
         self.items = list(items)
         self.placeholder = _(placeholder)
@@ -73,7 +75,7 @@ class ReasonDialog(ModalScreen[str | None]):
             yield Input(self.value, placeholder=self.placeholder, id="reason")
             yield Label("", id="hint")
             with Horizontal(id="buttons"):
-                yield Button(_("Send") + " (enter)", id="yes", variant="primary")
+                yield Button(f"{self.action} (enter)", id="yes", variant="primary")
                 yield Button(_("Cancel") + " (esc)", id="no")
 
     def on_mount(self) -> None:
