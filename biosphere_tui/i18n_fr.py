@@ -195,18 +195,6 @@ FR: dict[str, str] = {
     "Home: your VMs by state, the sites, pending requests and quota use; every VM you can see below.":
         "Accueil : vos VM par état, les sites, les demandes en attente et l'usage des quotas ; "
         "en dessous, toutes les VM que vous pouvez voir.",
-    "Catalogue: the RAINBio appliances. Search by word (name, description, tools, EDAM topics) with /, by category "
-    "with c, by tool with t and by EDAM topic with e; star favourites with f. Enter opens the launch form; L launches "
-    "at once with your last group, site and flavour.":
-        "Catalogue : les appliances RAINBio. Cherchez par mot (nom, description, outils, thèmes EDAM) avec /, par "
-        "catégorie avec c, par outil avec t et par thème EDAM avec e ; f marque un favori. Entrée ouvre le formulaire "
-        "de lancement ; L lance aussitôt avec vos derniers groupe, site et gabarit.",
-    "Consumption of the current group (choose it on the Groups screen): quota use by live deployments, the daily "
-    "usage record of the last 30 or 90 days, totals per member and per site, and a CSV export. A member sees only "
-    "their own consumption: the portal filters it.":
-        "Consommation du groupe courant (à choisir sur l'écran Groupes) : quota utilisé par les déploiements actifs, "
-        "usage quotidien des 30 ou 90 derniers jours, totaux par membre et par site, et export CSV. Un membre ne voit "
-        "que sa propre consommation : le portail la filtre.",
     "Groups: the groups you belong to, their quotas and dates (accounts tied to a group end with it). Enter or g makes "
     "the highlighted group the current one (the other screens show it); j asks to join another group; n requests a "
     "new project group from the IFB committee (a refused request is kept: n opens it again).":
@@ -219,14 +207,6 @@ FR: dict[str, str] = {
         "Journal : chaque action faite depuis cette application (lancement, suppression, approbation, refus, demande "
         "d'adhésion, demande de groupe), la plus récente d'abord : qui, quand, le résultat élément par élément et les "
         "requêtes envoyées au portail. Il reste sur cet ordinateur, dans votre dossier de données, sans votre jeton.",
-    "Launch: name the VM, choose the group whose quota it spends, then a cell of the matrix: a flavour (row) on a site "
-    "(column). Each cell says whether it fits the group's remaining quota and the site's free room; the line under it "
-    "says why not, and p takes the proposed way out. ctrl+s launches; the screen then follows the deployment until it "
-    "is Ready.":
-        "Lancer : nommez la VM, choisissez le groupe dont elle consomme le quota, puis une case de la matrice : un "
-        "gabarit (ligne) sur un site (colonne). Chaque case dit si elle tient dans le quota restant du groupe et la "
-        "place libre du site ; la ligne dessous dit pourquoi sinon, et p prend la solution proposée. ctrl+s lance ; "
-        "l'écran suit ensuite le déploiement jusqu'à ce qu'il soit prêt.",
     "Members: for the admins of the current group (7 to change it), the pending membership requests (space marks "
     "several; a approves, x rejects with a reason sent to the person) and the members, those whose account ends "
     "within 30 days highlighted. Accounts tied to a group are deactivated at the group's end date.":
@@ -454,4 +434,45 @@ FR: dict[str, str] = {
     'Flags': 'Options',
     'tool': 'outil',
     'version': 'version',
+    # screens written in parallel: titles, keys, columns, help
+    'Idle VMs': 'VM inactives',
+    'Class launch': 'Lancement de classe',
+    'Launch class': 'Lancer la classe',
+    'Mark all': 'Tout marquer',
+    'Recommended': 'Recommandée',
+    'OpenStack-only mode (no portal)': 'mode OpenStack seul (sans portail)',
+    'RAM GB used/max': 'Go RAM utilisés/max',
+    'VMs used/max': 'VM utilisées/max',
+    'vCPU used/max': 'vCPU utilisés/max',
+    'SSH': 'SSH',
+    'disk': 'disque',
+    'flavours': 'gabarits',
+    'idle since': 'inactive depuis',
+    'images': 'images',
+    'min RAM': 'RAM min',
+    'min disk': 'disque min',
+    'password': 'mot de passe',
+    'servers': 'serveurs',
+    'sites': 'sites',
+    'why idle': 'pourquoi inactive',
+    'Catalogue (OpenStack-only mode): the Glance images of every site, one row per image name, with the sites that have it. / searches; Enter or l opens the launch form (site, flavour, key pair).':
+        "Catalogue (mode OpenStack seul) : les images Glance de chaque site, une ligne par nom d'image, avec les sites qui l'ont. / cherche ; Entrée ou l ouvre le formulaire de lancement (site, gabarit, paire de clés).",
+    'Catalogue: the RAINBio appliances. Search by word (name, description, tools, EDAM topics) with /, by category with c, by tool with t and by EDAM topic with e; star favourites with f. Enter opens the launch form; L launches at once with your last group, site and flavour; C launches a class (N identical VMs for a training).':
+        'Catalogue : les appliances RAINBio. Cherchez par mot (nom, description, outils, thèmes EDAM) avec /, par catégorie avec c, par outil avec t et par thème EDAM avec e ; f marque un favori. Entrée ouvre le formulaire de lancement ; L lance aussitôt avec vos derniers groupe, site et gabarit ; C lance une classe (N VM identiques pour une formation).',
+    "Class launch: N identical VMs of one appliance for a training. The names come from a pattern ({n} or {n:02} is the number, e.g. rnaseq-{n:02}); the group's quota must hold all N and the sites their room: with the best site chosen for you they are spread over several sites when one cannot hold them all. ctrl+s launches after a confirmation; the table follows every VM until it is Ready; e exports names, addresses, SSH commands, URLs and passwords to a CSV file (readable by you only).":
+        "Lancement de classe : N VM identiques d'une appliance pour une formation. Les noms viennent d'un modèle ({n} ou {n:02} est le numéro, p. ex. rnaseq-{n:02}) ; le quota du groupe doit contenir les N VM et les sites leur place : avec le meilleur site choisi pour vous, elles sont réparties sur plusieurs sites quand un seul ne peut pas toutes les accueillir. ctrl+s lance après confirmation ; le tableau suit chaque VM jusqu'à ce qu'elle soit prête ; e exporte noms, adresses, commandes SSH, URL et mots de passe dans un fichier CSV (lisible par vous seul).",
+    'Consumption of the current group (choose it on the Groups screen): quota use by live deployments, when each quota is reached at the trend of the last 30 days, the daily usage record of the last 30 or 90 days, totals per member and per site, and a CSV export. A member sees only their own consumption: the portal filters it.':
+        "Consommation du groupe courant (à choisir sur l'écran Groupes) : quota utilisé par les déploiements actifs, date à laquelle chaque quota sera atteint au rythme des 30 derniers jours, usage quotidien des 30 ou 90 derniers jours, totaux par membre et par site, et export CSV. Un membre ne voit que sa propre consommation : le portail la filtre.",
+    'Home (OpenStack-only mode): your Nova servers by status and your sites; every server below.':
+        'Accueil (mode OpenStack seul) : vos serveurs Nova par statut et vos sites ; en dessous, chaque serveur.',
+    "Idle VMs: Ready VMs of the current group that ran with no login or CPU activity seen by the portal for idle.running_days days, or whose server is shut off for idle.shutoff_days days (both in the configuration file), and the vCPU, RAM and disk that deleting them gives back. Admins see every member's; members see their own. Space marks, A marks all or none, ctrl+d deletes the marked ones (or the one under the cursor) after a confirmation.":
+        'VM inactives : les VM prêtes du groupe courant sans connexion ni activité CPU vue par le portail depuis idle.running_days jours, ou dont le serveur est éteint depuis idle.shutoff_days jours (les deux dans le fichier de configuration), et les vCPU, RAM et disque que leur suppression rend. Les admins voient celles de tous les membres ; les membres, les leurs. Espace marque, A marque tout ou rien, ctrl+d supprime celles marquées (ou celle sous le curseur) après confirmation.',
+    "Launch a Nova server from a Glance image: name it, choose the site (those that have the image) and a flavour (each says whether it fits your project's limits there); a key pair and a network only if your site needs them. ctrl+s launches; the screen follows the server until ACTIVE or ERROR.":
+        "Lancer un serveur Nova depuis une image Glance : nommez-le, choisissez le site (parmi ceux qui ont l'image) et un gabarit (chacun dit s'il tient dans les limites de votre projet sur ce site) ; une paire de clés et un réseau seulement si votre site en demande. ctrl+s lance ; l'écran suit le serveur jusqu'à ACTIVE ou ERROR.",
+    "Launch: name the VM, choose the group whose quota it spends, then a cell of the matrix: a flavour (row) on a site (column). Each cell says whether it fits the group's remaining quota and the site's free room; the line under it says why not, and p takes the proposed way out. ★ marks the recommended cell (up and fresh site, least waste, most room left, fastest API); a applies it. ctrl+s launches; the screen then follows the deployment until it is Ready.":
+        "Lancer : nommez la VM, choisissez le groupe dont elle consomme le quota, puis une case de la matrice : un gabarit (ligne) sur un site (colonne). Chaque case dit si elle tient dans le quota restant du groupe et la place libre du site ; la ligne dessous dit pourquoi sinon, et p prend la solution proposée. ★ marque la case recommandée (site en service et à jour, moins de gaspillage, plus de place restante, API la plus rapide) ; a l'applique. ctrl+s lance ; l'écran suit ensuite le déploiement jusqu'à ce qu'il soit prêt.",
+    "Sites (OpenStack-only mode): each cloud of your clouds.yaml, whether its API answered on the last refresh, and your project's limits there (used/max vCPU, RAM and instances, from Nova). A site that fails is shown in red with its last known data.":
+        'Sites (mode OpenStack seul) : chaque cloud de votre clouds.yaml, si son API a répondu au dernier rafraîchissement, et les limites de votre projet sur ce site (vCPU, RAM et instances utilisés/max, selon Nova). Un site en échec est en rouge avec ses dernières données.',
+    'myVM (OpenStack-only mode): the Nova servers of your projects on every site of your clouds.yaml. Space marks servers, ctrl+d deletes the marked ones (or the one under the cursor) after a confirmation; d describes, c copies the SSH command.':
+        'myVM (mode OpenStack seul) : les serveurs Nova de vos projets sur chaque site de votre clouds.yaml. Espace marque des serveurs, ctrl+d supprime ceux marqués (ou celui sous le curseur) après confirmation ; d décrit, c copie la commande SSH.',
 }

@@ -177,19 +177,39 @@ def _wrapped_literals() -> set[str]:
     return found
 
 
-def _own_bindings_and_headers() -> set[str]:
+def _own_classes() -> list[type]:
+    """The app, every screen and modal of ``screens`` and ``widgets``, and every table there with ``COLUMNS``."""
+    import inspect
+    import pkgutil
     from importlib import import_module
 
+    from textual.screen import Screen
+
+    from biosphere_tui import screens, widgets
     from biosphere_tui.app import BiosphereApp
 
-    classes = [BiosphereApp] + [getattr(import_module(n.target.partition(":")[0]), n.target.partition(":")[2])
-                                for n in SCREENS]
+    classes: list[type] = [BiosphereApp]
+    for package in (screens, widgets):
+        for module in pkgutil.iter_modules(package.__path__, f"{package.__name__}."):
+            classes += [cls for _name, cls in inspect.getmembers(import_module(module.name), inspect.isclass)
+                        if cls.__module__ == module.name and (issubclass(cls, Screen) or "COLUMNS" in vars(cls))]
+    return classes
+
+
+def test_the_translation_check_sees_every_screen() -> None:
+    names = {cls.__name__ for cls in _own_classes()}
+    assert {"CatalogueScreen", "NovaVMScreen", "NovaSitesScreen", "ImagesScreen", "ServerLaunchScreen",
+            "NovaHomeScreen", "ClassLaunchScreen", "IdleScreen", "LaunchScreen", "ConfirmDialog", "ServerTable"} <= names
+
+
+def _own_bindings_and_headers() -> set[str]:
     texts = {n.title for n in SCREENS}
-    for cls in classes:
+    for cls in _own_classes():
         texts |= {b.description for bs in cls._merged_bindings.key_to_bindings.values() for b in bs
-                  if b.show and b.description and type(b).__module__.startswith("textual")}
+                  if b.show and b.description and type(b).__module__.startswith("textual")} \
+            if hasattr(cls, "_merged_bindings") else set()
         texts |= {label for _key, label in getattr(cls, "COLUMNS", ())}
-        texts |= {cls.HELP} if getattr(cls, "HELP", "") else set()
+        texts |= {cls.HELP} if isinstance(getattr(cls, "HELP", ""), str) and getattr(cls, "HELP", "") else set()
     return texts
 
 
