@@ -580,4 +580,81 @@ FR: dict[str, str] = {
     'To the clipboard (c)': 'Dans le presse-papiers (c)',
     'Reveal or hide secrets': 'Révéler ou cacher les secrets',
     'Passwords and tokens (v)': 'Mots de passe et jetons (v)',
+    # myvm.py, nova_vms.py, vm_delete.py, idle.py (and the idle module)
+    ' (and {n} more)': ' (et {n} de plus)',
+    ' matching “{text}”': ' correspondant à « {text} »',
+    'Copied to the clipboard: {text}': 'Copié dans le presse-papiers : {text}',
+    'Delete failed': 'Échec de la suppression',
+    'Delete {vms}? Their servers and disks are destroyed.':
+        'Supprimer {vms} ? Leurs serveurs et disques sont détruits.',
+    'Deleted': 'Supprimées',
+    'Deleting all {vms} would give back {resources}.': 'Supprimer les {vms} rendrait {resources}.',
+    'Deleting the {n} selected gives back {resources}.': 'Supprimer les {n} sélectionnées rend {resources}.',
+    'Deleting {servers}': 'Suppression de {servers}',
+    'Deleting {vms}': 'Suppression de {vms}',
+    'Details of the VM under the cursor (key d)': 'Détails de la VM sous le curseur (touche d)',
+    'Done and Cancelled deployments (key h)': 'Déploiements terminés et annulés (touche h)',
+    'Done and Cancelled deployments are hidden.': 'Les déploiements terminés et annulés sont cachés.',
+    'Done and Cancelled deployments are shown.': 'Les déploiements terminés et annulés sont affichés.',
+    'Idle VMs · {whose} · {vms} · no activity for {running} or shut off for {shut_off}':
+        'VM inactives · {whose} · {vms} · sans activité depuis {running} ou éteintes depuis {shut_off}',
+    'Idle VMs: delete': 'VM inactives : supprimer',
+    'Idle VMs: mark all or none': 'VM inactives : tout ou rien marquer',
+    'Mark every idle VM listed (key A)': 'Marquer chaque VM inactive de la liste (touche A)',
+    'No VM here to delete.': 'Aucune VM à supprimer ici.',
+    'No VM under the cursor: nothing to copy.': 'Aucune VM sous le curseur : rien à copier.',
+    'No idle VM: every running VM was used recently and none has been shut off for long.':
+        "Aucune VM inactive : chaque VM en marche a servi récemment et aucune n'est éteinte depuis longtemps.",
+    'No server under the cursor: nothing to copy.': 'Aucun serveur sous le curseur : rien à copier.',
+    'Not deleted': 'Non supprimées',
+    'Nothing to copy: {reason}': 'Rien à copier : {reason}',
+    'Of the VM under the cursor (key c)': 'De la VM sous le curseur (touche c)',
+    "Only a group's admins see all of its VMs: {which}. Showing your own VMs.":
+        "Seuls les admins d'un groupe voient toutes ses VM : {which}. Affichage de vos VM.",
+    'Sort the VMs by {column} (key s cycles, S reverses)':
+        'Trier les VM par {column} (s passe au suivant, S inverse)',
+    "Switch between your VMs and all of the group's (admins)":
+        'Passer de vos VM à toutes celles du groupe (admins)',
+    'The marked VMs, or the one under the cursor (ctrl+d)':
+        'Les VM marquées, ou celle sous le curseur (ctrl+d)',
+    'The marked idle VMs, or the one under the cursor (ctrl+d)':
+        'Les VM inactives marquées, ou celle sous le curseur (ctrl+d)',
+    'This VM has no secret parameters (passwords, tokens) to show.':
+        "Cette VM n'a pas de paramètre secret (mot de passe, jeton) à montrer.",
+    'all of {group}': 'tout {group}',
+    'finished hidden': 'terminées cachées',
+    'mine': 'les miennes',
+    'myVM · Nova servers of every site · {count} · by {sort}':
+        'myVM · serveurs Nova de chaque site · {count} · par {sort}',
+    'myVM · {scope} · {count} · {finished} · by {sort}': 'myVM · {scope} · {count} · {finished} · par {sort}',
+    'myVM: copy the SSH command': 'myVM : copier la commande SSH',
+    'myVM: delete VMs': 'myVM : supprimer des VM',
+    'myVM: describe pane': 'myVM : panneau de description',
+    'myVM: mine / all of the group': 'myVM : les miennes / tout le groupe',
+    'myVM: show or hide finished VMs': 'myVM : afficher ou cacher les VM terminées',
+    'myVM: sort by {column}': 'myVM : trier par {column}',
+    'no activity for {days}': 'aucune activité depuis {days}',
+    'no activity seen since Ready {days} ago': "aucune activité vue depuis qu'elle est prête, il y a {days}",
+    'space marks, A marks all, ctrl+d deletes.': 'espace marque, A marque tout, ctrl+d supprime.',
+    'with finished': 'avec les terminées',
+    'you are a member of {group}, not one of its admins':
+        "vous êtes membre de {group}, pas l'un de ses admins",
+    'you are in no group': "vous n'êtes dans aucun groupe",
+    'yours': 'les vôtres',
+    '{done} of {vms} deleted. Not deleted:': '{done} sur {vms} supprimées. Non supprimées :',
+    "{group}, every member's": '{group}, tous les membres',
+    '{group}, yours': '{group}, les vôtres',
+    '{name} belongs to {owner}: only its owner or an admin of {group} can delete it.':
+        '{name} appartient à {owner} : seuls son propriétaire ou un admin de {group} peuvent la supprimer.',
+    '{name} is {state}: there is nothing left to delete.':
+        "{name} est {state} : il n'y a plus rien à supprimer.",
+    '{n} VM': '{n} VM',
+    '{n} VMs': '{n} VM',
+    '{n} server': '{n} serveur',
+    '{n} servers': '{n} serveurs',
+    '{shown} of {total} VMs': '{shown} VM sur {total}',
+    '{shown} of {total} servers': '{shown} serveurs sur {total}',
+    '{status} for {days}': '{status} depuis {days}',
+    '{vms} deleted: the sites are removing the servers.':
+        '{vms} supprimées : les sites retirent les serveurs.',
 }
