@@ -657,4 +657,46 @@ FR: dict[str, str] = {
     '{status} for {days}': '{status} depuis {days}',
     '{vms} deleted: the sites are removing the servers.':
         '{vms} supprimées : les sites retirent les serveurs.',
+    # consumption.py (metric labels of cache/usage.py too) and the forecast
+    'Consumption exported': 'Consommation exportée',
+    'Consumption: 30 or 90 days': 'Consommation : 30 ou 90 jours',
+    'Consumption: next metric': 'Consommation : mesure suivante',
+    'Export consumption to CSV': 'Exporter la consommation en CSV',
+    'Export {n} daily rows ({start} → {end}) to the CSV file:':
+        'Exporter {n} lignes quotidiennes ({start} → {end}) dans le fichier CSV :',
+    'No consumption recorded for {group} from {start} to {end}.':
+        'Aucune consommation enregistrée pour {group} du {start} au {end}.',
+    'No group to export.': 'Aucun groupe à exporter.',
+    'No group yet: join or request one on the Groups screen (7).':
+        "Pas encore de groupe : rejoignez-en un ou demandez-en un sur l'écran Groupes (7).",
+    'Please give a file or folder to write to.': 'Indiquez un fichier ou un dossier où écrire.',
+    'Switch the period shown (t)': 'Changer la période affichée (t)',
+    'The export could not be written to {path} ({error}).':
+        "L'export n'a pas pu être écrit dans {path} ({error}).",
+    "The period's daily rows, per member and site (e)":
+        'Les lignes quotidiennes de la période, par membre et par site (e)',
+    'VM-hours, vCPU-hours, RAM, disk or GPU (m)': 'VM-heures, vCPU-heures, RAM, disque ou GPU (m)',
+    'You are a member of this group: the portal shows your own consumption only.':
+        'Vous êtes membre de ce groupe : le portail ne montre que votre propre consommation.',
+    'at {rate}, ': 'à {rate}, ',
+    'last {n} days': '{n} derniers jours',
+    'no quota': 'pas de quota',
+    'per {what} · {metric}': 'par {what} · {metric}',
+    'quota not reached before the group ends ({day})': 'quota non atteint avant la fin du groupe ({day})',
+    'quota reached ~{day} ({left})': 'quota atteint vers le {day} ({left})',
+    'quota used up ({current}/{quota}{unit})': 'quota épuisé ({current}/{quota}{unit})',
+    'steady or falling: quota not reached at this rate': 'stable ou en baisse : quota non atteint à ce rythme',
+    'too little data for a trend ({used} of {needed} days needed)':
+        'trop peu de données pour une tendance ({used} jours sur les {needed} nécessaires)',
+    'total {value} {metric}': 'total {value} {metric}',
+    '{metric} per day · last {n} days': '{metric} par jour · {n} derniers jours',
+    '{n} daily rows written to {path}': '{n} lignes quotidiennes écrites dans {path}',
+    '{rate}{unit}/day': '{rate}{unit}/jour',
+    'VM-hours': 'VM-heures',
+    'vCPU-hours': 'vCPU-heures',
+    'RAM GB-hours': 'Go RAM-heures',
+    'disk GB-hours': 'Go disque-heures',
+    'GPU-hours': 'GPU-heures',
+    'RAM GB-h': 'Go RAM-h',
+    'disk GB-h': 'Go disque-h',
 }
