@@ -736,4 +736,84 @@ FR: dict[str, str] = {
     '{name} on {site}': '{name} sur {site}',
     '{vms} written to {path}': '{vms} écrites dans {path}',
     'refused': 'refusée',
+    # OpenStack-only mode: nova_sites.py, images.py, server_launch.py, openstack_only.py, widgets/server_views.py
+    '(server {id})': '(serveur {id})',
+    '/ search · enter or l launch': '/ chercher · entrée ou l lance',
+    'By name or OS (/)': 'Par nom ou OS (/)',
+    'Esc goes back; it keeps building.': 'Échap revient en arrière ; la construction continue.',
+    'Image {image} is not listed by any site (any more).':
+        "L'image {image} n'est (plus) listée par aucun site.",
+    'Key pair': 'Paire de clés',
+    'Launch a server from': 'Lancer un serveur depuis',
+    'Launch a server from this image': 'Lancer un serveur depuis cette image',
+    'Launching {name} on {site}': 'Lancement de {name} sur {site}',
+    'MB': 'Mo',
+    'MB RAM': 'Mo de RAM',
+    'Network': 'Réseau',
+    'No SSH command yet: {reason}': 'Pas encore de commande SSH : {reason}',
+    'No image here to launch: the sites list none yet.':
+        "Aucune image à lancer ici : les sites n'en listent encore aucune.",
+    'No server under the cursor.': 'Aucun serveur sous le curseur.',
+    'No site configured.': 'Aucun site configuré.',
+    'Not yet: {problem}.': 'Pas encore : {problem}.',
+    'Nova could not build it: {fault}': "Nova n'a pas pu le construire : {fault}",
+    'Nova server on {site}': 'Serveur Nova sur {site}',
+    'Open the launch form (l)': 'Ouvrir le formulaire de lancement (l)',
+    'Ready to launch.': 'Prêt à lancer.',
+    'Requested: waiting for the site to list it…': 'Demandé : en attente que le site le liste…',
+    'Search the images': 'Chercher dans les images',
+    'Status': 'Statut',
+    'To see them, add a [portal] section {where} (see the README). myVM (3), Sites (5), Catalogue (2) and Journal (8) work without it.':
+        'Pour les voir, ajoutez une section [portal] {where} (voir le README). myVM (3), Sites (5), Catalogue (2) et Journal (8) fonctionnent sans.',
+    'all {n}': 'les {n}',
+    'choose a flavour': 'choisissez un gabarit',
+    'choose a site': 'choisissez un site',
+    'failed since {clock}: {error} — showing data from {age} ago':
+        "en échec depuis {clock} : {error} — données d'il y a {age}",
+    'failed: {error} — no data from it yet': 'en échec : {error} — pas encore de données',
+    'failing: {sites}': 'en échec : {sites}',
+    'filter by site name…  (esc clears)': 'filtrer par nom de site…  (échap efface)',
+    'instances': 'instances',
+    'needs {ram} MB RAM, {disk} GB disk · on {sites}':
+        'demande {ram} Mo de RAM, {disk} Go de disque · sur {sites}',
+    'no portal configured: the VMs are the Nova servers of your clouds.yaml.':
+        'aucun portail configuré : les VM sont les serveurs Nova de votre clouds.yaml.',
+    'none': 'aucun',
+    'not asked yet: the first refresh is running':
+        'pas encore interrogé : le premier rafraîchissement est en cours',
+    'on {site}': 'sur {site}',
+    'optional: a key pair of your project': 'facultatif : une paire de clés de votre projet',
+    'optional: a network id (when there are several)':
+        'facultatif : un id de réseau (quand il y en a plusieurs)',
+    "over your project's quota: {used}/{most} {what} used, it needs {need}":
+        'au-delà du quota de votre projet : {used}/{most} {what} utilisés, il en faut {need}',
+    'search image name or OS…  (esc clears)': "chercher nom d'image ou OS…  (échap efface)",
+    'the server is not listed yet.': "le serveur n'est pas encore listé.",
+    'this image is not listed by any site': "cette image n'est listée par aucun site",
+    'to the configuration file': 'au fichier de configuration',
+    'to {source}': 'à {source}',
+    'too small for {image} (needs {ram} MB RAM, {disk} GB disk)':
+        'trop petit pour {image} (demande {ram} Mo de RAM, {disk} Go de disque)',
+    'unknown OS': 'OS inconnu',
+    '{name} · {vcpu} vCPU · {ram} GB · {disk} GB disk':
+        '{name} · {vcpu} vCPU · {ram} Go · {disk} Go de disque',
+    '{name}: {site} is building it.': '{name} : {site} le construit.',
+    '{n} image (Glance, every site)': '{n} image (Glance, tous les sites)',
+    '{n} images (Glance, every site)': '{n} images (Glance, tous les sites)',
+    '{servers} servers · {images} images · {flavors} flavours':
+        '{servers} serveurs · {images} images · {flavors} gabarits',
+    '{site} refused: {reason}': '{site} a refusé : {reason}',
+    '{title} is not available in OpenStack-only mode.': "{title} n'est pas disponible en mode OpenStack seul.",
+    '{title} · not available without a portal': '{title} · indisponible sans portail',
+    '{title}: not available in OpenStack-only mode (it needs the Biosphère portal).':
+        '{title} : indisponible en mode OpenStack seul (il faut le portail Biosphère).',
+    '{up}/{total} sites answer': '{up}/{total} sites répondent',
+    '{what} come from the Biosphère portal, and no portal is configured: this app works on the OpenStack clouds of your clouds.yaml alone.':
+        "{what} viennent du portail Biosphère, et aucun portail n'est configuré : cette application travaille sur les seuls clouds OpenStack de votre clouds.yaml.",
+    # labels given as data and translated where they are shown (the scan of literals cannot see them)
+    'OpenStack-only mode': 'mode OpenStack seul',
+    'Membership requests and group members': "Les demandes d'adhésion et les membres des groupes",
+    'Group quotas and the daily consumption record': 'Les quotas des groupes et la consommation quotidienne',
+    'Project and training groups': 'Les groupes projet et formation',
+    'fault': 'erreur',
 }
