@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from biosphere_tui.fit import Fit, Matrix, Minimum, Room
+from biosphere_tui.i18n import _, t
 from biosphere_tui.models import Flavor, Quota
 
 TOO_SMALL = "is too small for this appliance"
@@ -117,10 +118,10 @@ def ranked(matrix: Matrix, signals: Mapping[str, Signal], minimum: Minimum) -> l
 
 def _why_site(matrix: Matrix, signals: Mapping[str, Signal], f: Fit, count: int = 1) -> str:
     signal = signals.get(f.site, Signal())
-    state = f.warning or ("up, data not fresh" if not signal.fresh else "up and fresh")
+    state = f.warning or (_("up, data not fresh") if not signal.fresh else _("up and fresh"))
     share = int(headroom(matrix.specs[f.flavor], matrix.rooms[f.site], count) * 100)  # 99.9 % is not 100 %
     latency = f", API {signal.latency_ms:.0f} ms" if signal.latency_ms is not None else ""
-    return f"site {state}, {share}% of its room left after launch{latency}"
+    return t("site {state}, {share}% of its room left after launch", state=state, share=share) + latency
 
 
 def recommend(matrix: Matrix, signals: Mapping[str, Signal], minimum: Minimum) -> Advice | None:
@@ -129,8 +130,9 @@ def recommend(matrix: Matrix, signals: Mapping[str, Signal], minimum: Minimum) -
     if best is None:
         return None
     exact = waste(matrix.specs[best.flavor], minimum)[1:] == (0, 0)
-    needs = f"{minimum.vcpu} vCPU / {minimum.ram_gb} GB needed"
-    meets = f"exactly the {needs}" if exact else f"least waste over the {needs}"
+    needs = f"{minimum.vcpu} vCPU / {minimum.ram_gb} {_('GB')}"
+    meets = t("exactly the {needs} needed", needs=needs) if exact else \
+        t("least waste over the {needs} needed", needs=needs)
     return Advice(best.site, best.flavor, f"{meets}; {_why_site(matrix, signals, best)}")
 
 

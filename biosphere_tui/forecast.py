@@ -62,12 +62,12 @@ class Forecast:
         """'vCPU: at +0.8/day, quota reached ~12 Jan 2027 (48 days)'."""
         rate = t("at {rate}, ", rate=self.per_day) if self.outlook in (Outlook.REACHED, Outlook.NOT_BEFORE_END,
                                                                        Outlook.NOT_RISING) else ""
-        return f"{_(self.label)}: {rate}{self.verdict()}"
+        return t("{resource}: {forecast}", resource=_(self.label), forecast=rate + self.verdict())
 
     @property
     def per_day(self) -> str:
         """'+0.8/day', '+12.5 GB/day' ('' without a trend)."""
-        unit = f" {self.unit}" if self.unit else ""
+        unit = f" {_(self.unit)}" if self.unit else ""
         return "" if self.rate is None else t("{rate}{unit}/day", rate=f"{self.rate:+,.1f}", unit=unit)
 
     def verdict(self) -> str:
