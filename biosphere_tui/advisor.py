@@ -133,7 +133,7 @@ def recommend(matrix: Matrix, signals: Mapping[str, Signal], minimum: Minimum) -
     needs = f"{minimum.vcpu} vCPU / {minimum.ram_gb} {_('GB')}"
     meets = t("exactly the {needs} needed", needs=needs) if exact else \
         t("least waste over the {needs} needed", needs=needs)
-    return Advice(best.site, best.flavor, f"{meets}; {_why_site(matrix, signals, best)}")
+    return Advice(best.site, best.flavor, t("{meets}; {site}", meets=meets, site=_why_site(matrix, signals, best)))
 
 
 def plan_class(matrix: Matrix, signals: Mapping[str, Signal], minimum: Minimum, left: Quota, count: int, *,
@@ -204,5 +204,7 @@ def class_why(matrix: Matrix, signals: Mapping[str, Signal], plan: ClassPlan) ->
     fit = matrix.get(first.site, plan.flavor)
     assert fit is not None
     if len(plan.placements) == 1:
-        return f"{first.count} × {plan.flavor} on {first.site}: {_why_site(matrix, signals, fit, first.count)}"
-    return f"{sum(p.count for p in plan.placements)} × {plan.flavor} spread: {plan.describe()} (no site holds them all)"
+        return t("{n} × {flavor} on {site}: {why}", n=first.count, flavor=plan.flavor, site=first.site,
+                 why=_why_site(matrix, signals, fit, first.count))
+    return t("{n} × {flavor} spread: {placements} (no site holds them all)", n=sum(p.count for p in plan.placements),
+             flavor=plan.flavor, placements=plan.describe())

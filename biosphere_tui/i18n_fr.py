@@ -849,4 +849,12 @@ FR: dict[str, str] = {
     '{site} has no room for {flavor}': "{site} n'a pas de place pour {flavor}",
     '{site} is {state}': '{site} est {state}',
     '{why}; {other} has room': '{why} ; {other} a de la place',
+    # advisor.py
+    '{meets}; {site}': '{meets} ; {site}',
+    # class launch: advisor.py and classroom.py
+    '{n} × {flavor} on {site}: {why}': '{n} × {flavor} sur {site} : {why}',
+    '{n} × {flavor} spread: {placements} (no site holds them all)':
+        '{n} × {flavor} réparties : {placements} (aucun site ne les prend toutes)',
+    '{ready}/{total} ready': '{ready}/{total} prêtes',
+    ', {n} failed ({reasons})': ', {n} en échec ({reasons})',
 }
