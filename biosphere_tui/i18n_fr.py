@@ -586,7 +586,7 @@ FR: dict[str, str] = {
     'Copied to the clipboard: {text}': 'Copié dans le presse-papiers : {text}',
     'Delete failed': 'Échec de la suppression',
     'Delete {vms}? Their servers and disks are destroyed.':
-        'Supprimer {vms} ? Leurs serveurs et disques sont détruits.',
+        'Supprimer {vms} ? Serveurs et disques seront détruits.',
     'Deleted': 'Supprimées',
     'Deleting all {vms} would give back {resources}.': 'Supprimer les {vms} rendrait {resources}.',
     'Deleting the {n} selected gives back {resources}.': 'Supprimer les {n} sélectionnées rend {resources}.',
@@ -857,4 +857,9 @@ FR: dict[str, str] = {
         '{n} × {flavor} réparties : {placements} (aucun site ne les prend toutes)',
     '{ready}/{total} ready': '{ready}/{total} prêtes',
     ', {n} failed ({reasons})': ', {n} en échec ({reasons})',
+    # Textual's own keys, as the help screen lists them
+    'Select': 'Choisir',
+    'Focus Next': 'Élément suivant',
+    'Focus Previous': 'Élément précédent',
+    'Copy selected text': 'Copier le texte sélectionné',
 }
