@@ -155,6 +155,30 @@ async def test_french_interface(synced, make_app, demo, monkeypatch) -> None:  #
         assert "myVM : vos déploiements" in help_text
 
 
+async def test_french_screen_bodies(synced, make_app, demo, monkeypatch) -> None:  # noqa: ANN001
+    """The screens written apart speak French too: catalogue, launch form, myVM, consumption, idle VMs."""
+    monkeypatch.setenv("LANG", "fr_FR.UTF-8")
+    app = make_app(synced)
+    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")
+        await settle(app, pilot)
+        assert "/ chercher · c catégorie · t outil" in screen_text(app)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        form = screen_text(app)
+        assert "Recommandée :" in form and "Lancer (ctrl+s)" in form and "Recommended" not in form
+        await pilot.press("escape", "3")
+        await settle(app, pilot)
+        assert app.screen.title.startswith("myVM · les miennes · ") and "terminées cachées" in app.screen.title
+        await pilot.press("6")
+        await settle(app, pilot)
+        assert "30 derniers jours" in screen_text(app) and "quota atteint" in screen_text(app)
+        await pilot.press("9")
+        await settle(app, pilot)
+        assert app.screen.title.startswith("VM inactives · ") and "sans activité" in screen_text(app)
+
+
 async def test_english_by_default_in_tests(synced, make_app, demo) -> None:  # noqa: ANN001
     app = make_app(synced)
     async with app.run_test(size=(160, 48)) as pilot:
