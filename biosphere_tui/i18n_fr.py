@@ -862,4 +862,9 @@ FR: dict[str, str] = {
     'Focus Next': 'Élément suivant',
     'Focus Previous': 'Élément précédent',
     'Copy selected text': 'Copier le texte sélectionné',
+    # VM names (naming.py)
+    'at least 3 characters': 'au moins 3 caractères',
+    'at most 40 characters (now {n})': 'au plus 40 caractères (ici {n})',
+    'must start with a letter a–z': 'doit commencer par une lettre a–z',
+    "only a–z, 0–9 and '-' (not {chars})": "seulement a–z, 0–9 et '-' (pas {chars})",
 }
