@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from biosphere_tui.fit import Fit, Matrix, Minimum, Room
+from biosphere_tui.i18n import _, t
 from biosphere_tui.models import Flavor, Quota
 
 TOO_SMALL = "is too small for this appliance"
@@ -117,10 +118,10 @@ def ranked(matrix: Matrix, signals: Mapping[str, Signal], minimum: Minimum) -> l
 
 def _why_site(matrix: Matrix, signals: Mapping[str, Signal], f: Fit, count: int = 1) -> str:
     signal = signals.get(f.site, Signal())
-    state = f.warning or ("up, data not fresh" if not signal.fresh else "up and fresh")
+    state = f.warning or (_("up, data not fresh") if not signal.fresh else _("up and fresh"))
     share = int(headroom(matrix.specs[f.flavor], matrix.rooms[f.site], count) * 100)  # 99.9 % is not 100 %
     latency = f", API {signal.latency_ms:.0f} ms" if signal.latency_ms is not None else ""
-    return f"site {state}, {share}% of its room left after launch{latency}"
+    return t("site {state}, {share}% of its room left after launch", state=state, share=share) + latency
 
 
 def recommend(matrix: Matrix, signals: Mapping[str, Signal], minimum: Minimum) -> Advice | None:
@@ -129,9 +130,10 @@ def recommend(matrix: Matrix, signals: Mapping[str, Signal], minimum: Minimum) -
     if best is None:
         return None
     exact = waste(matrix.specs[best.flavor], minimum)[1:] == (0, 0)
-    needs = f"{minimum.vcpu} vCPU / {minimum.ram_gb} GB needed"
-    meets = f"exactly the {needs}" if exact else f"least waste over the {needs}"
-    return Advice(best.site, best.flavor, f"{meets}; {_why_site(matrix, signals, best)}")
+    needs = f"{minimum.vcpu} vCPU / {minimum.ram_gb} {_('GB')}"
+    meets = t("exactly the {needs} needed", needs=needs) if exact else \
+        t("least waste over the {needs} needed", needs=needs)
+    return Advice(best.site, best.flavor, t("{meets}; {site}", meets=meets, site=_why_site(matrix, signals, best)))
 
 
 def plan_class(matrix: Matrix, signals: Mapping[str, Signal], minimum: Minimum, left: Quota, count: int, *,
@@ -202,5 +204,7 @@ def class_why(matrix: Matrix, signals: Mapping[str, Signal], plan: ClassPlan) ->
     fit = matrix.get(first.site, plan.flavor)
     assert fit is not None
     if len(plan.placements) == 1:
-        return f"{first.count} × {plan.flavor} on {first.site}: {_why_site(matrix, signals, fit, first.count)}"
-    return f"{sum(p.count for p in plan.placements)} × {plan.flavor} spread: {plan.describe()} (no site holds them all)"
+        return t("{n} × {flavor} on {site}: {why}", n=first.count, flavor=plan.flavor, site=first.site,
+                 why=_why_site(matrix, signals, fit, first.count))
+    return t("{n} × {flavor} spread: {placements} (no site holds them all)", n=sum(p.count for p in plan.placements),
+             flavor=plan.flavor, placements=plan.describe())

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from biosphere_tui.i18n import plural, t
 from biosphere_tui.models import Deployment, DeploymentState
 from biosphere_tui.naming import name_problem
 
@@ -47,7 +48,7 @@ def names(pattern: str, count: int) -> list[str]:
 def preview(made: Sequence[str]) -> str:
     """First and last names: "rnaseq-01, rnaseq-02 … rnaseq-20 (20 VMs)"."""
     shown = ", ".join(made[:2]) + (f" … {made[-1]}" if len(made) > 2 else "")
-    return f"{shown} ({len(made)} VM{'s' if len(made) > 1 else ''})"
+    return f"{shown} ({plural(len(made), '{n} VM', '{n} VMs')})"
 
 
 @dataclass(frozen=True)
@@ -99,10 +100,11 @@ def progress(seats: Sequence[Seat]) -> str:
     """ "12/20 ready, 1 failed (reason)", the reasons of the failures told once each."""
     ready = sum(s.ready for s in seats)
     failures = [s.failed for s in seats if s.failed]
-    text = f"{ready}/{len(seats)} ready"
+    text = t("{ready}/{total} ready", ready=ready, total=len(seats))
     if failures:
         reasons = list(dict.fromkeys(failures))
-        text += f", {len(failures)} failed ({'; '.join(reasons[:2])}{' …' if len(reasons) > 2 else ''})"
+        text += t(", {n} failed ({reasons})", n=len(failures),
+                  reasons="; ".join(reasons[:2]) + (" …" if len(reasons) > 2 else ""))
     return text
 
 

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from biosphere_tui.i18n import _, t
 from biosphere_tui.models import Appliance, Flavor, Quota, SiteState
 
 SITE, APPLIANCE, QUOTA, CAPACITY = "site", "appliance", "quota", "capacity"
@@ -78,14 +79,14 @@ class Fit:
 
 
 def _since(room: Room) -> str:
-    return f" since {room.since:%H:%M}" if room.since else ""
+    return " " + t("since {clock}", clock=f"{room.since:%H:%M}") if room.since else ""
 
 
 def _state_word(room: Room) -> str:
     """"down" or "in maintenance" when nothing can be launched there, else ""."""
     if room.state is SiteState.DOWN or not room.answers and room.state is not SiteState.MAINTENANCE:
-        return "down"
-    return "in maintenance" if room.state is SiteState.MAINTENANCE else ""
+        return _("down")
+    return _("in maintenance") if room.state is SiteState.MAINTENANCE else ""
 
 
 def site_problem(room: Room) -> str:
@@ -94,12 +95,12 @@ def site_problem(room: Room) -> str:
     if not word:
         return ""
     if room.state in (SiteState.DOWN, SiteState.MAINTENANCE):
-        return f"site {word}{_since(room)}" + (f": {room.message}" if room.message else "")
-    return f"site down{_since(room)} (its cloud does not answer)"
+        return t("site {state}", state=word + _since(room)) + (f": {room.message}" if room.message else "")
+    return t("site {state} (its cloud does not answer)", state=_("down") + _since(room))
 
 
 def _amount(value: int, unit: str) -> str:
-    return f"{value} {unit}" if unit == "vCPU" or unit == "GPU" else f"{value} GB {unit}"
+    return f"{value} {unit}" if unit == "vCPU" or unit == "GPU" else t("{n} GB {what}", n=value, what=_(unit))
 
 
 def fit(flavor: Flavor, room: Room, minimum: Minimum, quota: Quota, use: Quota) -> Fit:
@@ -111,19 +112,22 @@ def fit(flavor: Flavor, room: Room, minimum: Minimum, quota: Quota, use: Quota) 
     short = [_amount(n, unit) for n, have, unit in ((minimum.vcpu, flavor.vcpus, "vCPU"),
                                                     (minimum.ram_gb, ram_gb, "RAM")) if have < n]
     if short:
-        reasons.append(Reason(APPLIANCE, f"flavour too small for this appliance: needs {' and '.join(short)}"))
+        reasons.append(Reason(APPLIANCE, t("flavour too small for this appliance: needs {amounts}",
+                                           amounts=_(" and ").join(short))))
     for need, total, used, unit in ((flavor.vcpus, quota.vcpu, use.vcpu, "vCPU"),
                                     (ram_gb, quota.ram_gb, use.ram_gb, "RAM"),
                                     (flavor.disk_gb, quota.storage_gb, use.storage_gb, "storage")):
         left = max(total - used, 0)
         if need > left:
-            reasons.append(Reason(QUOTA, f"needs {_amount(need, unit)}, the group has {_amount(left, unit)} left"))
+            reasons.append(Reason(QUOTA, t("needs {need}, the group has {left} left", need=_amount(need, unit),
+                                           left=_amount(left, unit))))
     if room.usable:
         for need, free, unit in ((flavor.vcpus, room.vcpu, "vCPU"), (ram_gb, room.ram_gb, "RAM"),
                                  (flavor.disk_gb, room.storage_gb, "storage"), (flavor.gpus, room.gpu, "GPU")):
             if need > free:
-                reasons.append(Reason(CAPACITY, f"site has {_amount(free, unit)} free"))
-    warning = f"site degraded: {room.message}" if room.state is SiteState.DEGRADED and not reasons else ""
+                reasons.append(Reason(CAPACITY, t("site has {free} free", free=_amount(free, unit))))
+    warning = t("site degraded: {message}", message=room.message) if room.state is SiteState.DEGRADED and not reasons \
+        else ""
     return Fit(room.site, flavor.name, tuple(reasons), warning.rstrip(": "))
 
 
@@ -187,16 +191,17 @@ class Matrix:
             return ""
         chosen = self.get(site, flavor)
         if out[0] == site:
-            why = "the group's quota" if chosen is not None and chosen.kind == QUOTA else "this appliance"
-            return f"{flavor} does not fit {why}; {out[1]} does on {site}"
+            why = _("the group's quota") if chosen is not None and chosen.kind == QUOTA else _("this appliance")
+            return t("{flavor} does not fit {why}; {other} does on {site}", flavor=flavor, why=why, other=out[1],
+                     site=site)
         room = self.rooms.get(site)
         if chosen is None:
-            why = f"{site} does not offer {flavor}"
+            why = t("{site} does not offer {flavor}", site=site, flavor=flavor)
         elif room is not None and (word := _state_word(room)):
-            why = f"{site} is {word}"
+            why = t("{site} is {state}", site=site, state=word)
         else:
-            why = f"{site} has no room for {flavor}"
-        return f"{why}; {out[0]} has room"
+            why = t("{site} has no room for {flavor}", site=site, flavor=flavor)
+        return t("{why}; {other} has room", why=why, other=out[0])
 
 
 def flavor_order(flavor: Flavor) -> tuple[int, int, int, str]:

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from biosphere_tui.i18n import _, plural, t
 from biosphere_tui.models import Group, Quota
 
 if TYPE_CHECKING:
@@ -59,31 +60,33 @@ class Forecast:
 
     def words(self) -> str:
         """'vCPU: at +0.8/day, quota reached ~12 Jan 2027 (48 days)'."""
-        rate = f"at {self.per_day}, " if self.outlook in (Outlook.REACHED, Outlook.NOT_BEFORE_END,
-                                                          Outlook.NOT_RISING) else ""
-        return f"{self.label}: {rate}{self.verdict()}"
+        rate = t("at {rate}, ", rate=self.per_day) if self.outlook in (Outlook.REACHED, Outlook.NOT_BEFORE_END,
+                                                                       Outlook.NOT_RISING) else ""
+        return t("{resource}: {forecast}", resource=_(self.label), forecast=rate + self.verdict())
 
     @property
     def per_day(self) -> str:
         """'+0.8/day', '+12.5 GB/day' ('' without a trend)."""
-        unit = f" {self.unit}" if self.unit else ""
-        return "" if self.rate is None else f"{self.rate:+,.1f}{unit}/day"
+        unit = f" {_(self.unit)}" if self.unit else ""
+        return "" if self.rate is None else t("{rate}{unit}/day", rate=f"{self.rate:+,.1f}", unit=unit)
 
     def verdict(self) -> str:
         """'quota reached ~12 Jan 2027 (48 days)', 'quota used up (120/100)', ..."""
-        unit = f" {self.unit}" if self.unit else ""
+        unit = f" {_(self.unit)}" if self.unit else ""
         if self.outlook is Outlook.NO_QUOTA:
-            return "no quota"
+            return _("no quota")
         if self.outlook is Outlook.TOO_LITTLE_DATA:
-            return f"too little data for a trend ({self.days_used} of {MIN_DAYS} days needed)"
+            return t("too little data for a trend ({used} of {needed} days needed)", used=self.days_used,
+                     needed=MIN_DAYS)
         if self.outlook is Outlook.OVER:
-            return f"quota used up ({self.current:,.0f}/{self.quota:,.0f}{unit})"
+            return t("quota used up ({current}/{quota}{unit})", current=f"{self.current:,.0f}",
+                     quota=f"{self.quota:,.0f}", unit=unit)
         if self.outlook is Outlook.REACHED:
             assert self.reached_on is not None
-            return f"quota reached ~{_day(self.reached_on)} ({_days(self.days_left or 0)})"
+            return t("quota reached ~{day} ({left})", day=_day(self.reached_on), left=_days(self.days_left or 0))
         if self.outlook is Outlook.NOT_BEFORE_END:
-            return f"quota not reached before the group ends ({_day(self.group_end)})"
-        return "steady or falling: quota not reached at this rate"
+            return t("quota not reached before the group ends ({day})", day=_day(self.group_end))
+        return _("steady or falling: quota not reached at this rate")
 
 
 def _day(d: date) -> str:
@@ -91,7 +94,7 @@ def _day(d: date) -> str:
 
 
 def _days(n: int) -> str:
-    return "today" if n == 0 else f"{n} day{'s' if n != 1 else ''}"
+    return _("today") if n == 0 else plural(n, "{n} day", "{n} days")
 
 
 def trend(values: Sequence[float]) -> float:

@@ -49,11 +49,11 @@ FR: dict[str, str] = {
     "Copy SSH command": "Copier la commande SSH",
     "Copy SSH": "Copier SSH",
     "Secrets": "Secrets",
-    "Mine/All": "Les miennes/Toutes",
-    "Finished": "Terminées",
+    "Mine/All": "Miennes/Tout",
+    "Finished": "Finies",
     "Sort": "Trier",
     "Reverse": "Inverser",
-    "Describe": "Décrire",
+    "Describe": "Détail",
     "Delete": "Supprimer",
     "30/90 days": "30/90 jours",
     "Metric": "Mesure",
@@ -195,18 +195,6 @@ FR: dict[str, str] = {
     "Home: your VMs by state, the sites, pending requests and quota use; every VM you can see below.":
         "Accueil : vos VM par état, les sites, les demandes en attente et l'usage des quotas ; "
         "en dessous, toutes les VM que vous pouvez voir.",
-    "Catalogue: the RAINBio appliances. Search by word (name, description, tools, EDAM topics) with /, by category "
-    "with c, by tool with t and by EDAM topic with e; star favourites with f. Enter opens the launch form; L launches "
-    "at once with your last group, site and flavour.":
-        "Catalogue : les appliances RAINBio. Cherchez par mot (nom, description, outils, thèmes EDAM) avec /, par "
-        "catégorie avec c, par outil avec t et par thème EDAM avec e ; f marque un favori. Entrée ouvre le formulaire "
-        "de lancement ; L lance aussitôt avec vos derniers groupe, site et gabarit.",
-    "Consumption of the current group (choose it on the Groups screen): quota use by live deployments, the daily "
-    "usage record of the last 30 or 90 days, totals per member and per site, and a CSV export. A member sees only "
-    "their own consumption: the portal filters it.":
-        "Consommation du groupe courant (à choisir sur l'écran Groupes) : quota utilisé par les déploiements actifs, "
-        "usage quotidien des 30 ou 90 derniers jours, totaux par membre et par site, et export CSV. Un membre ne voit "
-        "que sa propre consommation : le portail la filtre.",
     "Groups: the groups you belong to, their quotas and dates (accounts tied to a group end with it). Enter or g makes "
     "the highlighted group the current one (the other screens show it); j asks to join another group; n requests a "
     "new project group from the IFB committee (a refused request is kept: n opens it again).":
@@ -219,14 +207,6 @@ FR: dict[str, str] = {
         "Journal : chaque action faite depuis cette application (lancement, suppression, approbation, refus, demande "
         "d'adhésion, demande de groupe), la plus récente d'abord : qui, quand, le résultat élément par élément et les "
         "requêtes envoyées au portail. Il reste sur cet ordinateur, dans votre dossier de données, sans votre jeton.",
-    "Launch: name the VM, choose the group whose quota it spends, then a cell of the matrix: a flavour (row) on a site "
-    "(column). Each cell says whether it fits the group's remaining quota and the site's free room; the line under it "
-    "says why not, and p takes the proposed way out. ctrl+s launches; the screen then follows the deployment until it "
-    "is Ready.":
-        "Lancer : nommez la VM, choisissez le groupe dont elle consomme le quota, puis une case de la matrice : un "
-        "gabarit (ligne) sur un site (colonne). Chaque case dit si elle tient dans le quota restant du groupe et la "
-        "place libre du site ; la ligne dessous dit pourquoi sinon, et p prend la solution proposée. ctrl+s lance ; "
-        "l'écran suit ensuite le déploiement jusqu'à ce qu'il soit prêt.",
     "Members: for the admins of the current group (7 to change it), the pending membership requests (space marks "
     "several; a approves, x rejects with a reason sent to the person) and the members, those whose account ends "
     "within 30 days highlighted. Accounts tied to a group are deactivated at the group's end date.":
@@ -454,4 +434,437 @@ FR: dict[str, str] = {
     'Flags': 'Options',
     'tool': 'outil',
     'version': 'version',
+    # screens written in parallel: titles, keys, columns, help
+    'Idle VMs': 'VM inactives',
+    'Class launch': 'Lancement de classe',
+    'Launch class': 'Lancer la classe',
+    'Mark all': 'Tout marquer',
+    'Recommended': 'Recommandée',
+    'OpenStack-only mode (no portal)': 'mode OpenStack seul (sans portail)',
+    'RAM GB used/max': 'Go RAM utilisés/max',
+    'VMs used/max': 'VM utilisées/max',
+    'vCPU used/max': 'vCPU utilisés/max',
+    'SSH': 'SSH',
+    'disk': 'disque',
+    'flavours': 'gabarits',
+    'idle since': 'inactive depuis',
+    'images': 'images',
+    'min RAM': 'RAM min',
+    'min disk': 'disque min',
+    'password': 'mot de passe',
+    'servers': 'serveurs',
+    'sites': 'sites',
+    'why idle': 'pourquoi inactive',
+    'Catalogue (OpenStack-only mode): the Glance images of every site, one row per image name, with the sites that have it. / searches; Enter or l opens the launch form (site, flavour, key pair).':
+        "Catalogue (mode OpenStack seul) : les images Glance de chaque site, une ligne par nom d'image, avec les sites qui l'ont. / cherche ; Entrée ou l ouvre le formulaire de lancement (site, gabarit, paire de clés).",
+    'Catalogue: the RAINBio appliances. Search by word (name, description, tools, EDAM topics) with /, by category with c, by tool with t and by EDAM topic with e; star favourites with f. Enter opens the launch form; L launches at once with your last group, site and flavour; C launches a class (N identical VMs for a training).':
+        'Catalogue : les appliances RAINBio. Cherchez par mot (nom, description, outils, thèmes EDAM) avec /, par catégorie avec c, par outil avec t et par thème EDAM avec e ; f marque un favori. Entrée ouvre le formulaire de lancement ; L lance aussitôt avec vos derniers groupe, site et gabarit ; C lance une classe (N VM identiques pour une formation).',
+    "Class launch: N identical VMs of one appliance for a training. The names come from a pattern ({n} or {n:02} is the number, e.g. rnaseq-{n:02}); the group's quota must hold all N and the sites their room: with the best site chosen for you they are spread over several sites when one cannot hold them all. ctrl+s launches after a confirmation; the table follows every VM until it is Ready; e exports names, addresses, SSH commands, URLs and passwords to a CSV file (readable by you only).":
+        "Lancement de classe : N VM identiques d'une appliance pour une formation. Les noms viennent d'un modèle ({n} ou {n:02} est le numéro, p. ex. rnaseq-{n:02}) ; le quota du groupe doit contenir les N VM et les sites leur place : avec le meilleur site choisi pour vous, elles sont réparties sur plusieurs sites quand un seul ne peut pas toutes les accueillir. ctrl+s lance après confirmation ; le tableau suit chaque VM jusqu'à ce qu'elle soit prête ; e exporte noms, adresses, commandes SSH, URL et mots de passe dans un fichier CSV (lisible par vous seul).",
+    'Consumption of the current group (choose it on the Groups screen): quota use by live deployments, when each quota is reached at the trend of the last 30 days, the daily usage record of the last 30 or 90 days, totals per member and per site, and a CSV export. A member sees only their own consumption: the portal filters it.':
+        "Consommation du groupe courant (à choisir sur l'écran Groupes) : quota utilisé par les déploiements actifs, date à laquelle chaque quota sera atteint au rythme des 30 derniers jours, usage quotidien des 30 ou 90 derniers jours, totaux par membre et par site, et export CSV. Un membre ne voit que sa propre consommation : le portail la filtre.",
+    'Home (OpenStack-only mode): your Nova servers by status and your sites; every server below.':
+        'Accueil (mode OpenStack seul) : vos serveurs Nova par statut et vos sites ; en dessous, chaque serveur.',
+    "Idle VMs: Ready VMs of the current group that ran with no login or CPU activity seen by the portal for idle.running_days days, or whose server is shut off for idle.shutoff_days days (both in the configuration file), and the vCPU, RAM and disk that deleting them gives back. Admins see every member's; members see their own. Space marks, A marks all or none, ctrl+d deletes the marked ones (or the one under the cursor) after a confirmation.":
+        'VM inactives : les VM prêtes du groupe courant sans connexion ni activité CPU vue par le portail depuis idle.running_days jours, ou dont le serveur est éteint depuis idle.shutoff_days jours (les deux dans le fichier de configuration), et les vCPU, RAM et disque que leur suppression rend. Les admins voient celles de tous les membres ; les membres, les leurs. Espace marque, A marque tout ou rien, ctrl+d supprime celles marquées (ou celle sous le curseur) après confirmation.',
+    "Launch a Nova server from a Glance image: name it, choose the site (those that have the image) and a flavour (each says whether it fits your project's limits there); a key pair and a network only if your site needs them. ctrl+s launches; the screen follows the server until ACTIVE or ERROR.":
+        "Lancer un serveur Nova depuis une image Glance : nommez-le, choisissez le site (parmi ceux qui ont l'image) et un gabarit (chacun dit s'il tient dans les limites de votre projet sur ce site) ; une paire de clés et un réseau seulement si votre site en demande. ctrl+s lance ; l'écran suit le serveur jusqu'à ACTIVE ou ERROR.",
+    "Launch: name the VM, choose the group whose quota it spends, then a cell of the matrix: a flavour (row) on a site (column). Each cell says whether it fits the group's remaining quota and the site's free room; the line under it says why not, and p takes the proposed way out. ★ marks the recommended cell (up and fresh site, least waste, most room left, fastest API); a applies it. ctrl+s launches; the screen then follows the deployment until it is Ready.":
+        "Lancer : nommez la VM, choisissez le groupe dont elle consomme le quota, puis une case de la matrice : un gabarit (ligne) sur un site (colonne). Chaque case dit si elle tient dans le quota restant du groupe et la place libre du site ; la ligne dessous dit pourquoi sinon, et p prend la solution proposée. ★ marque la case recommandée (site en service et à jour, moins de gaspillage, plus de place restante, API la plus rapide) ; a l'applique. ctrl+s lance ; l'écran suit ensuite le déploiement jusqu'à ce qu'il soit prêt.",
+    "Sites (OpenStack-only mode): each cloud of your clouds.yaml, whether its API answered on the last refresh, and your project's limits there (used/max vCPU, RAM and instances, from Nova). A site that fails is shown in red with its last known data.":
+        'Sites (mode OpenStack seul) : chaque cloud de votre clouds.yaml, si son API a répondu au dernier rafraîchissement, et les limites de votre projet sur ce site (vCPU, RAM et instances utilisés/max, selon Nova). Un site en échec est en rouge avec ses dernières données.',
+    'myVM (OpenStack-only mode): the Nova servers of your projects on every site of your clouds.yaml. Space marks servers, ctrl+d deletes the marked ones (or the one under the cursor) after a confirmation; d describes, c copies the SSH command.':
+        'myVM (mode OpenStack seul) : les serveurs Nova de vos projets sur chaque site de votre clouds.yaml. Espace marque des serveurs, ctrl+d supprime ceux marqués (ou celui sous le curseur) après confirmation ; d décrit, c copie la commande SSH.',
+    # catalogue.py
+    '(any tool)': '(tout outil)',
+    '(any topic)': '(tout thème)',
+    'topic': 'thème',
+    'search': 'recherche',
+    'search name, description, tool, topic…  (esc clears)':
+        'chercher nom, description, outil, thème…  (échap efface)',
+    '{n} appliance': '{n} appliance',
+    '{n} appliances': '{n} appliances',
+    '★ favourites only': '★ favoris seuls',
+    '(x clears)': '(x efface)',
+    '/ search · c category · t tool · e topic · F ★': '/ chercher · c catégorie · t outil · e thème · F ★',
+    '{name} starred.': '{name} ajoutée aux favoris.',
+    '{name} unstarred.': '{name} retirée des favoris.',
+    'No launch defaults yet: choose a group, site and flavour once in the form.':
+        'Pas encore de choix par défaut : choisissez une fois un groupe, un site et un gabarit dans le formulaire.',
+    'Launch {name}': 'Lancer {name}',
+    'Open the launch form for this appliance': 'Ouvrir le formulaire de lancement de cette appliance',
+    'Quick launch {name}': 'Lancement rapide de {name}',
+    'Launch with your last group, site and flavour': 'Lancer avec vos derniers groupe, site et gabarit',
+    'Class launch {name}': 'Lancement de classe de {name}',
+    'N identical VMs for a training (C)': 'N VM identiques pour une formation (C)',
+    'Star or unstar {name}': 'Ajouter ou retirer {name} des favoris',
+    'Toggle the favourite': 'Basculer le favori',
+    'Catalogue: favourites only': 'Catalogue : favoris seuls',
+    'Show only starred appliances (F)': "N'afficher que les appliances favorites (F)",
+    'Catalogue: filter by tool': 'Catalogue : filtrer par outil',
+    'Pick a tool (t)': 'Choisir un outil (t)',
+    'Catalogue: filter by EDAM topic': 'Catalogue : filtrer par thème EDAM',
+    'Pick a topic (e)': 'Choisir un thème (e)',
+    'Catalogue: next category': 'Catalogue : catégorie suivante',
+    'Cycle the category filter (c)': 'Parcourir le filtre de catégorie (c)',
+    'Catalogue: clear filters': 'Catalogue : effacer les filtres',
+    'Show every appliance (x)': 'Afficher toutes les appliances (x)',
+    # launch.py
+    '✗ small': '✗ petit',
+    '✗ quota': '✗ quota',
+    '✗ full': '✗ plein',
+    '★ best': '★ meilleure',
+    '✓ fits': '✓ tient',
+    '✗ maint.': '✗ maint.',
+    '✗ down': '✗ arrêt',
+    'no answer': 'sans réponse',
+    'Name': 'Nom',
+    'Group': 'Groupe',
+    'Launch (ctrl+s)': 'Lancer (ctrl+s)',
+    'esc back · p takes the proposal · ? help': 'échap retour · p prend la proposition · ? aide',
+    'Appliance {id} is not in the catalogue (any more).':
+        "L'appliance {id} n'est pas (plus) dans le catalogue.",
+    'needs {needs}': 'demande {needs}',
+    'You have no project or training group to launch in.':
+        "Vous n'avez aucun groupe projet ou formation où lancer.",
+    ' has ': ' a ',
+    ' left': ' restants',
+    'GB RAM': 'Go de RAM',
+    'GB storage': 'Go de stockage',
+    '(counting your VMs only: the portal checks the whole group)':
+        '(vos VM seulement : le portail vérifie tout le groupe)',
+    'Name: {problem}': 'Nom : {problem}',
+    '✓ name': '✓ nom',
+    'No site or flavour known yet: waiting for the first refresh.':
+        "Aucun site ni gabarit connu pour l'instant : en attente du premier rafraîchissement.",
+    '{flavor} on {site}: ': '{flavor} sur {site} : ',
+    '{site} does not offer {flavor}': '{site} ne propose pas {flavor}',
+    'fits': 'tient',
+    '→ {proposal} (p takes it)': '→ {proposal} (p la prend)',
+    'The portal refused: {reason}': 'Le portail a refusé : {reason}',
+    'Recommended: nothing fits now.': "Recommandée : rien ne tient pour l'instant.",
+    'Recommended:': 'Recommandée :',
+    '(a applies it)': "(a l'applique)",
+    'Nothing fits now: no recommendation.': "Rien ne tient pour l'instant : pas de recommandation.",
+    'this appliance is not in the catalogue': "cette appliance n'est pas dans le catalogue",
+    'name: {problem}': 'nom : {problem}',
+    'choose a group': 'choisissez un groupe',
+    'choose a site and a flavour': 'choisissez un site et un gabarit',
+    'Your defaults ({flavor} on {site} for {group}) do not fit now: check the form.':
+        "Vos choix par défaut ({flavor} sur {site} pour {group}) ne tiennent pas pour l'instant : vérifiez le formulaire.",
+    'Cannot launch: {problem}.': 'Lancement impossible : {problem}.',
+    'Launching…': 'Lancement…',
+    'Launching {name}': 'Lancement de {name}',
+    '{name} is {state} on {site}.': '{name} : {state} sur {site}.',
+    'Launch refused: {reason}': 'Lancement refusé : {reason}',
+    '{appliance} on {site} · {flavor} · group {group}': '{appliance} sur {site} · {flavor} · groupe {group}',
+    'Aborted: {reason}': 'Échoué : {reason}',
+    'no reason given': 'aucun motif donné',
+    'Ready after': 'Prête après',
+    'Ended after': 'Terminée après',
+    'Elapsed': 'Écoulé',
+    'last change {age} ago': 'dernier changement il y a {age}',
+    'Access details appear when the deployment is Ready. Esc goes back; it keeps running.':
+        "Les détails d'accès apparaissent quand le déploiement est prêt. Échap revient en arrière ; il continue.",
+    'c copies it': 'c la copie',
+    'v reveals the secrets': 'v révèle les secrets',
+    'This deployment has no SSH access.': "Ce déploiement n'a pas d'accès SSH.",
+    'Copied: {text}': 'Copié : {text}',
+    'Launch now': 'Lancer maintenant',
+    'Send the launch form (ctrl+s)': 'Envoyer le formulaire de lancement (ctrl+s)',
+    'Take the proposal': 'Prendre la proposition',
+    'Move to the site or flavour that fits (p)': 'Aller au site ou au gabarit qui tient (p)',
+    'Apply the recommendation': 'Appliquer la recommandation',
+    'Move to the recommended site and flavour (a)': 'Aller au site et au gabarit recommandés (a)',
+    'Copy the SSH command': 'Copier la commande SSH',
+    'To the clipboard (c)': 'Dans le presse-papiers (c)',
+    'Reveal or hide secrets': 'Révéler ou cacher les secrets',
+    'Passwords and tokens (v)': 'Mots de passe et jetons (v)',
+    # myvm.py, nova_vms.py, vm_delete.py, idle.py (and the idle module)
+    ' (and {n} more)': ' (et {n} de plus)',
+    ' matching “{text}”': ' correspondant à « {text} »',
+    'Copied to the clipboard: {text}': 'Copié dans le presse-papiers : {text}',
+    'Delete failed': 'Échec de la suppression',
+    'Delete {vms}? Their servers and disks are destroyed.':
+        'Supprimer {vms} ? Serveurs et disques seront détruits.',
+    'Deleted': 'Supprimées',
+    'Deleting all {vms} would give back {resources}.': 'Supprimer les {vms} rendrait {resources}.',
+    'Deleting the {n} selected gives back {resources}.': 'Supprimer les {n} sélectionnées rend {resources}.',
+    'Deleting {servers}': 'Suppression de {servers}',
+    'Deleting {vms}': 'Suppression de {vms}',
+    'Details of the VM under the cursor (key d)': 'Détails de la VM sous le curseur (touche d)',
+    'Done and Cancelled deployments (key h)': 'Déploiements terminés et annulés (touche h)',
+    'Done and Cancelled deployments are hidden.': 'Les déploiements terminés et annulés sont cachés.',
+    'Done and Cancelled deployments are shown.': 'Les déploiements terminés et annulés sont affichés.',
+    'Idle VMs · {whose} · {vms} · no activity for {running} or shut off for {shut_off}':
+        'VM inactives · {whose} · {vms} · {running} sans activité ou {shut_off} éteintes',
+    'Idle VMs: delete': 'VM inactives : supprimer',
+    'Idle VMs: mark all or none': 'VM inactives : tout ou rien marquer',
+    'Mark every idle VM listed (key A)': 'Marquer chaque VM inactive de la liste (touche A)',
+    'No VM here to delete.': 'Aucune VM à supprimer ici.',
+    'No VM under the cursor: nothing to copy.': 'Aucune VM sous le curseur : rien à copier.',
+    'No idle VM: every running VM was used recently and none has been shut off for long.':
+        "Aucune VM inactive : chaque VM en marche a servi récemment et aucune n'est éteinte depuis longtemps.",
+    'No server under the cursor: nothing to copy.': 'Aucun serveur sous le curseur : rien à copier.',
+    'Not deleted': 'Non supprimées',
+    'Nothing to copy: {reason}': 'Rien à copier : {reason}',
+    'Of the VM under the cursor (key c)': 'De la VM sous le curseur (touche c)',
+    "Only a group's admins see all of its VMs: {which}. Showing your own VMs.":
+        "Seuls les admins d'un groupe voient toutes ses VM : {which}. Affichage de vos VM.",
+    'Sort the VMs by {column} (key s cycles, S reverses)':
+        'Trier les VM par {column} (s passe au suivant, S inverse)',
+    "Switch between your VMs and all of the group's (admins)":
+        'Passer de vos VM à toutes celles du groupe (admins)',
+    'The marked VMs, or the one under the cursor (ctrl+d)':
+        'Les VM marquées, ou celle sous le curseur (ctrl+d)',
+    'The marked idle VMs, or the one under the cursor (ctrl+d)':
+        'Les VM inactives marquées, ou celle sous le curseur (ctrl+d)',
+    'This VM has no secret parameters (passwords, tokens) to show.':
+        "Cette VM n'a pas de paramètre secret (mot de passe, jeton) à montrer.",
+    'all of {group}': 'tout {group}',
+    'finished hidden': 'terminées cachées',
+    'mine': 'les miennes',
+    'myVM · Nova servers of every site · {count} · by {sort}':
+        'myVM · serveurs Nova de chaque site · {count} · par {sort}',
+    'myVM · {scope} · {count} · {finished} · by {sort}': 'myVM · {scope} · {count} · {finished} · par {sort}',
+    'myVM: copy the SSH command': 'myVM : copier la commande SSH',
+    'myVM: delete VMs': 'myVM : supprimer des VM',
+    'myVM: describe pane': 'myVM : panneau de description',
+    'myVM: mine / all of the group': 'myVM : les miennes / tout le groupe',
+    'myVM: show or hide finished VMs': 'myVM : afficher ou cacher les VM terminées',
+    'myVM: sort by {column}': 'myVM : trier par {column}',
+    'no activity for {days}': 'aucune activité depuis {days}',
+    'no activity seen since Ready {days} ago': "aucune activité vue depuis qu'elle est prête, il y a {days}",
+    'space marks, A marks all, ctrl+d deletes.': 'Espace marque, A marque tout, ctrl+d supprime.',
+    'with finished': 'avec les terminées',
+    'you are a member of {group}, not one of its admins':
+        "vous êtes membre de {group}, pas l'un de ses admins",
+    'you are in no group': "vous n'êtes dans aucun groupe",
+    'yours': 'les vôtres',
+    '{done} of {vms} deleted. Not deleted:': '{done} sur {vms} supprimées. Non supprimées :',
+    "{group}, every member's": '{group}, tous',
+    '{group}, yours': '{group}, les vôtres',
+    '{name} belongs to {owner}: only its owner or an admin of {group} can delete it.':
+        '{name} appartient à {owner} : seuls son propriétaire ou un admin de {group} peuvent la supprimer.',
+    '{name} is {state}: there is nothing left to delete.':
+        "{name} est {state} : il n'y a plus rien à supprimer.",
+    '{n} VM': '{n} VM',
+    '{n} VMs': '{n} VM',
+    '{n} server': '{n} serveur',
+    '{n} servers': '{n} serveurs',
+    '{shown} of {total} VMs': '{shown} VM sur {total}',
+    '{shown} of {total} servers': '{shown} serveurs sur {total}',
+    '{status} for {days}': '{status} depuis {days}',
+    '{vms} deleted: the sites are removing the servers.':
+        '{vms} supprimées : les sites retirent les serveurs.',
+    # consumption.py (metric labels of cache/usage.py too) and the forecast
+    'Consumption exported': 'Consommation exportée',
+    'Consumption: 30 or 90 days': 'Consommation : 30 ou 90 jours',
+    'Consumption: next metric': 'Consommation : mesure suivante',
+    'Export consumption to CSV': 'Exporter la consommation en CSV',
+    'Export {n} daily rows ({start} → {end}) to the CSV file:':
+        'Exporter {n} lignes quotidiennes ({start} → {end}) dans le fichier CSV :',
+    'No consumption recorded for {group} from {start} to {end}.':
+        'Aucune consommation enregistrée pour {group} du {start} au {end}.',
+    'No group to export.': 'Aucun groupe à exporter.',
+    'No group yet: join or request one on the Groups screen (7).':
+        "Pas encore de groupe : rejoignez-en un ou demandez-en un sur l'écran Groupes (7).",
+    'Please give a file or folder to write to.': 'Indiquez un fichier ou un dossier où écrire.',
+    'Switch the period shown (t)': 'Changer la période affichée (t)',
+    'The export could not be written to {path} ({error}).':
+        "L'export n'a pas pu être écrit dans {path} ({error}).",
+    "The period's daily rows, per member and site (e)":
+        'Les lignes quotidiennes de la période, par membre et par site (e)',
+    'VM-hours, vCPU-hours, RAM, disk or GPU (m)': 'VM-heures, vCPU-heures, RAM, disque ou GPU (m)',
+    'You are a member of this group: the portal shows your own consumption only.':
+        'Vous êtes membre de ce groupe : le portail ne montre que votre propre consommation.',
+    'at {rate}, ': 'à {rate}, ',
+    'last {n} days': '{n} derniers jours',
+    'no quota': 'pas de quota',
+    'per {what} · {metric}': 'par {what} · {metric}',
+    'quota not reached before the group ends ({day})': 'quota non atteint avant la fin du groupe ({day})',
+    'quota reached ~{day} ({left})': 'quota atteint vers le {day} ({left})',
+    'quota used up ({current}/{quota}{unit})': 'quota épuisé ({current}/{quota}{unit})',
+    'steady or falling: quota not reached at this rate': 'stable ou en baisse : quota non atteint à ce rythme',
+    'too little data for a trend ({used} of {needed} days needed)':
+        'trop peu de données pour une tendance ({used} jours sur les {needed} nécessaires)',
+    'total {value} {metric}': 'total {value} {metric}',
+    '{metric} per day · last {n} days': '{metric} par jour · {n} derniers jours',
+    '{n} daily rows written to {path}': '{n} lignes quotidiennes écrites dans {path}',
+    '{rate}{unit}/day': '{rate}{unit}/jour',
+    'VM-hours': 'VM-heures',
+    'vCPU-hours': 'vCPU-heures',
+    'RAM GB-hours': 'Go RAM-heures',
+    'disk GB-hours': 'Go disque-heures',
+    'GPU-hours': 'GPU-heures',
+    'RAM GB-h': 'Go RAM-h',
+    'disk GB-h': 'Go disque-h',
+    # class_launch.py
+    '(readable by you only: it holds passwords)': '(lisible par vous seul : il contient des mots de passe)',
+    ', {n} refused': ', {n} refusées',
+    'CSV written to': 'CSV écrit dans',
+    'Cannot launch the class: {problem}.': 'Lancement de la classe impossible : {problem}.',
+    'Cannot launch: {problem}': 'Lancement impossible : {problem}',
+    'Class exported': 'Classe exportée',
+    'Class launch of': 'Lancement de classe de',
+    'Class launch refused: {reason}': 'Lancement de classe refusé : {reason}',
+    'Class: {n} launched': 'Classe : {n} lancées',
+    'Count': 'Nombre',
+    'Export the class to CSV': 'Exporter la classe en CSV',
+    'Export the {n} VMs ({ready} ready) with their addresses and passwords to the CSV file:':
+        'Exporter les {n} VM ({ready} prêtes) avec leurs adresses et mots de passe dans le fichier CSV :',
+    'Flavour': 'Gabarit',
+    'Launch class (ctrl+s)': 'Lancer la classe (ctrl+s)',
+    'Launch the class': 'Lancer la classe',
+    'Launch {n} × {flavor} for {group}?': 'Lancer {n} × {flavor} pour {group} ?',
+    'Launching a class of {n}': "Lancement d'une classe de {n}",
+    'Names': 'Noms',
+    'Names, addresses, SSH, URLs, passwords (e)': 'Noms, adresses, SSH, URL, mots de passe (e)',
+    'Names:': 'Noms :',
+    'Plan:': 'Plan :',
+    'Send every launch after a confirmation (ctrl+s)': 'Envoyer chaque lancement après confirmation (ctrl+s)',
+    'Site': 'Site',
+    'The CSV could not be written to {path} ({error}).': "Le CSV n'a pas pu être écrit dans {path} ({error}).",
+    'best (spread if needed)': 'le meilleur (réparti si besoin)',
+    'e exports the CSV': 'e exporte le CSV',
+    'esc back · ? help': 'échap retour · ? aide',
+    'fill in the form': 'remplissez le formulaire',
+    'least waste': 'moins de gaspillage',
+    'unknown appliance': 'appliance inconnue',
+    '{group} has {vcpu} vCPU, {ram} GB RAM and {storage} GB storage left':
+        'il reste à {group} {vcpu} vCPU, {ram} Go de RAM et {storage} Go de stockage',
+    '{name} on {site}': '{name} sur {site}',
+    '{vms} written to {path}': '{vms} écrites dans {path}',
+    'refused': 'refusée',
+    # OpenStack-only mode: nova_sites.py, images.py, server_launch.py, openstack_only.py, widgets/server_views.py
+    '(server {id})': '(serveur {id})',
+    '/ search · enter or l launch': '/ chercher · entrée ou l lance',
+    'By name or OS (/)': 'Par nom ou OS (/)',
+    'Esc goes back; it keeps building.': 'Échap revient en arrière ; la construction continue.',
+    'Image {image} is not listed by any site (any more).':
+        "L'image {image} n'est (plus) listée par aucun site.",
+    'Key pair': 'Paire de clés',
+    'Launch a server from': 'Lancer un serveur depuis',
+    'Launch a server from this image': 'Lancer un serveur depuis cette image',
+    'Launching {name} on {site}': 'Lancement de {name} sur {site}',
+    'MB': 'Mo',
+    'MB RAM': 'Mo de RAM',
+    'Network': 'Réseau',
+    'No SSH command yet: {reason}': 'Pas encore de commande SSH : {reason}',
+    'No image here to launch: the sites list none yet.':
+        "Aucune image à lancer ici : les sites n'en listent encore aucune.",
+    'No server under the cursor.': 'Aucun serveur sous le curseur.',
+    'No site configured.': 'Aucun site configuré.',
+    'Not yet: {problem}.': 'Pas encore : {problem}.',
+    'Nova could not build it: {fault}': "Nova n'a pas pu le construire : {fault}",
+    'Nova server on {site}': 'Serveur Nova sur {site}',
+    'Open the launch form (l)': 'Ouvrir le formulaire de lancement (l)',
+    'Ready to launch.': 'Prêt à lancer.',
+    'Requested: waiting for the site to list it…': 'Demandé : en attente que le site le liste…',
+    'Search the images': 'Chercher dans les images',
+    'Status': 'Statut',
+    'To see them, add a [portal] section {where} (see the README). myVM (3), Sites (5), Catalogue (2) and Journal (8) work without it.':
+        'Pour les voir, ajoutez une section [portal] {where} (voir le README). myVM (3), Sites (5), Catalogue (2) et Journal (8) fonctionnent sans.',
+    'all {n}': 'les {n}',
+    'choose a flavour': 'choisissez un gabarit',
+    'choose a site': 'choisissez un site',
+    'failed since {clock}: {error} — showing data from {age} ago':
+        "en échec depuis {clock} : {error} — données d'il y a {age}",
+    'failed: {error} — no data from it yet': 'en échec : {error} — pas encore de données',
+    'failing: {sites}': 'en échec : {sites}',
+    'filter by site name…  (esc clears)': 'filtrer par nom de site…  (échap efface)',
+    'instances': 'instances',
+    'needs {ram} MB RAM, {disk} GB disk · on {sites}':
+        'demande {ram} Mo de RAM, {disk} Go de disque · sur {sites}',
+    'no portal configured: the VMs are the Nova servers of your clouds.yaml.':
+        'aucun portail configuré : les VM sont les serveurs Nova de votre clouds.yaml.',
+    'none': 'aucun',
+    'not asked yet: the first refresh is running':
+        'pas encore interrogé : le premier rafraîchissement est en cours',
+    'on {site}': 'sur {site}',
+    'optional: a key pair of your project': 'facultatif : une paire de clés du projet',
+    'optional: a network id (when there are several)':
+        'facultatif : un id de réseau (si plusieurs)',
+    "over your project's quota: {used}/{most} {what} used, it needs {need}":
+        'au-delà du quota de votre projet : {used}/{most} {what} utilisés, il en faut {need}',
+    'search image name or OS…  (esc clears)': "chercher nom d'image ou OS…  (échap efface)",
+    'the server is not listed yet.': "le serveur n'est pas encore listé.",
+    'this image is not listed by any site': "cette image n'est listée par aucun site",
+    'to the configuration file': 'au fichier de configuration',
+    'to {source}': 'à {source}',
+    'too small for {image} (needs {ram} MB RAM, {disk} GB disk)':
+        'trop petit pour {image} (demande {ram} Mo de RAM, {disk} Go de disque)',
+    'unknown OS': 'OS inconnu',
+    '{name} · {vcpu} vCPU · {ram} GB · {disk} GB disk':
+        '{name} · {vcpu} vCPU · {ram} Go · {disk} Go de disque',
+    '{name}: {site} is building it.': '{name} : {site} le construit.',
+    '{n} image (Glance, every site)': '{n} image (Glance, tous les sites)',
+    '{n} images (Glance, every site)': '{n} images (Glance, tous les sites)',
+    '{servers} servers · {images} images · {flavors} flavours':
+        '{servers} serveurs · {images} images · {flavors} gabarits',
+    '{site} refused: {reason}': '{site} a refusé : {reason}',
+    '{title} is not available in OpenStack-only mode.': "{title} n'est pas disponible en mode OpenStack seul.",
+    '{title} · not available without a portal': '{title} · indisponible sans portail',
+    '{title}: not available in OpenStack-only mode (it needs the Biosphère portal).':
+        '{title} : indisponible en mode OpenStack seul (il faut le portail Biosphère).',
+    '{up}/{total} sites answer': '{up}/{total} sites répondent',
+    '{what} come from the Biosphère portal, and no portal is configured: this app works on the OpenStack clouds of your clouds.yaml alone.':
+        "{what} viennent du portail Biosphère, et aucun portail n'est configuré : cette application travaille sur les seuls clouds OpenStack de votre clouds.yaml.",
+    # labels given as data and translated where they are shown (the scan of literals cannot see them)
+    'OpenStack-only mode': 'Mode OpenStack seul',
+    'Membership requests and group members': "Les demandes d'adhésion et les membres des groupes",
+    'Group quotas and the daily consumption record': 'Les quotas des groupes et la consommation quotidienne',
+    'Project and training groups': 'Les groupes projet et formation',
+    'fault': 'erreur',
+    # why there is no SSH command (cache/vms.py, cache/servers.py)
+    '{name} is {state}: it has no server any more.': "{name} est {state} : elle n'a plus de serveur.",
+    '{name} is being deleted.': '{name} est en cours de suppression.',
+    '{name} has no IP address yet ({state}).': "{name} n'a pas encore d'adresse IP ({state}).",
+    '{name} is in ERROR: {fault}': '{name} est en ERROR : {fault}',
+    '{name} is in ERROR.': '{name} est en ERROR.',
+    '{name} is {status}, not ACTIVE.': '{name} est {status}, pas ACTIVE.',
+    '{name} has no IP address yet.': "{name} n'a pas encore d'adresse IP.",
+    # launch advice: fit.py and advisor.py
+    ' and ': ' et ',
+    'exactly the {needs} needed': 'exactement les {needs} demandés',
+    'flavour too small for this appliance: needs {amounts}':
+        'gabarit trop petit pour cette appliance : il faut {amounts}',
+    'in maintenance': 'en maintenance',
+    'least waste over the {needs} needed': 'le moins de gaspillage au-delà des {needs} demandés',
+    'needs {need}, the group has {left} left': 'il faut {need}, il reste {left} au groupe',
+    'site degraded: {message}': 'site dégradé : {message}',
+    'site has {free} free': 'le site a {free} de libre',
+    'site {state}': 'site {state}',
+    'site {state} (its cloud does not answer)': 'site {state} (son cloud ne répond pas)',
+    'site {state}, {share}% of its room left after launch':
+        'site {state}, {share} % de sa place libre après le lancement',
+    "the group's quota": 'quota du groupe',
+    'this appliance': 'cette appliance',
+    'up and fresh': 'en service et à jour',
+    'up, data not fresh': 'en service, données pas à jour',
+    '{flavor} does not fit {why}; {other} does on {site}':
+        '{flavor} ne convient pas ({why}) ; {other} convient sur {site}',
+    '{n} GB {what}': '{n} Go de {what}',
+    '{resource}: {forecast}': '{resource} : {forecast}',
+    '{site} has no room for {flavor}': "{site} n'a pas de place pour {flavor}",
+    '{site} is {state}': '{site} est {state}',
+    '{why}; {other} has room': '{why} ; {other} a de la place',
+    # advisor.py
+    '{meets}; {site}': '{meets} ; {site}',
+    # class launch: advisor.py and classroom.py
+    '{n} × {flavor} on {site}: {why}': '{n} × {flavor} sur {site} : {why}',
+    '{n} × {flavor} spread: {placements} (no site holds them all)':
+        '{n} × {flavor} réparties : {placements} (aucun site ne les prend toutes)',
+    '{ready}/{total} ready': '{ready}/{total} prêtes',
+    ', {n} failed ({reasons})': ', {n} en échec ({reasons})',
+    # Textual's own keys, as the help screen lists them
+    'Select': 'Choisir',
+    'Focus Next': 'Élément suivant',
+    'Focus Previous': 'Élément précédent',
+    'Copy selected text': 'Copier le texte sélectionné',
+    # VM names (naming.py)
+    'at least 3 characters': 'au moins 3 caractères',
+    'at most 40 characters (now {n})': 'au plus 40 caractères (ici {n})',
+    'must start with a letter a–z': 'doit commencer par une lettre a–z',
+    "only a–z, 0–9 and '-' (not {chars})": "seulement a–z, 0–9 et '-' (pas {chars})",
 }

@@ -15,6 +15,7 @@ from enum import StrEnum
 from biosphere_tui.cache.activity import VmActivity, ready_vms
 from biosphere_tui.cache.db import Reader
 from biosphere_tui.config import IdleSettings
+from biosphere_tui.i18n import plural, t
 from biosphere_tui.models import Quota
 
 OFF_STATUSES = ("SHUTOFF", "SUSPENDED", "SHELVED", "SHELVED_OFFLOADED")  # Nova: the VM holds its quota, runs nothing
@@ -37,8 +38,8 @@ class IdleVm:
 
 
 def days(n: float) -> str:
-    """``14 days``, ``1 day``, ``3.5 days``."""
-    return f"{n:g} day{'s' if n != 1 else ''}"
+    """``14 days``, ``1 day``, ``3.5 days`` (in the interface language)."""
+    return plural(int(n), "{n} day", "{n} days") if n == int(n) else t("{n} days", n=f"{n:g}")
 
 
 def _whole_days(span: timedelta) -> str:
@@ -49,7 +50,8 @@ def _idle(vm: VmActivity, settings: IdleSettings, now: datetime) -> tuple[IdleKi
     if vm.server_status in OFF_STATUSES:
         since = vm.server_updated or vm.ready_since
         if now - since >= timedelta(days=settings.shutoff_days):
-            return IdleKind.SHUT_OFF, since, f"{vm.server_status} for {_whole_days(now - since)}"
+            return IdleKind.SHUT_OFF, since, t("{status} for {days}", status=vm.server_status,
+                                               days=_whole_days(now - since))
         return None
     if vm.server_status not in (None, "ACTIVE"):  # building, in error…: not idle, something else
         return None
@@ -57,8 +59,8 @@ def _idle(vm: VmActivity, settings: IdleSettings, now: datetime) -> tuple[IdleKi
     if now - since < timedelta(days=settings.running_days):
         return None
     if vm.last_activity is None:
-        return IdleKind.NO_ACTIVITY, since, f"no activity seen since Ready {_whole_days(now - since)} ago"
-    return IdleKind.NO_ACTIVITY, since, f"no activity for {_whole_days(now - since)}"
+        return IdleKind.NO_ACTIVITY, since, t("no activity seen since Ready {days} ago", days=_whole_days(now - since))
+    return IdleKind.NO_ACTIVITY, since, t("no activity for {days}", days=_whole_days(now - since))
 
 
 def find_idle(vms: Iterable[VmActivity], settings: IdleSettings, now: datetime) -> list[IdleVm]:
@@ -85,4 +87,4 @@ def given_back(vms: Iterable[IdleVm]) -> Quota:
 
 def resources(q: Quota) -> str:
     """``36 vCPU, 144 GB RAM, 2,070 GB disk``."""
-    return f"{q.vcpu} vCPU, {q.ram_gb} GB RAM, {q.storage_gb:,} GB disk"
+    return t("{vcpu} vCPU, {ram} GB RAM, {disk} GB disk", vcpu=q.vcpu, ram=q.ram_gb, disk=f"{q.storage_gb:,}")

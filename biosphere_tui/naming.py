@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from biosphere_tui.i18n import _, t
 from biosphere_tui.models import Appliance
 
 NAME_CHARS = re.compile(r"[^a-z0-9-]")
@@ -12,13 +13,13 @@ NAME_CHARS = re.compile(r"[^a-z0-9-]")
 def name_problem(name: str) -> str:
     """The portal's rule: 3–40 characters of ``[a-z0-9-]`` starting with a letter ("" when valid)."""
     if len(name) < 3:
-        return "at least 3 characters"
+        return _("at least 3 characters")
     if len(name) > 40:
-        return f"at most 40 characters (now {len(name)})"
+        return t("at most 40 characters (now {n})", n=len(name))
     if not "a" <= name[0] <= "z":
-        return "must start with a letter a–z"
+        return _("must start with a letter a–z")
     if bad := sorted(set(NAME_CHARS.findall(name))):
-        return f"only a–z, 0–9 and '-' (not {' '.join(repr(c) for c in bad)})"
+        return t("only a–z, 0–9 and '-' (not {chars})", chars=" ".join(repr(c) for c in bad))
     return ""
 
 

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from biosphere_tui.cache.db import Reader
 from biosphere_tui.cache.reader import Freshness, freshness
+from biosphere_tui.i18n import t
 from biosphere_tui.models import Flavor, Image, Server, SiteLimits
 
 # The usual default login of cloud images, by Glance's ``os_distro``; Biosphère's images use ubuntu.
@@ -44,11 +45,12 @@ class ServerDetail:
     def no_ssh_reason(self) -> str | None:
         s = self.server
         if s.status == "ERROR":
-            return f"{s.name} is in ERROR" + (f": {s.fault}" if s.fault else ".")
+            return t("{name} is in ERROR: {fault}", name=s.name, fault=s.fault) if s.fault else \
+                t("{name} is in ERROR.", name=s.name)
         if s.status != "ACTIVE":
-            return f"{s.name} is {s.status}, not ACTIVE."
+            return t("{name} is {status}, not ACTIVE.", name=s.name, status=s.status)
         if s.ip is None:
-            return f"{s.name} has no IP address yet."
+            return t("{name} has no IP address yet.", name=s.name)
         return None
 
 

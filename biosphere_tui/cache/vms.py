@@ -11,6 +11,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from biosphere_tui.cache.db import Reader
+from biosphere_tui.i18n import _, t
 from biosphere_tui.models import AccessLink, Deployment, DeploymentState, Parameter, Server
 
 _DEPLOYMENT_STATES = {s.value for s in DeploymentState}
@@ -173,11 +174,11 @@ class VmDetail:
         """Why there is no SSH command to give, in plain words (None when there is one)."""
         d = self.deployment
         if d.state.is_final:
-            return f"{d.name} is {d.state.value}: it has no server any more."
+            return t("{name} is {state}: it has no server any more.", name=d.name, state=_(d.state.value))
         if d.state is DeploymentState.FINALIZING:
-            return f"{d.name} is being deleted."
+            return t("{name} is being deleted.", name=d.name)
         if self.ip is None:
-            return f"{d.name} has no IP address yet ({d.state.value})."
+            return t("{name} has no IP address yet ({state}).", name=d.name, state=_(d.state.value))
         return None
 
 

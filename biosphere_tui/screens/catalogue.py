@@ -12,6 +12,7 @@ from textual.containers import Container, VerticalScroll
 from textual.widgets import DataTable, Input, Static
 
 from biosphere_tui.cache import catalogue
+from biosphere_tui.i18n import _, plural, t
 from biosphere_tui.models import Appliance
 from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.screens.class_launch import ClassLaunchScreen
@@ -33,11 +34,12 @@ class Picker(JumpDialog):
     """Type part of a name, Enter to filter the catalogue by it; the first choice is "any"."""
 
     def __init__(self, what: str, names: list[str]) -> None:
-        super().__init__([(ANY, f"(any {what})"), *((name, name) for name in names)])
+        super().__init__([(ANY, _("(any tool)") if what == "tool" else _("(any topic)")),
+                          *((name, name) for name in names)])
         self.what = what
 
     def on_mount(self) -> None:
-        self.query_one(Input).placeholder = f"{self.what}…"
+        self.query_one(Input).placeholder = (_("tool") if self.what == "tool" else _("topic")) + "…"
 
 
 class CatalogueScreen(BiosphereScreen):
@@ -73,7 +75,7 @@ class CatalogueScreen(BiosphereScreen):
         self.shown: dict[str, Appliance] = {}
 
     def compose_body(self) -> ComposeResult:
-        yield FilterBar("search name, description, tool, topic…  (esc clears)")
+        yield FilterBar(_("search name, description, tool, topic…  (esc clears)"))
         yield Static(id="filters")
         with Container(id="panes"):
             yield ApplianceTable(id="appliances")
@@ -114,14 +116,14 @@ class CatalogueScreen(BiosphereScreen):
         self._show_detail()
 
     def _show_filters(self, count: int) -> None:
-        parts = [f"{count} appliance{'s' if count != 1 else ''}"]
-        for label, value in (("search", self.text), ("category", self.category), ("tool", self.tool),
-                             ("topic", self.topic)):
+        parts = [plural(count, "{n} appliance", "{n} appliances")]
+        for label, value in ((_("search"), self.text), (_("category"), self.category), (_("tool"), self.tool),
+                             (_("topic"), self.topic)):
             if value:
                 parts.append(f"{label}: [b]{value}[/b]")
         if self.favourites_only:
-            parts.append("[yellow]★ favourites only[/yellow]")
-        hint = "(x clears)" if len(parts) > 1 else "/ search · c category · t tool · e topic · F ★"
+            parts.append(f"[yellow]{_('★ favourites only')}[/yellow]")
+        hint = _("(x clears)") if len(parts) > 1 else _("/ search · c category · t tool · e topic · F ★")
         self.query_one("#filters", Static).update(" · ".join(parts) + f"  [dim]{hint}[/dim]")
 
     def _show_detail(self) -> None:
@@ -170,7 +172,8 @@ class CatalogueScreen(BiosphereScreen):
             return
         starred = self.app.state.toggle_favourite(current.id)
         self.app.save_state()
-        self.notify(f"{current.name} {'starred' if starred else 'unstarred'}.", timeout=2)
+        self.notify(t("{name} starred.", name=current.name) if starred else t("{name} unstarred.", name=current.name),
+                    timeout=2)
         self.reload_body()
 
     def action_favourites_only(self) -> None:
@@ -199,7 +202,7 @@ class CatalogueScreen(BiosphereScreen):
             return
         defaults = self.app.state.launch
         if not (defaults.group and defaults.site and defaults.flavor):
-            self.notify("No launch defaults yet: choose a group, site and flavour once in the form.", timeout=5)
+            self.notify(_("No launch defaults yet: choose a group, site and flavour once in the form."), timeout=5)
         self.app.push_screen(LaunchScreen(current.id, quick=True))
 
     def action_class_launch(self) -> None:
@@ -209,15 +212,17 @@ class CatalogueScreen(BiosphereScreen):
     def palette_commands(self) -> Iterable[SystemCommand]:
         current = self.current
         if current is not None:
-            yield SystemCommand(f"Launch {current.name}", "Open the launch form for this appliance", self.action_launch)
-            yield SystemCommand(f"Quick launch {current.name}", "Launch with your last group, site and flavour",
+            name = current.name
+            yield SystemCommand(t("Launch {name}", name=name), _("Open the launch form for this appliance"),
+                                self.action_launch)
+            yield SystemCommand(t("Quick launch {name}", name=name), _("Launch with your last group, site and flavour"),
                                 self.action_quick_launch)
-            yield SystemCommand(f"Class launch {current.name}", "N identical VMs for a training (C)",
+            yield SystemCommand(t("Class launch {name}", name=name), _("N identical VMs for a training (C)"),
                                 self.action_class_launch)
-            yield SystemCommand(f"Star or unstar {current.name}", "Toggle the favourite", self.action_favourite)
-        yield SystemCommand("Catalogue: favourites only", "Show only starred appliances (F)",
+            yield SystemCommand(t("Star or unstar {name}", name=name), _("Toggle the favourite"), self.action_favourite)
+        yield SystemCommand(_("Catalogue: favourites only"), _("Show only starred appliances (F)"),
                             self.action_favourites_only)
-        yield SystemCommand("Catalogue: filter by tool", "Pick a tool (t)", lambda: self.action_pick("tool"))
-        yield SystemCommand("Catalogue: filter by EDAM topic", "Pick a topic (e)", lambda: self.action_pick("topic"))
-        yield SystemCommand("Catalogue: next category", "Cycle the category filter (c)", self.action_next_category)
-        yield SystemCommand("Catalogue: clear filters", "Show every appliance (x)", self.action_clear_filters)
+        yield SystemCommand(_("Catalogue: filter by tool"), _("Pick a tool (t)"), lambda: self.action_pick("tool"))
+        yield SystemCommand(_("Catalogue: filter by EDAM topic"), _("Pick a topic (e)"), lambda: self.action_pick("topic"))
+        yield SystemCommand(_("Catalogue: next category"), _("Cycle the category filter (c)"), self.action_next_category)
+        yield SystemCommand(_("Catalogue: clear filters"), _("Show every appliance (x)"), self.action_clear_filters)

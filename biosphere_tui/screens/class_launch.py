@@ -20,10 +20,12 @@ from biosphere_tui.advisor import ClassPlan, class_why, plan_class
 from biosphere_tui.cache import catalogue
 from biosphere_tui.cache.advice import assessment, launch_groups
 from biosphere_tui.classroom import Seat
+from biosphere_tui.i18n import _, t
 from biosphere_tui.models import Appliance, DeploymentRequest, Role
 from biosphere_tui.naming import suggested_name
 from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.screens.launch import MASK, POLL_SECONDS
+from biosphere_tui.screens.vm_delete import vm_count
 from biosphere_tui.widgets.appliance_detail import needs
 from biosphere_tui.widgets.confirm import ConfirmDialog, ReasonDialog
 from biosphere_tui.widgets.keyed_table import KeyedTable
@@ -43,7 +45,7 @@ class SeatTable(KeyedTable):
 
 def seat_row(seat: Seat) -> tuple[str, Sequence[object]]:
     dep = seat.deployment
-    state = Text(seat.state if not seat.failed else f"{seat.state}: {seat.failed}",
+    state = Text(_(seat.state) if not seat.failed else f"{_(seat.state)}: {seat.failed}",
                  style=STATE_STYLES.get(seat.state, "cyan"))
     secret = MASK if seat.parameter(secret=True) else ""
     return seat.name, (seat.name, seat.site, state, dep.ip if dep and dep.ip else "", seat.ssh, secret)
@@ -96,25 +98,25 @@ class ClassLaunchScreen(BiosphereScreen):
         with Vertical(id="form"):
             yield Static(self._about(), id="about")
             with Horizontal(classes="fields"):
-                yield Label("Names ", classes="label")
+                yield Label(_("Names") + " ", classes="label")
                 yield Input(f"{slug}-{{n:02}}", id="pattern", compact=True)
-                yield Label(" Count ", classes="label")
+                yield Label(" " + _("Count") + " ", classes="label")
                 yield Input("3", id="count", type="integer", compact=True)
-                yield Label(" Group ", classes="label")
-                yield Select([(f"{g.name} ({g.kind.value})", g.id) for g in groups], id="group", compact=True,
+                yield Label(" " + _("Group") + " ", classes="label")
+                yield Select([(f"{g.name} ({_(g.kind.value)})", g.id) for g in groups], id="group", compact=True,
                              value=groups[0].id if groups else Select.NULL, allow_blank=not groups)
             with Horizontal(classes="fields"):
-                yield Label("Site ", classes="label")
-                yield Select([("best (spread if needed)", BEST), *((s, s) for s in sites)], value=BEST,
+                yield Label(_("Site") + " ", classes="label")
+                yield Select([(_("best (spread if needed)"), BEST), *((s, s) for s in sites)], value=BEST,
                              allow_blank=False, id="site", compact=True)
-                yield Label(" Flavour ", classes="label")
-                yield Select([("least waste", BEST), *((f, f) for f in flavors)], value=BEST, allow_blank=False,
+                yield Label(" " + _("Flavour") + " ", classes="label")
+                yield Select([(_("least waste"), BEST), *((f, f) for f in flavors)], value=BEST, allow_blank=False,
                              id="flavor", compact=True)
             yield Static(id="names")
             yield Static(id="plan")
             with Horizontal(id="buttons"):
-                yield Button("Launch class (ctrl+s)", id="launch", variant="primary", compact=True)
-                yield Static("  esc back · ? help", id="keys")
+                yield Button(_("Launch class (ctrl+s)"), id="launch", variant="primary", compact=True)
+                yield Static("  " + _("esc back · ? help"), id="keys")
         with Vertical(id="following"):
             yield Static(id="progress-line")
             yield SeatTable(id="seats")
@@ -126,9 +128,10 @@ class ClassLaunchScreen(BiosphereScreen):
 
     def _about(self) -> Text:
         if self.appliance is None:
-            return Text(f"Appliance {self.appliance_id} is not in the catalogue (any more).", style="bold red")
+            return Text(t("Appliance {id} is not in the catalogue (any more).", id=self.appliance_id), style="bold red")
         a = self.appliance
-        return Text.assemble("Class launch of ", (a.name, "bold"), f" #{a.id} · needs {needs(a)}")
+        return Text.assemble(_("Class launch of") + " ", (a.name, "bold"),
+                             f" #{a.id} · " + t("needs {needs}", needs=needs(a)))
 
     def _value(self, widget_id: str) -> str:
         value = self.query_one(f"#{widget_id}", Select).value
@@ -148,14 +151,14 @@ class ClassLaunchScreen(BiosphereScreen):
         names, plan = self.query_one("#names", Static), self.query_one("#plan", Static)
         try:
             self.made = classroom.names(self.query_one("#pattern", Input).value.strip(), self._count())
-            names.update(Text.assemble("Names: ", (classroom.preview(self.made), "bold")))
+            names.update(Text.assemble(_("Names:") + " ", (classroom.preview(self.made), "bold")))
         except ValueError as exc:
             self.problem = str(exc)
-            names.update(Text(f"Names: {exc}", style="red"))
+            names.update(Text(_("Names:") + f" {exc}", style="red"))
         group = next((g for g in launch_groups(self.app.cache) if g.id == self._value("group")), None)
         if self.appliance is None or group is None:
-            self.problem = self.problem or ("choose a group" if self.appliance else "unknown appliance")
-            plan.update(Text("You have no project or training group to launch in." if group is None else "",
+            self.problem = self.problem or (_("choose a group") if self.appliance else _("unknown appliance"))
+            plan.update(Text(_("You have no project or training group to launch in.") if group is None else "",
                              style="red"))
             return
         found = assessment(self.app.cache, self.appliance, group, now=self.app.now(),
@@ -167,12 +170,13 @@ class ClassLaunchScreen(BiosphereScreen):
                                flavor=self._value("flavor"), site=self._value("site"))
         if not self.plan.ok:
             self.problem = self.plan.problem
-            plan.update(Text(f"Cannot launch: {self.plan.problem}", style="bold red"))
+            plan.update(Text(t("Cannot launch: {problem}", problem=self.plan.problem), style="bold red"))
             return
-        plan.update(Text.assemble("Plan: ", (class_why(found.matrix, found.signals, self.plan), "green"),
-                                  f"\n{group.id} has {found.left.vcpu} vCPU, {found.left.ram_gb} GB RAM and "
-                                  f"{found.left.storage_gb} GB storage left",
-                                  (" (counting your VMs only: the portal checks the whole group)"
+        left = t("{group} has {vcpu} vCPU, {ram} GB RAM and {storage} GB storage left", group=group.id,
+                 vcpu=found.left.vcpu, ram=found.left.ram_gb, storage=found.left.storage_gb)
+        plan.update(Text.assemble(_("Plan:") + " ", (class_why(found.matrix, found.signals, self.plan), "green"),
+                                  f"\n{left}",
+                                  (" " + _("(counting your VMs only: the portal checks the whole group)")
                                    if group.role is not Role.ADMIN else "", "dim")))
 
     def _count(self) -> int:
@@ -206,8 +210,8 @@ class ClassLaunchScreen(BiosphereScreen):
         if self.in_flight or self.seats:
             return
         if self.problem or self.plan is None or not self.plan.ok:
-            self.notify(f"Cannot launch the class: {self.problem or 'fill in the form'}.", severity="warning",
-                        timeout=8)
+            self.notify(t("Cannot launch the class: {problem}.", problem=self.problem or _("fill in the form")),
+                        severity="warning", timeout=8)
             return
         plan, made = self.plan, list(self.made)
         seats = [Seat(name, site, plan.flavor) for name, site in zip(made, plan.sites, strict=True)]
@@ -217,8 +221,10 @@ class ClassLaunchScreen(BiosphereScreen):
             if yes:
                 self._send(seats, group)
 
-        self.app.push_screen(ConfirmDialog(f"Launch {len(seats)} × {plan.flavor} for {group}?",
-                                           [f"{s.name} on {s.site}" for s in seats], action="Launch", danger=False),
+        self.app.push_screen(ConfirmDialog(t("Launch {n} × {flavor} for {group}?", n=len(seats), flavor=plan.flavor,
+                                             group=group),
+                                           [t("{name} on {site}", name=s.name, site=s.site) for s in seats],
+                                           action="Launch", danger=False),
                              confirmed)
 
     def _send(self, seats: list[Seat], group: str) -> None:
@@ -227,25 +233,27 @@ class ClassLaunchScreen(BiosphereScreen):
                     for s in seats]
         self.in_flight = True
         button = self.query_one("#launch", Button)
-        button.disabled, button.label = True, "Launching…"
-        self.app.act(f"Launching a class of {len(seats)}", lambda actions: _send(actions, requests),
+        button.disabled, button.label = True, _("Launching…")
+        self.app.act(t("Launching a class of {n}", n=len(seats)), lambda actions: _send(actions, requests),
                      resync={"portal.deployments", "portal.status", "site"},
                      done=lambda outcomes: self._launched(seats, outcomes))
 
     def _launched(self, seats: list[Seat], outcomes: list[Outcome] | SourceError) -> None:
         self.in_flight = False
         if not isinstance(outcomes, list):
-            self.app.notify(f"Class launch refused: {outcomes.message}", severity="error", timeout=10)
+            self.app.notify(t("Class launch refused: {reason}", reason=outcomes.message), severity="error", timeout=10)
             if self.is_attached:
                 button = self.query_one("#launch", Button)
-                button.disabled, button.label = False, "Launch class (ctrl+s)"
-                self.query_one("#plan", Static).update(Text(f"The portal refused: {outcomes.message}", style="bold red"))
+                button.disabled, button.label = False, _("Launch class (ctrl+s)")
+                self.query_one("#plan", Static).update(Text(t("The portal refused: {reason}", reason=outcomes.message),
+                                                            style="bold red"))
             return
         by_name = {o.item: o for o in outcomes}
         self.seats = [Seat(s.name, s.site, s.flavor, by_name[s.name].value if by_name[s.name].ok else None,
                            "" if by_name[s.name].ok else by_name[s.name].message) for s in seats]
         refused = sum(bool(s.problem) for s in self.seats)
-        self.app.notify(f"Class: {len(seats) - refused} launched" + (f", {refused} refused" if refused else "") + ".",
+        refusals = t(", {n} refused", n=refused) if refused else ""
+        self.app.notify(t("Class: {n} launched", n=len(seats) - refused) + refusals + ".",
                         severity="warning" if refused else "information", timeout=8)
         if not self.is_attached:
             return
@@ -271,7 +279,8 @@ class ClassLaunchScreen(BiosphereScreen):
             self._poll = None
         line = classroom.progress(self.seats)
         style = "bold green" if all(s.ready for s in self.seats) else "bold"
-        self.query_one("#progress-line", Static).update(Text.assemble((line, style), ("   e exports the CSV", "dim")))
+        self.query_one("#progress-line", Static).update(Text.assemble((line, style),
+                                                                      ("   " + _("e exports the CSV"), "dim")))
         self.query_one(SeatTable).show([seat_row(s) for s in self.seats])
 
     def action_export(self) -> None:
@@ -290,17 +299,21 @@ class ClassLaunchScreen(BiosphereScreen):
             try:
                 count = classroom.write_csv(self.seats, target)
             except OSError as exc:
-                self.notify(f"The CSV could not be written to {target} ({exc.strerror}).", severity="error")
+                self.notify(t("The CSV could not be written to {path} ({error}).", path=target, error=exc.strerror),
+                            severity="error")
                 return
             self.written = target
             self.query_one("#written", Static).update(
-                Text.assemble("CSV written to ", (str(target), "bold"), " (readable by you only: it holds passwords)"))
-            self.notify(f"{count} VMs written to {target}", title="Class exported", timeout=10)
+                Text.assemble(_("CSV written to") + " ", (str(target), "bold"),
+                              " " + _("(readable by you only: it holds passwords)")))
+            self.notify(t("{vms} written to {path}", vms=vm_count(count), path=target), title=_("Class exported"),
+                        timeout=10)
 
         ready = sum(s.ready for s in self.seats)
-        self.app.push_screen(ReasonDialog(f"Export the {len(self.seats)} VMs ({ready} ready) with their addresses and "
-                                          "passwords to the CSV file:", placeholder=default, required=True,
-                                          value=default, hint="Please give a file or folder to write to."), write)
+        question = t("Export the {n} VMs ({ready} ready) with their addresses and passwords to the CSV file:",
+                     n=len(self.seats), ready=ready)
+        self.app.push_screen(ReasonDialog(question, placeholder=default, required=True, value=default,
+                                          hint=_("Please give a file or folder to write to.")), write)
 
     def on_unmount(self) -> None:
         if self._poll is not None:
@@ -308,8 +321,8 @@ class ClassLaunchScreen(BiosphereScreen):
 
     def palette_commands(self) -> Iterable[SystemCommand]:
         if not self.seats:
-            yield SystemCommand("Launch the class", "Send every launch after a confirmation (ctrl+s)",
+            yield SystemCommand(_("Launch the class"), _("Send every launch after a confirmation (ctrl+s)"),
                                 self.action_launch)
         else:
-            yield SystemCommand("Export the class to CSV", "Names, addresses, SSH, URLs, passwords (e)",
+            yield SystemCommand(_("Export the class to CSV"), _("Names, addresses, SSH, URLs, passwords (e)"),
                                 self.action_export)

@@ -17,6 +17,7 @@ from biosphere_tui.cache import reader, usage
 from biosphere_tui.cache.usage import METRICS, Period, Totals
 from biosphere_tui.export import write_usage_csv
 from biosphere_tui.forecast import WINDOW_DAYS, Forecast, Outlook, of_group
+from biosphere_tui.i18n import _, t
 from biosphere_tui.models import Group, Role
 from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.widgets.chart import DailyChart, compact
@@ -40,13 +41,13 @@ class TotalsTable(KeyedTable):
         self.what = what
 
     def show_totals(self, totals: list[Totals], metric: str) -> None:
-        whole = sum(t.value(metric) for t in totals)
-        self.border_title = f"per {self.what} · {METRICS[metric]}"
+        whole = sum(row.value(metric) for row in totals)
+        self.border_title = t("per {what} · {metric}", what=_(self.what), metric=_(METRICS[metric]))
         self.show([
-            (t.key, (t.label, Text(f"{t.value(metric):,.0f}", justify="right"),
-                     Text(f"{t.value(metric) / whole * 100 if whole else 0:.0f} %", justify="right"),
-                     *(Text(compact(t.value(m)), justify="right") for m in self.SHORT)))
-            for t in totals
+            (row.key, (row.label, Text(f"{row.value(metric):,.0f}", justify="right"),
+                       Text(f"{row.value(metric) / whole * 100 if whole else 0:.0f} %", justify="right"),
+                       *(Text(compact(row.value(m)), justify="right") for m in self.SHORT)))
+            for row in totals
         ])
 
 
@@ -87,7 +88,7 @@ class ConsumptionScreen(BiosphereScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="group-line")
-        yield Static("You are a member of this group: the portal shows your own consumption only.", id="member-note")
+        yield Static(_("You are a member of this group: the portal shows your own consumption only."), id="member-note")
         with Horizontal(id="quotas"):
             yield QuotaBar("vCPU", id="quota-vcpu")
             yield QuotaBar("RAM", "GB", id="quota-ram")
@@ -106,7 +107,8 @@ class ConsumptionScreen(BiosphereScreen):
         group = self.app.current_group
         self.query_one("#member-note").display = group is not None and group.role is Role.MEMBER
         if group is None:
-            self.query_one("#group-line", Static).update("No group yet: join or request one on the Groups screen (7).")
+            self.query_one("#group-line", Static).update(
+                _("No group yet: join or request one on the Groups screen (7)."))
             return
         db, period = self.app.cache, self.period
         used = reader.quota_use(db, group.id)
@@ -119,17 +121,19 @@ class ConsumptionScreen(BiosphereScreen):
         self.query_one("#forecast", Static).update(_outlook(of_group(group, used, trend, today)))
         daily = usage.daily(db, group.id, period)
         chart = self.query_one(DailyChart)
-        chart.show([(day, t.value(self.metric)) for day, t in daily])
-        label = METRICS[self.metric]
-        chart.border_title = f"{label} per day · last {self.days} days"
-        chart.border_subtitle = f"total {compact(sum(t.value(self.metric) for _, t in daily))} {label}"
+        chart.show([(day, totals.value(self.metric)) for day, totals in daily])
+        label = _(METRICS[self.metric])
+        chart.border_title = t("{metric} per day · last {n} days", metric=label, n=self.days)
+        chart.border_subtitle = t("total {value} {metric}", metric=label,
+                                  value=compact(sum(totals.value(self.metric) for _day, totals in daily)))
         self.query_one("#by-member", TotalsTable).show_totals(usage.by_member(db, group.id, period, self.metric),
                                                               self.metric)
         self.query_one("#by-site", TotalsTable).show_totals(usage.by_site(db, group.id, period, self.metric),
                                                             self.metric)
 
     def _headline(self, group: Group, period: Period) -> Text:
-        text = Text.assemble((group.name, "bold"), f" ({group.role.value}) · last {self.days} days, ",
+        last = t("last {n} days", n=self.days)
+        text = Text.assemble((group.name, "bold"), f" ({_(group.role.value)}) · {last}, ",
                              (f"{period.start:%d %b} → {period.end:%d %b %Y}", "bold"), f" · {group.full_name}")
         text.no_wrap, text.overflow = True, "ellipsis"
         return text
@@ -146,13 +150,13 @@ class ConsumptionScreen(BiosphereScreen):
     async def action_export(self) -> None:
         group = self.app.current_group
         if group is None:
-            self.notify("No group to export.", severity="warning")
+            self.notify(_("No group to export."), severity="warning")
             return
         period = self.period
         rows = usage.rows(self.app.cache, group.id, period)
         if not rows:
-            self.notify(f"No consumption recorded for {group.name} from {period.start} to {period.end}.",
-                        severity="warning")
+            self.notify(t("No consumption recorded for {group} from {start} to {end}.", group=group.name,
+                          start=period.start, end=period.end), severity="warning")
             return
         default = f"consumption-{group.id}-{period.start}-{period.end}.csv"
 
@@ -166,18 +170,22 @@ class ConsumptionScreen(BiosphereScreen):
             try:
                 count = write_usage_csv(rows, target)
             except OSError as exc:
-                self.notify(f"The export could not be written to {target} ({exc.strerror}).", severity="error")
+                self.notify(t("The export could not be written to {path} ({error}).", path=target, error=exc.strerror),
+                            severity="error")
                 return
-            self.notify(f"{count} daily rows written to {target}", title="Consumption exported", timeout=10)
+            self.notify(t("{n} daily rows written to {path}", n=count, path=target), title=_("Consumption exported"),
+                        timeout=10)
 
-        dialog = ReasonDialog(f"Export {len(rows)} daily rows ({period.start:%d %b} → {period.end:%d %b}) to the CSV "
-                              "file:", placeholder=default, required=True, value=default,
-                              hint="Please give a file or folder to write to.")
+        dialog = ReasonDialog(t("Export {n} daily rows ({start} → {end}) to the CSV file:", n=len(rows),
+                                start=f"{period.start:%d %b}", end=f"{period.end:%d %b}"),
+                              placeholder=default, required=True, value=default,
+                              hint=_("Please give a file or folder to write to."))
         await self.app.push_screen(dialog, write)
 
     def palette_commands(self) -> Iterable[SystemCommand]:
-        yield SystemCommand("Consumption: 30 or 90 days", "Switch the period shown (t)", self.action_toggle_period)
-        yield SystemCommand("Consumption: next metric", "VM-hours, vCPU-hours, RAM, disk or GPU (m)",
+        yield SystemCommand(_("Consumption: 30 or 90 days"), _("Switch the period shown (t)"),
+                            self.action_toggle_period)
+        yield SystemCommand(_("Consumption: next metric"), _("VM-hours, vCPU-hours, RAM, disk or GPU (m)"),
                             self.action_next_metric)
-        yield SystemCommand("Export consumption to CSV", "The period's daily rows, per member and site (e)",
+        yield SystemCommand(_("Export consumption to CSV"), _("The period's daily rows, per member and site (e)"),
                             self.action_export)

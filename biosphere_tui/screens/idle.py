@@ -10,10 +10,11 @@ from textual.binding import Binding
 from textual.widgets import Static
 
 from biosphere_tui.cache import reader
+from biosphere_tui.i18n import _, t
 from biosphere_tui.idle import IdleKind, IdleVm, days, given_back, idle_vms, resources
 from biosphere_tui.models import Role
 from biosphere_tui.screens.base import BiosphereScreen
-from biosphere_tui.screens.vm_delete import delete_marked, plural
+from biosphere_tui.screens.vm_delete import delete_marked, vm_count
 from biosphere_tui.widgets.line_table import LineTable
 
 KIND_STYLES = {IdleKind.NO_ACTIVITY: "yellow", IdleKind.SHUT_OFF: "dim"}
@@ -29,7 +30,8 @@ class IdleTable(LineTable):
     @staticmethod
     def _cells(vm: IdleVm) -> tuple[object, ...]:
         d = vm.deployment
-        return (d.name, d.owner, (vm.why, KIND_STYLES[vm.kind]), str(d.vcpu), f"{d.ram_gb} GB", f"{d.disk_gb} GB",
+        gb = _("GB")
+        return (d.name, d.owner, (vm.why, KIND_STYLES[vm.kind]), str(d.vcpu), f"{d.ram_gb} {gb}", f"{d.disk_gb} {gb}",
                 f"{vm.since:%Y-%m-%d}", d.site, d.flavor)
 
 
@@ -39,8 +41,9 @@ class IdleScreen(BiosphereScreen):
     SOURCES = ("portal.deployments", "site.")
     HELP = ("Idle VMs: Ready VMs of the current group that ran with no login or CPU activity seen by the portal "
             "for idle.running_days days, or whose server is shut off for idle.shutoff_days days (both in the "
-            "configuration file), and the vCPU, RAM and disk that deleting them gives back. Admins see every member's; members see their own. Space marks, "
-            "A marks all or none, ctrl+d deletes the marked ones (or the one under the cursor) after a confirmation.")
+            "configuration file), and the vCPU, RAM and disk that deleting them gives back. Admins see every "
+            "member's; members see their own. Space marks, A marks all or none, ctrl+d deletes the marked ones "
+            "(or the one under the cursor) after a confirmation.")
     BINDINGS = [
         Binding("A", "mark_all", "Mark all", key_display="A"),
         Binding("ctrl+d", "delete", "Delete"),
@@ -64,21 +67,24 @@ class IdleScreen(BiosphereScreen):
                         group_id=group.id if group else None)
         self._rows = {vm.deployment.id: vm for vm in rows}
         self.query_one(IdleTable).show_idle(rows)
-        whose = f"{group.name}, every member's" if admin and group else f"{group.name}, yours" if group else "yours"
-        self.title = (f"Idle VMs · {whose} · {plural(len(rows))} · no activity for {days(settings.running_days)} "
-                      f"or shut off for {days(settings.shutoff_days)}")
+        whose = t("{group}, every member's", group=group.name) if admin and group else \
+            t("{group}, yours", group=group.name) if group else _("yours")
+        self.title = t("Idle VMs · {whose} · {vms} · no activity for {running} or shut off for {shut_off}",
+                       whose=whose, vms=vm_count(len(rows)), running=days(settings.running_days),
+                       shut_off=days(settings.shutoff_days))
         self._show_given_back()
 
     def _show_given_back(self) -> None:
         marked = [self._rows[k] for k in self.query_one(IdleTable).selected if k in self._rows]
         if marked:
-            text = f"Deleting the {len(marked)} selected gives back {resources(given_back(marked))}."
+            text = t("Deleting the {n} selected gives back {resources}.", n=len(marked),
+                     resources=resources(given_back(marked)))
         elif self._rows:
             total = resources(given_back(self._rows.values()))
-            text = (f"Deleting all {plural(len(self._rows))} would give back {total}. "
-                    "space marks, A marks all, ctrl+d deletes.")
+            text = t("Deleting all {vms} would give back {resources}.", vms=vm_count(len(self._rows)),
+                     resources=total) + " " + _("space marks, A marks all, ctrl+d deletes.")
         else:
-            text = "No idle VM: every running VM was used recently and none has been shut off for long."
+            text = _("No idle VM: every running VM was used recently and none has been shut off for long.")
         self.query_one("#given-back", Static).update(text)
 
     def on_line_table_marks_changed(self, event: LineTable.MarksChanged) -> None:
@@ -94,6 +100,7 @@ class IdleScreen(BiosphereScreen):
         delete_marked(self, self.query_one(IdleTable), self.reload)
 
     def palette_commands(self) -> Iterable[SystemCommand]:
-        yield SystemCommand("Idle VMs: mark all or none", "Mark every idle VM listed (key A)", self.action_mark_all)
-        yield SystemCommand("Idle VMs: delete", "The marked idle VMs, or the one under the cursor (ctrl+d)",
+        yield SystemCommand(_("Idle VMs: mark all or none"), _("Mark every idle VM listed (key A)"),
+                            self.action_mark_all)
+        yield SystemCommand(_("Idle VMs: delete"), _("The marked idle VMs, or the one under the cursor (ctrl+d)"),
                             self.action_delete)

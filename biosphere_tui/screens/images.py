@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Input, Static
 
 from biosphere_tui.cache import servers
+from biosphere_tui.i18n import _, plural, t
 from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.screens.server_launch import ServerLaunchScreen
 from biosphere_tui.widgets.filter_bar import FilterBar
@@ -36,7 +37,7 @@ class ImagesScreen(BiosphereScreen):
         self.text = ""
 
     def compose_body(self) -> ComposeResult:
-        yield FilterBar("search image name or OS…  (esc clears)")
+        yield FilterBar(_("search image name or OS…  (esc clears)"))
         yield Static(id="filters")
         yield ImageTable(id="images")
 
@@ -44,13 +45,13 @@ class ImagesScreen(BiosphereScreen):
         found = servers.images(self.app.cache, self.text)
         every = len(self.app.config.openstack.sites)
         self.query_one(ImageTable).show([
-            (e.name, (e.name, e.os_distro or "—", f"{e.min_ram_mb} MB", f"{e.min_disk_gb} GB",
-                      f"all {every}" if len(e.sites) == every else f"{len(e.sites)}: {', '.join(e.sites)}"))
+            (e.name, (e.name, e.os_distro or "—", f"{e.min_ram_mb} {_('MB')}", f"{e.min_disk_gb} {_('GB')}",
+                      t("all {n}", n=every) if len(e.sites) == every else f"{len(e.sites)}: {', '.join(e.sites)}"))
             for e in found
         ])
-        what = f"{len(found)} image{'s' if len(found) != 1 else ''} (Glance, every site)"
-        self.query_one("#filters", Static).update(what + (f" · search: [b]{self.text}[/b]" if self.text else "")
-                                                  + "  [dim]/ search · enter or l launch[/dim]")
+        what = plural(len(found), "{n} image (Glance, every site)", "{n} images (Glance, every site)")
+        searched = f" · {_('search')}: [b]{self.text}[/b]" if self.text else ""
+        self.query_one("#filters", Static).update(f"{what}{searched}  [dim]{_('/ search · enter or l launch')}[/dim]")
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "filter":
@@ -66,10 +67,10 @@ class ImagesScreen(BiosphereScreen):
     def action_launch(self) -> None:
         key = self.query_one(ImageTable).current_key
         if key is None:
-            self.notify("No image here to launch: the sites list none yet.", severity="warning")
+            self.notify(_("No image here to launch: the sites list none yet."), severity="warning")
             return
         self.app.push_screen(ServerLaunchScreen(key))
 
     def palette_commands(self) -> Iterable[SystemCommand]:
-        yield SystemCommand("Launch a server from this image", "Open the launch form (l)", self.action_launch)
-        yield SystemCommand("Search the images", "By name or OS (/)", self.action_filter)
+        yield SystemCommand(_("Launch a server from this image"), _("Open the launch form (l)"), self.action_launch)
+        yield SystemCommand(_("Search the images"), _("By name or OS (/)"), self.action_filter)

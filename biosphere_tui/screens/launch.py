@@ -22,6 +22,7 @@ from biosphere_tui.cache import catalogue, reader
 from biosphere_tui.cache.advice import signals
 from biosphere_tui.cache.freshness import age
 from biosphere_tui.fit import APPLIANCE, CAPACITY, QUOTA, Fit, Matrix, Minimum, assess
+from biosphere_tui.i18n import _, t
 from biosphere_tui.models import (
     Appliance,
     Deployment,
@@ -53,19 +54,20 @@ def ssh_command(deployment: Deployment) -> str | None:
     return f"ssh {link.removeprefix('ssh://')}" if link else None
 
 
-CELLS = {APPLIANCE: ("✗ small", "dim red"), QUOTA: ("✗ quota", "red"), CAPACITY: ("✗ full", "red")}
+def _cells() -> dict[str, tuple[str, str]]:
+    return {APPLIANCE: (_("✗ small"), "dim red"), QUOTA: (_("✗ quota"), "red"), CAPACITY: (_("✗ full"), "red")}
 
 
 def cell(fit: Fit | None, state: SiteState, best: bool = False) -> Text:
     if fit is None:
         return Text("—", style="dim")
     if fit.ok and best:
-        return Text("★ best", style="bold reverse green")
+        return Text(_("★ best"), style="bold reverse green")
     if fit.ok:
-        return Text("✓ fits", style="yellow" if fit.warning else "bold green")
-    if fit.kind in CELLS:
-        return Text(*CELLS[fit.kind])
-    return Text("✗ maint." if state is SiteState.MAINTENANCE else "✗ down", style="bold red")
+        return Text(_("✓ fits"), style="yellow" if fit.warning else "bold green")
+    if fit.kind in (cells := _cells()):
+        return Text(*cells[fit.kind])
+    return Text(_("✗ maint.") if state is SiteState.MAINTENANCE else _("✗ down"), style="bold red")
 
 
 class FitMatrix(KeyedTable):
@@ -110,7 +112,7 @@ class FitMatrix(KeyedTable):
 
 def _site_label(platform: str, state: SiteState, answers: bool) -> Text:
     style = {SiteState.UP: "green", SiteState.DEGRADED: "yellow"}.get(state, "bold red") if answers else "bold red"
-    word = state.value if answers else "no answer"
+    word = _(state.value) if answers else _("no answer")
     return Text.assemble((platform, "bold"), "\n", (f"● {word}", style))
 
 
@@ -172,10 +174,10 @@ class LaunchScreen(BiosphereScreen):
         with Vertical(id="form"):
             yield Static(self._about(), id="about")
             with Horizontal(id="fields"):
-                yield Label("Name ", classes="label")
+                yield Label(_("Name") + " ", classes="label")
                 yield Input(suggested_name(self.appliance) if self.appliance else "", id="name", compact=True)
-                yield Label(" Group ", classes="label")
-                yield Select([(f"{g.name} ({g.role.value})", g.id) for g in groups], value=group or Select.NULL,
+                yield Label(" " + _("Group") + " ", classes="label")
+                yield Select([(f"{g.name} ({_(g.role.value)})", g.id) for g in groups], value=group or Select.NULL,
                              allow_blank=group is None, id="group", compact=True)
             yield Static(id="name-hint")
             yield Static(id="quota")
@@ -183,8 +185,8 @@ class LaunchScreen(BiosphereScreen):
             yield Static(id="advice")
             yield Static(id="verdict")
             with Horizontal(id="buttons"):
-                yield Button("Launch (ctrl+s)", id="launch", variant="primary", compact=True)
-                yield Static("  esc back · p takes the proposal · ? help", id="keys")
+                yield Button(_("Launch (ctrl+s)"), id="launch", variant="primary", compact=True)
+                yield Static("  " + _("esc back · p takes the proposal · ? help"), id="keys")
         with VerticalScroll(id="progress"):
             yield Static(id="steps")
             yield Static(id="access")
@@ -206,9 +208,10 @@ class LaunchScreen(BiosphereScreen):
 
     def _about(self) -> Text:
         if self.appliance is None:
-            return Text(f"Appliance {self.appliance_id} is not in the catalogue (any more).", style="bold red")
+            return Text(t("Appliance {id} is not in the catalogue (any more).", id=self.appliance_id), style="bold red")
         a = self.appliance
-        return Text.assemble("Launch ", (a.name, "bold"), f" #{a.id} · {a.os} {a.os_version} · needs {needs(a)}",
+        return Text.assemble(_("Launch") + " ", (a.name, "bold"),
+                             f" #{a.id} · {a.os} {a.os_version} · " + t("needs {needs}", needs=needs(a)),
                              (" · multi-VM" if a.multi_vm else "", "yellow"))
 
     # -- the form ------------------------------------------------------------------------------
@@ -231,7 +234,7 @@ class LaunchScreen(BiosphereScreen):
         if self.appliance is None or group is None:
             self.matrix = self.advice = None
             self._show_advice()
-            self.query_one("#quota", Static).update(Text("You have no project or training group to launch in.",
+            self.query_one("#quota", Static).update(Text(_("You have no project or training group to launch in."),
                                                          style="red") if group is None else "")
             return
         use = reader.quota_use(db, group.id)
@@ -241,15 +244,16 @@ class LaunchScreen(BiosphereScreen):
         self.advice = recommend(self.matrix, signals(db, self.app.now(), self.app.stale_after), minimum)
         self._show_advice()
         q = group.quota
-        left = Text.assemble((group.name, "bold"), " has ")
-        for free, total, unit in ((q.vcpu - use.vcpu, q.vcpu, " vCPU"), (q.ram_gb - use.ram_gb, q.ram_gb, " GB RAM"),
-                                  (q.storage_gb - use.storage_gb, q.storage_gb, " GB storage")):
+        left = Text.assemble((group.name, "bold"), _(" has "))
+        for free, total, unit in ((q.vcpu - use.vcpu, q.vcpu, " vCPU"),
+                                  (q.ram_gb - use.ram_gb, q.ram_gb, " " + _("GB RAM")),
+                                  (q.storage_gb - use.storage_gb, q.storage_gb, " " + _("GB storage"))):
             left.append(f"{max(free, 0)}", style="bold red" if free <= 0 else "bold")
             left.append(f"/{total}{unit} · ")
         left.right_crop(3)
-        left.append(" left")
+        left.append(_(" left"))
         if group.role is not Role.ADMIN:  # members see only their own VMs of the group
-            left.append(" (counting your VMs only: the portal checks the whole group)", style="dim")
+            left.append(" " + _("(counting your VMs only: the portal checks the whole group)"), style="dim")
         self.query_one("#quota", Static).update(left)
         table = self.query_one(FitMatrix)
         chosen = table.chosen
@@ -267,7 +271,8 @@ class LaunchScreen(BiosphereScreen):
     def _check_name(self) -> bool:
         problem = name_problem(self.vm_name)
         self.query_one("#name", Input).set_class(bool(problem), "-invalid")
-        hint = Text(f"Name: {problem}", style="red") if problem else Text("✓ name", style="green")
+        hint = Text(t("Name: {problem}", problem=problem), style="red") if problem else \
+            Text(_("✓ name"), style="green")
         self.query_one("#name-hint", Static).update(hint)
         return not problem
 
@@ -281,29 +286,29 @@ class LaunchScreen(BiosphereScreen):
         text = Text()
         picked = self._chosen_fit()
         if picked is None:
-            text.append("No site or flavour known yet: waiting for the first refresh.", style="italic")
+            text.append(_("No site or flavour known yet: waiting for the first refresh."), style="italic")
         else:
             site, flavor, fit = picked
-            text.append(f"{flavor} on {site}: ", style="bold")
+            text.append(t("{flavor} on {site}: ", flavor=flavor, site=site), style="bold")
             if fit is None:
-                text.append(f"{site} does not offer {flavor}", style="red")
+                text.append(t("{site} does not offer {flavor}", site=site, flavor=flavor), style="red")
             elif fit.ok:
-                text.append("fits" + (f" ({fit.warning})" if fit.warning else ""),
+                text.append(_("fits") + (f" ({fit.warning})" if fit.warning else ""),
                             style="yellow" if fit.warning else "green")
             else:
                 text.append(fit.reason, style="red")
             if self.matrix is not None and (proposal := self.matrix.proposal(site, flavor)):
-                text.append(f"\n→ {proposal} (p takes it)", style="yellow")
+                text.append("\n" + t("→ {proposal} (p takes it)", proposal=proposal), style="yellow")
         if self.refusal:
-            text.append(f"\nThe portal refused: {self.refusal}", style="bold red")
+            text.append("\n" + t("The portal refused: {reason}", reason=self.refusal), style="bold red")
         self.query_one("#verdict", Static).update(text)
 
     def _show_advice(self) -> None:
         if self.advice is None:
-            text = Text("Recommended: nothing fits now." if self.matrix is not None else "", style="yellow")
+            text = Text(_("Recommended: nothing fits now.") if self.matrix is not None else "", style="yellow")
         else:
-            text = Text.assemble("Recommended: ", (f"{self.advice.site} / {self.advice.flavor}", "bold green"),
-                                 f" — {self.advice.why}", (" (a applies it)", "dim"))
+            text = Text.assemble(_("Recommended:") + " ", (f"{self.advice.site} / {self.advice.flavor}", "bold green"),
+                                 f" — {self.advice.why}", (" " + _("(a applies it)"), "dim"))
         self.query_one("#advice", Static).update(text)
 
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -336,7 +341,7 @@ class LaunchScreen(BiosphereScreen):
 
     def action_apply_advice(self) -> None:
         if self.advice is None:
-            self.notify("Nothing fits now: no recommendation.", severity="warning")
+            self.notify(_("Nothing fits now: no recommendation."), severity="warning")
             return
         table = self.query_one(FitMatrix)
         table.choose(self.advice.site, self.advice.flavor)
@@ -347,18 +352,18 @@ class LaunchScreen(BiosphereScreen):
     def _problem(self) -> str:
         """Why the form cannot be sent as it is ("" when it can)."""
         if self.appliance is None:
-            return "this appliance is not in the catalogue"
+            return _("this appliance is not in the catalogue")
         if problem := name_problem(self.vm_name):
-            return f"name: {problem}"
+            return t("name: {problem}", problem=problem)
         if not self.group_id:
-            return "choose a group"
+            return _("choose a group")
         picked = self._chosen_fit()
         if picked is None:
-            return "choose a site and a flavour"
+            return _("choose a site and a flavour")
         site, flavor, fit = picked
         if fit is None:
-            return f"{site} does not offer {flavor}"
-        return "" if fit.ok else f"{flavor} on {site}: {fit.reason}"
+            return t("{site} does not offer {flavor}", site=site, flavor=flavor)
+        return "" if fit.ok else t("{flavor} on {site}: ", flavor=flavor, site=site) + fit.reason
 
     def _quick(self) -> None:
         """Launch with the saved defaults when they fit, else leave the form open saying why."""
@@ -367,8 +372,9 @@ class LaunchScreen(BiosphereScreen):
         if not (defaults.group and defaults.site and defaults.flavor):
             return
         if chosen != (defaults.site, defaults.flavor) or self.group_id != defaults.group:
-            self.notify(f"Your defaults ({defaults.flavor} on {defaults.site} for {defaults.group}) do not fit now: "
-                        "check the form.", severity="warning", timeout=8)
+            self.notify(t("Your defaults ({flavor} on {site} for {group}) do not fit now: check the form.",
+                          flavor=defaults.flavor, site=defaults.site, group=defaults.group),
+                        severity="warning", timeout=8)
             return
         self.action_launch()
 
@@ -376,7 +382,7 @@ class LaunchScreen(BiosphereScreen):
         if self.in_flight or self.deployment is not None:
             return
         if problem := self._problem():
-            self.notify(f"Cannot launch: {problem}.", severity="warning", timeout=8)
+            self.notify(t("Cannot launch: {problem}.", problem=problem), severity="warning", timeout=8)
             self._show_verdict()
             return
         chosen = self.query_one(FitMatrix).chosen
@@ -389,26 +395,27 @@ class LaunchScreen(BiosphereScreen):
         self.in_flight = True
         self.refusal = ""
         button = self.query_one("#launch", Button)
-        button.disabled, button.label = True, "Launching…"
+        button.disabled, button.label = True, _("Launching…")
         defaults = self.app.state.launch
         defaults.group, defaults.site, defaults.flavor = spec.group, site, flavor
         self.app.save_state()
-        self.app.act(f"Launching {spec.name}", lambda actions: _send(actions, spec, key),
+        self.app.act(t("Launching {name}", name=spec.name), lambda actions: _send(actions, spec, key),
                      resync={"portal.deployments", "portal.status", "site"}, done=self._sent)
 
     def _sent(self, result: Deployment | SourceError) -> None:
         self.in_flight = False
         if isinstance(result, Deployment):
-            self.app.notify(f"{result.name} is {result.state.value} on {result.site}.", timeout=5)
+            self.app.notify(t("{name} is {state} on {site}.", name=result.name, state=_(result.state.value),
+                              site=result.site), timeout=5)
             if self.is_attached:
                 self.deployment = result
                 self._start_following()
             return
-        self.app.notify(f"Launch refused: {result.message}", severity="error", timeout=10)
+        self.app.notify(t("Launch refused: {reason}", reason=result.message), severity="error", timeout=10)
         if self.is_attached:
             self.refusal = result.message
             button = self.query_one("#launch", Button)
-            button.disabled, button.label = False, "Launch (ctrl+s)"
+            button.disabled, button.label = False, _("Launch (ctrl+s)")
             self._show_verdict()
 
     # -- following the deployment -------------------------------------------------------------
@@ -435,37 +442,39 @@ class LaunchScreen(BiosphereScreen):
         self.refresh_bindings()
 
     def _steps(self, dep: Deployment) -> Text:
-        text = Text.assemble((dep.name, "bold"), f" · {dep.appliance_name} on {dep.site} · {dep.flavor} · "
-                             f"group {dep.group_id}\n\n")
+        about = t("{appliance} on {site} · {flavor} · group {group}", appliance=dep.appliance_name, site=dep.site,
+                  flavor=dep.flavor, group=dep.group_id)
+        text = Text.assemble((dep.name, "bold"), f" · {about}\n\n")
         if dep.state in STEPS:
             reached = STEPS.index(dep.state)
         else:  # ended after Ready (all steps done), or stopped we do not know where (none shown done)
             reached = -1 if dep.state in (S.ABORTED, S.CANCELLED) else len(STEPS)
         for i, step in enumerate(STEPS):
             if i < reached or dep.state is S.READY and i == reached:
-                text.append(f"  ✓ {step.value}\n", style="green")
+                text.append(f"  ✓ {_(step.value)}\n", style="green")
             elif i == reached:
-                text.append(f"  ▶ {step.value}\n", style="bold reverse cyan")
+                text.append(f"  ▶ {_(step.value)}\n", style="bold reverse cyan")
             else:
-                text.append(f"  · {step.value}\n", style="dim")
+                text.append(f"  · {_(step.value)}\n", style="dim")
         if dep.state is S.ABORTED:
-            text.append(f"  ✗ Aborted: {dep.reason or 'no reason given'}\n", style="bold red")
+            reason = dep.reason or _("no reason given")
+            text.append("  ✗ " + t("Aborted: {reason}", reason=reason) + "\n", style="bold red")
         elif dep.state.is_final or dep.state is S.FINALIZING:
-            text.append(f"  ■ {dep.state.value}\n", style="yellow")
-        took = "Ready after" if dep.state is S.READY else "Ended after" if dep.state.is_final else "Elapsed"
+            text.append(f"  ■ {_(dep.state.value)}\n", style="yellow")
+        took = _("Ready after") if dep.state is S.READY else _("Ended after") if dep.state.is_final else _("Elapsed")
         text.append(f"\n{took} {_elapsed(dep, self.app.now())}", style="dim")
-        text.append(f" · last change {age(dep.updated, self.app.now())} ago", style="dim")
+        text.append(" · " + t("last change {age} ago", age=age(dep.updated, self.app.now())), style="dim")
         return text
 
     def _access(self, dep: Deployment) -> Table | Text:
         if dep.state is not S.READY:
-            return Text("Access details appear when the deployment is Ready. Esc goes back; it keeps running.",
+            return Text(_("Access details appear when the deployment is Ready. Esc goes back; it keeps running."),
                         style="italic dim")
         grid = Table.grid(padding=(0, 2))
         grid.add_column(style="bold")
         grid.add_column()
         if ssh := ssh_command(dep):
-            grid.add_row("SSH", Text.assemble((ssh, "bold green"), ("   c copies it", "dim")))
+            grid.add_row("SSH", Text.assemble((ssh, "bold green"), ("   " + _("c copies it"), "dim")))
         for link in dep.access:
             if link.kind != "ssh":
                 grid.add_row("Web" if link.kind == "https" else link.kind.upper(), link.url)
@@ -473,7 +482,7 @@ class LaunchScreen(BiosphereScreen):
         for p in dep.parameters:
             grid.add_row(p.name, MASK if p.secret and not self.revealed else p.value)
         if hidden:
-            grid.add_row("", Text("v reveals the secrets", style="dim"))
+            grid.add_row("", Text(_("v reveals the secrets"), style="dim"))
         return grid
 
     def action_reveal(self) -> None:
@@ -484,10 +493,10 @@ class LaunchScreen(BiosphereScreen):
     def action_copy_ssh(self) -> None:
         ssh = ssh_command(self.deployment) if self.deployment else None
         if ssh is None:
-            self.notify("This deployment has no SSH access.", severity="warning")
+            self.notify(_("This deployment has no SSH access."), severity="warning")
             return
         self.app.copy_to_clipboard(ssh)
-        self.notify(f"Copied: {ssh}", timeout=3)
+        self.notify(t("Copied: {text}", text=ssh), timeout=3)
 
     def on_unmount(self) -> None:
         if self._poll is not None:
@@ -495,11 +504,11 @@ class LaunchScreen(BiosphereScreen):
 
     def palette_commands(self) -> Iterable[SystemCommand]:
         if self.deployment is None:
-            yield SystemCommand("Launch now", "Send the launch form (ctrl+s)", self.action_launch)
-            yield SystemCommand("Take the proposal", "Move to the site or flavour that fits (p)",
+            yield SystemCommand(_("Launch now"), _("Send the launch form (ctrl+s)"), self.action_launch)
+            yield SystemCommand(_("Take the proposal"), _("Move to the site or flavour that fits (p)"),
                                 self.action_take_proposal)
-            yield SystemCommand("Apply the recommendation", "Move to the recommended site and flavour (a)",
+            yield SystemCommand(_("Apply the recommendation"), _("Move to the recommended site and flavour (a)"),
                                 self.action_apply_advice)
         elif self.deployment.state is S.READY:
-            yield SystemCommand("Copy the SSH command", "To the clipboard (c)", self.action_copy_ssh)
-            yield SystemCommand("Reveal or hide secrets", "Passwords and tokens (v)", self.action_reveal)
+            yield SystemCommand(_("Copy the SSH command"), _("To the clipboard (c)"), self.action_copy_ssh)
+            yield SystemCommand(_("Reveal or hide secrets"), _("Passwords and tokens (v)"), self.action_reveal)

@@ -18,9 +18,10 @@ from textual.widgets import Input
 
 from biosphere_tui.cache import reader, vms
 from biosphere_tui.cache.vms import VmQuery, VmRow
+from biosphere_tui.i18n import _, t
 from biosphere_tui.models import Role
 from biosphere_tui.screens.base import BiosphereScreen
-from biosphere_tui.screens.vm_delete import delete_marked, plural, refusal, send_to_portal
+from biosphere_tui.screens.vm_delete import delete_marked, refusal, send_to_portal, vm_count
 from biosphere_tui.widgets.filter_bar import FilterBar
 from biosphere_tui.widgets.vm_detail import VmDetailPane
 from biosphere_tui.widgets.vm_table import VmTable
@@ -99,14 +100,20 @@ class MyVMScreen(BiosphereScreen):
 
     def _title(self) -> None:
         group = self.app.current_group
-        scope = f"all of {group.name}" if self.scope == "group" and group else "mine"
+        scope = t("all of {group}", group=group.name) if self.scope == "group" and group else _("mine")
         shown = len(self._rows)
-        count = f"{shown} of {self.total} VMs" if shown < self.total else plural(self.total)
-        if self.vm_query.text:
-            count += f" matching “{self.vm_query.text}”"
-        finished = "with finished" if self.vm_query.finished else "finished hidden"
-        arrow = "▼" if self.vm_query.descending else "▲"
-        self.title = f"myVM · {scope} · {count} · {finished} · by {self.sort_labels[self.vm_query.sort]} {arrow}"
+        count = t("{shown} of {total} VMs", shown=shown, total=self.total) if shown < self.total else \
+            vm_count(self.total)
+        finished = _("with finished") if self.vm_query.finished else _("finished hidden")
+        self.title = t("myVM · {scope} · {count} · {finished} · by {sort}", scope=scope,
+                       count=count + self._matching(), finished=finished, sort=self._sort_label())
+
+    def _matching(self) -> str:
+        return t(" matching “{text}”", text=self.vm_query.text) if self.vm_query.text else ""
+
+    def _sort_label(self) -> str:
+        """The sort column and its direction, as the title says it."""
+        return f"{_(self.sort_labels[self.vm_query.sort])} {'▼' if self.vm_query.descending else '▲'}"
 
     @property
     def sort_labels(self) -> dict[str, str]:
@@ -164,14 +171,15 @@ class MyVMScreen(BiosphereScreen):
 
     def action_toggle_finished(self) -> None:
         self._requery(finished=not self.vm_query.finished)
-        self.notify("Done and Cancelled deployments are " + ("shown." if self.vm_query.finished else "hidden."),
-                    timeout=3)
+        self.notify(_("Done and Cancelled deployments are shown.") if self.vm_query.finished else
+                    _("Done and Cancelled deployments are hidden."), timeout=3)
 
     def action_toggle_scope(self) -> None:
         group = self.app.current_group
         if group is None or group.role is not Role.ADMIN:
-            which = f"you are a member of {group.name}, not one of its admins" if group else "you are in no group"
-            self.notify(f"Only a group's admins see all of its VMs: {which}. Showing your own VMs.",
+            which = t("you are a member of {group}, not one of its admins", group=group.name) if group else \
+                _("you are in no group")
+            self.notify(t("Only a group's admins see all of its VMs: {which}. Showing your own VMs.", which=which),
                         severity="warning")
             return
         self.scope = "mine" if self.scope == "group" else "group"
@@ -200,7 +208,7 @@ class MyVMScreen(BiosphereScreen):
         key = self.query_one(VmTable).current_key
         detail = vms.detail(self.app.cache, key) if key else None
         if detail is None or not any(p.secret for p in detail.deployment.parameters):
-            self.notify("This VM has no secret parameters (passwords, tokens) to show.", timeout=4)
+            self.notify(_("This VM has no secret parameters (passwords, tokens) to show."), timeout=4)
             return
         self._revealed = None if self._revealed == key else key
         if not self._describe:
@@ -213,13 +221,18 @@ class MyVMScreen(BiosphereScreen):
     def action_copy_ssh(self) -> None:
         key = self.query_one(VmTable).current_key
         detail = vms.detail(self.app.cache, key) if key else None
-        if detail is None:
-            self.notify("No VM under the cursor: nothing to copy.", severity="warning")
-        elif detail.ssh_command is None:
-            self.notify(f"Nothing to copy: {detail.no_ssh_reason}", severity="warning")
+        self._copy_ssh(detail and (detail.ssh_command, detail.no_ssh_reason),
+                       _("No VM under the cursor: nothing to copy."))
+
+    def _copy_ssh(self, ssh: tuple[str | None, str | None] | None, none_here: str) -> None:
+        """Copy the SSH command (the first of ``ssh``) or say why not (its second, or ``none_here``)."""
+        if ssh is None:
+            self.notify(none_here, severity="warning")
+        elif ssh[0] is None:
+            self.notify(t("Nothing to copy: {reason}", reason=ssh[1]), severity="warning")
         else:
-            self.app.copy_to_clipboard(detail.ssh_command)
-            self.notify(f"Copied to the clipboard: {detail.ssh_command}", timeout=4)
+            self.app.copy_to_clipboard(ssh[0])
+            self.notify(t("Copied to the clipboard: {text}", text=ssh[0]), timeout=4)
 
     def _mark_refusal(self, key: str) -> str | None:
         vm = self._rows.get(key)
@@ -240,15 +253,17 @@ class MyVMScreen(BiosphereScreen):
     # -- command palette ----------------------------------------------------------------------------
 
     def palette_commands(self) -> Iterable[SystemCommand]:
-        yield SystemCommand("myVM: mine / all of the group", "Switch between your VMs and all of the group's (admins)",
-                            self.action_toggle_scope)
-        yield SystemCommand("myVM: show or hide finished VMs", "Done and Cancelled deployments (key h)",
+        yield SystemCommand(_("myVM: mine / all of the group"),
+                            _("Switch between your VMs and all of the group's (admins)"), self.action_toggle_scope)
+        yield SystemCommand(_("myVM: show or hide finished VMs"), _("Done and Cancelled deployments (key h)"),
                             self.action_toggle_finished)
-        yield SystemCommand("myVM: describe pane", "Details of the VM under the cursor (key d)",
+        yield SystemCommand(_("myVM: describe pane"), _("Details of the VM under the cursor (key d)"),
                             self.action_toggle_describe)
-        yield SystemCommand("myVM: copy the SSH command", "Of the VM under the cursor (key c)", self.action_copy_ssh)
-        yield SystemCommand("myVM: delete VMs", "The marked VMs, or the one under the cursor (ctrl+d)",
+        yield SystemCommand(_("myVM: copy the SSH command"), _("Of the VM under the cursor (key c)"),
+                            self.action_copy_ssh)
+        yield SystemCommand(_("myVM: delete VMs"), _("The marked VMs, or the one under the cursor (ctrl+d)"),
                             self.action_delete)
         for key, label in self.sort_labels.items():
-            yield SystemCommand(f"myVM: sort by {label}", f"Sort the VMs by {label} (key s cycles, S reverses)",
+            yield SystemCommand(t("myVM: sort by {column}", column=_(label)),
+                                t("Sort the VMs by {column} (key s cycles, S reverses)", column=_(label)),
                                 lambda key=key: self._sort(key, descending=False))

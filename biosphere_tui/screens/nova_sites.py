@@ -13,6 +13,7 @@ from textual.widgets import Label, Sparkline, Static
 from biosphere_tui.cache import capacity, servers
 from biosphere_tui.cache.freshness import age
 from biosphere_tui.cache.servers import NovaSite
+from biosphere_tui.i18n import _, t
 from biosphere_tui.screens.sites import FAILING, SitesScreen, SiteTable, clock
 from biosphere_tui.widgets.filter_bar import FilterBar
 
@@ -25,12 +26,14 @@ def _used(used: int, most: int) -> Text:
 def api_words(site: NovaSite, now: datetime) -> str:
     api = site.api
     if api is None:
-        return "not asked yet: the first refresh is running"
+        return _("not asked yet: the first refresh is running")
     if api.ok:
-        return f"OpenStack API answered in {(api.duration or 0) * 1000:.0f} ms, {age(api.last_success, now)} ago"
+        return t("OpenStack API answered in {latency}, {age} ago", latency=f"{(api.duration or 0) * 1000:.0f} ms",
+                 age=age(api.last_success, now))
     if api.last_success is None:
-        return f"failed: {api.last_error} — no data from it yet"
-    return f"failed since {clock(api.last_success, now)}: {api.last_error} — showing data from {age(api.last_success, now)} ago"
+        return t("failed: {error} — no data from it yet", error=api.last_error)
+    return t("failed since {clock}: {error} — showing data from {age} ago", clock=clock(api.last_success, now),
+             error=api.last_error, age=age(api.last_success, now))
 
 
 class QuotaTable(SiteTable):
@@ -40,8 +43,8 @@ class QuotaTable(SiteTable):
     def show_nova(self, sites: list[NovaSite]) -> None:
         rows = []
         for s in sites:
-            api = Text("—", style="dim") if s.api is None else Text("ok", style="green") if s.api.ok \
-                else Text("failed", style=FAILING)
+            api = Text("—", style="dim") if s.api is None else Text(_("ok"), style="green") if s.api.ok \
+                else Text(_("failed"), style=FAILING)
             lim = s.limits
             quota = [Text("—", style="dim")] * 3 if lim is None else [
                 _used(lim.used_vcpu, lim.max_vcpu), _used(lim.used_ram_mb // 1024, lim.max_ram_mb // 1024),
@@ -65,7 +68,7 @@ class NovaSitesScreen(SitesScreen):
         self.nova: dict[str, NovaSite] = {}
 
     def compose_body(self) -> ComposeResult:
-        yield FilterBar("filter by site name…  (esc clears)")
+        yield FilterBar(_("filter by site name…  (esc clears)"))
         yield QuotaTable(id="sites")
         with Horizontal(id="site-detail"):
             yield Static(id="site-info")
@@ -86,7 +89,8 @@ class NovaSitesScreen(SitesScreen):
         site = self.nova.get(key) if key else None
         info = self.query_one("#site-info", Static)
         if site is None:
-            info.update(f"No site matches “{self.filter_text}”." if self.filter_text else "No site configured.")
+            info.update(t("No site matches “{text}”.", text=self.filter_text) if self.filter_text
+                        else _("No site configured."))
             self._show_history([])
             return
         now = self.app.now()
@@ -94,12 +98,13 @@ class NovaSitesScreen(SitesScreen):
         text.append(api_words(site, now) + "\n", style=FAILING if site.failing else "")
         lim = site.limits
         if lim is None:
-            text.append("No project limits read from this site yet.\n", style="dim")
+            text.append(_("No project limits read from this site yet.") + "\n", style="dim")
         else:
-            text.append(Text.assemble(("Your project  ", "bold"), "vCPU ", _used(lim.used_vcpu, lim.max_vcpu),
-                                      " · RAM ", _used(lim.used_ram_mb // 1024, lim.max_ram_mb // 1024), " GB · VMs ",
-                                      _used(lim.used_instances, lim.max_instances), "\n"))
-        text.append(f"{site.servers} servers · {site.images} images · {site.flavors} flavours\n")
+            text.append(Text.assemble((_("Your project") + "  ", "bold"), "vCPU ", _used(lim.used_vcpu, lim.max_vcpu),
+                                      " · RAM ", _used(lim.used_ram_mb // 1024, lim.max_ram_mb // 1024),
+                                      f" {_('GB')} · {_('VMs')} ", _used(lim.used_instances, lim.max_instances), "\n"))
+        text.append(t("{servers} servers · {images} images · {flavors} flavours", servers=site.servers,
+                      images=site.images, flavors=site.flavors) + "\n")
         info.update(text)
         info.set_class(site.failing, "-failing")
         self._show_history(capacity.history(self.app.cache, site.id))

@@ -9,8 +9,9 @@ from textual.containers import Container
 
 from biosphere_tui.cache import servers
 from biosphere_tui.cache.vms import VmRow
+from biosphere_tui.i18n import _, t
 from biosphere_tui.screens.myvm import MyVMScreen
-from biosphere_tui.screens.vm_delete import plural, report_deleted
+from biosphere_tui.screens.vm_delete import nothing_left, report_deleted, server_count
 from biosphere_tui.widgets.filter_bar import FilterBar
 from biosphere_tui.widgets.server_views import ServerDetailPane, ServerTable
 from biosphere_tui.widgets.vm_table import VmTable
@@ -35,11 +36,10 @@ class NovaVMScreen(MyVMScreen):
 
     def _title(self) -> None:
         shown = len(self._rows)
-        count = f"{shown} of {self.total} servers" if shown < self.total else plural(self.total, "server")
-        if self.vm_query.text:
-            count += f" matching “{self.vm_query.text}”"
-        arrow = "▼" if self.vm_query.descending else "▲"
-        self.title = f"myVM · Nova servers of every site · {count} · by {self.sort_labels[self.vm_query.sort]} {arrow}"
+        count = t("{shown} of {total} servers", shown=shown, total=self.total) if shown < self.total else \
+            server_count(self.total)
+        self.title = t("myVM · Nova servers of every site · {count} · by {sort}", count=count + self._matching(),
+                       sort=self._sort_label())
 
     def _show_detail(self) -> None:
         pane = self.query_one(ServerDetailPane)
@@ -58,18 +58,13 @@ class NovaVMScreen(MyVMScreen):
     def action_copy_ssh(self) -> None:
         key = self.query_one(VmTable).current_key
         detail = servers.detail(self.app.cache, key) if key else None
-        if detail is None:
-            self.notify("No server under the cursor: nothing to copy.", severity="warning")
-        elif detail.ssh_command is None:
-            self.notify(f"Nothing to copy: {detail.no_ssh_reason}", severity="warning")
-        else:
-            self.app.copy_to_clipboard(detail.ssh_command)
-            self.notify(f"Copied to the clipboard: {detail.ssh_command}", timeout=4)
+        self._copy_ssh(detail and (detail.ssh_command, detail.no_ssh_reason),
+                       _("No server under the cursor: nothing to copy."))
 
     def _refusal(self, vm: VmRow) -> str | None:
-        return f"{vm.name} is {vm.state}: there is nothing left to delete." if vm.gone else None
+        return nothing_left(vm) if vm.gone else None
 
     def _send_delete(self, ids: list[str], names: dict[str, str]) -> None:
         targets = [servers.split_key(key) for key in ids]
-        self.app.act(f"Deleting {plural(len(ids), 'server')}", lambda a: a.delete_servers(targets),
+        self.app.act(t("Deleting {servers}", servers=server_count(len(ids))), lambda a: a.delete_servers(targets),
                      resync={"site"}, done=lambda outcomes: report_deleted(self, outcomes, names))

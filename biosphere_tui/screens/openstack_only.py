@@ -16,10 +16,12 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from biosphere_tui.cache import servers, vms
+from biosphere_tui.i18n import _, t
 from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.screens.images import ImagesScreen
 from biosphere_tui.screens.nova_sites import NovaSitesScreen
 from biosphere_tui.screens.nova_vms import NovaVMScreen
+from biosphere_tui.screens.vm_delete import server_count
 from biosphere_tui.widgets.server_views import ServerTable
 
 MODE_LABEL = "OpenStack-only mode"
@@ -34,21 +36,22 @@ class PortalOnlyScreen(BiosphereScreen):
         super().__init__()
         self.screen_title = title
         self.what = what
-        self.HELP = f"{title}: not available in {MODE_LABEL} (it needs the Biosphère portal)."
+        self.HELP = t("{title}: not available in OpenStack-only mode (it needs the Biosphère portal).", title=_(title))
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="portal-only")
 
     def reload_body(self) -> None:
-        self.title = f"{self.screen_title} · not available without a portal"
+        title = _(self.screen_title)
+        self.title = t("{title} · not available without a portal", title=title)
         source = self.app.config.source
-        where = f"to {source}" if source else "to the configuration file"
+        where = t("to {source}", source=source) if source else _("to the configuration file")
         self.query_one("#portal-only", Static).update(Text.assemble(
-            (f"{self.screen_title} is not available in {MODE_LABEL}.\n\n", "bold"),
-            f"{self.what} come from the Biosphère portal, and no portal is configured: this app works on the "
-            "OpenStack clouds of your clouds.yaml alone.\n\n",
-            f"To see them, add a [portal] section {where} (see the README). myVM (3), Sites (5), "
-            "Catalogue (2) and Journal (8) work without it.",
+            (t("{title} is not available in OpenStack-only mode.", title=title) + "\n\n", "bold"),
+            t("{what} come from the Biosphère portal, and no portal is configured: this app works on the "
+              "OpenStack clouds of your clouds.yaml alone.", what=_(self.what)) + "\n\n",
+            t("To see them, add a [portal] section {where} (see the README). myVM (3), Sites (5), "
+              "Catalogue (2) and Journal (8) work without it.", where=where),
         ))
 
 
@@ -66,13 +69,13 @@ class NovaHomeScreen(BiosphereScreen):
         sites = servers.sites(db, self.app.config.openstack.sites)
         by_status = Counter(vm.state for vm in rows)
         failing = [s.id for s in sites if s.failing]
-        text = Text.assemble((f"{MODE_LABEL}", "bold yellow"),
-                             " — no portal configured: the VMs are the Nova servers of your clouds.yaml.\n",
-                             (f"{len(rows)} servers", "bold"), ": ",
-                             ", ".join(f"{n} {status}" for status, n in sorted(by_status.items())) or "none", " · ",
-                             (f"{len(sites) - len(failing)}/{len(sites)} sites answer", "bold"))
+        nova_only = _("no portal configured: the VMs are the Nova servers of your clouds.yaml.")
+        text = Text.assemble((_(MODE_LABEL), "bold yellow"), f" — {nova_only}\n",
+                             (server_count(len(rows)), "bold"), ": ",
+                             ", ".join(f"{n} {status}" for status, n in sorted(by_status.items())) or _("none"), " · ",
+                             (t("{up}/{total} sites answer", up=len(sites) - len(failing), total=len(sites)), "bold"))
         if failing:
-            text.append(f" · failing: {', '.join(failing)}", style="red")
+            text.append(" · " + t("failing: {sites}", sites=", ".join(failing)), style="red")
         self.query_one("#summary", Static).update(text)
         self.query_one(ServerTable).show_vms(rows, self.app.now())
 

@@ -15,6 +15,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from biosphere_tui.cache import servers
 from biosphere_tui.cache.servers import ImageEntry, ServerDetail
+from biosphere_tui.i18n import _, t
 from biosphere_tui.models import Flavor, ServerRequest, SiteLimits
 from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.naming import name_problem, slug_name
@@ -29,13 +30,15 @@ if TYPE_CHECKING:
 def flavour_problem(flavor: Flavor, image: ImageEntry, limits: SiteLimits | None) -> str:
     """Why this flavour cannot take the image or does not fit the project's limits ("" when it can)."""
     if flavor.ram_mb < image.min_ram_mb or (flavor.disk_gb and flavor.disk_gb < image.min_disk_gb):
-        return f"too small for {image.name} (needs {image.min_ram_mb} MB RAM, {image.min_disk_gb} GB disk)"
+        return t("too small for {image} (needs {ram} MB RAM, {disk} GB disk)", image=image.name, ram=image.min_ram_mb,
+                 disk=image.min_disk_gb)
     if limits is not None:
         for used, need, most, what in ((limits.used_vcpu, flavor.vcpus, limits.max_vcpu, "vCPU"),
-                                       (limits.used_ram_mb, flavor.ram_mb, limits.max_ram_mb, "MB RAM"),
-                                       (limits.used_instances, 1, limits.max_instances, "instances")):
+                                       (limits.used_ram_mb, flavor.ram_mb, limits.max_ram_mb, _("MB RAM")),
+                                       (limits.used_instances, 1, limits.max_instances, _("instances"))):
             if used + need > most:
-                return f"over your project's quota: {used}/{most} {what} used, it needs {need}"
+                return t("over your project's quota: {used}/{most} {what} used, it needs {need}", used=used, most=most,
+                         what=what, need=need)
     return ""
 
 
@@ -76,34 +79,37 @@ class ServerLaunchScreen(BiosphereScreen):
         with Vertical(id="form"):
             yield Static(self._about(), id="about")
             with Horizontal(id="fields"):
-                yield Label("Name ", classes="label")
+                yield Label(_("Name") + " ", classes="label")
                 yield Input(slug_name(self.image_name), id="name", compact=True)
-                yield Label(" Site ", classes="label")
+                yield Label(" " + _("Site") + " ", classes="label")
                 yield Select([(s, s) for s in sites], value=sites[0] if sites else Select.NULL,
                              allow_blank=not sites, id="site", compact=True)
             yield Static(id="name-hint")
             with Horizontal(id="flavour-row", classes="field-row"):
-                yield Label("Flavour ", classes="label")
+                yield Label(_("Flavour") + " ", classes="label")
                 yield Select([], id="flavor", compact=True)
             with Horizontal(id="extra-row", classes="field-row"):
-                yield Label("Key pair ", classes="label")
-                yield Input(placeholder="optional: a key pair of your project", id="key", compact=True)
-                yield Label(" Network ", classes="label")
-                yield Input(placeholder="optional: a network id (when there are several)", id="network",
+                yield Label(_("Key pair") + " ", classes="label")
+                yield Input(placeholder=_("optional: a key pair of your project"), id="key", compact=True)
+                yield Label(" " + _("Network") + " ", classes="label")
+                yield Input(placeholder=_("optional: a network id (when there are several)"), id="network",
                             compact=True)
             yield Static(id="verdict")
             with Horizontal(id="buttons"):
-                yield Button("Launch (ctrl+s)", id="launch", variant="primary", compact=True)
-                yield Static("  esc back · ? help", id="keys")
+                yield Button(_("Launch (ctrl+s)"), id="launch", variant="primary", compact=True)
+                yield Static("  " + _("esc back · ? help"), id="keys")
         with Vertical(id="progress"):
             yield Static(id="steps")
 
     def _about(self) -> Text:
         if self.image is None:
-            return Text(f"Image {self.image_name} is not listed by any site (any more).", style="bold red")
+            return Text(t("Image {image} is not listed by any site (any more).", image=self.image_name),
+                        style="bold red")
         i = self.image
-        return Text.assemble("Launch a server from ", (i.name, "bold"), f" · {i.os_distro or 'unknown OS'} · "
-                             f"needs {i.min_ram_mb} MB RAM, {i.min_disk_gb} GB disk · on {', '.join(i.sites)}")
+        needs = t("needs {ram} MB RAM, {disk} GB disk · on {sites}", ram=i.min_ram_mb, disk=i.min_disk_gb,
+                  sites=", ".join(i.sites))
+        return Text.assemble(_("Launch a server from") + " ", (i.name, "bold"),
+                             f" · {i.os_distro or _('unknown OS')} · {needs}")
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -134,7 +140,8 @@ class ServerLaunchScreen(BiosphereScreen):
         options, fitting = [], []
         for f in servers.flavors(self.app.cache, self.site):
             problem = flavour_problem(f, self.image, limits)
-            label = f"{f.name} · {f.vcpus} vCPU · {f.ram_mb // 1024} GB · {f.disk_gb} GB disk"
+            label = t("{name} · {vcpu} vCPU · {ram} GB · {disk} GB disk", name=f.name, vcpu=f.vcpus,
+                      ram=f.ram_mb // 1024, disk=f.disk_gb)
             options.append((f"{label}  ✗ {problem}" if problem else f"{label}  ✓", f.id))
             fitting += [] if problem else [f.id]
         chosen = select.value
@@ -151,15 +158,15 @@ class ServerLaunchScreen(BiosphereScreen):
 
     def _problem(self) -> str:
         if self.image is None:
-            return "this image is not listed by any site"
+            return _("this image is not listed by any site")
         if problem := name_problem(self._value("#name")):
-            return f"name: {problem}"
+            return t("name: {problem}", problem=problem)
         if not self.site:
-            return "choose a site"
+            return _("choose a site")
         flavor_id = self.query_one("#flavor", Select).value
         flavor = next((f for f in servers.flavors(self.app.cache, self.site) if f.id == flavor_id), None)
         if flavor is None:
-            return "choose a flavour"
+            return _("choose a flavour")
         if problem := flavour_problem(flavor, self.image, self._limits()):
             return f"{flavor.name}: {problem}"
         return ""
@@ -168,11 +175,12 @@ class ServerLaunchScreen(BiosphereScreen):
         problem = name_problem(self._value("#name"))
         self.query_one("#name", Input).set_class(bool(problem), "-invalid")
         self.query_one("#name-hint", Static).update(
-            Text(f"Name: {problem}", style="red") if problem else Text("✓ name", style="green"))
+            Text(t("Name: {problem}", problem=problem), style="red") if problem else Text(_("✓ name"), style="green"))
         whole = self._problem()
-        text = Text("Ready to launch.", style="green") if not whole else Text(f"Not yet: {whole}.", style="yellow")
+        text = Text(_("Ready to launch."), style="green") if not whole else \
+            Text(t("Not yet: {problem}.", problem=whole), style="yellow")
         if self.refusal:
-            text.append(f"\n{self.site} refused: {self.refusal}", style="bold red")
+            text.append("\n" + t("{site} refused: {reason}", site=self.site, reason=self.refusal), style="bold red")
         self.query_one("#verdict", Static).update(text)
 
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -202,7 +210,7 @@ class ServerLaunchScreen(BiosphereScreen):
         if self.in_flight or self.launched is not None:
             return
         if problem := self._problem():
-            self.notify(f"Cannot launch: {problem}.", severity="warning", timeout=8)
+            self.notify(t("Cannot launch: {problem}.", problem=problem), severity="warning", timeout=8)
             return
         assert self.image is not None
         flavor_id = self.query_one("#flavor", Select).value
@@ -210,14 +218,15 @@ class ServerLaunchScreen(BiosphereScreen):
                              self._value("#key"), self._value("#network"))
         self.in_flight, self.refusal = True, ""
         button = self.query_one("#launch", Button)
-        button.disabled, button.label = True, "Launching…"
-        self.app.act(f"Launching {spec.name} on {spec.site}", lambda actions: _send(actions, spec),
+        button.disabled, button.label = True, _("Launching…")
+        self.app.act(t("Launching {name} on {site}", name=spec.name, site=spec.site),
+                     lambda actions: _send(actions, spec),
                      resync={f"site.{spec.site}"}, done=lambda result: self._sent(spec, result))
 
     def _sent(self, spec: ServerRequest, result: str | SourceError) -> None:
         self.in_flight = False
         if isinstance(result, str):
-            self.app.notify(f"{spec.name}: {spec.site} is building it.", timeout=5)
+            self.app.notify(t("{name}: {site} is building it.", name=spec.name, site=spec.site), timeout=5)
             if self.is_attached:
                 self.launched, self.launched_name = (spec.site, result), spec.name
                 self.query_one("#form").display = False
@@ -225,11 +234,11 @@ class ServerLaunchScreen(BiosphereScreen):
                 self._poll = self.set_interval(POLL_SECONDS, self._ask_refresh)
                 self._follow()
             return
-        self.app.notify(f"Launch refused: {result.message}", severity="error", timeout=10)
+        self.app.notify(t("Launch refused: {reason}", reason=result.message), severity="error", timeout=10)
         if self.is_attached:
             self.refusal = result.message
             button = self.query_one("#launch", Button)
-            button.disabled, button.label = False, "Launch (ctrl+s)"
+            button.disabled, button.label = False, _("Launch (ctrl+s)")
             self._check()
 
     def _ask_refresh(self) -> None:
@@ -244,20 +253,23 @@ class ServerLaunchScreen(BiosphereScreen):
         assert self.launched is not None
         site, server_id = self.launched
         detail = self.detail
-        text = Text.assemble((self.launched_name, "bold"), f" on {site}", (f"  (server {server_id})\n\n", "dim"))
+        text = Text.assemble((self.launched_name, "bold"), " " + t("on {site}", site=site),
+                             ("  " + t("(server {id})", id=server_id) + "\n\n", "dim"))
         if detail is None:
-            text.append("Requested: waiting for the site to list it…", style="italic")
+            text.append(_("Requested: waiting for the site to list it…"), style="italic")
         else:
             s = detail.server
-            text.append("Status  ")
+            text.append(_("Status") + "  ")
             text.append_text(status_text(s.status))
             text.append(f" · {s.flavor} · {detail.image or s.image_id}\n")
             if s.status == "ERROR":
-                text.append(f"\n✗ Nova could not build it: {s.fault or 'no reason given'}\n", style="bold red")
+                fault = s.fault or _("no reason given")
+                text.append("\n✗ " + t("Nova could not build it: {fault}", fault=fault) + "\n", style="bold red")
             elif detail.ssh_command:
-                text.append(Text.assemble("\nSSH  ", (detail.ssh_command, "bold green"), ("   c copies it", "dim")))
+                text.append(Text.assemble("\nSSH  ", (detail.ssh_command, "bold green"),
+                                          ("   " + _("c copies it"), "dim")))
             else:
-                text.append(f"\n{detail.no_ssh_reason} Esc goes back; it keeps building.", style="italic dim")
+                text.append(f"\n{detail.no_ssh_reason} " + _("Esc goes back; it keeps building."), style="italic dim")
             if (s.status == "ERROR" or detail.ssh_command) and self._poll is not None:  # nothing more to follow
                 self._poll.stop()
                 self._poll = None
@@ -267,11 +279,11 @@ class ServerLaunchScreen(BiosphereScreen):
     def action_copy_ssh(self) -> None:
         detail = self.detail
         if detail is None or detail.ssh_command is None:
-            self.notify(f"No SSH command yet: {detail.no_ssh_reason if detail else 'the server is not listed yet.'}",
-                        severity="warning")
+            reason = detail.no_ssh_reason if detail else _("the server is not listed yet.")
+            self.notify(t("No SSH command yet: {reason}", reason=reason), severity="warning")
             return
         self.app.copy_to_clipboard(detail.ssh_command)
-        self.notify(f"Copied: {detail.ssh_command}", timeout=3)
+        self.notify(t("Copied: {text}", text=detail.ssh_command), timeout=3)
 
     def on_unmount(self) -> None:
         if self._poll is not None:

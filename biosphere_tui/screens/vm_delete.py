@@ -10,6 +10,7 @@ from textual.screen import Screen
 
 from biosphere_tui.cache import reader, vms
 from biosphere_tui.cache.vms import VmRow
+from biosphere_tui.i18n import _, plural, t
 from biosphere_tui.models import Role
 from biosphere_tui.widgets.line_table import LineTable
 
@@ -17,18 +18,27 @@ if TYPE_CHECKING:
     from biosphere_tui.actions import Outcome
 
 
-def plural(n: int, word: str = "VM") -> str:
-    return f"{n} {word}{'s' if n != 1 else ''}"
+def vm_count(n: int) -> str:
+    return plural(n, "{n} VM", "{n} VMs")
+
+
+def server_count(n: int) -> str:
+    return plural(n, "{n} server", "{n} servers")
+
+
+def nothing_left(vm: VmRow) -> str:
+    return t("{name} is {state}: there is nothing left to delete.", name=vm.name, state=_(vm.state))
 
 
 def refusal(screen: Screen, vm: VmRow) -> str | None:
     """Why this VM may not be deleted (None if it may)."""
     if vm.gone:
-        return f"{vm.name} is {vm.state}: there is nothing left to delete."
+        return nothing_left(vm)
     me = reader.me(screen.app.cache)
     admin_of = {g.id for g in screen.app.groups if g.role is Role.ADMIN}
     if (me is None or vm.owner != me.username) and vm.group_id not in admin_of:
-        return f"{vm.name} belongs to {vm.owner}: only its owner or an admin of {vm.group_id} can delete it."
+        return t("{name} belongs to {owner}: only its owner or an admin of {group} can delete it.",
+                 name=vm.name, owner=vm.owner, group=vm.group_id)
     return None
 
 
@@ -47,14 +57,14 @@ def delete_marked(screen: Screen, table: LineTable, reload: Callable[[], None], 
     keys = sorted(table.selected) or ([table.current_key] if table.current_key else [])
     targets = sorted(vms.rows(app.cache, keys, nova=nova), key=lambda vm: vm.name)
     if not targets:
-        app.notify("No VM here to delete.", severity="warning")
+        app.notify(_("No VM here to delete."), severity="warning")
         return
     verdicts = [(vm, refuse(vm)) for vm in targets]
     refused = [reason for _, reason in verdicts if reason]
     targets = [vm for vm, reason in verdicts if not reason]
     if refused:
-        app.notify(" ".join(refused[:5]) + (f" (and {len(refused) - 5} more)" if len(refused) > 5 else ""),
-                   title="Not deleted", severity="warning")
+        app.notify(" ".join(refused[:5]) + (t(" (and {n} more)", n=len(refused) - 5) if len(refused) > 5 else ""),
+                   title=_("Not deleted"), severity="warning")
     if not targets:
         return
     ids = [vm.id for vm in targets]
@@ -70,21 +80,23 @@ def delete_marked(screen: Screen, table: LineTable, reload: Callable[[], None], 
     from biosphere_tui.widgets.confirm import ConfirmDialog  # loaded when first needed, not at startup
 
     items = [" — ".join(filter(None, (vm.name, vm.site, vm.owner))) for vm in targets]
-    app.push_screen(ConfirmDialog(f"Delete {plural(len(ids))}? Their servers and disks are destroyed.",
+    app.push_screen(ConfirmDialog(t("Delete {vms}? Their servers and disks are destroyed.", vms=vm_count(len(ids))),
                                   items, action="Delete"), answered)
 
 
 def send_to_portal(screen: Screen, ids: list[str], names: dict[str, str]) -> None:
-    screen.app.act(f"Deleting {plural(len(ids))}", lambda a: a.delete(ids), resync={"portal.deployments", "site"},
-                   done=lambda outcomes: report_deleted(screen, outcomes, names))
+    screen.app.act(t("Deleting {vms}", vms=vm_count(len(ids))), lambda a: a.delete(ids),
+                   resync={"portal.deployments", "site"}, done=lambda outcomes: report_deleted(screen, outcomes, names))
 
 
 def report_deleted(screen: Screen, outcomes: list[Outcome], names: dict[str, str]) -> None:
     """One toast: all deleted, or which were not and why."""
     failed = [o for o in outcomes if not o.ok]
     if not failed:
-        screen.app.notify(f"{plural(len(outcomes))} deleted: the sites are removing the servers.", title="Deleted")
+        screen.app.notify(t("{vms} deleted: the sites are removing the servers.", vms=vm_count(len(outcomes))),
+                          title=_("Deleted"))
         return
     lines = "\n".join(f"• {names.get(o.item, o.item)}: {o.message}" for o in failed)
-    screen.app.notify(f"{len(outcomes) - len(failed)} of {plural(len(outcomes))} deleted. Not deleted:\n{lines}",
-                      title="Delete failed", severity="error", timeout=12)
+    screen.app.notify(t("{done} of {vms} deleted. Not deleted:", done=len(outcomes) - len(failed),
+                        vms=vm_count(len(outcomes))) + f"\n{lines}",
+                      title=_("Delete failed"), severity="error", timeout=12)

@@ -10,6 +10,7 @@ from rich.text import Text
 from biosphere_tui.cache.freshness import age
 from biosphere_tui.cache.servers import ServerDetail
 from biosphere_tui.cache.vms import VmRow
+from biosphere_tui.i18n import _, t
 from biosphere_tui.widgets.vm_detail import VmDetailPane, _section, _when
 from biosphere_tui.widgets.vm_table import VmTable
 
@@ -30,7 +31,7 @@ class ServerTable(VmTable):
     def show_vms(self, vms: list[VmRow], now: datetime, *, rebuild: bool = False) -> None:
         self.show([
             (vm.id, (vm.name, vm.appliance, vm.site, (vm.state, NOVA_STYLES.get(vm.state, "yellow")), vm.flavor,
-                     str(vm.vcpu), f"{vm.ram_gb} GB", vm.ip or "—", age(vm.created, now)))
+                     str(vm.vcpu), f"{vm.ram_gb} {_('GB')}", vm.ip or "—", age(vm.created, now)))
             for vm in vms
         ])
 
@@ -38,18 +39,19 @@ class ServerTable(VmTable):
 class ServerDetailPane(VmDetailPane):
     def show_server(self, detail: ServerDetail | None, now: datetime) -> None:
         if detail is None:
-            self.update(Text("No server under the cursor.", style="italic dim"))
+            self.update(Text(_("No server under the cursor."), style="italic dim"))
             return
         s = detail.server
         rows: list[tuple[str, str | Text]] = [
-            ("status", Text.assemble(status_text(s.status), f" since {age(s.updated, now)}")),
+            ("status", Text.assemble(status_text(s.status), " " + t("since {age}", age=age(s.updated, now)))),
             ("site", s.site), ("image", detail.image or s.image_id or "—"),
-            ("flavour", f"{s.flavor} · {s.vcpus} vCPU · {s.ram_mb // 1024} GB RAM · {s.disk_gb} GB disk"),
+            ("flavour", t("{flavor} · {vcpu} vCPU · {ram} GB RAM · {disk} GB disk", flavor=s.flavor, vcpu=s.vcpus,
+                          ram=s.ram_mb // 1024, disk=s.disk_gb)),
             ("IP", s.ip or "—"), ("created", _when(s.created, now)), ("id", s.id),
         ]
         if s.fault:
             rows.append(("fault", Text(s.fault, style="red")))
-        access = Text.assemble(detail.ssh_command, ("  (c copies)", "dim")) if detail.ssh_command \
+        access = Text.assemble(detail.ssh_command, ("  " + _("(c copies)"), "dim")) if detail.ssh_command \
             else Text(detail.no_ssh_reason or "", style="dim")
-        self.update(Lines(Text(s.name, style="bold"), Text(), _section(f"Nova server on {s.site}", rows),
+        self.update(Lines(Text(s.name, style="bold"), Text(), _section(t("Nova server on {site}", site=s.site), rows),
                           _section("Access", [("ssh", access)])))

@@ -36,7 +36,7 @@ class VmTable(LineTable):
         whether few or most rows change."""
         self.show([
             (vm.id, (vm.name, vm.appliance, vm.site, (i18n._(vm.state), STATE_STYLES.get(vm.state, "")),
-                     vm.server_status or "—", vm.flavor, str(vm.vcpu), f"{vm.ram_gb} GB", vm.ip or "—",
+                     vm.server_status or "—", vm.flavor, str(vm.vcpu), f"{vm.ram_gb} {i18n._('GB')}", vm.ip or "—",
                      vm.owner, age(vm.created, now)))
             for vm in vms
         ])

@@ -155,6 +155,30 @@ async def test_french_interface(synced, make_app, demo, monkeypatch) -> None:  #
         assert "myVM : vos déploiements" in help_text
 
 
+async def test_french_screen_bodies(synced, make_app, demo, monkeypatch) -> None:  # noqa: ANN001
+    """The screens written apart speak French too: catalogue, launch form, myVM, consumption, idle VMs."""
+    monkeypatch.setenv("LANG", "fr_FR.UTF-8")
+    app = make_app(synced)
+    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")
+        await settle(app, pilot)
+        assert "/ chercher · c catégorie · t outil" in screen_text(app)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        form = screen_text(app)
+        assert "Recommandée :" in form and "Lancer (ctrl+s)" in form and "Recommended" not in form
+        await pilot.press("escape", "3")
+        await settle(app, pilot)
+        assert app.screen.title.startswith("myVM · les miennes · ") and "terminées cachées" in app.screen.title
+        await pilot.press("6")
+        await settle(app, pilot)
+        assert "30 derniers jours" in screen_text(app) and "quota atteint" in screen_text(app)
+        await pilot.press("9")
+        await settle(app, pilot)
+        assert app.screen.title.startswith("VM inactives · ") and "sans activité" in screen_text(app)
+
+
 async def test_english_by_default_in_tests(synced, make_app, demo) -> None:  # noqa: ANN001
     app = make_app(synced)
     async with app.run_test(size=(160, 48)) as pilot:
@@ -177,19 +201,39 @@ def _wrapped_literals() -> set[str]:
     return found
 
 
-def _own_bindings_and_headers() -> set[str]:
+def _own_classes() -> list[type]:
+    """The app, every screen and modal of ``screens`` and ``widgets``, and every table there with ``COLUMNS``."""
+    import inspect
+    import pkgutil
     from importlib import import_module
 
+    from textual.screen import Screen
+
+    from biosphere_tui import screens, widgets
     from biosphere_tui.app import BiosphereApp
 
-    classes = [BiosphereApp] + [getattr(import_module(n.target.partition(":")[0]), n.target.partition(":")[2])
-                                for n in SCREENS]
+    classes: list[type] = [BiosphereApp]
+    for package in (screens, widgets):
+        for module in pkgutil.iter_modules(package.__path__, f"{package.__name__}."):
+            classes += [cls for _name, cls in inspect.getmembers(import_module(module.name), inspect.isclass)
+                        if cls.__module__ == module.name and (issubclass(cls, Screen) or "COLUMNS" in vars(cls))]
+    return classes
+
+
+def test_the_translation_check_sees_every_screen() -> None:
+    names = {cls.__name__ for cls in _own_classes()}
+    assert {"CatalogueScreen", "NovaVMScreen", "NovaSitesScreen", "ImagesScreen", "ServerLaunchScreen",
+            "NovaHomeScreen", "ClassLaunchScreen", "IdleScreen", "LaunchScreen", "ConfirmDialog", "ServerTable"} <= names
+
+
+def _own_bindings_and_headers() -> set[str]:
     texts = {n.title for n in SCREENS}
-    for cls in classes:
+    for cls in _own_classes():
         texts |= {b.description for bs in cls._merged_bindings.key_to_bindings.values() for b in bs
-                  if b.show and b.description and type(b).__module__.startswith("textual")}
+                  if b.show and b.description and type(b).__module__.startswith("textual")} \
+            if hasattr(cls, "_merged_bindings") else set()
         texts |= {label for _key, label in getattr(cls, "COLUMNS", ())}
-        texts |= {cls.HELP} if getattr(cls, "HELP", "") else set()
+        texts |= {cls.HELP} if isinstance(getattr(cls, "HELP", ""), str) and getattr(cls, "HELP", "") else set()
     return texts
 
 

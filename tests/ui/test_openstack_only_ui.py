@@ -174,3 +174,21 @@ async def test_portal_only_screens_explain_themselves(os_synced, make_app, key: 
         text = text_of(app.screen.query_one("#portal-only"))
         assert f"{title} is not available in OpenStack-only mode" in text
         assert "[portal]" in text and not [n for n in app._notifications if n.severity == "error"]
+
+
+async def test_openstack_only_mode_in_french(os_synced, make_app, monkeypatch) -> None:  # noqa: ANN001
+    from biosphere_tui import i18n
+
+    monkeypatch.setenv("LANG", "fr_FR.UTF-8")
+    app = make_app(os_synced)
+    try:
+        async with app.run_test(size=(120, 32), notifications=True) as pilot:
+            await open_mode(app, pilot, "1")
+            assert "Mode OpenStack seul — aucun portail configuré" in text_of(app.screen.query_one("#summary"))
+            await open_mode(app, pilot, "2")
+            assert "images (Glance, tous les sites)" in text_of(app.screen.query_one("#filters"))
+            await open_mode(app, pilot, "6")
+            assert "Consommation n'est pas disponible en mode OpenStack seul" in \
+                text_of(app.screen.query_one("#portal-only"))
+    finally:
+        i18n.set_language("en")  # the language is process-wide
