@@ -27,7 +27,7 @@ from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.screens.launch import MASK, POLL_SECONDS
 from biosphere_tui.screens.vm_delete import vm_count
 from biosphere_tui.widgets.appliance_detail import needs
-from biosphere_tui.widgets.confirm import ConfirmDialog, ReasonDialog
+from biosphere_tui.widgets.confirm import ConfirmDialog, ask_export
 from biosphere_tui.widgets.keyed_table import KeyedTable
 
 if TYPE_CHECKING:
@@ -289,19 +289,8 @@ class ClassLaunchScreen(BiosphereScreen):
         appliance = suggested_name(self.appliance) if self.appliance else self.appliance_id
         default = f"class-{self.seats[0].name.rsplit('-', 1)[0] or appliance}.csv"
 
-        def write(answer: str | None) -> None:
-            if answer is None:
-                return
-            target = Path(answer).expanduser()
-            target = target if target.is_absolute() else Path.cwd() / target
-            if target.is_dir():
-                target /= default
-            try:
-                count = classroom.write_csv(self.seats, target)
-            except OSError as exc:
-                self.notify(t("The CSV could not be written to {path} ({error}).", path=target, error=exc.strerror),
-                            severity="error")
-                return
+        def write(target: Path) -> None:
+            count = classroom.write_csv(self.seats, target)
             self.written = target
             self.query_one("#written", Static).update(
                 Text.assemble(_("CSV written to") + " ", (str(target), "bold"),
@@ -310,10 +299,8 @@ class ClassLaunchScreen(BiosphereScreen):
                         timeout=10)
 
         ready = sum(s.ready for s in self.seats)
-        question = t("Export the {n} VMs ({ready} ready) with their addresses and passwords to the CSV file:",
-                     n=len(self.seats), ready=ready)
-        self.app.push_screen(ReasonDialog(question, placeholder=default, required=True, value=default,
-                                          hint=_("Please give a file or folder to write to.")), write)
+        ask_export(self, t("Export the {n} VMs ({ready} ready) with their addresses and passwords to the CSV file:",
+                           n=len(self.seats), ready=ready), default, write)
 
     def on_unmount(self) -> None:
         if self._poll is not None:

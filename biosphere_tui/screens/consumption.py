@@ -21,7 +21,7 @@ from biosphere_tui.i18n import _, t
 from biosphere_tui.models import Group, Role
 from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.widgets.chart import DailyChart, compact
-from biosphere_tui.widgets.confirm import ReasonDialog
+from biosphere_tui.widgets.confirm import ask_export
 from biosphere_tui.widgets.keyed_table import KeyedTable
 from biosphere_tui.widgets.quota_bar import QuotaBar
 
@@ -160,27 +160,13 @@ class ConsumptionScreen(BiosphereScreen):
             return
         default = f"consumption-{group.id}-{period.start}-{period.end}.csv"
 
-        def write(answer: str | None) -> None:
-            if answer is None:
-                return
-            target = Path(answer).expanduser()
-            target = target if target.is_absolute() else Path.cwd() / target
-            if target.is_dir():
-                target /= default
-            try:
-                count = write_usage_csv(rows, target)
-            except OSError as exc:
-                self.notify(t("The export could not be written to {path} ({error}).", path=target, error=exc.strerror),
-                            severity="error")
-                return
+        def write(target: Path) -> None:
+            count = write_usage_csv(rows, target)
             self.notify(t("{n} daily rows written to {path}", n=count, path=target), title=_("Consumption exported"),
                         timeout=10)
 
-        dialog = ReasonDialog(t("Export {n} daily rows ({start} → {end}) to the CSV file:", n=len(rows),
-                                start=f"{period.start:%d %b}", end=f"{period.end:%d %b}"),
-                              placeholder=default, required=True, value=default,
-                              hint=_("Please give a file or folder to write to."))
-        await self.app.push_screen(dialog, write)
+        ask_export(self, t("Export {n} daily rows ({start} → {end}) to the CSV file:", n=len(rows),
+                           start=f"{period.start:%d %b}", end=f"{period.end:%d %b}"), default, write)
 
     def palette_commands(self) -> Iterable[SystemCommand]:
         yield SystemCommand(_("Consumption: 30 or 90 days"), _("Switch the period shown (t)"),

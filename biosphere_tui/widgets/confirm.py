@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Input, Label, Static
 
 from biosphere_tui.i18n import _, t
@@ -101,3 +103,29 @@ class ReasonDialog(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def export_path(answer: str, default: str) -> Path:
+    """Where an export goes: ``answer`` as a file, or ``default`` inside it if it is a folder;
+    relative to the working directory."""
+    target = Path(answer).expanduser()
+    target = target if target.is_absolute() else Path.cwd() / target
+    return target / default if target.is_dir() else target
+
+
+def ask_export(screen: Screen[Any], question: str, default: str, write: Callable[[Path], None]) -> None:
+    """Ask where to write an export (``default`` proposed), then ``write`` it there; a failure
+    to write is said in a toast."""
+
+    def answered(answer: str | None) -> None:
+        if answer is None:
+            return
+        target = export_path(answer, default)
+        try:
+            write(target)
+        except OSError as exc:
+            screen.notify(t("The export could not be written to {path} ({error}).", path=target, error=exc.strerror),
+                          severity="error")
+
+    screen.app.push_screen(ReasonDialog(question, placeholder=default, value=default, action="Export",
+                                        hint="Please give a file or folder to write to."), answered)
