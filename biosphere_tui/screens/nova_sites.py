@@ -6,16 +6,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from rich.text import Text
-from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Label, Sparkline, Static
+from textual.widget import Widget
+from textual.widgets import Static
 
 from biosphere_tui.cache import capacity, servers
 from biosphere_tui.cache.freshness import age
 from biosphere_tui.cache.servers import NovaSite
 from biosphere_tui.i18n import _, t
 from biosphere_tui.screens.sites import FAILING, SitesScreen, SiteTable, clock
-from biosphere_tui.widgets.filter_bar import FilterBar
 
 
 def _used(used: int, most: int) -> Text:
@@ -67,16 +65,10 @@ class NovaSitesScreen(SitesScreen):
         super().__init__()
         self.nova: dict[str, NovaSite] = {}
 
-    def compose_body(self) -> ComposeResult:
-        yield FilterBar(_("filter by site name…  (esc clears)"))
-        yield QuotaTable(id="sites")
-        with Horizontal(id="site-detail"):
-            yield Static(id="site-info")
-            with Vertical(id="site-trends"):
-                yield Label(id="vcpu-caption", classes="caption")
-                yield Sparkline([], id="vcpu-history")
-                yield Label(id="latency-caption", classes="caption")
-                yield Sparkline([], id="latency-history")
+    FILTER_HINT = "filter by site name…  (esc clears)"
+
+    def make_table(self) -> Widget:
+        return QuotaTable(id="sites")
 
     def reload_body(self) -> None:
         found = servers.sites(self.app.cache, self.app.config.openstack.sites, self.filter_text)

@@ -10,6 +10,7 @@ from rich.text import Text
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.widget import Widget
 from textual.widgets import Input, Label, Sparkline, Static
 
 from biosphere_tui.cache import capacity
@@ -98,9 +99,14 @@ class SitesScreen(BiosphereScreen):
         self.filter_text = ""
         self.rows: dict[str, SiteRow] = {}
 
+    FILTER_HINT = "filter by name, city or feature…  (esc clears)"
+
+    def make_table(self) -> Widget:
+        return SiteTable(id="sites")
+
     def compose_body(self) -> ComposeResult:
-        yield FilterBar(_("filter by name, city or feature…  (esc clears)"))
-        yield SiteTable(id="sites")
+        yield FilterBar(_(self.FILTER_HINT))
+        yield self.make_table()
         with Horizontal(id="site-detail"):
             yield Static(id="site-info")
             with Vertical(id="site-trends"):
