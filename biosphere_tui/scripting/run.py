@@ -7,6 +7,8 @@ import logging
 import os
 import sys
 from collections.abc import Callable
+from contextlib import redirect_stderr, redirect_stdout
+from typing import TextIO
 
 from biosphere_tui.config import Config
 from biosphere_tui.scripting import Exit, ScriptError
@@ -14,6 +16,23 @@ from biosphere_tui.scripting.session import Session, warn
 
 log = logging.getLogger(__name__)
 PORTAL_ONLY = ("launch", "approve", "reject", "advise", "class")  # OpenStack-only mode has ls vms|sites, delete
+CHANGING = ("launch", "delete", "approve", "reject", "class")  # refused up front in read-only mode
+
+
+class _Masked:
+    """A text stream whose writes have their IP and e-mail addresses masked (privacy mode)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        from biosphere_tui.privacy import mask
+
+        self._stream.write(mask(text))
+        return len(text)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._stream, name)
 
 
 def _command(name: str) -> Callable[[Session, argparse.Namespace], int]:
@@ -24,8 +43,18 @@ def _command(name: str) -> Callable[[Session, argparse.Namespace], int]:
 
 
 def run(config: Config, args: argparse.Namespace, *, fresh_world: bool = False) -> int:
-    """``fresh_world``: the demo cloud was just started, so the cache of an earlier one is refreshed."""
+    """``fresh_world``: the demo cloud was just started, so the cache of an earlier one is refreshed.
+    In privacy mode every address the command prints is masked, as on the app's screens."""
+    if not config.privacy:
+        return _run(config, args, fresh_world)
+    with redirect_stdout(_Masked(sys.stdout)), redirect_stderr(_Masked(sys.stderr)):  # type: ignore[type-var]
+        return _run(config, args, fresh_world)
+
+
+def _run(config: Config, args: argparse.Namespace, fresh_world: bool) -> int:
     try:
+        if config.read_only and args.command in CHANGING:
+            raise ScriptError(Exit.FAILED, f"read-only mode: {args.command} would change the cloud; nothing was done")
         session = Session(config)
         try:
             if args.command in PORTAL_ONLY:
