@@ -10,6 +10,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime, timezone
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from textual import work
@@ -19,7 +20,7 @@ from textual.filter import LineFilter
 from textual.screen import Screen
 from textual.timer import Timer
 
-from biosphere_tui import journal, notifications
+from biosphere_tui import journal
 from biosphere_tui.cache import reader
 from biosphere_tui.cache.db import open_cache
 from biosphere_tui.config import Config, journal_file, state_file
@@ -32,6 +33,7 @@ from biosphere_tui.state import load_state, save_state
 
 if TYPE_CHECKING:
     from biosphere_tui.actions import Actions
+    from biosphere_tui.notifications import Watcher
     from biosphere_tui.sync import SourceResult, Sync
 
 T = TypeVar("T")
@@ -104,7 +106,6 @@ class BiosphereApp(App[None]):
         self._pending_force = False  # one of them was asked for by the user
         self._failing: set[str] = set()
         self.refreshes = 0
-        self.watcher = notifications.Watcher()
 
     # -- life cycle ------------------------------------------------------------------------
 
@@ -281,8 +282,16 @@ class BiosphereApp(App[None]):
                 self._timer.stop()
             self._timer = self.set_timer(self.config.refresh_interval, self.request_refresh)
 
+    @cached_property
+    def watcher(self) -> Watcher:
+        from biosphere_tui.notifications import Watcher  # with the first refresh, not before the first paint
+
+        return Watcher()
+
     def _announce_changes(self) -> None:
         """A toast per change worth hearing of since the previous refresh (the bell too, if configured)."""
+        from biosphere_tui import notifications
+
         settings = self.config.notifications
         if not settings.enabled:
             return

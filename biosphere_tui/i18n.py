@@ -10,11 +10,9 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from biosphere_tui.i18n_fr import FR
-
 LANGUAGES = ("en", "fr")
-CATALOGUES: dict[str, Mapping[str, str]] = {"fr": FR}
 _current = "en"
+_catalogue: Mapping[str, str] | None = None  # French: loaded when chosen (an English start does without it)
 
 
 def from_locale(environ: Mapping[str, str] = os.environ) -> str:
@@ -28,8 +26,14 @@ def from_locale(environ: Mapping[str, str] = os.environ) -> str:
 
 def set_language(lang: str | None) -> str:
     """Use ``lang`` (None: from the locale); returns the language now in use."""
-    global _current
+    global _current, _catalogue
     _current = lang if lang in LANGUAGES else from_locale()
+    if _current == "fr":
+        from biosphere_tui.i18n_fr import FR
+
+        _catalogue = FR
+    else:
+        _catalogue = None
     return _current
 
 
@@ -39,8 +43,7 @@ def language() -> str:
 
 def _(text: str) -> str:
     """``text`` in the interface language (itself when it has no translation)."""
-    catalogue = CATALOGUES.get(_current)
-    return catalogue.get(text, text) if catalogue else text
+    return _catalogue.get(text, text) if _catalogue is not None else text
 
 
 def t(text: str, /, **values: object) -> str:
