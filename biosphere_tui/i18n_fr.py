@@ -691,6 +691,7 @@ FR: dict[str, str] = {
         'trop peu de données pour une tendance ({used} jours sur les {needed} nécessaires)',
     'total {value} {metric}': 'total {value} {metric}',
     '{metric} per day · last {n} days': '{metric} par jour · {n} derniers jours',
+    '{n} days a bar': '{n} jours par barre',
     '{n} daily rows written to {path}': '{n} lignes quotidiennes écrites dans {path}',
     '{rate}{unit}/day': '{rate}{unit}/jour',
     'VM-hours': 'VM-heures',
