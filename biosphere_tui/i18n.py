@@ -57,8 +57,10 @@ def t(text: str, /, **values: object) -> str:
 
 
 def plural(count: int, one: str, many: str, /, **values: object) -> str:
-    """``one`` or ``many`` (each with a ``{n}``) by ``count``, translated."""
-    return t(one if count == 1 else many, n=count, **values)
+    """``one`` or ``many`` (each with a ``{n}``) by ``count``, translated, as the language counts:
+    English says "0 days", French "0 jour" (0 and 1 are singular)."""
+    singular = count in (0, 1) if _current == "fr" else count == 1
+    return t(one if singular else many, n=count, **values)
 
 
 def day(d: date, *, year: bool = False, padded: bool = True) -> str:

@@ -45,3 +45,7 @@ def test_french_numbers_group_with_a_narrow_no_break_space(french: None) -> None
 
 def test_english_plural_is_singular_for_one_only() -> None:
     assert [plural(n, "{n} day", "{n} days") for n in (0, 1, 2)] == ["0 days", "1 day", "2 days"]
+
+
+def test_french_plural_is_singular_for_zero_and_one(french: None) -> None:
+    assert [plural(n, "{n} day", "{n} days") for n in (0, 1, 2)] == ["0 jour", "1 jour", "2 jours"]
