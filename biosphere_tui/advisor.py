@@ -18,12 +18,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from biosphere_tui.fit import Fit, Matrix, Minimum, Room
+from biosphere_tui.fit import APPLIANCE, CAPACITY, QUOTA, SITE, Fit, Matrix, Minimum, Room
 from biosphere_tui.i18n import _, t
 from biosphere_tui.models import Flavor, Quota
-
-TOO_SMALL = "is too small for this appliance"
-
 
 @dataclass(frozen=True)
 class Signal:
@@ -48,11 +45,13 @@ class Placement:
 
 @dataclass(frozen=True)
 class ClassPlan:
-    """Where N identical VMs go; ``problem`` says why they cannot (then ``placements`` is empty)."""
+    """Where N identical VMs go; ``problem`` says why they cannot (then ``placements`` is empty) and
+    ``kind`` what stands in the way, as ``fit`` names it (``APPLIANCE``: the flavour is too small)."""
 
     flavor: str
     placements: tuple[Placement, ...] = ()
     problem: str = ""
+    kind: str = ""
 
     @property
     def ok(self) -> bool:
@@ -141,18 +140,20 @@ def plan_class(matrix: Matrix, signals: Mapping[str, Signal], minimum: Minimum, 
     """Place ``count`` VMs of ``flavor`` (else the least wasteful flavour that takes them all), on ``site``
     when given (it must hold them all), else on the best site that does, else spread over the best sites."""
     if count < 1:
-        return ClassPlan(flavor, problem="the class needs at least one VM")
+        return ClassPlan(flavor, problem=_("the class needs at least one VM"))
     if flavor and flavor not in matrix.specs:
-        return ClassPlan(flavor, problem=f"no site offers {flavor}")
+        return ClassPlan(flavor, problem=t("no site offers {flavor}", flavor=flavor))
     if site and site not in matrix.rooms:
-        return ClassPlan(flavor, problem=f"no site {site!r} (known: {', '.join(matrix.rooms)})")
+        return ClassPlan(flavor, problem=t("no site {site} (known: {known})", site=repr(site),
+                                           known=", ".join(matrix.rooms)), kind=SITE)
     candidates = [flavor] if flavor else sorted(matrix.flavors, key=lambda n: waste(matrix.specs[n], minimum))
     plans = [_plan_flavor(matrix, signals, minimum, left, count, name, site) for name in candidates]
     if flavor:
         return plans[0]
-    big_enough = [p for p in plans if TOO_SMALL not in p.problem]
+    big_enough = [p for p in plans if p.kind != APPLIANCE]
     good = next((p for p in big_enough if p.ok), None)
-    return good or (big_enough[0] if big_enough else ClassPlan("", problem="no flavour is big enough for this appliance"))
+    return good or (big_enough[0] if big_enough else
+                    ClassPlan("", problem=_("no flavour is big enough for this appliance"), kind=APPLIANCE))
 
 
 def _plan_flavor(matrix: Matrix, signals: Mapping[str, Signal], minimum: Minimum, left: Quota, count: int,
@@ -160,27 +161,33 @@ def _plan_flavor(matrix: Matrix, signals: Mapping[str, Signal], minimum: Minimum
     spec = matrix.specs[flavor]
     ram_gb = spec.ram_mb // 1024
     if spec.vcpus < minimum.vcpu or ram_gb < minimum.ram_gb:
-        return ClassPlan(flavor, problem=f"{flavor} {TOO_SMALL} (it needs {minimum.vcpu} vCPU / {minimum.ram_gb} GB)")
+        return ClassPlan(flavor, problem=t("{flavor} is too small for this appliance (it needs {vcpu} vCPU / {ram} GB)",
+                                           flavor=flavor, vcpu=minimum.vcpu, ram=minimum.ram_gb), kind=APPLIANCE)
     if (allowed := quota_holds(spec, left)) < count:
-        return ClassPlan(flavor, problem=(
-            f"{count} × {flavor} need {count * spec.vcpus} vCPU, {count * ram_gb} GB RAM and "
-            f"{count * spec.disk_gb} GB storage; the group has {left.vcpu} vCPU, {left.ram_gb} GB RAM and "
-            f"{left.storage_gb} GB storage left (room for {allowed})"))
+        return ClassPlan(flavor, kind=QUOTA, problem=t(
+            "{n} × {flavor} need {vcpu} vCPU, {ram} GB RAM and {storage} GB storage; the group has "
+            "{left_vcpu} vCPU, {left_ram} GB RAM and {left_storage} GB storage left (room for {allowed})",
+            n=count, flavor=flavor, vcpu=count * spec.vcpus, ram=count * ram_gb, storage=count * spec.disk_gb,
+            left_vcpu=left.vcpu, left_ram=left.ram_gb, left_storage=left.storage_gb, allowed=allowed))
     fits = [f for (_, name), f in matrix.fits.items() if name == flavor and f.ok]
     fits.sort(key=lambda f: _key(matrix, signals, minimum, f, count))
     holds = {f.site: site_holds(spec, matrix.rooms[f.site]) for f in fits}
     if site:
         chosen = matrix.get(site, flavor)
         if chosen is None:
-            return ClassPlan(flavor, problem=f"{site} does not offer {flavor}")
+            return ClassPlan(flavor, problem=t("{site} does not offer {flavor}", site=site, flavor=flavor), kind=SITE)
         if not chosen.ok:
-            return ClassPlan(flavor, problem=f"{flavor} on {site}: {chosen.reason}")
+            return ClassPlan(flavor, problem=t("{flavor} on {site}: {reason}", flavor=flavor, site=site,
+                                               reason=chosen.reason), kind=chosen.kind)
         if holds[site] < count:
             spread = _plan_flavor(matrix, signals, minimum, left, count, flavor, "")
-            offer = "" if not spread.ok else (f"; {spread.placements[0].site} holds them all"
+            offer = "" if not spread.ok else (t("; {site} holds them all", site=spread.placements[0].site)
                                               if len(spread.placements) == 1 else
-                                              f"; spread over several sites instead: {spread.describe()}")
-            return ClassPlan(flavor, problem=f"{site} has room for {holds[site]} of {count} × {flavor}{offer}")
+                                              t("; spread over several sites instead: {placements}",
+                                                placements=spread.describe()))
+            return ClassPlan(flavor, kind=CAPACITY, problem=t(
+                "{site} has room for {room} of {n} × {flavor}", site=site, room=holds[site], n=count,
+                flavor=flavor) + offer)
         return ClassPlan(flavor, (Placement(site, count),))
     whole = next((f.site for f in fits if holds[f.site] >= count), None)
     if whole is not None:
@@ -193,7 +200,8 @@ def _plan_flavor(matrix: Matrix, signals: Mapping[str, Signal], minimum: Minimum
             wanted -= take
         if not wanted:
             return ClassPlan(flavor, tuple(placements))
-    return ClassPlan(flavor, problem=f"the sites have room for {count - wanted} of {count} × {flavor} now")
+    return ClassPlan(flavor, kind=CAPACITY, problem=t("the sites have room for {room} of {n} × {flavor} now",
+                                                      room=count - wanted, n=count, flavor=flavor))
 
 
 def class_why(matrix: Matrix, signals: Mapping[str, Signal], plan: ClassPlan) -> str:

@@ -29,19 +29,19 @@ def names(pattern: str, count: int) -> list[str]:
     Raises ValueError with a one-line reason when the pattern or the count is not usable.
     """
     if not 1 <= count <= MAX_VMS:
-        raise ValueError(f"the class needs between 1 and {MAX_VMS} VMs (not {count})")
+        raise ValueError(t("the class needs between 1 and {most} VMs (not {n})", most=MAX_VMS, n=count))
     try:
         fields = [(name, spec, conv) for _, name, spec, conv in string.Formatter().parse(pattern) if name is not None]
     except ValueError:
-        raise ValueError(f"pattern {pattern!r}: unbalanced {{ or }}") from None
+        raise ValueError(t("pattern {pattern}: unbalanced {{ or }}", pattern=repr(pattern))) from None
     if len(fields) != 1 or fields[0][0] != "n" or fields[0][2] or not _SPEC.fullmatch(fields[0][1] or ""):
-        raise ValueError(f"pattern {pattern!r} must hold the number once, as {{n}} or {{n:02}}")
+        raise ValueError(t("pattern {pattern} must hold the number once, as {{n}} or {{n:02}}", pattern=repr(pattern)))
     made = [pattern.format(n=n) for n in range(1, count + 1)]
     for name in (made[0], made[-1]):
         if problem := name_problem(name):
-            raise ValueError(f"name {name!r}: {problem}")
+            raise ValueError(t("name {name}: {problem}", name=repr(name), problem=problem))
     if len(set(made)) != len(made):
-        raise ValueError(f"pattern {pattern!r} gives the same name twice")
+        raise ValueError(t("pattern {pattern} gives the same name twice", pattern=repr(pattern)))
     return made
 
 

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from biosphere_tui.i18n import _, plural, t
+from biosphere_tui.i18n import _, day, number, plural, t
 from biosphere_tui.models import Group, Quota
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ class Forecast:
     def per_day(self) -> str:
         """'+0.8/day', '+12.5 GB/day' ('' without a trend)."""
         unit = f" {_(self.unit)}" if self.unit else ""
-        return "" if self.rate is None else t("{rate}{unit}/day", rate=f"{self.rate:+,.1f}", unit=unit)
+        return "" if self.rate is None else t("{rate}{unit}/day", rate=number(self.rate, 1, sign=True), unit=unit)
 
     def verdict(self) -> str:
         """'quota reached ~12 Jan 2027 (48 days)', 'quota used up (120/100)', ..."""
@@ -79,18 +79,16 @@ class Forecast:
             return t("too little data for a trend ({used} of {needed} days needed)", used=self.days_used,
                      needed=MIN_DAYS)
         if self.outlook is Outlook.OVER:
-            return t("quota used up ({current}/{quota}{unit})", current=f"{self.current:,.0f}",
-                     quota=f"{self.quota:,.0f}", unit=unit)
+            return t("quota used up ({current}/{quota}{unit})", current=number(self.current),
+                     quota=number(self.quota), unit=unit)
         if self.outlook is Outlook.REACHED:
             assert self.reached_on is not None
-            return t("quota reached ~{day} ({left})", day=_day(self.reached_on), left=_days(self.days_left or 0))
+            return t("quota reached ~{day} ({left})", day=day(self.reached_on, year=True, padded=False),
+                     left=_days(self.days_left or 0))
         if self.outlook is Outlook.NOT_BEFORE_END:
-            return t("quota not reached before the group ends ({day})", day=_day(self.group_end))
+            return t("quota not reached before the group ends ({day})",
+                     day=day(self.group_end, year=True, padded=False))
         return _("steady or falling: quota not reached at this rate")
-
-
-def _day(d: date) -> str:
-    return f"{d.day} {d:%b %Y}"
 
 
 def _days(n: int) -> str:

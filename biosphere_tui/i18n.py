@@ -3,16 +3,21 @@
 Gettext-style: the English text is the key. ``_("Home")`` translates a fixed string;
 ``t("{n} sources fresh", n=3)`` translates and then fills in the values. The language is
 chosen once at startup (``--lang``, ``app.lang``, else the locale) and read at display time.
+``day`` and ``number`` write dates and numbers as the language does ("12 déc.", "2 860").
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from datetime import date
 
 LANGUAGES = ("en", "fr")
 _current = "en"
 _catalogue: Mapping[str, str] | None = None  # French: loaded when chosen (an English start does without it)
+_MONTHS = {"en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+           "fr": ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc.")}
+_NUMBER_MARKS = {"fr": str.maketrans({",": "\u202f", ".": ","})}  # narrow no-break space between thousands
 
 
 def from_locale(environ: Mapping[str, str] = os.environ) -> str:
@@ -52,5 +57,22 @@ def t(text: str, /, **values: object) -> str:
 
 
 def plural(count: int, one: str, many: str, /, **values: object) -> str:
-    """``one`` or ``many`` (each with a ``{n}``) by ``count``, translated."""
-    return t(one if count == 1 else many, n=count, **values)
+    """``one`` or ``many`` (each with a ``{n}``) by ``count``, translated, as the language counts:
+    English says "0 days", French "0 jour" (0 and 1 are singular)."""
+    singular = count in (0, 1) if _current == "fr" else count == 1
+    return t(one if singular else many, n=count, **values)
+
+
+def day(d: date, *, year: bool = False, padded: bool = True) -> str:
+    """The day and month, "05 Dec" ("5 Dec" unpadded, "05 Dec 2026" with the year); French never pads
+    the day and abbreviates the month as it does: "5 déc.", "5 déc. 2026"."""
+    digits = f"{d.day:02}" if padded and _current == "en" else str(d.day)
+    return f"{digits} {_MONTHS[_current][d.month - 1]}" + (f" {d.year}" if year else "")
+
+
+def number(value: float, decimals: int = 0, *, sign: bool = False) -> str:
+    """``value`` grouped by thousands, with ``decimals`` digits (and its sign when ``sign``):
+    "2,860" and "+1,234.5" in English, "2 860" and "+1 234,5" in French."""
+    text = f"{value:{'+' if sign else ''},.{decimals}f}"
+    marks = _NUMBER_MARKS.get(_current)
+    return text.translate(marks) if marks else text

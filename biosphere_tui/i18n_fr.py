@@ -691,6 +691,7 @@ FR: dict[str, str] = {
         'trop peu de données pour une tendance ({used} jours sur les {needed} nécessaires)',
     'total {value} {metric}': 'total {value} {metric}',
     '{metric} per day · last {n} days': '{metric} par jour · {n} derniers jours',
+    '{n} days a bar': '{n} jours par barre',
     '{n} daily rows written to {path}': '{n} lignes quotidiennes écrites dans {path}',
     '{rate}{unit}/day': '{rate}{unit}/jour',
     'VM-hours': 'VM-heures',
@@ -857,6 +858,27 @@ FR: dict[str, str] = {
         '{n} × {flavor} réparties : {placements} (aucun site ne les prend toutes)',
     '{ready}/{total} ready': '{ready}/{total} prêtes',
     ', {n} failed ({reasons})': ', {n} en échec ({reasons})',
+    'the class needs at least one VM': "la classe demande au moins une VM",
+    'no site offers {flavor}': "aucun site ne propose {flavor}",
+    'no site {site} (known: {known})': "pas de site {site} (connus : {known})",
+    'no flavour is big enough for this appliance': "aucun gabarit n'est assez grand pour cette appliance",
+    '{flavor} is too small for this appliance (it needs {vcpu} vCPU / {ram} GB)':
+        "{flavor} est trop petit pour cette appliance (il faut {vcpu} vCPU / {ram} Go)",
+    '{n} × {flavor} need {vcpu} vCPU, {ram} GB RAM and {storage} GB storage; the group has {left_vcpu} vCPU, {left_ram} GB RAM and {left_storage} GB storage left (room for {allowed})':
+        "{n} × {flavor} demandent {vcpu} vCPU, {ram} Go de RAM et {storage} Go de stockage ; il reste au groupe "
+        "{left_vcpu} vCPU, {left_ram} Go de RAM et {left_storage} Go de stockage (de quoi en lancer {allowed})",
+    '{flavor} on {site}: {reason}': "{flavor} sur {site} : {reason}",
+    '; {site} holds them all': " ; {site} les prend toutes",
+    '; spread over several sites instead: {placements}': " ; à répartir plutôt sur plusieurs sites : {placements}",
+    '{site} has room for {room} of {n} × {flavor}': "{site} a de la place pour {room} des {n} × {flavor}",
+    'the sites have room for {room} of {n} × {flavor} now':
+        "les sites ont de la place pour {room} des {n} × {flavor} en ce moment",
+    'the class needs between 1 and {most} VMs (not {n})': "la classe demande entre 1 et {most} VM (pas {n})",
+    'pattern {pattern}: unbalanced {{ or }}': "motif {pattern} : {{ ou }} sans son pendant",
+    'pattern {pattern} must hold the number once, as {{n}} or {{n:02}}':
+        "le motif {pattern} doit contenir le numéro une fois, sous la forme {{n}} ou {{n:02}}",
+    'name {name}: {problem}': "nom {name} : {problem}",
+    'pattern {pattern} gives the same name twice': "le motif {pattern} donne deux fois le même nom",
     # Textual's own keys, as the help screen lists them
     'Select': 'Choisir',
     'Focus Next': 'Élément suivant',

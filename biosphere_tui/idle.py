@@ -15,7 +15,7 @@ from enum import StrEnum
 from biosphere_tui.cache.activity import VmActivity, ready_vms
 from biosphere_tui.cache.db import Reader
 from biosphere_tui.config import IdleSettings
-from biosphere_tui.i18n import plural, t
+from biosphere_tui.i18n import number, plural, t
 from biosphere_tui.models import Quota
 
 OFF_STATUSES = ("SHUTOFF", "SUSPENDED", "SHELVED", "SHELVED_OFFLOADED")  # Nova: the VM holds its quota, runs nothing
@@ -87,4 +87,4 @@ def given_back(vms: Iterable[IdleVm]) -> Quota:
 
 def resources(q: Quota) -> str:
     """``36 vCPU, 144 GB RAM, 2,070 GB disk``."""
-    return t("{vcpu} vCPU, {ram} GB RAM, {disk} GB disk", vcpu=q.vcpu, ram=q.ram_gb, disk=f"{q.storage_gb:,}")
+    return t("{vcpu} vCPU, {ram} GB RAM, {disk} GB disk", vcpu=q.vcpu, ram=q.ram_gb, disk=number(q.storage_gb))

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from biosphere_tui.advisor import ClassPlan, Placement, Signal, class_why, headroom, plan_class, ranked, recommend
-from biosphere_tui.fit import Minimum, Room, assess
+from biosphere_tui.fit import APPLIANCE, CAPACITY, QUOTA, Minimum, Room, assess
+from biosphere_tui.i18n import set_language
 from biosphere_tui.models import Flavor, Quota, SiteState
 
 PLENTY = Quota(1000, 4000, 100_000)
@@ -122,3 +123,24 @@ def test_unknown_site_or_flavour_is_said() -> None:
     m = matrix(room("a"), room("b"))
     assert plan_class(m, {}, Minimum(1, 2), PLENTY, 2, site="c").problem == "no site 'c' (known: a, b)"
     assert plan_class(m, {}, Minimum(1, 2), PLENTY, 2, flavor="ifb.x").problem == "no site offers ifb.x"
+
+
+def test_a_refusal_says_what_stands_in_the_way() -> None:
+    m = matrix(room("a", vcpu=5), room("b", vcpu=3))
+    assert plan_class(m, {}, Minimum(8, 64), PLENTY, 2).kind == APPLIANCE
+    assert plan_class(m, {}, Minimum(2, 8), PLENTY, 2, flavor="ifb.m4.medium").kind == APPLIANCE
+    assert plan_class(m, {}, Minimum(1, 2), Quota(3, 100, 1000), 20, flavor="ifb.m4.medium").kind == QUOTA
+    assert plan_class(m, {}, Minimum(1, 2), PLENTY, 20, flavor="ifb.m4.medium").kind == CAPACITY
+
+
+def test_in_french_the_class_skips_too_small_flavours_and_says_why_in_french() -> None:
+    set_language("fr")
+    try:
+        plan = plan_class(matrix(room("a")), {}, Minimum(2, 8), Quota(100, 1000, 5000), 20)
+        assert plan.flavor == "ifb.m4.large" and plan.ok  # medium is too small: skipped, whatever the language
+        too_small = plan_class(matrix(room("a")), {}, Minimum(8, 64), PLENTY, 2)
+        assert too_small.problem == "aucun gabarit n'est assez grand pour cette appliance"
+        crowded = plan_class(matrix(room("a", vcpu=5)), {}, Minimum(1, 2), PLENTY, 20, flavor="ifb.m4.medium")
+        assert crowded.problem == "les sites ont de la place pour 5 des 20 × ifb.m4.medium en ce moment"
+    finally:
+        set_language("en")

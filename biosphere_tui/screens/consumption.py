@@ -17,7 +17,7 @@ from biosphere_tui.cache import reader, usage
 from biosphere_tui.cache.usage import METRICS, Period, Totals
 from biosphere_tui.export import write_usage_csv
 from biosphere_tui.forecast import WINDOW_DAYS, Forecast, Outlook, of_group
-from biosphere_tui.i18n import _, t
+from biosphere_tui.i18n import _, day, number, t
 from biosphere_tui.models import Group, Role
 from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.widgets.chart import DailyChart, compact
@@ -44,7 +44,7 @@ class TotalsTable(KeyedTable):
         whole = sum(row.value(metric) for row in totals)
         self.border_title = t("per {what} · {metric}", what=_(self.what), metric=_(METRICS[metric]))
         self.show([
-            (row.key, (row.label, Text(f"{row.value(metric):,.0f}", justify="right"),
+            (row.key, (row.label, Text(number(row.value(metric)), justify="right"),
                        Text(f"{row.value(metric) / whole * 100 if whole else 0:.0f} %", justify="right"),
                        *(Text(compact(row.value(m)), justify="right") for m in self.SHORT)))
             for row in totals
@@ -121,7 +121,7 @@ class ConsumptionScreen(BiosphereScreen):
         self.query_one("#forecast", Static).update(_outlook(of_group(group, used, trend, today)))
         daily = usage.daily(db, group.id, period)
         chart = self.query_one(DailyChart)
-        chart.show([(day, totals.value(self.metric)) for day, totals in daily])
+        chart.show([(d, totals.value(self.metric)) for d, totals in daily])
         label = _(METRICS[self.metric])
         chart.border_title = t("{metric} per day · last {n} days", metric=label, n=self.days)
         chart.border_subtitle = t("total {value} {metric}", metric=label,
@@ -134,7 +134,7 @@ class ConsumptionScreen(BiosphereScreen):
     def _headline(self, group: Group, period: Period) -> Text:
         last = t("last {n} days", n=self.days)
         text = Text.assemble((group.name, "bold"), f" ({_(group.role.value)}) · {last}, ",
-                             (f"{period.start:%d %b} → {period.end:%d %b %Y}", "bold"), f" · {group.full_name}")
+                             (f"{day(period.start)} → {day(period.end, year=True)}", "bold"), f" · {group.full_name}")
         text.no_wrap, text.overflow = True, "ellipsis"
         return text
 
@@ -166,7 +166,7 @@ class ConsumptionScreen(BiosphereScreen):
                         timeout=10)
 
         ask_export(self, t("Export {n} daily rows ({start} → {end}) to the CSV file:", n=len(rows),
-                           start=f"{period.start:%d %b}", end=f"{period.end:%d %b}"), default, write)
+                           start=day(period.start), end=day(period.end)), default, write)
 
     def palette_commands(self) -> Iterable[SystemCommand]:
         yield SystemCommand(_("Consumption: 30 or 90 days"), _("Switch the period shown (t)"),

@@ -17,7 +17,7 @@ from biosphere_tui.cache import capacity
 from biosphere_tui.cache.capacity import HistoryPoint, SiteRow
 from biosphere_tui.cache.freshness import age
 from biosphere_tui.cache.reader import Freshness
-from biosphere_tui.i18n import _, plural, t
+from biosphere_tui.i18n import _, day, plural, t
 from biosphere_tui.models import Capacity, SiteState
 from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.widgets.filter_bar import FilterBar
@@ -30,7 +30,7 @@ FAILING = "red"
 
 def clock(at: datetime, now: datetime) -> str:
     """'12:03 UTC', with the day when it is not today."""
-    return f"{at:%H:%M} UTC" if at.date() == now.date() else f"{at:%d %b %H:%M} UTC"
+    return f"{at:%H:%M} UTC" if at.date() == now.date() else f"{day(at)} {at:%H:%M} UTC"
 
 
 def api_status(row: SiteRow, now: datetime) -> str:

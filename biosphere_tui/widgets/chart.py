@@ -14,7 +14,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual.widget import Widget
 
-from biosphere_tui.i18n import _
+from biosphere_tui.i18n import _, day, t
 
 BARS = " ▁▂▃▄▅▆▇█"
 
@@ -69,7 +69,7 @@ class DailyChart(Widget):
             cells = "".join(BARS[min(max(e - floor, 0), 8)] * (edges[i + 1] - edges[i] - gap) + " " * gap
                             for i, e in enumerate(eighths))
             text.append(cells + "\n", self.get_component_rich_style("daily-chart--bar"))
-        start = f"{self.points[0][0]:%d %b}" + (f" · {per} days a bar" if per > 1 else "")
-        end = f"{self.points[-1][0]:%d %b}"
+        start = day(self.points[0][0]) + (" · " + t("{n} days a bar", n=per) if per > 1 else "")
+        end = day(self.points[-1][0])
         text.append(" " * (label_width + 1) + start + " " * max(room - len(start) - len(end), 1) + end, axis)
         return text

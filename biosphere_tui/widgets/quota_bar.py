@@ -7,7 +7,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual.widget import Widget
 
-from biosphere_tui.i18n import _
+from biosphere_tui.i18n import _, number
 
 AMBER_OVER = 75.0
 RED_OVER = 90.0
@@ -47,7 +47,7 @@ class QuotaBar(Widget):
     @property
     def numbers(self) -> str:
         unit = f" {self.unit}" if self.unit else ""
-        return f"{self.used:,}/{self.total:,}{unit} {share(self.used, self.total):3.0f} %"
+        return f"{number(self.used)}/{number(self.total)}{unit} {share(self.used, self.total):3.0f} %"
 
     def render(self) -> Text:
         head = f"{self.label:<8} "

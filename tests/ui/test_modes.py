@@ -20,6 +20,8 @@ from biosphere_tui.screens.registry import SCREENS
 from biosphere_tui.widgets.confirm import ConfirmDialog
 from pilot_support import settle
 from screen_text import text_of
+from test_class_launch import fill, open_class
+from world_forecast import world_forecast
 
 GROUP = "marine-meta"
 
@@ -177,6 +179,27 @@ async def test_french_screen_bodies(synced, make_app, demo, monkeypatch) -> None
         await pilot.press("9")
         await settle(app, pilot)
         assert app.screen.title.startswith("VM inactives · ") and "sans activité" in screen_text(app)
+
+
+async def test_french_class_refusals_and_forecast_dates(synced, make_app, demo, monkeypatch) -> None:  # noqa: ANN001
+    """A refused class and a bad name pattern are said in French; the forecast writes its dates in French."""
+    monkeypatch.setenv("LANG", "fr_FR.UTF-8")
+    app = make_app(synced)
+    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+        screen = await open_class(app, pilot)
+        await fill(pilot, "tp-{n:03}", 170)  # 170 × 4 vCPU: more than the 640 vCPU of the group
+        plan = " ".join(text_of(screen.query_one("#plan")).split())
+        assert "Lancement impossible : 170 × ifb.tr.large demandent 680 vCPU" in plan and "(de quoi en lancer" in plan
+        await pilot.press("shift+tab")  # back to the pattern
+        await fill(pilot, "Bad_{n}", 3)
+        assert "Noms : nom 'Bad_1' : doit commencer par une lettre a–z" in text_of(screen.query_one("#names"))
+        await pilot.press("escape", "escape", "6")
+        await settle(app, pilot)
+        shown = text_of(app.screen.query_one("#forecast"))
+        expected = [f.words() for f in world_forecast(demo)]
+        assert [line.strip() for line in shown.splitlines() if line.strip()] == expected
+        months = "janv.|févr.|mars|avr.|mai|juin|juil.|août|sept.|oct.|nov.|déc.".replace(".", r"\.")
+        assert re.search(rf"à \+\d+,\d/jour, quota atteint vers le \d{{1,2}} ({months}) 20\d\d \(\d+ jours\)", shown), shown
 
 
 async def test_english_by_default_in_tests(synced, make_app, demo) -> None:  # noqa: ANN001
