@@ -4,7 +4,7 @@ once sent, the deployment is followed live until it is Ready, with its access.""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +13,7 @@ from rich.text import Text
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Button, DataTable, Input, Label, Select, Static
 from textual.widgets.data_table import CellDoesNotExist, ColumnDoesNotExist, RowDoesNotExist
@@ -130,6 +131,16 @@ async def _send(actions: Actions, spec: DeploymentRequest, key: str) -> Deployme
         return await actions.launch(spec, key)
     except SourceError as exc:
         return exc
+
+
+def refused(screen: Screen[Any], message: str, recheck: Callable[[], None]) -> None:
+    """A launch the cloud refused: say why, keep the form (its ``refusal`` shown) for another try."""
+    screen.app.notify(t("Launch refused: {reason}", reason=message), severity="error", timeout=10)
+    if screen.is_attached:
+        screen.refusal = message  # type: ignore[attr-defined]
+        button = screen.query_one("#launch", Button)
+        button.disabled, button.label = False, _("Launch (ctrl+s)")
+        recheck()
 
 
 class LaunchScreen(BiosphereScreen):
@@ -411,12 +422,7 @@ class LaunchScreen(BiosphereScreen):
                 self.deployment = result
                 self._start_following()
             return
-        self.app.notify(t("Launch refused: {reason}", reason=result.message), severity="error", timeout=10)
-        if self.is_attached:
-            self.refusal = result.message
-            button = self.query_one("#launch", Button)
-            button.disabled, button.label = False, _("Launch (ctrl+s)")
-            self._show_verdict()
+        refused(self, result.message, self._show_verdict)
 
     # -- following the deployment -------------------------------------------------------------
 

@@ -19,7 +19,7 @@ from biosphere_tui.i18n import _, t
 from biosphere_tui.models import Flavor, ServerRequest, SiteLimits
 from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.naming import name_problem, slug_name
-from biosphere_tui.screens.launch import POLL_SECONDS
+from biosphere_tui.screens.launch import POLL_SECONDS, refused
 from biosphere_tui.widgets.server_views import status_text
 
 if TYPE_CHECKING:
@@ -234,12 +234,7 @@ class ServerLaunchScreen(BiosphereScreen):
                 self._poll = self.set_interval(POLL_SECONDS, self._ask_refresh)
                 self._follow()
             return
-        self.app.notify(t("Launch refused: {reason}", reason=result.message), severity="error", timeout=10)
-        if self.is_attached:
-            self.refusal = result.message
-            button = self.query_one("#launch", Button)
-            button.disabled, button.label = False, _("Launch (ctrl+s)")
-            self._check()
+        refused(self, result.message, self._check)
 
     def _ask_refresh(self) -> None:
         if self.launched is not None:
