@@ -91,6 +91,7 @@ class Group:
     start_date: date
     end_date: date
     funding: str
+    used: Quota | None = None  # the whole group's current use, when the portal tells (newer portals)
 
 
 @dataclass(frozen=True)

@@ -98,6 +98,17 @@ def test_usage_shows_quota_use_and_the_forecast(cli, demo, capsys) -> None:  # n
     assert table.startswith(f"{GROUP}: quota, use now") and expected[0].verdict()[:30] in table
 
 
+def test_a_members_usage_counts_every_members_live_vms(cli, demo, capsys) -> None:  # noqa: ANN001
+    assert cli("ls", "usage", "--group", "ebame-2026", "-f", "json") == 0
+    out = capsys.readouterr()
+    live = [d for d in demo.world.deployments.values() if d.group_id == "ebame-2026" and not d.state.is_final]
+    assert any(d.owner != "demo" for d in live)
+    used = {r["resource"]: r["used"] for r in json.loads(out.out)}
+    assert used == {"vCPU": sum(d.vcpu for d in live), "RAM": sum(d.ram_gb for d in live),
+                    "storage": sum(d.disk_gb for d in live)}
+    assert "its usage record is your own only" in out.err
+
+
 def test_a_failed_source_is_one_stderr_line_never_in_the_json(cli, demo, capsys) -> None:  # noqa: ANN001
     assert cli("ls", "vms") == 0
     capsys.readouterr()

@@ -34,23 +34,24 @@ def user(raw: Any) -> User:
     return User(f.text(d, "username", "user"), f.text(d, "name", "user"), f.text(d, "email", "user"))
 
 
+def _quota(raw: Any, where: str) -> Quota:
+    q = f.obj(raw, where)
+    return Quota(f.integer(q, "vcpu", where), f.integer(q, "ram_gb", where), f.integer(q, "storage_gb", where))
+
+
 def group(raw: Any) -> Group:
     d = f.obj(raw, "group")
-    q = f.obj(d.get("quota"), "group.quota")
     return Group(
         id=f.text(d, "id", "group"),
         name=f.text(d, "name", "group"),
         full_name=f.text(d, "full_name", "group"),
         kind=f.choice(d, "kind", "group", GroupKind),
         role=f.choice(d, "role", "group", Role),
-        quota=Quota(
-            vcpu=f.integer(q, "vcpu", "group.quota"),
-            ram_gb=f.integer(q, "ram_gb", "group.quota"),
-            storage_gb=f.integer(q, "storage_gb", "group.quota"),
-        ),
+        quota=_quota(d.get("quota"), "group.quota"),
         start_date=f.day(d, "start_date", "group"),
         end_date=f.day(d, "end_date", "group"),
         funding=f.text(d, "funding", "group", optional=True),
+        used=None if d.get("used") is None else _quota(d["used"], "group.used"),
     )
 
 

@@ -49,12 +49,13 @@ def me(db: Reader) -> User | None:
 
 def groups(db: Reader) -> list[Group]:
     cur = db.execute(
-        "SELECT id, name, full_name, kind, role, quota_vcpu, quota_ram_gb, quota_storage_gb, start_date, end_date, funding "
-        "FROM groups ORDER BY role = 'admin' DESC, kind, name"
+        "SELECT id, name, full_name, kind, role, quota_vcpu, quota_ram_gb, quota_storage_gb, start_date, end_date, funding, "
+        "used_vcpu, used_ram_gb, used_storage_gb FROM groups ORDER BY role = 'admin' DESC, kind, name"
     )
     return [
         Group(r[0], r[1], r[2], GroupKind(r[3]), Role(r[4]), Quota(r[5], r[6], r[7]),
-              date.fromisoformat(r[8]), date.fromisoformat(r[9]), r[10] or "")
+              date.fromisoformat(r[8]), date.fromisoformat(r[9]), r[10] or "",
+              None if r[11] is None else Quota(r[11], r[12], r[13]))
         for r in cur.fetchall()
     ]
 
@@ -99,8 +100,23 @@ def pending_requests(db: Reader, group_id: str | None = None) -> int:
     return db.execute(f"SELECT COUNT(*) FROM requests WHERE state = 'pending' {where}", params).fetchone()[0]
 
 
+def group_wide_use(db: Reader, group_id: str) -> Quota | None:
+    """The whole group's quota use as the portal reported it, or None (an older portal)."""
+    row = db.execute("SELECT used_vcpu, used_ram_gb, used_storage_gb FROM groups WHERE id = ?", [group_id]).fetchone()
+    return None if row is None or row[0] is None else Quota(*row)
+
+
+def counts_own_vms_only(group: Group) -> bool:
+    """Whether ``quota_use`` of *group* misses other members' VMs: the user is no admin (sees only
+    their own deployments) and the portal sent no group-wide figure."""
+    return group.role is not Role.ADMIN and group.used is None
+
+
 def quota_use(db: Reader, group_id: str) -> Quota:
-    """What the group's live deployments hold now (vCPU, RAM GB, disk GB)."""
+    """What the group's live deployments hold now (vCPU, RAM GB, disk GB): the portal's group-wide
+    figure when it sends one, else the sum of the deployments in the cache (a member sees only theirs)."""
+    if (wide := group_wide_use(db, group_id)) is not None:
+        return wide
     marks = ", ".join("?" * len(LIVE_STATES))
     row = db.execute(
         f"SELECT COALESCE(SUM(vcpu), 0), COALESCE(SUM(ram_gb), 0), COALESCE(SUM(disk_gb), 0) "

@@ -145,6 +145,15 @@ def m007_server_fault(db: Database) -> None:
     db.executescript("ALTER TABLE servers ADD COLUMN fault TEXT;")
 
 
+@_step
+def m008_group_used(db: Database) -> None:
+    """The whole group's current quota use as the portal reports it (NULL: an older portal)."""
+    db.executescript(
+        "ALTER TABLE groups ADD COLUMN used_vcpu INTEGER; ALTER TABLE groups ADD COLUMN used_ram_gb INTEGER; "
+        "ALTER TABLE groups ADD COLUMN used_storage_gb INTEGER;"
+    )
+
+
 def pending(conn: sqlite3.Connection) -> bool:
     """Whether a step is still to apply, read from sqlite-utils' record without loading it."""
     try:

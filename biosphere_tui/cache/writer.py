@@ -122,7 +122,9 @@ class CacheWriter:
         rows = [
             {"id": g.id, "name": g.name, "full_name": g.full_name, "kind": g.kind.value, "role": g.role.value,
              "quota_vcpu": g.quota.vcpu, "quota_ram_gb": g.quota.ram_gb, "quota_storage_gb": g.quota.storage_gb,
-             "start_date": g.start_date.isoformat(), "end_date": g.end_date.isoformat(), "funding": g.funding}
+             "start_date": g.start_date.isoformat(), "end_date": g.end_date.isoformat(), "funding": g.funding,
+             "used_vcpu": g.used and g.used.vcpu, "used_ram_gb": g.used and g.used.ram_gb,
+             "used_storage_gb": g.used and g.used.storage_gb}
             for g in groups
         ]
         with write_transaction(self.db):

@@ -24,6 +24,7 @@ from biosphere_tui.models import (
     Group,
     Member,
     MembershipRequest,
+    Quota,
     RequestState,
     Role,
     UsageDay,
@@ -152,10 +153,14 @@ def _openstack_message(data: Any) -> str:
 # -- JSON shapes of the contract --------------------------------------------------------
 
 
+def _quota(q: Quota) -> dict[str, int]:
+    return {"vcpu": q.vcpu, "ram_gb": q.ram_gb, "storage_gb": q.storage_gb}
+
+
 def _group(g: Group) -> dict[str, Any]:
     return {"id": g.id, "name": g.name, "full_name": g.full_name, "kind": g.kind.value, "role": g.role.value,
-            "quota": {"vcpu": g.quota.vcpu, "ram_gb": g.quota.ram_gb, "storage_gb": g.quota.storage_gb},
-            "start_date": g.start_date.isoformat(), "end_date": g.end_date.isoformat(), "funding": g.funding}
+            "quota": _quota(g.quota), "start_date": g.start_date.isoformat(), "end_date": g.end_date.isoformat(),
+            "funding": g.funding, **({"used": _quota(g.used)} if g.used is not None else {})}
 
 
 def _member(m: Member) -> dict[str, Any]:

@@ -466,9 +466,9 @@ class GroupInfo:
     funding: str
     summary: str
 
-    def as_group(self, role: Role) -> Group:
+    def as_group(self, role: Role, used: Quota | None = None) -> Group:
         return Group(self.id, self.name, self.full_name, self.kind, role, self.quota, self.start_date,
-                     self.end_date, self.funding)
+                     self.end_date, self.funding, used)
 
 
 @dataclass
@@ -967,7 +967,7 @@ class World:
 
     def groups_of(self, username: str) -> list[Group]:
         with self.lock:
-            return [g.as_group(m[username].role) for gid, g in self.groups.items()
+            return [g.as_group(m[username].role, self.committed(gid)) for gid, g in self.groups.items()
                     if username in (m := self.members[gid])]
 
     def member_list(self, gid: str, actor: str) -> list[Member]:

@@ -17,11 +17,11 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from biosphere_tui import classroom
 from biosphere_tui.advisor import ClassPlan, class_why, plan_class
-from biosphere_tui.cache import catalogue
+from biosphere_tui.cache import catalogue, reader
 from biosphere_tui.cache.advice import assessment, launch_groups
 from biosphere_tui.classroom import Seat
 from biosphere_tui.i18n import _, t
-from biosphere_tui.models import Appliance, DeploymentRequest, Role
+from biosphere_tui.models import Appliance, DeploymentRequest
 from biosphere_tui.naming import suggested_name
 from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.screens.launch import MASK, POLL_SECONDS
@@ -177,7 +177,7 @@ class ClassLaunchScreen(BiosphereScreen):
         plan.update(Text.assemble(_("Plan:") + " ", (class_why(found.matrix, found.signals, self.plan), "green"),
                                   f"\n{left}",
                                   (" " + _("(counting your VMs only: the portal checks the whole group)")
-                                   if group.role is not Role.ADMIN else "", "dim")))
+                                   if reader.counts_own_vms_only(group) else "", "dim")))
 
     def _count(self) -> int:
         try:

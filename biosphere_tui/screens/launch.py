@@ -31,7 +31,6 @@ from biosphere_tui.models import (
     DeploymentState,
     Group,
     GroupKind,
-    Role,
     SiteState,
 )
 from biosphere_tui.naming import name_problem, suggested_name
@@ -263,7 +262,7 @@ class LaunchScreen(BiosphereScreen):
             left.append(f"/{total}{unit} · ")
         left.right_crop(3)
         left.append(_(" left"))
-        if group.role is not Role.ADMIN:  # members see only their own VMs of the group
+        if reader.counts_own_vms_only(group):
             left.append(" " + _("(counting your VMs only: the portal checks the whole group)"), style="dim")
         self.query_one("#quota", Static).update(left)
         table = self.query_one(FitMatrix)

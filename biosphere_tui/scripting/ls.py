@@ -86,8 +86,8 @@ def _usage(session: Session, args: argparse.Namespace) -> Rows:
     use = reader.quota_use(session.db, group.id)
     daily = usage.daily(session.db, group.id, usage.Period.last(WINDOW_DAYS + 1, today))
     if group.role is Role.MEMBER:
-        print(f"biosphere-tui: note: you are a member of {group.id}: its use and record are your own only",
-              file=sys.stderr)
+        mine = "its use and record are" if reader.counts_own_vms_only(group) else "its usage record is"
+        print(f"biosphere-tui: note: you are a member of {group.id}: {mine} your own only", file=sys.stderr)
     return [{"group": group.id, "resource": f.label, "unit": f.unit, "quota": f.quota, "used": f.current,
              "used_pct": round(f.current / f.quota * 100, 1) if f.quota else None,
              "rate_per_day": round(f.rate, 3) if f.rate is not None else None, "outlook": f.outlook,

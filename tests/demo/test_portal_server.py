@@ -23,7 +23,7 @@ from biosphere_tui.demo.cloud import DemoCloud
 from biosphere_tui.models import SiteState as Availability
 
 ADMIN_GROUP, MEMBER_GROUP = "marine-meta", "ebame-2026"
-GROUP_KEYS = {"id", "name", "full_name", "kind", "role", "quota", "start_date", "end_date", "funding"}
+GROUP_KEYS = {"id", "name", "full_name", "kind", "role", "quota", "used", "start_date", "end_date", "funding"}
 MEMBER_KEYS = {"username", "name", "email", "role", "joined", "account_end"}
 REQUEST_KEYS = {"id", "group_id", "username", "name", "email", "message", "created", "state", "reason"}
 APPLIANCE_KEYS = {"id", "name", "category", "os", "os_version", "summary", "description", "version", "licence",
@@ -77,7 +77,8 @@ def test_every_read_endpoint_has_the_contract_shape(api: httpx.Client) -> None:
     groups = items(api, "/cloudweb_account/groups")
     assert {g["id"]: g["role"] for g in groups} == {ADMIN_GROUP: "admin", MEMBER_GROUP: "member",
                                                    "univ-rennes": "member"}
-    assert all(set(g) == GROUP_KEYS and set(g["quota"]) == {"vcpu", "ram_gb", "storage_gb"} for g in groups)
+    assert all(set(g) == GROUP_KEYS and set(g["quota"]) == set(g["used"]) == {"vcpu", "ram_gb", "storage_gb"}
+               for g in groups)
     directory = items(api, "/cloudweb_account/groups/directory")
     assert all(set(g) == {"id", "name", "full_name", "kind", "is_member"} for g in directory)
     assert sum(g["is_member"] for g in directory) == 3 < len(directory)
@@ -351,3 +352,12 @@ def test_a_page_of_500_deployments_is_served_whole() -> None:
             params: dict[str, str | int] = {"scope": "group", "group": ADMIN_GROUP, "per_page": 500}
             items = ok(client.get("/monitor/deployments", params=params))["items"]
     assert len(items) == 500 and len({d["id"] for d in items}) == 500
+
+
+def test_a_member_gets_the_whole_groups_use_summed_from_its_live_deployments(api: httpx.Client,
+                                                                              demo: DemoCloud) -> None:
+    served = {g["id"]: g["used"] for g in items(api, "/cloudweb_account/groups")}
+    live = [d for d in demo.world.deployments.values() if d.group_id == MEMBER_GROUP and not d.state.is_final]
+    assert served[MEMBER_GROUP] == {"vcpu": sum(d.vcpu for d in live), "ram_gb": sum(d.ram_gb for d in live),
+                                    "storage_gb": sum(d.disk_gb for d in live)}
+    assert any(d.owner != "demo" for d in live)  # the figure counts VMs the member cannot list
