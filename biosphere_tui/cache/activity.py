@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from biosphere_tui.cache.db import Reader
+from biosphere_tui.cache.reader import optional_time
 from biosphere_tui.models import DeploymentState
 
 
@@ -30,10 +31,6 @@ class VmActivity:
     server_updated: datetime | None
 
 
-def _dt(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
 def ready_vms(db: Reader, *, owner: str | None = None, group_id: str | None = None) -> list[VmActivity]:
     """The Ready deployments (of one owner and/or one group when given)."""
     clauses, params = ["d.state = ?"], [DeploymentState.READY.value]
@@ -48,4 +45,4 @@ def ready_vms(db: Reader, *, owner: str | None = None, group_id: str | None = No
         f"WHERE {' AND '.join(clauses)}",
         params,
     )
-    return [VmActivity(*r[:10], datetime.fromisoformat(r[10]), _dt(r[11]), r[12], _dt(r[13])) for r in cur.fetchall()]
+    return [VmActivity(*r[:10], datetime.fromisoformat(r[10]), optional_time(r[11]), r[12], optional_time(r[13])) for r in cur.fetchall()]

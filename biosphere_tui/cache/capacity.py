@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from biosphere_tui.cache.db import Reader
-from biosphere_tui.cache.reader import Freshness
+from biosphere_tui.cache.reader import Freshness, optional_time
 from biosphere_tui.models import Capacity, SiteLimits, SiteState, SiteStatus
 
 HISTORY_POINTS = 60
@@ -34,10 +34,6 @@ class HistoryPoint:
     vcpu_used: int | None  # the project's vCPU in use on the site; None when the refresh failed
 
 
-def _when(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
 def site_rows(db: Reader, text: str = "") -> list[SiteRow]:
     """Every site the portal lists whose id, platform, city or features contain ``text``."""
     where, params = "1", []
@@ -58,7 +54,7 @@ def site_rows(db: Reader, text: str = "") -> list[SiteRow]:
             SiteStatus(r[0], r[1], r[2], SiteState(r[3]), Capacity(r[4], r[5]), Capacity(r[6], r[7]),
                        Capacity(r[8], r[9]), Capacity(r[10], r[11]), tuple(json.loads(r[12])), r[13] or "",
                        datetime.fromisoformat(r[14])),
-            Freshness(r[15], _when(r[16]), _when(r[17]), r[18], r[19], r[20], r[21]) if r[15] else None,
+            Freshness(r[15], optional_time(r[16]), optional_time(r[17]), r[18], r[19], r[20], r[21]) if r[15] else None,
             SiteLimits(*r[22:29]) if r[22] else None,
         )
         for r in cur.fetchall()

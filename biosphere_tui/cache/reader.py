@@ -38,7 +38,8 @@ class Freshness:
         return self.last_error is None and self.last_success is not None
 
 
-def _dt(value: str | None) -> datetime | None:
+def optional_time(value: str | None) -> datetime | None:
+    """A stored ISO timestamp, or None where none is stored."""
     return datetime.fromisoformat(value) if value else None
 
 
@@ -74,7 +75,7 @@ def freshness(db: Reader) -> list[Freshness]:
         "SELECT source, last_attempt, last_success, last_error, error_kind, failures, duration, retry_at "
         "FROM freshness ORDER BY source"
     )
-    return [Freshness(r[0], _dt(r[1]), _dt(r[2]), r[3], r[4], r[5], r[6], _dt(r[7])) for r in cur.fetchall()]
+    return [Freshness(r[0], optional_time(r[1]), optional_time(r[2]), r[3], r[4], r[5], r[6], optional_time(r[7])) for r in cur.fetchall()]
 
 
 def sites(db: Reader) -> list[SiteStatus]:
