@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import signal
 import sys
@@ -37,6 +38,8 @@ def _common(*, top: bool) -> argparse.ArgumentParser:
     common.add_argument("--privacy", action="store_true", default=default(False),
                         help="mask IP and e-mail addresses on screen (for screencasts)")
     common.add_argument("--lang", choices=LANGS, default=default(None), help="interface language (default: from the locale)")
+    common.add_argument("--debug", action="store_true", default=default(False),
+                        help="write details to the log (its path: biosphere-tui doctor); never secrets")
     return common
 
 
@@ -68,6 +71,13 @@ def build_parser() -> argparse.ArgumentParser:
                         help="delay added to every reply, in milliseconds, as over a wide-area network")
     web = commands.add_parser("serve", parents=[common], help="open the app in a browser (textual-serve, 127.0.0.1 only)")
     web.add_argument("--port", type=_port, default=8000, help="port on 127.0.0.1 (default 8000)")
+    token = commands.add_parser("token", parents=[common], help="keep the portal token (headless: in a 0600 file)")
+    token_what = token.add_subparsers(dest="token_command", metavar="set", required=True)
+    token_set = token_what.add_parser("set", help="read the token (not echoed, or from stdin) and keep it")
+    where = token_set.add_mutually_exclusive_group()
+    where.add_argument("--file", type=Path, metavar="PATH",
+                       help="in this file, mode 0600 (default: token next to config.toml)")
+    where.add_argument("--keyring", metavar="ACCOUNT", help="in the system keyring, under this account")
     _scripting_commands(commands, common)
     return parser
 
@@ -134,8 +144,12 @@ def _scripting_commands(commands: argparse._SubParsersAction, common: argparse.A
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logs.setup(log_file())
+    logs.setup(log_file(), logging.DEBUG if args.debug else logging.INFO)
     try:
+        if args.command == "token":
+            from biosphere_tui.commands import token_set
+
+            return token_set(args.file, args.keyring)
         if args.command == "demo-server":
             return _demo_server(args)
         if args.command == "serve":
@@ -197,6 +211,10 @@ def _run_app(config: Config, *, demo: bool) -> int:
     from biosphere_tui.cache.db import CacheUnavailable
 
     require_sources(config)
+    if not _has_terminal():
+        print("biosphere-tui: the app needs a terminal (none is attached). Without one, use "
+              "`biosphere-tui sync` and `biosphere-tui ls ...` (see --help).", file=sys.stderr)
+        return EXIT_USAGE
     try:
         app = BiosphereApp(config, label="demo cloud" if demo else "")
     except CacheUnavailable as exc:
@@ -204,6 +222,13 @@ def _run_app(config: Config, *, demo: bool) -> int:
         return EXIT_FAILED
     app.run()
     return app.return_code or 0
+
+
+def _has_terminal() -> bool:
+    """The app draws on stderr and reads keys from stdin; textual-serve's web driver needs neither."""
+    if os.environ.get("TEXTUAL_DRIVER"):
+        return True
+    return all(stream is not None and stream.isatty() for stream in (sys.stdin, sys.__stderr__))
 
 
 def _demo_server(args: argparse.Namespace) -> int:

@@ -1,14 +1,17 @@
-"""Headless commands: ``sync`` and ``doctor``. They print plain lines, never a secret."""
+"""Headless commands: ``sync``, ``doctor`` and ``token set``. They print plain lines, never a secret."""
 
 from __future__ import annotations
 
 import asyncio
+import getpass
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from biosphere_tui.api.errors import ConfigError, SourceError
 from biosphere_tui.cache.db import CacheUnavailable, open_cache
-from biosphere_tui.config import Config, default_config_file
+from biosphere_tui.config import Config, default_config_file, log_file, store_token
 
 OK, FAIL = "ok  ", "FAIL"
 
@@ -54,6 +57,7 @@ def doctor(config: Config) -> int:
 
     line(True, "config", str(config.source) if config.source else f"none at {default_config_file()}, using defaults")
     line(True, "cache", str(config.cache_path))
+    line(True, "log", str(log_file()))
     if config.portal is None:
         print("     portal: not configured (OpenStack-only)")
     else:
@@ -104,3 +108,15 @@ def _probe(what: str, call: Callable[[], str]) -> tuple[bool, str, str]:
     except SourceError as exc:
         return False, what, exc.message
     return True, what, f"{detail} ({(time.perf_counter() - started) * 1000:.0f} ms)"
+
+
+def token_set(file: Path | None, keyring_account: str | None) -> int:
+    """Read the portal token from the terminal (not echoed) or standard input and keep it."""
+    if sys.stdin.isatty():
+        value = getpass.getpass("Portal token (not shown): ")
+    else:
+        value = sys.stdin.readline()
+    line = store_token(value, file=file, keyring_account=keyring_account)
+    where = "the system keyring" if keyring_account is not None else line.split('"')[1] + " (mode 0600)"
+    print(f"Token saved in {where}. In config.toml, under [portal]: {line}")
+    return 0

@@ -113,17 +113,66 @@ class TokenSource:
         return value
 
 
-def _read_keyring(account: str) -> str:
+NO_KEYRING = ("no system keyring is available here (usual over SSH, without a desktop session); "
+              "keep the token in a file instead: biosphere-tui token set --file, then portal.token_file "
+              "(or set portal.token_env)")
+
+
+def usable_keyring() -> Any:
+    """The system keyring backend, or a ``ConfigError`` saying which other token source to use
+    when there is none (keyring's "fail" backend, the usual case over SSH)."""
     try:
         import keyring
-        from keyring.errors import KeyringError
+        from keyring.backends import fail
+    except ImportError:
+        raise ConfigError(NO_KEYRING) from None
+    backend = keyring.get_keyring()
+    if isinstance(backend, fail.Keyring) or getattr(backend, "priority", 1) <= 0:
+        raise ConfigError(NO_KEYRING)
+    return backend
 
-        value = keyring.get_password(KEYRING_SERVICE, account)
-    except (ImportError, KeyringError, RuntimeError) as exc:
+
+def _read_keyring(account: str) -> str:
+    from keyring.errors import KeyringError
+
+    backend = usable_keyring()
+    try:
+        value = backend.get_password(KEYRING_SERVICE, account)
+    except (KeyringError, RuntimeError) as exc:
         raise ConfigError(f"the system keyring could not be read ({type(exc).__name__})") from None
     if not value:
         raise ConfigError(f"no portal token in the system keyring for service {KEYRING_SERVICE!r}, account {account!r}")
     return value.strip()
+
+
+def default_token_file() -> Path:
+    return config_dir() / "token"
+
+
+def store_token(value: str, *, file: Path | None = None, keyring_account: str | None = None) -> str:
+    """Keep the portal token in ``keyring_account`` of the system keyring, or else in ``file``
+    (default: next to config.toml, mode 0600); returns the ``[portal]`` line that reads it."""
+    value = value.strip()
+    if not value:
+        raise ConfigError("no token given (nothing was saved)")
+    if keyring_account is not None:
+        from keyring.errors import KeyringError
+
+        try:
+            usable_keyring().set_password(KEYRING_SERVICE, keyring_account, value)
+        except (KeyringError, RuntimeError) as exc:
+            raise ConfigError(f"the system keyring refused the token ({type(exc).__name__})") from None
+        return f'token_keyring = "{keyring_account}"'
+    path = (file or default_token_file()).expanduser()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            os.fchmod(out.fileno(), 0o600)  # an existing file keeps its mode through O_CREAT
+            out.write(value + "\n")
+    except OSError as exc:
+        raise ConfigError(f"cannot write the token file {path} ({exc.strerror or type(exc).__name__})") from None
+    return f'token_file = "{path}"'
 
 
 def _read_token_file(path: Path) -> str:

@@ -21,7 +21,13 @@ _NUMBER_MARKS = {"fr": str.maketrans({",": "\u202f", ".": ","})}  # narrow no-br
 
 
 def from_locale(environ: Mapping[str, str] = os.environ) -> str:
-    """French when the locale says so (LC_ALL, then LC_MESSAGES, then LANG, as POSIX reads them)."""
+    """The language the environment asks for, as gettext reads it: ``LANGUAGE``'s list of
+    preferences first (``fr_FR:en``; its first language we have wins), then ``LC_ALL``,
+    ``LC_MESSAGES`` and ``LANG``."""
+    for wanted in environ.get("LANGUAGE", "").split(":"):
+        code = wanted.strip().lower()[:2]
+        if code in LANGUAGES:
+            return code
     for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = environ.get(var, "")
         if value:

@@ -89,9 +89,11 @@ class Sync:
             known = {row.source: row for row in reader.freshness(writer.db)}
             jobs: dict[str, Callable[[], Awaitable[int]]] = {}
             portal = self._portal_client()
-            if isinstance(portal, errors.ConfigError):
-                return [self._fail(writer, s, "config", str(portal), 0.0, known.get(s), wait=False)
-                        for s in PORTAL_SOURCES if _wanted(s, only)]
+            refused: list[SourceResult] = []
+            if isinstance(portal, errors.ConfigError):  # the sites need no portal token: they go on
+                refused = [self._fail(writer, s, "config", str(portal), 0.0, known.get(s), wait=False)
+                           for s in PORTAL_SOURCES if _wanted(s, only)]
+                portal = None
             if portal is not None:
                 portal_jobs, groups_known = self._portal_jobs(portal, writer)
                 jobs.update(portal_jobs)
@@ -108,7 +110,7 @@ class Sync:
                 if portal is not None:
                     await portal.aclose()
             ran = dict(zip(selected, done))
-            return [ran[s] if s in ran else _skipped(known[s]) for s in wanted]
+            return refused + [ran[s] if s in ran else _skipped(known[s]) for s in wanted]
         finally:
             writer.db.close()
 
@@ -117,6 +119,7 @@ class Sync:
     async def _run(self, source: str, job: Callable[[], Awaitable[int]], writer: CacheWriter,
                    before: reader.Freshness | None) -> SourceResult:
         timeout = self._timeout(source)
+        log.debug("%s: asking (at most %g s)", source, timeout)
         started = time.perf_counter()
         try:
             rows = await asyncio.wait_for(job(), timeout)

@@ -24,7 +24,7 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
     monkeypatch.setenv("LANG", "C.UTF-8")  # the interface in English whatever the machine's locale
-    for var in ("LC_ALL", "LC_MESSAGES"):
+    for var in ("LC_ALL", "LC_MESSAGES", "LANGUAGE"):
         monkeypatch.delenv(var, raising=False)
     for var in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy",
                 "OS_CLOUD", "OS_CLIENT_CONFIG_FILE", "BIOSPHERE_TOKEN"):

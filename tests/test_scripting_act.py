@@ -142,6 +142,8 @@ def test_reject_two_with_a_reason(cli, demo, capsys, monkeypatch) -> None:  # no
         decided = demo.world.requests[r.id]
         assert decided.state is RequestState.REJECTED and decided.reason == "wrong group, ask dubii-2026"
         assert r.username not in demo.world.members[GROUP]
+    entry = json.loads(journal_file().read_text().splitlines()[-1])
+    assert entry["action"] == "Rejecting 2 requests" and entry["result"] == "ok"
 
 
 def test_reject_without_a_terminal_keeps_the_request(cli, demo, capsys, monkeypatch) -> None:  # noqa: ANN001

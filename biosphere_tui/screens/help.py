@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
@@ -17,20 +18,26 @@ MOVES = {"cursor_up", "cursor_down", "cursor_left", "cursor_right", "page_up", "
 
 
 def bindings_table(screen: Screen) -> Table:
-    """The screen's and the app's own keys first; moving around is summed up in one line."""
+    """The screen's and the app's own keys first, one row per action with all its keys;
+    moving around is summed up in one line. Keys a terminal cannot send (``super+…``, the
+    macOS command key) and Textual's hidden system keys are left out."""
     table = Table(box=None, padding=(0, 2), show_header=True, header_style="bold")
     table.add_column(_("key"))
     table.add_column(_("action"))
-    seen: set[str] = set()
+    rows: dict[tuple[int, str], tuple[list[str], str]] = {}
     ordered = sorted(screen.active_bindings.items(), key=lambda kv: kv[1].node is screen.app)
     for key, active in ordered:
         binding = active.binding
-        if binding.action in MOVES or binding.action.startswith("app.switch_mode") or key in seen:
+        if binding.action in MOVES or "switch_mode" in binding.action or not binding.description:
             continue
-        if binding.action.startswith("switch_mode") or not binding.description:
+        if binding.system or key.startswith("super+"):
             continue
-        seen.add(key)
-        table.add_row(screen.app.get_key_display(binding), binding.description)
+        keys, _description = rows.setdefault((id(active.node), binding.action), ([], binding.description))
+        shown = screen.app.get_key_display(binding)
+        if shown not in keys:
+            keys.append(shown)
+    for keys, description in rows.values():
+        table.add_row(Text(" ".join(sorted(keys, key=len))), Text(description))  # "q ^q": the plain key first
     table.add_row("↑ ↓ ← → pgup pgdn home end", _("move around"))
     return table
 

@@ -31,6 +31,7 @@ MASK = "••••••"
 POLL_SECONDS = 5.0
 DEPLOYMENTS = {"portal.deployments", "portal.status", "site"}
 PEOPLE = {"portal.members", ACCOUNT}
+_GERUND = {"Approve": "Approving", "Reject": "Rejecting"}
 
 
 def pause(seconds: float) -> None:
@@ -157,7 +158,7 @@ def _decide(session: Session, args: argparse.Namespace, *, approve: bool) -> int
             done += await (actions.approve(gid, ids) if approve else actions.reject(gid, ids, reason))
         return done
 
-    outcomes = perform(session, f"{verb[:-1]}ing {what}", call, PEOPLE)
+    outcomes = perform(session, f"{_GERUND[verb]} {what}", call, PEOPLE)
     names = {r.id: f"{r.name} ({r.username}) for {r.group_id}" for r in picked}
     return _report(outcomes, names, "approved" if approve else "rejected")
 

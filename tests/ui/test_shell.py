@@ -65,3 +65,18 @@ async def test_partial_refreshes_do_not_postpone_the_full_one(synced, demo) -> N
             app.request_refresh({"portal.deployments"})
         await app.workers.wait_for_complete()
     assert full.count(True) >= 2, full
+
+
+async def test_help_lists_each_action_once_and_only_keys_a_terminal_can_send(synced, make_app) -> None:  # noqa: ANN001
+    from screen_text import text_of
+
+    app = make_app(synced)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("3", "slash")  # the filter Input focused: Textual's own copy key is active
+        await pilot.press("escape")
+        await pilot.press("question_mark")
+        keys = text_of(app.screen.query_one("#keys"))
+        assert "super" not in keys
+        quit_rows = [line for line in keys.splitlines() if line.rstrip().endswith("Quit")]
+        assert len(quit_rows) == 1 and quit_rows[0].split()[:2] == ["q", "^q"]
