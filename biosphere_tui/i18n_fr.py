@@ -586,8 +586,10 @@ FR: dict[str, str] = {
     ' matching “{text}”': ' correspondant à « {text} »',
     'Copied to the clipboard: {text}': 'Copié dans le presse-papiers : {text}',
     'Delete failed': 'Échec de la suppression',
-    'Delete {vms}? Their servers and disks are destroyed.':
-        'Supprimer {vms} ? Serveurs et disques seront détruits.',
+    'Delete {n} VM? Its server and disk are destroyed.':
+        'Supprimer {n} VM ? Son serveur et son disque seront détruits.',
+    'Delete {n} VMs? Their servers and disks are destroyed.':
+        'Supprimer {n} VM ? Leurs serveurs et leurs disques seront détruits.',
     'Deleted': 'Supprimées',
     'Deleting all {vms} would give back {resources}.': 'Supprimer les {vms} rendrait {resources}.',
     'Deleting the {n} selected gives back {resources}.': 'Supprimer les {n} sélectionnées rend {resources}.',

@@ -54,7 +54,7 @@ def test_delete_with_yes_deletes_the_server_and_refreshes_the_cache(cli, demo, c
     dep = my_live_vm(demo)
     assert cli("delete", dep.name, "--yes") == 0
     out, err = capsys.readouterr()
-    assert "Delete 1 VM?" in out and f"{dep.name} — {dep.site} — demo ({dep.id})" in out
+    assert "Delete 1 VM? Its server and disk are destroyed." in out and f"{dep.name} — {dep.site} — demo ({dep.id})" in out
     assert f"deleted {dep.name}" in out and err == ""
     assert server_deleted(demo, dep)
     assert cli("ls", "vms", "--finished", "-f", "json") == 0

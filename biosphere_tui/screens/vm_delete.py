@@ -80,7 +80,8 @@ def delete_marked(screen: Screen, table: LineTable, reload: Callable[[], None], 
     from biosphere_tui.widgets.confirm import ConfirmDialog  # loaded when first needed, not at startup
 
     items = [" — ".join(filter(None, (vm.name, vm.site, vm.owner))) for vm in targets]
-    app.push_screen(ConfirmDialog(t("Delete {vms}? Their servers and disks are destroyed.", vms=vm_count(len(ids))),
+    app.push_screen(ConfirmDialog(plural(len(ids), "Delete {n} VM? Its server and disk are destroyed.",
+                                         "Delete {n} VMs? Their servers and disks are destroyed."),
                                   items, action="Delete"), answered)
 
 

@@ -100,7 +100,8 @@ def delete(session: Session, args: argparse.Namespace) -> int:
     targets = list({v.id: v for v in (_vm(rows, w) for w in args.targets)}.values())
     if session.nova:
         return _delete_servers(session, targets, args.yes)
-    print(f"Delete {_plural(len(targets), 'VM')}? Their servers and disks are destroyed.")
+    print(f"Delete {_plural(len(targets), 'VM')}? " + ("Its server and disk are destroyed." if len(targets) == 1
+                                                       else "Their servers and disks are destroyed."))
     for v in targets:
         print(f"  {v.name} — {v.site} — {v.owner} ({v.id})")
     confirm("Delete?", args.yes)

@@ -69,6 +69,7 @@ async def test_an_admin_bulk_deletes_two_with_y_and_they_are_gone_from_nova(sync
         assert isinstance(dialog, ConfirmDialog)
         deps = [demo.world.deployments[k] for k in others]
         assert sorted(dialog.items) == sorted(f"{d.name} — {d.site} — {d.owner}" for d in deps)
+        assert dialog.title_text == "Delete 2 VMs? Their servers and disks are destroyed."
         await pilot.press("y")
         await settle(app, pilot, lambda: app.refreshes >= 1)
         for dep in deps:
@@ -125,3 +126,13 @@ async def go_to_idle_marked(pilot) -> None:  # noqa: ANN001
 
 def test_idle_snapshot(snap_compare, synced, make_app) -> None:  # noqa: ANN001
     assert snap_compare(make_app(synced), terminal_size=(120, 30), run_before=go_to_idle_marked)
+
+
+async def test_deleting_one_vm_is_asked_in_the_singular(synced, make_app, demo) -> None:  # noqa: ANN001
+    app = make_app(synced)
+    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+        await open_idle(app, pilot)
+        await pilot.press("space", "ctrl+d")
+        assert isinstance(app.screen, ConfirmDialog) and len(app.screen.items) == 1
+        assert app.screen.title_text == "Delete 1 VM? Its server and disk are destroyed."
+        await pilot.press("n")
