@@ -54,7 +54,9 @@ def test_all_vms_of_a_group_one_only_belongs_to_is_refused(cli, capsys) -> None:
     assert out == "" and "only the admins of ebame-2026" in err and len(err.splitlines()) == 1
 
 
-def test_table_fits_80_columns(cli, capsys) -> None:  # noqa: ANN001
+def test_table_fits_an_80_column_terminal(cli, capsys, monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
     for what in ("vms", "apps", "sites", "requests", "usage"):
         assert cli("ls", what) == 0
         out = capsys.readouterr().out

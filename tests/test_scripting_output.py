@@ -8,7 +8,7 @@ import json
 from datetime import date, datetime, timezone
 
 from biosphere_tui.models import SiteState
-from biosphere_tui.scripting.output import field, to_csv, to_json, to_table
+from biosphere_tui.scripting.output import field, render, to_csv, to_json, to_table
 
 ROWS = [
     {"id": "a", "name": "a-very-long-name-that-will-not-fit-anywhere", "state": SiteState.UP, "tags": ("x", "y"),
@@ -43,3 +43,15 @@ def test_table_cuts_the_widest_column_to_fit() -> None:
     assert lines[2].endswith("   5")  # numbers to the right
     wide = to_table(ROWS, columns, width=200).splitlines()
     assert ROWS[0]["name"] in wide[1]
+
+
+def test_a_table_cuts_to_the_terminal_but_not_when_piped(monkeypatch, capsys) -> None:  # noqa: ANN001
+    import sys
+
+    columns = [field("id"), field("name"), field("state"), field("ip")]
+    monkeypatch.setenv("COLUMNS", "30")
+    piped = render("table", ROWS, FIELDS, columns)
+    assert "a-very-long-name-that-will-not-fit-anywhere" in piped and "…" not in piped
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    shown = render("table", ROWS, FIELDS, columns)
+    assert "…" in shown and all(len(line) <= 30 for line in shown.splitlines())

@@ -2,8 +2,8 @@
 
 A listing gives its rows as dicts with stable keys (``fields``) and the columns its table shows.
 JSON: a list of objects, dates and times in ISO 8601, lists as arrays. CSV: a header row, lists
-joined with ``;``. The table fits the terminal's width (80 columns when it is not a terminal) by
-cutting the widest cut-able columns, with an ellipsis.
+joined with ``;``. On a terminal the table fits its width by cutting the widest cut-able columns,
+with an ellipsis; piped or redirected, nothing is cut.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import shutil
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -101,4 +102,5 @@ def render(fmt: str, rows: Sequence[Row], fields: Sequence[str], columns: Sequen
         return to_json(rows, fields)
     if fmt == "csv":
         return to_csv(rows, fields)
-    return to_table(rows, columns, shutil.get_terminal_size((80, 24)).columns)
+    width = shutil.get_terminal_size((80, 24)).columns if sys.stdout.isatty() else sys.maxsize
+    return to_table(rows, columns, width)
