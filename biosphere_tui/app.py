@@ -110,6 +110,9 @@ class BiosphereApp(App[None]):
     # -- life cycle ------------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        if self.state.theme in self.available_themes:
+            self.theme = self.state.theme
+        self.theme_changed_signal.subscribe(self, self._keep_theme)
         self.sub_title = self._status_line()
         for notice in self.notices:
             self.notify(notice, severity="warning", timeout=15)
@@ -150,6 +153,12 @@ class BiosphereApp(App[None]):
         self.state.current_group = group_id
         self.save_state()
         self.reload_screen()
+
+    def _keep_theme(self, theme: object) -> None:
+        """A theme chosen in the command palette is the one the app opens with next time."""
+        if self.theme != self.state.theme:
+            self.state.theme = self.theme
+            self.save_state()
 
     def save_state(self) -> None:
         try:

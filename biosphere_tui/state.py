@@ -1,4 +1,5 @@
-"""What the user chose and expects to find next time: favourites, current group, launch defaults.
+"""What the user chose and expects to find next time: favourites, current group, launch defaults,
+the theme.
 
 Kept in a small JSON file (``config.state_file()``), written atomically. A damaged file is
 set aside and replaced by defaults, with a message: it never stops the app.
@@ -25,6 +26,7 @@ class UserState:
     favourites: list[str] = field(default_factory=list)  # appliance ids
     current_group: str = ""
     launch: LaunchDefaults = field(default_factory=LaunchDefaults)
+    theme: str = ""  # chosen in the command palette; empty: Textual's default
 
     def toggle_favourite(self, appliance_id: str) -> bool:
         """Star or unstar; returns whether it is now a favourite."""
@@ -44,6 +46,7 @@ def load_state(path: Path) -> tuple[UserState, str | None]:
             favourites=[str(x) for x in raw.get("favourites", [])],
             current_group=str(raw.get("current_group", "")),
             launch=LaunchDefaults(**{k: str(v) for k, v in launch.items() if k in ("group", "site", "flavor")}),
+            theme=str(raw.get("theme", "")),
         ), None
     except FileNotFoundError:
         return UserState(), None

@@ -80,3 +80,22 @@ async def test_help_lists_each_action_once_and_only_keys_a_terminal_can_send(syn
         assert "super" not in keys
         quit_rows = [line for line in keys.splitlines() if line.rstrip().endswith("Quit")]
         assert len(quit_rows) == 1 and quit_rows[0].split()[:2] == ["q", "^q"]
+
+
+async def test_a_theme_chosen_in_the_palette_is_kept_for_next_time(synced, make_app) -> None:  # noqa: ANN001
+    app = make_app(synced)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(app, pilot)
+        assert app.theme != "nord"
+        await pilot.press("ctrl+p")
+        await pilot.press(*"theme")
+        await pilot.press("enter")  # "Change theme" opens the list of themes
+        await pilot.pause()
+        await pilot.press(*"nord")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.theme == "nord"
+    again = make_app(synced)
+    async with again.run_test(size=(120, 36)) as pilot:
+        await settle(again, pilot)
+        assert again.theme == "nord"
