@@ -95,6 +95,7 @@ FR: dict[str, str] = {
     "updated": "mis à jour",
     "when (UTC)": "quand (UTC)",
     "ago": "il y a",
+    "d": "j",  # days, in an age: "il y a 3 j"
     "who": "qui",
     "action": "action",
     "result": "résultat",

@@ -17,7 +17,7 @@ def span(seconds: float) -> str:
     whole = max(int(seconds), 0)
     for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
         if whole >= size:
-            return f"{whole // size} {unit}"
+            return f"{whole // size} {_(unit)}"  # French writes days "j"
     return f"{whole} s"
 
 

@@ -34,7 +34,7 @@ RESYNC = {"portal.account"}
 
 
 def _size(gb: int) -> str:
-    return f"{gb} GB" if gb else "—"
+    return f"{gb} {_('GB')}" if gb else "—"
 
 
 def _days_left(group: Group, today: date) -> Text:

@@ -275,3 +275,18 @@ def test_the_catalogue_has_each_key_once() -> None:
 def test_translations_keep_their_placeholders() -> None:
     for english, french in FR.items():
         assert set(re.findall(r"{\w*}", english)) == set(re.findall(r"{\w*}", french)), english
+
+
+async def test_french_units_on_the_groups_screen_and_in_ages(synced, make_app, demo, monkeypatch) -> None:  # noqa: ANN001
+    """French writes gigabytes "Go" and days "j" ("il y a 3 j"), never "GB" or "3 d"."""
+    from biosphere_tui.cache.freshness import span
+
+    monkeypatch.setenv("LANG", "fr_FR.UTF-8")
+    app = make_app(synced)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("7")
+        await settle(app, pilot)
+        shown = screen_text(app)
+        assert " Go " in shown and " GB " not in shown
+        assert span(3 * 86400 + 5) == "3 j"
