@@ -17,19 +17,25 @@ from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.filter import LineFilter
+from textual.notifications import Notify, SeverityLevel
 from textual.screen import Screen
-from textual.timer import Timer
+from textual.worker import Worker, WorkerState
 
 from biosphere_tui import journal
 from biosphere_tui.cache import reader
 from biosphere_tui.cache.db import open_cache
+from biosphere_tui.cache.freshness import stale_after
 from biosphere_tui.config import Config, journal_file, state_file
+from biosphere_tui.delays import delay
 from biosphere_tui.i18n import _, plural, set_language, t
 from biosphere_tui.models import Group, Role
 from biosphere_tui.privacy import PrivacyFilter
 from biosphere_tui.readonly import CHANGING, REFUSAL
+from biosphere_tui.refresh_scheduler import Batch, PumpTimers, RefreshScheduler, Timers
 from biosphere_tui.screens.registry import SCREENS
 from biosphere_tui.state import load_state, save_state
+from biosphere_tui.widgets.freshness import FreshnessBar
+from biosphere_tui.widgets.toast import LastingNotification
 
 if TYPE_CHECKING:
     from biosphere_tui.actions import Actions
@@ -59,7 +65,8 @@ def _utcnow() -> datetime:
 
 
 class BiosphereApp(App[None]):
-    """``label`` is shown under the title (e.g. "demo cloud"); ``now`` is injectable for tests."""
+    """``label`` is shown under the title (e.g. "demo cloud"); ``now`` (the data's clock) and
+    ``timers`` (the refresh schedule's clock) are injectable for tests."""
 
     TITLE = "Biosphère"
     CSS_PATH = "app.tcss"
@@ -76,7 +83,8 @@ class BiosphereApp(App[None]):
     ]
 
     def __init__(
-        self, config: Config, *, label: str = "", now: Callable[[], datetime] = _utcnow, background_refresh: bool = True
+        self, config: Config, *, label: str = "", now: Callable[[], datetime] = _utcnow, background_refresh: bool = True,
+        timers: Timers | None = None,
     ) -> None:
         if config.openstack_only:  # no portal: screens that work on the OpenStack sites alone (read by App)
             from biosphere_tui.screens.openstack_only import MODES
@@ -97,13 +105,11 @@ class BiosphereApp(App[None]):
         self.notices = [n for n in (tls_notice, opened.notice, state_notice) if n]
         self.journal = journal.Journal(journal_file())
         self.cache = opened.conn  # plain sqlite3: the screens only read
-        self.stale_after = config.refresh_interval * 3
+        self.stale_after = stale_after(config.refresh_interval)
         self.label = label
         self._sync: Sync | None = None
-        self._timer: Timer | None = None
-        self._refreshing = False
-        self._pending: set[str] | None = set()  # sources asked for during a refresh; None = all
-        self._pending_force = False  # one of them was asked for by the user
+        self.scheduler = RefreshScheduler(config.refresh_interval, self._start_refresh, timers or PumpTimers(self))
+        self._refresh_worker: Worker[tuple[list[SourceResult], str | None]] | None = None
         self._failing: set[str] = set()
         self.refreshes = 0
 
@@ -118,8 +124,10 @@ class BiosphereApp(App[None]):
             self.notify(notice, severity="warning", timeout=15)
         if self.background_refresh:  # after the first paint: the network clients load in its worker
             self.call_after_refresh(self.request_refresh, force=True)  # opening the app is asking
+            self.call_after_refresh(self.scheduler.begin, full_now=False)
 
     def on_unmount(self) -> None:
+        self.scheduler.stop()
         if self._sync is not None:
             self._sync.close()
         self.cache.close()
@@ -222,6 +230,13 @@ class BiosphereApp(App[None]):
             return True
         return await super().run_action(action, default_namespace, namespaces)
 
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Textual's ``notify``, with a notification whose toast never arms a negative timer
+        (see ``widgets/toast.py``) and a timeout never below ``delays.MIN_DELAY``."""
+        seconds = self.NOTIFICATION_TIMEOUT if timeout is None else timeout
+        self.post_message(Notify(LastingNotification(message, title, severity, delay(seconds), markup=markup)))
+
     def reload_screen(self) -> None:
         self.sub_title = self._status_line()
         for screen in self.screen_stack:
@@ -234,33 +249,52 @@ class BiosphereApp(App[None]):
     def action_refresh_now(self) -> None:
         self.request_refresh(force=True)
 
+    @property
+    def _refreshing(self) -> bool:
+        return self.scheduler.running is not None
+
     def request_refresh(self, only: set[str] | None = None, *, force: bool = False) -> None:
         """Refresh these sources (all when None) now, or right after the running refresh;
-        ``force`` (the user asked): even those waiting out the backoff of their failures."""
-        if self._refreshing:
-            self._pending = None if only is None or self._pending is None else self._pending | only
-            self._pending_force |= force
-            return
-        if self._timer is not None and only is None:
-            self._timer.stop()
-        self._refreshing = True
-        self._refresh(only, force)
+        ``force`` (the user asked): even those waiting out the backoff of their failures.
+        The background schedule is the scheduler's: a request never moves or stops it."""
+        self.scheduler.request(only, force=force)
+
+    def refreshing(self, source: str) -> bool:
+        """Whether this source is being refreshed now (for the freshness bars)."""
+        return self.scheduler.refreshing(source)
+
+    def _start_refresh(self, batch: Batch) -> None:
+        self._refresh_worker = self._refresh(None if batch.only is None else set(batch.only), batch.force)
+        for bar in self.screen.query(FreshnessBar):  # says "refreshing" at once, not at its next tick
+            bar.tick()
 
     @work(thread=True, group="refresh", exit_on_error=False)
-    def _refresh(self, only: set[str] | None, force: bool) -> None:
+    def _refresh(self, only: set[str] | None, force: bool) -> tuple[list[SourceResult], str | None]:
         try:
             if self._sync is None:
                 from biosphere_tui.sync import Sync  # the network clients load off the first paint
 
                 self._sync = Sync(self.config, self.config.cache_path, now=self.now)
-            results = self._sync.refresh_blocking(only, force=force)
+            return self._sync.refresh_blocking(only, force=force), None
         except Exception as exc:  # noqa: BLE001 - shown to the user, the loop goes on
-            self.call_from_thread(self._refreshed, [], t("The refresh failed ({error}).", error=type(exc).__name__), only)
-            return
-        self.call_from_thread(self._refreshed, results, None, only)
+            log.exception("the refresh failed")
+            return [], t("The refresh failed ({error}).", error=type(exc).__name__)
 
-    def _refreshed(self, results: list[SourceResult], failure: str | None, only: set[str] | None) -> None:
-        self._refreshing = False
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """However the refresh worker ended, its results are shown and the scheduler goes on."""
+        worker = event.worker
+        if worker is not self._refresh_worker or not worker.is_finished:
+            return
+        self._refresh_worker = None
+        self.scheduler.finished()  # first: whatever follows, the schedule goes on
+        if event.state is WorkerState.SUCCESS and worker.result is not None:
+            self._refreshed(*worker.result)
+        elif event.state is WorkerState.ERROR:
+            log.error("the refresh stopped: %r", worker.error)
+            self._refreshed([], t("The refresh failed ({error}).", error=type(worker.error).__name__))
+        # cancelled: the app is closing
+
+    def _refreshed(self, results: list[SourceResult], failure: str | None) -> None:
         self.refreshes += 1
         if failure:
             self.notify(failure, severity="error")
@@ -280,16 +314,6 @@ class BiosphereApp(App[None]):
         self._failing = {r.source for r in results if not r.ok} | (self._failing - {r.source for r in results})
         self.reload_screen()
         self._announce_changes()
-        pending, self._pending = self._pending, set()
-        force, self._pending_force = self._pending_force, False
-        if pending is None or pending:
-            self.request_refresh(pending, force=force)
-        elif self.background_refresh and (only is None or self._timer is None):
-            # re-armed after each full run, so refreshes never overlap; a partial one (a launch
-            # being followed) leaves the next full refresh where it was
-            if self._timer is not None:
-                self._timer.stop()
-            self._timer = self.set_timer(self.config.refresh_interval, self.request_refresh)
 
     @cached_property
     def watcher(self) -> Watcher:

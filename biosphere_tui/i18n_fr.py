@@ -179,14 +179,16 @@ FR: dict[str, str] = {
     # freshness bar
     "never": "jamais",
     "no data yet": "pas encore de données",
-    "data {age} old": "données vieilles de {age}",
+    "failing since {clock}, data {age} old": "en échec depuis {clock}, données vieilles de {age}",
     "retrying in {wait}": "nouvel essai dans {wait}",
     "retrying at the next refresh": "nouvel essai au prochain rafraîchissement",
     "{family} ({n} sources)": "{family} ({n} sources)",
     "No data yet: the first refresh is running…": "Pas encore de données : le premier rafraîchissement est en cours…",
     "{fresh}/{total} sources fresh": "{fresh}/{total} sources à jour",
     ", oldest {age} ago": ", la plus ancienne il y a {age}",
-    " (stale)": " (périmée)",
+    "refreshing {n} source…": "{n} source en cours de mise à jour…",
+    "refreshing {n} sources…": "{n} sources en cours de mise à jour…",
+    "stale: {sources} (data {age} old)": "périmées : {sources} (données vieilles de {age})",
     # home
     "VMs": "VM",
     "{up}/{total} up": "{up}/{total} en service",

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from biosphere_tui.advisor import Advice, Signal, left_of, recommend
 from biosphere_tui.cache import catalogue, reader
+from biosphere_tui.cache.freshness import outdated
 from biosphere_tui.cache.db import Reader
 from biosphere_tui.fit import Matrix, Minimum, assess
 from biosphere_tui.models import Appliance, Group, GroupKind, Quota
@@ -19,8 +20,7 @@ def signals(db: Reader, now: datetime, stale_after: float) -> dict[str, Signal]:
     latency = dict(db.execute(
         "SELECT h.site, h.latency_ms FROM site_history h WHERE h.latency_ms IS NOT NULL AND h.at = "
         "(SELECT MAX(u.at) FROM site_history u WHERE u.site = h.site AND u.latency_ms IS NOT NULL)").fetchall())
-    fresh = {f.source: f.last_success is not None and (now - f.last_success).total_seconds() <= stale_after
-             for f in reader.freshness(db)}
+    fresh = {f.source: not outdated(f.last_success, now, stale_after) for f in reader.freshness(db)}
     status_fresh = fresh.get("portal.status", False)
     return {s.id: Signal(latency.get(s.id), status_fresh and fresh.get(f"site.{s.id}", True))
             for s in reader.sites(db)}

@@ -10,10 +10,10 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from biosphere_tui.cache import capacity, servers
-from biosphere_tui.cache.freshness import age
+from biosphere_tui.cache.freshness import age, clock
 from biosphere_tui.cache.servers import NovaSite
 from biosphere_tui.i18n import _, t
-from biosphere_tui.screens.sites import FAILING, SitesScreen, SiteTable, clock
+from biosphere_tui.screens.sites import FAILING, SitesScreen, SiteTable
 
 
 def _used(used: int, most: int) -> Text:

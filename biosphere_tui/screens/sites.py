@@ -15,9 +15,9 @@ from textual.widgets import Input, Label, Sparkline, Static
 
 from biosphere_tui.cache import capacity
 from biosphere_tui.cache.capacity import HistoryPoint, SiteRow
-from biosphere_tui.cache.freshness import age
+from biosphere_tui.cache.freshness import age, clock
 from biosphere_tui.cache.reader import Freshness
-from biosphere_tui.i18n import _, day, plural, t
+from biosphere_tui.i18n import _, plural, t
 from biosphere_tui.models import Capacity, SiteState
 from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.widgets.filter_bar import FilterBar
@@ -26,11 +26,6 @@ from biosphere_tui.widgets.keyed_table import KeyedTable
 STATE_STYLES = {SiteState.UP: "green", SiteState.DEGRADED: "yellow", SiteState.MAINTENANCE: "cyan",
                 SiteState.DOWN: "bold red"}
 FAILING = "red"
-
-
-def clock(at: datetime, now: datetime) -> str:
-    """'12:03 UTC', with the day when it is not today."""
-    return f"{at:%H:%M} UTC" if at.date() == now.date() else f"{day(at)} {at:%H:%M} UTC"
 
 
 def api_status(row: SiteRow, now: datetime) -> str:

@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from biosphere_tui.cache.advice import Assessment, assessment
+from biosphere_tui.cache.freshness import stale_after
 from biosphere_tui.fit import APPLIANCE, CAPACITY, QUOTA, Fit
 from biosphere_tui.scripting import Exit
 from biosphere_tui.scripting.session import ACCOUNT, Session
@@ -22,7 +23,7 @@ def launch_assessment(session: Session, appliance: str, group: str | None) -> As
     """The appliance and group named, assessed on a cache refreshed first (room and quota change fast)."""
     session.ensure(READS, {"site"}, refresh=True)
     return assessment(session.db, session.appliance(appliance), session.group(group, launch=True),
-                      now=session.now(), stale_after=session.config.refresh_interval * 3)
+                      now=session.now(), stale_after=stale_after(session.config.refresh_interval))
 
 
 def advise(session: Session, args: argparse.Namespace) -> int:

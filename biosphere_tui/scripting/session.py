@@ -11,7 +11,7 @@ from typing import TypeVar
 
 from biosphere_tui.cache import catalogue, reader
 from biosphere_tui.cache.db import CacheUnavailable, connect, open_cache
-from biosphere_tui.cache.freshness import age, failing
+from biosphere_tui.cache.freshness import State, age, failing, stale_after, state
 from biosphere_tui.config import Config, state_file
 from biosphere_tui.models import Appliance, Group, GroupKind, Role, User
 from biosphere_tui.scripting import Exit, ScriptError
@@ -121,9 +121,9 @@ class Session:
         rows, now = self._rows(sources), self.now()
         for f in failing(rows):
             warn(f"warning: {f.words(now)}")
-        stale_after = self.config.refresh_interval * 3
+        limit = stale_after(self.config.refresh_interval)
         for r in rows:
-            if r.ok and r.last_success and (now - r.last_success).total_seconds() > stale_after:
+            if state(r, now, limit) is State.STALE:
                 warn(f"warning: {r.source}: data {age(r.last_success, now)} old (--refresh to update)")
 
     # -- who and which group ------------------------------------------------------------------

@@ -65,7 +65,8 @@ async def test_the_portal_then_a_site_go_down_and_come_back(
         demo.clock.advance(60)
         await _refresh(app, pilot)
         text = " ".join(text_of(bar).split())
-        assert f"{SITE}: cannot connect (connection refused or reset) — data 1 min old — retrying in 5 s" in text
+        assert (f"{SITE}: cannot connect (connection refused or reset) — failing since 09:04 UTC, data 1 min old"
+                " — retrying in 5 s") in text
         assert "portal (6 sources): cannot connect" in text and "data 5 min old" in text
         assert "ifb-core-cloud" not in text  # the others are fine: counted, not named
         await _refresh(app, pilot)  # again at once
@@ -116,9 +117,9 @@ def test_failed_sources_of_one_family_with_one_error_are_one_line() -> None:
         _row("site.ifb-bird-stack", "clouds.yaml: no such cloud", None, None),
     ]
     assert [f.words(now) for f in failing(rows)] == [
-        "portal (2 sources): cannot connect — data 10 min old — retrying in 30 s",
+        "portal (2 sources): cannot connect — failing since 09:00 UTC, data 10 min old — retrying in 30 s",
         "usage: no answer within 10 s — no data yet — retrying at the next refresh",
-        "ifb-core-cloud: forbidden (HTTP 403) — data 10 min old — retrying in 5 min",
+        "ifb-core-cloud: forbidden (HTTP 403) — failing since 09:00 UTC, data 10 min old — retrying in 5 min",
         "ifb-bird-stack: clouds.yaml: no such cloud — no data yet",
     ]
 
