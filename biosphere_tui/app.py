@@ -302,11 +302,17 @@ class BiosphereApp(App[None]):
         for r in results:
             if not r.ok and r.source not in self._failing:
                 newly_failed.setdefault(r.error, []).append(r.source)
+        had_data = {row.source for row in reader.freshness(self.cache) if row.last_success is not None}
         for error, sources in newly_failed.items():
-            self.notify(plural(len(sources), "{sources}: {error}. Showing its last known data.",
+            if all(s in had_data for s in sources):
+                shown = plural(len(sources), "{sources}: {error}. Showing its last known data.",
                                "{sources}: {error}. Showing their last known data.", sources=", ".join(sources),
-                               error=error),
-                        title=plural(len(sources), "Source failed", "{n} sources failed"), severity="error", timeout=8)
+                               error=error)
+            else:  # nothing cached to fall back on: say so rather than promise old data
+                shown = plural(len(sources), "{sources}: {error}. No data from it yet.",
+                               "{sources}: {error}. No data from them yet.", sources=", ".join(sources), error=error)
+            self.notify(shown, title=plural(len(sources), "Source failed", "{n} sources failed"), severity="error",
+                        timeout=8)
         recovered = [r.source for r in results if r.ok and r.source in self._failing]
         if recovered:
             self.notify(plural(len(recovered), "{sources} answers again.", "{sources} answer again.",

@@ -138,3 +138,21 @@ async def test_r_asks_a_source_in_backoff_at_once_the_timer_does_not(
         assert "retrying in 5 s" in text_of(app.screen.query_one(FreshnessBar))
         await _refresh(app, pilot)  # the user asks: no waiting
         assert _toasts(app, "recovered", f"site.{SITE}") == 1
+
+
+async def test_a_source_down_on_a_first_start_promises_no_old_data(
+        demo_config: Config, make_app: Callable[[Config], BiosphereApp], demo) -> None:  # noqa: ANN001
+    """An empty cache and a dead site: the toast says there is no data from it yet."""
+    demo.set_fault(SITE, "down")
+    app = make_app(demo_config)
+    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+        await _refresh(app, pilot)
+        [toast] = [n for n in app._notifications if f"site.{SITE}" in n.message]
+        assert "No data from it yet." in toast.message and "last known data" not in toast.message
+        demo.set_fault(SITE, "none")
+        await _refresh(app, pilot)
+        demo.set_fault(SITE, "down")
+        demo.clock.advance(60)
+        await _refresh(app, pilot)
+        toasts = [n.message for n in app._notifications if f"site.{SITE}" in n.message]
+        assert any("Showing its last known data." in m for m in toasts), toasts
