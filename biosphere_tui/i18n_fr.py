@@ -154,6 +154,8 @@ FR: dict[str, str] = {
     "The refresh failed ({error}).": "Le rafraîchissement a échoué ({error}).",
     "{sources}: {error}. Showing its last known data.": "{sources} : {error}. Affichage de ses dernières données.",
     "{sources}: {error}. Showing their last known data.": "{sources} : {error}. Affichage de leurs dernières données.",
+    "No site status yet: the portal failed ({error}). r tries again now.":
+        "Pas encore d'état des sites : le portail a échoué ({error}). r réessaie maintenant.",
     "{sources}: {error}. No data from it yet.": "{sources} : {error}. Aucune donnée de cette source pour l'instant.",
     "{sources}: {error}. No data from them yet.": "{sources} : {error}. Aucune donnée de ces sources pour l'instant.",
     "Source failed": "Source en échec",

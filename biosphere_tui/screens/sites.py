@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 from textual.widgets import Input, Label, Sparkline, Static
 
-from biosphere_tui.cache import capacity
+from biosphere_tui.cache import capacity, reader
 from biosphere_tui.cache.capacity import HistoryPoint, SiteRow
 from biosphere_tui.cache.freshness import age, clock
 from biosphere_tui.cache.reader import Freshness
@@ -122,13 +122,21 @@ class SitesScreen(BiosphereScreen):
         info = self.query_one("#site-info", Static)
         if row is None:
             info.update(t("No site matches “{text}”.", text=self.filter_text) if self.filter_text
-                        else _("No site status yet: the first refresh is running…"))
+                        else self._no_status_yet())
             self._show_history([])
             return
         now = self.app.now()
         info.update(self._describe(row, now))
         info.set_class(row.failing, "-failing")
         self._show_history(capacity.history(self.app.cache, row.status.id))
+
+    def _no_status_yet(self) -> Text:
+        """Why the table is empty: the first refresh is still running, or the portal failed."""
+        row = next((r for r in reader.freshness(self.app.cache) if r.source == "portal.status"), None)
+        if row is None or row.last_error is None:
+            return Text(_("No site status yet: the first refresh is running…"))
+        return Text(t("No site status yet: the portal failed ({error}). r tries again now.", error=_(row.last_error)),
+                    style=FAILING)
 
     @staticmethod
     def _describe(row: SiteRow, now: datetime) -> Text:

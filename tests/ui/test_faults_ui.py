@@ -156,3 +156,16 @@ async def test_a_source_down_on_a_first_start_promises_no_old_data(
         await _refresh(app, pilot)
         toasts = [n.message for n in app._notifications if f"site.{SITE}" in n.message]
         assert any("Showing its last known data." in m for m in toasts), toasts
+
+
+async def test_the_sites_screen_says_the_portal_failed_rather_than_a_first_refresh_running(
+        demo_config: Config, make_app: Callable[[Config], BiosphereApp], demo) -> None:  # noqa: ANN001
+    demo.set_fault("portal", "http500")
+    app = make_app(demo_config)
+    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+        await _refresh(app, pilot)
+        await pilot.press("5")
+        await settle(app, pilot)
+        info = " ".join(text_of(app.screen.query_one("#site-info")).split())
+        assert "the first refresh is running" not in info
+        assert "No site status yet: the portal failed (" in info and "r tries again now" in info
