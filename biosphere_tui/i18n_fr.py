@@ -662,8 +662,6 @@ FR: dict[str, str] = {
     '{n} VMs': '{n} VM',
     '{n} server': '{n} serveur',
     '{n} servers': '{n} serveurs',
-    '{shown} of {total} VMs': '{shown} VM sur {total}',
-    '{shown} of {total} servers': '{shown} serveurs sur {total}',
     '{status} for {days}': '{status} depuis {days}',
     '{vms} deleted: the sites are removing the servers.':
         '{vms} supprimées : les sites retirent les serveurs.',

@@ -101,9 +101,7 @@ class MyVMScreen(BiosphereScreen):
     def _title(self) -> None:
         group = self.app.current_group
         scope = t("all of {group}", group=group.name) if self.scope == "group" and group else _("mine")
-        shown = len(self._rows)
-        count = t("{shown} of {total} VMs", shown=shown, total=self.total) if shown < self.total else \
-            vm_count(self.total)
+        count = vm_count(self.total)  # every matching VM, not only the rows read so far
         finished = _("with finished") if self.vm_query.finished else _("finished hidden")
         self.title = t("myVM · {scope} · {count} · {finished} · by {sort}", scope=scope,
                        count=count + self._matching(), finished=finished, sort=self._sort_label())

@@ -35,9 +35,7 @@ class NovaVMScreen(MyVMScreen):
             yield ServerDetailPane(id="describe")
 
     def _title(self) -> None:
-        shown = len(self._rows)
-        count = t("{shown} of {total} servers", shown=shown, total=self.total) if shown < self.total else \
-            server_count(self.total)
+        count = server_count(self.total)  # every matching server, not only the rows read so far
         self.title = t("myVM · Nova servers of every site · {count} · by {sort}", count=count + self._matching(),
                        sort=self._sort_label())
 
