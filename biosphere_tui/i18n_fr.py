@@ -156,6 +156,12 @@ FR: dict[str, str] = {
     "{sources}: {error}. Showing their last known data.": "{sources} : {error}. Affichage de leurs dernières données.",
     "No site status yet: the portal failed ({error}). r tries again now.":
         "Pas encore d'état des sites : le portail a échoué ({error}). r réessaie maintenant.",
+    "Idle VMs (OpenStack-only mode): the Nova servers of every site that are shut off, suspended or shelved since idle.shutoff_days days (by their last change), and the vCPU, RAM and disk that deleting them gives back. Without the portal's activity monitor a running server is never called idle. Space marks, A marks all or none, ctrl+d deletes the marked ones through Nova after a confirmation.":
+        "VM inactives (mode OpenStack seul) : les serveurs Nova de chaque site éteints, suspendus ou mis en réserve depuis idle.shutoff_days jours (d'après leur dernier changement), et les vCPU, la RAM et le disque que les supprimer rendrait. Sans le suivi d'activité du portail, un serveur en marche n'est jamais dit inactif. Espace marque, A marque tout ou rien, ctrl+d supprime les serveurs marqués via Nova après confirmation.",
+    "Idle VMs · Nova servers of every site · {servers} · shut off for {shut_off}":
+        "VM inactives · serveurs Nova de chaque site · {servers} · éteints depuis {shut_off}",
+    "No server has been shut off for {shut_off} (running servers are not judged without the portal's activity monitor).":
+        "Aucun serveur n'est éteint depuis {shut_off} (sans le suivi d'activité du portail, les serveurs en marche ne sont pas jugés).",
     "{sources}: {error}. No data from it yet.": "{sources} : {error}. Aucune donnée de cette source pour l'instant.",
     "{sources}: {error}. No data from them yet.": "{sources} : {error}. Aucune donnée de ces sources pour l'instant.",
     "Source failed": "Source en échec",
@@ -771,8 +777,8 @@ FR: dict[str, str] = {
     'Requested: waiting for the site to list it…': 'Demandé : en attente que le site le liste…',
     'Search the images': 'Chercher dans les images',
     'Status': 'Statut',
-    'To see them, add a [portal] section {where} (see the README). myVM (3), Sites (5), Catalogue (2) and Journal (8) work without it.':
-        'Pour les voir, ajoutez une section [portal] {where} (voir le README). myVM (3), Sites (5), Catalogue (2) et Journal (8) fonctionnent sans.',
+    'To see them, add a [portal] section {where} (see the README). myVM (3), Sites (5), Catalogue (2), Journal (8) and Idle VMs (9) work without it.':
+        'Pour les voir, ajoutez une section [portal] {where} (voir le README). myVM (3), Sites (5), Catalogue (2), Journal (8) et VM inactives (9) fonctionnent sans.',
     'all {n}': 'les {n}',
     'choose a flavour': 'choisissez un gabarit',
     'choose a site': 'choisissez un site',

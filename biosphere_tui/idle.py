@@ -12,14 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from biosphere_tui.cache.activity import VmActivity, ready_vms
+from biosphere_tui.cache.activity import OFF_STATUSES, VmActivity, nova_off_servers, ready_vms
 from biosphere_tui.cache.db import Reader
 from biosphere_tui.config import IdleSettings
 from biosphere_tui.i18n import number, plural, t
 from biosphere_tui.models import Quota
-
-OFF_STATUSES = ("SHUTOFF", "SUSPENDED", "SHELVED", "SHELVED_OFFLOADED")  # Nova: the VM holds its quota, runs nothing
-
 
 class IdleKind(StrEnum):
     NO_ACTIVITY = "no activity"
@@ -77,6 +74,12 @@ def idle_vms(db: Reader, settings: IdleSettings, now: datetime, *, owner: str | 
              group_id: str | None = None) -> list[IdleVm]:
     """The idle VMs in the cache (of one owner and/or one group when given), idle longest first."""
     return find_idle(ready_vms(db, owner=owner, group_id=group_id), settings, now)
+
+
+def idle_servers(db: Reader, settings: IdleSettings, now: datetime) -> list[IdleVm]:
+    """OpenStack-only mode: the Nova servers shut off for ``settings.shutoff_days``, longest first.
+    Without the portal's monitor nothing says whether a running server is used, so none is idle."""
+    return find_idle(nova_off_servers(db), settings, now)
 
 
 def given_back(vms: Iterable[IdleVm]) -> Quota:

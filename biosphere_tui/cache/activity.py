@@ -1,4 +1,5 @@
-"""What the idle VM finder reads: Ready deployments with their last activity and their server's state."""
+"""What the idle VM finder reads: Ready deployments with their last activity and their server's state;
+in OpenStack-only mode, the Nova servers that are shut off (no portal monitor says what runs)."""
 
 from __future__ import annotations
 
@@ -46,3 +47,19 @@ def ready_vms(db: Reader, *, owner: str | None = None, group_id: str | None = No
         params,
     )
     return [VmActivity(*r[:10], datetime.fromisoformat(r[10]), optional_time(r[11]), r[12], optional_time(r[13])) for r in cur.fetchall()]
+
+
+OFF_STATUSES = ("SHUTOFF", "SUSPENDED", "SHELVED", "SHELVED_OFFLOADED")  # Nova: holds its quota, runs nothing
+
+
+def nova_off_servers(db: Reader) -> list[VmActivity]:
+    """OpenStack-only mode: the shut-off (suspended, shelved) Nova servers of every site, keyed
+    ``site/id`` like myVM's rows; their last change is when they stopped."""
+    cur = db.execute(
+        "SELECT s.site || '/' || s.id, s.name, COALESCE(NULLIF(i.name, ''), s.image_id), '', '', s.site, s.flavor, "
+        "s.vcpus, s.ram_mb / 1024, s.disk_gb, s.created, NULL, s.status, s.updated "
+        "FROM servers s LEFT JOIN images i ON i.site = s.site AND i.id = s.image_id "
+        f"WHERE s.status IN ({', '.join('?' * len(OFF_STATUSES))})",
+        OFF_STATUSES,
+    )
+    return [VmActivity(*r[:10], datetime.fromisoformat(r[10]), None, r[12], optional_time(r[13])) for r in cur.fetchall()]

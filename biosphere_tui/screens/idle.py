@@ -84,8 +84,11 @@ class IdleScreen(BiosphereScreen):
             text = t("Deleting all {vms} would give back {resources}.", vms=vm_count(len(self._rows)),
                      resources=total) + " " + _("space marks, A marks all, ctrl+d deletes.")
         else:
-            text = _("No idle VM: every running VM was used recently and none has been shut off for long.")
+            text = self._nothing_idle()
         self.query_one("#given-back", Static).update(text)
+
+    def _nothing_idle(self) -> str:
+        return _("No idle VM: every running VM was used recently and none has been shut off for long.")
 
     def on_line_table_marks_changed(self, event: LineTable.MarksChanged) -> None:
         self._show_given_back()

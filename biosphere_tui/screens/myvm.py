@@ -236,7 +236,7 @@ class MyVMScreen(BiosphereScreen):
         vm = self._rows.get(key)
         if vm is None or key in self.query_one(VmTable).selected:
             return None  # unmarking is always allowed
-        return refusal(self, vm)
+        return self._refusal(vm)
 
     def action_delete(self) -> None:
         delete_marked(self, self.query_one(VmTable), self._load, nova=self.NOVA, refuse=self._refusal,

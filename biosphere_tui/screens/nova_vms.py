@@ -11,7 +11,7 @@ from biosphere_tui.cache import servers
 from biosphere_tui.cache.vms import VmRow
 from biosphere_tui.i18n import _, t
 from biosphere_tui.screens.myvm import MyVMScreen
-from biosphere_tui.screens.vm_delete import nothing_left, report_deleted, server_count
+from biosphere_tui.screens.vm_delete import nova_refusal, send_to_nova, server_count
 from biosphere_tui.widgets.filter_bar import FilterBar
 from biosphere_tui.widgets.server_views import ServerDetailPane, ServerTable
 from biosphere_tui.widgets.vm_table import VmTable
@@ -49,6 +49,12 @@ class NovaVMScreen(MyVMScreen):
         """Without a portal there are no groups, no finished deployments and no secret parameters."""
         return action not in NOT_HERE
 
+    def _refusal(self, vm: VmRow) -> str | None:
+        return nova_refusal(vm)
+
+    def _send_delete(self, ids: list[str], names: dict[str, str]) -> None:
+        send_to_nova(self, ids, names)
+
     def palette_commands(self) -> Iterable[SystemCommand]:
         hidden = {getattr(self, f"action_{action}") for action in NOT_HERE}
         return (command for command in super().palette_commands() if command.callback not in hidden)
@@ -59,10 +65,3 @@ class NovaVMScreen(MyVMScreen):
         self._copy_ssh(detail and (detail.ssh_command, detail.no_ssh_reason),
                        _("No server under the cursor: nothing to copy."))
 
-    def _refusal(self, vm: VmRow) -> str | None:
-        return nothing_left(vm) if vm.gone else None
-
-    def _send_delete(self, ids: list[str], names: dict[str, str]) -> None:
-        targets = [servers.split_key(key) for key in ids]
-        self.app.act(t("Deleting {servers}", servers=server_count(len(ids))), lambda a: a.delete_servers(targets),
-                     resync={"site"}, done=lambda outcomes: report_deleted(self, outcomes, names))

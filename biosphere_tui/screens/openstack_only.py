@@ -1,7 +1,7 @@
 """OpenStack-only mode (no portal configured): the screens that replace the portal's.
 
 ``MODES`` maps the app's modes to their screens in this mode: myVM, Sites, Catalogue and
-Home work on the Nova servers, Glance images and limits of every site; the portal-only
+Home and Idle VMs work on the Nova servers, Glance images and limits of every site; the portal-only
 screens (members, consumption, groups) say why they are not available. The journal works
 as ever (it is local)."""
 
@@ -19,6 +19,7 @@ from biosphere_tui.cache import servers, vms
 from biosphere_tui.i18n import _, t
 from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.screens.images import ImagesScreen
+from biosphere_tui.screens.nova_idle import NovaIdleScreen
 from biosphere_tui.screens.nova_sites import NovaSitesScreen
 from biosphere_tui.screens.nova_vms import NovaVMScreen
 from biosphere_tui.screens.vm_delete import server_count
@@ -51,7 +52,7 @@ class PortalOnlyScreen(BiosphereScreen):
             t("{what} come from the Biosphère portal, and no portal is configured: this app works on the "
               "OpenStack clouds of your clouds.yaml alone.", what=_(self.what)) + "\n\n",
             t("To see them, add a [portal] section {where} (see the README). myVM (3), Sites (5), "
-              "Catalogue (2) and Journal (8) work without it.", where=where),
+              "Catalogue (2), Journal (8) and Idle VMs (9) work without it.", where=where),
         ))
 
 
@@ -88,6 +89,7 @@ MODES: dict[str, Callable[[], Screen]] = {
     "home": NovaHomeScreen,
     "catalogue": ImagesScreen,
     "myvm": NovaVMScreen,
+    "idle": NovaIdleScreen,
     "sites": NovaSitesScreen,
     "members": _portal_only("Members", "Membership requests and group members"),
     "consumption": _portal_only("Consumption", "Group quotas and the daily consumption record"),

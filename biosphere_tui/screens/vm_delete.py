@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from textual.screen import Screen
 
-from biosphere_tui.cache import reader, vms
+from biosphere_tui.cache import reader, servers, vms
 from biosphere_tui.cache.vms import VmRow
 from biosphere_tui.i18n import _, plural, t
 from biosphere_tui.models import Role
@@ -101,3 +101,15 @@ def report_deleted(screen: Screen, outcomes: list[Outcome], names: dict[str, str
     screen.app.notify(t("{done} of {vms} deleted. Not deleted:", done=len(outcomes) - len(failed),
                         vms=vm_count(len(outcomes))) + f"\n{lines}",
                       title=_("Delete failed"), severity="error", timeout=12)
+
+
+def nova_refusal(vm: VmRow) -> str | None:
+    """OpenStack-only mode: a server may be deleted unless it is already gone (Nova checks the rest)."""
+    return nothing_left(vm) if vm.gone else None
+
+
+def send_to_nova(screen: Screen, ids: list[str], names: dict[str, str]) -> None:
+    """Delete these servers (keys ``site/id``) through Nova, then say how it went."""
+    targets = [servers.split_key(key) for key in ids]
+    screen.app.act(t("Deleting {servers}", servers=server_count(len(ids))), lambda a: a.delete_servers(targets),
+                   resync={"site"}, done=lambda outcomes: report_deleted(screen, outcomes, names))

@@ -192,3 +192,37 @@ async def test_openstack_only_mode_in_french(os_synced, make_app, monkeypatch) -
                 text_of(app.screen.query_one("#portal-only"))
     finally:
         i18n.set_language("en")  # the language is process-wide
+
+
+def long_shut_off(demo, days: int = 14) -> dict[str, tuple[str, str]]:  # noqa: ANN001
+    """The demo's Nova servers shut off (or suspended, shelved) for ``days`` or more."""
+    now = demo.clock.now()
+    return {servers.server_key(site_id, s.id): (site_id, s.id) for site_id, site in demo.sites.items()
+            for s in site.state.servers.values()
+            if not s.deleted and s.status in ("SHUTOFF", "SUSPENDED", "SHELVED", "SHELVED_OFFLOADED")
+            and (now - s.updated).days >= days}
+
+
+async def test_idle_vms_lists_the_servers_shut_off_for_long_and_deletes_through_nova(os_synced, make_app, demo) -> None:  # noqa: ANN001
+    from biosphere_tui.screens.idle import IdleTable
+
+    expected = long_shut_off(demo)
+    assert expected  # the demo has servers shut off for weeks, as myVM shows ("SHUTOFF since 34 d")
+    app = make_app(os_synced)
+    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+        await open_mode(app, pilot, "9")
+        assert type(app.screen).__name__ == "NovaIdleScreen"
+        table = app.screen.query_one(IdleTable)
+        assert set(table.row_keys) == set(expected)
+        assert "Idle VMs · Nova servers of every site" in app.screen.title
+        text = text_of(app.screen.query_one("#given-back"))
+        assert "would give back" in text and "No idle VM" not in text
+        key = table.row_keys[0]
+        table.move_cursor(row=0)
+        await pilot.press("ctrl+d")
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("y")
+        await settle(app, pilot, lambda: app.refreshes >= 1)
+        site_id, server_id = expected[key]
+        assert demo.sites[site_id].state.servers[server_id].deleted
+        assert key not in app.screen.query_one(IdleTable).row_keys
