@@ -159,7 +159,7 @@ class GuardedServer(Server):
     async def _refuse_session(self, request: web.Request) -> web.WebSocketResponse:
         """Say why in the tab's terminal, start nothing, and leave the text there until the tab goes."""
         log.warning("serve: refused a session, %d open already", self.max_sessions)
-        websocket = web.WebSocketResponse()
+        websocket = web.WebSocketResponse(heartbeat=15)  # as textual-serve: a vanished tab is noticed
         await websocket.prepare(request)
         message = plural(self.max_sessions,
                          "{n} session is open already, the most biosphere-tui serve --max-sessions allows. "

@@ -144,7 +144,7 @@ async def test_a_websocket_without_the_token_is_refused(served: Served, path: st
     assert await _ws_refused(f"ws://127.0.0.1:{served.port}{path}", origin=served.origin) == 403
 
 
-@pytest.mark.parametrize("origin", [EVIL, "null", f"http://127.0.0.1:{1}", "https://127.0.0.1", None])
+@pytest.mark.parametrize("origin", [EVIL, "null", "http://127.0.0.1:1", "https://127.0.0.1", None])
 async def test_another_page_cannot_open_a_session_even_with_the_token(served: Served, origin: str | None) -> None:
     """A page elsewhere (or a script sending no Origin) that learned the secret still gets no session."""
     assert await _ws_refused(served.ws, **({"origin": origin} if origin else {})) == 403
