@@ -71,6 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="delay added to every reply, in milliseconds, as over a wide-area network")
     web = commands.add_parser("serve", parents=[common], help="open the app in a browser (textual-serve, 127.0.0.1 only)")
     web.add_argument("--port", type=_port, default=8000, help="port on 127.0.0.1 (default 8000)")
+    web.add_argument("--max-sessions", type=_positive, default=3, metavar="N",
+                     help="browser tabs running the app at once (default 3); more are refused")
     token = commands.add_parser("token", parents=[common], help="keep the portal token (headless: in a 0600 file)")
     token_what = token.add_subparsers(dest="token_command", metavar="set", required=True)
     token_set = token_what.add_parser("set", help="read the token (not echoed, or from stdin) and keep it")
@@ -85,6 +87,12 @@ def build_parser() -> argparse.ArgumentParser:
 def _port(text: str) -> int:
     if not text.isdigit() or not 1 <= int(text) <= 65535:
         raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1-65535)")
+    return int(text)
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
     return int(text)
 
 
@@ -153,11 +161,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "demo-server":
             return _demo_server(args)
         if args.command == "serve":
+            from biosphere_tui.i18n import set_language
             from biosphere_tui.serve import ServeError, serve
 
-            load(args.config)  # a bad configuration is said here, not in every browser tab
+            # a bad configuration is said here, not in every browser tab
+            set_language(args.lang or load(args.config).lang)
             try:
-                return serve(forwarded(args), args.port)
+                return serve(forwarded(args), args.port, max_sessions=args.max_sessions)
             except (ServeError, OSError) as exc:
                 print(f"biosphere-tui: cannot serve: {exc}", file=sys.stderr)
                 return EXIT_FAILED

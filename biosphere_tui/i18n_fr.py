@@ -902,4 +902,25 @@ FR: dict[str, str] = {
     'at most 40 characters (now {n})': 'au plus 40 caractères (ici {n})',
     'must start with a letter a–z': 'doit commencer par une lettre a–z',
     "only a–z, 0–9 and '-' (not {chars})": "seulement a–z, 0–9 et '-' (pas {chars})",
+    # biosphere-tui serve
+    "biosphere-tui serve answers only at {url}": "biosphere-tui serve ne répond qu'à {url}",
+    "biosphere-tui serve: open the address printed when it started, with its token":
+        "biosphere-tui serve : ouvrez l'adresse affichée à son démarrage, avec son jeton",
+    "biosphere-tui serve: sessions open only from its own page":
+        "biosphere-tui serve : les sessions ne s'ouvrent que depuis sa propre page",
+    "{n} session is open already, the most biosphere-tui serve --max-sessions allows. "
+    "Close another tab, then reload this page.":
+        "{n} session est déjà ouverte, le maximum permis par biosphere-tui serve --max-sessions. "
+        "Fermez un autre onglet, puis rechargez cette page.",
+    "{n} sessions are open already, the most biosphere-tui serve --max-sessions allows. "
+    "Close another tab, then reload this page.":
+        "{n} sessions sont déjà ouvertes, le maximum permis par biosphere-tui serve --max-sessions. "
+        "Fermez un autre onglet, puis rechargez cette page.",
+    "at most {n} session": "au plus {n} session",
+    "at most {n} sessions": "au plus {n} sessions",
+    "Open {url} in a browser (this machine only, {limit}).":
+        "Ouvrez {url} dans un navigateur (depuis cette machine seulement, {limit}).",
+    "Anyone with this address can use the app as you: do not share it. Press Ctrl+C to stop.":
+        "Quiconque a cette adresse peut utiliser l'application en votre nom : ne la partagez pas. "
+        "Ctrl+C pour arrêter.",
 }

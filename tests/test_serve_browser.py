@@ -3,6 +3,7 @@ and the page loads nothing from any address but loopback."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 import subprocess
@@ -36,8 +37,11 @@ def test_template_patch_removes_the_font_cdn_and_refuses_other_remote_loads() ->
     assert "fonts.googleapis.com" in original  # what the patch is for (fails if textual-serve changes)
     patched = local_template(original)
     assert "googleapis" not in patched and "fonts/RobotoMono-VariableFont_wght.ttf" in patched
+    assert 'data-session-websocket-url="{{ app_websocket_url }}/{{ session_token }}"' in patched
     with pytest.raises(ServeError):
         local_template(patched + '<script src="https://cdn.example/x.js"></script>')
+    with pytest.raises(ServeError):  # a page whose WebSocket would go without the secret
+        local_template(original.replace('"{{ app_websocket_url }}"', '"{{ app_websocket_url | safe }}"'))
 
 
 def _wait_for_words(page, words: list[str], *, seconds: float) -> None:  # noqa: ANN001
@@ -59,8 +63,9 @@ def served() -> Iterator[str]:
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         first = server.stdout.readline()  # printed before the server starts listening
-        assert f"http://127.0.0.1:{port}" in first, first
-        yield f"http://127.0.0.1:{port}/"
+        url = re.search(rf"http://127\.0\.0\.1:{port}/\?token=[A-Za-z0-9_-]{{43}}(?=\s)", first)
+        assert url, first
+        yield url.group()
     finally:
         server.terminate()
         server.wait(timeout=20)
