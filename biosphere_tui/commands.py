@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 from biosphere_tui.api.errors import ConfigError, SourceError
 from biosphere_tui.cache.db import CacheUnavailable, open_cache
@@ -25,6 +26,7 @@ def sync(config: Config) -> int:
     if opened.notice:
         print(f"note: {opened.notice}")
     opened.db.close()
+    config = replace(config, cache_path=opened.path)  # beside the file asked for when that one is newer
     runner = Sync(config, config.cache_path)
     if not runner.sources:
         print("Nothing to refresh: the configuration names no portal and no OpenStack site (see README).")
