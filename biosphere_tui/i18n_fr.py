@@ -889,4 +889,15 @@ FR: dict[str, str] = {
     'at most 40 characters (now {n})': 'au plus 40 caractères (ici {n})',
     'must start with a letter a–z': 'doit commencer par une lettre a–z',
     "only a–z, 0–9 and '-' (not {chars})": "seulement a–z, 0–9 et '-' (pas {chars})",
+    # secrets are fetched from the portal when shown, never kept on disk
+    'Fetching the secrets of {name} from the portal': 'Récupération des secrets de {name} auprès du portail',
+    "Fetching the class's passwords from the portal": 'Récupération des mots de passe de la classe auprès du portail',
+    'the password is only kept on the portal; it cannot be fetched while the portal is unreachable':
+        "le mot de passe n'est conservé que par le portail ; il ne peut pas être récupéré tant que le portail "
+        "est injoignable",
+    '{reason} ({error})': '{reason} ({error})',
+    'the password could not be fetched from the portal: {error}':
+        "le mot de passe n'a pas pu être récupéré auprès du portail : {error}",
+    'The CSV was not written: {reason}': "Le CSV n'a pas été écrit : {reason}",
+    '{n} passwords could not be fetched: {reason}': "{n} mots de passe n'ont pas pu être récupérés : {reason}",
 }
