@@ -19,6 +19,7 @@ from urllib.parse import urlparse
 
 from biosphere_tui.api import errors
 from biosphere_tui.config import Config
+from biosphere_tui.i18n import _, t
 from biosphere_tui.logs import redactor
 from biosphere_tui.models import Deployment, DeploymentRequest, GroupRequest, MembershipRequest, ServerRequest
 from biosphere_tui.readonly import REFUSAL
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 NO_RIGHT = "you do not have the right to do this"
+SECRETS_ON_PORTAL_ONLY = "the password is only kept on the portal; it cannot be fetched while the portal is unreachable"
+OUT_OF_REACH = (errors.Unreachable, errors.Timeout, errors.Busy)
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,18 @@ class Actions:
     async def deployment(self, deployment_id: str) -> Deployment:
         return await self._with_portal(lambda p: p.deployment(deployment_id))
 
+    async def with_secrets(self, deployment_ids: Sequence[str]) -> list[Outcome]:
+        """These deployments as the portal has them now, with their passwords and tokens (the cache
+        keeps none): an outcome each, whose value is the deployment, or the SourceError if it failed."""
+
+        async def one(portal: PortalClient, deployment_id: str) -> Outcome:
+            try:
+                return Outcome(deployment_id, True, "done", await portal.deployment(deployment_id))
+            except errors.SourceError as exc:
+                return Outcome(deployment_id, False, exc.message, exc)
+
+        return await self._with_portal(lambda p: asyncio.gather(*(one(p, i) for i in deployment_ids)))
+
     async def delete(self, deployment_ids: Sequence[str]) -> list[Outcome]:
         return await self._batch(deployment_ids, lambda p, i: p.delete_deployment(i))
 
@@ -171,6 +186,13 @@ class Actions:
                 return Outcome(item, False, exc.message)
 
         return await self._with_portal(lambda p: asyncio.gather(*(one(p, i) for i in items)))
+
+
+def why_no_secret(error: errors.SourceError) -> str:
+    """Why a password or token cannot be shown, in plain words (the cache never holds them)."""
+    if isinstance(error, OUT_OF_REACH):
+        return t("{reason} ({error})", reason=_(SECRETS_ON_PORTAL_ONLY), error=_(error.message))
+    return t("the password could not be fetched from the portal: {error}", error=_(error.message))
 
 
 def _no_right(exc: errors.Forbidden) -> errors.Forbidden:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import replace
 from datetime import datetime, timezone
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
@@ -91,13 +92,13 @@ class BiosphereApp(App[None]):
 
             self.MODES = {**BiosphereApp.MODES, **MODES}
         super().__init__()
-        self.config = config
         set_language(config.lang)
         self.read_only = config.read_only
         self.privacy = PrivacyFilter(enabled=config.privacy)
         self.now = now
         self.background_refresh = background_refresh
         opened = open_cache(config.cache_path)  # raises CacheUnavailable: the CLI reports it
+        self.config = config = replace(config, cache_path=opened.path)  # beside it when that file is newer
         self.state, state_notice = load_state(state_file())
         self.tls_off = config.portal is not None and not config.portal.verify_tls
         tls_notice = t("{tls_off} (portal.verify_tls = false): its identity is not checked.",
@@ -389,6 +390,31 @@ class BiosphereApp(App[None]):
         if done is not None:
             self.call_from_thread(done, result)
         self.call_from_thread(self.request_refresh, resync, force=True)  # the portal just answered
+
+    def fetch(self, title: str, call: Callable[[Actions], Awaitable[T]], done: Callable[[T], Any]) -> None:
+        """Ask the portal, in a worker, for what the cache never keeps (passwords, tokens): ``title…``
+        at once, then ``done(result)``, or the failure in plain words. It changes nothing: allowed in
+        read-only mode, not journaled, no refresh after."""
+        self.notify(f"{title}…", timeout=3)
+        self._fetch(title, call, done)
+
+    @work(thread=True, group="fetches", exit_on_error=False)
+    def _fetch(self, title: str, call: Callable[[Actions], Awaitable[T]], done: Callable[[T], Any]) -> None:
+        from biosphere_tui.actions import Actions
+        from biosphere_tui.api.errors import SourceError
+
+        try:
+            result = asyncio.run(call(Actions(self.config)))
+        except SourceError as exc:
+            self.call_from_thread(self.notify, t("{action} failed: {error}", action=title, error=_(exc.message)),
+                                  severity="error", timeout=10)
+            return
+        except Exception as exc:  # noqa: BLE001 - never a traceback on screen
+            log.exception("%s failed", title)
+            self.call_from_thread(self.notify, t("{action} failed ({error}).", action=title, error=type(exc).__name__),
+                                  severity="error")
+            return
+        self.call_from_thread(done, result)
 
     def _journal(self, started: Started, sent: list[str], *, result: object = None, error: str | None = None) -> None:
         """Record an action in the journal (from its worker); a journal that cannot be written is said."""

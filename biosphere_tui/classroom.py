@@ -7,7 +7,6 @@ Pure logic on plain values and one file write: the class screen and the ``class`
 from __future__ import annotations
 
 import csv
-import os
 import re
 import string
 from collections.abc import Iterable, Sequence
@@ -17,6 +16,7 @@ from pathlib import Path
 from biosphere_tui.i18n import plural, t
 from biosphere_tui.models import Deployment, DeploymentState
 from biosphere_tui.naming import name_problem
+from biosphere_tui.private_files import write_private
 
 MAX_VMS = 200
 _SPEC = re.compile(r"0?\d{0,2}d?")
@@ -88,12 +88,18 @@ class Seat:
         return f"ssh {link.removeprefix('ssh://')}" if link else ""
 
     def parameter(self, secret: bool) -> str:
-        """The username (``secret=False``) or the password or token (``secret=True``)."""
+        """The username (``secret=False``) or the password or token (``secret=True``; "" unless the
+        deployment came from the portal: the cache keeps no secret)."""
         if self.deployment is None:
             return ""
         wanted = [p.value for p in self.deployment.parameters if p.secret == secret
                   and (secret or p.name == "username")]
-        return wanted[0] if wanted else ""
+        return wanted[0] or "" if wanted else ""
+
+    @property
+    def has_secret(self) -> bool:
+        """Whether the VM has a password or token (on the portal)."""
+        return self.deployment is not None and any(p.secret for p in self.deployment.parameters)
 
 
 def progress(seats: Sequence[Seat]) -> str:
@@ -115,10 +121,8 @@ def done(seats: Sequence[Seat]) -> bool:
 
 def write_csv(seats: Iterable[Seat], path: Path) -> int:
     """Write the class to ``path`` (replacing it), readable by its owner only: it holds passwords."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.fchmod(fd, 0o600)  # an older file keeps its mode through O_CREAT: set it
     count = 0
-    with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
+    with write_private(path, newline="") as handle:
         out = csv.writer(handle)
         out.writerow(FIELDS)
         for s in seats:

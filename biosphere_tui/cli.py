@@ -17,6 +17,7 @@ from biosphere_tui import __version__
 from biosphere_tui.api.errors import ConfigError
 from biosphere_tui import logs
 from biosphere_tui.config import LANGS, Config, cache_dir, demo_dir, load, log_file, require_sources
+from biosphere_tui.private_files import private_dir
 from biosphere_tui.scripting import COMMANDS as SCRIPTING, EXIT_CODES
 
 EXIT_FAILED, EXIT_USAGE = 1, 2
@@ -210,6 +211,7 @@ def _loaded(args: argparse.Namespace) -> Iterator[Config]:
     from biosphere_tui.demo.cloud import DemoCloud
 
     with DemoCloud(seed=args.demo_seed, scale=args.demo_scale) as cloud:
+        private_dir(demo_dir(), own=True)  # the app's own folder: 0700 whatever it was
         config = load(cloud.write_config(demo_dir(), portal=not args.openstack_only))
         mode = "-openstack" if args.openstack_only else ""
         yield replace(config, cache_path=cache_dir() / f"demo-{args.demo_seed}-{args.demo_scale:g}{mode}.sqlite",

@@ -7,6 +7,7 @@ import getpass
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from biosphere_tui.api.errors import ConfigError, SourceError
@@ -28,6 +29,7 @@ def sync(config: Config) -> int:
     if opened.notice:
         print(f"note: {opened.notice}")
     opened.db.close()
+    config = replace(config, cache_path=opened.path)  # beside the file asked for when that one is newer
     runner = Sync(config, config.cache_path)
     if not runner.sources:
         print("Nothing to refresh: the configuration names no portal and no OpenStack site (see README).")

@@ -163,12 +163,12 @@ def store_token(value: str, *, file: Path | None = None, keyring_account: str | 
         except (KeyringError, RuntimeError) as exc:
             raise ConfigError(f"the system keyring refused the token ({type(exc).__name__})") from None
         return f'token_keyring = "{keyring_account}"'
+    from biosphere_tui.private_files import private_dir, write_private
+
     path = (file or default_token_file()).expanduser()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            os.fchmod(out.fileno(), 0o600)  # an existing file keeps its mode through O_CREAT
+        private_dir(path.parent, own=file is None)
+        with write_private(path) as out:
             out.write(value + "\n")
     except OSError as exc:
         raise ConfigError(f"cannot write the token file {path} ({exc.strerror or type(exc).__name__})") from None

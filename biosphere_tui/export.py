@@ -7,14 +7,15 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from biosphere_tui.models import UsageDay
+from biosphere_tui.private_files import write_private
 
 FIELDS = ("day", "member", "site", "vm_hours", "vcpu_hours", "ram_gb_hours", "disk_gb_hours", "gpu_hours")
 
 
 def write_usage_csv(rows: Iterable[UsageDay], path: Path) -> int:
-    """Write ``rows`` to ``path`` (replacing it) with a header line; returns how many rows."""
+    """Write ``rows`` to ``path`` (replacing it, readable by its owner only) with a header line; returns how many rows."""
     count = 0
-    with path.open("w", newline="", encoding="utf-8") as handle:
+    with write_private(path, newline="") as handle:
         out = csv.writer(handle)
         out.writerow(FIELDS)
         for row in rows:

@@ -923,4 +923,15 @@ FR: dict[str, str] = {
     "Anyone with this address can use the app as you: do not share it. Press Ctrl+C to stop.":
         "Quiconque a cette adresse peut utiliser l'application en votre nom : ne la partagez pas. "
         "Ctrl+C pour arrêter.",
+    # secrets are fetched from the portal when shown, never kept on disk
+    'Fetching the secrets of {name} from the portal': 'Récupération des secrets de {name} auprès du portail',
+    "Fetching the class's passwords from the portal": 'Récupération des mots de passe de la classe auprès du portail',
+    'the password is only kept on the portal; it cannot be fetched while the portal is unreachable':
+        "le mot de passe n'est conservé que par le portail ; il ne peut pas être récupéré tant que le portail "
+        "est injoignable",
+    '{reason} ({error})': '{reason} ({error})',
+    'the password could not be fetched from the portal: {error}':
+        "le mot de passe n'a pas pu être récupéré auprès du portail : {error}",
+    'The CSV was not written: {reason}': "Le CSV n'a pas été écrit : {reason}",
+    '{n} passwords could not be fetched: {reason}': "{n} mots de passe n'ont pas pu être récupérés : {reason}",
 }

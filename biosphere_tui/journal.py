@@ -9,7 +9,6 @@ its owner only.
 from __future__ import annotations
 
 import json
-import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from biosphere_tui.api.errors import SourceError
+from biosphere_tui.private_files import open_private, private_dir
 
 OK, FAILED, PARTLY = "ok", "failed", "partly failed"
 
@@ -96,9 +96,8 @@ class Journal:
     def append(self, item: Entry) -> None:
         """Add one entry at the end (OSError if the file cannot be written)."""
         with self._lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-            with os.fdopen(fd, "a", encoding="utf-8") as out:
+            private_dir(self.path.parent, own=True)
+            with open_private(self.path, "a", encoding="utf-8") as out:
                 out.write(item.to_json() + "\n")
 
     def entries(self) -> tuple[list[tuple[str, Entry]], int]:

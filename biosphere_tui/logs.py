@@ -11,6 +11,9 @@ import logging
 import re
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
+from typing import IO
+
+from biosphere_tui.private_files import open_private, private_dir
 
 REDACTED = "[redacted]"
 PATTERNS = [
@@ -50,14 +53,21 @@ class Redactor(logging.Filter):
 redactor = Redactor()
 
 
+class _PrivateRotatingFile(RotatingFileHandler):
+    """Each log file, the first and every one after a rotation, readable by its owner only."""
+
+    def _open(self) -> IO[str]:
+        return open_private(Path(self.baseFilename), self.mode, encoding=self.encoding, errors=self.errors)
+
+
 def setup(path: Path, level: int = logging.INFO) -> None:
     """Send every log record to ``path`` (1 MB, 3 backups), redacted; nothing to the terminal."""
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handler: logging.Handler = RotatingFileHandler(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
+        private_dir(path.parent, own=True)
+        handler: logging.Handler = _PrivateRotatingFile(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
     except OSError:
         handler = logging.NullHandler()  # no log folder: the app still runs
     handler.addFilter(redactor)

@@ -188,9 +188,12 @@ class AccessLink:
 
 @dataclass(frozen=True)
 class Parameter:
+    """A deployment's parameter. A secret one (password, token) is masked on screen until revealed;
+    read from the cache its ``value`` is None: the cache never holds it, it is fetched from the portal."""
+
     name: str
-    value: str
-    secret: bool = False  # mask on screen until revealed
+    value: str | None = None
+    secret: bool = False
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,10 @@ set aside and replaced by defaults, with a message: it never stops the app.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from biosphere_tui.private_files import private_dir, write_private
 
 
 @dataclass
@@ -60,8 +60,6 @@ def load_state(path: Path) -> tuple[UserState, str | None]:
 
 
 def save_state(path: Path, state: UserState) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".state-")
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
+    private_dir(path.parent, own=True)
+    with write_private(path) as out:
         json.dump(asdict(state), out, indent=2)
-    os.replace(tmp, path)

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import cached_property
@@ -19,6 +20,8 @@ from typing import TYPE_CHECKING, TypeAlias, Union
 
 from biosphere_tui.api.errors import SourceError
 from biosphere_tui.cache import schema
+from biosphere_tui.config import cache_dir
+from biosphere_tui.private_files import create_private, private_dir, tighten_existing
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -26,6 +29,7 @@ if TYPE_CHECKING:
 Reader: TypeAlias = Union[sqlite3.Connection, "Database"]  # what the read functions take
 
 BUSY_TIMEOUT_MS = 10_000
+SETUP_RETRY_SECONDS = 0.05  # between two tries to switch to WAL or migrate while another process holds the lock
 DAMAGED = ("SQLITE_NOTADB", "SQLITE_CORRUPT")
 READ_ONLY = ("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH")
 
@@ -46,6 +50,7 @@ class CacheWriteFailed(SourceError):
 @dataclass
 class OpenedCache:
     conn: sqlite3.Connection
+    path: Path  # the file opened: the one asked for, or this version's own beside it when that one is newer
     notice: str | None = None  # set when the file had to be rebuilt, or can only be read
     read_only: bool = False
 
@@ -57,11 +62,28 @@ class OpenedCache:
 
 def open_cache(path: Path) -> OpenedCache:
     """Open (creating or migrating) the cache; a damaged file is moved aside and rebuilt,
-    a read-only one is opened for reading. Raises CacheUnavailable with a plain message."""
+    a read-only one is opened for reading. A file written by a newer version (a newer schema)
+    is left as it is for that version, and this one keeps its own file beside it
+    (``OpenedCache.path`` says which), so both versions stay usable one after the other.
+    Raises CacheUnavailable with a plain message."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_dir(path.parent, own=path.parent == cache_dir())
     except OSError as exc:
         raise CacheUnavailable(f"cannot create the cache folder {path.parent} ({exc.strerror})") from None
+    try:
+        return _open_or_rebuild(path)
+    except _Newer as newer:
+        own = path.with_name(f"{path.stem}.schema-{len(schema.STEPS)}{path.suffix}")
+        try:
+            opened = _open_or_rebuild(own)
+        except (CacheUnavailable, _Newer) as exc:
+            raise CacheUnavailable(f"{newer}, and the cache of this version beside it cannot be used: {exc}") from None
+        opened.notice = " ".join(filter(None, [f"{newer}: it is left as it is for that version, and this one uses "
+                                               f"its own cache {own.name} beside it.", opened.notice]))
+        return opened
+
+
+def _open_or_rebuild(path: Path) -> OpenedCache:
     try:
         return _open(path)
     except _Damaged as exc:
@@ -150,27 +172,73 @@ class _Damaged(Exception):
     """The file opens but fails its integrity check."""
 
 
+class _Newer(Exception):
+    """The file was written by a newer version: its schema has migrations this one does not know."""
+
+
 def _name(exc: sqlite3.Error) -> str:
     return getattr(exc, "sqlite_errorname", None) or ""
 
 
 def _open(path: Path) -> OpenedCache:
+    _private_files(path)
     conn = connect_reader(path)
     try:
         row = conn.execute("PRAGMA quick_check").fetchone()
         if row is None or row[0] != "ok":
             raise _Damaged(f"integrity check failed: {row[0] if row else 'no answer'}")
+        if (found := schema.newer(conn)) is not None:
+            raise _Newer(f"the cache {path} was written by a newer biosphere-tui (schema {found}, "
+                         f"this one knows {len(schema.STEPS)})")
         if not _writable(path):
             return _read_only(path, conn)
-        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-            conn.execute("PRAGMA journal_mode = wal")
-        opened = OpenedCache(conn)
-        if schema.pending(conn):
-            schema.migrations.apply(opened.db)
+        opened = OpenedCache(conn, path=path)
+        _set_up(opened)
     except BaseException:
         conn.close()
         raise
     return opened
+
+
+def _set_up(opened: OpenedCache) -> None:
+    """Switch to WAL and apply the pending migrations, however many processes open the file at
+    once: the migrations run in one ``BEGIN IMMEDIATE`` transaction (the others wait for it, then
+    find nothing left to do), and a lock refused at once is tried again until the busy timeout
+    (switching to WAL never waits for SQLite's busy handler). The process that migrated then
+    rewrites the file (``VACUUM``): nothing a step dropped (e.g. old passwords) stays in free pages."""
+    conn = opened.conn
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    migrated = False
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode = wal")
+            if schema.pending(conn):
+                with write_transaction(opened.db):
+                    migrated = schema.migrate(opened.db) or migrated
+            if migrated:
+                conn.execute("VACUUM")
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            return
+        except CacheWriteFailed as exc:
+            error = exc.__cause__
+        except sqlite3.OperationalError as exc:
+            error = exc
+        assert isinstance(error, sqlite3.Error)
+        if not _name(error).startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or time.monotonic() > deadline:
+            raise error
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")  # write_transaction set it to 0 after a wait
+        time.sleep(SETUP_RETRY_SECONDS)
+
+
+def _private_files(path: Path) -> None:
+    """The cache file exists as a 0600 file before SQLite opens it, so that its -wal and -shm
+    get the same mode; older files are tightened. One that cannot be touched is left to SQLite."""
+    if not path.exists():
+        with suppress(OSError):
+            create_private(path)
+    for name in (path.name, f"{path.name}-wal", f"{path.name}-shm"):
+        tighten_existing(path.with_name(name))
 
 
 def _writable(path: Path) -> bool:
@@ -182,7 +250,7 @@ def _read_only(path: Path, conn: sqlite3.Connection) -> OpenedCache:
     if schema.pending(conn):
         raise CacheUnavailable(f"the cache {path} is read-only and was written by an older version: "
                                f"make it writable or delete it (it holds only copied data)")
-    return OpenedCache(conn, f"The cache file {path} is read-only: showing the data it holds; "
+    return OpenedCache(conn, path=path, notice=f"The cache file {path} is read-only: showing the data it holds; "
                            "refreshes cannot be saved until it is writable again.", read_only=True)
 
 

@@ -6,6 +6,7 @@ The steps are plain functions in ``STEPS``: sqlite-utils loads only to apply the
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable
 from functools import cache
@@ -154,14 +155,48 @@ def m008_group_used(db: Database) -> None:
     )
 
 
-def pending(conn: sqlite3.Connection) -> bool:
-    """Whether a step is still to apply, read from sqlite-utils' record without loading it."""
+@_step
+def m009_secrets_off_disk(db: Database) -> None:
+    """Passwords and tokens are no longer kept: drop the values older versions cached (the freed
+    bytes are overwritten, not just unlinked); they are fetched from the portal when shown."""
+    from biosphere_tui.cache.writer import parameters_json
+    from biosphere_tui.models import Parameter
+
+    db.execute("PRAGMA secure_delete = ON")
+    rows = db.execute("SELECT id, parameters FROM deployments WHERE parameters LIKE '%\"secret\":true%'").fetchall()
+    db.conn.executemany("UPDATE deployments SET parameters = ? WHERE id = ?",
+                        [(parameters_json(Parameter(**p) for p in json.loads(raw)), id_) for id_, raw in rows])
+
+
+def _applied(conn: sqlite3.Connection) -> set[str]:
+    """The steps sqlite-utils recorded as applied, read without loading it (none: a new file)."""
     try:
         found = conn.execute("SELECT name FROM _sqlite_migrations WHERE migration_set = ?", [SET_NAME])
-    except sqlite3.OperationalError:  # no record at all: a new file
-        return True
-    applied = {name for (name,) in found}
+    except sqlite3.OperationalError as exc:
+        if "no such table" not in str(exc):
+            raise
+        return set()
+    return {name for (name,) in found}
+
+
+def pending(conn: sqlite3.Connection) -> bool:
+    """Whether a step is still to apply."""
+    applied = _applied(conn)
     return any(step.__name__ not in applied for step in STEPS)
+
+
+def newer(conn: sqlite3.Connection) -> int | None:
+    """How many steps the file has when a newer version wrote it (steps this one does not know); else None."""
+    applied = _applied(conn)
+    return len(applied) if applied - {step.__name__ for step in STEPS} else None
+
+
+def migrate(db: Database) -> bool:
+    """Apply the pending steps (in the caller's transaction); whether there were any."""
+    todo = _migrations().pending(db)  # read again inside the transaction: another process may have done them
+    if todo:
+        _migrations().apply(db)
+    return bool(todo)
 
 
 @cache

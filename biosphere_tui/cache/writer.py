@@ -23,6 +23,7 @@ from biosphere_tui.models import (
     GroupSummary,
     Member,
     MembershipRequest,
+    Parameter,
     SiteSnapshot,
     SiteStatus,
     UsageDay,
@@ -43,6 +44,12 @@ def _json(value: Any) -> str:
 
 def _plain(value: Any) -> Any:
     return asdict(value) if is_dataclass(value) else str(value)
+
+
+def parameters_json(parameters: Iterable[Parameter]) -> str:
+    """A deployment's parameters as the cache keeps them: a secret one by its name only, never its value."""
+    return _json([{"name": p.name, "secret": True} if p.secret else {"name": p.name, "value": p.value, "secret": False}
+                  for p in parameters])
 
 
 def _row(obj: Any) -> dict[str, Any]:
@@ -166,7 +173,7 @@ class CacheWriter:
             row["created"], row["updated"] = _iso(d.created), _iso(d.updated)
             row["last_activity"] = _iso(d.last_activity) if d.last_activity else None
             row["access"] = _json(row["access"])
-            row["parameters"] = _json(row["parameters"])
+            row["parameters"] = parameters_json(d.parameters)
             rows.append(row)
         with write_transaction(self.db):
             self._replace("deployments", rows, "id")

@@ -10,12 +10,13 @@ change the world: ``POST /server`` (a deployment's server to ERROR, SHUTOFF or A
 from __future__ import annotations
 
 import json
-import os
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+
+from biosphere_tui.private_files import private_dir, write_private
 
 from .clock import DemoClock
 from .httpserver import FAULTS, DemoHTTPService, Reply, Request, error_reply
@@ -90,28 +91,29 @@ class DemoCloud:
                             for name, (url, service) in sources.items()}}
 
     def write_config(self, directory: Path, *, portal: bool = True) -> Path:
-        """Write clouds.yaml, token (0600) and config.toml for the app; returns config.toml's path.
-        ``portal=False``: a config.toml without a [portal] section (OpenStack-only mode)."""
+        """Write clouds.yaml (it holds the sites' passwords), token and config.toml for the app, each
+        readable by its owner only; returns config.toml's path. A missing ``directory`` is created 0700;
+        an existing one keeps its mode. ``portal=False``: a config.toml without a [portal] section
+        (OpenStack-only mode)."""
         if any(service.port == 0 for service in self._services()):
             raise RuntimeError("start the demo cloud before writing its configuration")
         directory = Path(directory).resolve()
-        directory.mkdir(parents=True, exist_ok=True)
-        clouds = directory / "clouds.yaml"
-        clouds.write_text(self._clouds_yaml())
-        token = directory / "token"
-        fd = os.open(token, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(self.token + "\n")
-        os.chmod(token, 0o600)
-        config = directory / "config.toml"
+        private_dir(directory, own=False)
+        clouds, token, config = directory / "clouds.yaml", directory / "token", directory / "config.toml"
         q = json.dumps  # a JSON string is a valid TOML basic string
         sites = ", ".join(q(site_id) for site_id in self.sites)
         portal_section = f"[portal]\nurl = {q(self.portal_url)}\ntoken_file = {q(str(token))}\ntimeout = 10\n\n"
-        config.write_text(
-            (portal_section if portal else "")
+        files = {
+            clouds: self._clouds_yaml(),
+            token: self.token + "\n",
+            config: (portal_section if portal else "")
             + f"[openstack]\nclouds_yaml = {q(str(clouds))}\n"
             + (f"sites = [{sites}]\n\n" if portal else "\n")  # without a portal: every cloud of clouds.yaml
-            + "[refresh]\ninterval = 30\n")
+            + "[refresh]\ninterval = 30\n",
+        }
+        for path, text in files.items():
+            with write_private(path) as out:
+                out.write(text)
         return config
 
     def _clouds_yaml(self) -> str:

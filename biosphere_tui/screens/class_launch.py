@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -47,7 +48,7 @@ def seat_row(seat: Seat) -> tuple[str, Sequence[object]]:
     dep = seat.deployment
     state = Text(_(seat.state) if not seat.failed else f"{_(seat.state)}: {seat.failed}",
                  style=STATE_STYLES.get(seat.state, "cyan"))
-    secret = MASK if seat.parameter(secret=True) else ""
+    secret = MASK if seat.has_secret else ""
     return seat.name, (seat.name, seat.site, state, dep.ip if dep and dep.ip else "", seat.ssh, secret)
 
 
@@ -290,17 +291,43 @@ class ClassLaunchScreen(BiosphereScreen):
         default = f"class-{self.seats[0].name.rsplit('-', 1)[0] or appliance}.csv"
 
         def write(target: Path) -> None:
-            count = classroom.write_csv(self.seats, target)
-            self.written = target
-            self.query_one("#written", Static).update(
-                Text.assemble(_("CSV written to") + " ", (str(target), "bold"),
-                              " " + _("(readable by you only: it holds passwords)")))
-            self.notify(t("{vms} written to {path}", vms=vm_count(count), path=target), title=_("Class exported"),
-                        timeout=10)
+            ids = [s.deployment.id for s in self.seats if s.deployment is not None]
+            self.app.fetch(_("Fetching the class's passwords from the portal"),
+                           lambda actions: actions.with_secrets(ids), done=lambda live: self._export(target, live))
 
         ready = sum(s.ready for s in self.seats)
         ask_export(self, t("Export the {n} VMs ({ready} ready) with their addresses and passwords to the CSV file:",
                            n=len(self.seats), ready=ready), default, write)
+
+    def _export(self, target: Path, live: list[Outcome]) -> None:
+        """Write the CSV from the deployments as the portal has them now (the cache keeps no password);
+        nothing is written while the portal is out of reach."""
+        from biosphere_tui.actions import OUT_OF_REACH, why_no_secret
+
+        failed = [o for o in live if not o.ok]
+        if out := next((o for o in failed if isinstance(o.value, OUT_OF_REACH)), None):
+            self.app.notify(t("The CSV was not written: {reason}", reason=why_no_secret(out.value)), severity="error",
+                            timeout=10)
+            return
+        found = {o.item: o.value for o in live if o.ok}
+        seats = [replace(s, deployment=found.get(s.deployment.id, s.deployment)) if s.deployment else s
+                 for s in self.seats]
+        try:
+            count = classroom.write_csv(seats, target)
+        except OSError as exc:
+            self.app.notify(t("The export could not be written to {path} ({error}).", path=target,
+                              error=exc.strerror), severity="error")
+            return
+        self.app.notify(t("{vms} written to {path}", vms=vm_count(count), path=target), title=_("Class exported"),
+                        timeout=10)
+        if failed:
+            self.app.notify(t("{n} passwords could not be fetched: {reason}", n=len(failed),
+                              reason=why_no_secret(failed[0].value)), severity="warning", timeout=10)
+        if self.is_attached:
+            self.written = target
+            self.query_one("#written", Static).update(
+                Text.assemble(_("CSV written to") + " ", (str(target), "bold"),
+                              " " + _("(readable by you only: it holds passwords)")))
 
     def on_unmount(self) -> None:
         if self._poll is not None:

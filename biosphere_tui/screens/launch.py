@@ -31,6 +31,7 @@ from biosphere_tui.models import (
     DeploymentState,
     Group,
     GroupKind,
+    Parameter,
     SiteState,
 )
 from biosphere_tui.naming import name_problem, suggested_name
@@ -39,7 +40,7 @@ from biosphere_tui.widgets.appliance_detail import needs
 from biosphere_tui.widgets.keyed_table import KeyedTable
 
 if TYPE_CHECKING:
-    from biosphere_tui.actions import Actions
+    from biosphere_tui.actions import Actions, Outcome
     from biosphere_tui.api.errors import SourceError
 
 S = DeploymentState
@@ -167,7 +168,7 @@ class LaunchScreen(BiosphereScreen):
         self.advice: Advice | None = None
         self.deployment: Deployment | None = None
         self.in_flight = False
-        self.revealed = False
+        self.revealed: tuple[Parameter, ...] | None = None  # the secrets fetched from the portal (memory only)
         self.refusal = ""
         self._attempt: tuple[DeploymentRequest, str] | None = None  # the request and its idempotency key
         self._poll: Timer | None = None
@@ -483,15 +484,34 @@ class LaunchScreen(BiosphereScreen):
         for link in dep.access:
             if link.kind != "ssh":
                 grid.add_row("Web" if link.kind == "https" else link.kind.upper(), link.url)
-        hidden = any(p.secret for p in dep.parameters) and not self.revealed
-        for p in dep.parameters:
-            grid.add_row(p.name, MASK if p.secret and not self.revealed else p.value)
+        hidden = any(p.secret for p in dep.parameters) and self.revealed is None
+        for p in dep.parameters if self.revealed is None else self.revealed:
+            grid.add_row(p.name, MASK if p.secret and self.revealed is None else p.value or "")
         if hidden:
             grid.add_row("", Text(_("v reveals the secrets"), style="dim"))
         return grid
 
     def action_reveal(self) -> None:
-        self.revealed = not self.revealed
+        """Show the passwords and tokens, fetched from the portal (the cache keeps none); again: hide them."""
+        dep = self.deployment
+        if dep is None:
+            return
+        if self.revealed is not None:
+            self._reveal(None)
+            return
+        self.app.fetch(t("Fetching the secrets of {name} from the portal", name=dep.name),
+                       lambda actions: actions.with_secrets([dep.id]), done=self._fetched)
+
+    def _fetched(self, outcomes: list[Outcome]) -> None:
+        from biosphere_tui.actions import why_no_secret
+
+        if not outcomes[0].ok:
+            self.notify(why_no_secret(outcomes[0].value), severity="error", timeout=10)
+        elif self.is_attached:
+            self._reveal(outcomes[0].value.parameters)
+
+    def _reveal(self, secrets: tuple[Parameter, ...] | None) -> None:
+        self.revealed = secrets
         if self.deployment is not None:
             self.query_one("#access", Static).update(self._access(self.deployment))
 

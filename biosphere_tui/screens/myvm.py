@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -19,12 +20,15 @@ from textual.widgets import Input
 from biosphere_tui.cache import reader, vms
 from biosphere_tui.cache.vms import VmQuery, VmRow
 from biosphere_tui.i18n import _, t
-from biosphere_tui.models import Role
+from biosphere_tui.models import Parameter, Role
 from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.screens.vm_delete import delete_marked, refusal, send_to_portal, vm_count
 from biosphere_tui.widgets.filter_bar import FilterBar
 from biosphere_tui.widgets.vm_detail import VmDetailPane
 from biosphere_tui.widgets.vm_table import VmTable
+
+if TYPE_CHECKING:
+    from biosphere_tui.actions import Outcome
 
 PAGE = 60  # rows read at a time: a screenful and some
 WIDE = 140  # from this width the describe pane sits beside the table
@@ -58,7 +62,7 @@ class MyVMScreen(BiosphereScreen):
         self._limit = PAGE
         self._rows: dict[str, VmRow] = {}
         self._describe: bool = False
-        self._revealed: str | None = None  # the VM whose secrets are shown
+        self._revealed: tuple[str, tuple[Parameter, ...]] | None = None  # a VM and its secrets fetched from the portal
 
     def compose_body(self) -> ComposeResult:
         yield FilterBar()
@@ -123,14 +127,18 @@ class MyVMScreen(BiosphereScreen):
             return
         key = self.query_one(VmTable).current_key
         detail = vms.detail(self.app.cache, key) if key else None
-        pane.show(detail, self.app.now(), reveal=key is not None and key == self._revealed)
+        shown = detail is not None and self._revealed is not None and self._revealed[0] == key
+        if shown:
+            assert detail is not None and self._revealed is not None
+            detail = replace(detail, deployment=replace(detail.deployment, parameters=self._revealed[1]))
+        pane.show(detail, self.app.now(), reveal=shown)
 
     def on_line_table_row_highlighted(self, event: VmTable.RowHighlighted) -> None:
         table = self.query_one(VmTable)
         if event.cursor_row != table.cursor_row or event.row_key != table.current_key:
             return  # a stale event: the cursor moved on (e.g. while rows were replaced)
-        if event.row_key != self._revealed:
-            self._revealed = None  # secrets are shown for one VM only
+        if self._revealed is not None and event.row_key != self._revealed[0]:
+            self._revealed = None  # secrets are shown for one VM only, and forgotten when the cursor leaves it
         if event.cursor_row >= table.row_count - 10 and table.row_count < self.total:
             self._limit += PAGE  # the cursor nears the end of the window: read the next page
             self._load()
@@ -205,10 +213,27 @@ class MyVMScreen(BiosphereScreen):
     def action_reveal(self) -> None:
         key = self.query_one(VmTable).current_key
         detail = vms.detail(self.app.cache, key) if key else None
-        if detail is None or not any(p.secret for p in detail.deployment.parameters):
+        if key is None or detail is None or not any(p.secret for p in detail.deployment.parameters):
             self.notify(_("This VM has no secret parameters (passwords, tokens) to show."), timeout=4)
             return
-        self._revealed = None if self._revealed == key else key
+        if self._revealed is not None and self._revealed[0] == key:
+            self._revealed = None
+            self._show_detail()
+            return
+        self.app.fetch(t("Fetching the secrets of {name} from the portal", name=detail.deployment.name),
+                       lambda actions: actions.with_secrets([key]), done=self._fetched)
+
+    def _fetched(self, outcomes: list[Outcome]) -> None:
+        """Show the secrets the portal sent, if the cursor is still on their VM (kept in memory only)."""
+        from biosphere_tui.actions import why_no_secret
+
+        outcome = outcomes[0]
+        if not outcome.ok:
+            self.notify(why_no_secret(outcome.value), severity="error", timeout=10)
+            return
+        if not self.is_attached or self.query_one(VmTable).current_key != outcome.item:
+            return
+        self._revealed = (outcome.item, outcome.value.parameters)
         if not self._describe:
             self.action_toggle_describe()
         else:

@@ -250,6 +250,6 @@ def _print_access(dep: Deployment, show_secrets: bool) -> None:
         if link.kind != "ssh":
             print(f"{'Web' if link.kind == 'https' else link.kind.upper()}  {link.url}")
     for p in dep.parameters:
-        print(f"{p.name}  {MASK if p.secret and not show_secrets else p.value}")
+        print(f"{p.name}  {MASK if p.secret and not show_secrets else p.value or ''}")
     if any(p.secret for p in dep.parameters) and not show_secrets:
         print("(secrets masked: --show-secrets shows them)", file=sys.stderr)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import TypeVar
 
@@ -68,7 +69,8 @@ class Session:
         opened.db.close()
         if opened.notice:
             warn(opened.notice)
-        self.db = connect(config.cache_path)
+        self.config = replace(config, cache_path=opened.path)  # beside the file asked for when that one is newer
+        self.db = connect(opened.path)
 
     def close(self) -> None:
         self.db.close()

@@ -67,7 +67,7 @@ class VmDetailPane(Static):
             parts.append(_section("Access", access))
         if d.parameters:
             parts.append(_section("Parameters", [
-                (p.name, p.value if reveal or not p.secret else Text.assemble(MASK, ("  " + _("(v shows)"), "dim")))
+                (p.name, p.value or "" if reveal or not p.secret else Text.assemble(MASK, ("  " + _("(v shows)"), "dim")))
                 for p in d.parameters
             ]))
         if d.reason:

@@ -121,7 +121,7 @@ def test_detail_keeps_access_parameters_and_reason(tmp_path: Path) -> None:
     assert d is not None and d.server is None  # the site has not listed it (yet)
     assert d.ssh_command == "ssh admin@10.1.1.1"
     assert [link.url for link in d.web_links] == ["https://jupyter.a.example/"]
-    assert d.deployment.parameters[1] == Parameter("token", "s3cret", secret=True)
+    assert d.deployment.parameters == (Parameter("username", "admin"), Parameter("token", None, secret=True))  # no secret kept
     aborted = vms.detail(writer.db, "x1")
     assert aborted is not None and aborted.deployment.reason == "No IP left."
     assert aborted.ssh_command is None and aborted.no_ssh_reason == "broken is Aborted: it has no server any more."

@@ -247,7 +247,8 @@ async def test_describe_masks_secrets_and_c_copies_the_ssh_command(synced, make_
         shown = text_of(pane)
         assert ip in shown and f"ssh ubuntu@{ip}" in shown and MASK in shown and secret not in shown
         assert dep.name in shown and "ACTIVE" in shown
-        await pilot.press("v")
+        await pilot.press("v")  # fetched from the portal: the cache keeps no secret
+        await settle(app, pilot, lambda: secret in text_of(pane))
         assert secret in text_of(pane)
         await pilot.press("down", "up")  # moving away hides the secret again
         assert secret not in text_of(pane)
