@@ -570,6 +570,10 @@ FR: dict[str, str] = {
     'c copies it': 'c la copie',
     'v reveals the secrets': 'v révèle les secrets',
     'This deployment has no SSH access.': "Ce déploiement n'a pas d'accès SSH.",
+    "the portal's SSH link is not a plain user@address; not shown":
+        "le lien SSH du portail n'est pas un simple utilisateur@adresse ; non affiché",
+    "the VM's login name or address is not plain; no SSH command shown":
+        "l'identifiant ou l'adresse de la VM n'est pas simple ; aucune commande SSH affichée",
     'Copied: {text}': 'Copié : {text}',
     'Launch now': 'Lancer maintenant',
     'Send the launch form (ctrl+s)': 'Envoyer le formulaire de lancement (ctrl+s)',
