@@ -159,3 +159,104 @@ def test_a_site_in_a_clouds_yaml_with_a_syntax_error_says_so(portal, write, tmp_
     assert main(["--config", str(path), "doctor"]) == 1
     out = capsys.readouterr().out
     assert f"FAIL site site-a: {clouds}: YAML syntax error at line 5" in out
+
+
+# -- item 14: the command line -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["nan", "-1", "0", "inf", "1e9", "lots"])
+def test_a_bad_demo_scale_is_one_usage_line(capsys, value: str) -> None:  # noqa: ANN001
+    with pytest.raises(SystemExit) as done:
+        main(["--demo", "--demo-scale", value, "sync"])
+    assert done.value.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert err.strip().splitlines()[-1] == (f"biosphere-tui: error: argument --demo-scale: {value!r} "
+                                            "is not a number from 0.1 to 1000")
+
+
+@pytest.mark.parametrize("command", ["launch 180 --site GenOuest --flavour ifb.m4.large --wait",
+                                     "class 219 --count 2 --pattern rna-{n} --group ebame-2026 --yes --wait"])
+@pytest.mark.parametrize("value", ["-1", "nan", "inf", "0"])
+def test_a_bad_wait_timeout_is_one_usage_line(portal, write, capsys, command: str, value: str) -> None:  # noqa: ANN001
+    address, seen = portal
+    with pytest.raises(SystemExit) as done:
+        main(["--config", str(write(address)), *command.split(), "--timeout", value])
+    assert done.value.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and f"argument --timeout: {value!r} is not a number from 0.1 to 10080 min" in err
+    assert seen == []  # nothing was launched
+
+
+class _ClosedAfterOneLine:
+    """stdout read by ``head -1``: once a line went out, every write and flush is a broken pipe."""
+
+    def __init__(self, fd: int) -> None:
+        self.text = ""
+        self.refused = 0
+        self._fd = fd
+
+    def _closed(self) -> None:
+        if "\n" in self.text:
+            self.refused += 1
+            raise BrokenPipeError(32, "Broken pipe")
+
+    def write(self, text: str) -> int:
+        self._closed()
+        self.text += text
+        return len(text)
+
+    def flush(self) -> None:
+        self._closed()
+
+    def fileno(self) -> int:
+        return self._fd
+
+    def isatty(self) -> bool:
+        return False
+
+
+@pytest.mark.parametrize("command", ["doctor", "sync", "ls sites", "--privacy doctor"])
+def test_a_reader_that_stops_after_one_line_ends_the_command_quietly(demo, tmp_path: Path, capsys,  # noqa: ANN001
+                                                                     monkeypatch: pytest.MonkeyPatch,
+                                                                     command: str) -> None:
+    config = demo.write_config(tmp_path / "cfg")
+    with config.open("a") as extra:
+        extra.write(f'\n[cache]\npath = "{tmp_path / "c.sqlite"}"\n')
+    sink = (tmp_path / "stdout").open("w")
+    piped = _ClosedAfterOneLine(sink.fileno())
+    monkeypatch.setattr("sys.stdout", piped)
+    code = main(["--config", str(config), *command.split()])
+    monkeypatch.undo()
+    assert code == 0 and piped.text and piped.refused == 1  # the command stopped at its first refused write
+    assert "Traceback" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["doctor", "sync", "ls vms"])
+def test_privacy_masks_host_and_port_in_every_command(portal, write, capsys, command: str) -> None:  # noqa: ANN001
+    address, _ = portal
+    dead = "127.0.0.1:9"  # nothing listens there: "cannot connect to 127.0.0.1:9"
+    path = write(address)
+    path.write_text(path.read_text().replace(address, dead))
+    main(["--config", str(path), "--privacy", *command.split()])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err and "cannot connect to " in out + err
+    assert "127.0.0.1" not in out + err and ":9" not in out + err
+
+
+@pytest.mark.parametrize(("text", "kept"), [
+    ("portal url: http://biosphere.example.org:8443/api/v1", "portal url: http://•/api/v1"),
+    ("cannot connect to [2001:db8::1]:443 (refused)", "cannot connect to • (refused)"),
+    ("cannot connect to portal.example.org:8443", "cannot connect to •"),
+    ("see http://[::1]:8000/x", "see http://•/x"),
+    ("ssh -p 2222 ubuntu@2001:db8::7", "ssh -p 2222 •"),
+    ("https://alice:pw@host.example/x", "https://•/x"),
+    ("localhost:8000 at 12:30, 0.14 s, ifb.m4.large", "• at 12:30, 0.14 s, ifb.m4.large"),
+])
+def test_mask_hides_hosts_ports_and_ipv6(text: str, kept: str) -> None:
+    import re
+
+    from biosphere_tui.privacy import mask
+
+    masked = mask(text)
+    assert len(masked) == len(text) and re.sub("•+", "•", masked) == kept
