@@ -67,4 +67,5 @@ class NovaVMScreen(MyVMScreen):
     def _send_delete(self, ids: list[str], names: dict[str, str]) -> None:
         targets = [servers.split_key(key) for key in ids]
         self.app.act(t("Deleting {servers}", servers=server_count(len(ids))), lambda a: a.delete_servers(targets),
-                     resync={"site"}, done=lambda outcomes: report_deleted(self, outcomes, names))
+                     resync={"site"}, done=lambda outcomes: report_deleted(self, outcomes, names),
+                     busy=dict.fromkeys(ids, "deleted"))
