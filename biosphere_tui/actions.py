@@ -44,6 +44,7 @@ class Outcome:
     ok: bool
     message: str
     value: Any = None
+    kind: str = ""  # a failure's kind (``SourceError.kind``: "conflict", "forbidden"...)
 
 
 class ReadOnlyRefusal(errors.SourceError):
@@ -179,11 +180,11 @@ class Actions:
             try:
                 return Outcome(item, True, "done", await call(portal, item))
             except errors.Forbidden as exc:
-                return Outcome(item, False, _no_right(exc).message)
+                return Outcome(item, False, _no_right(exc).message, kind=exc.kind)
             except ReadOnlyRefusal:
                 raise  # the whole batch is refused, not item by item
             except errors.SourceError as exc:
-                return Outcome(item, False, exc.message)
+                return Outcome(item, False, exc.message, kind=exc.kind)
 
         return await self._with_portal(lambda p: asyncio.gather(*(one(p, i) for i in items)))
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime, timezone
 from functools import cached_property
@@ -29,6 +29,7 @@ from biosphere_tui.cache.freshness import stale_after
 from biosphere_tui.config import Config, journal_file, state_file
 from biosphere_tui.delays import delay
 from biosphere_tui.i18n import _, plural, set_language, t
+from biosphere_tui.in_flight import InFlight
 from biosphere_tui.models import Group, Role
 from biosphere_tui.privacy import PrivacyFilter
 from biosphere_tui.readonly import CHANGING, REFUSAL
@@ -113,6 +114,7 @@ class BiosphereApp(App[None]):
         self._refresh_worker: Worker[tuple[list[SourceResult], str | None]] | None = None
         self._failing: set[str] = set()
         self.refreshes = 0
+        self.in_flight = InFlight()  # what the actions are changing now: not to be sent twice
 
     # -- life cycle ------------------------------------------------------------------------
 
@@ -297,6 +299,7 @@ class BiosphereApp(App[None]):
 
     def _refreshed(self, results: list[SourceResult], failure: str | None) -> None:
         self.refreshes += 1
+        self.in_flight.refreshed(self.refreshes)
         if failure:
             self.notify(failure, severity="error")
         newly_failed: dict[str, list[str]] = {}  # one toast per distinct error, naming its sources
@@ -352,20 +355,32 @@ class BiosphereApp(App[None]):
         *,
         resync: set[str],
         done: Callable[[T], Any] | None = None,
+        busy: Mapping[str, str] | None = None,
     ) -> None:
         """Run ``call`` against the portal in a worker; then ``done(result)`` and a refresh of
         ``resync``. A failure is shown in plain words and the view is refreshed all the same.
-        Whatever happens is written to the action journal. In read-only mode nothing starts."""
+        Whatever happens is written to the action journal. In read-only mode nothing starts.
+        ``busy`` (item -> verb, e.g. a request's id -> "approved") stay ``in_flight`` until the
+        refresh after the action has ended; an action on an item already in flight is not sent."""
         if self.read_only:
             self.notify(_(REFUSAL), title=_("read-only"), severity="warning")
             return
+        busy = busy or {}
+        if not self.in_flight.start(busy):
+            self.notify(_("Already in progress: nothing sent again."), severity="warning")
+            return
         self.notify(f"{_(title)}…", timeout=3)
         me = reader.me(self.cache)
-        self._act(Started(self.now(), me.username if me else "", title), call, resync, done)
+        self._act(Started(self.now(), me.username if me else "", title), call, resync, done, list(busy))
+
+    def _after_action(self, resync: set[str], items: list[str], *, force: bool = False) -> None:
+        """Refresh what an action changed; its items stay in flight until that refresh has ended."""
+        self.in_flight.free_after(self.refreshes + (2 if self._refreshing else 1), items)
+        self.request_refresh(resync, force=force)
 
     @work(thread=True, group="actions", exit_on_error=False)
     def _act(self, started: Started, call: Callable[[Actions], Awaitable[T]], resync: set[str],
-             done: Callable[[T], Any] | None) -> None:
+             done: Callable[[T], Any] | None, items: list[str]) -> None:
         from biosphere_tui.actions import Actions
         from biosphere_tui.api.errors import SourceError
 
@@ -377,19 +392,20 @@ class BiosphereApp(App[None]):
             self._journal(started, actions.sent, error=exc.message)
             self.call_from_thread(self.notify, t("{action} failed: {error}", action=_(title), error=_(exc.message)),
                                   severity="error", timeout=10)
-            self.call_from_thread(self.request_refresh, resync)
+            self.call_from_thread(self._after_action, resync, items)
             return
         except Exception as exc:  # noqa: BLE001 - never a traceback on screen
             log.exception("%s failed", title)
             self._journal(started, actions.sent, error=f"unexpected failure ({type(exc).__name__})")
             self.call_from_thread(self.notify, t("{action} failed ({error}).", action=_(title), error=type(exc).__name__),
                                   severity="error")
+            self.call_from_thread(self.in_flight.free, items)
             return
         log.info("%s: done", title)
         self._journal(started, actions.sent, result=result)
         if done is not None:
             self.call_from_thread(done, result)
-        self.call_from_thread(self.request_refresh, resync, force=True)  # the portal just answered
+        self.call_from_thread(self._after_action, resync, items, force=True)  # the portal just answered
 
     def fetch(self, title: str, call: Callable[[Actions], Awaitable[T]], done: Callable[[T], Any]) -> None:
         """Ask the portal, in a worker, for what the cache never keeps (passwords, tokens): ``title…``

@@ -17,6 +17,7 @@ from biosphere_tui.i18n import plural, t
 from biosphere_tui.models import Deployment, DeploymentState
 from biosphere_tui.naming import name_problem
 from biosphere_tui.private_files import write_private
+from biosphere_tui.ssh import ssh_command
 
 MAX_VMS = 200
 _SPEC = re.compile(r"0?\d{0,2}d?")
@@ -84,8 +85,9 @@ class Seat:
 
     @property
     def ssh(self) -> str:
-        link = self.link("ssh")
-        return f"ssh {link.removeprefix('ssh://')}" if link else ""
+        """The SSH command, or why the portal's link gives none ("" without SSH access)."""
+        ssh = ssh_command(self.link("ssh") or None)
+        return ssh.command or ssh.problem or ""
 
     def parameter(self, secret: bool) -> str:
         """The username (``secret=False``) or the password or token (``secret=True``; "" unless the

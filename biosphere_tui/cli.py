@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import os
 import signal
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -30,7 +31,7 @@ def _common(*, top: bool) -> argparse.ArgumentParser:
     common.add_argument("--config", type=Path, metavar="FILE", default=default(None), help="configuration file (TOML)")
     common.add_argument("--demo", action="store_true", default=default(False),
                         help="run against the embedded demo cloud on 127.0.0.1")
-    common.add_argument("--demo-scale", type=float, default=default(1.0), metavar="N", help="demo world size factor (default 1)")
+    common.add_argument("--demo-scale", type=_between(0.1, 1000), default=default(1.0), metavar="N", help="demo world size factor (default 1)")
     common.add_argument("--demo-seed", type=int, default=default(42), metavar="N", help="demo world seed (default 42)")
     common.add_argument("--openstack-only", action="store_true", default=default(False),
                         help="with --demo or demo-server: a configuration without the portal (OpenStack-only mode)")
@@ -67,8 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     server = commands.add_parser("demo-server", parents=[common], help="run the demo cloud in the foreground")
     server.add_argument("--write-config", type=Path, metavar="DIR", required=True,
                         help="write clouds.yaml, token and config.toml for the demo cloud into DIR")
-    server.add_argument("--speed", type=float, default=1.0, help="demo clock speed (default 1 = real time)")
-    server.add_argument("--latency", type=float, default=0.0, metavar="MS",
+    server.add_argument("--speed", type=_between(0, 100000), default=1.0, help="demo clock speed (default 1 = real time)")
+    server.add_argument("--latency", type=_between(0, 60000, " ms"), default=0.0, metavar="MS",
                         help="delay added to every reply, in milliseconds, as over a wide-area network")
     web = commands.add_parser("serve", parents=[common], help="open the app in a browser (textual-serve, 127.0.0.1 only)")
     web.add_argument("--port", type=_port, default=8000, help="port on 127.0.0.1 (default 8000)")
@@ -83,6 +84,20 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--keyring", metavar="ACCOUNT", help="in the system keyring, under this account")
     _scripting_commands(commands, common)
     return parser
+
+
+def _between(low: float, high: float, unit: str = "") -> Callable[[str], float]:
+    """An argparse type: a finite number from ``low`` to ``high`` (NaN, infinities and the rest refused)."""
+    def number(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not low <= value <= high:  # NaN fails too
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number from {low:g} to {high:g}{unit}")
+        return value
+
+    return number
 
 
 def _port(text: str) -> int:
@@ -120,7 +135,7 @@ def _scripting_commands(commands: argparse._SubParsersAction, common: argparse.A
     launch.add_argument("--group", "-g", metavar="G", help=group_help)
     launch.add_argument("--name", metavar="N", help="the VM's name (default: from the appliance)")
     launch.add_argument("--wait", action="store_true", help="follow it until Ready, then print its access")
-    launch.add_argument("--timeout", type=float, default=60, metavar="MIN", help="with --wait (default 60)")
+    launch.add_argument("--timeout", type=_between(0.1, 10080, " min"), default=60, metavar="MIN", help="with --wait (default 60)")
     launch.add_argument("--show-secrets", action="store_true", help="with --wait: print passwords and tokens")
     delete = add("delete", "delete VMs (by name or id; Nova servers without a portal), after a confirmation")
     delete.add_argument("targets", nargs="+", metavar="NAME_OR_ID")
@@ -146,7 +161,7 @@ def _scripting_commands(commands: argparse._SubParsersAction, common: argparse.A
                           help="flavour (default: the least wasteful that fits them all)")
     training.add_argument("--csv", type=Path, metavar="FILE", help="write names, addresses and credentials here (0600)")
     training.add_argument("--wait", action="store_true", help="follow the VMs until each is Ready or failed")
-    training.add_argument("--timeout", type=float, default=30.0, metavar="MIN", help="with --wait (default 30)")
+    training.add_argument("--timeout", type=_between(0.1, 10080, " min"), default=30.0, metavar="MIN", help="with --wait (default 30)")
     for parser in (delete, *(commands.choices[v] for v in ("approve", "reject", "class"))):
         parser.add_argument("--yes", "-y", action="store_true", help="do not ask (needed without a terminal)")
 
@@ -173,14 +188,11 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"biosphere-tui: cannot serve: {exc}", file=sys.stderr)
                 return EXIT_FAILED
         with _configuration(args) as config:
-            if args.command == "sync":
-                from biosphere_tui.commands import sync
+            if args.command in ("sync", "doctor"):
+                from biosphere_tui import commands
+                from biosphere_tui.scripting.streams import printing
 
-                return sync(config)
-            if args.command == "doctor":
-                from biosphere_tui.commands import doctor
-
-                return doctor(config)
+                return printing(config.privacy, lambda: getattr(commands, args.command)(config))
             if args.command in SCRIPTING:
                 from biosphere_tui.scripting.run import run
 

@@ -42,7 +42,7 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import urlsplit
 
 import platformdirs
 
@@ -299,14 +299,14 @@ def parse(data: dict[str, Any], path: Path) -> Config:
         openstack=OpenStackSettings(
             clouds_yaml=clouds_yaml,
             sites=sites,
-            timeout=_positive(openstack, "timeout", where, "openstack", 10.0),
+            timeout=_number(openstack, "timeout", where, "openstack", 10.0),
         ),
-        refresh_interval=_positive(refresh, "interval", where, "refresh", 30.0),
+        refresh_interval=_number(refresh, "interval", where, "refresh", 30.0),
         cache_path=_path(cache, "path", where, "cache", base) or cache_dir() / "cache.sqlite",
         source=path,
         idle=IdleSettings(
-            running_days=_days(idle, "running_days", where, 14.0),
-            shutoff_days=_days(idle, "shutoff_days", where, 14.0),
+            running_days=_number(idle, "running_days", where, "idle", 14.0),
+            shutoff_days=_number(idle, "shutoff_days", where, "idle", 14.0),
         ),
         notifications=NotificationSettings(
             enabled=_flag(notifications, "enabled", where, "notifications", True),
@@ -341,15 +341,13 @@ def _every_cloud(clouds_yaml: Path | None) -> tuple[str, ...]:
 
 
 def _portal(section: dict[str, Any], where: str, base: Path) -> PortalSettings:
-    url = section.get("url")
-    if not isinstance(url, str) or urlparse(url).scheme not in ("http", "https") or not urlparse(url).netloc:
-        raise ConfigError(f"{where}: portal.url must be an http(s) URL, e.g. https://biosphere.example/api/v1")
+    url = _url(section.get("url"), where)
     given = [k for k in ("token_env", "token_keyring", "token_file") if k in section]
     if len(given) > 1:
         raise ConfigError(f"{where}: choose one of portal.token_env, portal.token_keyring, portal.token_file (got {', '.join(given)})")
     kind = given[0] if given else "token_env"
     raw = section.get(kind, DEFAULT_TOKEN_ENV)
-    if not isinstance(raw, str) or not raw:
+    if not isinstance(raw, str) or not raw or "\0" in raw:
         raise ConfigError(f"{where}: portal.{kind} must be a non-empty string")
     if kind == "token_file":
         raw = str(_resolve(raw, base))
@@ -357,22 +355,48 @@ def _portal(section: dict[str, Any], where: str, base: Path) -> PortalSettings:
     return PortalSettings(
         url=url,
         token=TokenSource(kind.removeprefix("token_"), raw),
-        timeout=_positive(section, "timeout", where, "portal", 10.0),
+        timeout=_number(section, "timeout", where, "portal", 10.0),
         verify_tls=verify,
     )
 
 
-def _positive(section: dict[str, Any], key: str, where: str, name: str, default: float) -> float:
-    value = section.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        raise ConfigError(f"{where}: {name}.{key} must be a positive number of seconds")
-    return float(value)
+# Every numeric setting, "section.key": (lowest, highest, unit). NaN and infinities are refused too.
+BOUNDS: dict[str, tuple[float, float, str]] = {
+    "portal.timeout": (0.5, 300, "seconds"),
+    "openstack.timeout": (0.5, 300, "seconds"),
+    "refresh.interval": (5, 86400, "seconds"),
+    "idle.running_days": (0.5, 3650, "days"),
+    "idle.shutoff_days": (0.5, 3650, "days"),
+}
 
 
-def _days(section: dict[str, Any], key: str, where: str, default: float) -> float:
+def _url(url: object, where: str) -> str:
+    """The portal's URL: http(s), a host, a valid port, and no user name or password (the token
+    authenticates; a password there would be sent as Basic auth and printed). Never echoed."""
+    plain = f"{where}: portal.url must be an http(s) URL, e.g. https://biosphere.example/api/v1"
+    if not isinstance(url, str) or any(c.isspace() or not c.isprintable() for c in url):
+        raise ConfigError(plain)
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise ConfigError(f"{plain} (its address or port is not valid)") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(plain)
+    if port == 0:
+        raise ConfigError(f"{plain} (its port must be from 1 to 65535)")
+    if parts.username is not None or parts.password is not None:
+        raise ConfigError(f"{where}: portal.url must not hold a user name or password (remove the part before @; "
+                          "the portal token is used)")
+    return url
+
+
+def _number(section: dict[str, Any], key: str, where: str, name: str, default: float) -> float:
+    """A finite number within ``BOUNDS``, else one line naming the key and the bounds."""
     value = section.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        raise ConfigError(f"{where}: idle.{key} must be a positive number of days")
+    low, high, unit = BOUNDS[f"{name}.{key}"]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:  # NaN fails too
+        raise ConfigError(f"{where}: {name}.{key} must be a positive number of {unit}, from {low:g} to {high:g}")
     return float(value)
 
 
@@ -387,7 +411,7 @@ def _path(section: dict[str, Any], key: str, where: str, name: str, base: Path) 
     value = section.get(key)
     if value is None:
         return None
-    if not isinstance(value, str) or not value:
+    if not isinstance(value, str) or not value or "\0" in value:
         raise ConfigError(f"{where}: {name}.{key} must be a path")
     return _resolve(value, base)
 

@@ -303,6 +303,10 @@ FR: dict[str, str] = {
     'Filter members and requests': 'Filtrer membres et demandes',
     'Show only the matching people (key /)': "N'afficher que les personnes qui correspondent (touche /)",
     'No pending request to approve.': 'Aucune demande en attente à approuver.',
+    "{name} is already being approved.": "{name} est déjà en cours d'approbation.",
+    "{name} is already being rejected.": "{name} est déjà en cours de refus.",
+    "{name} is already being deleted.": "{name} est déjà en cours de suppression.",
+    "Already in progress: nothing sent again.": "Déjà en cours : rien n'est renvoyé.",
     'Approving {what}': 'Approbation de {what}',
     'Approve {what} to join {group}? Their accounts will be deactivated when the group ends ({date}).': 'Approuver {what} pour rejoindre {group} ? Leurs comptes seront désactivés à la fin du groupe ({date}).',
     'No pending request to reject.': 'Aucune demande en attente à refuser.',
@@ -583,6 +587,10 @@ FR: dict[str, str] = {
     'c copies it': 'c la copie',
     'v reveals the secrets': 'v révèle les secrets',
     'This deployment has no SSH access.': "Ce déploiement n'a pas d'accès SSH.",
+    "the portal's SSH link is not a plain user@address; not shown":
+        "le lien SSH du portail n'est pas un simple utilisateur@adresse ; non affiché",
+    "the VM's login name or address is not plain; no SSH command shown":
+        "l'identifiant ou l'adresse de la VM n'est pas simple ; aucune commande SSH affichée",
     'Copied: {text}': 'Copié : {text}',
     'Launch now': 'Lancer maintenant',
     'Send the launch form (ctrl+s)': 'Envoyer le formulaire de lancement (ctrl+s)',

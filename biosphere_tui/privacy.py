@@ -1,4 +1,5 @@
-"""Privacy mode: IP and e-mail addresses are masked wherever they are drawn (for screencasts).
+"""Privacy mode: IP and e-mail addresses, hosts with their port (``host:port``) and the host of
+every link are masked wherever they are drawn or printed (for screencasts).
 
 One function, ``mask``, and one Textual line filter that applies it to every line the app
 draws (tables, details, toasts, the header), so no screen needs its own copy. A masked
@@ -19,7 +20,12 @@ _IPV4 = r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?![\w.])"
 _IPV4_CUT = r"(?<![\w.])\d{1,3}(?:\.\d{0,3}){1,3}…"  # an address a narrow column cut short
 _IPV6 = r"(?<![\w:])(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}(?![\w:])|(?<![\w:])(?:[0-9a-fA-F]{1,4}:){1,6}:(?:[0-9a-fA-F]{1,4}(?::[0-9a-fA-F]{1,4})*)?(?![\w:])"
 _EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]*)*…?"  # also user@host of ssh commands and ssh:// links
-ADDRESS = re.compile("|".join((_EMAIL, _IPV6, _IPV4, _IPV4_CUT)))
+_PORT = r"(?::\d{1,5})?(?!\w)"
+_URL_HOST = rf"(?<=://)(?:[^\s/@]*@)?(?:\[[^\]\s/]*\]|[\w.%-]+){_PORT}"  # a link's user, host and port
+_BRACKETED = rf"\[[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*(?:%[\w.-]+)?\]{_PORT}"  # [IPv6]:port
+_HOST_PORT = r"(?<![\w.-])(?:(?:[A-Za-z0-9-]+\.)+[A-Za-z0-9-]+|localhost):\d{1,5}(?!\w)"  # host.name:port, 10.0.0.1:22
+_USER_IPV6 = rf"[\w.+-]+@(?:{_IPV6})"  # ssh user@2001:db8::7
+ADDRESS = re.compile("|".join((_URL_HOST, _BRACKETED, _HOST_PORT, _USER_IPV6, _EMAIL, _IPV6, _IPV4, _IPV4_CUT)))
 
 
 def mask(text: str) -> str:

@@ -8,6 +8,7 @@ raw paged requests; the SDK's Resource layer is ~250x slower for thousands of se
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,6 +22,7 @@ from biosphere_tui.api import openstack_parse as parse
 from biosphere_tui.models import Image, Server, SiteSnapshot
 
 if TYPE_CHECKING:
+    from openstack.config.loader import OpenStackConfig
     from openstack.connection import Connection
 
 T = TypeVar("T")
@@ -31,12 +33,10 @@ MAX_PAGES = 1000
 
 def cloud_names(clouds_yaml: Path | None = None) -> tuple[str, ...]:
     """The clouds of the clouds.yaml (``clouds_yaml``, or the one openstacksdk finds), in its order."""
-    import openstack.config
-
-    files = [str(clouds_yaml)] if clouds_yaml else None
     try:
-        loader = openstack.config.OpenStackConfig(config_files=files, vendor_files=[] if files else None,
-                                                  load_envvars=False)
+        loader = _loader(clouds_yaml)
+    except errors.ConfigError:
+        raise
     except Exception as exc:  # noqa: BLE001 - a broken clouds.yaml is a configuration error
         raise errors.ConfigError(f"{clouds_yaml or 'clouds.yaml'}: cannot be read ({_first_line(exc)})") from None
     if loader.config_filename is None:
@@ -44,6 +44,27 @@ def cloud_names(clouds_yaml: Path | None = None) -> tuple[str, ...]:
     clouds = loader.cloud_config.get("clouds") or {}
     # a file without clouds gets a synthetic "defaults" cloud (no credentials) from the loader
     return tuple(str(name) for name, cloud in clouds.items() if not (name == "defaults" and "auth" not in cloud))
+
+
+def _loader(clouds_yaml: Path | None) -> OpenStackConfig:
+    """openstacksdk's loader on ``clouds_yaml`` (else its usual search), once the file it will read
+    parses: openstacksdk skips a file with a YAML syntax error, which would then read as "no cloud"."""
+    import openstack.config
+    import yaml
+    from openstack.config.loader import CONFIG_FILES
+
+    files = [str(clouds_yaml)] if clouds_yaml else None
+    path = next((Path(p) for p in files or CONFIG_FILES if os.path.isfile(p)), None)
+    try:
+        if path is not None:
+            yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" at line {mark.line + 1}" if mark is not None else ""
+        raise errors.ConfigError(f"{path}: YAML syntax error{at} ({getattr(exc, 'problem', None) or 'not YAML'})") from None
+    except (OSError, UnicodeDecodeError):
+        pass  # openstacksdk says it its own way
+    return openstack.config.OpenStackConfig(config_files=files, vendor_files=[] if files else None, load_envvars=False)
 
 
 class SiteClient:
@@ -128,14 +149,9 @@ class SiteClient:
 
     def _connection(self) -> Connection:
         if self._conn is None:
-            import openstack.config
             import openstack.connection
 
-            files = [str(self._clouds_yaml)] if self._clouds_yaml else None
-            loader = openstack.config.OpenStackConfig(
-                config_files=files, vendor_files=[] if files else None, load_envvars=False
-            )
-            region = loader.get_one(cloud=self.cloud, api_timeout=self._timeout)
+            region = _loader(self._clouds_yaml).get_one(cloud=self.cloud, api_timeout=self._timeout)
             self._conn = openstack.connection.Connection(config=region)
         return self._conn
 
@@ -192,6 +208,8 @@ def translate(site: str, exc: Exception, timeout: float) -> errors.SourceError:
         return errors.Unreachable(site, "the TLS certificate could not be verified")
     if isinstance(exc, ks.ConnectionError):
         return errors.Unreachable(site, "cannot connect (connection refused or reset)")
+    if isinstance(exc, errors.ConfigError):
+        return errors.SourceError(site, str(exc))
     if isinstance(exc, config_exc.OpenStackConfigException):
         return errors.SourceError(site, f"clouds.yaml: {_first_line(exc)}")
     if isinstance(exc, (ks.CatalogException, ks.DiscoveryFailure, ks.InvalidResponse)):

@@ -10,6 +10,7 @@ from biosphere_tui.cache.db import Reader
 from biosphere_tui.cache.reader import Freshness, freshness
 from biosphere_tui.i18n import t
 from biosphere_tui.models import Flavor, Image, Server, SiteLimits
+from biosphere_tui.ssh import Ssh, ssh_command
 
 # The usual default login of cloud images, by Glance's ``os_distro``; Biosphère's images use ubuntu.
 LOGIN_USERS = {"debian": "debian", "centos": "centos", "rocky": "rocky", "almalinux": "almalinux",
@@ -37,9 +38,11 @@ class ServerDetail:
 
     @property
     def ssh_command(self) -> str | None:
-        if self.no_ssh_reason is not None:
-            return None
-        return f"ssh {LOGIN_USERS.get(self.os_distro.lower(), DEFAULT_LOGIN)}@{self.server.ip}"
+        return None if self.no_ssh_reason is not None else self._ssh.command
+
+    @property
+    def _ssh(self) -> Ssh:
+        return ssh_command(None, host=self.server.ip, user=LOGIN_USERS.get(self.os_distro.lower(), DEFAULT_LOGIN))
 
     @property
     def no_ssh_reason(self) -> str | None:
@@ -51,7 +54,7 @@ class ServerDetail:
             return t("{name} is {status}, not ACTIVE.", name=s.name, status=s.status)
         if s.ip is None:
             return t("{name} has no IP address yet.", name=s.name)
-        return None
+        return self._ssh.problem
 
 
 def detail(db: Reader, key: str) -> ServerDetail | None:

@@ -8,11 +8,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from biosphere_tui.cache.db import Reader
 from biosphere_tui.i18n import _, t
 from biosphere_tui.models import AccessLink, Deployment, DeploymentState, Parameter, Server
+from biosphere_tui.ssh import Ssh, ssh_command
 
 _DEPLOYMENT_STATES = {s.value for s in DeploymentState}
 FINISHED_STATES = (DeploymentState.DONE.value, DeploymentState.CANCELLED.value)
@@ -160,14 +160,16 @@ class VmDetail:
         return [a for a in self.deployment.access if a.kind != "ssh"]
 
     @property
+    def _ssh(self) -> Ssh:
+        """``ssh user@ip`` from the SSH link's user (else the ``username`` parameter, else ubuntu)."""
+        link = next((a.url for a in self.deployment.access if a.kind == "ssh"), None)
+        user = next((p.value for p in self.deployment.parameters if p.name == "username"), "ubuntu")
+        return ssh_command(link, host=self.ip, user=user)
+
+    @property
     def ssh_command(self) -> str | None:
         """``ssh user@ip`` while the VM lives and has an address."""
-        if self.no_ssh_reason is not None:
-            return None
-        link = next((a for a in self.deployment.access if a.kind == "ssh"), None)
-        user = urlsplit(link.url).username if link else None
-        user = user or next((p.value for p in self.deployment.parameters if p.name == "username"), "ubuntu")
-        return f"ssh {user}@{self.ip}"
+        return None if self.no_ssh_reason is not None else self._ssh.command
 
     @property
     def no_ssh_reason(self) -> str | None:
@@ -179,7 +181,7 @@ class VmDetail:
             return t("{name} is being deleted.", name=d.name)
         if self.ip is None:
             return t("{name} has no IP address yet ({state}).", name=d.name, state=_(d.state.value))
-        return None
+        return self._ssh.problem
 
 
 def detail(db: Reader, vm_id: str) -> VmDetail | None:

@@ -22,6 +22,7 @@ from biosphere_tui.advisor import Advice, recommend
 from biosphere_tui.cache import catalogue, reader
 from biosphere_tui.cache.advice import signals
 from biosphere_tui.cache.freshness import age
+from biosphere_tui.cache.vms import VmDetail
 from biosphere_tui.fit import APPLIANCE, CAPACITY, QUOTA, Fit, Matrix, Minimum, assess
 from biosphere_tui.i18n import _, t
 from biosphere_tui.models import (
@@ -47,12 +48,6 @@ S = DeploymentState
 STEPS = (S.INITIALIZING, S.PROVISIONING, S.EXECUTING, S.SENDING_REPORTS, S.READY)
 POLL_SECONDS = 2.0
 MASK = "••••••"
-
-
-def ssh_command(deployment: Deployment) -> str | None:
-    """``ssh ubuntu@<ip>`` from the deployment's ``ssh://`` access link."""
-    link = next((a.url for a in deployment.access if a.kind == "ssh"), None)
-    return f"ssh {link.removeprefix('ssh://')}" if link else None
 
 
 def _cells() -> dict[str, tuple[str, str]]:
@@ -479,8 +474,11 @@ class LaunchScreen(BiosphereScreen):
         grid = Table.grid(padding=(0, 2))
         grid.add_column(style="bold")
         grid.add_column()
-        if ssh := ssh_command(dep):
-            grid.add_row("SSH", Text.assemble((ssh, "bold green"), ("   " + _("c copies it"), "dim")))
+        ssh = VmDetail(dep, None, None)
+        if ssh.ssh_command:
+            grid.add_row("SSH", Text.assemble((ssh.ssh_command, "bold green"), ("   " + _("c copies it"), "dim")))
+        elif ssh.no_ssh_reason:
+            grid.add_row("SSH", Text(ssh.no_ssh_reason, style="yellow"))
         for link in dep.access:
             if link.kind != "ssh":
                 grid.add_row("Web" if link.kind == "https" else link.kind.upper(), link.url)
@@ -516,12 +514,12 @@ class LaunchScreen(BiosphereScreen):
             self.query_one("#access", Static).update(self._access(self.deployment))
 
     def action_copy_ssh(self) -> None:
-        ssh = ssh_command(self.deployment) if self.deployment else None
-        if ssh is None:
-            self.notify(_("This deployment has no SSH access."), severity="warning")
+        vm = VmDetail(self.deployment, None, None) if self.deployment else None
+        if vm is None or vm.ssh_command is None:
+            self.notify(vm and vm.no_ssh_reason or _("This deployment has no SSH access."), severity="warning")
             return
-        self.app.copy_to_clipboard(ssh)
-        self.notify(t("Copied: {text}", text=ssh), timeout=3)
+        self.app.copy_to_clipboard(vm.ssh_command)
+        self.notify(t("Copied: {text}", text=vm.ssh_command), timeout=3)
 
     def on_unmount(self) -> None:
         if self._poll is not None:

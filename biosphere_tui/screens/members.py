@@ -69,6 +69,7 @@ class MembersScreen(BiosphereScreen):
         self._text = ""
         self._group: Group | None = None
         self._requests: dict[str, MembershipRequest] = {}
+        self._decided: dict[str, str] = {}  # request id -> "approved" or "rejected", by this app
 
     def compose_body(self) -> ComposeResult:
         wide = self.app.size.width >= WIDE
@@ -209,10 +210,17 @@ class MembersScreen(BiosphereScreen):
         self.query_one(FilterBar).open()
 
     def _picked(self) -> list[MembershipRequest]:
-        """The marked requests, else the highlighted one."""
+        """The marked requests, else the highlighted one; those an action is already handling
+        are left out, saying so (a second ``a``, before the portal answered the first)."""
         table = self.query_one("#requests", ColumnsTable)
         keys = [k for k in self._requests if k in table.selected] or [table.current_key]
-        return [self._requests[k] for k in keys if k in self._requests]
+        picked = [self._requests[k] for k in keys if k in self._requests]
+        busy = [(r.name, self.app.in_flight.verb(r.id)) for r in picked if self.app.in_flight.verb(r.id)]
+        if busy:
+            self.notify(" ".join(t("{name} is already being approved.", name=name) if verb == "approved" else
+                                 t("{name} is already being rejected.", name=name) for name, verb in busy),
+                        severity="warning")
+        return [r for r in picked if not self.app.in_flight.verb(r.id)]
 
     def action_approve(self) -> None:
         group, picked = self._group, self._picked()
@@ -225,7 +233,8 @@ class MembersScreen(BiosphereScreen):
             if yes:
                 ids = [r.id for r in picked]
                 self.app.act(t("Approving {what}", what=what), lambda a: a.approve(group.id, ids), resync=RESYNC,
-                             done=lambda outcomes: self._report(outcomes, picked, "approved"))
+                             done=lambda outcomes: self._report(outcomes, picked, "approved"),
+                             busy=dict.fromkeys(ids, "approved"))
 
         self.app.push_screen(ConfirmDialog(
             t("Approve {what} to join {group}? Their accounts will be deactivated when the group ends ({date}).",
@@ -244,7 +253,8 @@ class MembersScreen(BiosphereScreen):
             if yes:
                 ids = [r.id for r in picked]
                 self.app.act(t("Rejecting {what}", what=what), lambda a: a.reject(group.id, ids, reason), resync=RESYNC,
-                             done=lambda outcomes: self._report(outcomes, picked, "rejected"))
+                             done=lambda outcomes: self._report(outcomes, picked, "rejected"),
+                             busy=dict.fromkeys(ids, "rejected"))
 
         def reasoned(reason: str | None) -> None:
             if reason:
@@ -257,10 +267,13 @@ class MembersScreen(BiosphereScreen):
         self.app.push_screen(ReasonDialog(question, names, placeholder="reason"), reasoned)
 
     def _report(self, outcomes: Sequence[Any], picked: list[MembershipRequest], verb: str) -> None:
-        """Say what was done and, plainly, what was not (e.g. another admin handled it first)."""
+        """Say what was done and, plainly, what was not (e.g. another admin handled it first). A conflict
+        on a request this app already decided the same way (the portal says "already approved") is done."""
         names = {r.id: r.name for r in picked}
-        done = [names[o.item] for o in outcomes if o.ok]
-        failed = [o for o in outcomes if not o.ok]
+        ours = {o.item for o in outcomes if not o.ok and o.kind == "conflict" and self._decided.get(o.item) == verb}
+        self._decided.update({o.item: verb for o in outcomes if o.ok})
+        done = [names[o.item] for o in outcomes if o.ok or o.item in ours]
+        failed = [o for o in outcomes if not o.ok and o.item not in ours]
         if done:
             self.notify(t(f"{verb.capitalize()}: {{names}}.", names=", ".join(done)), title=_(f"Requests {verb}"))
         for o in failed:

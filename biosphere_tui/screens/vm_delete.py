@@ -30,6 +30,10 @@ def nothing_left(vm: VmRow) -> str:
     return t("{name} is {state}: there is nothing left to delete.", name=vm.name, state=_(vm.state))
 
 
+def busy(vm: VmRow) -> str:
+    return t("{name} is already being deleted.", name=vm.name)
+
+
 def refusal(screen: Screen, vm: VmRow) -> str | None:
     """Why this VM may not be deleted (None if it may)."""
     if vm.gone:
@@ -59,7 +63,7 @@ def delete_marked(screen: Screen, table: LineTable, reload: Callable[[], None], 
     if not targets:
         app.notify(_("No VM here to delete."), severity="warning")
         return
-    verdicts = [(vm, refuse(vm)) for vm in targets]
+    verdicts = [(vm, busy(vm) if app.in_flight.verb(vm.id) else refuse(vm)) for vm in targets]
     refused = [reason for _, reason in verdicts if reason]
     targets = [vm for vm, reason in verdicts if not reason]
     if refused:
@@ -87,7 +91,8 @@ def delete_marked(screen: Screen, table: LineTable, reload: Callable[[], None], 
 
 def send_to_portal(screen: Screen, ids: list[str], names: dict[str, str]) -> None:
     screen.app.act(t("Deleting {vms}", vms=vm_count(len(ids))), lambda a: a.delete(ids),
-                   resync={"portal.deployments", "site"}, done=lambda outcomes: report_deleted(screen, outcomes, names))
+                   resync={"portal.deployments", "site"}, done=lambda outcomes: report_deleted(screen, outcomes, names),
+                   busy=dict.fromkeys(ids, "deleted"))
 
 
 def report_deleted(screen: Screen, outcomes: list[Outcome], names: dict[str, str]) -> None:
@@ -112,4 +117,5 @@ def send_to_nova(screen: Screen, ids: list[str], names: dict[str, str]) -> None:
     """Delete these servers (keys ``site/id``) through Nova, then say how it went."""
     targets = [servers.split_key(key) for key in ids]
     screen.app.act(t("Deleting {servers}", servers=server_count(len(ids))), lambda a: a.delete_servers(targets),
-                   resync={"site"}, done=lambda outcomes: report_deleted(screen, outcomes, names))
+                   resync={"site"}, done=lambda outcomes: report_deleted(screen, outcomes, names),
+                   busy=dict.fromkeys(ids, "deleted"))

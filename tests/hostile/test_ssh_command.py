@@ -1,0 +1,224 @@
+"""Item 10: the SSH command carries only a checked user, address and port, whatever the portal's
+``ssh://`` link says; a hostile link gives no command (and says why) on screen, in the clipboard,
+in ``launch --wait``'s output and in the class CSV."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+from dataclasses import replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from biosphere_tui.app import BiosphereApp
+from biosphere_tui.cache.db import open_cache
+from biosphere_tui.cache.servers import ServerDetail
+from biosphere_tui.cache.vms import VmDetail
+from biosphere_tui.cli import main
+from biosphere_tui.config import Config
+from biosphere_tui.demo import world as demo_world
+from biosphere_tui.models import AccessLink, Deployment, DeploymentState, Parameter, Server
+from biosphere_tui.ssh import ssh_command
+from biosphere_tui.sync import Sync
+
+HOSTILE = "ssh://ubuntu;touch PWNED;echo @10.36.0.21"
+ODD = "the portal's SSH link is not a plain user@address; not shown"
+AT = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("link", [
+    HOSTILE,
+    "ssh://ubuntu@10.36.0.21;touch PWNED",
+    "ssh://$(touch PWNED)@10.36.0.21",
+    "ssh://`id`@10.36.0.21",
+    "ssh://-oProxyCommand=touch@10.36.0.21",
+    "ssh://ubuntu@-oProxyCommand=touch",
+    "ssh://ubuntu:secret@10.36.0.21",
+    "ssh://ubuntu@10.36.0.21/;touch PWNED",
+    "ssh://ubuntu@10.36.0.21?x=1",
+    "ssh://ubuntu@10.36.0.21#frag",
+    "ssh://ubuntu@10.36.0.21:99999",
+    "ssh://ubuntu@10.36.0.21:port",
+    "ssh://ubuntu@[fe80::1%25eth0;id]",
+    "ssh://ubu\nntu@10.36.0.21",
+    "ssh://ubuntu@10.36.0.21\x1b[2J",
+    "ssh:// ubuntu@10.36.0.21",
+    "https://ubuntu@10.36.0.21",
+    "ssh://ubuntu@",
+])
+def test_an_odd_link_gives_no_command_and_says_why(link: str) -> None:
+    assert ssh_command(link) == (None, ODD)
+    assert ssh_command(link, host="10.0.0.5", user="ubuntu") == (None, ODD)
+
+
+@pytest.mark.parametrize(("link", "command"), [
+    ("ssh://ubuntu@10.36.0.21", "ssh ubuntu@10.36.0.21"),
+    ("ssh://ubuntu@10.36.0.21:22", "ssh ubuntu@10.36.0.21"),
+    ("ssh://ubuntu@10.36.0.21:2222/", "ssh -p 2222 ubuntu@10.36.0.21"),
+    ("ssh://admin_1@vm-3.genouest.example.org", "ssh admin_1@vm-3.genouest.example.org"),
+    ("ssh://ubuntu@[2001:db8::7]:2200", "ssh -p 2200 ubuntu@2001:db8::7"),
+])
+def test_a_plain_link_gives_the_command(link: str, command: str) -> None:
+    assert ssh_command(link) == (command, None)
+
+
+def _deployment(**extra: object) -> Deployment:
+    return Deployment("d1", "alpha", "125", "Marine", "marine-meta", "demo", "a", "ifb.m4.large",
+                      DeploymentState.READY, AT, AT, 2, 8, 20, server_id="s1", ip="10.36.0.21", **extra)
+
+
+@pytest.mark.parametrize("dep", [
+    _deployment(access=(AccessLink("ssh", HOSTILE),)),
+    _deployment(parameters=(Parameter("username", "ubuntu;touch PWNED;echo "),)),
+    replace(_deployment(), ip="10.36.0.21;touch PWNED"),
+])
+def test_a_vm_with_a_hostile_user_link_or_address_has_no_command(dep: Deployment) -> None:
+    detail = VmDetail(dep, None, None)
+    assert detail.ssh_command is None and detail.no_ssh_reason and "PWNED" not in detail.no_ssh_reason
+
+
+def test_a_nova_server_with_a_hostile_address_has_no_command() -> None:
+    server = Server("a", "s1", "vm", "ACTIVE", "m1", 2, 8192, 20, "img", "10.0.0.5 -oProxyCommand=touch", AT, AT)
+    detail = ServerDetail(server, "Ubuntu", "ubuntu")
+    assert detail.ssh_command is None and detail.no_ssh_reason
+    assert ServerDetail(replace(server, ip="10.0.0.5"), "Debian", "debian").ssh_command == "ssh debian@10.0.0.5"
+
+
+# -- against the demo portal, whose Ready VMs carry the hostile link ----------------------------------
+
+
+@pytest.fixture
+def hostile_links(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every deployment that becomes Ready gets the portal's access links with the hostile SSH link."""
+    real = demo_world._access
+
+    def hostile(dep, app):  # noqa: ANN001, ANN202
+        links, params = real(dep, app)
+        return tuple(AccessLink("ssh", HOSTILE) if a.kind == "ssh" else a for a in links), params
+
+    monkeypatch.setattr(demo_world, "_access", hostile)
+
+
+@pytest.fixture
+def config_file(demo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:  # noqa: ANN001
+    path = demo.write_config(tmp_path / "cfg")
+    with path.open("a") as extra:
+        extra.write(f'\n[cache]\npath = "{tmp_path / "c.sqlite"}"\n')
+    monkeypatch.setattr("biosphere_tui.sync.utcnow", demo.clock.now)
+    monkeypatch.setattr("biosphere_tui.scripting.act.pause", lambda seconds: demo.clock.advance(seconds * 6))
+    return str(path)
+
+
+def test_launch_wait_prints_no_hostile_command(hostile_links, config_file: str, demo, capsys) -> None:  # noqa: ANN001
+    code = main(["--config", config_file, "launch", "180", "--site", "GenOuest", "--flavour", "ifb.m4.xlarge",
+                 "--name", "stats-cli", "--wait"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "stats-cli: Ready" in err
+    assert "PWNED" not in out + err and "SSH  " not in out
+
+
+def test_class_csv_holds_no_hostile_command(hostile_links, config_file: str, demo, tmp_path: Path,  # noqa: ANN001
+                                            capsys) -> None:  # noqa: ANN001
+    target = tmp_path / "class.csv"
+    code = main(["--config", config_file, "class", "219", "--count", "2", "--pattern", "rnaseq-{n:02}",
+                 "--group", "ebame-2026", "--csv", str(target), "--yes", "--wait"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "PWNED" not in target.read_text() + out
+    rows = list(csv.DictReader(target.open()))
+    assert [r["ssh"] for r in rows] == [ODD, ODD] and all(r["state"] == "Ready" for r in rows)
+
+
+def _synced(config: Config, demo) -> Config:  # noqa: ANN001
+    """The cache filled by one real sync (before the test's event loop runs)."""
+    open_cache(config.cache_path).db.close()
+    runner = Sync(config, config.cache_path, now=demo.clock.now)
+    try:
+        assert all(r.ok for r in runner.refresh_blocking(None))
+    finally:
+        runner.close()
+    return config
+
+
+@pytest.fixture
+def synced(demo_config: Config, demo) -> Config:  # noqa: ANN001
+    return _synced(demo_config, demo)
+
+
+@pytest.fixture
+def hostile_vm(demo_config: Config, demo) -> tuple[Config, str]:  # noqa: ANN001
+    """One of the demo user's Ready VMs carries the hostile link in the cache."""
+    ready = next(d for d in demo.world.deployments.values() if d.owner == "demo" and d.state is DeploymentState.READY)
+    demo.world.deployments[ready.id] = replace(ready, access=(AccessLink("ssh", HOSTILE),))
+    return _synced(demo_config, demo), ready.id
+
+
+async def _settle(app: BiosphereApp, pilot, until=lambda: True) -> None:  # noqa: ANN001
+    for _ in range(300):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if until() and not app._refreshing:
+            return
+    raise AssertionError("the app did not settle")
+
+
+def _shown(app: BiosphereApp) -> str:
+    from textual.geometry import Region
+
+    return "\n".join(
+        "\n".join(s.text for s in w.render_lines(Region(0, 0, *w.size))) for w in app.screen.query("*")
+        if w.size.area) + "\n".join(n.message for n in app._notifications)
+
+
+async def test_launch_screen_shows_and_copies_no_hostile_command(hostile_links, synced: Config,  # noqa: ANN001
+                                                                 demo) -> None:  # noqa: ANN001
+    from biosphere_tui.screens.launch import LaunchScreen
+
+    app = BiosphereApp(synced, now=demo.clock.now, background_refresh=False)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await _settle(app, pilot)
+        await pilot.press("2")
+        await pilot.pause()
+        await pilot.press("slash", *"rstudio server", "enter", "enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, LaunchScreen)
+        await pilot.press("ctrl+s")
+        await _settle(app, pilot, lambda: screen.deployment is not None)
+        demo.clock.advance(300)
+        for _ in range(100):
+            await asyncio.sleep(0.1)
+            await pilot.pause()
+            if screen.deployment.state is DeploymentState.READY:
+                break
+        await _settle(app, pilot)
+        assert screen.deployment.state is DeploymentState.READY
+        assert ODD in _shown(app)
+        await pilot.press("c")
+        await pilot.pause()
+        assert app.clipboard == "" and ODD in "\n".join(n.message for n in app._notifications)
+        assert "PWNED" not in _shown(app)
+
+
+async def test_myvm_describes_and_copies_no_hostile_command(hostile_vm: tuple[Config, str], demo) -> None:  # noqa: ANN001
+    from biosphere_tui.widgets.vm_table import VmTable
+
+    config, vm_id = hostile_vm
+    app = BiosphereApp(config, now=demo.clock.now, background_refresh=False)
+    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+        await _settle(app, pilot)
+        await pilot.press("3")
+        await _settle(app, pilot)
+        table = app.screen.query_one(VmTable)
+        table.move_cursor(row=table.get_row_index(vm_id))
+        await pilot.pause()
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.press("c")
+        await pilot.pause()
+        assert app.clipboard == ""
+        assert f"Nothing to copy: {ODD}" in "\n".join(n.message for n in app._notifications)
+        assert "PWNED" not in _shown(app)
