@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from .httpserver import BadRequest, Reply, Request
+from .httpserver import Reply, Request
 from .openstack_protocol import (MAX_LIMIT, MIN_VERSION, ApiError, APIVersion, T, next_query, paginate,
                                  ref_id)
 from .site_state import FakeFlavor, FakeKeypair, FakeServer, SiteState, iso, parse_time
