@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -31,11 +32,16 @@ class DemoCloud:
     """A seeded demo federation: `start` it, point the app at `write_config`, `stop` it."""
 
     def __init__(self, *, seed: int = 42, scale: float = 1.0, clock: DemoClock | None = None,
-                 token: str = "demo-token-0123456789abcdef", latency: float = 0.0) -> None:
+                 token: str = "demo-token-0123456789abcdef", latency: float = 0.0,
+                 max_microversions: Mapping[str, str] | None = None) -> None:
+        """``max_microversions``: a compute API cap per site id (e.g. ``"2.90"``, as Yoga); the
+        others answer up to `nova.DEFAULT_MAX_VERSION`."""
         self.clock = clock or DemoClock(datetime.now(UTC).replace(microsecond=0))
         self.token = token
         self.world = World(seed=seed, scale=scale, clock=self.clock)
-        self.sites = {site_id: OpenStackSite(site.cloud) for site_id, site in self.world.sites.items()}
+        caps = max_microversions or {}
+        self.sites = {site_id: OpenStackSite(site.cloud, max_microversion=caps.get(site_id))
+                      for site_id, site in self.world.sites.items()}
         self.portal = Portal(self.world, token, self.sites)
         self.control = DemoHTTPService("control", self._control)
         for service in self._services()[1:]:

@@ -217,9 +217,10 @@ class DemoHTTPService:
     """One 127.0.0.1 listener (ThreadingHTTPServer, daemon threads) with a router and a fault switch."""
 
     def __init__(self, name: str, router: Callable[[Request], Reply], port: int = 0,
-                 hang_seconds: float = 30.0) -> None:
+                 hang_seconds: float = 30.0, fault_reply: Callable[[Request, str], Reply | None] | None = None) -> None:
         self.name = name
         self.router = router
+        self.fault_reply = fault_reply  # the service's own answer to a canned fault; None: the generic one
         self.port = port
         self.hang_seconds = hang_seconds
         self.latency = 0.0  # seconds added before each reply: a wide-area network's round trip
@@ -322,7 +323,8 @@ class DemoHTTPService:
     def _answer(self, request: Request, fault: str) -> tuple[Reply, bytes]:
         """The reply to send and its encoded body; a router failure becomes a JSON 400/500."""
         try:
-            reply = _fault_reply(fault) or self.router(request)
+            own = self.fault_reply(request, fault) if self.fault_reply and fault != "none" else None
+            reply = own or _fault_reply(fault) or self.router(request)
             return reply, reply.encode()
         except BadRequest as exc:
             reply = error_reply(400, "bad_request", str(exc))

@@ -61,6 +61,9 @@ _NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 # -- the orchestrator's OpenStack calls -----------------------------------------------
 
 
+NOVA_MICROVERSION = "compute 2.37"  # the first with ``networks: "auto"``; without a version Nova serves 2.1
+
+
 class NovaError(Exception):
     """A site's API could not do what the orchestrator asked (message in plain words)."""
 
@@ -88,7 +91,8 @@ class NovaClient:
     def _call(self, method: str, path: str, body: Any = None, missing_ok: bool = False) -> Any:
         for attempt in (1, 2):
             token, compute = self._login()
-            status, data, _ = self._http(method, compute + path, body, {"X-Auth-Token": token})
+            status, data, _ = self._http(method, compute + path, body,
+                                         {"X-Auth-Token": token, "OpenStack-API-Version": NOVA_MICROVERSION})
             if status != 401 or attempt == 2:
                 break
             with self._lock:
