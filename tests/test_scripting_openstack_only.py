@@ -42,7 +42,7 @@ def test_ls_vms_lists_the_nova_servers_of_every_site(os_cli, demo, capsys) -> No
     assert list(rows[0]) == ["id", "name", "image", "site", "flavor", "status", "vcpu", "ram_gb", "ip", "created"]
 
 
-def test_ls_sites_gives_each_sites_limits(os_cli, demo, capsys) -> None:  # noqa: ANN001
+def test_ls_sites_gives_each_sites_limits(os_cli, demo, capsys, monkeypatch) -> None:  # noqa: ANN001
     assert os_cli("ls", "sites", "-f", "json") == 0
     rows = {r["id"]: r for r in json.loads(capsys.readouterr().out)}
     assert set(rows) == set(demo.sites)
@@ -53,6 +53,8 @@ def test_ls_sites_gives_each_sites_limits(os_cli, demo, capsys) -> None:  # noqa
         assert (row["vcpu_used"], row["vcpu_max"]) == (cores, site.state.quota_cores)
         assert (row["ram_gb_used"], row["instances_used"], row["instances_max"]) == (
             ram_mb // 1024, instances, site.state.quota_instances)
+    monkeypatch.setenv("COLUMNS", "80")  # on an 80-column terminal (piped, nothing is cut)
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
     assert os_cli("ls", "sites") == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split()[:3] == ["SITE", "API", "VCPU"] and len(lines) == len(demo.sites) + 1
