@@ -14,6 +14,8 @@ from biosphere_tui.api import errors
 
 MAX_REPLY_BYTES = 64 * 1024 * 1024
 """The largest reply read, counted after decompression (a 2 MB gzip may expand to 2 GB)."""
+MAX_RETRY_WAIT = 5.0
+"""The longest a server's ``Retry-After`` makes a client wait before asking again."""
 
 
 def deadline(timeout: float) -> float:

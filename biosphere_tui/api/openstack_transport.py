@@ -6,6 +6,8 @@ through the ``requests`` session it holds; ``BoundedAdapter``, mounted on it, ma
 - refuse a redirect to another scheme, host or port (keystoneauth would follow it and send
   the password or the token there);
 - stop reading a reply past ``max_bytes`` once decompressed (a 2 MB gzip may expand to 2 GB);
+- wait at most ``MAX_RETRY_WAIT`` s when the server says ``Retry-After`` (keystoneauth sleeps
+  that long before retrying a 429 or 503, out of reach of any deadline);
 - stoppable from another thread: ``cut()`` shuts the sockets down, which ends a read a server
   keeps alive one byte at a time (the per-read timeout never fires then).
 """
@@ -70,6 +72,9 @@ class BoundedAdapter(TCPKeepAliveAdapter):
         if response.is_redirect and not limits.same_origin(str(request.url), response.headers["location"]):
             response.close()
             raise limits.redirected(self.site, response.status_code)
+        wait = response.headers.get("retry-after", "").strip()
+        if wait.isascii() and wait.isdigit() and (len(wait) > 6 or int(wait) > limits.MAX_RETRY_WAIT):
+            response.headers["Retry-After"] = f"{limits.MAX_RETRY_WAIT:.0f}"
         response.raw = _CappedBody(response.raw, self.max_bytes, self.site)
         return response
 

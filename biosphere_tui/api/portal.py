@@ -35,7 +35,6 @@ T = TypeVar("T")
 SOURCE = "portal"
 PER_PAGE = 500
 MAX_PAGES = 1000
-MAX_RETRY_WAIT = 5.0
 
 
 class PortalClient:
@@ -193,7 +192,7 @@ class PortalClient:
         def wait(state: Any) -> float:
             hint = state.outcome.exception().retry_after
             backoff = self._backoff * 2 ** (state.attempt_number - 1)
-            return min(hint if hint is not None else backoff, MAX_RETRY_WAIT)
+            return min(hint if hint is not None else backoff, limits.MAX_RETRY_WAIT)
 
         async for attempt in AsyncRetrying(
             retry=retry_if_exception_type(errors.Busy),

@@ -167,6 +167,15 @@ def test_closing_a_site_never_waits_for_its_stuck_call(site: Hostile, tmp_path: 
     assert not stuck.is_alive()
 
 
+def test_a_site_asking_to_wait_a_day_is_not_waited_for(site: Hostile, tmp_path: Path) -> None:
+    """keystoneauth sleeps for Glance's ``Retry-After`` before retrying a 503 (5 times), where
+    no socket can be cut: the wait is capped, and the call ends soon after its deadline."""
+    site.routes["/image/v2/images"] = json_reply({"error": "busy"}, 503, {"Retry-After": "86400"})
+    sites = client(site, tmp_path)
+    assert isinstance(failure(sites.snapshot), errors.Timeout)
+    assert not sites.busy and site.asked("/image/v2/images")  # the attack was played
+
+
 async def test_a_trickling_portal_fails_at_its_deadline() -> None:
     with Hostile() as portal:
         portal.routes["/api/me"] = trickle(portal.stop, 0.1)
