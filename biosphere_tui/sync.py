@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 
@@ -28,9 +29,10 @@ from biosphere_tui.cache import reader
 from biosphere_tui.cache.db import connect
 from biosphere_tui.cache.writer import CacheWriter
 from biosphere_tui.config import Config
-from biosphere_tui.models import Group, Role, SiteSnapshot
+from biosphere_tui.models import Group, Role
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 USAGE_DAYS = 90
 PORTAL_SOURCES = ("portal.account", "portal.catalogue", "portal.status", "portal.deployments",
                   "portal.members", "portal.usage")
@@ -62,8 +64,7 @@ class Sync:
         self.cache_path = cache_path
         self.now = now
         os_cfg = config.openstack
-        self.sites = {name: SiteClient(name, os_cfg.clouds_yaml, timeout=os_cfg.timeout,
-                                       deadline=self._timeout(f"site.{name}")) for name in os_cfg.sites}
+        self.sites = {name: SiteClient(name, os_cfg.clouds_yaml, timeout=os_cfg.timeout) for name in os_cfg.sites}
         self._tls: ssl.SSLContext | None = None
         self._running: dict[asyncio.Task[list[SourceResult]], asyncio.AbstractEventLoop] = {}
 
@@ -256,13 +257,13 @@ class Sync:
         return job
 
 
-async def _in_daemon_thread(call: Callable[[], SiteSnapshot], name: str) -> SiteSnapshot:
+async def _in_daemon_thread(call: Callable[[], T], name: str) -> T:
     """``call()`` in a thread of its own that never holds the process at exit (an executor's
     threads are joined then): a call stuck past the deadline is left behind, not waited for."""
     loop = asyncio.get_running_loop()
-    done: asyncio.Future[SiteSnapshot] = loop.create_future()
+    done: asyncio.Future[T] = loop.create_future()
 
-    def settle(result: SiteSnapshot | None, failure: BaseException | None) -> None:
+    def settle(result: T | None, failure: BaseException | None) -> None:
         if done.done():  # the source timed out or the refresh was cancelled meanwhile
             return
         if failure is not None:
@@ -271,7 +272,8 @@ async def _in_daemon_thread(call: Callable[[], SiteSnapshot], name: str) -> Site
             done.set_result(result)  # type: ignore[arg-type]
 
     def run() -> None:
-        result, failure = None, None
+        result: T | None = None
+        failure: BaseException | None = None
         try:
             result = call()
         except BaseException as exc:  # noqa: BLE001 - handed to the awaiting loop

@@ -67,6 +67,7 @@ class SiteClient:
         self._transport: BoundedAdapter | None = None
         self._closed = False
         self._late = False  # the call running now passed its deadline
+        self._calls = 0  # numbers the calls: a watchdog cuts only its own
         self._lock = threading.Lock()
 
     @property
@@ -190,9 +191,10 @@ class SiteClient:
         every failure into a domain error."""
         with self._lock:
             self._late = False
+            self._calls += 1
             if self._transport is not None:
                 self._transport.arm()
-            watchdog = threading.Timer(self._deadline, self._cut)
+            watchdog = threading.Timer(self._deadline, self._cut, args=(self._calls,))
             watchdog.daemon = True
             watchdog.start()
             try:
@@ -208,7 +210,9 @@ class SiteClient:
             finally:
                 watchdog.cancel()
 
-    def _cut(self) -> None:
+    def _cut(self, call: int) -> None:
+        if call != self._calls:  # that call ended just as its deadline came
+            return
         self._late = True
         if self._transport is not None:
             self._transport.cut()
