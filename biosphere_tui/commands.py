@@ -5,14 +5,20 @@ from __future__ import annotations
 import asyncio
 import getpass
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from biosphere_tui.api import limits
 from biosphere_tui.api.errors import ConfigError, SourceError
 from biosphere_tui.cache.db import CacheUnavailable, open_cache
 from biosphere_tui.config import Config, default_config_file, log_file, store_token
+
+if TYPE_CHECKING:
+    from biosphere_tui.api.openstack import SiteClient
 
 OK, FAIL = "ok  ", "FAIL"
 
@@ -49,7 +55,11 @@ def sync(config: Config) -> int:
 
 
 def doctor(config: Config) -> int:
-    """What configuration and credentials were found (never their values), and who answers."""
+    """What configuration and credentials were found (never their values), and who answers.
+
+    The portal and every site are asked at once, each in a thread of its own; the command
+    ends when they have all answered or at the latest deadline of theirs, whichever first.
+    """
     problems = 0
 
     def line(ok: bool, what: str, detail: str) -> None:
@@ -57,6 +67,9 @@ def doctor(config: Config) -> int:
         problems += not ok
         print(f"{OK if ok else FAIL} {what}: {detail}")
 
+    clients = _site_clients(config)
+    probes = {f"site {name}": _Probe(client.check) for name, client in clients.items()}
+    deadlines = [c.deadline for c in clients.values()]
     line(True, "config", str(config.source) if config.source else f"none at {default_config_file()}, using defaults")
     line(True, "cache", str(config.cache_path))
     line(True, "log", str(log_file()))
@@ -69,26 +82,39 @@ def doctor(config: Config) -> int:
         try:
             config.portal.token.read()  # kept in no variable: a crash report shows frames' locals
             line(True, "portal token", f"found in {config.portal.token.describe()}")
-            line(*_probe("portal answers", lambda: _portal_me(config)))
+            probes["portal answers"] = _Probe(lambda: _portal_me(config))
+            deadlines.append(limits.deadline(config.portal.timeout))
         except ConfigError as exc:
             line(False, "portal token", str(exc))
+    ends = time.monotonic() + max(deadlines, default=0.0) + PROBE_MARGIN
+    if "portal answers" in probes:
+        line(*probes["portal answers"].outcome("portal answers", ends))
     where = str(config.openstack.clouds_yaml) if config.openstack.clouds_yaml else "openstacksdk's default locations"
     line(bool(config.openstack.sites) or config.portal is not None, "clouds.yaml", f"{where}; sites: {', '.join(config.openstack.sites) or 'none'}")
-    if config.openstack.sites:
-        from biosphere_tui.api.openstack import SiteClient
-
-        for site in config.openstack.sites:
-            client = SiteClient(site, config.openstack.clouds_yaml, timeout=config.openstack.timeout)
-            try:
-                line(*_probe(f"site {site}", client.check))
-            finally:
-                client.close()
+    for what, probe in probes.items():
+        if what.startswith("site "):
+            line(*probe.outcome(what, ends))
+    for client in clients.values():
+        client.close()  # never waits, even for a site that does not answer
     try:
         open_cache(config.cache_path).db.close()
     except CacheUnavailable as exc:
         line(False, "cache", str(exc))
     print("all good" if not problems else f"{problems} problem(s) found")
     return 1 if problems else 0
+
+
+PROBE_MARGIN = 2.0
+"""Seconds a probe may overrun its own deadline before doctor stops waiting for it."""
+
+
+def _site_clients(config: Config) -> dict[str, SiteClient]:
+    if not config.openstack.sites:
+        return {}
+    from biosphere_tui.api.openstack import SiteClient
+
+    return {site: SiteClient(site, config.openstack.clouds_yaml, timeout=config.openstack.timeout)
+            for site in config.openstack.sites}
 
 
 def _portal_me(config: Config) -> str:
@@ -103,13 +129,32 @@ def _portal_me(config: Config) -> str:
     return f"signed in as {asyncio.run(ask())}"
 
 
-def _probe(what: str, call: Callable[[], str]) -> tuple[bool, str, str]:
-    started = time.perf_counter()
-    try:
-        detail = call()
-    except SourceError as exc:
-        return False, what, exc.message
-    return True, what, f"{detail} ({(time.perf_counter() - started) * 1000:.0f} ms)"
+class _Probe:
+    """One check run in a daemon thread at once (a check stuck past every deadline never holds
+    the process at exit); ``outcome`` waits for it no later than a given time."""
+
+    def __init__(self, call: Callable[[], str]) -> None:
+        self._call = call
+        self._result: tuple[bool, str] | None = None
+        self._started = time.perf_counter()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            detail = self._call()
+        except SourceError as exc:
+            self._result = False, exc.message
+            return
+        except Exception as exc:  # noqa: BLE001 - a bug says its name, not a traceback
+            self._result = False, f"unexpected failure ({type(exc).__name__})"
+            return
+        self._result = True, f"{detail} ({(time.perf_counter() - self._started) * 1000:.0f} ms)"
+
+    def outcome(self, what: str, until: float) -> tuple[bool, str, str]:
+        self._thread.join(max(until - time.monotonic(), 0.0))
+        ok, detail = self._result or (False, "no complete answer in time")
+        return ok, what, detail
 
 
 def token_set(file: Path | None, keyring_account: str | None) -> int:

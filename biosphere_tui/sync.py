@@ -11,17 +11,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import ssl
+import threading
 import time
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 
 from biosphere_tui import backoff
-from biosphere_tui.api import errors
+from biosphere_tui.api import errors, limits
 from biosphere_tui.api.openstack import SiteClient
 from biosphere_tui.api.portal import PortalClient
 from biosphere_tui.cache import reader
@@ -31,6 +32,7 @@ from biosphere_tui.config import Config
 from biosphere_tui.models import Group, Role
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 USAGE_DAYS = 90
 PORTAL_SOURCES = ("portal.account", "portal.catalogue", "portal.status", "portal.deployments",
                   "portal.members", "portal.usage")
@@ -64,7 +66,7 @@ class Sync:
         os_cfg = config.openstack
         self.sites = {name: SiteClient(name, os_cfg.clouds_yaml, timeout=os_cfg.timeout) for name in os_cfg.sites}
         self._tls: ssl.SSLContext | None = None
-        self._pool = ThreadPoolExecutor(max_workers=max(len(self.sites), 1) + 1, thread_name_prefix="site")
+        self._running: dict[asyncio.Task[list[SourceResult]], asyncio.AbstractEventLoop] = {}
 
     @property
     def sources(self) -> list[str]:
@@ -72,9 +74,14 @@ class Sync:
         return portal + [f"site.{name}" for name in self.sites]
 
     def close(self) -> None:
+        """Stop at once: a refresh still running is cancelled, each site's connection cut."""
+        for task, loop in list(self._running.items()):
+            try:
+                loop.call_soon_threadsafe(task.cancel)
+            except RuntimeError:  # its loop has just finished
+                pass
         for client in self.sites.values():
             client.close()
-        self._pool.shutdown(wait=False, cancel_futures=True)
 
     def refresh_blocking(self, only: set[str] | None = None, *, force: bool = False) -> list[SourceResult]:
         return asyncio.run(self.refresh(only, force=force))
@@ -84,6 +91,15 @@ class Sync:
 
         A source still in its backoff is not asked (``kind="backoff"``) unless ``force``.
         """
+        task = asyncio.current_task()
+        assert task is not None
+        self._running[task] = asyncio.get_running_loop()
+        try:
+            return await self._refresh(only, force)
+        finally:
+            del self._running[task]
+
+    async def _refresh(self, only: set[str] | None, force: bool) -> list[SourceResult]:
         writer = CacheWriter(connect(self.cache_path))
         try:
             known = {row.source: row for row in reader.freshness(writer.db)}
@@ -152,9 +168,9 @@ class Sync:
     def _timeout(self, source: str) -> float:
         """A source may take a few timeouts (retries, several pages) but never forever."""
         if source.startswith("site."):
-            return self.config.openstack.timeout * 2 + 1
+            return limits.deadline(self.config.openstack.timeout)
         assert self.config.portal is not None
-        return self.config.portal.timeout * 2 + 1
+        return limits.deadline(self.config.portal.timeout)
 
     # -- portal --------------------------------------------------------------------------------
 
@@ -237,11 +253,41 @@ class Sync:
             if client.busy:
                 raise errors.Timeout(name, "the previous request to this site has not answered yet")
             started = time.perf_counter()
-            snap = await asyncio.get_running_loop().run_in_executor(self._pool, client.snapshot)
+            snap = await _in_daemon_thread(client.snapshot, name)
             writer.site(name, snap, time.perf_counter() - started, self.now())
             return len(snap.servers)
 
         return job
+
+
+async def _in_daemon_thread(call: Callable[[], T], name: str) -> T:
+    """``call()`` in a thread of its own that never holds the process at exit (an executor's
+    threads are joined then): a call stuck past the deadline is left behind, not waited for."""
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[T] = loop.create_future()
+
+    def settle(result: T | None, failure: BaseException | None) -> None:
+        if done.done():  # the source timed out or the refresh was cancelled meanwhile
+            return
+        if failure is not None:
+            done.set_exception(failure)
+        else:
+            done.set_result(result)  # type: ignore[arg-type]
+
+    def run() -> None:
+        result: T | None = None
+        failure: BaseException | None = None
+        try:
+            result = call()
+        except BaseException as exc:  # noqa: BLE001 - handed to the awaiting loop
+            failure = exc
+        try:
+            loop.call_soon_threadsafe(settle, result, failure)
+        except RuntimeError:  # the loop has finished: nobody waits for this any more
+            pass
+
+    threading.Thread(target=run, name=f"site-{name}", daemon=True).start()
+    return await done
 
 
 def _usage_windows(writer: CacheWriter, group_ids: list[str], end: date) -> dict[str, date]:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qs, urlparse
 
-from biosphere_tui.api import errors
+from biosphere_tui.api import errors, limits
 from biosphere_tui.api import fields as f
 from biosphere_tui.api import openstack_parse as parse
 from biosphere_tui.models import Image, Server, SiteSnapshot
@@ -24,6 +24,8 @@ from biosphere_tui.models import Image, Server, SiteSnapshot
 if TYPE_CHECKING:
     from openstack.config.loader import OpenStackConfig
     from openstack.connection import Connection
+
+    from biosphere_tui.api.openstack_transport import BoundedAdapter
 
 T = TypeVar("T")
 NOVA_MICROVERSION = "2.96"
@@ -68,14 +70,31 @@ def _loader(clouds_yaml: Path | None) -> OpenStackConfig:
 
 
 class SiteClient:
-    """One Biosphère site (a ``clouds.yaml`` entry)."""
+    """One Biosphère site (a ``clouds.yaml`` entry).
 
-    def __init__(self, cloud: str, clouds_yaml: Path | None = None, *, timeout: float = 10.0) -> None:
+    Each call ends within ``deadline`` seconds (default: twice ``timeout`` plus one): past it the
+    connection is cut, however slowly the site sends. Replies are read up to ``max_reply_bytes``
+    once decompressed; a redirect to another address is not followed.
+    """
+
+    def __init__(self, cloud: str, clouds_yaml: Path | None = None, *, timeout: float = 10.0,
+                 deadline: float | None = None, max_reply_bytes: int = limits.MAX_REPLY_BYTES) -> None:
         self.cloud = cloud
         self._clouds_yaml = clouds_yaml
         self._timeout = timeout
+        self._deadline = deadline if deadline is not None else limits.deadline(timeout)
+        self._max_bytes = max_reply_bytes
         self._conn: Connection | None = None
+        self._transport: BoundedAdapter | None = None
+        self._closed = False
+        self._late = False  # the call running now passed its deadline
+        self._calls = 0  # numbers the calls: a watchdog cuts only its own
         self._lock = threading.Lock()
+
+    @property
+    def deadline(self) -> float:
+        """Seconds after which a call is cut."""
+        return self._deadline
 
     @property
     def busy(self) -> bool:
@@ -140,19 +159,31 @@ class SiteClient:
             self._connection().compute.delete_server(server_id, ignore_missing=False)
 
     def close(self) -> None:
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
+        """Release the connection at once, cutting a call still waiting for the site (never waits
+        for it: the caller may be quitting)."""
+        self._closed = True
+        if self._transport is not None:
+            self._transport.cut()
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.close()
 
     # -- plumbing ------------------------------------------------------------------------
 
     def _connection(self) -> Connection:
+        if self._closed:
+            raise errors.SourceError(self.cloud, "the client was closed")
         if self._conn is None:
             import openstack.connection
 
+            from biosphere_tui.api.openstack_transport import BoundedAdapter
+
             region = _loader(self._clouds_yaml).get_one(cloud=self.cloud, api_timeout=self._timeout)
-            self._conn = openstack.connection.Connection(config=region)
+            conn = openstack.connection.Connection(config=region)
+            self._transport = BoundedAdapter.mount(conn.session.session, self.cloud, self._max_bytes)
+            if self._late:
+                self._transport.cut()
+            self._conn = conn
         return self._conn
 
     def _get(self, service: str, path: str, params: dict[str, Any] | None = None) -> Any:
@@ -163,7 +194,7 @@ class SiteClient:
         response = proxy.get(path, params=params or {}, **extra)
         raise_from_response(response)
         try:
-            return response.json()
+            return limits.parse_json(response.content, self.cloud)
         except ValueError:
             raise errors.BadReply(self.cloud, f"{service} {path} sent a reply that is not JSON") from None
 
@@ -172,16 +203,35 @@ class SiteClient:
 
     @contextmanager
     def _calling(self) -> Iterator[None]:
-        """Serialise calls on this site and turn every failure into a domain error."""
+        """Serialise calls on this site, cut the one still running at its deadline, and turn
+        every failure into a domain error."""
         with self._lock:
+            self._late = False
+            self._calls += 1
+            if self._transport is not None:
+                self._transport.arm()
+            watchdog = threading.Timer(self._deadline, self._cut, args=(self._calls,))
+            watchdog.daemon = True
+            watchdog.start()
             try:
                 yield
-            except errors.SourceError:
-                raise
-            except f.ShapeError as exc:
-                raise errors.BadReply(self.cloud, f"unexpected reply: {exc}") from None
             except Exception as exc:  # noqa: BLE001 - translated into a domain error
+                if self._late and not self._closed:
+                    raise errors.Timeout(self.cloud, f"no complete answer within {self._deadline:g} s") from None
+                if isinstance(exc, errors.SourceError):
+                    raise
+                if isinstance(exc, f.ShapeError):
+                    raise errors.BadReply(self.cloud, f"unexpected reply: {exc}") from None
                 raise translate(self.cloud, exc, self._timeout) from None
+            finally:
+                watchdog.cancel()
+
+    def _cut(self, call: int) -> None:
+        if call != self._calls:  # that call ended just as its deadline came
+            return
+        self._late = True
+        if self._transport is not None:
+            self._transport.cut()
 
 
 def _next_href(links: Any) -> str | None:

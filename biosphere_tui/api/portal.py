@@ -15,6 +15,7 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
 
 from biosphere_tui.api import errors
 from biosphere_tui.api import fields as f
+from biosphere_tui.api import limits
 from biosphere_tui.api import portal_parse as parse
 from biosphere_tui.models import (
     Appliance,
@@ -34,11 +35,14 @@ T = TypeVar("T")
 SOURCE = "portal"
 PER_PAGE = 500
 MAX_PAGES = 1000
-MAX_RETRY_WAIT = 5.0
 
 
 class PortalClient:
-    """One portal, one token. Reads retry on 429/503 with backoff; writes never retry."""
+    """One portal, one token. Reads retry on 429/503 with backoff; writes never retry.
+
+    Every request ends within ``deadline`` seconds (default: twice ``timeout`` plus one), however
+    slowly the server sends; a reply over ``max_reply_bytes`` once decompressed is not read.
+    """
 
     def __init__(
         self,
@@ -49,10 +53,14 @@ class PortalClient:
         verify: bool | ssl.SSLContext = True,
         attempts: int = 3,
         backoff: float = 0.5,
+        deadline: float | None = None,
+        max_reply_bytes: int = limits.MAX_REPLY_BYTES,
         on_request: Callable[[httpx.Request], Awaitable[None]] | None = None,
     ) -> None:
         """``on_request`` sees every request before it is sent (the action journal uses it)."""
         self._timeout = timeout
+        self._deadline = deadline if deadline is not None else limits.deadline(timeout)
+        self._max_bytes = max_reply_bytes
         self._attempts = attempts
         self._backoff = backoff
         self._http = httpx.AsyncClient(
@@ -184,7 +192,7 @@ class PortalClient:
         def wait(state: Any) -> float:
             hint = state.outcome.exception().retry_after
             backoff = self._backoff * 2 ** (state.attempt_number - 1)
-            return min(hint if hint is not None else backoff, MAX_RETRY_WAIT)
+            return min(hint if hint is not None else backoff, limits.MAX_RETRY_WAIT)
 
         async for attempt in AsyncRetrying(
             retry=retry_if_exception_type(errors.Busy),
@@ -198,16 +206,35 @@ class PortalClient:
 
     async def _send(self, method: str, path: str, **kwargs: Any) -> Any:
         try:
-            response = await self._http.request(method, path, **kwargs)
+            return await asyncio.wait_for(self._exchange(method, path, **kwargs), self._deadline)
+        except TimeoutError:  # a server trickling bytes defeats the per-read timeout, not this
+            raise errors.Timeout(SOURCE, f"no complete answer within {self._deadline:g} s") from None
+
+    async def _exchange(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            async with self._http.stream(method, path, **kwargs) as response:
+                return _decode(response, await self._body(response))
         except httpx.TimeoutException:
             raise errors.Timeout(SOURCE, f"no answer within {self._timeout:g} s") from None
         except httpx.ConnectError as exc:
             if _certificate_refused(exc):
                 raise errors.Unreachable(SOURCE, "the TLS certificate could not be verified") from None
             raise errors.Unreachable(SOURCE, f"cannot connect to {self._http.base_url.host}:{self._http.base_url.port}") from None
+        except httpx.DecodingError:
+            raise errors.BadReply(SOURCE, "the reply could not be decompressed") from None
         except httpx.TransportError as exc:
             raise errors.Unreachable(SOURCE, f"the connection failed ({type(exc).__name__})") from None
-        return _decode(response)
+
+    async def _body(self, response: httpx.Response) -> bytes:
+        """The decoded body, read no further than ``max_reply_bytes``."""
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > self._max_bytes:
+                raise limits.too_large(SOURCE, self._max_bytes)
+            chunks.append(chunk)
+        return b"".join(chunks)
 
 
 def _certificate_refused(exc: BaseException) -> bool:
@@ -220,16 +247,18 @@ def _certificate_refused(exc: BaseException) -> bool:
     return False
 
 
-def _decode(response: httpx.Response) -> Any:
+def _decode(response: httpx.Response, content: bytes) -> Any:
     """The JSON body of a successful reply, or the domain error the reply stands for."""
     status = response.status_code
     is_json = "json" in response.headers.get("content-type", "")
     body: Any = None
-    if is_json and response.content:
+    if is_json and content:
         try:
-            body = response.json()
+            body = limits.parse_json(content, SOURCE)
         except ValueError:
             raise errors.BadReply(SOURCE, f"the reply is not valid JSON (HTTP {status})") from None
+    if response.is_redirect:  # never followed: the token would go wherever the server says
+        raise limits.redirected(SOURCE, status)
     if status < 400:
         if not is_json:
             what = "an HTML page" if "html" in response.headers.get("content-type", "") else "something that is not JSON"

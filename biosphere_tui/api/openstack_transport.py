@@ -1,0 +1,112 @@
+"""The HTTP transport under one site's openstacksdk connection, bounded against hostile servers.
+
+keystoneauth sends every request of a site (the Keystone sign-in with the password included)
+through the ``requests`` session it holds; ``BoundedAdapter``, mounted on it, makes each one:
+
+- refuse a redirect to another scheme, host or port (keystoneauth would follow it and send
+  the password or the token there);
+- stop reading a reply past ``max_bytes`` once decompressed (a 2 MB gzip may expand to 2 GB);
+- wait at most ``MAX_RETRY_WAIT`` s when the server says ``Retry-After`` (keystoneauth sleeps
+  that long before retrying a 429 or 503, out of reach of any deadline);
+- stoppable from another thread: ``cut()`` shuts the sockets down, which ends a read a server
+  keeps alive one byte at a time (the per-read timeout never fires then).
+"""
+
+from __future__ import annotations
+
+import socket
+import weakref
+from collections.abc import Iterator
+from typing import Any
+
+import requests
+from keystoneauth1.session import TCPKeepAliveAdapter
+from urllib3.connectionpool import HTTPConnectionPool
+
+from biosphere_tui.api import errors, limits
+
+
+class BoundedAdapter(TCPKeepAliveAdapter):
+    def __init__(self, site: str, max_bytes: int, **kwargs: Any) -> None:
+        self.site = site
+        self.max_bytes = max_bytes
+        self._opened: weakref.WeakSet[Any] = weakref.WeakSet()
+        self._cut = False
+        super().__init__(**kwargs)
+
+    @classmethod
+    def mount(cls, session: requests.Session, site: str, max_bytes: int) -> BoundedAdapter:
+        """Replace the adapters of ``session`` (keystoneauth's, keeping its TLS settings) by one of these."""
+        old = session.get_adapter("https://")
+        adapter = cls(site, max_bytes, tls_ciphers=getattr(old, "tls_ciphers", None),
+                      tls_min_version=getattr(old, "tls_min_version", None))
+        for prefix in ("https://", "http://"):
+            session.mount(prefix, adapter)
+        return adapter
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        manager = self.poolmanager
+        manager.pool_classes_by_scheme = {scheme: _tracking(cls, self._opened)
+                                          for scheme, cls in manager.pool_classes_by_scheme.items()}
+
+    def arm(self) -> None:
+        """Allow requests again after a ``cut()``."""
+        self._cut = False
+
+    def cut(self) -> None:
+        """Shut every socket down, in use or idle, and refuse new requests until ``arm()``."""
+        self._cut = True
+        for conn in list(self._opened):
+            sock = getattr(conn, "sock", None)
+            if sock is not None:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:  # already closed
+                    pass
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
+        if self._cut:
+            raise errors.Timeout(self.site, "the request was stopped at its deadline")
+        response = super().send(request, *args, **kwargs)
+        if response.is_redirect and not limits.same_origin(str(request.url), response.headers["location"]):
+            response.close()
+            raise limits.redirected(self.site, response.status_code)
+        wait = response.headers.get("retry-after", "").strip()
+        if wait.isascii() and wait.isdigit() and (len(wait) > 6 or int(wait) > limits.MAX_RETRY_WAIT):
+            response.headers["Retry-After"] = f"{limits.MAX_RETRY_WAIT:.0f}"
+        response.raw = _CappedBody(response.raw, self.max_bytes, self.site)
+        return response
+
+
+def _tracking(pool_cls: type[HTTPConnectionPool], opened: weakref.WeakSet[Any]) -> type[HTTPConnectionPool]:
+    """``pool_cls``, noting each connection it opens in ``opened``."""
+
+    class Tracking(pool_cls):  # type: ignore[valid-type, misc]
+        def _new_conn(self) -> Any:
+            conn = super()._new_conn()
+            opened.add(conn)
+            return conn
+
+    return Tracking
+
+
+class _CappedBody:
+    """urllib3's reply, whose decoded stream ends in ``BadReply`` past ``limit`` bytes."""
+
+    def __init__(self, raw: Any, limit: int, site: str) -> None:
+        self._raw = raw
+        self._limit = limit
+        self._site = site
+
+    def stream(self, amt: int | None = 2**16, decode_content: bool | None = None) -> Iterator[bytes]:
+        size = 0
+        for chunk in self._raw.stream(amt, decode_content=decode_content):
+            size += len(chunk)
+            if size > self._limit:
+                self._raw.close()
+                raise limits.too_large(self._site, self._limit)
+            yield chunk
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._raw, name)
