@@ -27,7 +27,7 @@ ANY = "*"
 
 
 class ApplianceTable(KeyedTable):
-    COLUMNS = (("star", "★"), ("name", "name"), ("category", "category"), ("os", "OS"), ("summary", "summary"))
+    COLUMNS = (("star", "★"), ("name", "name"), ("category", "category", 1), ("os", "OS", 3), ("summary", "summary", 2))
 
 
 class Picker(JumpDialog):
