@@ -23,6 +23,7 @@ FR: dict[str, str] = {
     "Back": "Retour",
     "Quit": "Quitter",
     "Privacy mode": "Confidentialité",
+    "All columns": "Toutes colonnes",
     "Close": "Fermer",
     "Cancel": "Annuler",
     "Yes": "Oui",

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from textual.app import ComposeResult
-from textual.binding import ActiveBinding
+from rich.cells import cell_len
+from textual.app import App, ComposeResult
+from textual.binding import ActiveBinding, Binding
 from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.widgets import Footer as TextualFooter
@@ -18,14 +19,49 @@ from biosphere_tui.i18n import _
 from biosphere_tui.widgets.freshness import FreshnessBar
 
 
+ESSENTIAL = ("help", "quit")  # the app's keys the footer always shows
+PALETTE_CELLS = 13  # "▏^p palette", docked on the right of the footer
+
+
+def _cells(app: App[Any], binding: Binding) -> int:
+    """The width of a key in the footer: `` k `` then ``Description ``."""
+    return cell_len(app.get_key_display(binding)) + 2 + cell_len(binding.description) + 1
+
+
 class TranslatedBindings:
-    """Mixin for a screen with a footer: its keys are described in the interface language."""
+    """Mixin for a screen with a footer: its keys are described in the interface language, and the
+    footer shows those that fit the terminal's width — ``?`` and ``q`` always, then the screen's,
+    the focused widget's and the app's others in that order; the rest stay in ``?`` and ``ctrl+p``."""
 
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
         active: dict[str, ActiveBinding] = super().active_bindings  # type: ignore[misc]
-        return {key: found._replace(binding=replace(found.binding, description=_(found.binding.description)))
-                for key, found in active.items()}
+        translated = {key: found._replace(binding=replace(found.binding, description=_(found.binding.description)))
+                      for key, found in active.items()}
+        return self._fit_footer(translated)
+
+    def _fit_footer(self, active: dict[str, ActiveBinding]) -> dict[str, ActiveBinding]:
+        screen: Screen[Any] = self  # type: ignore[assignment]
+        app = screen.app
+
+        def rank(found: ActiveBinding) -> int:
+            return 0 if found.node is screen else 2 if found.node is app else 1
+
+        ordered = sorted(active.items(), key=lambda kv: rank(kv[1]))  # stable: each node's keys in their order
+        shown = [(key, found) for key, found in ordered if found.binding.show]
+        room = app.size.width - PALETTE_CELLS
+        room -= sum(_cells(app, f.binding) for _, f in shown if f.node is app and f.binding.action in ESSENTIAL)
+        keep: set[str] = set()
+        for key, found in shown:
+            if found.node is app and found.binding.action in ESSENTIAL:
+                keep.add(key)
+            elif (width := _cells(app, found.binding)) <= room:
+                keep.add(key)
+                room -= width
+            else:
+                room = 0  # the next ones are less important: none is shown after a cut
+        return {key: found if key in keep or not found.binding.show else
+                found._replace(binding=replace(found.binding, show=False)) for key, found in ordered}
 
 
 class Footer(TextualFooter):
@@ -40,6 +76,9 @@ class Footer(TextualFooter):
             return None
         shown = ((b, enabled, tooltip) for _, b, enabled, tooltip in self.screen.active_bindings.values())
         return (self.compact, self.show_command_palette, *shown)
+
+    def on_resize(self) -> None:
+        self.screen.refresh_bindings()  # which keys fit changed
 
     async def recompose(self) -> None:
         if not self.is_attached or self._shown is None or self._what_to_show() != self._shown:

@@ -27,7 +27,7 @@ ANY = "*"
 
 
 class ApplianceTable(KeyedTable):
-    COLUMNS = (("star", "★"), ("name", "name"), ("category", "category"), ("os", "OS"), ("summary", "summary"))
+    COLUMNS = (("star", "★"), ("name", "name"), ("category", "category", 1), ("os", "OS", 3), ("summary", "summary", 2))
 
 
 class Picker(JumpDialog):
@@ -51,17 +51,17 @@ class CatalogueScreen(BiosphereScreen):
             "for a training).")
     BINDINGS = [
         Binding("slash", "filter", "Search", key_display="/"),
+        Binding("l", "launch", "Launch"),  # the main keys first: the footer shows those that fit
+        Binding("enter", "launch", "Launch", show=False),
+        Binding("d", "toggle_detail", "Detail"),
+        Binding("C", "class_launch", "Class launch"),
+        Binding("L", "quick_launch", "Quick launch"),
+        Binding("f", "favourite", "Star"),
         Binding("c", "next_category", "Category"),
         Binding("t", "pick('tool')", "Tool"),
         Binding("e", "pick('topic')", "Topic"),
-        Binding("f", "favourite", "Star"),
         Binding("F", "favourites_only", "★ only"),
         Binding("x", "clear_filters", "Clear filters"),
-        Binding("d", "toggle_detail", "Detail"),
-        Binding("l", "launch", "Launch"),
-        Binding("enter", "launch", "Launch", show=False),
-        Binding("L", "quick_launch", "Quick launch"),
-        Binding("C", "class_launch", "Class launch"),
     ]
 
     def __init__(self) -> None:

@@ -40,8 +40,8 @@ STATE_STYLES = {"Ready": "bold green", "refused": "bold red", "Aborted": "bold r
 
 
 class SeatTable(KeyedTable):
-    COLUMNS = (("name", "name"), ("site", "site"), ("state", "state"), ("ip", "IP"), ("ssh", "SSH"),
-               ("secret", "password"))
+    COLUMNS = (("name", "name"), ("site", "site"), ("state", "state"), ("ip", "IP"), ("ssh", "SSH", 1),
+               ("secret", "password", 2))
 
 
 def seat_row(seat: Seat) -> tuple[str, Sequence[object]]:

@@ -36,7 +36,8 @@ class TotalsTable(KeyedTable):
              "gpu_hours": "GPU-h"}
 
     def __init__(self, what: str, *, id: str) -> None:
-        self.COLUMNS = (("name", what), ("total", "total"), ("share", "share"), *self.SHORT.items())
+        self.COLUMNS = (("name", what), ("total", "total"), ("share", "share"),
+                        *((key, label, 2) for key, label in self.SHORT.items()))
         super().__init__(id=id)
         self.what = what
 

@@ -23,11 +23,11 @@ from biosphere_tui.widgets.keyed_table import ColumnsTable
 from biosphere_tui.widgets.filter_bar import FilterBar
 
 GROUP_COLUMNS = (
-    ("name", "group"), ("full_name", "full name"), ("kind", "kind"), ("role", "role"), ("vcpu", "vCPU"),
-    ("ram", "RAM"), ("storage", "storage"), ("start", "start"), ("end", "end"), ("left", "left"),
-    ("funding", "funding"), ("pending", "pending"),
+    ("name", "group"), ("full_name", "full name", 4), ("kind", "kind", 3), ("role", "role"), ("vcpu", "vCPU", 1),
+    ("ram", "RAM", 1), ("storage", "storage", 1), ("start", "start", 4), ("end", "end", 2), ("left", "left", 1),
+    ("funding", "funding", 4), ("pending", "pending", 3),
 )
-DIRECTORY_COLUMNS = (("name", "group"), ("full_name", "full name"), ("kind", "kind"), ("asked", ""))
+DIRECTORY_COLUMNS = (("name", "group"), ("full_name", "full name", 1), ("kind", "kind", 1), ("asked", ""))
 FUNDING_TEXT = dict(FUNDINGS)
 FUNDING_SHORT = {"platform": "platform envelope", "collaboration": "collaboration", "invoice": "invoicing"}
 RESYNC = {"portal.account"}
@@ -133,12 +133,11 @@ class GroupsScreen(BiosphereScreen):
         self._draft: GroupDraft | None = None  # a group request not accepted (yet)
 
     def compose_body(self) -> ComposeResult:
-        wide = self.app.size.width >= WIDE
         yield Static(id="groups-title", classes="section")
-        yield ColumnsTable(GROUP_COLUMNS, {"full_name", "kind", "start", "funding", "pending"}, wide=wide, id="groups")
+        yield ColumnsTable(GROUP_COLUMNS, id="groups")
         yield Static(id="group-info")
         yield Static(id="directory-title", classes="section")
-        yield ColumnsTable(DIRECTORY_COLUMNS, set(), wide=wide, id="directory")
+        yield ColumnsTable(DIRECTORY_COLUMNS, id="directory")
         yield FilterBar(_("filter groups…  (esc clears)"))
 
     # -- what is shown -------------------------------------------------------------------

@@ -6,6 +6,7 @@ from textual.app import ComposeResult
 
 from biosphere_tui.cache import reader, vms
 from biosphere_tui.screens.base import BiosphereScreen
+from biosphere_tui.site_names import site_names
 from biosphere_tui.widgets.summary import Summary
 from biosphere_tui.widgets.vm_table import VmTable
 
@@ -21,4 +22,4 @@ class HomeScreen(BiosphereScreen):
         db = self.app.cache
         quotas = [(g, reader.quota_use(db, g.id)) for g in reader.groups(db) if g.kind.value != "affiliation"]
         self.query_one(Summary).show(reader.vm_state_counts(db), reader.sites(db), reader.pending_requests(db), quotas)
-        self.query_one(VmTable).show_vms(vms.vms(db), self.app.now())
+        self.query_one(VmTable).show_vms(vms.vms(db), self.app.now(), names=site_names(db))

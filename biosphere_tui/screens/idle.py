@@ -3,7 +3,7 @@ gives back. Admins of the current group see all of its idle VMs; members, their 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -15,24 +15,25 @@ from biosphere_tui.idle import IdleKind, IdleVm, days, given_back, idle_vms, res
 from biosphere_tui.models import Role
 from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.screens.vm_delete import delete_marked, vm_count
+from biosphere_tui.site_names import site_name, site_names
 from biosphere_tui.widgets.line_table import LineTable
 
 KIND_STYLES = {IdleKind.NO_ACTIVITY: "yellow", IdleKind.SHUT_OFF: "dim"}
 
 
 class IdleTable(LineTable):
-    COLUMNS = (("name", "name"), ("owner", "owner"), ("why", "why idle"), ("vcpu", "vCPU"), ("ram", "RAM"),
-               ("disk", "disk"), ("since", "idle since"), ("site", "site"), ("flavor", "flavor"))
+    COLUMNS = (("name", "name"), ("owner", "owner", 1), ("why", "why idle"), ("vcpu", "vCPU", 2), ("ram", "RAM", 2),
+               ("disk", "disk", 2), ("since", "idle since", 3), ("site", "site", 1), ("flavor", "flavor", 3))
 
-    def show_idle(self, rows: list[IdleVm]) -> None:
-        self.show([(vm.deployment.id, self._cells(vm)) for vm in rows])
+    def show_idle(self, rows: list[IdleVm], names: Mapping[str, str]) -> None:
+        self.show([(vm.deployment.id, self._cells(vm, names)) for vm in rows])
 
     @staticmethod
-    def _cells(vm: IdleVm) -> tuple[object, ...]:
+    def _cells(vm: IdleVm, names: Mapping[str, str]) -> tuple[object, ...]:
         d = vm.deployment
         gb = _("GB")
         return (d.name, d.owner, (vm.why, KIND_STYLES[vm.kind]), str(d.vcpu), f"{d.ram_gb} {gb}", f"{d.disk_gb} {gb}",
-                f"{vm.since:%Y-%m-%d}", d.site, d.flavor)
+                f"{vm.since:%Y-%m-%d}", site_name(names, d.site), d.flavor)
 
 
 class IdleScreen(BiosphereScreen):
@@ -66,7 +67,7 @@ class IdleScreen(BiosphereScreen):
         rows = idle_vms(self.app.cache, settings, self.app.now(), owner=owner,
                         group_id=group.id if group else None)
         self._rows = {vm.deployment.id: vm for vm in rows}
-        self.query_one(IdleTable).show_idle(rows)
+        self.query_one(IdleTable).show_idle(rows, site_names(self.app.cache))
         whose = t("{group}, every member's", group=group.name) if admin and group else \
             t("{group}, yours", group=group.name) if group else _("yours")
         self.title = t("Idle VMs · {whose} · {vms} · no activity for {running} or shut off for {shut_off}",

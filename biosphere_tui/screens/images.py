@@ -18,7 +18,7 @@ from biosphere_tui.widgets.keyed_table import KeyedTable
 
 
 class ImageTable(KeyedTable):
-    COLUMNS = (("name", "image"), ("os", "OS"), ("ram", "min RAM"), ("disk", "min disk"), ("sites", "sites"))
+    COLUMNS = (("name", "image"), ("os", "OS", 1), ("ram", "min RAM", 2), ("disk", "min disk", 2), ("sites", "sites", 1))
 
 
 class ImagesScreen(BiosphereScreen):

@@ -25,7 +25,7 @@ def searchable(e: Entry) -> str:
 
 
 class JournalTable(KeyedTable):
-    COLUMNS = (("when", "when (UTC)"), ("ago", "ago"), ("who", "who"), ("action", "action"), ("result", "result"))
+    COLUMNS = (("when", "when (UTC)", 2), ("ago", "ago"), ("who", "who", 1), ("result", "result"), ("action", "action"))
 
 
 class JournalScreen(BiosphereScreen):
@@ -63,8 +63,8 @@ class JournalScreen(BiosphereScreen):
         self.title = title
         now = self.app.now()
         self.query_one(JournalTable).show([(key, [
-            f"{e.at:%Y-%m-%d %H:%M:%S}", age(e.at, now), e.user or "?", e.action,
-            Text(_(e.result), style=RESULT_STYLES.get(e.result, "yellow")),
+            f"{e.at:%Y-%m-%d %H:%M:%S}", age(e.at, now), e.user or "?",
+            Text(_(e.result), style=RESULT_STYLES.get(e.result, "yellow")), e.action,
         ]) for key, e in shown])
         self._show_entry()
 

@@ -8,8 +8,10 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from rich.cells import cell_len
 from rich.table import Table
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -37,6 +39,7 @@ from biosphere_tui.models import (
 )
 from biosphere_tui.naming import name_problem, suggested_name
 from biosphere_tui.screens.base import BiosphereScreen
+from biosphere_tui.site_names import site_detail, site_name, site_names
 from biosphere_tui.widgets.appliance_detail import needs
 from biosphere_tui.widgets.keyed_table import KeyedTable
 
@@ -67,26 +70,100 @@ def cell(fit: Fit | None, state: SiteState, best: bool = False) -> Text:
 
 
 class FitMatrix(KeyedTable):
-    """Rows: flavours (labelled), columns: sites; the cell cursor picks the site and the flavour."""
+    """Rows: flavours (labelled), columns: sites; the cell cursor picks the site and the flavour.
+    Only whole sites are shown, as many as fit the width: ◀/▶ on the edge headers say more are
+    there, and the cursor brings them in (never a site cut in the middle)."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.cursor_type = "cell"
         self.header_height = 2
         self.COLUMNS: tuple[tuple[str, Text], ...] = ()
+        self._sites: tuple[tuple[str, Text], ...] = ()  # every site, in order
+        self._rows: list[tuple[str, Sequence[Any]]] = []  # each flavour's cell for every site
+        self._first = 0  # the first site shown
 
     def add_row(self, *cells: Any, height: int | None = 1, key: str | None = None, label: Any = None) -> Any:
         return super().add_row(*cells, height=height, key=key, label=label or key)
 
-    def set_sites(self, columns: Sequence[tuple[str, Text]]) -> bool:
-        """Rebuild the columns when the sites or their states changed; returns whether it did."""
-        if tuple(columns) == self.COLUMNS:
+    def set_matrix(self, sites: Sequence[tuple[str, Text]], rows: Sequence[tuple[str, Sequence[Any]]]) -> bool:
+        """The sites (key, header) and each flavour's cells for every site; the columns are rebuilt
+        when the sites or their states changed; returns whether they were."""
+        self._rows = list(rows)
+        if tuple(sites) == self._sites:
+            self._show_window()
             return False
+        self._sites = tuple(sites)
+        self._first = min(self._first, max(len(self._sites) - 1, 0))
+        self._window()
+        return True
+
+    def _show_window(self) -> None:
+        end = self._first + len(self.COLUMNS)
+        self.show([(key, list(cells)[self._first:end]) for key, cells in self._rows])
+
+    def _site_widths(self) -> list[int]:
+        pad = 2 * self.cell_padding
+        return [max([*(cell_len(line) for line in label.plain.split("\n")), 7]) + pad for _, label in self._sites]
+
+    def _window(self, keep: str | None = None) -> None:
+        """Show the sites from ``_first`` that fit (``keep``, a site, among them), cursor kept."""
+        widths = self._site_widths()
+        labels = max((cell_len(key) for key, _ in self._rows), default=0) + 2 * self.cell_padding
+        room = self.scrollable_content_region.width - labels - 4  # and the ◀ ▶ marks
+        if keep is not None and keep in (keys := [k for k, _ in self._sites]):
+            self._first = min(self._first, keys.index(keep))
+            while self._first < keys.index(keep) and sum(widths[self._first:keys.index(keep) + 1]) > room:
+                self._first += 1
+        end = self._first + 1
+        while end < len(widths) and sum(widths[self._first:end + 1]) <= room:
+            end += 1
+        while self._first > 0 and sum(widths[self._first - 1:end]) <= room:  # room to the left: use it
+            self._first -= 1
+        if room <= 0:  # not laid out yet: every site
+            self._first, end = 0, len(self._sites)
+        chosen = self.chosen
         self.clear(columns=True)
-        self.COLUMNS = tuple(columns)
+        self._order = []
+        self.COLUMNS = tuple(self._edges(i, end) for i in range(self._first, min(end, len(self._sites))))
         for key, label in self.COLUMNS:
             self.add_column(label, key=key)
-        return True
+        self._show_window()
+        if chosen is not None and chosen[0] in self.columns and chosen[1] in self.rows:
+            self.move_cursor(row=self.get_row_index(chosen[1]), column=self.get_column_index(chosen[0]))
+
+    def _edges(self, i: int, end: int) -> tuple[str, Text]:
+        """The site's header, with ◀ or ▶ when sites are hidden on that side."""
+        key, label = self._sites[i]
+        name, state = label.split("\n", allow_blank=True)
+        first = Text.assemble(("◀ ", "bold") if i == self._first and i > 0 else "", name,
+                              (" ▶", "bold") if i == end - 1 and end < len(self._sites) else "")
+        return key, Text.assemble(first, "\n", state)
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self._sites:
+            self._window(self.chosen[0] if self.chosen else None)
+
+    def action_cursor_right(self) -> None:
+        shift = self.cursor_column == len(self.COLUMNS) - 1 and self._first + len(self.COLUMNS) < len(self._sites)
+        if not shift:
+            super().action_cursor_right()
+            return
+        self._first += 1
+        next_site = self._sites[self._first + len(self.COLUMNS) - 1][0]
+        self._window(keep=next_site)
+        self.choose(next_site, self.chosen[1] if self.chosen else "")
+
+    def action_cursor_left(self) -> None:
+        if self.cursor_column > 0 or self._first == 0:
+            super().action_cursor_left()
+            return
+        self._first -= 1
+        site = self._sites[self._first][0]
+        chosen = self.chosen
+        self._window(keep=site)
+        if chosen is not None:
+            self.choose(site, chosen[1])
 
     @property
     def chosen(self) -> tuple[str, str] | None:
@@ -100,6 +177,8 @@ class FitMatrix(KeyedTable):
         return str(keys.column_key.value), str(keys.row_key.value)
 
     def choose(self, site: str, flavor: str) -> None:
+        if site not in self.columns and any(key == site for key, _ in self._sites):
+            self._window(keep=site)  # bring the site into view
         try:
             self.move_cursor(row=self.get_row_index(flavor), column=self.get_column_index(site))
         except (RowDoesNotExist, ColumnDoesNotExist):  # a site or flavour not (or no longer) listed
@@ -167,6 +246,7 @@ class LaunchScreen(BiosphereScreen):
         self.refusal = ""
         self._attempt: tuple[DeploymentRequest, str] | None = None  # the request and its idempotency key
         self._poll: Timer | None = None
+        self.names: dict[str, str] = {}  # site id -> display name
 
     # -- layout --------------------------------------------------------------------------------
 
@@ -263,13 +343,13 @@ class LaunchScreen(BiosphereScreen):
         self.query_one("#quota", Static).update(left)
         table = self.query_one(FitMatrix)
         chosen = table.chosen
-        platforms = {s.id: s.platform for s in reader.sites(db)}
-        rebuilt = table.set_sites([(r.site, _site_label(platforms.get(r.site, r.site), r.state, r.answers))
-                                   for r in rooms])
+        self.names = site_names(db)
         states = {r.site: r.state for r in rooms}
         matrix, best = self.matrix, (self.advice.site, self.advice.flavor) if self.advice else None
-        table.show([(name, [cell(matrix.get(site, name), states[site], (site, name) == best) for site in matrix.rooms])
-                    for name in matrix.flavors])
+        rebuilt = table.set_matrix(
+            [(r.site, _site_label(site_name(self.names, r.site), r.state, r.answers)) for r in rooms],
+            [(name, [cell(matrix.get(site, name), states[site], (site, name) == best) for site in matrix.rooms])
+             for name in matrix.flavors])
         if rebuilt and chosen:
             table.choose(*chosen)
         self._show_verdict()
@@ -295,7 +375,7 @@ class LaunchScreen(BiosphereScreen):
             text.append(_("No site or flavour known yet: waiting for the first refresh."), style="italic")
         else:
             site, flavor, fit = picked
-            text.append(t("{flavor} on {site}: ", flavor=flavor, site=site), style="bold")
+            text.append(t("{flavor} on {site}: ", flavor=flavor, site=site_detail(self.names, site)), style="bold")
             if fit is None:
                 text.append(t("{site} does not offer {flavor}", site=site, flavor=flavor), style="red")
             elif fit.ok:
@@ -313,7 +393,7 @@ class LaunchScreen(BiosphereScreen):
         if self.advice is None:
             text = Text(_("Recommended: nothing fits now.") if self.matrix is not None else "", style="yellow")
         else:
-            text = Text.assemble(_("Recommended:") + " ", (f"{self.advice.site} / {self.advice.flavor}", "bold green"),
+            text = Text.assemble(_("Recommended:") + " ", (f"{site_name(self.names, self.advice.site)} / {self.advice.flavor}", "bold green"),
                                  f" — {self.advice.why}", (" " + _("(a applies it)"), "dim"))
         self.query_one("#advice", Static).update(text)
 

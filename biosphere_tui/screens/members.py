@@ -72,18 +72,16 @@ class MembersScreen(BiosphereScreen):
         self._decided: dict[str, str] = {}  # request id -> "approved" or "rejected", by this app
 
     def compose_body(self) -> ComposeResult:
-        wide = self.app.size.width >= WIDE
         with Vertical(id="admin"):
             yield Static(id="pending-title", classes="section")
             yield ColumnsTable(
-                (("name", "name"), ("username", "username"), ("email", "email"), ("message", "message"),
-                 ("asked", "asked")), {"email"}, wide=wide, id="requests", selectable=True)
+                (("name", "name"), ("username", "username", 1), ("email", "email", 3), ("message", "message", 2),
+                 ("asked", "asked", 1)), id="requests", selectable=True)
             yield Static(id="request-message")
             yield Static(id="members-title", classes="section")
             yield ColumnsTable(
-                (("name", "name"), ("username", "username"), ("email", "email"), ("role", "role"),
-                 ("joined", "joined"), ("end", "account end"), ("notice", "")),
-                {"email", "joined"}, wide=wide, id="members")
+                (("name", "name"), ("username", "username", 1), ("email", "email", 3), ("role", "role"),
+                 ("joined", "joined", 3), ("end", "account end", 1), ("notice", "", 1)), id="members")
         yield Static(id="not-admin")
         yield FilterBar(_("filter requests and members…  (esc clears)"))
 

@@ -25,6 +25,7 @@ from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.screens.vm_delete import delete_marked, refusal, send_to_portal, vm_count
 from biosphere_tui.widgets.filter_bar import FilterBar
 from biosphere_tui.widgets.vm_detail import VmDetailPane
+from biosphere_tui.site_names import site_names
 from biosphere_tui.widgets.vm_table import VmTable
 
 if TYPE_CHECKING:
@@ -44,14 +45,14 @@ class MyVMScreen(BiosphereScreen):
             "after a confirmation. Done and Cancelled deployments are hidden until h.")
     BINDINGS = [
         Binding("slash", "filter", "Filter", key_display="/"),
+        Binding("d", "toggle_describe", "Describe"),  # the main keys first: the footer shows those that fit
+        Binding("ctrl+d", "delete", "Delete"),
+        Binding("c", "copy_ssh", "Copy SSH"),
         Binding("a", "toggle_scope", "Mine/All"),
-        Binding("h", "toggle_finished", "Finished"),
         Binding("s", "cycle_sort", "Sort"),
         Binding("S", "reverse_sort", "Reverse", key_display="S"),
-        Binding("d", "toggle_describe", "Describe"),
-        Binding("c", "copy_ssh", "Copy SSH"),
+        Binding("h", "toggle_finished", "Finished"),
         Binding("v", "reveal", "Secrets"),
-        Binding("ctrl+d", "delete", "Delete"),
     ]
 
     def __init__(self) -> None:
@@ -98,7 +99,7 @@ class MyVMScreen(BiosphereScreen):
                                     group_id=None)
         rows, self.total = vms.window(db, self.vm_query, limit=self._limit, nova=self.NOVA)
         self._rows = {vm.id: vm for vm in rows}
-        self.query_one(VmTable).show_vms(rows, self.app.now(), rebuild=rebuild)
+        self.query_one(VmTable).show_vms(rows, self.app.now(), rebuild=rebuild, names=site_names(db))
         self._title()
         self._show_detail()
 
@@ -119,7 +120,7 @@ class MyVMScreen(BiosphereScreen):
 
     @property
     def sort_labels(self) -> dict[str, str]:
-        return dict(self.query_one(VmTable).COLUMNS)
+        return {c[0]: c[1] for c in self.query_one(VmTable).COLUMNS}
 
     def _show_detail(self) -> None:
         pane = self.query_one(VmDetailPane)

@@ -35,8 +35,8 @@ def api_words(site: NovaSite, now: datetime) -> str:
 
 
 class QuotaTable(SiteTable):
-    COLUMNS = (("site", "site"), ("api", "API"), ("vcpu", "vCPU used/max"), ("ram", "RAM GB used/max"),
-               ("vms", "VMs used/max"), ("servers", "servers"), ("images", "images"), ("flavors", "flavours"))
+    COLUMNS = (("site", "site"), ("api", "API"), ("vcpu", "vCPU used/max"), ("ram", "RAM GB used/max", 1),
+               ("vms", "VMs used/max", 1), ("servers", "servers", 2), ("images", "images", 3), ("flavors", "flavours", 3))
 
     def show_nova(self, sites: list[NovaSite]) -> None:
         rows = []

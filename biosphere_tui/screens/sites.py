@@ -50,9 +50,9 @@ def _free(c: Capacity, scale: int = 1) -> str:
 
 
 class SiteTable(KeyedTable):
-    COLUMNS = (("site", "site"), ("state", "state"), ("api", "API"), ("latency", "latency"),
-               ("vcpu", "vCPU free"), ("ram", "RAM GB free"), ("disk", "disk TB free"), ("gpu", "GPU free"),
-               ("features", "features"), ("updated", "updated"))
+    COLUMNS = (("site", "site"), ("state", "state"), ("api", "API", 1), ("latency", "latency", 2),
+               ("vcpu", "vCPU free", 1), ("ram", "RAM GB free", 1), ("disk", "disk TB free", 2), ("gpu", "GPU free", 3),
+               ("features", "features", 3), ("updated", "updated", 2))
 
     def show_sites(self, rows: list[SiteRow], now: datetime) -> None:
         self.show([(row.status.id, self._cells(row, now)) for row in rows])

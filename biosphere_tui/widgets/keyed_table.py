@@ -5,25 +5,29 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from rich.cells import cell_len
 from rich.text import Text
+from textual import events
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
 from biosphere_tui import i18n
+from biosphere_tui.widgets.columns import WIDE_BINDING, ColumnSpec, fitting, priority
 from textual.widgets.data_table import CellDoesNotExist
 
 
 class KeyedTable(DataTable):
-    """Give ``COLUMNS`` (key, label) and call ``show([(row_key, cells), ...])`` with the rows
-    in the order to display. Rows are added, updated and removed in place; when the order
-    changes the table is re-sorted without losing the cursor row.
+    """Give ``COLUMNS`` (key, label[, priority]) and call ``show([(row_key, cells), ...])`` with
+    the rows in the order to display. Rows are added, updated and removed in place; when the order
+    changes the table is re-sorted without losing the cursor row. The columns shown are those that
+    fit the width, by priority (see ``widgets.columns``); ``w`` shows all.
 
     With ``selectable=True``, space marks rows (multi-select); ``selected`` holds their keys.
     """
 
-    COLUMNS: Sequence[tuple[str, str]] = ()
-    BINDINGS = [Binding("space", "toggle_mark", "Mark", show=False)]
+    COLUMNS: Sequence[ColumnSpec] = ()
+    BINDINGS = [Binding("space", "toggle_mark", "Mark", show=False), WIDE_BINDING]
 
     class MarksChanged(Message):
         def __init__(self, table: KeyedTable) -> None:
@@ -35,12 +39,61 @@ class KeyedTable(DataTable):
         self.selectable = selectable
         self.selected: set[str] = set()
         self._order: list[str] = []
+        self.wide = False  # every column, scrolling sideways
+        self._shown: list[int] | None = None  # indices into COLUMNS of the columns drawn (None: all)
+        self._given: list[tuple[str, Sequence[Any]]] = []  # the rows as last shown, every column's cells
 
     def on_mount(self) -> None:
+        self._add_columns()
+
+    def _add_columns(self) -> None:
         if self.selectable:
             self.add_column(" ", key="_mark", width=1)
-        for key, label in self.COLUMNS:
-            self.add_column(i18n._(label), key=key)
+        for column in self._visible():
+            self.add_column(i18n._(column[1]), key=column[0])
+
+    @property
+    def shown_columns(self) -> list[str]:
+        """The keys of the columns drawn, left to right (the marks column left out)."""
+        return [c[0] for c in self._visible()]
+
+    def _visible(self) -> list[ColumnSpec]:
+        return list(self.COLUMNS) if self._shown is None else [self.COLUMNS[i] for i in self._shown]
+
+    def _choose_columns(self) -> None:
+        """Keep the columns that fit the width (all when ``wide``); rebuild the table if that changed."""
+        room = self.scrollable_content_region.width - (3 if self.selectable else 0)
+        if self.wide or room <= 0 or all(priority(c) == 0 for c in self.COLUMNS):
+            shown = None
+        else:
+            pad = 2 * self.cell_padding
+            widths = [cell_len(i18n._(c[1])) for c in self.COLUMNS]
+            for _, cells in self._given:
+                widths = [max(w, _width(v)) for w, v in zip(widths, cells)]
+            keep = fitting([priority(c) for c in self.COLUMNS], [w + pad for w in widths], room)
+            shown = None if all(keep) else [i for i, k in enumerate(keep) if k]
+        if shown != self._shown:
+            self._shown = shown
+            current = self.current_key
+            self.clear(columns=True)
+            self._order = []
+            self._add_columns()
+            self.show(self._given)
+            if current is not None and current in self.rows:
+                self.move_cursor(row=self.get_row_index(current), animate=False)
+            self.refresh_bindings()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._choose_columns()
+
+    def action_toggle_wide(self) -> None:
+        self.wide = not self.wide
+        self._choose_columns()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "toggle_wide":  # only when a column is hidden, or to leave wide mode
+            return self.wide or self._shown is not None
+        return True
 
     @property
     def current_key(self) -> str | None:
@@ -52,6 +105,10 @@ class KeyedTable(DataTable):
             return None
 
     def show(self, rows: Sequence[tuple[str, Sequence[Any]]]) -> None:
+        """``rows``: each row's key and its cells for every column of ``COLUMNS``."""
+        self._given = list(rows)
+        if self._shown is not None:
+            rows = [(key, [cells[i] for i in self._shown]) for key, cells in rows]
         current = self.current_key
         wanted = {key for key, _ in rows}
         gone = [k.value for k in self.rows if k.value not in wanted]
@@ -87,7 +144,7 @@ class KeyedTable(DataTable):
         self.refresh()
 
     def _columns(self) -> list[tuple[str, str]]:
-        return ([("_mark", " ")] if self.selectable else []) + list(self.COLUMNS)
+        return ([("_mark", " ")] if self.selectable else []) + [(c[0], c[1]) for c in self._visible()]
 
     def _mark(self, key: str) -> Text:
         return Text("●", style="bold yellow") if key in self.selected else Text(" ")
@@ -102,13 +159,16 @@ class KeyedTable(DataTable):
 
 
 class ColumnsTable(KeyedTable):
-    """A ``KeyedTable`` whose columns are chosen per instance (all of them on a wide terminal,
-    the primary ones otherwise); rows are given as ``{column: cell}``."""
+    """A ``KeyedTable`` whose columns are given per instance (with their priorities); rows are
+    given as ``{column: cell}``."""
 
-    def __init__(self, columns: Sequence[tuple[str, str]], secondary: set[str], *, wide: bool, id: str,
-                 selectable: bool = False) -> None:
+    def __init__(self, columns: Sequence[ColumnSpec], *, id: str, selectable: bool = False) -> None:
         super().__init__(id=id, selectable=selectable)
-        self.COLUMNS = tuple(c for c in columns if wide or c[0] not in secondary)
+        self.COLUMNS = tuple(columns)
 
     def show_cells(self, rows: Iterable[tuple[str, dict[str, Any]]]) -> None:
-        self.show([(key, [cells[c] for c, _ in self.COLUMNS]) for key, cells in rows])
+        self.show([(key, [cells[c[0]] for c in self.COLUMNS]) for key, cells in rows])
+
+
+def _width(value: Any) -> int:
+    return cell_len(value.plain if isinstance(value, Text) else "" if value is None else str(value))

@@ -9,7 +9,7 @@ key and version, the layout and its cursor, zebra and mark state.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar
 
 from rich.cells import cell_len, set_cell_size
@@ -25,6 +25,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from biosphere_tui import i18n
+from biosphere_tui.widgets.columns import WIDE_BINDING, ColumnSpec, fitting, priority
 
 Cell = Any  # a str, a (str, style) pair, a rich Text (its plain text and base style) or any value (its str)
 MARK = "_mark"  # the key of the marks column of a ``selectable`` table
@@ -69,14 +70,15 @@ class _Row:
 
 
 class LineTable(ScrollView, can_focus=True):
-    """Give ``COLUMNS`` (key, label) and call ``show([(row_key, cells), ...])`` with the rows in
-    the order to display. The cursor stays on its row key across ``show()``.
+    """Give ``COLUMNS`` (key, label[, priority]) and call ``show([(row_key, cells), ...])`` with the
+    rows in the order to display. The cursor stays on its row key across ``show()``. The columns
+    shown are those that fit the width, by priority (see ``widgets.columns``); ``w`` shows all.
 
     With ``selectable=True`` a marks column comes first and space marks rows; ``selected``
     holds their keys.
     """
 
-    COLUMNS: Sequence[tuple[str, str]] = ()
+    COLUMNS: Sequence[ColumnSpec] = ()
     MAX_COLUMN_WIDTH: ClassVar[int] = 40
     CELL_PADDING: ClassVar[int] = 1
 
@@ -89,6 +91,7 @@ class LineTable(ScrollView, can_focus=True):
         Binding("end", "cursor_end", "Last", show=False),
         Binding("enter", "select_row", "Select", show=False),
         Binding("space", "toggle_mark", "Mark", show=False),
+        WIDE_BINDING,
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -188,17 +191,53 @@ class LineTable(ScrollView, can_focus=True):
         self._version = 0
         self._cursor = 0
         self._highlighted: tuple[int, str] | None = None  # what the last RowHighlighted said
-        self._keys = [key for key, _ in self._all_columns()]
-        self._labels = {key: label for key, label in self._all_columns()}
-        self._widths = [cell_len(label) for _, label in self._all_columns()]  # content widths, grow only
+        self._keys = [key for key, _, _ in self._all_columns()]
+        self._labels = {key: label for key, label, _ in self._all_columns()}
+        self._priorities = [p for _, _, p in self._all_columns()]
+        self._widths = [cell_len(label) for _, label, _ in self._all_columns()]  # content widths, grow only
+        self.wide = False  # every column, scrolling sideways
+        self._shown = list(range(len(self._keys)))  # the indices of the columns drawn
         self._layout = 0  # bumped when a width or a header label changes: a key of the line cache
         self._line_cache: LRUCache[tuple[Any, ...], Strip] = LRUCache(1024)
         self._styles: tuple[Style, ...] = ()
         self._sizes: tuple[Size, Size, Size] | None = None  # the last sizes the layout gave
 
-    def _all_columns(self) -> list[tuple[str, str]]:
-        """(key, header) of each column, headers in the interface language."""
-        return ([(MARK, " ")] if self.selectable else []) + [(key, i18n._(label)) for key, label in self.COLUMNS]
+    def _all_columns(self) -> list[tuple[str, str, int]]:
+        """(key, header, priority) of each column, headers in the interface language."""
+        return ([(MARK, " ", 0)] if self.selectable else []) + [
+            (c[0], i18n._(c[1]), priority(c)) for c in self.COLUMNS]
+
+    @property
+    def shown_columns(self) -> list[str]:
+        """The keys of the columns drawn, left to right."""
+        return [self._keys[i] for i in self._shown]
+
+    def _choose_columns(self) -> None:
+        """Keep the columns that fit the width (all of them when ``wide``); relayout if that changed."""
+        room = self.scrollable_content_region.width
+        if self.wide or room <= 0:
+            shown = list(range(len(self._keys)))
+        else:
+            keep = fitting(self._priorities, self._render_widths(range(len(self._keys))), room)
+            shown = [i for i, k in enumerate(keep) if k]
+        if shown != self._shown:
+            self._shown = shown
+            self._relayout()
+            self.refresh_bindings()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._choose_columns()
+
+    def action_toggle_wide(self) -> None:
+        self.wide = not self.wide
+        self._choose_columns()
+        if not self.wide:
+            self.scroll_to(x=0, animate=False, immediate=True)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "toggle_wide":  # only when a column is hidden, or to leave wide mode
+            return self.wide or len(self._shown) < len(self._keys)
+        return True
 
     # -- data -------------------------------------------------------------------------------
 
@@ -240,11 +279,12 @@ class LineTable(ScrollView, can_focus=True):
             i = self._keys.index(column)
             self._widths[i] = max(self._widths[i], cell_len(label))
             self._relayout()
+            self._choose_columns()
 
     def column_x(self, column: str) -> int:
         """Where a column starts, in cells from the table's left edge (unscrolled)."""
-        i = self._keys.index(column)
-        return sum(self._render_widths()[:i])
+        i = self._shown.index(self._keys.index(column))
+        return sum(self._render_widths(self._shown[:i]))
 
     def show(self, rows: Sequence[tuple[str, Sequence[Cell]]]) -> None:
         current = self.current_key
@@ -275,6 +315,7 @@ class LineTable(ScrollView, can_focus=True):
         self.selected &= new_rows.keys()
         if grew:
             self._layout += 1
+            self._choose_columns()
         if current is not None and current in self._index:
             self._cursor = self._index[current]
         self._cursor = max(0, min(self._cursor, len(self._order) - 1))
@@ -352,7 +393,7 @@ class LineTable(ScrollView, can_focus=True):
         x, y = event.x + round(self.scroll_x), event.y
         if y == 0:
             edge = 0
-            for i, width in enumerate(self._render_widths()):
+            for i, width in zip(self._shown, self._render_widths(self._shown)):
                 if edge <= x < edge + width:
                     event.stop()
                     self.post_message(self.HeaderSelected(self, self._keys[i], i))
@@ -377,9 +418,10 @@ class LineTable(ScrollView, can_focus=True):
         self._sizes = sizes
         return super()._size_updated(size, virtual_size, container_size, layout)
 
-    def _render_widths(self) -> list[int]:
+    def _render_widths(self, columns: Iterable[int]) -> list[int]:
+        """The drawn width of each of ``columns`` (indices), padding included."""
         pad = 2 * self.CELL_PADDING
-        return [min(w, self.MAX_COLUMN_WIDTH) + pad for w in self._widths]
+        return [min(self._widths[i], self.MAX_COLUMN_WIDTH) + pad for i in columns]
 
     def _relayout(self) -> None:
         self._layout += 1
@@ -387,7 +429,7 @@ class LineTable(ScrollView, can_focus=True):
         self.refresh()
 
     def _update_virtual_size(self) -> None:
-        self.virtual_size = Size(sum(self._render_widths()), len(self._order) + 1)
+        self.virtual_size = Size(sum(self._render_widths(self._shown)), len(self._order) + 1)
 
     def _mark_text(self, key: str) -> str:
         return "●" if key in self.selected else " "
@@ -436,8 +478,9 @@ class LineTable(ScrollView, can_focus=True):
         style = self._styles[1]
         segments = []
         pad = " " * self.CELL_PADDING
-        for key, w in zip(self._keys, self._widths):
-            segments.append(Segment(pad + _fit(self._labels[key], min(w, self.MAX_COLUMN_WIDTH)) + pad, style))
+        for i in self._shown:
+            label = self._labels[self._keys[i]]
+            segments.append(Segment(pad + _fit(label, min(self._widths[i], self.MAX_COLUMN_WIDTH)) + pad, style))
         return self._finish(segments, style, width)
 
     def _row_line(self, row: _Row, index: int, cursor: bool, marked: bool, width: int) -> Strip:
@@ -461,8 +504,8 @@ class LineTable(ScrollView, can_focus=True):
             lens = [1, *lens]
         cap = self.MAX_COLUMN_WIDTH
         length = 0
-        for (text, style), n, w in zip(cells, lens, widths):
-            w = min(w, cap)
+        for i in self._shown:
+            (text, style), n, w = cells[i], lens[i], min(widths[i], cap)
             length += w + 2 * padding
             if n > w:
                 text, n = _fit(text, w), w

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from rich.console import Group as Lines
@@ -25,10 +26,11 @@ def status_text(status: str) -> Text:
 class ServerTable(VmTable):
     """The Nova servers of every site; the column keys are ``VmTable``'s (same sorts)."""
 
-    COLUMNS = (("name", "name"), ("appliance", "image"), ("site", "site"), ("state", "status"),
-               ("flavor", "flavour"), ("vcpu", "vCPU"), ("ram", "RAM"), ("ip", "IP"), ("age", "age"))
+    COLUMNS = (("name", "name"), ("appliance", "image", 2), ("site", "site"), ("state", "status"),
+               ("flavor", "flavour", 1), ("vcpu", "vCPU", 3), ("ram", "RAM", 3), ("ip", "IP"), ("age", "age", 2))
 
-    def show_vms(self, vms: list[VmRow], now: datetime, *, rebuild: bool = False) -> None:
+    def show_vms(self, vms: list[VmRow], now: datetime, *, rebuild: bool = False,
+                 names: Mapping[str, str] | None = None) -> None:
         self.show([
             (vm.id, (vm.name, vm.appliance, vm.site, (vm.state, NOVA_STYLES.get(vm.state, "yellow")), vm.flavor,
                      str(vm.vcpu), f"{vm.ram_gb} {_('GB')}", vm.ip or "—", age(vm.created, now)))

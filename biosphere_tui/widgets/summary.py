@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
+from rich.console import Group as Lines
 from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
@@ -11,10 +13,30 @@ from biosphere_tui.models import Group, Quota, SiteState, SiteStatus
 from biosphere_tui.widgets.vm_table import state_text
 
 
-def _share(used: int, total: int) -> Text:
+def _share(used: int, total: int) -> tuple[Text, Text]:
+    """``used/total`` and ``(pct %)``, coloured by how full."""
     pct = used / total * 100 if total else 0.0
     style = "red" if pct > 90 else "yellow" if pct > 75 else "green"
-    return Text(f"{used}/{total} ({pct:.0f} %)", style=style)
+    return Text(f"{used}/{total}", style=style), Text(f"({pct:.0f} %)", style=style)
+
+
+def _quotas(quotas: list[tuple[Group, Quota]]) -> Lines:
+    """Each group's name, then a small table of its resources: a figure is never wrapped."""
+    labels = ("  vCPU", "  " + _("RAM GB"))
+    rows = [(group, [(label, *_share(used_, total)) for label, used_, total in
+                     zip(labels, (used.vcpu, used.ram_gb), (group.quota.vcpu, group.quota.ram_gb))])
+            for group, used in quotas]
+    widths = [max((cell_len(str(row[i])) for _, lines in rows for row in lines), default=0) for i in range(3)]
+    parts: list[Text | Table] = [Text(_("Quota use"), style="bold")]
+    for group, lines in rows:
+        parts.append(Text(f"{group.name} ({_(group.role.value)})", style="bold", overflow="ellipsis", no_wrap=True))
+        table = Table.grid(padding=(0, 1))
+        for width, justify in zip(widths, ("left", "right", "right")):
+            table.add_column(no_wrap=True, justify=justify, min_width=width)  # type: ignore[arg-type]
+        for line in lines:
+            table.add_row(*line)
+        parts.append(table)
+    return Lines(*parts)
 
 
 class Summary(Static):
@@ -35,13 +57,5 @@ class Summary(Static):
         for s in down + other:
             site_text.append(f"{s.platform}: {_(s.state.value)}\n", style="red" if s.state is SiteState.DOWN else "yellow")
         site_text.append(Text.assemble(("\n" + _("Requests") + " ", "bold"), (str(pending), "yellow" if pending else "")))
-        quota_text = Text.assemble((_("Quota use"), "bold"), "\n")
-        for group, used in quotas:
-            quota_text.append(f"{group.name} ({_(group.role.value)})\n", style="bold")
-            quota_text.append("  vCPU ")
-            quota_text.append_text(_share(used.vcpu, group.quota.vcpu))
-            quota_text.append("  " + _("RAM GB") + " ")
-            quota_text.append_text(_share(used.ram_gb, group.quota.ram_gb))
-            quota_text.append("\n")
-        grid.add_row(vms, site_text, quota_text)
+        grid.add_row(vms, site_text, _quotas(quotas))
         self.update(grid)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from rich.text import Text
@@ -10,6 +10,7 @@ from rich.text import Text
 from biosphere_tui import i18n
 from biosphere_tui.cache.freshness import age
 from biosphere_tui.cache.vms import VmRow
+from biosphere_tui.site_names import site_name
 from biosphere_tui.widgets.line_table import LineTable
 
 STATE_STYLES = {
@@ -25,17 +26,19 @@ def state_text(state: str) -> Text:
 class VmTable(LineTable):
     """``markable`` (set by a screen) returns why a VM may not be marked, or None."""
 
-    COLUMNS = (("name", "name"), ("appliance", "appliance"), ("site", "site"), ("state", "state"),
-               ("server", "server"), ("flavor", "flavor"), ("vcpu", "vCPU"), ("ram", "RAM"), ("ip", "IP"),
-               ("owner", "owner"), ("age", "age"))
+    COLUMNS = (("name", "name"), ("appliance", "appliance", 2), ("site", "site"), ("state", "state"),
+               ("server", "server", 3), ("flavor", "flavor", 3), ("vcpu", "vCPU", 3), ("ram", "RAM", 3),
+               ("ip", "IP"), ("owner", "owner", 1), ("age", "age", 2))
 
     markable: Callable[[str], str | None] | None = None
 
-    def show_vms(self, vms: list[VmRow], now: datetime, *, rebuild: bool = False) -> None:
-        """``rebuild`` is accepted for callers of the former DataTable: ``show`` is as cheap
-        whether few or most rows change."""
+    def show_vms(self, vms: list[VmRow], now: datetime, *, rebuild: bool = False,
+                 names: Mapping[str, str] | None = None) -> None:
+        """``names``: each site's display name (``site_names``). ``rebuild`` is accepted for callers of
+        the former DataTable: ``show`` is as cheap whether few or most rows change."""
+        names = names or {}
         self.show([
-            (vm.id, (vm.name, vm.appliance, vm.site, (i18n._(vm.state), STATE_STYLES.get(vm.state, "")),
+            (vm.id, (vm.name, vm.appliance, site_name(names, vm.site), (i18n._(vm.state), STATE_STYLES.get(vm.state, "")),
                      vm.server_status or "—", vm.flavor, str(vm.vcpu), f"{vm.ram_gb} {i18n._('GB')}", vm.ip or "—",
                      vm.owner, age(vm.created, now)))
             for vm in vms
@@ -43,7 +46,7 @@ class VmTable(LineTable):
 
     def show_sort(self, column: str, descending: bool) -> None:
         """Put ▲/▼ on the sorted column's header."""
-        for key, label in self.COLUMNS:
+        for key, label, *_ in self.COLUMNS:
             arrow = (" ▼" if descending else " ▲") if key == column else ""
             self.set_header_label(key, i18n._(label) + arrow)
 

@@ -255,7 +255,7 @@ def _own_bindings_and_headers() -> set[str]:
         texts |= {b.description for bs in cls._merged_bindings.key_to_bindings.values() for b in bs
                   if b.show and b.description and type(b).__module__.startswith("textual")} \
             if hasattr(cls, "_merged_bindings") else set()
-        texts |= {label for _key, label in getattr(cls, "COLUMNS", ())}
+        texts |= {column[1] for column in getattr(cls, "COLUMNS", ())}  # (key, label[, priority])
         texts |= {cls.HELP} if isinstance(getattr(cls, "HELP", ""), str) and getattr(cls, "HELP", "") else set()
     return texts
 
