@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 from scripting_cli import cli  # noqa: F401 - the fixture
 from world_idle import seeded_idle
@@ -24,7 +25,9 @@ def test_the_groups_idle_vms_with_what_they_give_back(cli, demo, capsys) -> None
     assert [r["since"] for r in rows] == sorted(r["since"] for r in rows)  # idle longest first
 
 
-def test_the_table_adds_up_what_deleting_gives_back(cli, demo, capsys) -> None:  # noqa: ANN001
+def test_the_table_adds_up_what_deleting_gives_back(cli, demo, capsys, monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setenv("COLUMNS", "80")  # on an 80-column terminal (piped, nothing is cut)
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
     assert cli("ls", "idle", "--all", "--group", GROUP) == 0
     lines = capsys.readouterr().out.splitlines()
     deps = [demo.world.deployments[i] for i in seeded_idle(demo, GROUP)]
