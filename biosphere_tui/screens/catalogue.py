@@ -19,7 +19,7 @@ from biosphere_tui.screens.class_launch import ClassLaunchScreen
 from biosphere_tui.screens.jump import JumpDialog
 from biosphere_tui.screens.launch import LaunchScreen
 from biosphere_tui.widgets.appliance_detail import ApplianceDetail
-from biosphere_tui.widgets.filter_bar import FilterBar
+from biosphere_tui.widgets.filter_bar import FilterBar, restart_cursors
 from biosphere_tui.widgets.keyed_table import KeyedTable
 
 WIDE = 120  # from this width the detail pane stands beside the table
@@ -149,7 +149,7 @@ class CatalogueScreen(BiosphereScreen):
     def action_next_category(self) -> None:
         choices = ["", *catalogue.categories(self.app.cache)]
         self.category = choices[(choices.index(self.category) + 1) % len(choices)] if self.category in choices else ""
-        self.reload_body()
+        self._refilter()
 
     def action_pick(self, what: str) -> None:
         """Choose the tool or the EDAM topic to filter by."""
@@ -161,7 +161,7 @@ class CatalogueScreen(BiosphereScreen):
                 self.tool = "" if name == ANY else name
             else:
                 self.topic = "" if name == ANY else name
-            self.reload_body()
+            self._refilter()
 
         names = catalogue.tools(self.app.cache) if what == "tool" else catalogue.topics(self.app.cache)
         self.app.push_screen(Picker(what, names), chosen)
@@ -178,7 +178,7 @@ class CatalogueScreen(BiosphereScreen):
 
     def action_favourites_only(self) -> None:
         self.favourites_only = not self.favourites_only
-        self.reload_body()
+        self._refilter()
 
     def action_clear_filters(self) -> None:
         self.text = self.category = self.tool = self.topic = ""
@@ -186,6 +186,11 @@ class CatalogueScreen(BiosphereScreen):
         bar = self.query_one(FilterBar)
         if bar.value or bar.display:
             bar.action_close()  # its Changed message reloads
+        self._refilter()
+
+    def _refilter(self) -> None:
+        """Show what the changed filters select, the cursor on the first match."""
+        restart_cursors(self)
         self.reload_body()
 
     def action_toggle_detail(self) -> None:

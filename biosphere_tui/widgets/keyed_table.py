@@ -20,6 +20,8 @@ class KeyedTable(DataTable):
     changes the table is re-sorted without losing the cursor row.
 
     With ``selectable=True``, space marks rows (multi-select); ``selected`` holds their keys.
+    After ``restart_cursor()`` (the screen's filter changed) the next ``show`` puts the cursor on
+    the first row instead.
     """
 
     COLUMNS: Sequence[tuple[str, str]] = ()
@@ -35,6 +37,11 @@ class KeyedTable(DataTable):
         self.selectable = selectable
         self.selected: set[str] = set()
         self._order: list[str] = []
+        self._restart = False
+
+    def restart_cursor(self) -> None:
+        """The next ``show`` is a new selection (a filter changed): the cursor goes to its first row."""
+        self._restart = True
 
     def on_mount(self) -> None:
         if self.selectable:
@@ -74,7 +81,10 @@ class KeyedTable(DataTable):
         if order != self._order:
             self._reorder(order)
         self._order = order
-        if current is not None and current in wanted:
+        if self._restart:
+            self._restart = False
+            self.move_cursor(row=0, animate=False)
+        elif current is not None and current in wanted:
             self.move_cursor(row=self.get_row_index(current), animate=False)
 
     def _reorder(self, order: list[str]) -> None:
