@@ -47,8 +47,8 @@ class CatalogueScreen(BiosphereScreen):
     SOURCES = ("portal.catalogue",)
     HELP = ("Catalogue: the RAINBio appliances. Search by word (name, description, tools, EDAM topics) with /, "
             "by category with c, by tool with t and by EDAM topic with e; star favourites with f. Enter opens the "
-            "launch form; L launches at once with your last group, site and flavour; C launches a class (N identical VMs "
-            "for a training).")
+            "launch form; L proposes the recommended site and flavour (★) and launches once you confirm; C launches "
+            "a class (N identical VMs for a training).")
     BINDINGS = [
         Binding("slash", "filter", "Search", key_display="/"),
         Binding("c", "next_category", "Category"),
@@ -202,13 +202,8 @@ class CatalogueScreen(BiosphereScreen):
             self.app.push_screen(LaunchScreen(current.id))
 
     def action_quick_launch(self) -> None:
-        current = self.current
-        if current is None:
-            return
-        defaults = self.app.state.launch
-        if not (defaults.group and defaults.site and defaults.flavor):
-            self.notify(_("No launch defaults yet: choose a group, site and flavour once in the form."), timeout=5)
-        self.app.push_screen(LaunchScreen(current.id, quick=True))
+        if (current := self.current) is not None:
+            self.app.push_screen(LaunchScreen(current.id, quick=True))
 
     def action_class_launch(self) -> None:
         if (current := self.current) is not None:
@@ -220,7 +215,7 @@ class CatalogueScreen(BiosphereScreen):
             name = current.name
             yield SystemCommand(t("Launch {name}", name=name), _("Open the launch form for this appliance"),
                                 self.action_launch)
-            yield SystemCommand(t("Quick launch {name}", name=name), _("Launch with your last group, site and flavour"),
+            yield SystemCommand(t("Quick launch {name}", name=name), _("The recommended site and flavour (★), after a confirmation"),
                                 self.action_quick_launch)
             yield SystemCommand(t("Class launch {name}", name=name), _("N identical VMs for a training (C)"),
                                 self.action_class_launch)
