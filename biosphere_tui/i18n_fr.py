@@ -357,7 +357,6 @@ FR: dict[str, str] = {
     'a date as YYYY-MM-DD': 'une date AAAA-MM-JJ',
     'the end must come after the start': 'la fin doit venir après le début',
     'say what the project is about and why it needs these resources': 'dites sur quoi porte le projet et pourquoi il a besoin de ces ressources',
-    '{label}: a whole number, at least 1': '{label} : un nombre entier, au moins 1',
     'choose how the resources are funded': 'choisissez comment les ressources sont financées',
     "Filed by the project's administrative lead; the IFB committee reviews it and tells you the resources granted. The project's leads become the group's admins.": "Déposée par le responsable administratif du projet ; le comité de l'IFB l'examine et vous dit les ressources accordées. Les responsables du projet deviennent les admins du groupe.",
     'Short name': 'Nom court',
@@ -375,7 +374,6 @@ FR: dict[str, str] = {
     'e.g. 64': 'ex. 64',
     'RAM (GB)': 'RAM (Go)',
     'storage (GB)': 'stockage (Go)',
-    '{n} field(s) to correct before sending.': "{n} champ(s) à corriger avant l'envoi.",
     # journal.py
     'filter by action, person, result or request…  (esc clears)': 'filtrer par action, personne, résultat ou requête…  (échap efface)',
     'The journal {path} cannot be read ({error}).': 'Le journal {path} ne peut pas être lu ({error}).',
@@ -911,4 +909,11 @@ FR: dict[str, str] = {
         "{n} nom est déjà celui d'une VM active : {names}",
     '{n} names are already names of live VMs: {names}':
         '{n} noms sont déjà ceux de VM actives : {names}',
+    # the new-project-group form
+    'a whole number, at least 1 and at most {most}': 'un nombre entier, au moins 1 et au plus {most}',
+    '{n} field needs attention: {fields}': '{n} champ à revoir : {fields}',
+    '{n} fields need attention: {fields}': '{n} champs à revoir : {fields}',
+    'short name': 'nom court',
+    'start date': 'date de début',
+    'end date': 'date de fin',
 }

@@ -23,7 +23,7 @@ from biosphere_tui.classroom import Seat
 from biosphere_tui.i18n import _, plural, t
 from biosphere_tui.models import Appliance, DeploymentRequest
 from biosphere_tui.naming import suggested_name
-from biosphere_tui.screens.base import BiosphereScreen
+from biosphere_tui.screens.base import BiosphereScreen, Form
 from biosphere_tui.screens.launch import MASK, POLL_SECONDS
 from biosphere_tui.screens.vm_delete import vm_count
 from biosphere_tui.widgets.appliance_detail import needs
@@ -61,7 +61,7 @@ async def _send(actions: Actions, requests: list[tuple[DeploymentRequest, str]])
         return exc
 
 
-class ClassLaunchScreen(BiosphereScreen):
+class ClassLaunchScreen(Form, BiosphereScreen):
     CSS_PATH = "class_launch.tcss"
     SOURCES = ("portal.deployments", "portal.status", "portal.account", "site.")
     HELP = ("Class launch: N identical VMs of one appliance for a training. The names come from a pattern "

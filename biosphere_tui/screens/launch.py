@@ -34,7 +34,7 @@ from biosphere_tui.models import (
     SiteState,
 )
 from biosphere_tui.naming import duplicate_problem, free_name, name_problem, numbered, suggested_name
-from biosphere_tui.screens.base import BiosphereScreen
+from biosphere_tui.screens.base import BiosphereScreen, Form
 from biosphere_tui.widgets.appliance_detail import needs
 from biosphere_tui.widgets.confirm import ConfirmDialog
 from biosphere_tui.widgets.keyed_table import KeyedTable
@@ -148,7 +148,7 @@ def refused(screen: Screen[Any], message: str, recheck: Callable[[], None]) -> N
         recheck()
 
 
-class LaunchScreen(BiosphereScreen):
+class LaunchScreen(Form, BiosphereScreen):
     CSS_PATH = "launch.tcss"
     SOURCES = ("portal.deployments", "portal.status", "portal.account", "site.")
     HELP = ("Launch: name the VM, choose the group whose quota it spends, then a cell of the matrix: a flavour "
