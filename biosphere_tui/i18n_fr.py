@@ -916,4 +916,6 @@ FR: dict[str, str] = {
     'short name': 'nom court',
     'start date': 'date de début',
     'end date': 'date de fin',
+    'The form changed while you were asked: nothing was sent; check it.':
+        "Le formulaire a changé pendant la question : rien n'a été envoyé ; vérifiez-le.",
 }

@@ -21,6 +21,7 @@ from textual.widgets.data_table import CellDoesNotExist, ColumnDoesNotExist, Row
 from biosphere_tui.advisor import Advice, recommend
 from biosphere_tui.cache import catalogue, reader, vms
 from biosphere_tui.cache.advice import signals
+from biosphere_tui.cache.db import Reader
 from biosphere_tui.cache.freshness import age
 from biosphere_tui.fit import APPLIANCE, CAPACITY, QUOTA, Fit, Matrix, Minimum, assess
 from biosphere_tui.i18n import _, t
@@ -133,7 +134,7 @@ async def _send(actions: Actions, spec: DeploymentRequest, key: str) -> Deployme
         return exc
 
 
-def unused_name(db: Any, base: str) -> str:
+def unused_name(db: Reader, base: str) -> str:
     """``base``, or ``base-2``… when a live VM already bears it."""
     return free_name(base, {vm.name for vm in vms.live_named(db, numbered(base))})
 
@@ -411,9 +412,10 @@ class LaunchScreen(Form, BiosphereScreen):
                  t("★ recommended: {why}", why=self.advice.why)]
         if taken := duplicate_problem(self.vm_name, self._duplicates()):
             items.append("⚠ " + t("name: {problem}", problem=taken))
+        asked = self._spec()
         self.app.push_screen(ConfirmDialog(t("Launch {appliance} now?", appliance=self.appliance.name), items,
                                            action="Launch", danger=False),
-                             lambda yes: self._launch_now() if yes else None)
+                             lambda yes: self._launch_now(asked) if yes else None)
 
     def action_launch(self) -> None:
         """Send the form; a name a live VM already bears is confirmed first."""
@@ -422,9 +424,10 @@ class LaunchScreen(Form, BiosphereScreen):
         again = self._attempt is not None and self._attempt[0] == self._spec()  # its VM may be the live one
         taken = "" if self._problem() or again else duplicate_problem(self.vm_name, self._duplicates())
         if taken:  # (a form that cannot be sent says why in _launch_now)
+            asked = self._spec()
             self.app.push_screen(ConfirmDialog(t("Launch a second VM named {name}?", name=self.vm_name),
                                                [taken], action="Launch anyway"),
-                                 lambda yes: self._launch_now() if yes else None)
+                                 lambda yes: self._launch_now(asked) if yes else None)
             return
         self._launch_now()
 
@@ -435,8 +438,12 @@ class LaunchScreen(Form, BiosphereScreen):
             return None
         return DeploymentRequest(self.vm_name, self.appliance.id, self.group_id, *chosen)
 
-    def _launch_now(self) -> None:
+    def _launch_now(self, asked: DeploymentRequest | None = None) -> None:
+        """Send the form as it is; ``asked``: only if it is still what was confirmed."""
         if self.in_flight or self.deployment is not None:
+            return
+        if asked is not None and self._spec() != asked:
+            self.notify(_("The form changed while you were asked: nothing was sent; check it."), severity="warning")
             return
         if problem := self._problem():
             self.notify(t("Cannot launch: {problem}.", problem=problem), severity="warning", timeout=8)
