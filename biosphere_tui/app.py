@@ -34,6 +34,7 @@ from biosphere_tui.models import Group, Role
 from biosphere_tui.privacy import PrivacyFilter
 from biosphere_tui.readonly import CHANGING, REFUSAL
 from biosphere_tui.refresh_scheduler import Batch, PumpTimers, RefreshScheduler, Timers
+from biosphere_tui.screens.base import Form
 from biosphere_tui.screens.registry import SCREENS
 from biosphere_tui.state import load_state, save_state
 from biosphere_tui.widgets.freshness import FreshnessBar
@@ -193,6 +194,10 @@ class BiosphereApp(App[None]):
                 self.switch_mode(mode)
 
         self.push_screen(JumpDialog([(nav.mode, nav.label) for nav in SCREENS]), go)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """On a form, a key typed never switches screens nor quits (see ``Form``)."""
+        return not (action in ("switch_mode", "quit") and isinstance(self.screen, Form))
 
     def action_back(self) -> None:
         if len(self.screen_stack) > 1:

@@ -133,7 +133,9 @@ def _scripting_commands(commands: argparse._SubParsersAction, common: argparse.A
     launch.add_argument("--site", required=True, metavar="S", help="cloud id or platform name")
     launch.add_argument("--flavour", "--flavor", required=True, metavar="F", help="e.g. ifb.m4.large")
     launch.add_argument("--group", "-g", metavar="G", help=group_help)
-    launch.add_argument("--name", metavar="N", help="the VM's name (default: from the appliance)")
+    launch.add_argument("--name", metavar="N", help="the VM's name (default: from the appliance, one no live VM has)")
+    launch.add_argument("--allow-duplicate", action="store_true",
+                        help="launch even if a live VM has that name (delete NAME could not tell them apart)")
     launch.add_argument("--wait", action="store_true", help="follow it until Ready, then print its access")
     launch.add_argument("--timeout", type=_between(0.1, 10080, " min"), default=60, metavar="MIN", help="with --wait (default 60)")
     launch.add_argument("--show-secrets", action="store_true", help="with --wait: print passwords and tokens")

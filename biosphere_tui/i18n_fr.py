@@ -375,7 +375,6 @@ FR: dict[str, str] = {
     'a date as YYYY-MM-DD': 'une date AAAA-MM-JJ',
     'the end must come after the start': 'la fin doit venir après le début',
     'say what the project is about and why it needs these resources': 'dites sur quoi porte le projet et pourquoi il a besoin de ces ressources',
-    '{label}: a whole number, at least 1': '{label} : un nombre entier, au moins 1',
     'choose how the resources are funded': 'choisissez comment les ressources sont financées',
     "Filed by the project's administrative lead; the IFB committee reviews it and tells you the resources granted. The project's leads become the group's admins.": "Déposée par le responsable administratif du projet ; le comité de l'IFB l'examine et vous dit les ressources accordées. Les responsables du projet deviennent les admins du groupe.",
     'Short name': 'Nom court',
@@ -393,7 +392,6 @@ FR: dict[str, str] = {
     'e.g. 64': 'ex. 64',
     'RAM (GB)': 'RAM (Go)',
     'storage (GB)': 'stockage (Go)',
-    '{n} field(s) to correct before sending.': "{n} champ(s) à corriger avant l'envoi.",
     # journal.py
     'filter by action, person, result or request…  (esc clears)': 'filtrer par action, personne, résultat ou requête…  (échap efface)',
     'The journal {path} cannot be read ({error}).': 'Le journal {path} ne peut pas être lu ({error}).',
@@ -476,8 +474,6 @@ FR: dict[str, str] = {
     'why idle': 'pourquoi inactive',
     'Catalogue (OpenStack-only mode): the Glance images of every site, one row per image name, with the sites that have it. / searches; Enter or l opens the launch form (site, flavour, key pair).':
         "Catalogue (mode OpenStack seul) : les images Glance de chaque site, une ligne par nom d'image, avec les sites qui l'ont. / cherche ; Entrée ou l ouvre le formulaire de lancement (site, gabarit, paire de clés).",
-    'Catalogue: the RAINBio appliances. Search by word (name, description, tools, EDAM topics) with /, by category with c, by tool with t and by EDAM topic with e; star favourites with f. Enter opens the launch form; L launches at once with your last group, site and flavour; C launches a class (N identical VMs for a training).':
-        'Catalogue : les appliances RAINBio. Cherchez par mot (nom, description, outils, thèmes EDAM) avec /, par catégorie avec c, par outil avec t et par thème EDAM avec e ; f marque un favori. Entrée ouvre le formulaire de lancement ; L lance aussitôt avec vos derniers groupe, site et gabarit ; C lance une classe (N VM identiques pour une formation).',
     "Class launch: N identical VMs of one appliance for a training. The names come from a pattern ({n} or {n:02} is the number, e.g. rnaseq-{n:02}); the group's quota must hold all N and the sites their room: with the best site chosen for you they are spread over several sites when one cannot hold them all. ctrl+s launches after a confirmation; the table follows every VM until it is Ready; e exports names, addresses, SSH commands, URLs and passwords to a CSV file (readable by you only).":
         "Lancement de classe : N VM identiques d'une appliance pour une formation. Les noms viennent d'un modèle ({n} ou {n:02} est le numéro, p. ex. rnaseq-{n:02}) ; le quota du groupe doit contenir les N VM et les sites leur place : avec le meilleur site choisi pour vous, elles sont réparties sur plusieurs sites quand un seul ne peut pas toutes les accueillir. ctrl+s lance après confirmation ; le tableau suit chaque VM jusqu'à ce qu'elle soit prête ; e exporte noms, adresses, commandes SSH, URL et mots de passe dans un fichier CSV (lisible par vous seul).",
     'Consumption of the current group (choose it on the Groups screen): quota use by live deployments, when each quota is reached at the trend of the last 30 days, the daily usage record of the last 30 or 90 days, totals per member and per site, and a CSV export. A member sees only their own consumption: the portal filters it.':
@@ -488,8 +484,6 @@ FR: dict[str, str] = {
         'VM inactives : les VM prêtes du groupe courant sans connexion ni activité CPU vue par le portail depuis idle.running_days jours, ou dont le serveur est éteint depuis idle.shutoff_days jours (les deux dans le fichier de configuration), et les vCPU, RAM et disque que leur suppression rend. Les admins voient celles de tous les membres ; les membres, les leurs. Espace marque, A marque tout ou rien, ctrl+d supprime celles marquées (ou celle sous le curseur) après confirmation.',
     "Launch a Nova server from a Glance image: name it, choose the site (those that have the image) and a flavour (each says whether it fits your project's limits there); a key pair and a network only if your site needs them. ctrl+s launches; the screen follows the server until ACTIVE or ERROR.":
         "Lancer un serveur Nova depuis une image Glance : nommez-le, choisissez le site (parmi ceux qui ont l'image) et un gabarit (chacun dit s'il tient dans les limites de votre projet sur ce site) ; une paire de clés et un réseau seulement si votre site en demande. ctrl+s lance ; l'écran suit le serveur jusqu'à ACTIVE ou ERROR.",
-    "Launch: name the VM, choose the group whose quota it spends, then a cell of the matrix: a flavour (row) on a site (column). Each cell says whether it fits the group's remaining quota and the site's free room; the line under it says why not, and p takes the proposed way out. ★ marks the recommended cell (up and fresh site, least waste, most room left, fastest API); a applies it. ctrl+s launches; the screen then follows the deployment until it is Ready.":
-        "Lancer : nommez la VM, choisissez le groupe dont elle consomme le quota, puis une case de la matrice : un gabarit (ligne) sur un site (colonne). Chaque case dit si elle tient dans le quota restant du groupe et la place libre du site ; la ligne dessous dit pourquoi sinon, et p prend la solution proposée. ★ marque la case recommandée (site en service et à jour, moins de gaspillage, plus de place restante, API la plus rapide) ; a l'applique. ctrl+s lance ; l'écran suit ensuite le déploiement jusqu'à ce qu'il soit prêt.",
     "Sites (OpenStack-only mode): each cloud of your clouds.yaml, whether its API answered on the last refresh, and your project's limits there (used/max vCPU, RAM and instances, from Nova). A site that fails is shown in red with its last known data.":
         'Sites (mode OpenStack seul) : chaque cloud de votre clouds.yaml, si son API a répondu au dernier rafraîchissement, et les limites de votre projet sur ce site (vCPU, RAM et instances utilisés/max, selon Nova). Un site en échec est en rouge avec ses dernières données.',
     'myVM (OpenStack-only mode): the Nova servers of your projects on every site of your clouds.yaml. Space marks servers, ctrl+d deletes the marked ones (or the one under the cursor) after a confirmation; d describes, c copies the SSH command.':
@@ -508,12 +502,9 @@ FR: dict[str, str] = {
     '/ search · c category · t tool · e topic · F ★': '/ chercher · c catégorie · t outil · e thème · F ★',
     '{name} starred.': '{name} ajoutée aux favoris.',
     '{name} unstarred.': '{name} retirée des favoris.',
-    'No launch defaults yet: choose a group, site and flavour once in the form.':
-        'Pas encore de choix par défaut : choisissez une fois un groupe, un site et un gabarit dans le formulaire.',
     'Launch {name}': 'Lancer {name}',
     'Open the launch form for this appliance': 'Ouvrir le formulaire de lancement de cette appliance',
     'Quick launch {name}': 'Lancement rapide de {name}',
-    'Launch with your last group, site and flavour': 'Lancer avec vos derniers groupe, site et gabarit',
     'Class launch {name}': 'Lancement de classe de {name}',
     'N identical VMs for a training (C)': 'N VM identiques pour une formation (C)',
     'Star or unstar {name}': 'Ajouter ou retirer {name} des favoris',
@@ -569,8 +560,6 @@ FR: dict[str, str] = {
     'name: {problem}': 'nom : {problem}',
     'choose a group': 'choisissez un groupe',
     'choose a site and a flavour': 'choisissez un site et un gabarit',
-    'Your defaults ({flavor} on {site} for {group}) do not fit now: check the form.':
-        "Vos choix par défaut ({flavor} sur {site} pour {group}) ne tiennent pas pour l'instant : vérifiez le formulaire.",
     'Cannot launch: {problem}.': 'Lancement impossible : {problem}.',
     'Launching…': 'Lancement…',
     'Launching {name}': 'Lancement de {name}',
@@ -943,4 +932,44 @@ FR: dict[str, str] = {
         "le mot de passe n'a pas pu être récupéré auprès du portail : {error}",
     'The CSV was not written: {reason}': "Le CSV n'a pas été écrit : {reason}",
     '{n} passwords could not be fetched: {reason}': "{n} mots de passe n'ont pas pu être récupérés : {reason}",
+    # launch safety: quick launch confirmed, duplicate names
+    'Catalogue: the RAINBio appliances. Search by word (name, description, tools, EDAM topics) with /, by category with c, by tool with t and by EDAM topic with e; star favourites with f. Enter opens the launch form; L proposes the recommended site and flavour (★) and launches once you confirm; C launches a class (N identical VMs for a training).':
+        'Catalogue : les appliances RAINBio. Cherchez par mot (nom, description, outils, thèmes EDAM) avec /, par catégorie avec c, par outil avec t et par thème EDAM avec e ; f marque un favori. Entrée ouvre le formulaire de lancement ; L propose le site et le gabarit recommandés (★) et lance une fois que vous confirmez ; C lance une classe (N VM identiques pour une formation).',
+    "Launch: name the VM, choose the group whose quota it spends, then a cell of the matrix: a flavour (row) on a site (column). Each cell says whether it fits the group's remaining quota and the site's free room; the line under it says why not, and p takes the proposed way out. ★ marks the recommended cell (up and fresh site, least waste, most room left, fastest API); a applies it. ctrl+s launches (after a confirmation if a live VM already has that name); the screen then follows the deployment until it is Ready. L in the catalogue opens this form on the ★ cell and asks once before launching it.":
+        "Lancer : nommez la VM, choisissez le groupe dont elle consomme le quota, puis une case de la matrice : un gabarit (ligne) sur un site (colonne). Chaque case dit si elle tient dans le quota restant du groupe et la place libre du site ; la ligne dessous dit pourquoi sinon, et p prend la solution proposée. ★ marque la case recommandée (site en service et à jour, moins de gaspillage, plus de place restante, API la plus rapide) ; a l'applique. ctrl+s lance (après confirmation si une VM active porte déjà ce nom) ; l'écran suit ensuite le déploiement jusqu'à ce qu'il soit prêt. L dans le catalogue ouvre ce formulaire sur la case ★ et demande une fois avant de la lancer.",
+    'The recommended site and flavour (★), after a confirmation':
+        'Le site et le gabarit recommandés (★), après confirmation',
+    'Quick launch: nothing fits now; the form says why.':
+        "Lancement rapide : rien ne tient pour l'instant ; le formulaire dit pourquoi.",
+    'Launch {appliance} now?':
+        'Lancer {appliance} maintenant ?',
+    'Launch a second VM named {name}?':
+        'Lancer une deuxième VM nommée {name} ?',
+    'Launch anyway':
+        'Lancer quand même',
+    'site: {site}':
+        'site : {site}',
+    'flavour: {flavor}, {vcpu} vCPU, {ram} GB RAM, {disk} GB disk':
+        'gabarit : {flavor}, {vcpu} vCPU, {ram} Go de RAM, {disk} Go de disque',
+    'name: {name}':
+        'nom : {name}',
+    'group: {group}':
+        'groupe : {group}',
+    '★ recommended: {why}':
+        '★ recommandé : {why}',
+    'already the name of a live VM ({where}): `delete {name}` could not tell them apart':
+        "déjà le nom d'une VM active ({where}) : `delete {name}` ne pourrait pas les distinguer",
+    '{n} name is already the name of a live VM: {names}':
+        "{n} nom est déjà celui d'une VM active : {names}",
+    '{n} names are already names of live VMs: {names}':
+        '{n} noms sont déjà ceux de VM actives : {names}',
+    # the new-project-group form
+    'a whole number, at least 1 and at most {most}': 'un nombre entier, au moins 1 et au plus {most}',
+    '{n} field needs attention: {fields}': '{n} champ à revoir : {fields}',
+    '{n} fields need attention: {fields}': '{n} champs à revoir : {fields}',
+    'short name': 'nom court',
+    'start date': 'date de début',
+    'end date': 'date de fin',
+    'The form changed while you were asked: nothing was sent; check it.':
+        "Le formulaire a changé pendant la question : rien n'a été envoyé ; vérifiez-le.",
 }

@@ -333,6 +333,10 @@ class DeploymentRequest:
     flavor: str
 
 
+# The most a new project group may ask for (the contract's ``GroupCreate`` maximums; 422 beyond).
+GROUP_REQUEST_MAXIMUM = {"vcpu": 4096, "ram_gb": 32768, "storage_gb": 500000}
+
+
 @dataclass(frozen=True)
 class GroupRequest:
     """A new project group, with the fields of the IFB support form."""

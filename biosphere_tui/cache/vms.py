@@ -6,6 +6,7 @@ the same shape: id ``site/server-id``, the image's name as appliance, the Nova s
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -140,6 +141,16 @@ def rows(db: Reader, ids: list[str], *, nova: bool = False) -> list[VmRow]:
     """These VMs (those still in the cache), in no particular order."""
     cur = db.execute(f"SELECT {_ROW_COLUMNS} FROM {_from(nova)} WHERE id IN ({', '.join('?' * len(ids))})", ids)
     return [_vm(r) for r in cur.fetchall()]
+
+
+def live_named(db: Reader, names: Sequence[str], *, nova: bool = False) -> list[VmRow]:
+    """The live VMs (neither finished nor being deleted) bearing one of these names, oldest
+    first: those ``delete NAME`` would have to choose between."""
+    if not names:
+        return []
+    cur = db.execute(f"SELECT {_ROW_COLUMNS} FROM {_from(nova)} WHERE name IN ({', '.join('?' * len(names))}) "
+                     "ORDER BY created, id", list(names))
+    return [vm for vm in map(_vm, cur.fetchall()) if not vm.gone]
 
 
 @dataclass(frozen=True)

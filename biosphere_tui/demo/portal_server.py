@@ -18,6 +18,7 @@ from datetime import date
 from typing import Any, TypeVar
 
 from biosphere_tui.models import (
+    GROUP_REQUEST_MAXIMUM,
     Appliance,
     Deployment,
     DeploymentState,
@@ -228,13 +229,13 @@ def _string(body: dict[str, Any], name: str, rule: re.Pattern[str] | None = None
     return value
 
 
-def _count(body: dict[str, Any], name: str) -> int:
-    """Required integer >= 1 (JSON Schema integers include 8.0)."""
+def _count(body: dict[str, Any], name: str, maximum: int) -> int:
+    """Required integer from 1 to *maximum* (JSON Schema integers include 8.0)."""
     value = body.get(name)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise WorldError("invalid", f"{name} must be a positive integer.", name)
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= maximum:
+        raise WorldError("invalid", f"{name} must be an integer from 1 to {maximum}.", name)
     return value
 
 
@@ -389,7 +390,7 @@ class Portal:
         funding = _string(body, "funding")
         if funding not in FUNDINGS:
             raise WorldError("invalid", f"funding must be one of {', '.join(FUNDINGS)}.", "funding")
-        counts = {name: _count(body, name) for name in ("vcpu", "ram_gb", "storage_gb")}
+        counts = {name: _count(body, name, maximum) for name, maximum in GROUP_REQUEST_MAXIMUM.items()}
         if end <= start:
             raise WorldError("invalid", "end_date must come after start_date.", "end_date")
         fields: dict[str, object] = {

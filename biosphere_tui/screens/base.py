@@ -64,6 +64,12 @@ class TranslatedBindings:
                 found._replace(binding=replace(found.binding, show=False)) for key, found in ordered}
 
 
+class Form:
+    """Mixin for a screen the user fills in. There the app's one-key navigation (``1``–``9``) and
+    ``q`` do nothing, whatever has the focus: an Input takes a digit as text, but a button, a list
+    or a table would let it through and switch screens under the half-filled form. ``esc`` leaves."""
+
+
 class Footer(TextualFooter):
     """Textual's footer, rebuilt only when the keys it shows change (Textual rebuilds it on
     every change of focus or bindings: three times before the first paint), its keys made in

@@ -19,7 +19,7 @@ from biosphere_tui.screens.class_launch import ClassLaunchScreen
 from biosphere_tui.screens.jump import JumpDialog
 from biosphere_tui.screens.launch import LaunchScreen
 from biosphere_tui.widgets.appliance_detail import ApplianceDetail
-from biosphere_tui.widgets.filter_bar import FilterBar
+from biosphere_tui.widgets.filter_bar import FilterBar, restart_cursors
 from biosphere_tui.widgets.keyed_table import KeyedTable
 
 WIDE = 120  # from this width the detail pane stands beside the table
@@ -47,8 +47,8 @@ class CatalogueScreen(BiosphereScreen):
     SOURCES = ("portal.catalogue",)
     HELP = ("Catalogue: the RAINBio appliances. Search by word (name, description, tools, EDAM topics) with /, "
             "by category with c, by tool with t and by EDAM topic with e; star favourites with f. Enter opens the "
-            "launch form; L launches at once with your last group, site and flavour; C launches a class (N identical VMs "
-            "for a training).")
+            "launch form; L proposes the recommended site and flavour (★) and launches once you confirm; C launches "
+            "a class (N identical VMs for a training).")
     BINDINGS = [
         Binding("slash", "filter", "Search", key_display="/"),
         Binding("l", "launch", "Launch"),  # the main keys first: the footer shows those that fit
@@ -149,7 +149,7 @@ class CatalogueScreen(BiosphereScreen):
     def action_next_category(self) -> None:
         choices = ["", *catalogue.categories(self.app.cache)]
         self.category = choices[(choices.index(self.category) + 1) % len(choices)] if self.category in choices else ""
-        self.reload_body()
+        self._refilter()
 
     def action_pick(self, what: str) -> None:
         """Choose the tool or the EDAM topic to filter by."""
@@ -161,7 +161,7 @@ class CatalogueScreen(BiosphereScreen):
                 self.tool = "" if name == ANY else name
             else:
                 self.topic = "" if name == ANY else name
-            self.reload_body()
+            self._refilter()
 
         names = catalogue.tools(self.app.cache) if what == "tool" else catalogue.topics(self.app.cache)
         self.app.push_screen(Picker(what, names), chosen)
@@ -178,7 +178,7 @@ class CatalogueScreen(BiosphereScreen):
 
     def action_favourites_only(self) -> None:
         self.favourites_only = not self.favourites_only
-        self.reload_body()
+        self._refilter()
 
     def action_clear_filters(self) -> None:
         self.text = self.category = self.tool = self.topic = ""
@@ -186,6 +186,11 @@ class CatalogueScreen(BiosphereScreen):
         bar = self.query_one(FilterBar)
         if bar.value or bar.display:
             bar.action_close()  # its Changed message reloads
+        self._refilter()
+
+    def _refilter(self) -> None:
+        """Show what the changed filters select, the cursor on the first match."""
+        restart_cursors(self)
         self.reload_body()
 
     def action_toggle_detail(self) -> None:
@@ -197,13 +202,8 @@ class CatalogueScreen(BiosphereScreen):
             self.app.push_screen(LaunchScreen(current.id))
 
     def action_quick_launch(self) -> None:
-        current = self.current
-        if current is None:
-            return
-        defaults = self.app.state.launch
-        if not (defaults.group and defaults.site and defaults.flavor):
-            self.notify(_("No launch defaults yet: choose a group, site and flavour once in the form."), timeout=5)
-        self.app.push_screen(LaunchScreen(current.id, quick=True))
+        if (current := self.current) is not None:
+            self.app.push_screen(LaunchScreen(current.id, quick=True))
 
     def action_class_launch(self) -> None:
         if (current := self.current) is not None:
@@ -215,7 +215,7 @@ class CatalogueScreen(BiosphereScreen):
             name = current.name
             yield SystemCommand(t("Launch {name}", name=name), _("Open the launch form for this appliance"),
                                 self.action_launch)
-            yield SystemCommand(t("Quick launch {name}", name=name), _("Launch with your last group, site and flavour"),
+            yield SystemCommand(t("Quick launch {name}", name=name), _("The recommended site and flavour (★), after a confirmation"),
                                 self.action_quick_launch)
             yield SystemCommand(t("Class launch {name}", name=name), _("N identical VMs for a training (C)"),
                                 self.action_class_launch)

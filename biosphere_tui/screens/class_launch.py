@@ -18,13 +18,13 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from biosphere_tui import classroom
 from biosphere_tui.advisor import ClassPlan, class_why, plan_class
-from biosphere_tui.cache import catalogue, reader
+from biosphere_tui.cache import catalogue, reader, vms
 from biosphere_tui.cache.advice import assessment, launch_groups
 from biosphere_tui.classroom import Seat
-from biosphere_tui.i18n import _, t
+from biosphere_tui.i18n import _, plural, t
 from biosphere_tui.models import Appliance, DeploymentRequest
 from biosphere_tui.naming import suggested_name
-from biosphere_tui.screens.base import BiosphereScreen
+from biosphere_tui.screens.base import BiosphereScreen, Form
 from biosphere_tui.screens.launch import MASK, POLL_SECONDS
 from biosphere_tui.screens.vm_delete import vm_count
 from biosphere_tui.widgets.appliance_detail import needs
@@ -62,7 +62,7 @@ async def _send(actions: Actions, requests: list[tuple[DeploymentRequest, str]])
         return exc
 
 
-class ClassLaunchScreen(BiosphereScreen):
+class ClassLaunchScreen(Form, BiosphereScreen):
     CSS_PATH = "class_launch.tcss"
     SOURCES = ("portal.deployments", "portal.status", "portal.account", "site.")
     HELP = ("Class launch: N identical VMs of one appliance for a training. The names come from a pattern "
@@ -152,7 +152,8 @@ class ClassLaunchScreen(BiosphereScreen):
         names, plan = self.query_one("#names", Static), self.query_one("#plan", Static)
         try:
             self.made = classroom.names(self.query_one("#pattern", Input).value.strip(), self._count())
-            names.update(Text.assemble(_("Names:") + " ", (classroom.preview(self.made), "bold")))
+            names.update(Text.assemble(_("Names:") + " ", (classroom.preview(self.made), "bold"),
+                                       ("\n⚠ " + taken if (taken := self._taken()) else "", "bold yellow")))
         except ValueError as exc:
             self.problem = str(exc)
             names.update(Text(_("Names:") + f" {exc}", style="red"))
@@ -179,6 +180,13 @@ class ClassLaunchScreen(BiosphereScreen):
                                   f"\n{left}",
                                   (" " + _("(counting your VMs only: the portal checks the whole group)")
                                    if reader.counts_own_vms_only(group) else "", "dim")))
+
+    def _taken(self) -> str:
+        """Which of the names live VMs already bear ("" when none): ``delete NAME`` could not choose."""
+        taken = sorted({vm.name for vm in vms.live_named(self.app.cache, self.made)})
+        shown = ", ".join(taken[:5]) + (" …" if len(taken) > 5 else "")
+        return plural(len(taken), "{n} name is already the name of a live VM: {names}",
+                      "{n} names are already names of live VMs: {names}", names=shown) if taken else ""
 
     def _count(self) -> int:
         try:
@@ -222,9 +230,11 @@ class ClassLaunchScreen(BiosphereScreen):
             if yes:
                 self._send(seats, group)
 
+        taken = self._taken()
         self.app.push_screen(ConfirmDialog(t("Launch {n} × {flavor} for {group}?", n=len(seats), flavor=plan.flavor,
                                              group=group),
-                                           [t("{name} on {site}", name=s.name, site=s.site) for s in seats],
+                                           [*(["⚠ " + taken] if taken else []),
+                                            *(t("{name} on {site}", name=s.name, site=s.site) for s in seats)],
                                            action="Launch", danger=False),
                              confirmed)
 

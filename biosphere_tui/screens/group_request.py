@@ -1,7 +1,9 @@
-"""The new-project-group form: the fields of the IFB support request, checked before sending.
+"""The new-project-group form: the fields of the IFB support request, checked as the portal checks
+them (``GroupCreate`` in docs/portal-api.yaml, bounds included) before sending.
 
-The form only gathers and checks the fields; it dismisses with them and the groups screen
-sends the request (and keeps the draft if the portal refuses it).
+Each field's problem is shown under it when the user asks to send, and cleared (or updated) as
+soon as the field changes. The form only gathers and checks the fields; it dismisses with them and
+the groups screen sends the request (and keeps the draft if the portal refuses it).
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Header, Input, Label, Select, Static, TextArea
 
-from biosphere_tui.i18n import _, t
-from biosphere_tui.screens.base import TranslatedBindings
+from biosphere_tui.i18n import _, number, plural, t
+from biosphere_tui.models import GROUP_REQUEST_MAXIMUM
+from biosphere_tui.screens.base import Form, TranslatedBindings
 
 SHORT_NAME = re.compile(r"[a-z][a-z0-9-]{2,29}")
 FUNDINGS = (
@@ -28,6 +31,10 @@ FUNDINGS = (
 )
 TEXT_FIELDS = ("short_name", "full_name", "start_date", "end_date", "vcpu", "ram_gb", "storage_gb")
 RESOURCES = (("vcpu", "vCPU"), ("ram_gb", "RAM (GB)"), ("storage_gb", "storage (GB)"))
+FIELD_NAMES = {  # in the order of the form, as the toast names them
+    "short_name": "short name", "full_name": "full name", "start_date": "start date", "end_date": "end date",
+    "funding": "funding", "summary": "summary", "vcpu": "vCPU", "ram_gb": "RAM", "storage_gb": "storage",
+}
 
 
 @dataclass(frozen=True)
@@ -46,7 +53,7 @@ class GroupDraft:
 
 
 def check(draft: GroupDraft) -> dict[str, str]:
-    """The problems of a draft, by field name; empty when it can be sent."""
+    """The problems of a draft, by field name in the form's order; empty when it can be sent."""
     problems: dict[str, str] = {}
     if not SHORT_NAME.fullmatch(draft.short_name):
         problems["short_name"] = _("3 to 30 characters: a-z, 0-9 and '-', starting with a letter")
@@ -62,16 +69,23 @@ def check(draft: GroupDraft) -> dict[str, str]:
         problems["end_date"] = _("the end must come after the start")
     if not draft.summary.strip():
         problems["summary"] = _("say what the project is about and why it needs these resources")
-    for name, label in RESOURCES:
-        value = getattr(draft, name)
-        if not value.isdigit() or int(value) < 1:
-            problems[name] = t("{label}: a whole number, at least 1", label=_(label))
+    for name, _label in RESOURCES:
+        value, most = getattr(draft, name), GROUP_REQUEST_MAXIMUM[name]
+        if not value.isdigit() or not 1 <= int(value) <= most:
+            problems[name] = t("a whole number, at least 1 and at most {most}", most=number(most))
     if draft.funding not in dict(FUNDINGS):
         problems["funding"] = _("choose how the resources are funded")
-    return problems
+    return {name: problems[name] for name in FIELD_NAMES if name in problems}
 
 
-class GroupRequestScreen(TranslatedBindings, Screen[GroupDraft | None]):
+def attention(problems: dict[str, str]) -> str:
+    """"2 fields need attention: vCPU, end date"."""
+    fields = ", ".join(_(FIELD_NAMES[name]) for name in problems)
+    return plural(len(problems), "{n} field needs attention: {fields}", "{n} fields need attention: {fields}",
+                  fields=fields)
+
+
+class GroupRequestScreen(Form, TranslatedBindings, Screen[GroupDraft | None]):
     """Dismisses with a checked draft, or None when cancelled."""
 
     CSS_PATH = "groups.tcss"
@@ -128,17 +142,31 @@ class GroupRequestScreen(TranslatedBindings, Screen[GroupDraft | None]):
         return GroupDraft(**values, summary=self.query_one("#summary", TextArea).text.strip(),
                           funding=funding if isinstance(funding, str) else "")
 
+    def _show(self, problems: dict[str, str], *, every: bool) -> None:
+        """Each field's problem under it: of ``every`` field (on send), else of those showing one
+        (on a change: a fixed field's clears, another's follows what was typed)."""
+        for label in self.query(".problem").results(Label):
+            if every or label.display:
+                problem = problems.get((label.id or "").removesuffix("-problem"), "")
+                label.update(problem)
+                label.display = bool(problem)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self._show(check(self.current()), every=False)
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        self._show(check(self.current()), every=False)
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        self._show(check(self.current()), every=False)
+
     def action_send(self) -> None:
         draft = self.current()
         problems = check(draft)
-        for label in self.query(".problem").results(Label):
-            problem = problems.get((label.id or "").removesuffix("-problem"), "")
-            label.update(problem)
-            label.display = bool(problem)
+        self._show(problems, every=True)
         if problems:
-            first = next(iter(problems))
-            self.query_one(f"#{first}").focus()
-            self.notify(t("{n} field(s) to correct before sending.", n=len(problems)), severity="warning")
+            self.query_one(f"#{next(iter(problems))}").focus()
+            self.notify(attention(problems), severity="warning")
             return
         self.dismiss(draft)
 

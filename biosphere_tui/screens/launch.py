@@ -21,8 +21,9 @@ from textual.widgets import Button, DataTable, Input, Label, Select, Static
 from textual.widgets.data_table import CellDoesNotExist, ColumnDoesNotExist, RowDoesNotExist
 
 from biosphere_tui.advisor import Advice, recommend
-from biosphere_tui.cache import catalogue, reader
+from biosphere_tui.cache import catalogue, reader, vms
 from biosphere_tui.cache.advice import signals
+from biosphere_tui.cache.db import Reader
 from biosphere_tui.cache.freshness import age
 from biosphere_tui.cache.vms import VmDetail
 from biosphere_tui.fit import APPLIANCE, CAPACITY, QUOTA, Fit, Matrix, Minimum, assess
@@ -37,10 +38,11 @@ from biosphere_tui.models import (
     Parameter,
     SiteState,
 )
-from biosphere_tui.naming import name_problem, suggested_name
-from biosphere_tui.screens.base import BiosphereScreen
+from biosphere_tui.naming import duplicate_problem, free_name, name_problem, numbered, suggested_name
+from biosphere_tui.screens.base import BiosphereScreen, Form
 from biosphere_tui.site_names import site_detail, site_name, site_names
 from biosphere_tui.widgets.appliance_detail import needs
+from biosphere_tui.widgets.confirm import ConfirmDialog
 from biosphere_tui.widgets.keyed_table import KeyedTable
 
 if TYPE_CHECKING:
@@ -207,6 +209,11 @@ async def _send(actions: Actions, spec: DeploymentRequest, key: str) -> Deployme
         return exc
 
 
+def unused_name(db: Reader, base: str) -> str:
+    """``base``, or ``base-2``… when a live VM already bears it."""
+    return free_name(base, {vm.name for vm in vms.live_named(db, numbered(base))})
+
+
 def refused(screen: Screen[Any], message: str, recheck: Callable[[], None]) -> None:
     """A launch the cloud refused: say why, keep the form (its ``refusal`` shown) for another try."""
     screen.app.notify(t("Launch refused: {reason}", reason=message), severity="error", timeout=10)
@@ -217,14 +224,15 @@ def refused(screen: Screen[Any], message: str, recheck: Callable[[], None]) -> N
         recheck()
 
 
-class LaunchScreen(BiosphereScreen):
+class LaunchScreen(Form, BiosphereScreen):
     CSS_PATH = "launch.tcss"
     SOURCES = ("portal.deployments", "portal.status", "portal.account", "site.")
     HELP = ("Launch: name the VM, choose the group whose quota it spends, then a cell of the matrix: a flavour "
             "(row) on a site (column). Each cell says whether it fits the group's remaining quota and the site's "
             "free room; the line under it says why not, and p takes the proposed way out. ★ marks the recommended cell "
-            "(up and fresh site, least waste, most room left, fastest API); a applies it. ctrl+s launches; "
-            "the screen then follows the deployment until it is Ready.")
+            "(up and fresh site, least waste, most room left, fastest API); a applies it. ctrl+s launches (after a "
+            "confirmation if a live VM already has that name); the screen then follows the deployment until it is "
+            "Ready. L in the catalogue opens this form on the ★ cell and asks once before launching it.")
     BINDINGS = [
         Binding("ctrl+s", "launch", "Launch", priority=True),
         Binding("p", "take_proposal", "Take proposal"),
@@ -234,6 +242,7 @@ class LaunchScreen(BiosphereScreen):
     ]
 
     def __init__(self, appliance_id: str, *, quick: bool = False) -> None:
+        """``quick``: the ★ recommendation is proposed in a confirmation as the form opens."""
         super().__init__()
         self.appliance_id = appliance_id
         self.quick = quick
@@ -253,15 +262,15 @@ class LaunchScreen(BiosphereScreen):
     def compose_body(self) -> ComposeResult:
         db = self.app.cache
         self.appliance = catalogue.appliance(db, self.appliance_id)
-        defaults = self.app.state.launch
         groups = self._groups()
-        wanted = defaults.group if self.quick else (self.app.current_group.id if self.app.current_group else "")
+        wanted = self.app.current_group.id if self.app.current_group else ""
         group = wanted if any(g.id == wanted for g in groups) else (groups[0].id if groups else None)
         with Vertical(id="form"):
             yield Static(self._about(), id="about")
             with Horizontal(id="fields"):
                 yield Label(_("Name") + " ", classes="label")
-                yield Input(suggested_name(self.appliance) if self.appliance else "", id="name", compact=True)
+                yield Input(unused_name(db, suggested_name(self.appliance)) if self.appliance else "", id="name",
+                            compact=True)
                 yield Label(" " + _("Group") + " ", classes="label")
                 yield Select([(f"{g.name} ({_(g.role.value)})", g.id) for g in groups], value=group or Select.NULL,
                              allow_blank=group is None, id="group", compact=True)
@@ -284,7 +293,6 @@ class LaunchScreen(BiosphereScreen):
         if self.matrix is not None and (start := self.matrix.choose(defaults.site, defaults.flavor)):
             matrix.choose(*start)
         matrix.focus()
-        self._check_name()
         self._show_verdict()
         if self.quick:
             self._quick()
@@ -315,6 +323,7 @@ class LaunchScreen(BiosphereScreen):
         if self.deployment is not None:
             self._follow()
             return
+        self._check_name()  # a VM of that name may have appeared (or gone)
         db = self.app.cache
         group = next((g for g in self._groups() if g.id == self.group_id), None)
         if self.appliance is None or group is None:
@@ -354,13 +363,21 @@ class LaunchScreen(BiosphereScreen):
             table.choose(*chosen)
         self._show_verdict()
 
-    def _check_name(self) -> bool:
+    def _duplicates(self) -> list[vms.VmRow]:
+        """The live VMs already bearing the name typed (none while the name is invalid)."""
+        return [] if name_problem(self.vm_name) else vms.live_named(self.app.cache, [self.vm_name])
+
+    def _check_name(self) -> None:
         problem = name_problem(self.vm_name)
+        taken = duplicate_problem(self.vm_name, self._duplicates())
         self.query_one("#name", Input).set_class(bool(problem), "-invalid")
-        hint = Text(t("Name: {problem}", problem=problem), style="red") if problem else \
-            Text(_("✓ name"), style="green")
+        if problem:
+            hint = Text(t("Name: {problem}", problem=problem), style="red")
+        elif taken:
+            hint = Text("⚠ " + t("Name: {problem}", problem=taken), style="bold yellow")
+        else:
+            hint = Text(_("✓ name"), style="green")
         self.query_one("#name-hint", Static).update(hint)
-        return not problem
 
     def _chosen_fit(self) -> tuple[str, str, Fit | None] | None:
         chosen = self.query_one(FitMatrix).chosen
@@ -452,29 +469,65 @@ class LaunchScreen(BiosphereScreen):
         return "" if fit.ok else t("{flavor} on {site}: ", flavor=flavor, site=site) + fit.reason
 
     def _quick(self) -> None:
-        """Launch with the saved defaults when they fit, else leave the form open saying why."""
-        defaults = self.app.state.launch
-        chosen = self.query_one(FitMatrix).chosen
-        if not (defaults.group and defaults.site and defaults.flavor):
+        """Move to the ★ cell and ask once, naming everything that will be launched; the form stays
+        open (nothing sent) when nothing fits or the answer is no."""
+        if self.advice is None:
+            self.notify(_("Quick launch: nothing fits now; the form says why."), severity="warning", timeout=8)
             return
-        if chosen != (defaults.site, defaults.flavor) or self.group_id != defaults.group:
-            self.notify(t("Your defaults ({flavor} on {site} for {group}) do not fit now: check the form.",
-                          flavor=defaults.flavor, site=defaults.site, group=defaults.group),
-                        severity="warning", timeout=8)
+        self.action_apply_advice()
+        if problem := self._problem():
+            self.notify(t("Cannot launch: {problem}.", problem=problem), severity="warning", timeout=8)
             return
-        self.action_launch()
+        assert self.appliance is not None and self.matrix is not None
+        spec = self.matrix.specs[self.advice.flavor]
+        group = next((g.name for g in self._groups() if g.id == self.group_id), self.group_id)
+        items = [t("site: {site}", site=self.advice.site),
+                 t("flavour: {flavor}, {vcpu} vCPU, {ram} GB RAM, {disk} GB disk", flavor=spec.name, vcpu=spec.vcpus,
+                   ram=spec.ram_mb // 1024, disk=spec.disk_gb),
+                 t("name: {name}", name=self.vm_name), t("group: {group}", group=group),
+                 t("★ recommended: {why}", why=self.advice.why)]
+        if taken := duplicate_problem(self.vm_name, self._duplicates()):
+            items.append("⚠ " + t("name: {problem}", problem=taken))
+        asked = self._spec()
+        self.app.push_screen(ConfirmDialog(t("Launch {appliance} now?", appliance=self.appliance.name), items,
+                                           action="Launch", danger=False),
+                             lambda yes: self._launch_now(asked) if yes else None)
 
     def action_launch(self) -> None:
+        """Send the form; a name a live VM already bears is confirmed first."""
         if self.in_flight or self.deployment is not None:
+            return
+        again = self._attempt is not None and self._attempt[0] == self._spec()  # its VM may be the live one
+        taken = "" if self._problem() or again else duplicate_problem(self.vm_name, self._duplicates())
+        if taken:  # (a form that cannot be sent says why in _launch_now)
+            asked = self._spec()
+            self.app.push_screen(ConfirmDialog(t("Launch a second VM named {name}?", name=self.vm_name),
+                                               [taken], action="Launch anyway"),
+                                 lambda yes: self._launch_now(asked) if yes else None)
+            return
+        self._launch_now()
+
+    def _spec(self) -> DeploymentRequest | None:
+        """The request the form would send."""
+        chosen = self.query_one(FitMatrix).chosen
+        if self.appliance is None or chosen is None:
+            return None
+        return DeploymentRequest(self.vm_name, self.appliance.id, self.group_id, *chosen)
+
+    def _launch_now(self, asked: DeploymentRequest | None = None) -> None:
+        """Send the form as it is; ``asked``: only if it is still what was confirmed."""
+        if self.in_flight or self.deployment is not None:
+            return
+        if asked is not None and self._spec() != asked:
+            self.notify(_("The form changed while you were asked: nothing was sent; check it."), severity="warning")
             return
         if problem := self._problem():
             self.notify(t("Cannot launch: {problem}.", problem=problem), severity="warning", timeout=8)
             self._show_verdict()
             return
-        chosen = self.query_one(FitMatrix).chosen
-        assert self.appliance is not None and chosen is not None
-        site, flavor = chosen
-        spec = DeploymentRequest(self.vm_name, self.appliance.id, self.group_id, site, flavor)
+        spec = self._spec()
+        assert spec is not None
+        site, flavor = spec.site, spec.flavor
         if self._attempt is None or self._attempt[0] != spec:  # the same request again keeps its key
             self._attempt = (spec, str(uuid.uuid4()))
         key = self._attempt[1]

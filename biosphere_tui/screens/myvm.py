@@ -23,7 +23,7 @@ from biosphere_tui.i18n import _, t
 from biosphere_tui.models import Parameter, Role
 from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.screens.vm_delete import delete_marked, refusal, send_to_portal, vm_count
-from biosphere_tui.widgets.filter_bar import FilterBar
+from biosphere_tui.widgets.filter_bar import FilterBar, restart_cursors
 from biosphere_tui.widgets.vm_detail import VmDetailPane
 from biosphere_tui.site_names import site_names
 from biosphere_tui.widgets.vm_table import VmTable
@@ -177,6 +177,7 @@ class MyVMScreen(BiosphereScreen):
         self._requery(sort=column, descending=descending)
 
     def action_toggle_finished(self) -> None:
+        restart_cursors(self)  # another selection: the cursor on its first row
         self._requery(finished=not self.vm_query.finished)
         self.notify(_("Done and Cancelled deployments are shown.") if self.vm_query.finished else
                     _("Done and Cancelled deployments are hidden."), timeout=3)
@@ -190,6 +191,7 @@ class MyVMScreen(BiosphereScreen):
                         severity="warning")
             return
         self.scope = "mine" if self.scope == "group" else "group"
+        restart_cursors(self)
         self._limit = PAGE
         self._load(rebuild=True)
 

@@ -17,7 +17,7 @@ from biosphere_tui.cache import servers
 from biosphere_tui.cache.servers import ImageEntry, ServerDetail
 from biosphere_tui.i18n import _, t
 from biosphere_tui.models import Flavor, ServerRequest, SiteLimits
-from biosphere_tui.screens.base import BiosphereScreen
+from biosphere_tui.screens.base import BiosphereScreen, Form
 from biosphere_tui.naming import name_problem, slug_name
 from biosphere_tui.screens.launch import POLL_SECONDS, refused
 from biosphere_tui.widgets.server_views import status_text
@@ -52,7 +52,7 @@ async def _send(actions: Actions, spec: ServerRequest) -> str | SourceError:
         return exc
 
 
-class ServerLaunchScreen(BiosphereScreen):
+class ServerLaunchScreen(Form, BiosphereScreen):
     CSS_PATH = ["launch.tcss", "server_launch.tcss"]
     SOURCES = ("site.",)
     HELP = ("Launch a Nova server from a Glance image: name it, choose the site (those that have the image) and "

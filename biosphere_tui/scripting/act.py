@@ -18,7 +18,7 @@ from biosphere_tui.cache import catalogue, people, reader, vms
 from biosphere_tui.cache.servers import split_key
 from biosphere_tui.config import journal_file
 from biosphere_tui.fit import Minimum, assess
-from biosphere_tui.naming import name_problem, suggested_name
+from biosphere_tui.naming import duplicate_problem, free_name, name_problem, numbered, suggested_name
 from biosphere_tui.models import Deployment, DeploymentRequest, DeploymentState, MembershipRequest
 from biosphere_tui.scripting import Exit, ScriptError
 from biosphere_tui.scripting.session import ACCOUNT, Session, confirm, one, warn
@@ -187,9 +187,13 @@ def launch(session: Session, args: argparse.Namespace) -> int:
     flavors = catalogue.flavors(db)
     if not any(f.name == args.flavour for f in flavors):
         raise ScriptError(Exit.NOT_FOUND, f"no flavour {args.flavour!r} on any site; nothing was done")
-    name = args.name or suggested_name(appliance)
-    if problem := name_problem(name):
-        raise ScriptError(Exit.USAGE, f"VM name {name!r}: {problem}")
+    base = args.name or suggested_name(appliance)
+    if problem := name_problem(base):
+        raise ScriptError(Exit.USAGE, f"VM name {base!r}: {problem}")
+    name = base if args.name else free_name(base, {v.name for v in vms.live_named(db, numbered(base))})
+    if (taken := duplicate_problem(name, vms.live_named(db, [name]))) and not args.allow_duplicate:
+        raise ScriptError(Exit.FAILED, f"VM name {name!r} is {taken}; nothing was done "
+                                       "(--allow-duplicate launches it anyway)")
     matrix = assess(group.quota, reader.quota_use(db, group.id), catalogue.rooms(db), flavors, Minimum.of(appliance))
     fit = matrix.get(site, args.flavour)
     if fit is None or not fit.ok:

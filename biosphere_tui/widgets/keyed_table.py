@@ -24,6 +24,8 @@ class KeyedTable(DataTable):
     fit the width, by priority (see ``widgets.columns``); ``w`` shows all.
 
     With ``selectable=True``, space marks rows (multi-select); ``selected`` holds their keys.
+    After ``restart_cursor()`` (the screen's filter changed) the next ``show`` puts the cursor on
+    the first row instead.
     """
 
     COLUMNS: Sequence[ColumnSpec] = ()
@@ -42,6 +44,11 @@ class KeyedTable(DataTable):
         self.wide = False  # every column, scrolling sideways
         self._shown: list[int] | None = None  # indices into COLUMNS of the columns drawn (None: all)
         self._given: list[tuple[str, Sequence[Any]]] = []  # the rows as last shown, every column's cells
+        self._restart = False
+
+    def restart_cursor(self) -> None:
+        """The next ``show`` is a new selection (a filter changed): the cursor goes to its first row."""
+        self._restart = True
 
     def on_mount(self) -> None:
         self._add_columns()
@@ -131,7 +138,10 @@ class KeyedTable(DataTable):
         if order != self._order:
             self._reorder(order)
         self._order = order
-        if current is not None and current in wanted:
+        if self._restart:
+            self._restart = False
+            self.move_cursor(row=0, animate=False)
+        elif current is not None and current in wanted:
             self.move_cursor(row=self.get_row_index(current), animate=False)
 
     def _reorder(self, order: list[str]) -> None:

@@ -71,7 +71,8 @@ class _Row:
 
 class LineTable(ScrollView, can_focus=True):
     """Give ``COLUMNS`` (key, label[, priority]) and call ``show([(row_key, cells), ...])`` with the
-    rows in the order to display. The cursor stays on its row key across ``show()``. The columns
+    rows in the order to display. The cursor stays on its row key across ``show()``, except after
+    ``restart_cursor()`` (the screen's filter changed): then it goes to the first row. The columns
     shown are those that fit the width, by priority (see ``widgets.columns``); ``w`` shows all.
 
     With ``selectable=True`` a marks column comes first and space marks rows; ``selected``
@@ -190,6 +191,7 @@ class LineTable(ScrollView, can_focus=True):
         self._rows: dict[str, _Row] = {}
         self._version = 0
         self._cursor = 0
+        self._restart = False
         self._highlighted: tuple[int, str] | None = None  # what the last RowHighlighted said
         self._keys = [key for key, _, _ in self._all_columns()]
         self._labels = {key: label for key, label, _ in self._all_columns()}
@@ -316,7 +318,10 @@ class LineTable(ScrollView, can_focus=True):
         if grew:
             self._layout += 1
             self._choose_columns()
-        if current is not None and current in self._index:
+        if self._restart:
+            self._restart = False
+            self._cursor = 0
+        elif current is not None and current in self._index:
             self._cursor = self._index[current]
         self._cursor = max(0, min(self._cursor, len(self._order) - 1))
         self._update_virtual_size()
@@ -327,6 +332,10 @@ class LineTable(ScrollView, can_focus=True):
 
     def clear(self) -> None:
         self.show([])
+
+    def restart_cursor(self) -> None:
+        """The next ``show`` is a new selection (a filter changed): the cursor goes to its first row."""
+        self._restart = True
 
     # -- cursor and marks -------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ import pytest
 
 from biosphere_tui.models import DeploymentState, SiteState
 from biosphere_tui.screens.launch import MASK, FitMatrix, LaunchScreen
+from biosphere_tui.widgets.confirm import ConfirmDialog
 from pilot_support import settle
 from screen_text import text_of
 from test_sites import _steady_latency
@@ -253,7 +254,8 @@ async def test_another_group_changes_what_fits(synced, make_app, demo) -> None: 
         assert str(table.get_cell(big, "ifb-core-cloud")) == "✓ fits"
 
 
-async def test_quick_launch_uses_the_saved_defaults(synced, make_app, demo) -> None:  # noqa: ANN001
+async def test_quick_launch_confirms_the_recommendation_not_the_saved_defaults(synced, make_app, demo) -> None:  # noqa: ANN001
+    """Formerly sent the saved defaults at once; now `L` names the ★ cell and sends only on `y`."""
     app = make_app(synced)
     app.state.launch.group, app.state.launch.site, app.state.launch.flavor = (
         "ebame-2026", "meso-psmn-cirrus", "ifb.tr.xlarge")
@@ -264,20 +266,28 @@ async def test_quick_launch_uses_the_saved_defaults(synced, make_app, demo) -> N
         await pilot.pause()
         before = len(demo.world.deployments)
         await pilot.press("L")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog) and len(demo.world.deployments) == before
+        form = app.screen_stack[-2]
+        assert isinstance(form, LaunchScreen) and form.advice is not None
+        best = form.advice
+        await pilot.press("y")
         await settle(app, pilot, lambda: getattr(app.screen, "deployment", None) is not None)
         assert len(demo.world.deployments) == before + 1
         [dep] = [d for d in demo.world.deployments.values() if d.id == app.screen.deployment.id]
-        assert (dep.group_id, dep.site, dep.flavor, dep.appliance_id) == (
-            "ebame-2026", "meso-psmn-cirrus", "ifb.tr.xlarge", "127")
+        assert (dep.group_id, dep.site, dep.flavor, dep.appliance_id) == ("marine-meta", best.site, best.flavor, "127")
 
 
-async def test_quick_launch_without_defaults_opens_the_form(synced, make_app, demo) -> None:  # noqa: ANN001
+async def test_quick_launch_without_defaults_asks_too(synced, make_app, demo) -> None:  # noqa: ANN001
     app = make_app(synced)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         await pilot.press("2")
         before = len(demo.world.deployments)
         await pilot.press("L")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmDialog) and len(demo.world.deployments) == before
+        await pilot.press("n")
         await settle(app, pilot)
         assert isinstance(app.screen, LaunchScreen) and app.screen.deployment is None
         assert len(demo.world.deployments) == before
