@@ -178,3 +178,25 @@ def test_openrc_secrets_never_reach_the_log(demo, monkeypatch: pytest.MonkeyPatc
     load()  # reads the environment
     logging.getLogger("openstack.anything").error("a library echoing %s", password)
     assert "a library echoing" in log_file().read_text() and password not in log_file().read_text()
+
+
+@pytest.mark.parametrize(("cred", "scoped", "status"), [("id", False, 201), ("name", False, 201), ("id", True, 401),
+                                                        ("wrong", False, 401)])
+def test_the_demo_keystone_checks_application_credentials_as_keystone_does(demo, cred: str, scoped: bool,  # noqa: ANN001
+                                                                           status: int) -> None:
+    import httpx
+
+    site, state = demo.sites[SITE], demo.sites[SITE].state
+    given = {"id": {"id": state.app_credential_id, "secret": state.app_credential_secret},
+             "name": {"name": state.app_credential_name, "secret": state.app_credential_secret,
+                      "user": {"name": state.username, "domain": {"name": "Default"}}},
+             "wrong": {"id": state.app_credential_id, "secret": state.password}}[cred]
+    auth = {"identity": {"methods": ["application_credential"], "application_credential": given}}
+    auth |= {"scope": {"project": {"id": state.project_id}}} if scoped else {}
+    reply = httpx.post(f"{site.auth_url}/auth/tokens", json={"auth": auth})
+    assert reply.status_code == status
+    if status == 201:
+        token = reply.json()["token"]
+        assert token["project"]["id"] == state.project_id and token["application_credential"]["restricted"] is True
+    elif scoped:
+        assert reply.json()["error"]["message"] == "Application credentials cannot request a scope."
