@@ -178,16 +178,15 @@ class ServerLaunchScreen(BiosphereScreen):
         self.query_one("#name-hint", Static).update(
             Text(t("Name: {problem}", problem=problem), style="red") if problem else Text(_("✓ name"), style="green"))
         whole = self._problem()
-        text = Text()
-        if self.refusal:  # the last try: said until the next one, whatever the refreshes do to the form
-            text.append("✗ " + t("Not launched: {site} refused it: {reason}", site=self.refused_by,
-                                 reason=self.refusal) + "\n", style="bold red")
         if whole:
-            text.append(t("Not yet: {problem}.", problem=whole), style="yellow")
+            text = Text(t("Not yet: {problem}.", problem=whole), style="yellow")
         elif self.refusal:
-            text.append(_("Nothing was created; ctrl+s tries again."), style="yellow")
+            text = Text(_("Nothing was created; ctrl+s tries again."), style="yellow")
         else:
-            text.append(_("Ready to launch."), style="green")
+            text = Text(_("Ready to launch."), style="green")
+        if self.refusal:  # the last try: said until the next one, whatever the refreshes do to the form
+            text = Text.assemble(("✗ " + t("Not launched: {site} refused it: {reason}", site=self.refused_by,
+                                           reason=self.refusal) + "\n", "bold red"), text)
         self.query_one("#verdict", Static).update(text)
 
     def on_input_changed(self, event: Input.Changed) -> None:
