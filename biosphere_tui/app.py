@@ -393,7 +393,6 @@ class BiosphereApp(App[None]):
         try:
             result = asyncio.run(call(actions))
         except SourceError as exc:
-            log.warning("%s failed: %s", title, exc.message)
             self._journal(started, actions.sent, error=exc.message)
             self.call_from_thread(self.notify, t("{action} failed: {error}", action=_(title), error=_(exc.message)),
                                   severity="error", timeout=10)
@@ -406,8 +405,7 @@ class BiosphereApp(App[None]):
                                   severity="error")
             self.call_from_thread(self.in_flight.free, items)
             return
-        log.info("%s: done", title)
-        self._journal(started, actions.sent, result=result)
+        self._journal(started, actions.sent, result=result)  # a refusal returned as a value is "failed"
         if done is not None:
             self.call_from_thread(done, result)
         self.call_from_thread(self._after_action, resync, items, force=True)  # the portal just answered
@@ -438,9 +436,15 @@ class BiosphereApp(App[None]):
         self.call_from_thread(done, result)
 
     def _journal(self, started: Started, sent: list[str], *, result: object = None, error: str | None = None) -> None:
-        """Record an action in the journal (from its worker); a journal that cannot be written is said."""
+        """Record an action in the journal (from its worker) and log the same verdict; a journal that
+        cannot be written is said."""
+        item = journal.entry(*started, sent, result=result, error=error)
+        if item.ok:
+            log.info("%s: done", item.action)
+        else:
+            log.warning("%s: %s: %s", item.action, item.result, item.message)
         try:
-            self.journal.append(journal.entry(*started, sent, result=result, error=error))
+            self.journal.append(item)
         except OSError as exc:
             log.warning("the action journal could not be written: %s", exc.strerror)
             self.call_from_thread(self.notify, t("The action journal could not be written ({error}).",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import os
 import sys
 import threading
 import time
@@ -89,8 +90,7 @@ def doctor(config: Config) -> int:
     ends = time.monotonic() + max(deadlines, default=0.0) + PROBE_MARGIN
     if "portal answers" in probes:
         line(*probes["portal answers"].outcome("portal answers", ends))
-    where = str(config.openstack.clouds_yaml) if config.openstack.clouds_yaml else "openstacksdk's default locations"
-    line(bool(config.openstack.sites) or config.portal is not None, "clouds.yaml", f"{where}; sites: {', '.join(config.openstack.sites) or 'none'}")
+    line(bool(config.openstack.sites) or config.portal is not None, "clouds.yaml", _clouds(config))
     for what, probe in probes.items():
         if what.startswith("site "):
             line(*probe.outcome(what, ends))
@@ -102,6 +102,23 @@ def doctor(config: Config) -> int:
         line(False, "cache", str(exc))
     print("all good" if not problems else f"{problems} problem(s) found")
     return 1 if problems else 0
+
+
+def _clouds(config: Config) -> str:
+    """Which clouds.yaml is read, the sites, and whether they come from the environment (names only)."""
+    os_cfg = config.openstack
+    if os_cfg.clouds_yaml is not None:
+        ignored = sorted(k for k in os.environ if k.startswith("OS_"))
+        where = f"{os_cfg.clouds_yaml}" + (f" (openstack.clouds_yaml is set: {', '.join(ignored)} not read)"
+                                           if ignored else "")
+    elif os.environ.get("OS_CLIENT_CONFIG_FILE"):
+        where = f"{os.environ['OS_CLIENT_CONFIG_FILE']} (OS_CLIENT_CONFIG_FILE)"
+    else:
+        where = "openstacksdk's default locations"
+    sites = ", ".join(os_cfg.sites) or "none"
+    if os_cfg.origin in ("OS_CLOUD", "OS_* variables"):
+        sites += f" (from {os_cfg.origin})"
+    return f"{where}; sites: {sites}"
 
 
 PROBE_MARGIN = 2.0

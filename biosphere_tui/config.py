@@ -9,9 +9,11 @@ This is the only module that knows where things live. ``config.toml``::
     verify_tls = true             # false turns certificate checks off (the app and doctor warn)
 
     [openstack]
-    clouds_yaml = "~/.config/openstack/clouds.yaml"   # optional: openstacksdk's usual search
+    clouds_yaml = "~/.config/openstack/clouds.yaml"   # optional: as the openstack CLI (OS_CLIENT_CONFIG_FILE,
+                                  # OS_CLOUD, openrc OS_* variables); given, that file alone
     sites = ["ifb-core-cloud", "ifb-bird-stack"]      # clouds.yaml entries that are Biosphère sites
-                                  # (without a portal, left out: every cloud of the clouds.yaml)
+                                  # (without a portal, left out: OS_CLOUD's cloud, else the openrc's,
+                                  # else every cloud of the clouds.yaml)
     timeout = 10
 
     [refresh]
@@ -207,6 +209,7 @@ class OpenStackSettings:
     clouds_yaml: Path | None = None
     sites: tuple[str, ...] = ()
     timeout: float = 10.0
+    origin: str = ""  # where ``sites`` came from when config.toml lists none (e.g. "OS_CLOUD")
 
 
 @dataclass(frozen=True)
@@ -261,7 +264,7 @@ def load(path: Path | None = None) -> Config:
     if not path.exists():
         if explicit:
             raise ConfigError(f"{path}: no such configuration file")
-        return Config(portal=None, openstack=OpenStackSettings(sites=_every_cloud(None)))
+        return Config(portal=None, openstack=_found_sites(OpenStackSettings()))
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
@@ -316,11 +319,11 @@ def parse(data: dict[str, Any], path: Path) -> Config:
         privacy=_flag(app, "privacy", where, "app", False),
         lang=lang,
     )
-    if portal is None and not sites:  # OpenStack-only mode: every cloud of the clouds.yaml
-        config = replace(config, openstack=replace(config.openstack, sites=_every_cloud(clouds_yaml)))
+    if portal is None and not sites:  # OpenStack-only mode: the clouds openstacksdk finds
+        config = replace(config, openstack=_found_sites(config.openstack))
         if not config.openstack.sites:
             raise ConfigError(f"{where}: no [portal] section and no OpenStack cloud in "
-                              f"{clouds_yaml or 'any clouds.yaml openstacksdk looks for'}: "
+                              f"{clouds_yaml or 'any clouds.yaml openstacksdk looks for, nor OS_* variables'}: "
                               "configure a portal, or clouds (see README, OpenStack-only mode)")
     return config
 
@@ -330,14 +333,18 @@ def require_sources(config: Config) -> None:
     if config.portal is None and not config.openstack.sites:
         where = config.source or default_config_file()
         raise ConfigError(f"no portal and no OpenStack cloud configured: write {where} with a [portal] section, "
-                          "or a clouds.yaml (see README, OpenStack-only mode)")
+                          "or a clouds.yaml, or source your openrc (see README, OpenStack-only mode)")
 
 
-def _every_cloud(clouds_yaml: Path | None) -> tuple[str, ...]:
-    """Without a portal nor a list of sites, every cloud of the clouds.yaml is a site."""
-    from biosphere_tui.api.openstack import cloud_names  # openstacksdk's own loader, only in this case
+def _found_sites(settings: OpenStackSettings) -> OpenStackSettings:
+    """Without a portal nor a list of sites, the sites are found as the ``openstack`` CLI finds its
+    cloud: OS_CLOUD's, else the one of the openrc OS_* variables, else every cloud of the clouds.yaml."""
+    from biosphere_tui.api.openstack import find_clouds  # openstacksdk's own loader, only in this case
 
-    return cloud_names(clouds_yaml)
+    clouds = find_clouds(settings.clouds_yaml)
+    if clouds.selected is not None:
+        return replace(settings, sites=(clouds.selected,), origin=clouds.origin)
+    return replace(settings, sites=clouds.names, origin="clouds.yaml" if clouds.names else "")
 
 
 def _portal(section: dict[str, Any], where: str, base: Path) -> PortalSettings:

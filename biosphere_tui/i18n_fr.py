@@ -814,7 +814,8 @@ FR: dict[str, str] = {
     '{n} images (Glance, every site)': '{n} images (Glance, tous les sites)',
     '{servers} servers · {images} images · {flavors} flavours':
         '{servers} serveurs · {images} images · {flavors} gabarits',
-    '{site} refused: {reason}': '{site} a refusé : {reason}',
+    'Not launched: {site} refused it: {reason}': "Non lancé : {site} l'a refusé : {reason}",
+    'Nothing was created; ctrl+s tries again.': "Rien n'a été créé ; ctrl+s réessaie.",
     '{title} is not available in OpenStack-only mode.': "{title} n'est pas disponible en mode OpenStack seul.",
     '{title} · not available without a portal': '{title} · indisponible sans portail',
     '{title}: not available in OpenStack-only mode (it needs the Biosphère portal).':

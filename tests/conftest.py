@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -27,7 +28,7 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     for var in ("LC_ALL", "LC_MESSAGES", "LANGUAGE"):
         monkeypatch.delenv(var, raising=False)
     for var in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy",
-                "OS_CLOUD", "OS_CLIENT_CONFIG_FILE", "BIOSPHERE_TOKEN"):
+                "BIOSPHERE_TOKEN", *(k for k in os.environ if k.startswith("OS_"))):  # no openrc leaks in
         monkeypatch.delenv(var, raising=False)
 
 

@@ -12,6 +12,7 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qs, urlparse
@@ -33,30 +34,63 @@ PAGE = 1000
 MAX_PAGES = 1000
 
 
-def cloud_names(clouds_yaml: Path | None = None) -> tuple[str, ...]:
-    """The clouds of the clouds.yaml (``clouds_yaml``, or the one openstacksdk finds), in its order."""
+ENV_FILE = "OS_CLIENT_CONFIG_FILE"
+ENV_SECRETS = ("OS_PASSWORD", "OS_APPLICATION_CREDENTIAL_SECRET", "OS_TOKEN")
+
+
+@dataclass(frozen=True)
+class Clouds:
+    """The clouds openstacksdk finds, and the one the environment selects, as the ``openstack`` CLI does."""
+
+    names: tuple[str, ...]  # the clouds of the clouds.yaml, in its order
+    file: str | None  # the clouds.yaml read, if any
+    selected: str | None = None  # OS_CLOUD's cloud, else the cloud of the openrc OS_* variables
+    origin: str = ""  # how ``selected`` was chosen: "OS_CLOUD" or "OS_* variables"
+
+
+def find_clouds(clouds_yaml: Path | None = None) -> Clouds:
+    """The clouds of ``clouds_yaml`` (pinned: the environment is not read), else of the clouds.yaml
+    openstacksdk finds (``OS_CLIENT_CONFIG_FILE`` first), with ``OS_CLOUD`` and openrc variables."""
     try:
         loader = _loader(clouds_yaml)
     except errors.ConfigError:
         raise
     except Exception as exc:  # noqa: BLE001 - a broken clouds.yaml is a configuration error
         raise errors.ConfigError(f"{clouds_yaml or 'clouds.yaml'}: cannot be read ({_first_line(exc)})") from None
-    if loader.config_filename is None:
-        return ()
     clouds = loader.cloud_config.get("clouds") or {}
+    env_key = loader.envvar_key if clouds_yaml is None else None
     # a file without clouds gets a synthetic "defaults" cloud (no credentials) from the loader
-    return tuple(str(name) for name, cloud in clouds.items() if not (name == "defaults" and "auth" not in cloud))
+    names = tuple(str(name) for name, cloud in clouds.items()
+                  if name != env_key and not (name == "defaults" and "auth" not in cloud))
+    chosen = os.environ.get("OS_CLOUD") if clouds_yaml is None else None
+    if chosen:
+        if chosen not in clouds:
+            raise errors.ConfigError(f"OS_CLOUD is {chosen!r}, which is not a cloud of "
+                                     f"{loader.config_filename or 'any clouds.yaml'} "
+                                     f"(clouds: {', '.join(names) or 'none'})")
+        return Clouds(names, loader.config_filename, chosen, "OS_CLOUD")
+    if env_key and "auth_url" in (clouds.get(env_key) or {}):  # OS_AUTH_URL and the rest of an openrc
+        return Clouds(names, loader.config_filename, env_key, "OS_* variables")
+    return Clouds(names, loader.config_filename)
 
 
 def _loader(clouds_yaml: Path | None) -> OpenStackConfig:
-    """openstacksdk's loader on ``clouds_yaml`` (else its usual search), once the file it will read
-    parses: openstacksdk skips a file with a YAML syntax error, which would then read as "no cloud"."""
+    """openstacksdk's loader on ``clouds_yaml`` (the file alone), else as the ``openstack`` CLI loads
+    (OS_CLIENT_CONFIG_FILE, OS_CLOUD, openrc OS_* variables), once the file it will read parses:
+    openstacksdk skips a file with a YAML syntax error, which would then read as "no cloud"."""
     import openstack.config
     import yaml
     from openstack.config.loader import CONFIG_FILES
 
+    from biosphere_tui.logs import redactor
+
     files = [str(clouds_yaml)] if clouds_yaml else None
-    path = next((Path(p) for p in files or CONFIG_FILES if os.path.isfile(p)), None)
+    env = clouds_yaml is None
+    if env:
+        for name in ENV_SECRETS:  # whatever happens next, the log never shows them
+            redactor.add(os.environ.get(name, ""))
+    search = files or [p for p in (os.environ.get(ENV_FILE),) if p] + CONFIG_FILES
+    path = next((Path(p) for p in search if os.path.isfile(p)), None)
     try:
         if path is not None:
             yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -66,7 +100,7 @@ def _loader(clouds_yaml: Path | None) -> OpenStackConfig:
         raise errors.ConfigError(f"{path}: YAML syntax error{at} ({getattr(exc, 'problem', None) or 'not YAML'})") from None
     except (OSError, UnicodeDecodeError):
         pass  # openstacksdk says it its own way
-    return openstack.config.OpenStackConfig(config_files=files, vendor_files=[] if files else None, load_envvars=False)
+    return openstack.config.OpenStackConfig(config_files=files, vendor_files=[] if files else None, load_envvars=env)
 
 
 class SiteClient:

@@ -1,10 +1,10 @@
 """A fake OpenStack site: Keystone v3, Nova v2.1, Glance v2 and a little Neutron behind one listener.
 
 Enough of the real APIs, answering as the real services do, for openstacksdk/keystoneauth and
-the ``openstack`` CLI to work unmodified: Keystone's version documents, password login with a
-service catalog (identity, compute, image, network), token validation; Nova at the request's
-microversion (`nova.Nova`); Glance images; Neutron's network list. Every reply carries a
-request id; errors come in each service's own body.
+the ``openstack`` CLI to work unmodified: Keystone's version documents, login by password or
+application credential with a service catalog (identity, compute, image, network), token
+validation; Nova at the request's microversion (`nova.Nova`); Glance images; Neutron's network
+list. Every reply carries a request id; errors come in each service's own body.
 """
 
 from __future__ import annotations
@@ -130,8 +130,8 @@ class OpenStackSite:
             return False
         return not (fault == "expired_token" and issued[0] < self.service.fault_since)
 
-    def _unauthorized(self) -> Reply:
-        reply = keystone_error(401, "The request you have made requires authentication.")
+    def _unauthorized(self, message: str = "The request you have made requires authentication.") -> Reply:
+        reply = keystone_error(401, message)
         reply.headers["WWW-Authenticate"] = f'Keystone uri="{self.service.url}"'
         return reply
 
@@ -172,24 +172,62 @@ class OpenStackSite:
         return Reply(200, {"version": self._v3_doc()})
 
     def _login(self, req: Request) -> Reply:
-        state = self.state
+        """``POST /v3/auth/tokens``: a password scoped to the project, or an application credential
+        (by id, or by name and its user), which gets a token scoped to the credential's project."""
         try:
             auth = req.json()["auth"]
-            user = auth["identity"]["password"]["user"]
-            project = auth["scope"]["project"]
+            methods = auth["identity"]["methods"]
         except (KeyError, TypeError):
-            raise BadRequest("Expecting password authentication scoped to a project") from None
-        if (self.service.fault == "revoked_token" or user.get("name") != state.username
-                or user.get("password") != state.password
-                or state.project_id != project.get("id", state.project_id)
-                or state.project_name != project.get("name", state.project_name)):
+            raise BadRequest("Expecting to find identity in auth.") from None
+        if self.service.fault == "revoked_token":
             return self._unauthorized()
+        if methods == ["application_credential"]:
+            if "scope" in auth:
+                return self._unauthorized("Application credentials cannot request a scope.")
+            if not self._app_credential_valid(auth["identity"].get("application_credential")):
+                return self._unauthorized()
+            state = self.state
+            extra = {"application_credential": {"id": state.app_credential_id, "name": state.app_credential_name,
+                                                "restricted": True}}
+        elif methods == ["password"]:
+            try:
+                user = auth["identity"]["password"]["user"]
+                project = auth["scope"]["project"]
+            except (KeyError, TypeError):
+                raise BadRequest("Expecting password authentication scoped to a project") from None
+            if not self._password_valid(user, project):
+                return self._unauthorized()
+            extra = {}
+        else:
+            return self._unauthorized(f"Attempted to authenticate with an unsupported method: {methods!r}.")
+        return self._issue(methods, extra)
+
+    def _password_valid(self, user: Any, project: Any) -> bool:
+        state = self.state
+        return (isinstance(user, dict) and isinstance(project, dict) and user.get("name") == state.username
+                and user.get("password") == state.password
+                and state.project_id == project.get("id", state.project_id)
+                and state.project_name == project.get("name", state.project_name))
+
+    def _app_credential_valid(self, cred: Any) -> bool:
+        """By ``id``, or by ``name`` with its ``user`` (by id, or by name and domain); and the ``secret``."""
+        state = self.state
+        if not isinstance(cred, dict) or cred.get("secret") != state.app_credential_secret:
+            return False
+        if "id" in cred:
+            return cred["id"] == state.app_credential_id
+        user = cred.get("user")
+        return (cred.get("name") == state.app_credential_name and isinstance(user, dict)
+                and (user.get("id") == state.user_id or user.get("name") == state.username))
+
+    def _issue(self, methods: list[str], extra: dict[str, Any]) -> Reply:
+        state = self.state
         token = secrets.token_hex(16)
         # Token times are real wall-clock times: keystoneauth checks expiry against its own clock.
         issued = datetime.now(UTC)
         domain = {"id": "default", "name": "Default"}
         body = {"token": {
-            "methods": ["password"],
+            "methods": methods,
             "user": {"id": state.user_id, "name": state.username, "domain": domain,
                      "password_expires_at": None},
             "audit_ids": [secrets.token_urlsafe(16)],
@@ -202,6 +240,7 @@ class OpenStackSite:
                         self._catalog_entry("compute", "nova", NOVA),
                         self._catalog_entry("image", "glance", "/image"),
                         self._catalog_entry("network", "neutron", "/network")],
+            **extra,
         }}
         self._tokens[token] = (time.monotonic_ns(), body)
         return Reply(201, body, headers={"X-Subject-Token": token})

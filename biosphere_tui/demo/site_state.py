@@ -112,6 +112,10 @@ class SiteState:
         self.username = username
         self.password = password
         self.user_id = uuid.uuid5(uuid.NAMESPACE_URL, f"{site_id}/{username}").hex
+        # the user's application credential on the project (``openstack application credential create``)
+        self.app_credential_id = uuid.uuid5(uuid.NAMESPACE_URL, f"{site_id}/{username}/app-cred").hex
+        self.app_credential_name = "biosphere-tui"
+        self.app_credential_secret = hashlib.sha256(f"{password}/app-cred".encode()).hexdigest()[:43]
         self.host_id = hashlib.sha224(f"{project_id}{site_id}-compute".encode()).hexdigest()
         self.quota_cores = quota_cores
         self.quota_ram_mb = quota_ram_mb

@@ -68,7 +68,8 @@ class ServerLaunchScreen(Form, BiosphereScreen):
         self.image_name = image_name
         self.image: ImageEntry | None = None
         self.in_flight = False
-        self.refusal = ""
+        self.refusal = ""  # why the site refused the last launch; kept until the next one
+        self.refused_by = ""  # that site
         self.launched: tuple[str, str] | None = None  # (site, server id)
         self.launched_name = ""
         self._poll: Timer | None = None
@@ -177,17 +178,21 @@ class ServerLaunchScreen(Form, BiosphereScreen):
         self.query_one("#name-hint", Static).update(
             Text(t("Name: {problem}", problem=problem), style="red") if problem else Text(_("✓ name"), style="green"))
         whole = self._problem()
-        text = Text(_("Ready to launch."), style="green") if not whole else \
-            Text(t("Not yet: {problem}.", problem=whole), style="yellow")
-        if self.refusal:
-            text.append("\n" + t("{site} refused: {reason}", site=self.site, reason=self.refusal), style="bold red")
+        if whole:
+            text = Text(t("Not yet: {problem}.", problem=whole), style="yellow")
+        elif self.refusal:
+            text = Text(_("Nothing was created; ctrl+s tries again."), style="yellow")
+        else:
+            text = Text(_("Ready to launch."), style="green")
+        if self.refusal:  # the last try: said until the next one, whatever the refreshes do to the form
+            text = Text.assemble(("✗ " + t("Not launched: {site} refused it: {reason}", site=self.refused_by,
+                                           reason=self.refusal) + "\n", "bold red"), text)
         self.query_one("#verdict", Static).update(text)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self._check()
 
     def on_select_changed(self, event: Select.Changed) -> None:
-        self.refusal = ""
         if event.select.id == "site":
             self._flavours()
         else:
@@ -234,6 +239,7 @@ class ServerLaunchScreen(Form, BiosphereScreen):
                 self._poll = self.set_interval(POLL_SECONDS, self._ask_refresh)
                 self._follow()
             return
+        self.refused_by = spec.site
         refused(self, result.message, self._check)
 
     def _ask_refresh(self) -> None:
