@@ -127,7 +127,7 @@ class SiteClient:
             limits = parse.limits(self._get("compute", "/limits"), self.cloud)
             used = f"{limits.used_vcpu}/{limits.max_vcpu}" if limits.max_vcpu != UNLIMITED \
                 else f"{limits.used_vcpu} (unlimited)"
-            return f"signed in; compute API {self.microversion()}; {used} vCPU used"
+            return f"signed in; {used} vCPU used; compute API {self.microversion()}"
 
     def microversion(self) -> str:
         """The compute microversion every call to this site uses: the newest both this client and
