@@ -26,9 +26,9 @@ def ram(ram_mb: float) -> str:
 
 def limit(most: int, scale: int = 1) -> str:
     """A maximum in words: the number (divided by ``scale``), or "unlimited" for -1."""
-    return _("unlimited") if most == UNLIMITED else number(most // scale)
+    return _("unlimited") if most == UNLIMITED else str(most // scale)
 
 
 def used(in_use: int, most: int, scale: int = 1) -> str:
     """"3/8", or "3/unlimited"."""
-    return f"{number(in_use // scale)}/{limit(most, scale)}"
+    return f"{in_use // scale}/{limit(most, scale)}"
