@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import DEMO_START
+from demo_time import DEMO_START
 
 from biosphere_tui.api import errors
 from biosphere_tui.api import openstack as openstack_api
