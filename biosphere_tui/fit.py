@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from biosphere_tui import units
 from biosphere_tui.i18n import _, t
 from biosphere_tui.models import Appliance, Flavor, Quota, SiteState
 
@@ -99,7 +100,7 @@ def site_problem(room: Room) -> str:
     return t("site {state} (its cloud does not answer)", state=_("down") + _since(room))
 
 
-def _amount(value: int, unit: str) -> str:
+def _amount(value: float, unit: str) -> str:
     return f"{value} {unit}" if unit == "vCPU" or unit == "GPU" else t("{n} GB {what}", n=value, what=_(unit))
 
 
@@ -108,7 +109,7 @@ def fit(flavor: Flavor, room: Room, minimum: Minimum, quota: Quota, use: Quota) 
     reasons: list[Reason] = []
     if problem := site_problem(room):
         reasons.append(Reason(SITE, problem))
-    ram_gb = flavor.ram_mb // 1024
+    ram_gb = units.gb(flavor.ram_mb)  # 0.5 for a 512 MB flavour, not 0
     short = [_amount(n, unit) for n, have, unit in ((minimum.vcpu, flavor.vcpus, "vCPU"),
                                                     (minimum.ram_gb, ram_gb, "RAM")) if have < n]
     if short:

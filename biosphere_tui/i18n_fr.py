@@ -413,6 +413,9 @@ FR: dict[str, str] = {
     # vm_detail.py
     'No VM under the cursor.': 'Aucune VM sous le curseur.',
     'since {age}': 'depuis {age}',
+    '{flavor} · {vcpu} vCPU · {ram} RAM · {disk} GB disk': '{flavor} · {vcpu} vCPU · {ram} de RAM · {disk} Go de disque',
+    'unlimited': 'illimité',
+    'compute API {version}': 'API compute {version}',
     '{flavor} · {vcpu} vCPU · {ram} GB RAM · {disk} GB disk': '{flavor} · {vcpu} vCPU · {ram} Go de RAM · {disk} Go de disque',
     'Server (live from {site})': 'Serveur (en direct de {site})',
     'Server': 'Serveur',
@@ -807,8 +810,7 @@ FR: dict[str, str] = {
     'too small for {image} (needs {ram} MB RAM, {disk} GB disk)':
         'trop petit pour {image} (demande {ram} Mo de RAM, {disk} Go de disque)',
     'unknown OS': 'OS inconnu',
-    '{name} · {vcpu} vCPU · {ram} GB · {disk} GB disk':
-        '{name} · {vcpu} vCPU · {ram} Go · {disk} Go de disque',
+    '{name} · {vcpu} vCPU · {ram} · {disk} GB disk': '{name} · {vcpu} vCPU · {ram} · {disk} Go de disque',
     '{name}: {site} is building it.': '{name} : {site} le construit.',
     '{n} image (Glance, every site)': '{n} image (Glance, tous les sites)',
     '{n} images (Glance, every site)': '{n} images (Glance, tous les sites)',

@@ -254,6 +254,7 @@ class Server:
     updated: datetime
     metadata: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
     fault: str = ""  # why it is in ERROR, as Nova says it
+    addresses: tuple[str, ...] = ()  # every address, best first (floating, IPv4, IPv6); ``ip`` is the first
 
 
 @dataclass(frozen=True)
@@ -290,9 +291,18 @@ class Image:
     os_distro: str
 
 
+UNLIMITED = -1
+"""Nova's value of a limit that is not set."""
+
+
+def exceeds(in_use: int, need: int, most: int) -> bool:
+    """Whether ``need`` more goes past the limit ``most`` (never for an ``UNLIMITED`` one)."""
+    return most != UNLIMITED and in_use + need > most
+
+
 @dataclass(frozen=True)
 class SiteLimits:
-    """Absolute compute limits of the project on one site."""
+    """Absolute compute limits of the project on one site (a maximum of ``UNLIMITED``: none)."""
 
     site: str
     max_vcpu: int
@@ -311,6 +321,7 @@ class SiteSnapshot:
     flavors: list[Flavor]
     images: list[Image]
     limits: SiteLimits
+    microversion: str = ""  # the compute API microversion every call used ("" when unknown)
 
 
 @dataclass(frozen=True)

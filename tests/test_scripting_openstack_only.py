@@ -39,7 +39,7 @@ def test_ls_vms_lists_the_nova_servers_of_every_site(os_cli, demo, capsys) -> No
     for row in rows:
         server = servers[row["id"]]
         assert (row["name"], row["status"], row["ip"]) == (server.name, server.status, server.ip)
-    assert list(rows[0]) == ["id", "name", "image", "site", "flavor", "status", "vcpu", "ram_gb", "ip", "created"]
+    assert list(rows[0]) == ["id", "name", "image", "site", "flavor", "status", "vcpu", "ram_gb", "ram_mb", "ip", "created"]
 
 
 def test_ls_sites_gives_each_sites_limits(os_cli, demo, capsys, monkeypatch) -> None:  # noqa: ANN001

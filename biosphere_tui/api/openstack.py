@@ -15,12 +15,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, quote, urlparse
 
 from biosphere_tui.api import errors, limits
 from biosphere_tui.api import fields as f
 from biosphere_tui.api import openstack_parse as parse
-from biosphere_tui.models import Image, Server, SiteSnapshot
+from biosphere_tui.models import UNLIMITED, SiteSnapshot
 
 if TYPE_CHECKING:
     from openstack.config.loader import OpenStackConfig
@@ -29,7 +29,9 @@ if TYPE_CHECKING:
     from biosphere_tui.api.openstack_transport import BoundedAdapter
 
 T = TypeVar("T")
-NOVA_MICROVERSION = "2.96"
+NEWEST_MICROVERSION = (2, 96)
+"""The newest compute microversion whose replies this client reads; each site is asked for
+``min(this, the site's maximum)`` on every call (see ``SiteClient.microversion``)."""
 PAGE = 1000
 MAX_PAGES = 1000
 
@@ -119,6 +121,7 @@ class SiteClient:
         self._deadline = deadline if deadline is not None else limits.deadline(timeout)
         self._max_bytes = max_reply_bytes
         self._conn: Connection | None = None
+        self._microversion: str | None = None  # negotiated once per connection
         self._transport: BoundedAdapter | None = None
         self._closed = False
         self._late = False  # the call running now passed its deadline
@@ -139,39 +142,54 @@ class SiteClient:
 
     def snapshot(self) -> SiteSnapshot:
         with self._calling():
+            flavors = self._pages("compute", "/flavors/detail", "flavors", lambda x: parse.flavor(x, self.cloud),
+                                  _nova_next, {"is_public": "None"})
+            by_id = {x.id: x for x in flavors}
             return SiteSnapshot(
-                servers=self._servers(),
-                flavors=[parse.flavor(x, self.cloud) for x in self._items(self._get("compute", "/flavors/detail", {"is_public": "None"}), "flavors")],
-                images=self._images(),
+                servers=self._pages("compute", "/servers/detail", "servers",
+                                    lambda x: parse.server(x, self.cloud, by_id), _nova_next),
+                flavors=flavors,
+                images=self._pages("image", "/images", "images", lambda x: parse.image(x, self.cloud),
+                                   lambda body: _marker_of(body.get("next"))),
                 limits=parse.limits(self._get("compute", "/limits"), self.cloud),
+                microversion=self.microversion(),
             )
 
     def check(self) -> str:
         """Sign in and read the limits: proves the credentials and the compute API work."""
         with self._calling():
             limits = parse.limits(self._get("compute", "/limits"), self.cloud)
-            return f"signed in; {limits.used_vcpu}/{limits.max_vcpu} vCPU used"
+            used = f"{limits.used_vcpu}/{limits.max_vcpu}" if limits.max_vcpu != UNLIMITED \
+                else f"{limits.used_vcpu} (unlimited)"
+            return f"signed in; {used} vCPU used; compute API {self.microversion()}"
 
-    def _servers(self) -> list[Server]:
-        return self._pages("compute", "/servers/detail", "servers", lambda x: parse.server(x, self.cloud),
-                           lambda body: _marker_of(_next_href(body.get("servers_links"))))
-
-    def _images(self) -> list[Image]:
-        return self._pages("image", "/images", "images", lambda x: parse.image(x, self.cloud),
-                           lambda body: _marker_of(body.get("next")))
+    def microversion(self) -> str:
+        """The compute microversion every call to this site uses: the newest both this client and
+        the site know, from the site's version document (read once per connection)."""
+        if self._microversion is None:
+            endpoint = self._connection().compute.get_endpoint_data()
+            top, bottom = endpoint.max_microversion, endpoint.min_microversion
+            if top is None:  # no microversions (a v2.0-only endpoint): 2.1 is its base behaviour
+                self._microversion = "2.1"
+            elif bottom is not None and tuple(bottom) > NEWEST_MICROVERSION:
+                raise errors.SourceError(self.cloud, f"the compute API starts at microversion {_dotted(bottom)}, "
+                                                     f"newer than this app reads ({_dotted(NEWEST_MICROVERSION)})")
+            else:
+                self._microversion = _dotted(min(tuple(top), NEWEST_MICROVERSION))
+        return self._microversion
 
     def _pages(self, service: str, path: str, key: str, parse_item: Callable[[Any], T],
-               next_marker: Callable[[dict[str, Any]], str | None]) -> list[T]:
+               next_marker: Callable[[dict[str, Any]], str | None], params: dict[str, Any] | None = None) -> list[T]:
         """Every item of a marker-paged list (Nova and Glance page the same way)."""
-        params: dict[str, Any] = {"limit": PAGE}
+        query: dict[str, Any] = {**(params or {}), "limit": PAGE}
         found: list[T] = []
         for _ in range(MAX_PAGES):
-            body = self._get(service, path, params)
+            body = self._get(service, path, query)
             found += [parse_item(x) for x in self._items(body, key)]
             marker = next_marker(f.obj(body, "reply"))
             if marker is None:
                 return found
-            params = {"limit": PAGE, "marker": marker}
+            query = {**(params or {}), "limit": PAGE, "marker": marker}
         raise errors.BadReply(self.cloud, f"the {key} list never ends (paging loop)")
 
     # -- actions -------------------------------------------------------------------------
@@ -181,16 +199,20 @@ class SiteClient:
         """Ask Nova for a server; returns its id (it boots in the background). Without ``network``
         Nova picks the project's only network ("auto"); with several, real Nova wants one named."""
         with self._calling():
-            extra = {"key_name": key_name} if key_name else {}
-            created = self._connection().compute.create_server(
-                name=name, flavor_id=flavor_id, image_id=image_id, metadata=metadata or {},
-                networks=[{"uuid": network}] if network else "auto", **extra,
-            )
-            return str(created.id)
+            spec: dict[str, Any] = {"name": name, "flavorRef": flavor_id, "imageRef": image_id,
+                                    "metadata": metadata or {}}
+            if network:
+                spec["networks"] = [{"uuid": network}]
+            elif _at_least(self.microversion(), (2, 37)):  # below 2.37 Nova picks the only network by itself
+                spec["networks"] = "auto"
+            if key_name:
+                spec["key_name"] = key_name
+            body = self._send("post", "/servers", json={"server": spec})
+            return f.text(f.obj(f.obj(body, "reply").get("server"), "server"), "id", "server")
 
     def delete_server(self, server_id: str) -> None:
         with self._calling():
-            self._connection().compute.delete_server(server_id, ignore_missing=False)
+            self._send("delete", f"/servers/{quote(server_id, safe='')}")
 
     def close(self) -> None:
         """Release the connection at once, cutting a call still waiting for the site (never waits
@@ -199,6 +221,7 @@ class SiteClient:
         if self._transport is not None:
             self._transport.cut()
         conn, self._conn = self._conn, None
+        self._microversion = None
         if conn is not None:
             conn.close()
 
@@ -221,12 +244,18 @@ class SiteClient:
         return self._conn
 
     def _get(self, service: str, path: str, params: dict[str, Any] | None = None) -> Any:
+        return self._send("get", path, service, params=params or {})
+
+    def _send(self, method: str, path: str, service: str = "compute", **kwargs: Any) -> Any:
+        """One request (compute ones at the negotiated microversion); its JSON body (None if empty)."""
         from openstack.exceptions import raise_from_response
 
-        proxy = getattr(self._connection(), service)
-        extra = {"microversion": NOVA_MICROVERSION} if service == "compute" else {}
-        response = proxy.get(path, params=params or {}, **extra)
+        if service == "compute":
+            kwargs["microversion"] = self.microversion()
+        response = getattr(getattr(self._connection(), service), method)(path, **kwargs)
         raise_from_response(response)
+        if not response.content:
+            return None
         try:
             return limits.parse_json(response.content, self.cloud)
         except ValueError:
@@ -268,6 +297,21 @@ class SiteClient:
             self._transport.cut()
 
 
+def _dotted(version: Any) -> str:
+    return ".".join(str(part) for part in tuple(version)[:2])
+
+
+def _at_least(version: str, wanted: tuple[int, int]) -> bool:
+    major, _, minor = version.partition(".")
+    return (int(major), int(minor or 0)) >= wanted
+
+
+def _nova_next(body: dict[str, Any]) -> str | None:
+    """The marker of Nova's next page (``servers_links``, ``flavors_links``…)."""
+    markers = (_marker_of(_next_href(v)) for k, v in body.items() if k.endswith("_links"))
+    return next((m for m in markers if m is not None), None)
+
+
 def _next_href(links: Any) -> str | None:
     for link in links if isinstance(links, list) else []:
         if isinstance(link, dict) and link.get("rel") == "next" and isinstance(link.get("href"), str):
@@ -299,7 +343,7 @@ def translate(site: str, exc: Exception, timeout: float) -> errors.SourceError:
     if isinstance(exc, (ks.CatalogException, ks.DiscoveryFailure, ks.InvalidResponse)):
         return errors.BadReply(site, f"the identity service answered unexpectedly ({type(exc).__name__})")
     if isinstance(exc, (ks.HttpError, os_exc.HttpException)) and isinstance(status, int):
-        return _from_status(site, status, _detail(exc))
+        return _from_status(site, status, _detail(exc), _retry_after(getattr(exc, "response", None)))
     if isinstance(exc, (ValueError, KeyError, TypeError, json.JSONDecodeError)):
         return errors.BadReply(site, f"the reply could not be understood ({type(exc).__name__})")
     return errors.SourceError(site, f"unexpected failure ({type(exc).__name__})")
@@ -310,18 +354,39 @@ _BY_STATUS: dict[int, tuple[Callable[..., errors.SourceError], str]] = {
     403: (errors.Forbidden, "forbidden (HTTP 403)"),
     404: (errors.NotFound, "not found (HTTP 404)"),
     409: (errors.Conflict, "conflict (HTTP 409)"),
+    413: (errors.Busy, "over the API's rate limit (HTTP 413)"),  # Nova's overLimit
     429: (errors.Busy, "rate limited (HTTP 429)"),
     503: (errors.Busy, "temporarily unavailable (HTTP 503)"),
 }
 
 
-def _from_status(site: str, status: int, detail: str) -> errors.SourceError:
+def _from_status(site: str, status: int, detail: str, retry_after: float | None = None) -> errors.SourceError:
     if status in _BY_STATUS:
         cls, default = _BY_STATUS[status]
+        if cls is errors.Busy:
+            return errors.Busy(site, default, retry_after=retry_after)
         return cls(site, f"{default}: {detail}" if detail and status in (403, 409) else default)
     if 400 <= status < 500:
         return errors.Invalid(site, detail or f"request refused (HTTP {status})")
     return errors.ServerFailed(site, f"the site failed (HTTP {status})")
+
+
+def _retry_after(response: Any) -> float | None:
+    """The server's ``Retry-After`` in seconds, as it sent it (the transport shortens the header
+    keystoneauth reads, and keeps the original), else Nova's ``retryAfter`` in an overLimit body."""
+    from biosphere_tui.api.openstack_transport import sent_retry_after
+
+    if response is None:
+        return None
+    if (hint := sent_retry_after(response)) is not None:
+        return hint
+    try:
+        body = response.json()
+        fault = next(iter(body.values())) if isinstance(body, dict) and len(body) == 1 else None
+        value = fault.get("retryAfter") if isinstance(fault, dict) else None
+        return float(value) if value is not None and 0 <= float(value) < 1e6 else None
+    except (ValueError, TypeError, RecursionError):
+        return None
 
 
 def _detail(exc: Exception) -> str:

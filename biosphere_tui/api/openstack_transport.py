@@ -7,7 +7,8 @@ through the ``requests`` session it holds; ``BoundedAdapter``, mounted on it, ma
   the password or the token there);
 - stop reading a reply past ``max_bytes`` once decompressed (a 2 MB gzip may expand to 2 GB);
 - wait at most ``MAX_RETRY_WAIT`` s when the server says ``Retry-After`` (keystoneauth sleeps
-  that long before retrying a 429 or 503, out of reach of any deadline);
+  that long before retrying a 429 or 503, out of reach of any deadline); the server's own value
+  stays on the reply (``sent_retry_after``) for the sync's backoff, which waits it out;
 - stoppable from another thread: ``cut()`` shuts the sockets down, which ends a read a server
   keeps alive one byte at a time (the per-read timeout never fires then).
 """
@@ -73,10 +74,18 @@ class BoundedAdapter(TCPKeepAliveAdapter):
             response.close()
             raise limits.redirected(self.site, response.status_code)
         wait = response.headers.get("retry-after", "").strip()
+        if wait.isascii() and wait.isdigit() and len(wait) <= 9:
+            response.retry_after = int(wait)  # type: ignore[attr-defined] - the sync backoff waits this long
         if wait.isascii() and wait.isdigit() and (len(wait) > 6 or int(wait) > limits.MAX_RETRY_WAIT):
             response.headers["Retry-After"] = f"{limits.MAX_RETRY_WAIT:.0f}"
         response.raw = _CappedBody(response.raw, self.max_bytes, self.site)
         return response
+
+
+def sent_retry_after(response: requests.Response) -> float | None:
+    """The ``Retry-After`` seconds the server sent with ``response``, before it was capped here."""
+    value = getattr(response, "retry_after", None)
+    return float(value) if isinstance(value, int) else None
 
 
 def _tracking(pool_cls: type[HTTPConnectionPool], opened: weakref.WeakSet[Any]) -> type[HTTPConnectionPool]:

@@ -20,6 +20,7 @@ class SiteRow:
     status: SiteStatus
     api: Freshness | None  # None: the site's OpenStack API is not configured (or never tried)
     limits: SiteLimits | None
+    microversion: str = ""  # the compute microversion of the site's last good refresh
 
     @property
     def failing(self) -> bool:
@@ -44,7 +45,8 @@ def site_rows(db: Reader, text: str = "") -> list[SiteRow]:
         "SELECT s.id, s.platform, s.city, s.state, s.vcpu_total, s.vcpu_used, s.ram_gb_total, s.ram_gb_used, "
         "s.storage_gb_total, s.storage_gb_used, s.gpu_total, s.gpu_used, s.features, s.message, s.updated, "
         "f.source, f.last_attempt, f.last_success, f.last_error, f.error_kind, f.failures, f.duration, "
-        "l.site, l.max_vcpu, l.used_vcpu, l.max_ram_mb, l.used_ram_mb, l.max_instances, l.used_instances "
+        "l.site, l.max_vcpu, l.used_vcpu, l.max_ram_mb, l.used_ram_mb, l.max_instances, l.used_instances, "
+        "f.microversion "
         "FROM sites s LEFT JOIN freshness f ON f.source = 'site.' || s.id LEFT JOIN limits l ON l.site = s.id "
         f"WHERE {where} ORDER BY s.id",
         params,
@@ -56,6 +58,7 @@ def site_rows(db: Reader, text: str = "") -> list[SiteRow]:
                        datetime.fromisoformat(r[14])),
             Freshness(r[15], optional_time(r[16]), optional_time(r[17]), r[18], r[19], r[20], r[21]) if r[15] else None,
             SiteLimits(*r[22:29]) if r[22] else None,
+            r[29] or "",
         )
         for r in cur.fetchall()
     ]

@@ -168,6 +168,13 @@ def m009_secrets_off_disk(db: Database) -> None:
                         [(parameters_json(Parameter(**p) for p in json.loads(raw)), id_) for id_, raw in rows])
 
 
+@_step
+def m010_nova_api(db: Database) -> None:
+    """Each site's compute microversion (negotiated at its last refresh) and every address of a
+    server (JSON list, best first), for OpenStack clouds of any release."""
+    db.executescript("ALTER TABLE freshness ADD COLUMN microversion TEXT; ALTER TABLE servers ADD COLUMN addresses TEXT;")
+
+
 def _applied(conn: sqlite3.Connection) -> set[str]:
     """The steps sqlite-utils recorded as applied, read without loading it (none: a new file)."""
     try:

@@ -3,6 +3,7 @@ across the sites) and the flavours a launch may choose from, each project's limi
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -61,13 +62,14 @@ def detail(db: Reader, key: str) -> ServerDetail | None:
     site, server_id = split_key(key)
     row = db.execute(
         "SELECT s.site, s.id, s.name, s.status, s.flavor, s.vcpus, s.ram_mb, s.disk_gb, s.image_id, s.ip, "
-        "s.created, s.updated, s.fault, i.name, i.os_distro FROM servers s "
+        "s.created, s.updated, s.fault, i.name, i.os_distro, s.addresses FROM servers s "
         "LEFT JOIN images i ON i.site = s.site AND i.id = s.image_id WHERE s.site = ? AND s.id = ?",
         [site, server_id],
     ).fetchone()
     if row is None:
         return None
-    server = Server(*row[:10], datetime.fromisoformat(row[10]), datetime.fromisoformat(row[11]), fault=row[12] or "")
+    server = Server(*row[:10], datetime.fromisoformat(row[10]), datetime.fromisoformat(row[11]), fault=row[12] or "",
+                    addresses=tuple(json.loads(row[15] or "[]")))
     return ServerDetail(server, row[13] or None, row[14] or "")
 
 
@@ -119,6 +121,7 @@ class NovaSite:
     servers: int
     images: int
     flavors: int
+    microversion: str = ""  # the compute microversion of its last good refresh
 
     @property
     def failing(self) -> bool:
@@ -128,10 +131,11 @@ class NovaSite:
 def sites(db: Reader, names: tuple[str, ...], text: str = "") -> list[NovaSite]:
     """The configured sites (``names``) whose id contains ``text``, with their limits and counts."""
     fresh = {f.source: f for f in freshness(db)}
+    versions = dict(db.execute("SELECT source, microversion FROM freshness WHERE microversion IS NOT NULL").fetchall())
     limits = {r[0]: SiteLimits(*r) for r in db.execute(
         "SELECT site, max_vcpu, used_vcpu, max_ram_mb, used_ram_mb, max_instances, used_instances FROM limits")}
     counts = {table: dict(db.execute(f"SELECT site, COUNT(*) FROM {table} GROUP BY site").fetchall())
               for table in ("servers", "images", "flavors")}
     return [NovaSite(name, fresh.get(f"site.{name}"), limits.get(name), counts["servers"].get(name, 0),
-                     counts["images"].get(name, 0), counts["flavors"].get(name, 0))
+                     counts["images"].get(name, 0), counts["flavors"].get(name, 0), versions.get(f"site.{name}", ""))
             for name in names if text.lower() in name.lower()]

@@ -32,7 +32,7 @@ _SEARCHED = ("name", "appliance_name", "site", "owner", "state", "ip")
 NOVA_VMS = (
     "(SELECT s.site || '/' || s.id AS id, s.name, COALESCE(NULLIF(i.name, ''), s.image_id) AS appliance_name, "
     "'' AS group_id, '' AS owner, s.site, s.flavor, s.status AS state, s.status AS server_status, s.vcpus AS vcpu, "
-    "s.ram_mb / 1024 AS ram_gb, s.ip, s.created "
+    "s.ram_mb / 1024.0 AS ram_gb, s.ip, s.created "
     "FROM servers s LEFT JOIN images i ON i.site = s.site AND i.id = s.image_id) AS vms"
 )
 NOVA_GONE = ("DELETED", "SOFT_DELETED")
@@ -52,7 +52,7 @@ class VmRow:
     state: str
     server_status: str | None
     vcpu: int
-    ram_gb: int
+    ram_gb: float  # whole in portal mode; a Nova flavour may have 512 MB (0.5)
     ip: str | None
     created: datetime
 
@@ -104,7 +104,8 @@ class VmQuery:
 
 
 def _vm(r: tuple) -> VmRow:
-    return VmRow(*r[:12], datetime.fromisoformat(r[12]))
+    ram_gb = int(r[10]) if r[10] is not None and r[10] == int(r[10]) else r[10]
+    return VmRow(*r[:10], ram_gb, r[11], datetime.fromisoformat(r[12]))
 
 
 def _from(nova: bool) -> str:

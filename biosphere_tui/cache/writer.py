@@ -210,7 +210,8 @@ class CacheWriter:
         servers = [
             {**{k: v for k, v in _row(s).items() if k != "metadata"},
              "created": _iso(s.created), "updated": _iso(s.updated),
-             "deployment_id": s.metadata.get("biosphere_deployment"), "metadata": _json(s.metadata)}
+             "deployment_id": s.metadata.get("biosphere_deployment"), "metadata": _json(s.metadata),
+             "addresses": _json(list(s.addresses))}
             for s in snap.servers
         ]
         with write_transaction(self.db):
@@ -224,6 +225,8 @@ class CacheWriter:
                 pk=("site", "at"),
             )
             self._success(f"site.{site}", len(servers), duration, at)
+            self.db.execute("UPDATE freshness SET microversion = ? WHERE source = ?",
+                            [snap.microversion or None, f"site.{site}"])
 
     def account_with_directory(self, user: User, groups: Iterable[Group], directory: Iterable[GroupSummary],
                                duration: float, at: datetime) -> None:

@@ -166,6 +166,8 @@ class Nova:
                     show: bool = False) -> dict[str, Any]:
         """A server as Nova shows it at *v* to a project member (``detail=False``: id, name, links;
         ``show``: GET /servers/{id}, which alone has ``server_groups`` from 2.71)."""
+        if server.down_cell:
+            return self._down_cell_json(server, show)
         brief = {"id": server.id, "name": server.name, "links": self._links("servers", server.id)}
         if not detail:
             return brief
@@ -210,6 +212,18 @@ class Nova:
                 body[key] = value
         return body
 
+    def _down_cell_json(self, server: FakeServer, show: bool) -> dict[str, Any]:
+        """A server whose cell is down, from 2.69 (servers/v2.69/servers-details-resp.json and
+        server-get-resp.json): its status UNKNOWN, what the API database still knows, no name."""
+        body: dict[str, Any] = {"id": server.id, "status": "UNKNOWN", "created": iso(server.created),
+                                "tenant_id": self.state.project_id, "links": self._links("servers", server.id)}
+        if show:
+            flavor = self.state.flavors[server.flavor_id]
+            body |= {"OS-EXT-AZ:availability_zone": "UNKNOWN", "OS-EXT-STS:power_state": 0,
+                     "flavor": self._server_flavor(flavor, _v("2.69")), "user_id": self.state.user_id,
+                     "image": {"id": server.image_id, "links": self._links("images", server.image_id)[1:]}}
+        return body
+
     def _server_flavor(self, flavor: FakeFlavor, v: APIVersion) -> dict[str, Any]:
         if v < _v("2.47"):
             return {"id": flavor.id, "links": self._links("flavors", flavor.id)[1:]}
@@ -225,6 +239,8 @@ class Nova:
             servers = [s for s in servers if not s.deleted]
         if (status := req.arg("status")) is not None:
             servers = [s for s in servers if ("DELETED" if s.deleted else s.status) == status.upper()]
+        if v < _v("2.69"):  # older clients never see the servers of a down cell
+            servers = [s for s in servers if not s.down_cell]
         if (name := req.arg("name")) is not None:
             pattern = re.compile(name)
             servers = [s for s in servers if pattern.search(s.name)]
@@ -295,7 +311,7 @@ class Nova:
         for resource, requested, used, quota in (("cores", flavor.vcpus, cores, state.quota_cores),
                                                  ("ram", flavor.ram_mb, ram, state.quota_ram_mb),
                                                  ("instances", 1, instances, state.quota_instances)):
-            if used + requested > quota:
+            if quota != -1 and used + requested > quota:  # -1: no limit
                 raise ApiError(403, f"Quota exceeded for {resource}: Requested {requested}, "
                                     f"but already used {used} of {quota} {resource}")
         server = state.add_server(name=str(name), flavor_id=flavor.id, image_id=image_id,

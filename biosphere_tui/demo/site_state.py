@@ -59,6 +59,7 @@ class FakeServer:
     network: str | None = NETWORK  # the network's name; None: booted with ``networks: "none"``
     locked: bool = False
     locked_reason: str | None = None
+    down_cell: bool = False  # its cell database is out of reach: Nova tells little about it (2.69)
 
 
 @dataclass

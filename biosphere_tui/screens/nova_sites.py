@@ -9,6 +9,7 @@ from rich.text import Text
 from textual.widget import Widget
 from textual.widgets import Static
 
+from biosphere_tui import units
 from biosphere_tui.cache import capacity, servers
 from biosphere_tui.cache.freshness import age, clock
 from biosphere_tui.cache.servers import NovaSite
@@ -16,9 +17,10 @@ from biosphere_tui.i18n import _, t
 from biosphere_tui.screens.sites import FAILING, SitesScreen, SiteTable
 
 
-def _used(used: int, most: int) -> Text:
-    style = "bold red" if most and used >= most else "yellow" if most and used > 0.75 * most else ""
-    return Text(f"{used}/{most}", style=style)
+def _used(used: int, most: int, scale: int = 1) -> Text:
+    """"used/max", amber past 75 %, red when full; an unlimited one (-1) is never full."""
+    style = "" if most <= 0 else "bold red" if used >= most else "yellow" if used > 0.75 * most else ""
+    return Text(units.used(used, most, scale), style=style)
 
 
 def api_words(site: NovaSite, now: datetime) -> str:
@@ -45,7 +47,7 @@ class QuotaTable(SiteTable):
                 else Text(_("failed"), style=FAILING)
             lim = s.limits
             quota = [Text("—", style="dim")] * 3 if lim is None else [
-                _used(lim.used_vcpu, lim.max_vcpu), _used(lim.used_ram_mb // 1024, lim.max_ram_mb // 1024),
+                _used(lim.used_vcpu, lim.max_vcpu), _used(lim.used_ram_mb, lim.max_ram_mb, 1024),
                 _used(lim.used_instances, lim.max_instances)]
             cells = [Text(s.id), api, *quota, Text(str(s.servers)), Text(str(s.images)), Text(str(s.flavors))]
             if s.failing:
@@ -87,13 +89,14 @@ class NovaSitesScreen(SitesScreen):
             return
         now = self.app.now()
         text = Text.assemble((site.id, "bold"), "\n")
-        text.append(api_words(site, now) + "\n", style=FAILING if site.failing else "")
+        text.append(api_words(site, now) + (" · " + t("compute API {version}", version=site.microversion)
+                                            if site.microversion else "") + "\n", style=FAILING if site.failing else "")
         lim = site.limits
         if lim is None:
             text.append(_("No project limits read from this site yet.") + "\n", style="dim")
         else:
             text.append(Text.assemble((_("Your project") + "  ", "bold"), "vCPU ", _used(lim.used_vcpu, lim.max_vcpu),
-                                      " · RAM ", _used(lim.used_ram_mb // 1024, lim.max_ram_mb // 1024),
+                                      " · RAM ", _used(lim.used_ram_mb, lim.max_ram_mb, 1024),
                                       f" {_('GB')} · {_('VMs')} ", _used(lim.used_instances, lim.max_instances), "\n"))
         text.append(t("{servers} servers · {images} images · {flavors} flavours", servers=site.servers,
                       images=site.images, flavors=site.flavors) + "\n")

@@ -13,10 +13,11 @@ from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
 from textual.widgets import Button, Input, Label, Select, Static
 
+from biosphere_tui import units
 from biosphere_tui.cache import servers
 from biosphere_tui.cache.servers import ImageEntry, ServerDetail
 from biosphere_tui.i18n import _, t
-from biosphere_tui.models import Flavor, ServerRequest, SiteLimits
+from biosphere_tui.models import Flavor, ServerRequest, SiteLimits, exceeds
 from biosphere_tui.screens.base import BiosphereScreen, Form
 from biosphere_tui.naming import name_problem, slug_name
 from biosphere_tui.screens.launch import POLL_SECONDS, refused
@@ -36,7 +37,7 @@ def flavour_problem(flavor: Flavor, image: ImageEntry, limits: SiteLimits | None
         for used, need, most, what in ((limits.used_vcpu, flavor.vcpus, limits.max_vcpu, "vCPU"),
                                        (limits.used_ram_mb, flavor.ram_mb, limits.max_ram_mb, _("MB RAM")),
                                        (limits.used_instances, 1, limits.max_instances, _("instances"))):
-            if used + need > most:
+            if exceeds(used, need, most):
                 return t("over your project's quota: {used}/{most} {what} used, it needs {need}", used=used, most=most,
                          what=what, need=need)
     return ""
@@ -141,8 +142,8 @@ class ServerLaunchScreen(Form, BiosphereScreen):
         options, fitting = [], []
         for f in servers.flavors(self.app.cache, self.site):
             problem = flavour_problem(f, self.image, limits)
-            label = t("{name} · {vcpu} vCPU · {ram} GB · {disk} GB disk", name=f.name, vcpu=f.vcpus,
-                      ram=f.ram_mb // 1024, disk=f.disk_gb)
+            label = t("{name} · {vcpu} vCPU · {ram} · {disk} GB disk", name=f.name, vcpu=f.vcpus,
+                      ram=units.ram(f.ram_mb), disk=f.disk_gb)
             options.append((f"{label}  ✗ {problem}" if problem else f"{label}  ✓", f.id))
             fitting += [] if problem else [f.id]
         chosen = select.value

@@ -13,6 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 from textual.widgets import Input, Label, Sparkline, Static
 
+from biosphere_tui import units
 from biosphere_tui.cache import capacity, reader
 from biosphere_tui.cache.capacity import HistoryPoint, SiteRow
 from biosphere_tui.cache.freshness import age, clock
@@ -145,7 +146,8 @@ class SitesScreen(BiosphereScreen):
         text.append(_(s.state.value), style=STATE_STYLES[s.state])
         text.append(" · " + (", ".join(s.features) or _("no special features")) + " · "
                     + t("updated {age} ago", age=age(s.updated, now)) + "\n")
-        text.append(api_status(row, now) + "\n", style=FAILING if row.failing else "")
+        text.append(api_status(row, now) + (" · " + t("compute API {version}", version=row.microversion)
+                                            if row.microversion else "") + "\n", style=FAILING if row.failing else "")
         if s.message:
             text.append(s.message + "\n", style="italic")
         text.append(Text.assemble((_("Free") + "  ", "bold"), t(
@@ -156,9 +158,9 @@ class SitesScreen(BiosphereScreen):
         else:
             text.append(Text.assemble(
                 (_("Your project") + "  ", "bold"),
-                t("vCPU {vcpu} · RAM {ram} GB · VMs {vms}", vcpu=f"{limits.used_vcpu}/{limits.max_vcpu}",
-                  ram=f"{limits.used_ram_mb // 1024}/{limits.max_ram_mb // 1024}",
-                  vms=f"{limits.used_instances}/{limits.max_instances}") + "\n"))
+                t("vCPU {vcpu} · RAM {ram} GB · VMs {vms}", vcpu=units.used(limits.used_vcpu, limits.max_vcpu),
+                  ram=units.used(limits.used_ram_mb, limits.max_ram_mb, 1024),
+                  vms=units.used(limits.used_instances, limits.max_instances)) + "\n"))
         return text
 
     def _show_history(self, points: list[HistoryPoint]) -> None:

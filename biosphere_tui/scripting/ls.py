@@ -8,10 +8,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from biosphere_tui import units
 from biosphere_tui.cache import catalogue, people, reader, servers, usage, vms
 from biosphere_tui.forecast import WINDOW_DAYS, of_group
 from biosphere_tui.idle import given_back, idle_vms, resources
-from biosphere_tui.models import Role
+from biosphere_tui.models import UNLIMITED, Role
 from biosphere_tui.scripting import Exit, ScriptError
 from biosphere_tui.scripting.output import Column, Row, field, render
 from biosphere_tui.scripting.session import ACCOUNT, Session
@@ -98,7 +99,8 @@ def _usage(session: Session, args: argparse.Namespace) -> Rows:
 
 def _nova_vms(session: Session, args: argparse.Namespace) -> Rows:
     return [{"id": v.id, "name": v.name, "image": v.appliance, "site": v.site, "flavor": v.flavor, "status": v.state,
-             "vcpu": v.vcpu, "ram_gb": v.ram_gb, "ip": v.ip, "created": v.created}
+             "vcpu": v.vcpu, "ram_gb": units.gb(v.ram_gb * 1024), "ram_mb": round(v.ram_gb * 1024), "ip": v.ip,
+             "created": v.created}
             for v in vms.vms(session.db, vms.VmQuery(), nova=True)]
 
 
@@ -106,8 +108,9 @@ def _nova_sites(session: Session, args: argparse.Namespace) -> Rows:
     rows = []
     for s in servers.sites(session.db, session.config.openstack.sites):
         lim = s.limits
-        used = (None,) * 6 if lim is None else (lim.used_vcpu, lim.max_vcpu, lim.used_ram_mb // 1024,
-                                                 lim.max_ram_mb // 1024, lim.used_instances, lim.max_instances)
+        used = (None,) * 6 if lim is None else (lim.used_vcpu, _most(lim.max_vcpu), lim.used_ram_mb // 1024,
+                                                 _most(lim.max_ram_mb, 1024), lim.used_instances,
+                                                 _most(lim.max_instances))
         rows.append({"id": s.id, "answers": None if s.api is None else s.api.ok,
                      "error": s.api.last_error if s.failing else None,
                      **dict(zip(("vcpu_used", "vcpu_max", "ram_gb_used", "ram_gb_max", "instances_used",
@@ -117,8 +120,14 @@ def _nova_sites(session: Session, args: argparse.Namespace) -> Rows:
     return rows
 
 
+def _most(limit: int, scale: int = 1) -> int | None:
+    """A Nova maximum for scripts: None when unlimited (Nova's -1)."""
+    return None if limit == UNLIMITED else limit // scale
+
+
 def _used(used: str, most: str) -> Callable[[Row], str]:
-    return lambda row: "" if row[most] is None else f"{row[used]:,}/{row[most]:,}"
+    return lambda row: "" if row[used] is None else \
+        f"{row[used]:,}/{row[most]:,}" if row[most] is not None else f"{row[used]:,}/unlimited"
 
 
 def _pair(free: str, total: str) -> Callable[[Row], str]:
@@ -186,7 +195,7 @@ LISTINGS = {
 NOVA_LISTINGS = {  # OpenStack-only mode: the Nova servers and the sites' limits
     "vms": Listing(
         "servers", frozenset({"site"}), frozenset(),
-        ("id", "name", "image", "site", "flavor", "status", "vcpu", "ram_gb", "ip", "created"),
+        ("id", "name", "image", "site", "flavor", "status", "vcpu", "ram_gb", "ram_mb", "ip", "created"),
         lambda args: (field("name", least=16), field("status", cut=False), field("site", least=14),
                       field("flavor", "FLAVOUR", cut=False), field("ip", "IP", cut=False),
                       Column("CREATED", lambda r: r["created"].date(), cut=False)),

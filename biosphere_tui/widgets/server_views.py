@@ -8,6 +8,7 @@ from datetime import datetime
 from rich.console import Group as Lines
 from rich.text import Text
 
+from biosphere_tui import nova_status, units
 from biosphere_tui.cache.freshness import age
 from biosphere_tui.cache.servers import ServerDetail
 from biosphere_tui.cache.vms import VmRow
@@ -15,12 +16,8 @@ from biosphere_tui.i18n import _, t
 from biosphere_tui.widgets.vm_detail import VmDetailPane, _section, _when
 from biosphere_tui.widgets.vm_table import VmTable
 
-NOVA_STYLES = {"ACTIVE": "green", "BUILD": "cyan", "ERROR": "bold red", "SHUTOFF": "dim", "DELETED": "dim",
-               "PAUSED": "yellow", "SUSPENDED": "yellow", "REBOOT": "cyan", "HARD_REBOOT": "cyan"}
-
-
 def status_text(status: str) -> Text:
-    return Text(status, style=NOVA_STYLES.get(status, "yellow"))
+    return Text(status, style=nova_status.style(status))
 
 
 class ServerTable(VmTable):
@@ -32,8 +29,8 @@ class ServerTable(VmTable):
     def show_vms(self, vms: list[VmRow], now: datetime, *, rebuild: bool = False,
                  names: Mapping[str, str] | None = None) -> None:
         self.show([
-            (vm.id, (vm.name, vm.appliance, vm.site, (vm.state, NOVA_STYLES.get(vm.state, "yellow")), vm.flavor,
-                     str(vm.vcpu), f"{vm.ram_gb} {_('GB')}", vm.ip or "—", age(vm.created, now)))
+            (vm.id, (vm.name, vm.appliance, vm.site, (vm.state, nova_status.style(vm.state)), vm.flavor,
+                     str(vm.vcpu), units.ram(vm.ram_gb * 1024), vm.ip or "—", age(vm.created, now)))
             for vm in vms
         ])
 
@@ -47,9 +44,9 @@ class ServerDetailPane(VmDetailPane):
         rows: list[tuple[str, str | Text]] = [
             ("status", Text.assemble(status_text(s.status), " " + t("since {age}", age=age(s.updated, now)))),
             ("site", s.site), ("image", detail.image or s.image_id or "—"),
-            ("flavour", t("{flavor} · {vcpu} vCPU · {ram} GB RAM · {disk} GB disk", flavor=s.flavor, vcpu=s.vcpus,
-                          ram=s.ram_mb // 1024, disk=s.disk_gb)),
-            ("IP", s.ip or "—"), ("created", _when(s.created, now)), ("id", s.id),
+            ("flavour", t("{flavor} · {vcpu} vCPU · {ram} RAM · {disk} GB disk", flavor=s.flavor, vcpu=s.vcpus,
+                          ram=units.ram(s.ram_mb), disk=s.disk_gb)),
+            ("IP", "  ".join(s.addresses) or s.ip or "—"), ("created", _when(s.created, now)), ("id", s.id),
         ]
         if s.fault:
             rows.append(("fault", Text(s.fault, style="red")))

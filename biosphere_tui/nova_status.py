@@ -1,0 +1,45 @@
+"""Every status a Nova server can have, its tone, and the one style each tone is shown in.
+
+The statuses are Nova's own words (nova/api/openstack/common.py ``_STATE_MAP``); a status this
+table does not know (a newer Nova) is shown in the ``unknown`` tone, never refused.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Tone(StrEnum):
+    SUCCESS = "success"  # running
+    BUSY = "busy"  # changing by itself: wait
+    WARNING = "warning"  # needs the user: confirm a resize, leave rescue, resume
+    OFF = "off"  # holds its quota, runs nothing, or is gone
+    ERROR = "error"
+    UNKNOWN = "unknown"  # Nova cannot tell (its cell is down) or a status newer than this table
+
+
+STATUSES: dict[str, Tone] = {
+    "ACTIVE": Tone.SUCCESS,
+    "BUILD": Tone.BUSY, "REBUILD": Tone.BUSY, "REBOOT": Tone.BUSY, "HARD_REBOOT": Tone.BUSY,
+    "RESIZE": Tone.BUSY, "MIGRATING": Tone.BUSY, "PASSWORD": Tone.BUSY,
+    "VERIFY_RESIZE": Tone.WARNING, "REVERT_RESIZE": Tone.BUSY, "RESCUE": Tone.WARNING,
+    "PAUSED": Tone.WARNING, "SUSPENDED": Tone.WARNING,
+    "SHUTOFF": Tone.OFF, "SHELVED": Tone.OFF, "SHELVED_OFFLOADED": Tone.OFF,
+    "DELETED": Tone.OFF, "SOFT_DELETED": Tone.OFF,
+    "ERROR": Tone.ERROR,
+    "UNKNOWN": Tone.UNKNOWN,
+}
+
+STYLES: dict[Tone, str] = {
+    Tone.SUCCESS: "green", Tone.BUSY: "cyan", Tone.WARNING: "yellow", Tone.OFF: "dim",
+    Tone.ERROR: "bold red", Tone.UNKNOWN: "magenta",
+}
+
+
+def tone(status: str) -> Tone:
+    return STATUSES.get(status, Tone.UNKNOWN)
+
+
+def style(status: str) -> str:
+    """The Rich style a Nova status is shown in."""
+    return STYLES[tone(status)]
