@@ -12,7 +12,6 @@ def server(raw: Any, site: str) -> Server:
     d = f.obj(raw, "server")
     flavor = f.obj(d.get("flavor"), "server.flavor")
     image = d.get("image")
-    metadata = f.obj(d.get("metadata") or {}, "server.metadata")
     return Server(
         site=site,
         id=f.text(d, "id", "server"),
@@ -26,7 +25,7 @@ def server(raw: Any, site: str) -> Server:
         ip=_first_address(d.get("addresses")),
         created=f.timestamp(d, "created", "server"),
         updated=f.timestamp(d, "updated", "server"),
-        metadata={str(k): str(v) for k, v in metadata.items()},
+        metadata=f.mapping(d, "metadata", "server"),
         fault=f.text(f.obj(d.get("fault") or {}, "server.fault"), "message", "server.fault", optional=True),
     )
 
@@ -39,7 +38,7 @@ def _first_address(raw: Any) -> str | None:
         for entry in f.lst(entries, "server.addresses[]"):
             e = f.obj(entry, "server.addresses[][]")
             if e.get("version", 4) == 4 and isinstance(e.get("addr"), str):
-                found.append((e.get("OS-EXT-IPS:type") != "floating", e["addr"]))
+                found.append((e.get("OS-EXT-IPS:type") != "floating", f.text(e, "addr", "server.addresses[][]")))
     return min(found)[1] if found else None
 
 
