@@ -76,7 +76,7 @@ class CatalogueScreen(BiosphereScreen):
 
     def compose_body(self) -> ComposeResult:
         yield FilterBar(_("search name, description, tool, topic…  (esc clears)"))
-        yield Static(id="filters")
+        yield Static(markup=False, id="filters")
         with Container(id="panes"):
             yield ApplianceTable(id="appliances")
             with VerticalScroll(id="detail-pane"):
@@ -116,15 +116,15 @@ class CatalogueScreen(BiosphereScreen):
         self._show_detail()
 
     def _show_filters(self, count: int) -> None:
-        parts = [plural(count, "{n} appliance", "{n} appliances")]
+        parts = [Text(plural(count, "{n} appliance", "{n} appliances"))]
         for label, value in ((_("search"), self.text), (_("category"), self.category), (_("tool"), self.tool),
                              (_("topic"), self.topic)):
             if value:
-                parts.append(f"{label}: [b]{value}[/b]")
+                parts.append(Text.assemble(f"{label}: ", (value, "bold")))
         if self.favourites_only:
-            parts.append(f"[yellow]{_('★ favourites only')}[/yellow]")
+            parts.append(Text(_("★ favourites only"), style="yellow"))
         hint = _("(x clears)") if len(parts) > 1 else _("/ search · c category · t tool · e topic · F ★")
-        self.query_one("#filters", Static).update(" · ".join(parts) + f"  [dim]{hint}[/dim]")
+        self.query_one("#filters", Static).update(Text(" · ").join(parts) + Text(f"  {hint}", style="dim"))
 
     def _show_detail(self) -> None:
         current = self.current

@@ -80,7 +80,7 @@ class FitMatrix(KeyedTable):
         self.COLUMNS: tuple[tuple[str, Text], ...] = ()
 
     def add_row(self, *cells: Any, height: int | None = 1, key: str | None = None, label: Any = None) -> Any:
-        return super().add_row(*cells, height=height, key=key, label=label or key)
+        return super().add_row(*cells, height=height, key=key, label=label or (key and Text(key)))
 
     def set_sites(self, columns: Sequence[tuple[str, Text]]) -> bool:
         """Rebuild the columns when the sites or their states changed; returns whether it did."""
@@ -182,24 +182,24 @@ class LaunchScreen(BiosphereScreen):
         wanted = defaults.group if self.quick else (self.app.current_group.id if self.app.current_group else "")
         group = wanted if any(g.id == wanted for g in groups) else (groups[0].id if groups else None)
         with Vertical(id="form"):
-            yield Static(self._about(), id="about")
+            yield Static(self._about(), markup=False, id="about")
             with Horizontal(id="fields"):
                 yield Label(_("Name") + " ", classes="label")
                 yield Input(suggested_name(self.appliance) if self.appliance else "", id="name", compact=True)
                 yield Label(" " + _("Group") + " ", classes="label")
-                yield Select([(f"{g.name} ({_(g.role.value)})", g.id) for g in groups], value=group or Select.NULL,
+                yield Select([(Text(f"{g.name} ({_(g.role.value)})"), g.id) for g in groups], value=group or Select.NULL,
                              allow_blank=group is None, id="group", compact=True)
-            yield Static(id="name-hint")
-            yield Static(id="quota")
+            yield Static(markup=False, id="name-hint")
+            yield Static(markup=False, id="quota")
             yield FitMatrix(id="matrix")
-            yield Static(id="advice")
-            yield Static(id="verdict")
+            yield Static(markup=False, id="advice")
+            yield Static(markup=False, id="verdict")
             with Horizontal(id="buttons"):
                 yield Button(_("Launch (ctrl+s)"), id="launch", variant="primary", compact=True)
-                yield Static("  " + _("esc back · p takes the proposal · ? help"), id="keys")
+                yield Static("  " + _("esc back · p takes the proposal · ? help"), markup=False, id="keys")
         with VerticalScroll(id="progress"):
-            yield Static(id="steps")
-            yield Static(id="access")
+            yield Static(markup=False, id="steps")
+            yield Static(markup=False, id="access")
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -482,10 +482,10 @@ class LaunchScreen(BiosphereScreen):
             grid.add_row("SSH", Text.assemble((ssh, "bold green"), ("   " + _("c copies it"), "dim")))
         for link in dep.access:
             if link.kind != "ssh":
-                grid.add_row("Web" if link.kind == "https" else link.kind.upper(), link.url)
+                grid.add_row(Text("Web" if link.kind == "https" else link.kind.upper()), Text(link.url))
         hidden = any(p.secret for p in dep.parameters) and not self.revealed
         for p in dep.parameters:
-            grid.add_row(p.name, MASK if p.secret and not self.revealed else p.value)
+            grid.add_row(Text(p.name), Text(MASK if p.secret and not self.revealed else p.value))
         if hidden:
             grid.add_row("", Text(_("v reveals the secrets"), style="dim"))
         return grid

@@ -73,17 +73,17 @@ class MembersScreen(BiosphereScreen):
     def compose_body(self) -> ComposeResult:
         wide = self.app.size.width >= WIDE
         with Vertical(id="admin"):
-            yield Static(id="pending-title", classes="section")
+            yield Static(markup=False, id="pending-title", classes="section")
             yield ColumnsTable(
                 (("name", "name"), ("username", "username"), ("email", "email"), ("message", "message"),
                  ("asked", "asked")), {"email"}, wide=wide, id="requests", selectable=True)
-            yield Static(id="request-message")
-            yield Static(id="members-title", classes="section")
+            yield Static(markup=False, id="request-message")
+            yield Static(markup=False, id="members-title", classes="section")
             yield ColumnsTable(
                 (("name", "name"), ("username", "username"), ("email", "email"), ("role", "role"),
                  ("joined", "joined"), ("end", "account end"), ("notice", "")),
                 {"email", "joined"}, wide=wide, id="members")
-        yield Static(id="not-admin")
+        yield Static(markup=False, id="not-admin")
         yield FilterBar(_("filter requests and members…  (esc clears)"))
 
     # -- what is shown -------------------------------------------------------------------

@@ -20,6 +20,7 @@ class KeyedTable(DataTable):
     changes the table is re-sorted without losing the cursor row.
 
     With ``selectable=True``, space marks rows (multi-select); ``selected`` holds their keys.
+    A text cell is shown as it is: never read as markup (it often comes from a server).
     """
 
     COLUMNS: Sequence[tuple[str, str]] = ()
@@ -63,7 +64,7 @@ class KeyedTable(DataTable):
                 self.remove_row(key)
         self.selected &= wanted
         for key, cells in rows:
-            values = ([self._mark(key)] if self.selectable else []) + list(cells)
+            values = ([self._mark(key)] if self.selectable else []) + [plain(c) for c in cells]
             if key in self.rows:
                 for (column, _), value in zip(self._columns(), values):
                     if self.get_cell(key, column) != value:
@@ -99,6 +100,11 @@ class KeyedTable(DataTable):
         self.selected ^= {key}
         self.update_cell(key, "_mark", self._mark(key))
         self.post_message(self.MarksChanged(self))
+
+
+def plain(cell: Any) -> Any:
+    """A text cell as ``Text`` (a DataTable reads a ``str`` cell as markup); other cells as they are."""
+    return Text(cell) if isinstance(cell, str) else cell
 
 
 class ColumnsTable(KeyedTable):
