@@ -1,18 +1,31 @@
-"""Headless commands: ``sync`` and ``doctor``. They print plain lines, never a secret."""
+"""Headless commands: ``sync`` and ``doctor``. They print plain lines, never a secret, and
+never a control character from a server (a message cannot overwrite the line before)."""
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import Callable
 
 from biosphere_tui.api.errors import ConfigError, SourceError
 from biosphere_tui.cache.db import CacheUnavailable, open_cache
 from biosphere_tui.config import Config, default_config_file
+from biosphere_tui.scripting.terminal import safe_output
 
 OK, FAIL = "ok  ", "FAIL"
 
 
+def _safe(command: Callable[[Config], int]) -> Callable[[Config], int]:
+    @functools.wraps(command)
+    def run(config: Config) -> int:
+        with safe_output():
+            return command(config)
+
+    return run
+
+
+@_safe
 def sync(config: Config) -> int:
     """One refresh of every source; a line each with status, rows and seconds."""
     from biosphere_tui.sync import Sync
@@ -43,6 +56,7 @@ def sync(config: Config) -> int:
     return 1 if failed else 0
 
 
+@_safe
 def doctor(config: Config) -> int:
     """What configuration and credentials were found (never their values), and who answers."""
     problems = 0

@@ -7,32 +7,15 @@ import logging
 import os
 import sys
 from collections.abc import Callable
-from contextlib import redirect_stderr, redirect_stdout
-from typing import TextIO
 
 from biosphere_tui.config import Config
 from biosphere_tui.scripting import Exit, ScriptError
 from biosphere_tui.scripting.session import Session, warn
+from biosphere_tui.scripting.terminal import safe_output
 
 log = logging.getLogger(__name__)
 PORTAL_ONLY = ("launch", "approve", "reject", "advise", "class")  # OpenStack-only mode has ls vms|sites, delete
 CHANGING = ("launch", "delete", "approve", "reject", "class")  # refused up front in read-only mode
-
-
-class _Masked:
-    """A text stream whose writes have their IP and e-mail addresses masked (privacy mode)."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self._stream = stream
-
-    def write(self, text: str) -> int:
-        from biosphere_tui.privacy import mask
-
-        self._stream.write(mask(text))
-        return len(text)
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._stream, name)
 
 
 def _command(name: str) -> Callable[[Session, argparse.Namespace], int]:
@@ -44,10 +27,9 @@ def _command(name: str) -> Callable[[Session, argparse.Namespace], int]:
 
 def run(config: Config, args: argparse.Namespace, *, fresh_world: bool = False) -> int:
     """``fresh_world``: the demo cloud was just started, so the cache of an earlier one is refreshed.
-    In privacy mode every address the command prints is masked, as on the app's screens."""
-    if not config.privacy:
-        return _run(config, args, fresh_world)
-    with redirect_stdout(_Masked(sys.stdout)), redirect_stderr(_Masked(sys.stderr)):  # type: ignore[type-var]
+    No control character from data reaches the terminal; in privacy mode every address the
+    command prints is masked, as on the app's screens."""
+    with safe_output(privacy=config.privacy):
         return _run(config, args, fresh_world)
 
 
