@@ -9,6 +9,7 @@ from textual import events
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Container, VerticalScroll
+from textual.markup import escape
 from textual.widgets import DataTable, Input, Static
 
 from biosphere_tui.cache import catalogue
@@ -76,7 +77,7 @@ class CatalogueScreen(BiosphereScreen):
 
     def compose_body(self) -> ComposeResult:
         yield FilterBar(_("search name, description, tool, topic…  (esc clears)"))
-        yield Static(markup=False, id="filters")
+        yield Static(id="filters")
         with Container(id="panes"):
             yield ApplianceTable(id="appliances")
             with VerticalScroll(id="detail-pane"):
@@ -116,15 +117,15 @@ class CatalogueScreen(BiosphereScreen):
         self._show_detail()
 
     def _show_filters(self, count: int) -> None:
-        parts = [Text(plural(count, "{n} appliance", "{n} appliances"))]
+        parts = [plural(count, "{n} appliance", "{n} appliances")]
         for label, value in ((_("search"), self.text), (_("category"), self.category), (_("tool"), self.tool),
                              (_("topic"), self.topic)):
             if value:
-                parts.append(Text.assemble(f"{label}: ", (value, "bold")))
+                parts.append(f"{label}: [b]{escape(value)}[/b]")  # a category or tool from the portal
         if self.favourites_only:
-            parts.append(Text(_("★ favourites only"), style="yellow"))
+            parts.append(f"[yellow]{_('★ favourites only')}[/yellow]")
         hint = _("(x clears)") if len(parts) > 1 else _("/ search · c category · t tool · e topic · F ★")
-        self.query_one("#filters", Static).update(Text(" · ").join(parts) + Text(f"  {hint}", style="dim"))
+        self.query_one("#filters", Static).update(" · ".join(parts) + f"  [dim]{hint}[/dim]")
 
     def _show_detail(self) -> None:
         current = self.current

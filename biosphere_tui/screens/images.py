@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from rich.text import Text
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.markup import escape
 from textual.widgets import DataTable, Input, Static
 
 from biosphere_tui.cache import servers
@@ -39,7 +39,7 @@ class ImagesScreen(BiosphereScreen):
 
     def compose_body(self) -> ComposeResult:
         yield FilterBar(_("search image name or OS…  (esc clears)"))
-        yield Static(markup=False, id="filters")
+        yield Static(id="filters")
         yield ImageTable(id="images")
 
     def reload_body(self) -> None:
@@ -51,8 +51,8 @@ class ImagesScreen(BiosphereScreen):
             for e in found
         ])
         what = plural(len(found), "{n} image (Glance, every site)", "{n} images (Glance, every site)")
-        searched = (f" · {_('search')}: ", (self.text, "bold")) if self.text else ""
-        self.query_one("#filters", Static).update(Text.assemble(what, *searched, (f"  {_('/ search · enter or l launch')}", "dim")))
+        searched = f" · {_('search')}: [b]{escape(self.text)}[/b]" if self.text else ""
+        self.query_one("#filters", Static).update(f"{what}{searched}  [dim]{_('/ search · enter or l launch')}[/dim]")
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "filter":
