@@ -75,7 +75,7 @@ async def test_an_approve_and_a_delete_are_journaled_with_their_results(synced, 
         newest, oldest = (table.get_row_at(i) for i in (0, 1))
         assert str(newest[3]) == "Deleting 2 VMs" and newest[4].plain == "partly failed" and str(newest[2]) == "demo"
         assert str(oldest[3]) == "Approving 1 request" and oldest[4].plain == "ok"
-        assert oldest[0] == f"{demo.clock.now():%Y-%m-%d %H:%M:%S}"
+        assert str(oldest[0]) == f"{demo.clock.now():%Y-%m-%d %H:%M:%S}"
 
         detail = text_of(screen.query_one("#entry"))  # the newest is highlighted
         assert f"✓ {ok_vm}: done" in detail
