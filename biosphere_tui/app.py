@@ -18,11 +18,13 @@ from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.filter import LineFilter
+from textual.markup import escape
 from textual.notifications import Notify, SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from biosphere_tui import journal
+from biosphere_tui.api.safe_text import clean
 from biosphere_tui.cache import reader
 from biosphere_tui.cache.db import open_cache
 from biosphere_tui.cache.freshness import stale_after
@@ -215,8 +217,20 @@ class BiosphereApp(App[None]):
         yield SystemCommand(_("Privacy mode on/off"), _("Mask IP and e-mail addresses on screen (key P)"),
                             self.action_toggle_privacy)
         commands = getattr(screen, "palette_commands", None)
-        if callable(commands):
-            yield from (c for c in commands() if not (self.read_only and _changes(c)))
+        if callable(commands):  # their titles may name a group or an appliance: the palette reads markup
+            yield from (c._replace(title=escape(c.title), help=escape(c.help))
+                        for c in commands() if not (self.read_only and _changes(c)))
+
+    # -- data shown as text ----------------------------------------------------------------------
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """Every toast is plain text, whatever the caller asks: toasts quote server data."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
+    def copy_to_clipboard(self, text: str) -> None:
+        """Copy ``text`` without any control character (it is pasted into a shell)."""
+        super().copy_to_clipboard(clean(text))
 
     # -- modes -----------------------------------------------------------------------------------
 
@@ -239,11 +253,12 @@ class BiosphereApp(App[None]):
         return await super().run_action(action, default_namespace, namespaces)
 
     def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
-               timeout: float | None = None, markup: bool = True) -> None:
-        """Textual's ``notify``, with a notification whose toast never arms a negative timer
-        (see ``widgets/toast.py``) and a timeout never below ``delays.MIN_DELAY``."""
+               timeout: float | None = None, markup: bool = False) -> None:
+        """Textual's ``notify``, always as plain text whatever the caller asks (toasts quote server
+        data), with a notification whose toast never arms a negative timer (see
+        ``widgets/toast.py``) and a timeout never below ``delays.MIN_DELAY``."""
         seconds = self.NOTIFICATION_TIMEOUT if timeout is None else timeout
-        self.post_message(Notify(LastingNotification(message, title, severity, delay(seconds), markup=markup)))
+        self.post_message(Notify(LastingNotification(message, title, severity, delay(seconds), markup=False)))
 
     def reload_screen(self) -> None:
         self.sub_title = self._status_line()

@@ -1,4 +1,5 @@
-"""Headless commands: ``sync``, ``doctor`` and ``token set``. They print plain lines, never a secret."""
+"""Headless commands: ``sync``, ``doctor`` and ``token set``. They print plain lines, never a secret,
+and never a control character from a server (``scripting.streams.printing`` wraps them)."""
 
 from __future__ import annotations
 

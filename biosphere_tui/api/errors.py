@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from biosphere_tui.api.safe_text import TEXT_LIMIT, clean
+
 
 class SourceError(Exception):
     """A data source (the portal or one OpenStack site) failed.
 
     ``str(error)`` is a complete sentence fit for the screen and the log.
-    ``retry_after`` is the server's hint in seconds, when it gave one.
+    ``retry_after`` is the server's hint in seconds, when it gave one. The message often
+    quotes the server (a portal or Nova error): it is made safe here, once for every error.
     """
 
     kind = "error"
 
     def __init__(self, source: str, message: str, *, retry_after: float | None = None):
+        source, message = clean(source), clean(message, limit=TEXT_LIMIT)
         super().__init__(f"{source}: {message}")
         self.source = source
         self.message = message
@@ -50,8 +54,8 @@ class Invalid(SourceError):
 
     def __init__(self, source: str, message: str, *, code: str = "invalid", field: str | None = None):
         super().__init__(source, message)
-        self.code = code
-        self.field = field
+        self.code = clean(code)
+        self.field = None if field is None else clean(field)
 
 
 class Busy(SourceError):

@@ -1,13 +1,16 @@
 """Strict readers of decoded JSON: every mismatch becomes a ``ShapeError`` naming the field.
 
 Clients turn ``ShapeError`` into a ``BadReply`` for their source, so a reply of the wrong
-shape fails that source with a plain message instead of a traceback.
+shape fails that source with a plain message instead of a traceback. Every text read here
+goes through ``safe_text.clean``: what a server sends cannot reach a terminal raw.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
 from typing import Any
+
+from biosphere_tui.api.safe_text import TEXT_LIMIT, clean
 
 
 class ShapeError(ValueError):
@@ -32,13 +35,14 @@ def _get(d: dict[str, Any], key: str, where: str) -> Any:
     return d[key]
 
 
-def text(d: dict[str, Any], key: str, where: str, *, optional: bool = False) -> str:
+def text(d: dict[str, Any], key: str, where: str, *, optional: bool = False, multiline: bool = False) -> str:
+    """A one-line text (``multiline``: a description or message that keeps its line breaks), made safe."""
     if optional and d.get(key) is None:
         return ""
     value = _get(d, key, where)
     if not isinstance(value, str):
         raise ShapeError(f"{where}.{key} should be text, got {_kind(value)}")
-    return value
+    return clean(value, limit=TEXT_LIMIT, multiline=True) if multiline else clean(value)
 
 
 def maybe_text(d: dict[str, Any], key: str, where: str) -> str | None:
@@ -47,7 +51,7 @@ def maybe_text(d: dict[str, Any], key: str, where: str) -> str | None:
         return None
     if not isinstance(value, str):
         raise ShapeError(f"{where}.{key} should be text or null, got {_kind(value)}")
-    return value
+    return clean(value)
 
 
 def integer(d: dict[str, Any], key: str, where: str, *, default: int | None = None) -> int:
@@ -77,7 +81,12 @@ def texts(d: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
     items = lst(d.get(key, []), f"{where}.{key}")
     if not all(isinstance(i, str) for i in items):
         raise ShapeError(f"{where}.{key} should be a list of text")
-    return tuple(items)
+    return tuple(clean(i) for i in items)
+
+
+def mapping(d: dict[str, Any], key: str, where: str) -> dict[str, str]:
+    """A JSON object of scalars (Nova metadata) as text keys and values, made safe."""
+    return {clean(str(k)): clean(str(v)) for k, v in obj(d.get(key) or {}, f"{where}.{key}").items()}
 
 
 def timestamp(d: dict[str, Any], key: str, where: str) -> datetime:

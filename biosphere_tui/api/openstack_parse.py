@@ -26,7 +26,6 @@ def server(raw: Any, site: str, flavors: Mapping[str, Flavor] | None = None) -> 
     d = f.obj(raw, "server")
     name, vcpus, ram_mb, disk_gb = _flavor_of(d.get("flavor"), flavors or {})
     image = d.get("image")
-    metadata = f.obj(d.get("metadata") or {}, "server.metadata")
     created = f.timestamp(d, "created", "server")
     addresses = _addresses(d.get("addresses"))
     return Server(
@@ -42,7 +41,7 @@ def server(raw: Any, site: str, flavors: Mapping[str, Flavor] | None = None) -> 
         ip=addresses[0] if addresses else None,
         created=created,
         updated=f.timestamp(d, "updated", "server") if d.get("updated") is not None else created,
-        metadata={str(k): str(v) for k, v in metadata.items()},
+        metadata=f.mapping(d, "metadata", "server"),
         fault=f.text(f.obj(d.get("fault") or {}, "server.fault"), "message", "server.fault", optional=True),
         addresses=addresses,
     )

@@ -175,6 +175,45 @@ def m010_nova_api(db: Database) -> None:
     db.executescript("ALTER TABLE freshness ADD COLUMN microversion TEXT; ALTER TABLE servers ADD COLUMN addresses TEXT;")
 
 
+@_step
+def m011_safe_text(db: Database) -> None:
+    """Text cached before server text was made safe may hold terminal controls or bidi overrides:
+    every text cell (the strings inside JSON cells too) is cleaned as ``api/fields.py`` now does."""
+    from biosphere_tui.api.safe_text import TEXT_LIMIT, clean
+
+    long = {("appliances", "description"), ("requests", "message"), ("freshness", "last_error")}
+
+    def cleaned(value: object, table: str, column: str) -> object:
+        if not isinstance(value, str):
+            return value
+        if value[:1] in "[{":
+            try:
+                data = json.loads(value)
+            except ValueError:
+                data = None
+            if isinstance(data, (list, dict)):
+                safe = _clean_json(data, clean)
+                return value if safe == data else json.dumps(safe, separators=(",", ":"))
+        multiline = (table, column) in long
+        return clean(value, limit=TEXT_LIMIT, multiline=multiline) if multiline else clean(value)
+
+    db.conn.create_function("safe_text", 3, cleaned, deterministic=True)
+    for table in db.tables:
+        for column in (c.name for c in table.columns if c.type.upper() == "TEXT"):
+            db.execute(f"UPDATE OR REPLACE [{table.name}] SET [{column}] = safe_text([{column}], ?, ?) "
+                       f"WHERE [{column}] IS NOT safe_text([{column}], ?, ?)", [table.name, column] * 2)
+
+
+def _clean_json(data: object, clean: Callable[[str], str]) -> object:
+    if isinstance(data, str):
+        return clean(data)
+    if isinstance(data, list):
+        return [_clean_json(item, clean) for item in data]
+    if isinstance(data, dict):
+        return {clean(k): _clean_json(v, clean) for k, v in data.items()}
+    return data
+
+
 def _applied(conn: sqlite3.Connection) -> set[str]:
     """The steps sqlite-utils recorded as applied, read without loading it (none: a new file)."""
     try:

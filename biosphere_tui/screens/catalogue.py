@@ -9,6 +9,7 @@ from textual import events
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Container, VerticalScroll
+from textual.markup import escape
 from textual.widgets import DataTable, Input, Static
 
 from biosphere_tui.cache import catalogue
@@ -120,7 +121,7 @@ class CatalogueScreen(BiosphereScreen):
         for label, value in ((_("search"), self.text), (_("category"), self.category), (_("tool"), self.tool),
                              (_("topic"), self.topic)):
             if value:
-                parts.append(f"{label}: [b]{value}[/b]")
+                parts.append(f"{label}: [b]{escape(value)}[/b]")  # a category or tool from the portal
         if self.favourites_only:
             parts.append(f"[yellow]{_('★ favourites only')}[/yellow]")
         hint = _("(x clears)") if len(parts) > 1 else _("/ search · c category · t tool · e topic · F ★")

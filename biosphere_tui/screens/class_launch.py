@@ -97,31 +97,31 @@ class ClassLaunchScreen(Form, BiosphereScreen):
         flavors = sorted({f.name for f in catalogue.flavors(db)})
         slug = suggested_name(self.appliance)[:30] if self.appliance else "vm"
         with Vertical(id="form"):
-            yield Static(self._about(), id="about")
+            yield Static(self._about(), markup=False, id="about")
             with Horizontal(classes="fields"):
                 yield Label(_("Names") + " ", classes="label")
                 yield Input(f"{slug}-{{n:02}}", id="pattern", compact=True)
                 yield Label(" " + _("Count") + " ", classes="label")
                 yield Input("3", id="count", type="integer", compact=True)
                 yield Label(" " + _("Group") + " ", classes="label")
-                yield Select([(f"{g.name} ({_(g.kind.value)})", g.id) for g in groups], id="group", compact=True,
+                yield Select([(Text(f"{g.name} ({_(g.kind.value)})"), g.id) for g in groups], id="group", compact=True,
                              value=groups[0].id if groups else Select.NULL, allow_blank=not groups)
             with Horizontal(classes="fields"):
                 yield Label(_("Site") + " ", classes="label")
-                yield Select([(_("best (spread if needed)"), BEST), *((s, s) for s in sites)], value=BEST,
+                yield Select([(_("best (spread if needed)"), BEST), *((Text(s), s) for s in sites)], value=BEST,
                              allow_blank=False, id="site", compact=True)
                 yield Label(" " + _("Flavour") + " ", classes="label")
-                yield Select([(_("least waste"), BEST), *((f, f) for f in flavors)], value=BEST, allow_blank=False,
+                yield Select([(_("least waste"), BEST), *((Text(f), f) for f in flavors)], value=BEST, allow_blank=False,
                              id="flavor", compact=True)
-            yield Static(id="names")
-            yield Static(id="plan")
+            yield Static(markup=False, id="names")
+            yield Static(markup=False, id="plan")
             with Horizontal(id="buttons"):
                 yield Button(_("Launch class (ctrl+s)"), id="launch", variant="primary", compact=True)
-                yield Static("  " + _("esc back · ? help"), id="keys")
+                yield Static("  " + _("esc back · ? help"), markup=False, id="keys")
         with Vertical(id="following"):
-            yield Static(id="progress-line")
+            yield Static(markup=False, id="progress-line")
             yield SeatTable(id="seats")
-            yield Static(id="written")
+            yield Static(markup=False, id="written")
 
     def on_mount(self) -> None:
         super().on_mount()

@@ -88,13 +88,13 @@ class ConsumptionScreen(BiosphereScreen):
         self.metric = "vcpu_hours"
 
     def compose_body(self) -> ComposeResult:
-        yield Static(id="group-line")
-        yield Static(_("You are a member of this group: the portal shows your own consumption only."), id="member-note")
+        yield Static(markup=False, id="group-line")
+        yield Static(_("You are a member of this group: the portal shows your own consumption only."), markup=False, id="member-note")
         with Horizontal(id="quotas"):
             yield QuotaBar("vCPU", id="quota-vcpu")
             yield QuotaBar("RAM", "GB", id="quota-ram")
             yield QuotaBar("storage", "GB", id="quota-storage")
-        yield Static(id="forecast")
+        yield Static(markup=False, id="forecast")
         yield DailyChart(id="chart")
         with Horizontal(id="breakdown"):
             yield TotalsTable("member", id="by-member")

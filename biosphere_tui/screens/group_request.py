@@ -105,7 +105,7 @@ class GroupRequestScreen(Form, TranslatedBindings, Screen[GroupDraft | None]):
         yield Header()
         with VerticalScroll(id="form"):
             yield Static(_("Filed by the project's administrative lead; the IFB committee reviews it and tells "
-                           "you the resources granted. The project's leads become the group's admins."), id="intro")
+                           "you the resources granted. The project's leads become the group's admins."), markup=False, id="intro")
             with Horizontal(classes="row"):
                 yield self._field("short_name", _("Short name"), Input(
                     d.short_name, placeholder=_("e.g. plankton-rna"), restrict=r"[a-z0-9-]*", max_length=30))
@@ -130,7 +130,7 @@ class GroupRequestScreen(Form, TranslatedBindings, Screen[GroupDraft | None]):
     @staticmethod
     def _field(name: str, label: str, widget: Widget, classes: str = "") -> Vertical:
         widget.id = name
-        return Vertical(Label(label), widget, Label("", id=f"{name}-problem", classes="problem"),
+        return Vertical(Label(label), widget, Label("", markup=False, id=f"{name}-problem", classes="problem"),
                         classes=f"field {classes}".strip())
 
     def on_mount(self) -> None:

@@ -63,10 +63,10 @@ class JoinDialog(ModalScreen[tuple[str, str] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Label(_("Ask to join a group: its admins approve or reject your request."), id="question")
+            yield Label(_("Ask to join a group: its admins approve or reject your request."), markup=False, id="question")
             yield OptionList(*(Option(self._label(e), id=e.id) for e in self.entries), id="join-groups")
             yield Input(placeholder=_("a word to the group's admins: who you are, why you need it"), id="join-message")
-            yield Label("", id="hint")
+            yield Label("", markup=False, id="hint")
             with Horizontal(id="buttons"):
                 yield Button(_("Send") + " (enter)", id="yes", variant="primary")
                 yield Button(_("Cancel") + " (esc)", id="no")
@@ -133,10 +133,10 @@ class GroupsScreen(BiosphereScreen):
         self._draft: GroupDraft | None = None  # a group request not accepted (yet)
 
     def compose_body(self) -> ComposeResult:
-        yield Static(id="groups-title", classes="section")
+        yield Static(markup=False, id="groups-title", classes="section")
         yield ColumnsTable(GROUP_COLUMNS, id="groups")
-        yield Static(id="group-info")
-        yield Static(id="directory-title", classes="section")
+        yield Static(markup=False, id="group-info")
+        yield Static(markup=False, id="directory-title", classes="section")
         yield ColumnsTable(DIRECTORY_COLUMNS, id="directory")
         yield FilterBar(_("filter groups…  (esc clears)"))
 

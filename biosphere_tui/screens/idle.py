@@ -55,7 +55,7 @@ class IdleScreen(BiosphereScreen):
         self._rows: dict[str, IdleVm] = {}
 
     def compose_body(self) -> ComposeResult:
-        yield Static(id="given-back")
+        yield Static(markup=False, id="given-back")
         yield IdleTable(id="idle", selectable=True)
 
     def reload_body(self) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.markup import escape
 from textual.widgets import DataTable, Input, Static
 
 from biosphere_tui.cache import servers
@@ -50,7 +51,7 @@ class ImagesScreen(BiosphereScreen):
             for e in found
         ])
         what = plural(len(found), "{n} image (Glance, every site)", "{n} images (Glance, every site)")
-        searched = f" · {_('search')}: [b]{self.text}[/b]" if self.text else ""
+        searched = f" · {_('search')}: [b]{escape(self.text)}[/b]" if self.text else ""
         self.query_one("#filters", Static).update(f"{what}{searched}  [dim]{_('/ search · enter or l launch')}[/dim]")
 
     def on_input_changed(self, event: Input.Changed) -> None:

@@ -46,7 +46,7 @@ class JournalScreen(BiosphereScreen):
         yield FilterBar(_("filter by action, person, result or request…  (esc clears)"))
         yield JournalTable(id="journal")
         with VerticalScroll(id="entry-pane"):
-            yield Static(id="entry")
+            yield Static(markup=False, id="entry")
 
     def reload_body(self) -> None:
         try:

@@ -86,7 +86,7 @@ class FitMatrix(KeyedTable):
         self._first = 0  # the first site shown
 
     def add_row(self, *cells: Any, height: int | None = 1, key: str | None = None, label: Any = None) -> Any:
-        return super().add_row(*cells, height=height, key=key, label=label or key)
+        return super().add_row(*cells, height=height, key=key, label=label or (key and Text(key)))
 
     def set_matrix(self, sites: Sequence[tuple[str, Text]], rows: Sequence[tuple[str, Sequence[Any]]]) -> bool:
         """The sites (key, header) and each flavour's cells for every site; the columns are rebuilt
@@ -266,25 +266,25 @@ class LaunchScreen(Form, BiosphereScreen):
         wanted = self.app.current_group.id if self.app.current_group else ""
         group = wanted if any(g.id == wanted for g in groups) else (groups[0].id if groups else None)
         with Vertical(id="form"):
-            yield Static(self._about(), id="about")
+            yield Static(self._about(), markup=False, id="about")
             with Horizontal(id="fields"):
                 yield Label(_("Name") + " ", classes="label")
                 yield Input(unused_name(db, suggested_name(self.appliance)) if self.appliance else "", id="name",
                             compact=True)
                 yield Label(" " + _("Group") + " ", classes="label")
-                yield Select([(f"{g.name} ({_(g.role.value)})", g.id) for g in groups], value=group or Select.NULL,
+                yield Select([(Text(f"{g.name} ({_(g.role.value)})"), g.id) for g in groups], value=group or Select.NULL,
                              allow_blank=group is None, id="group", compact=True)
-            yield Static(id="name-hint")
-            yield Static(id="quota")
+            yield Static(markup=False, id="name-hint")
+            yield Static(markup=False, id="quota")
             yield FitMatrix(id="matrix")
-            yield Static(id="advice")
-            yield Static(id="verdict")
+            yield Static(markup=False, id="advice")
+            yield Static(markup=False, id="verdict")
             with Horizontal(id="buttons"):
                 yield Button(_("Launch (ctrl+s)"), id="launch", variant="primary", compact=True)
-                yield Static("  " + _("esc back · p takes the proposal · ? help"), id="keys")
+                yield Static("  " + _("esc back · p takes the proposal · ? help"), markup=False, id="keys")
         with VerticalScroll(id="progress"):
-            yield Static(id="steps")
-            yield Static(id="access")
+            yield Static(markup=False, id="steps")
+            yield Static(markup=False, id="access")
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -614,10 +614,10 @@ class LaunchScreen(Form, BiosphereScreen):
             grid.add_row("SSH", Text(ssh.no_ssh_reason, style="yellow"))
         for link in dep.access:
             if link.kind != "ssh":
-                grid.add_row("Web" if link.kind == "https" else link.kind.upper(), link.url)
+                grid.add_row(Text("Web" if link.kind == "https" else link.kind.upper()), Text(link.url))
         hidden = any(p.secret for p in dep.parameters) and self.revealed is None
         for p in dep.parameters if self.revealed is None else self.revealed:
-            grid.add_row(p.name, MASK if p.secret and self.revealed is None else p.value or "")
+            grid.add_row(Text(p.name), Text(MASK if p.secret and self.revealed is None else p.value or ""))
         if hidden:
             grid.add_row("", Text(_("v reveals the secrets"), style="dim"))
         return grid

@@ -73,16 +73,16 @@ class MembersScreen(BiosphereScreen):
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="admin"):
-            yield Static(id="pending-title", classes="section")
+            yield Static(markup=False, id="pending-title", classes="section")
             yield ColumnsTable(
                 (("name", "name"), ("username", "username", 1), ("email", "email", 3), ("message", "message", 2),
                  ("asked", "asked", 1)), id="requests", selectable=True)
-            yield Static(id="request-message")
-            yield Static(id="members-title", classes="section")
+            yield Static(markup=False, id="request-message")
+            yield Static(markup=False, id="members-title", classes="section")
             yield ColumnsTable(
                 (("name", "name"), ("username", "username", 1), ("email", "email", 3), ("role", "role"),
                  ("joined", "joined", 3), ("end", "account end", 1), ("notice", "", 1)), id="members")
-        yield Static(id="not-admin")
+        yield Static(markup=False, id="not-admin")
         yield FilterBar(_("filter requests and members…  (esc clears)"))
 
     # -- what is shown -------------------------------------------------------------------

@@ -40,7 +40,7 @@ class PortalOnlyScreen(BiosphereScreen):
         self.HELP = t("{title}: not available in OpenStack-only mode (it needs the Biosphère portal).", title=_(title))
 
     def compose_body(self) -> ComposeResult:
-        yield Static(id="portal-only")
+        yield Static(markup=False, id="portal-only")
 
     def reload_body(self) -> None:
         title = _(self.screen_title)
@@ -61,7 +61,7 @@ class NovaHomeScreen(BiosphereScreen):
     HELP = f"Home ({MODE_LABEL}): your Nova servers by status and your sites; every server below."
 
     def compose_body(self) -> ComposeResult:
-        yield Static(id="summary")
+        yield Static(markup=False, id="summary")
         yield ServerTable(id="vms")
 
     def reload_body(self) -> None:

@@ -79,14 +79,14 @@ class ServerLaunchScreen(Form, BiosphereScreen):
         self.image = next((e for e in servers.images(self.app.cache) if e.name == self.image_name), None)
         sites = self.image.sites if self.image else []
         with Vertical(id="form"):
-            yield Static(self._about(), id="about")
+            yield Static(self._about(), markup=False, id="about")
             with Horizontal(id="fields"):
                 yield Label(_("Name") + " ", classes="label")
                 yield Input(slug_name(self.image_name), id="name", compact=True)
                 yield Label(" " + _("Site") + " ", classes="label")
-                yield Select([(s, s) for s in sites], value=sites[0] if sites else Select.NULL,
+                yield Select([(Text(s), s) for s in sites], value=sites[0] if sites else Select.NULL,
                              allow_blank=not sites, id="site", compact=True)
-            yield Static(id="name-hint")
+            yield Static(markup=False, id="name-hint")
             with Horizontal(id="flavour-row", classes="field-row"):
                 yield Label(_("Flavour") + " ", classes="label")
                 yield Select([], id="flavor", compact=True)
@@ -96,12 +96,12 @@ class ServerLaunchScreen(Form, BiosphereScreen):
                 yield Label(" " + _("Network") + " ", classes="label")
                 yield Input(placeholder=_("optional: a network id (when there are several)"), id="network",
                             compact=True)
-            yield Static(id="verdict")
+            yield Static(markup=False, id="verdict")
             with Horizontal(id="buttons"):
                 yield Button(_("Launch (ctrl+s)"), id="launch", variant="primary", compact=True)
-                yield Static("  " + _("esc back · ? help"), id="keys")
+                yield Static("  " + _("esc back · ? help"), markup=False, id="keys")
         with Vertical(id="progress"):
-            yield Static(id="steps")
+            yield Static(markup=False, id="steps")
 
     def _about(self) -> Text:
         if self.image is None:
@@ -144,7 +144,7 @@ class ServerLaunchScreen(Form, BiosphereScreen):
             problem = flavour_problem(f, self.image, limits)
             label = t("{name} · {vcpu} vCPU · {ram} · {disk} GB disk", name=f.name, vcpu=f.vcpus,
                       ram=units.ram(f.ram_mb), disk=f.disk_gb)
-            options.append((f"{label}  ✗ {problem}" if problem else f"{label}  ✓", f.id))
+            options.append((Text(f"{label}  ✗ {problem}" if problem else f"{label}  ✓"), f.id))
             fitting += [] if problem else [f.id]
         chosen = select.value
         select.set_options(options)

@@ -104,11 +104,11 @@ class SitesScreen(BiosphereScreen):
         yield FilterBar(_(self.FILTER_HINT))
         yield self.make_table()
         with Horizontal(id="site-detail"):
-            yield Static(id="site-info")
+            yield Static(markup=False, id="site-info")
             with Vertical(id="site-trends"):
-                yield Label(id="vcpu-caption", classes="caption")
+                yield Label(markup=False, id="vcpu-caption", classes="caption")
                 yield Sparkline([], id="vcpu-history")
-                yield Label(id="latency-caption", classes="caption")
+                yield Label(markup=False, id="latency-caption", classes="caption")
                 yield Sparkline([], id="latency-history")
 
     def reload_body(self) -> None:

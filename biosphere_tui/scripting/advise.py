@@ -6,13 +6,13 @@ Exit 0 when something fits, 1 when nothing does, 3 when the appliance or group i
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
 from biosphere_tui.cache.advice import Assessment, assessment
 from biosphere_tui.cache.freshness import stale_after
 from biosphere_tui.fit import APPLIANCE, CAPACITY, QUOTA, Fit
 from biosphere_tui.scripting import Exit
+from biosphere_tui.scripting.output import json_text
 from biosphere_tui.scripting.session import ACCOUNT, Session
 
 SHORT = {APPLIANCE: "✗ small", QUOTA: "✗ quota", CAPACITY: "✗ full"}
@@ -28,7 +28,7 @@ def launch_assessment(session: Session, appliance: str, group: str | None) -> As
 
 def advise(session: Session, args: argparse.Namespace) -> int:
     found = launch_assessment(session, args.appliance, args.group)
-    print(json.dumps(as_json(found), indent=2, ensure_ascii=False) if args.format == "json" else as_table(found))
+    print(json_text(as_json(found)) if args.format == "json" else as_table(found))
     return Exit.OK if found.advice is not None else Exit.FAILED
 
 

@@ -1,9 +1,11 @@
 """Rows out as an aligned table (for people), JSON or CSV (for programs).
 
 A listing gives its rows as dicts with stable keys (``fields``) and the columns its table shows.
-JSON: a list of objects, dates and times in ISO 8601, lists as arrays. CSV: a header row, lists
-joined with ``;``. On a terminal the table fits its width by cutting the widest cut-able columns,
-with an ellipsis; piped or redirected, nothing is cut.
+JSON: a list of objects, dates and times in ISO 8601, lists as arrays, every control and bidi
+character escaped (``\u009b``), other text as it is. CSV: a header row, lists joined with ``;``,
+a cell a spreadsheet would read as a formula (``=``, ``+``, ``-``, ``@``, tab, CR first) prefixed
+with ``'``; numbers stay numbers. On a terminal the table fits its width by cutting the widest
+cut-able columns, with an ellipsis; piped or redirected, nothing is cut.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -18,6 +21,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
 from typing import Any
+
+from biosphere_tui.export import csv_cell
 
 FORMATS = ("table", "json", "csv")
 Row = Mapping[str, Any]
@@ -62,8 +67,24 @@ def text(value: object) -> str:
     return str(plain(value))
 
 
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
+"""What ``json.dumps(ensure_ascii=False)`` leaves raw and a terminal would obey (it escapes C0)."""
+
+
+def json_text(value: object) -> str:
+    """``value`` as indented JSON, readable (accents as they are) and inert (controls escaped)."""
+    raw = json.dumps(value, ensure_ascii=False, indent=2)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", raw)
+
+
 def to_json(rows: Sequence[Row], fields: Sequence[str]) -> str:
-    return json.dumps([{k: plain(row[k]) for k in fields} for row in rows], ensure_ascii=False, indent=2)
+    return json_text([{k: plain(row[k]) for k in fields} for row in rows])
+
+
+def _csv(value: object) -> object:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value  # a number, negative or not, stays a number
+    return csv_cell(plain(value) if isinstance(value, datetime | date) else text(value))
 
 
 def to_csv(rows: Sequence[Row], fields: Sequence[str]) -> str:
@@ -71,7 +92,7 @@ def to_csv(rows: Sequence[Row], fields: Sequence[str]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(fields)
     for row in rows:
-        writer.writerow([plain(row[k]) if isinstance(row[k], datetime | date) else text(row[k]) for k in fields])
+        writer.writerow([_csv(row[k]) for k in fields])
     return out.getvalue().rstrip("\n")
 
 

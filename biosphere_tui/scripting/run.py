@@ -25,7 +25,8 @@ def _command(name: str) -> Callable[[Session, argparse.Namespace], int]:
 
 def run(config: Config, args: argparse.Namespace, *, fresh_world: bool = False) -> int:
     """``fresh_world``: the demo cloud was just started, so the cache of an earlier one is refreshed.
-    In privacy mode every address the command prints is masked, as on the app's screens."""
+    No control character from data reaches the terminal; in privacy mode every address the
+    command prints is masked, as on the app's screens."""
     return printing(config.privacy, lambda: _run(config, args, fresh_world))
 
 

@@ -42,10 +42,10 @@ class ApplianceDetail(Static):
             ("Contact", a.contact),
             ("Flags", ", ".join(_(flag) for flag in flags) or "—"),
         ):
-            facts.add_row(_(label), value)
+            facts.add_row(_(label), Text(value))
         tools = Table(_("tool"), _("version"), "URL", box=None, padding=(0, 1), header_style="bold", expand=False)
         for tool in a.tools:
-            tools.add_row(tool.name, tool.version, Text(tool.url, style="dim"))
+            tools.add_row(Text(tool.name), Text(tool.version), Text(tool.url, style="dim"))
         grid = Table.grid()
         grid.add_row(text)
         grid.add_row(facts)

@@ -30,12 +30,13 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Label(self.title_text, id="question")
+            yield Label(self.title_text, markup=False, id="question")
             if self.items:
                 shown = self.items[:MAX_LISTED]
                 more = len(self.items) - len(shown)
                 with VerticalScroll(id="items"):
-                    yield Static("\n".join(f"• {item}" for item in shown) + (t("\n… and {n} more", n=more) if more else ""))
+                    yield Static("\n".join(f"• {item}" for item in shown) + (t("\n… and {n} more", n=more) if more else ""),
+                                 markup=False)
             with Horizontal(id="buttons"):
                 yield Button(f"{self.action_label} (y)", id="yes", variant="error" if self.danger else "primary")
                 yield Button(_("Cancel") + " (n)", id="no")
@@ -70,12 +71,12 @@ class ReasonDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Label(self.title_text, id="question")
+            yield Label(self.title_text, markup=False, id="question")
             if self.items:
                 with VerticalScroll(id="items"):
-                    yield Static("\n".join(f"• {item}" for item in self.items[:MAX_LISTED]))
+                    yield Static("\n".join(f"• {item}" for item in self.items[:MAX_LISTED]), markup=False)
             yield Input(self.value, placeholder=self.placeholder, id="reason")
-            yield Label("", id="hint")
+            yield Label("", markup=False, id="hint")
             with Horizontal(id="buttons"):
                 yield Button(f"{self.action} (enter)", id="yes", variant="primary")
                 yield Button(_("Cancel") + " (esc)", id="no")

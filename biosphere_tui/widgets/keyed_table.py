@@ -26,6 +26,7 @@ class KeyedTable(DataTable):
     With ``selectable=True``, space marks rows (multi-select); ``selected`` holds their keys.
     After ``restart_cursor()`` (the screen's filter changed) the next ``show`` puts the cursor on
     the first row instead.
+    A text cell is shown as it is: never read as markup (it often comes from a server).
     """
 
     COLUMNS: Sequence[ColumnSpec] = ()
@@ -127,7 +128,7 @@ class KeyedTable(DataTable):
                 self.remove_row(key)
         self.selected &= wanted
         for key, cells in rows:
-            values = ([self._mark(key)] if self.selectable else []) + list(cells)
+            values = ([self._mark(key)] if self.selectable else []) + [plain(c) for c in cells]
             if key in self.rows:
                 for (column, _), value in zip(self._columns(), values):
                     if self.get_cell(key, column) != value:
@@ -166,6 +167,11 @@ class KeyedTable(DataTable):
         self.selected ^= {key}
         self.update_cell(key, "_mark", self._mark(key))
         self.post_message(self.MarksChanged(self))
+
+
+def plain(cell: Any) -> Any:
+    """A text cell as ``Text`` (a DataTable reads a ``str`` cell as markup); other cells as they are."""
+    return Text(cell) if isinstance(cell, str) else cell
 
 
 class ColumnsTable(KeyedTable):

@@ -25,8 +25,8 @@ def _section(title: str, rows: list[tuple[str, str | Text]]) -> Lines:
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="dim", no_wrap=True, min_width=9)
     grid.add_column(overflow="fold")
-    for key, value in rows:
-        grid.add_row(_(key), value)
+    for key, value in rows:  # plain text: a str cell of a Rich table is read as markup
+        grid.add_row(Text(_(key)), Text(value) if isinstance(value, str) else value)
     return Lines(Text(_(title), style="bold underline"), grid, Text())
 
 

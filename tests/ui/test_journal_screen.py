@@ -73,9 +73,9 @@ async def test_an_approve_and_a_delete_are_journaled_with_their_results(synced, 
         table = screen.query_one(JournalTable)
         assert table.row_count == 2 and screen.title == "Journal — 2 actions"
         newest, oldest = (table.get_row_at(i) for i in (0, 1))
-        assert newest[4] == "Deleting 2 VMs" and newest[3].plain == "partly failed" and newest[2] == "demo"
-        assert oldest[4] == "Approving 1 request" and oldest[3].plain == "ok"
-        assert oldest[0] == f"{demo.clock.now():%Y-%m-%d %H:%M:%S}"
+        assert str(newest[4]) == "Deleting 2 VMs" and newest[3].plain == "partly failed" and str(newest[2]) == "demo"
+        assert str(oldest[4]) == "Approving 1 request" and oldest[3].plain == "ok"
+        assert str(oldest[0]) == f"{demo.clock.now():%Y-%m-%d %H:%M:%S}"
 
         detail = text_of(screen.query_one("#entry"))  # the newest is highlighted
         assert f"✓ {ok_vm}: done" in detail
@@ -124,7 +124,7 @@ async def test_an_action_the_portal_never_received_is_journaled_as_failed(synced
         demo.set_fault("portal", "none")
         screen = await open_journal(app, pilot)
         row = screen.query_one(JournalTable).get_row_at(0)
-        assert row[4] == "Asking to join bird-lab" and row[3].plain == "failed"
+        assert str(row[4]) == "Asking to join bird-lab" and row[3].plain == "failed"
         detail = text_of(screen.query_one("#entry"))
         assert "cannot connect" in detail
         assert "POST /cloudweb_account/groups/bird-lab/join" in detail  # sent, never answered
