@@ -122,7 +122,7 @@ class BiosphereApp(App[None]):
     def on_mount(self) -> None:
         if self.state.theme in self.available_themes:
             self.theme = self.state.theme
-        self.theme_changed_signal.subscribe(self, self._keep_theme)
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
         self.sub_title = self._status_line()
         for notice in self.notices:
             self.notify(notice, severity="warning", timeout=15)
@@ -166,8 +166,10 @@ class BiosphereApp(App[None]):
         self.save_state()
         self.reload_screen()
 
-    def _keep_theme(self, theme: object) -> None:
-        """A theme chosen in the command palette is the one the app opens with next time."""
+    def _theme_changed(self, theme: object) -> None:
+        """The states shown take the new theme's colours (``widgets/palette.py``); a theme chosen in
+        the command palette is the one the app opens with next time."""
+        self.reload_screen()
         if self.theme != self.state.theme:
             self.state.theme = self.theme
             self.save_state()

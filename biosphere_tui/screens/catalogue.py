@@ -21,6 +21,7 @@ from biosphere_tui.screens.launch import LaunchScreen
 from biosphere_tui.widgets.appliance_detail import ApplianceDetail
 from biosphere_tui.widgets.filter_bar import FilterBar, restart_cursors
 from biosphere_tui.widgets.keyed_table import KeyedTable
+from biosphere_tui.widgets.palette import style
 
 WIDE = 120  # from this width the detail pane stands beside the table
 ANY = "*"
@@ -108,7 +109,7 @@ class CatalogueScreen(BiosphereScreen):
                                      topic=self.topic, only=favourites if self.favourites_only else None)
         self.shown = {a.id: a for a in found}
         self.query_one(ApplianceTable).show([
-            (a.id, (Text("★", style="yellow") if a.id in favourites else " ", a.name, a.category,
+            (a.id, (Text("★", style=style("warning")) if a.id in favourites else " ", a.name, a.category,
                     f"{a.os} {a.os_version}", a.summary))
             for a in found
         ])

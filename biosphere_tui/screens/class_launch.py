@@ -30,13 +30,14 @@ from biosphere_tui.screens.vm_delete import vm_count
 from biosphere_tui.widgets.appliance_detail import needs
 from biosphere_tui.widgets.confirm import ConfirmDialog, ask_export
 from biosphere_tui.widgets.keyed_table import KeyedTable
+from biosphere_tui.widgets.palette import style
 
 if TYPE_CHECKING:
     from biosphere_tui.actions import Actions, Outcome
     from biosphere_tui.api.errors import SourceError
 
 BEST = ""  # the advisor's choice, in the site and flavour lists
-STATE_STYLES = {"Ready": "bold green", "refused": "bold red", "Aborted": "bold red", "Cancelled": "yellow"}
+STATE_ROLES = {"Ready": "strong-ok", "refused": "strong-error", "Aborted": "strong-error", "Cancelled": "warning"}
 
 
 class SeatTable(KeyedTable):
@@ -47,7 +48,7 @@ class SeatTable(KeyedTable):
 def seat_row(seat: Seat) -> tuple[str, Sequence[object]]:
     dep = seat.deployment
     state = Text(_(seat.state) if not seat.failed else f"{_(seat.state)}: {seat.failed}",
-                 style=STATE_STYLES.get(seat.state, "cyan"))
+                 style=style(STATE_ROLES.get(seat.state, "info")))
     secret = MASK if seat.has_secret else ""
     return seat.name, (seat.name, seat.site, state, dep.ip if dep and dep.ip else "", seat.ssh, secret)
 
@@ -129,7 +130,7 @@ class ClassLaunchScreen(Form, BiosphereScreen):
 
     def _about(self) -> Text:
         if self.appliance is None:
-            return Text(t("Appliance {id} is not in the catalogue (any more).", id=self.appliance_id), style="bold red")
+            return Text(t("Appliance {id} is not in the catalogue (any more).", id=self.appliance_id), style=style("strong-error"))
         a = self.appliance
         return Text.assemble(_("Class launch of") + " ", (a.name, "bold"),
                              f" #{a.id} · " + t("needs {needs}", needs=needs(a)))
@@ -153,15 +154,15 @@ class ClassLaunchScreen(Form, BiosphereScreen):
         try:
             self.made = classroom.names(self.query_one("#pattern", Input).value.strip(), self._count())
             names.update(Text.assemble(_("Names:") + " ", (classroom.preview(self.made), "bold"),
-                                       ("\n⚠ " + taken if (taken := self._taken()) else "", "bold yellow")))
+                                       ("\n⚠ " + taken if (taken := self._taken()) else "", style("strong-warning"))))
         except ValueError as exc:
             self.problem = str(exc)
-            names.update(Text(_("Names:") + f" {exc}", style="red"))
+            names.update(Text(_("Names:") + f" {exc}", style=style("error")))
         group = next((g for g in launch_groups(self.app.cache) if g.id == self._value("group")), None)
         if self.appliance is None or group is None:
             self.problem = self.problem or (_("choose a group") if self.appliance else _("unknown appliance"))
             plan.update(Text(_("You have no project or training group to launch in.") if group is None else "",
-                             style="red"))
+                             style=style("error")))
             return
         found = assessment(self.app.cache, self.appliance, group, now=self.app.now(),
                                         stale_after=self.app.stale_after)
@@ -172,11 +173,11 @@ class ClassLaunchScreen(Form, BiosphereScreen):
                                flavor=self._value("flavor"), site=self._value("site"))
         if not self.plan.ok:
             self.problem = self.plan.problem
-            plan.update(Text(t("Cannot launch: {problem}", problem=self.plan.problem), style="bold red"))
+            plan.update(Text(t("Cannot launch: {problem}", problem=self.plan.problem), style=style("strong-error")))
             return
         left = t("{group} has {vcpu} vCPU, {ram} GB RAM and {storage} GB storage left", group=group.id,
                  vcpu=found.left.vcpu, ram=found.left.ram_gb, storage=found.left.storage_gb)
-        plan.update(Text.assemble(_("Plan:") + " ", (class_why(found.matrix, found.signals, self.plan), "green"),
+        plan.update(Text.assemble(_("Plan:") + " ", (class_why(found.matrix, found.signals, self.plan), style("ok")),
                                   f"\n{left}",
                                   (" " + _("(counting your VMs only: the portal checks the whole group)")
                                    if reader.counts_own_vms_only(group) else "", "dim")))
@@ -257,7 +258,7 @@ class ClassLaunchScreen(Form, BiosphereScreen):
                 button = self.query_one("#launch", Button)
                 button.disabled, button.label = False, _("Launch class (ctrl+s)")
                 self.query_one("#plan", Static).update(Text(t("The portal refused: {reason}", reason=outcomes.message),
-                                                            style="bold red"))
+                                                            style=style("strong-error")))
             return
         by_name = {o.item: o for o in outcomes}
         self.seats = [Seat(s.name, s.site, s.flavor, by_name[s.name].value if by_name[s.name].ok else None,
@@ -289,8 +290,8 @@ class ClassLaunchScreen(Form, BiosphereScreen):
             self._poll.stop()
             self._poll = None
         line = classroom.progress(self.seats)
-        style = "bold green" if all(s.ready for s in self.seats) else "bold"
-        self.query_one("#progress-line", Static).update(Text.assemble((line, style),
+        shade = style("strong-ok") if all(s.ready for s in self.seats) else "bold"
+        self.query_one("#progress-line", Static).update(Text.assemble((line, shade),
                                                                       ("   " + _("e exports the CSV"), "dim")))
         self.query_one(SeatTable).show([seat_row(s) for s in self.seats])
 

@@ -17,8 +17,9 @@ from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.screens.vm_delete import delete_marked, vm_count
 from biosphere_tui.site_names import site_name, site_names
 from biosphere_tui.widgets.line_table import LineTable
+from biosphere_tui.widgets.palette import style
 
-KIND_STYLES = {IdleKind.NO_ACTIVITY: "yellow", IdleKind.SHUT_OFF: "dim"}
+KIND_ROLES = {IdleKind.NO_ACTIVITY: "warning", IdleKind.SHUT_OFF: "muted"}
 
 
 class IdleTable(LineTable):
@@ -32,7 +33,7 @@ class IdleTable(LineTable):
     def _cells(vm: IdleVm, names: Mapping[str, str]) -> tuple[object, ...]:
         d = vm.deployment
         gb = _("GB")
-        return (d.name, d.owner, (vm.why, KIND_STYLES[vm.kind]), str(d.vcpu), f"{d.ram_gb} {gb}", f"{d.disk_gb} {gb}",
+        return (d.name, d.owner, (vm.why, style(KIND_ROLES[vm.kind])), str(d.vcpu), f"{d.ram_gb} {gb}", f"{d.disk_gb} {gb}",
                 f"{vm.since:%Y-%m-%d}", site_name(names, d.site), d.flavor)
 
 

@@ -44,6 +44,7 @@ from biosphere_tui.site_names import site_detail, site_name, site_names
 from biosphere_tui.widgets.appliance_detail import needs
 from biosphere_tui.widgets.confirm import ConfirmDialog
 from biosphere_tui.widgets.keyed_table import KeyedTable
+from biosphere_tui.widgets.palette import style
 
 if TYPE_CHECKING:
     from biosphere_tui.actions import Actions, Outcome
@@ -56,19 +57,19 @@ MASK = "••••••"
 
 
 def _cells() -> dict[str, tuple[str, str]]:
-    return {APPLIANCE: (_("✗ small"), "dim red"), QUOTA: (_("✗ quota"), "red"), CAPACITY: (_("✗ full"), "red")}
+    return {APPLIANCE: (_("✗ small"), style("error", "dim")), QUOTA: (_("✗ quota"), style("error")), CAPACITY: (_("✗ full"), style("error"))}
 
 
 def cell(fit: Fit | None, state: SiteState, best: bool = False) -> Text:
     if fit is None:
         return Text("—", style="dim")
     if fit.ok and best:
-        return Text(_("★ best"), style="bold reverse green")
+        return Text(_("★ best"), style=style("strong-ok", "reverse"))
     if fit.ok:
-        return Text(_("✓ fits"), style="yellow" if fit.warning else "bold green")
+        return Text(_("✓ fits"), style=style("warning") if fit.warning else style("strong-ok"))
     if fit.kind in (cells := _cells()):
         return Text(*cells[fit.kind])
-    return Text(_("✗ maint.") if state is SiteState.MAINTENANCE else _("✗ down"), style="bold red")
+    return Text(_("✗ maint.") if state is SiteState.MAINTENANCE else _("✗ down"), style=style("strong-error"))
 
 
 class FitMatrix(KeyedTable):
@@ -188,9 +189,9 @@ class FitMatrix(KeyedTable):
 
 
 def _site_label(platform: str, state: SiteState, answers: bool) -> Text:
-    style = {SiteState.UP: "green", SiteState.DEGRADED: "yellow"}.get(state, "bold red") if answers else "bold red"
+    role = {SiteState.UP: "ok", SiteState.DEGRADED: "warning"}.get(state, "strong-error") if answers else "strong-error"
     word = _(state.value) if answers else _("no answer")
-    return Text.assemble((platform, "bold"), "\n", (f"● {word}", style))
+    return Text.assemble((platform, "bold"), "\n", (f"● {word}", style(role)))
 
 
 def _elapsed(dep: Deployment, now: datetime) -> str:
@@ -302,11 +303,11 @@ class LaunchScreen(Form, BiosphereScreen):
 
     def _about(self) -> Text:
         if self.appliance is None:
-            return Text(t("Appliance {id} is not in the catalogue (any more).", id=self.appliance_id), style="bold red")
+            return Text(t("Appliance {id} is not in the catalogue (any more).", id=self.appliance_id), style=style("strong-error"))
         a = self.appliance
         return Text.assemble(_("Launch") + " ", (a.name, "bold"),
                              f" #{a.id} · {a.os} {a.os_version} · " + t("needs {needs}", needs=needs(a)),
-                             (" · multi-VM" if a.multi_vm else "", "yellow"))
+                             (" · multi-VM" if a.multi_vm else "", style("warning")))
 
     # -- the form ------------------------------------------------------------------------------
 
@@ -330,7 +331,7 @@ class LaunchScreen(Form, BiosphereScreen):
             self.matrix = self.advice = None
             self._show_advice()
             self.query_one("#quota", Static).update(Text(_("You have no project or training group to launch in."),
-                                                         style="red") if group is None else "")
+                                                         style=style("error")) if group is None else "")
             return
         use = reader.quota_use(db, group.id)
         rooms = catalogue.rooms(db)
@@ -343,7 +344,7 @@ class LaunchScreen(Form, BiosphereScreen):
         for free, total, unit in ((q.vcpu - use.vcpu, q.vcpu, " vCPU"),
                                   (q.ram_gb - use.ram_gb, q.ram_gb, " " + _("GB RAM")),
                                   (q.storage_gb - use.storage_gb, q.storage_gb, " " + _("GB storage"))):
-            left.append(f"{max(free, 0)}", style="bold red" if free <= 0 else "bold")
+            left.append(f"{max(free, 0)}", style=style("strong-error") if free <= 0 else "bold")
             left.append(f"/{total}{unit} · ")
         left.right_crop(3)
         left.append(_(" left"))
@@ -372,11 +373,11 @@ class LaunchScreen(Form, BiosphereScreen):
         taken = duplicate_problem(self.vm_name, self._duplicates())
         self.query_one("#name", Input).set_class(bool(problem), "-invalid")
         if problem:
-            hint = Text(t("Name: {problem}", problem=problem), style="red")
+            hint = Text(t("Name: {problem}", problem=problem), style=style("error"))
         elif taken:
-            hint = Text("⚠ " + t("Name: {problem}", problem=taken), style="bold yellow")
+            hint = Text("⚠ " + t("Name: {problem}", problem=taken), style=style("strong-warning"))
         else:
-            hint = Text(_("✓ name"), style="green")
+            hint = Text(_("✓ name"), style=style("ok"))
         self.query_one("#name-hint", Static).update(hint)
 
     def _chosen_fit(self) -> tuple[str, str, Fit | None] | None:
@@ -394,23 +395,23 @@ class LaunchScreen(Form, BiosphereScreen):
             site, flavor, fit = picked
             text.append(t("{flavor} on {site}: ", flavor=flavor, site=site_detail(self.names, site)), style="bold")
             if fit is None:
-                text.append(t("{site} does not offer {flavor}", site=site, flavor=flavor), style="red")
+                text.append(t("{site} does not offer {flavor}", site=site, flavor=flavor), style=style("error"))
             elif fit.ok:
                 text.append(_("fits") + (f" ({fit.warning})" if fit.warning else ""),
-                            style="yellow" if fit.warning else "green")
+                            style=style("warning") if fit.warning else style("ok"))
             else:
-                text.append(fit.reason, style="red")
+                text.append(fit.reason, style=style("error"))
             if self.matrix is not None and (proposal := self.matrix.proposal(site, flavor)):
-                text.append("\n" + t("→ {proposal} (p takes it)", proposal=proposal), style="yellow")
+                text.append("\n" + t("→ {proposal} (p takes it)", proposal=proposal), style=style("warning"))
         if self.refusal:
-            text.append("\n" + t("The portal refused: {reason}", reason=self.refusal), style="bold red")
+            text.append("\n" + t("The portal refused: {reason}", reason=self.refusal), style=style("strong-error"))
         self.query_one("#verdict", Static).update(text)
 
     def _show_advice(self) -> None:
         if self.advice is None:
-            text = Text(_("Recommended: nothing fits now.") if self.matrix is not None else "", style="yellow")
+            text = Text(_("Recommended: nothing fits now.") if self.matrix is not None else "", style=style("warning"))
         else:
-            text = Text.assemble(_("Recommended:") + " ", (f"{site_name(self.names, self.advice.site)} / {self.advice.flavor}", "bold green"),
+            text = Text.assemble(_("Recommended:") + " ", (f"{site_name(self.names, self.advice.site)} / {self.advice.flavor}", style("strong-ok")),
                                  f" — {self.advice.why}", (" " + _("(a applies it)"), "dim"))
         self.query_one("#advice", Static).update(text)
 
@@ -585,16 +586,16 @@ class LaunchScreen(Form, BiosphereScreen):
             reached = -1 if dep.state in (S.ABORTED, S.CANCELLED) else len(STEPS)
         for i, step in enumerate(STEPS):
             if i < reached or dep.state is S.READY and i == reached:
-                text.append(f"  ✓ {_(step.value)}\n", style="green")
+                text.append(f"  ✓ {_(step.value)}\n", style=style("ok"))
             elif i == reached:
-                text.append(f"  ▶ {_(step.value)}\n", style="bold reverse cyan")
+                text.append(f"  ▶ {_(step.value)}\n", style=style("strong-info", "reverse"))
             else:
                 text.append(f"  · {_(step.value)}\n", style="dim")
         if dep.state is S.ABORTED:
             reason = dep.reason or _("no reason given")
-            text.append("  ✗ " + t("Aborted: {reason}", reason=reason) + "\n", style="bold red")
+            text.append("  ✗ " + t("Aborted: {reason}", reason=reason) + "\n", style=style("strong-error"))
         elif dep.state.is_final or dep.state is S.FINALIZING:
-            text.append(f"  ■ {_(dep.state.value)}\n", style="yellow")
+            text.append(f"  ■ {_(dep.state.value)}\n", style=style("warning"))
         took = _("Ready after") if dep.state is S.READY else _("Ended after") if dep.state.is_final else _("Elapsed")
         text.append(f"\n{took} {_elapsed(dep, self.app.now())}", style="dim")
         text.append(" · " + t("last change {age} ago", age=age(dep.updated, self.app.now())), style="dim")
@@ -609,9 +610,9 @@ class LaunchScreen(Form, BiosphereScreen):
         grid.add_column()
         ssh = VmDetail(dep, None, None)
         if ssh.ssh_command:
-            grid.add_row("SSH", Text.assemble((ssh.ssh_command, "bold green"), ("   " + _("c copies it"), "dim")))
+            grid.add_row("SSH", Text.assemble((ssh.ssh_command, style("strong-ok")), ("   " + _("c copies it"), "dim")))
         elif ssh.no_ssh_reason:
-            grid.add_row("SSH", Text(ssh.no_ssh_reason, style="yellow"))
+            grid.add_row("SSH", Text(ssh.no_ssh_reason, style=style("warning")))
         for link in dep.access:
             if link.kind != "ssh":
                 grid.add_row("Web" if link.kind == "https" else link.kind.upper(), link.url)

@@ -12,15 +12,16 @@ from biosphere_tui.cache.freshness import age
 from biosphere_tui.cache.servers import ServerDetail
 from biosphere_tui.cache.vms import VmRow
 from biosphere_tui.i18n import _, t
+from biosphere_tui.widgets.palette import style
 from biosphere_tui.widgets.vm_detail import VmDetailPane, _section, _when
 from biosphere_tui.widgets.vm_table import VmTable
 
-NOVA_STYLES = {"ACTIVE": "green", "BUILD": "cyan", "ERROR": "bold red", "SHUTOFF": "dim", "DELETED": "dim",
-               "PAUSED": "yellow", "SUSPENDED": "yellow", "REBOOT": "cyan", "HARD_REBOOT": "cyan"}
+NOVA_ROLES = {"ACTIVE": "ok", "BUILD": "info", "ERROR": "strong-error", "SHUTOFF": "muted", "DELETED": "muted",
+              "PAUSED": "warning", "SUSPENDED": "warning", "REBOOT": "info", "HARD_REBOOT": "info"}
 
 
 def status_text(status: str) -> Text:
-    return Text(status, style=NOVA_STYLES.get(status, "yellow"))
+    return Text(status, style=style(NOVA_ROLES.get(status, "warning")))
 
 
 class ServerTable(VmTable):
@@ -32,7 +33,7 @@ class ServerTable(VmTable):
     def show_vms(self, vms: list[VmRow], now: datetime, *, rebuild: bool = False,
                  names: Mapping[str, str] | None = None) -> None:
         self.show([
-            (vm.id, (vm.name, vm.appliance, vm.site, (vm.state, NOVA_STYLES.get(vm.state, "yellow")), vm.flavor,
+            (vm.id, (vm.name, vm.appliance, vm.site, (vm.state, style(NOVA_ROLES.get(vm.state, "warning"))), vm.flavor,
                      str(vm.vcpu), f"{vm.ram_gb} {_('GB')}", vm.ip or "—", age(vm.created, now)))
             for vm in vms
         ])
@@ -52,7 +53,7 @@ class ServerDetailPane(VmDetailPane):
             ("IP", s.ip or "—"), ("created", _when(s.created, now)), ("id", s.id),
         ]
         if s.fault:
-            rows.append(("fault", Text(s.fault, style="red")))
+            rows.append(("fault", Text(s.fault, style=style("error"))))
         access = Text.assemble(detail.ssh_command, ("  " + _("(c copies)"), "dim")) if detail.ssh_command \
             else Text(detail.no_ssh_reason or "", style="dim")
         self.update(Lines(Text(s.name, style="bold"), Text(), _section(t("Nova server on {site}", site=s.site), rows),
