@@ -24,7 +24,7 @@ KIND_ROLES = {IdleKind.NO_ACTIVITY: "warning", IdleKind.SHUT_OFF: "muted"}
 
 class IdleTable(LineTable):
     COLUMNS = (("name", "name"), ("owner", "owner", 1), ("why", "why idle"), ("vcpu", "vCPU", 2), ("ram", "RAM", 2),
-               ("disk", "disk", 2), ("since", "idle since", 3), ("site", "site", 1), ("flavor", "flavor", 3))
+               ("disk", "disk", 2), ("since", "idle since", 3), ("site", "site", 1), ("flavor", "flavour", 3))
 
     def show_idle(self, rows: list[IdleVm], names: Mapping[str, str]) -> None:
         self.show([(vm.deployment.id, self._cells(vm, names)) for vm in rows])

@@ -33,7 +33,7 @@ class VmTable(LineTable):
     """``markable`` (set by a screen) returns why a VM may not be marked, or None."""
 
     COLUMNS = (("name", "name"), ("appliance", "appliance", 2), ("site", "site"), ("state", "state"),
-               ("server", "server", 3), ("flavor", "flavor", 3), ("vcpu", "vCPU", 3), ("ram", "RAM", 3),
+               ("server", "server", 3), ("flavor", "flavour", 3), ("vcpu", "vCPU", 3), ("ram", "RAM", 3),
                ("ip", "IP"), ("owner", "owner", 1), ("age", "age", 2))
 
     markable: Callable[[str], str | None] | None = None
