@@ -4,7 +4,7 @@ sites' room before anything is sent, followed together in one table, exported to
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,6 +27,7 @@ from biosphere_tui.naming import suggested_name
 from biosphere_tui.screens.base import BiosphereScreen, Form
 from biosphere_tui.screens.launch import MASK, POLL_SECONDS
 from biosphere_tui.screens.vm_delete import vm_count
+from biosphere_tui.site_names import site_name, site_names
 from biosphere_tui.widgets.appliance_detail import needs
 from biosphere_tui.widgets.confirm import ConfirmDialog, ask_export
 from biosphere_tui.widgets.keyed_table import KeyedTable
@@ -45,12 +46,13 @@ class SeatTable(KeyedTable):
                ("secret", "password", 2))
 
 
-def seat_row(seat: Seat) -> tuple[str, Sequence[object]]:
+def seat_row(seat: Seat, names: Mapping[str, str]) -> tuple[str, Sequence[object]]:
+    """A VM of the class; ``names``: each site's display name (``site_names``)."""
     dep = seat.deployment
     state = Text(_(seat.state) if not seat.failed else f"{_(seat.state)}: {seat.failed}",
                  style=style(STATE_ROLES.get(seat.state, "info")))
     secret = MASK if seat.has_secret else ""
-    return seat.name, (seat.name, seat.site, state, dep.ip if dep and dep.ip else "", seat.ssh, secret)
+    return seat.name, (seat.name, site_name(names, seat.site), state, dep.ip if dep and dep.ip else "", seat.ssh, secret)
 
 
 async def _send(actions: Actions, requests: list[tuple[DeploymentRequest, str]]) -> list[Outcome] | SourceError:
@@ -94,7 +96,8 @@ class ClassLaunchScreen(Form, BiosphereScreen):
         db = self.app.cache
         self.appliance = catalogue.appliance(db, self.appliance_id)
         groups = launch_groups(db)
-        sites = sorted({f.site for f in catalogue.flavors(db)})
+        names = site_names(db)
+        sites = sorted({f.site for f in catalogue.flavors(db)}, key=lambda s: site_name(names, s).lower())
         flavors = sorted({f.name for f in catalogue.flavors(db)})
         slug = suggested_name(self.appliance)[:30] if self.appliance else "vm"
         with Vertical(id="form"):
@@ -109,8 +112,8 @@ class ClassLaunchScreen(Form, BiosphereScreen):
                              value=groups[0].id if groups else Select.NULL, allow_blank=not groups)
             with Horizontal(classes="fields"):
                 yield Label(_("Site") + " ", classes="label")
-                yield Select([(_("best (spread if needed)"), BEST), *((s, s) for s in sites)], value=BEST,
-                             allow_blank=False, id="site", compact=True)
+                yield Select([(_("best (spread if needed)"), BEST), *((site_name(names, s), s) for s in sites)],
+                             value=BEST, allow_blank=False, id="site", compact=True)
                 yield Label(" " + _("Flavour") + " ", classes="label")
                 yield Select([(_("least waste"), BEST), *((f, f) for f in flavors)], value=BEST, allow_blank=False,
                              id="flavor", compact=True)
@@ -231,11 +234,11 @@ class ClassLaunchScreen(Form, BiosphereScreen):
             if yes:
                 self._send(seats, group)
 
-        taken = self._taken()
+        taken, names = self._taken(), site_names(self.app.cache)
         self.app.push_screen(ConfirmDialog(t("Launch {n} × {flavor} for {group}?", n=len(seats), flavor=plan.flavor,
                                              group=group),
                                            [*(["⚠ " + taken] if taken else []),
-                                            *(t("{name} on {site}", name=s.name, site=s.site) for s in seats)],
+                                            *(t("{name} on {site}", name=s.name, site=site_name(names, s.site)) for s in seats)],
                                            action="Launch", danger=False),
                              confirmed)
 
@@ -293,7 +296,8 @@ class ClassLaunchScreen(Form, BiosphereScreen):
         shade = style("strong-ok") if all(s.ready for s in self.seats) else "bold"
         self.query_one("#progress-line", Static).update(Text.assemble((line, shade),
                                                                       ("   " + _("e exports the CSV"), "dim")))
-        self.query_one(SeatTable).show([seat_row(s) for s in self.seats])
+        names = site_names(self.app.cache)
+        self.query_one(SeatTable).show([seat_row(s, names) for s in self.seats])
 
     def action_export(self) -> None:
         if not self.seats:

@@ -395,7 +395,8 @@ class LaunchScreen(Form, BiosphereScreen):
             site, flavor, fit = picked
             text.append(t("{flavor} on {site}: ", flavor=flavor, site=site_detail(self.names, site)), style="bold")
             if fit is None:
-                text.append(t("{site} does not offer {flavor}", site=site, flavor=flavor), style=style("error"))
+                text.append(t("{site} does not offer {flavor}", site=site_name(self.names, site), flavor=flavor),
+                            style=style("error"))
             elif fit.ok:
                 text.append(_("fits") + (f" ({fit.warning})" if fit.warning else ""),
                             style=style("warning") if fit.warning else style("ok"))
@@ -465,9 +466,10 @@ class LaunchScreen(Form, BiosphereScreen):
         if picked is None:
             return _("choose a site and a flavour")
         site, flavor, fit = picked
+        name = site_name(self.names, site)
         if fit is None:
-            return t("{site} does not offer {flavor}", site=site, flavor=flavor)
-        return "" if fit.ok else t("{flavor} on {site}: ", flavor=flavor, site=site) + fit.reason
+            return t("{site} does not offer {flavor}", site=name, flavor=flavor)
+        return "" if fit.ok else t("{flavor} on {site}: ", flavor=flavor, site=name) + fit.reason
 
     def _quick(self) -> None:
         """Move to the ★ cell and ask once, naming everything that will be launched; the form stays
@@ -482,7 +484,7 @@ class LaunchScreen(Form, BiosphereScreen):
         assert self.appliance is not None and self.matrix is not None
         spec = self.matrix.specs[self.advice.flavor]
         group = next((g.name for g in self._groups() if g.id == self.group_id), self.group_id)
-        items = [t("site: {site}", site=self.advice.site),
+        items = [t("site: {site}", site=site_detail(self.names, self.advice.site)),
                  t("flavour: {flavor}, {vcpu} vCPU, {ram} GB RAM, {disk} GB disk", flavor=spec.name, vcpu=spec.vcpus,
                    ram=spec.ram_mb // 1024, disk=spec.disk_gb),
                  t("name: {name}", name=self.vm_name), t("group: {group}", group=group),
@@ -546,7 +548,7 @@ class LaunchScreen(Form, BiosphereScreen):
         self.in_flight = False
         if isinstance(result, Deployment):
             self.app.notify(t("{name} is {state} on {site}.", name=result.name, state=_(result.state.value),
-                              site=result.site), timeout=5)
+                              site=site_name(self.names, result.site)), timeout=5)
             if self.is_attached:
                 self.deployment = result
                 self._start_following()
@@ -577,7 +579,8 @@ class LaunchScreen(Form, BiosphereScreen):
         self.refresh_bindings()
 
     def _steps(self, dep: Deployment) -> Text:
-        about = t("{appliance} on {site} · {flavor} · group {group}", appliance=dep.appliance_name, site=dep.site,
+        about = t("{appliance} on {site} · {flavor} · group {group}", appliance=dep.appliance_name,
+                  site=site_detail(self.names, dep.site),
                   flavor=dep.flavor, group=dep.group_id)
         text = Text.assemble((dep.name, "bold"), f" · {about}\n\n")
         if dep.state in STEPS:

@@ -197,16 +197,16 @@ def launch(session: Session, args: argparse.Namespace) -> int:
     matrix = assess(group.quota, reader.quota_use(db, group.id), catalogue.rooms(db), flavors, Minimum.of(appliance))
     fit = matrix.get(site, args.flavour)
     if fit is None or not fit.ok:
-        why = f"{site} does not offer {args.flavour}" if fit is None else fit.reason
+        why = f"{matrix.name(site)} does not offer {args.flavour}" if fit is None else fit.reason
         proposal = matrix.proposal(site, args.flavour)
-        raise ScriptError(Exit.FAILED, f"cannot launch {args.flavour} on {site}: {why}"
+        raise ScriptError(Exit.FAILED, f"cannot launch {args.flavour} on {matrix.name(site)}: {why}"
                                        + (f" ({proposal})" if proposal else ""))
     if fit.warning:
         warn(f"warning: {fit.warning}")
     spec = DeploymentRequest(name, appliance.id, group.id, site, args.flavour)
     key = str(uuid.uuid4())
     dep = perform(session, f"Launching {name}", lambda a: a.launch(spec, key), DEPLOYMENTS)
-    print(f"launched {dep.name} ({dep.id}): {appliance.name} on {dep.site}, {dep.flavor}, group {dep.group_id}, "
+    print(f"launched {dep.name} ({dep.id}): {appliance.name} on {matrix.name(dep.site)}, {dep.flavor}, group {dep.group_id}, "
           f"{dep.state.value}")
     if not args.wait:
         return Exit.OK

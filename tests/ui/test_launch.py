@@ -155,7 +155,7 @@ async def test_quota_refusal_is_explained_before_sending(synced, make_app, demo)
         assert str(cell) == "✗ quota"
         verdict = text_of(screen.query_one("#verdict"))
         assert f"needs 3680 GB storage, the group has {left} GB storage left" in verdict
-        assert "does not fit the group's quota; ifb.m4.8xlarge does on ifb-core-cloud" in verdict
+        assert "does not fit the group's quota; ifb.m4.8xlarge does on IFB-core" in verdict
         before = len(demo.world.deployments)
         await pilot.press("ctrl+s")
         await settle(app, pilot)
@@ -183,7 +183,7 @@ async def test_down_sites_are_marked_and_another_proposed(synced, make_app, demo
         await choose(pilot, screen, "ifb-bird-stack", flavor)
         verdict = text_of(screen.query_one("#verdict"))
         assert "site down since 09:00 (its cloud does not answer)" in verdict
-        assert "ifb-bird-stack is down; ifb-core-cloud has room" in verdict
+        assert "BiRD is down; IFB-core has room" in verdict
         await choose(pilot, screen, "ifb-prabi-girofle", flavor)
         verdict = text_of(screen.query_one("#verdict"))
         assert "site down: Power cut in the machine room." in verdict
