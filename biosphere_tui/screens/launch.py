@@ -26,6 +26,7 @@ from biosphere_tui.cache.advice import signals
 from biosphere_tui.cache.db import Reader
 from biosphere_tui.cache.freshness import age
 from biosphere_tui.cache.vms import VmDetail
+from biosphere_tui.delays import delay
 from biosphere_tui.fit import APPLIANCE, CAPACITY, QUOTA, Fit, Matrix, Minimum, assess
 from biosphere_tui.i18n import _, t
 from biosphere_tui.models import (
@@ -53,6 +54,7 @@ if TYPE_CHECKING:
 S = DeploymentState
 STEPS = (S.INITIALIZING, S.PROVISIONING, S.EXECUTING, S.SENDING_REPORTS, S.READY)
 POLL_SECONDS = 2.0
+AGE_SECONDS = 1.0  # the deployment's age is repainted this often
 MASK = "••••••"
 
 
@@ -285,6 +287,7 @@ class LaunchScreen(Form, BiosphereScreen):
                 yield Static("  " + _("esc back · p takes the proposal · ? help"), id="keys")
         with VerticalScroll(id="progress"):
             yield Static(id="steps")
+            yield Static(id="age")
             yield Static(id="access")
 
     def on_mount(self) -> None:
@@ -562,6 +565,7 @@ class LaunchScreen(Form, BiosphereScreen):
         self.query_one("#progress").display = True
         self.query_one("#progress").focus()
         self._poll = self.set_interval(POLL_SECONDS, self._ask_refresh)
+        self.set_interval(delay(AGE_SECONDS), self._show_age)  # ages count up, after Ready too
         self._follow()
 
     def _ask_refresh(self) -> None:
@@ -575,6 +579,7 @@ class LaunchScreen(Form, BiosphereScreen):
             self._poll.stop()
             self._poll = None
         self.query_one("#steps", Static).update(self._steps(dep))
+        self._show_age()
         self.query_one("#access", Static).update(self._access(dep))
         self.refresh_bindings()
 
@@ -599,10 +604,16 @@ class LaunchScreen(Form, BiosphereScreen):
             text.append("  ✗ " + t("Aborted: {reason}", reason=reason) + "\n", style=style("strong-error"))
         elif dep.state.is_final or dep.state is S.FINALIZING:
             text.append(f"  ■ {_(dep.state.value)}\n", style=style("warning"))
-        took = _("Ready after") if dep.state is S.READY else _("Ended after") if dep.state.is_final else _("Elapsed")
-        text.append(f"\n{took} {_elapsed(dep, self.app.now())}", style="dim")
-        text.append(" · " + t("last change {age} ago", age=age(dep.updated, self.app.now())), style="dim")
         return text
+
+    def _show_age(self) -> None:
+        """How long the deployment took (or is taking) and how old its last change is, at the app's time."""
+        dep, now = self.deployment, self.app.now()
+        if dep is None:
+            return
+        took = _("Ready after") if dep.state is S.READY else _("Ended after") if dep.state.is_final else _("Elapsed")
+        self.query_one("#age", Static).update(Text(
+            f"{took} {_elapsed(dep, now)} · " + t("last change {age} ago", age=age(dep.updated, now)), style="dim"))
 
     def _access(self, dep: Deployment) -> Table | Text:
         if dep.state is not S.READY:
