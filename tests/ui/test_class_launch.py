@@ -90,9 +90,10 @@ async def test_a_class_is_launched_followed_to_ready_and_exported(synced, make_a
         await pilot.press("e")
         await pilot.pause()
         assert isinstance(app.screen, ReasonDialog)
-        await pilot.press("enter")  # the proposed file name, in the working directory
+        await pilot.press("enter")  # the proposed file: in the home folder (this one has no Downloads folder)
         await settle(app, pilot)
-        target = tmp_path / "class-rnaseq.csv"
+        target = Path.home() / "class-rnaseq.csv"
+        assert not (tmp_path / "class-rnaseq.csv").exists()  # never where the app happened to be started
         assert oct(target.stat().st_mode & 0o777) == "0o600"
         rows = list(csv.DictReader(target.open()))
         assert [r["name"] for r in rows] == ["rnaseq-01", "rnaseq-02", "rnaseq-03"]
