@@ -16,7 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
 from textual.widgets import Button, Input, Label, Select, Static
 
-from biosphere_tui import classroom
+from biosphere_tui import classroom, titles
 from biosphere_tui.advisor import ClassPlan, class_why, plan_class
 from biosphere_tui.cache import catalogue, reader, vms
 from biosphere_tui.cache.advice import assessment, launch_groups
@@ -249,7 +249,7 @@ class ClassLaunchScreen(Form, BiosphereScreen):
         self.in_flight = True
         button = self.query_one("#launch", Button)
         button.disabled, button.label = True, _("Launching…")
-        self.app.act(t("Launching a class of {n}", n=len(seats)), lambda actions: _send(actions, requests),
+        self.app.act(titles.launching_class(len(seats)), lambda actions: _send(actions, requests),
                      resync={"portal.deployments", "portal.status", "site"},
                      done=lambda outcomes: self._launched(seats, outcomes))
 

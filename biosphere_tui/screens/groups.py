@@ -14,7 +14,7 @@ from textual.widgets import Button, DataTable, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from biosphere_tui.cache import people
-from biosphere_tui.i18n import _, t
+from biosphere_tui.i18n import Phrase, _, t
 from biosphere_tui.models import Group, GroupKind, GroupRequest, GroupSummary, MembershipRequest, Role
 from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.screens.group_request import FUNDINGS, GroupDraft, GroupRequestScreen, default_draft
@@ -263,7 +263,7 @@ class GroupsScreen(BiosphereScreen):
         if choice is None:
             return
         group_id, message = choice
-        self.app.act(t("Asking to join {group}", group=group_id), lambda a: a.join(group_id, message), resync=RESYNC,
+        self.app.act(Phrase.of("Asking to join {group}", group=group_id), lambda a: a.join(group_id, message), resync=RESYNC,
                      done=self._join_sent)
 
     def _join_sent(self, request: MembershipRequest) -> None:
@@ -282,7 +282,7 @@ class GroupsScreen(BiosphereScreen):
         self._draft = draft  # kept until the portal accepts it, so `n` reopens a refused request
         spec = GroupRequest(draft.short_name, draft.full_name, draft.start_date, draft.end_date, draft.summary,
                             int(draft.vcpu), int(draft.ram_gb), int(draft.storage_gb), draft.funding)
-        self.app.act(t("Requesting the project group {group}", group=spec.short_name), lambda a: a.request_group(spec),
+        self.app.act(Phrase.of("Requesting the project group {group}", group=spec.short_name), lambda a: a.request_group(spec),
                      resync=RESYNC, done=lambda request_id: self._group_requested(request_id, spec.short_name))
 
     def _group_requested(self, request_id: str, name: str) -> None:

@@ -22,7 +22,8 @@ RESULT_ROLES = {OK: "ok", FAILED: "strong-error"}  # partly failed: warning
 
 
 def searchable(e: Entry) -> str:
-    return " ".join([e.user, e.action, e.result, e.message, *e.requests, *(i.item for i in e.items)]).lower()
+    return " ".join([e.user, e.shown, e.action, _(e.result), e.result, e.message, *e.requests,
+                     *(i.item for i in e.items)]).lower()
 
 
 class JournalTable(KeyedTable):
@@ -65,7 +66,7 @@ class JournalScreen(BiosphereScreen):
         now = self.app.now()
         self.query_one(JournalTable).show([(key, [
             f"{e.at:%Y-%m-%d %H:%M:%S}", age(e.at, now), e.user or "?",
-            Text(_(e.result), style=style(RESULT_ROLES.get(e.result, "warning"))), e.action,
+            Text(_(e.result), style=style(RESULT_ROLES.get(e.result, "warning"))), e.shown,
         ]) for key, e in shown])
         self._show_entry()
 
@@ -77,7 +78,7 @@ class JournalScreen(BiosphereScreen):
             detail.update(t("No action matches “{text}”.", text=self._text) if self._text else
                           _("No action yet: what you launch, delete, approve, reject or request is recorded here."))
             return
-        text = Text.assemble((e.action, "bold"), " · " + t("by {user}", user=e.user or "?")
+        text = Text.assemble((e.shown, "bold"), " · " + t("by {user}", user=e.user or "?")
                              + f" · {e.at:%Y-%m-%d %H:%M:%S} UTC · ", (_(e.result), style(RESULT_ROLES.get(e.result, "warning"))))
         if e.message:
             text.append(f" · {e.message}")

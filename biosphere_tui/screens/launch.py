@@ -20,6 +20,7 @@ from textual.timer import Timer
 from textual.widgets import Button, DataTable, Input, Label, Select, Static
 from textual.widgets.data_table import CellDoesNotExist, ColumnDoesNotExist, RowDoesNotExist
 
+from biosphere_tui import titles
 from biosphere_tui.advisor import Advice, recommend
 from biosphere_tui.cache import catalogue, reader, vms
 from biosphere_tui.cache.advice import signals
@@ -544,7 +545,7 @@ class LaunchScreen(Form, BiosphereScreen):
         defaults = self.app.state.launch
         defaults.group, defaults.site, defaults.flavor = spec.group, site, flavor
         self.app.save_state()
-        self.app.act(t("Launching {name}", name=spec.name), lambda actions: _send(actions, spec, key),
+        self.app.act(titles.launching(spec.name), lambda actions: _send(actions, spec, key),
                      resync={"portal.deployments", "portal.status", "site"}, done=self._sent)
 
     def _sent(self, result: Deployment | SourceError) -> None:

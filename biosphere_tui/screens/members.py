@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Input, Static
 
 from biosphere_tui.cache import people
 from biosphere_tui.cache.freshness import age
+from biosphere_tui import titles
 from biosphere_tui.i18n import _, t
 from biosphere_tui.i18n import plural as plural_of
 from biosphere_tui.models import Group, Member, MembershipRequest, Role
@@ -232,7 +233,8 @@ class MembersScreen(BiosphereScreen):
         def confirmed(yes: bool | None) -> None:
             if yes:
                 ids = [r.id for r in picked]
-                self.app.act(t("Approving {what}", what=what), lambda a: a.approve(group.id, ids), resync=RESYNC,
+                self.app.act(titles.approving(len(ids)),
+                             lambda a: a.approve(group.id, ids), resync=RESYNC,
                              done=lambda outcomes: self._report(outcomes, picked, "approved"),
                              busy=dict.fromkeys(ids, "approved"))
 
@@ -252,7 +254,8 @@ class MembersScreen(BiosphereScreen):
         def confirmed(reason: str, yes: bool | None) -> None:
             if yes:
                 ids = [r.id for r in picked]
-                self.app.act(t("Rejecting {what}", what=what), lambda a: a.reject(group.id, ids, reason), resync=RESYNC,
+                self.app.act(titles.rejecting(len(ids)),
+                             lambda a: a.reject(group.id, ids, reason), resync=RESYNC,
                              done=lambda outcomes: self._report(outcomes, picked, "rejected"),
                              busy=dict.fromkeys(ids, "rejected"))
 

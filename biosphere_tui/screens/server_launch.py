@@ -15,7 +15,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from biosphere_tui.cache import servers
 from biosphere_tui.cache.servers import ImageEntry, ServerDetail
-from biosphere_tui.i18n import _, t
+from biosphere_tui.i18n import Phrase, _, t
 from biosphere_tui.models import Flavor, ServerRequest, SiteLimits
 from biosphere_tui.screens.base import BiosphereScreen, Form
 from biosphere_tui.naming import name_problem, slug_name
@@ -225,7 +225,7 @@ class ServerLaunchScreen(Form, BiosphereScreen):
         self.in_flight, self.refusal = True, ""
         button = self.query_one("#launch", Button)
         button.disabled, button.label = True, _("Launching…")
-        self.app.act(t("Launching {name} on {site}", name=spec.name, site=spec.site),
+        self.app.act(Phrase.of("Launching {name} on {site}", name=spec.name, site=spec.site),
                      lambda actions: _send(actions, spec),
                      resync={f"site.{spec.site}"}, done=lambda result: self._sent(spec, result))
 
