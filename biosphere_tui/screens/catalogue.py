@@ -123,7 +123,7 @@ class CatalogueScreen(BiosphereScreen):
             if value:
                 parts.append(f"{label}: [b]{value}[/b]")
         if self.favourites_only:
-            parts.append(f"[yellow]{_('★ favourites only')}[/yellow]")
+            parts.append(f"[$warning]{_('★ favourites only')}[/]")
         hint = _("(x clears)") if len(parts) > 1 else _("/ search · c category · t tool · e topic · F ★")
         self.query_one("#filters", Static).update(" · ".join(parts) + f"  [dim]{hint}[/dim]")
 

@@ -57,3 +57,14 @@ async def test_states_take_the_colours_of_each_theme(synced: Config, make_app) -
         await settle(app, pilot)
         assert rgb(drawn_colour(vms, "Ready")) == theme_colour(app, "success") == Color.parse("#A3BE8C").rgb
 
+
+
+async def test_the_favourites_filter_is_said_in_the_theme_s_warning_colour(synced: Config, make_app) -> None:  # noqa: ANN001
+    app = make_app(synced)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        app.theme = "nord"
+        await pilot.press("2", "f", "F")  # star the first appliance, show the starred only
+        await settle(app, pilot)
+        filters = app.screen.query_one("#filters")
+        assert rgb(drawn_colour(filters, "★ favourites only")) == theme_colour(app, "warning")
