@@ -330,6 +330,7 @@ class LaunchScreen(Form, BiosphereScreen):
             return
         self._check_name()  # a VM of that name may have appeared (or gone)
         db = self.app.cache
+        self.names = site_names(db)  # before the advice and the verdict name sites
         group = next((g for g in self._groups() if g.id == self.group_id), None)
         if self.appliance is None or group is None:
             self.matrix = self.advice = None
@@ -357,7 +358,6 @@ class LaunchScreen(Form, BiosphereScreen):
         self.query_one("#quota", Static).update(left)
         table = self.query_one(FitMatrix)
         chosen = table.chosen
-        self.names = site_names(db)
         states = {r.site: r.state for r in rooms}
         matrix, best = self.matrix, (self.advice.site, self.advice.flavor) if self.advice else None
         rebuilt = table.set_matrix(
