@@ -15,7 +15,7 @@ else spread over the best sites, and only if the group's quota holds all N.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from biosphere_tui.fit import APPLIANCE, CAPACITY, QUOTA, SITE, Fit, Matrix, Minimum, Room
@@ -62,8 +62,9 @@ class ClassPlan:
         """One site per VM, in launch order."""
         return [p.site for p in self.placements for _ in range(p.count)]
 
-    def describe(self) -> str:
-        return ", ".join(f"{p.site} ×{p.count}" for p in self.placements)
+    def describe(self, name: Callable[[str], str]) -> str:
+        """``PRABI-LBBE ×12, GenOuest ×8``: each site by ``name`` (``Matrix.name``)."""
+        return ", ".join(f"{name(p.site)} ×{p.count}" for p in self.placements)
 
 
 def how_many(spec: Flavor, vcpu: int, ram_gb: int, storage_gb: int, gpu: int | None = None) -> int:
@@ -175,18 +176,19 @@ def _plan_flavor(matrix: Matrix, signals: Mapping[str, Signal], minimum: Minimum
     if site:
         chosen = matrix.get(site, flavor)
         if chosen is None:
-            return ClassPlan(flavor, problem=t("{site} does not offer {flavor}", site=site, flavor=flavor), kind=SITE)
+            return ClassPlan(flavor, problem=t("{site} does not offer {flavor}", site=matrix.name(site), flavor=flavor),
+                             kind=SITE)
         if not chosen.ok:
-            return ClassPlan(flavor, problem=t("{flavor} on {site}: {reason}", flavor=flavor, site=site,
+            return ClassPlan(flavor, problem=t("{flavor} on {site}: {reason}", flavor=flavor, site=matrix.name(site),
                                                reason=chosen.reason), kind=chosen.kind)
         if holds[site] < count:
             spread = _plan_flavor(matrix, signals, minimum, left, count, flavor, "")
-            offer = "" if not spread.ok else (t("; {site} holds them all", site=spread.placements[0].site)
+            offer = "" if not spread.ok else (t("; {site} holds them all", site=matrix.name(spread.placements[0].site))
                                               if len(spread.placements) == 1 else
                                               t("; spread over several sites instead: {placements}",
-                                                placements=spread.describe()))
+                                                placements=spread.describe(matrix.name)))
             return ClassPlan(flavor, kind=CAPACITY, problem=t(
-                "{site} has room for {room} of {n} × {flavor}", site=site, room=holds[site], n=count,
+                "{site} has room for {room} of {n} × {flavor}", site=matrix.name(site), room=holds[site], n=count,
                 flavor=flavor) + offer)
         return ClassPlan(flavor, (Placement(site, count),))
     whole = next((f.site for f in fits if holds[f.site] >= count), None)
@@ -212,7 +214,7 @@ def class_why(matrix: Matrix, signals: Mapping[str, Signal], plan: ClassPlan) ->
     fit = matrix.get(first.site, plan.flavor)
     assert fit is not None
     if len(plan.placements) == 1:
-        return t("{n} × {flavor} on {site}: {why}", n=first.count, flavor=plan.flavor, site=first.site,
+        return t("{n} × {flavor} on {site}: {why}", n=first.count, flavor=plan.flavor, site=matrix.name(first.site),
                  why=_why_site(matrix, signals, fit, first.count))
     return t("{n} × {flavor} spread: {placements} (no site holds them all)", n=sum(p.count for p in plan.placements),
-             flavor=plan.flavor, placements=plan.describe())
+             flavor=plan.flavor, placements=plan.describe(matrix.name))

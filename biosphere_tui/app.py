@@ -30,7 +30,7 @@ from biosphere_tui.cache.db import open_cache
 from biosphere_tui.cache.freshness import stale_after
 from biosphere_tui.config import Config, journal_file, state_file
 from biosphere_tui.delays import delay
-from biosphere_tui.i18n import _, plural, set_language, t
+from biosphere_tui.i18n import Phrase, _, plural, set_language, t
 from biosphere_tui.in_flight import InFlight
 from biosphere_tui.models import Group, Role
 from biosphere_tui.privacy import PrivacyFilter
@@ -57,7 +57,7 @@ class Started(NamedTuple):
 
     at: datetime
     user: str
-    action: str
+    action: Phrase
 
 
 def _changes(command: SystemCommand) -> bool:
@@ -124,7 +124,7 @@ class BiosphereApp(App[None]):
     def on_mount(self) -> None:
         if self.state.theme in self.available_themes:
             self.theme = self.state.theme
-        self.theme_changed_signal.subscribe(self, self._keep_theme)
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
         self.sub_title = self._status_line()
         for notice in self.notices:
             self.notify(notice, severity="warning", timeout=15)
@@ -168,8 +168,10 @@ class BiosphereApp(App[None]):
         self.save_state()
         self.reload_screen()
 
-    def _keep_theme(self, theme: object) -> None:
-        """A theme chosen in the command palette is the one the app opens with next time."""
+    def _theme_changed(self, theme: object) -> None:
+        """The states shown take the new theme's colours (``widgets/palette.py``); a theme chosen in
+        the command palette is the one the app opens with next time."""
+        self.reload_screen()
         if self.theme != self.state.theme:
             self.state.theme = self.theme
             self.save_state()
@@ -370,7 +372,7 @@ class BiosphereApp(App[None]):
 
     def act(
         self,
-        title: str,
+        title: Phrase | str,
         call: Callable[[Actions], Awaitable[T]],
         *,
         resync: set[str],
@@ -389,9 +391,10 @@ class BiosphereApp(App[None]):
         if not self.in_flight.start(busy):
             self.notify(_("Already in progress: nothing sent again."), severity="warning")
             return
-        self.notify(f"{_(title)}…", timeout=3)
+        phrase = title if isinstance(title, Phrase) else Phrase(title)  # journaled in no language
+        self.notify(f"{phrase}…", timeout=3)
         me = reader.me(self.cache)
-        self._act(Started(self.now(), me.username if me else "", title), call, resync, done, list(busy))
+        self._act(Started(self.now(), me.username if me else "", phrase), call, resync, done, list(busy))
 
     def _after_action(self, resync: set[str], items: list[str], *, force: bool = False) -> None:
         """Refresh what an action changed; its items stay in flight until that refresh has ended."""
@@ -409,14 +412,14 @@ class BiosphereApp(App[None]):
             result = asyncio.run(call(actions))
         except SourceError as exc:
             self._journal(started, actions.sent, error=exc.message)
-            self.call_from_thread(self.notify, t("{action} failed: {error}", action=_(title), error=_(exc.message)),
+            self.call_from_thread(self.notify, t("{action} failed: {error}", action=str(title), error=_(exc.message)),
                                   severity="error", timeout=10)
             self.call_from_thread(self._after_action, resync, items)
             return
         except Exception as exc:  # noqa: BLE001 - never a traceback on screen
-            log.exception("%s failed", title)
+            log.exception("%s failed", title.english())
             self._journal(started, actions.sent, error=f"unexpected failure ({type(exc).__name__})")
-            self.call_from_thread(self.notify, t("{action} failed ({error}).", action=_(title), error=type(exc).__name__),
+            self.call_from_thread(self.notify, t("{action} failed ({error}).", action=str(title), error=type(exc).__name__),
                                   severity="error")
             self.call_from_thread(self.in_flight.free, items)
             return

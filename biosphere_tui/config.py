@@ -86,6 +86,12 @@ def journal_file() -> Path:
     return Path(platformdirs.user_data_dir(APP)) / "journal.jsonl"
 
 
+def export_dir() -> Path:
+    """Where an export is proposed: the user's Downloads folder when there is one, else the home folder."""
+    downloads = Path(platformdirs.user_downloads_dir())
+    return downloads if downloads.is_dir() else Path.home()
+
+
 def default_config_file() -> Path:
     return config_dir() / "config.toml"
 

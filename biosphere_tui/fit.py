@@ -22,7 +22,8 @@ class Room:
     """A site as launching sees it: its state and what it has free.
 
     ``answers`` is False when the site's own cloud does not answer the app (then ``since``
-    is the first failed refresh), whatever the portal's status page says.
+    is the first failed refresh), whatever the portal's status page says. ``name`` is the site's
+    display name (``site_names``: its platform's short name), its id when empty.
     """
 
     site: str
@@ -34,6 +35,11 @@ class Room:
     ram_gb: int = 0
     storage_gb: int = 0
     gpu: int = 0
+    name: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.name or self.site
 
     @property
     def usable(self) -> bool:
@@ -144,6 +150,11 @@ class Matrix:
     def flavors(self) -> tuple[str, ...]:
         return tuple(self.specs)
 
+    def name(self, site: str) -> str:
+        """The site's display name (its id when the matrix does not know it)."""
+        room = self.rooms.get(site)
+        return room.label if room is not None else site
+
     def get(self, site: str, flavor: str) -> Fit | None:
         """None when the site does not offer the flavour."""
         return self.fits.get((site, flavor))
@@ -194,15 +205,15 @@ class Matrix:
         if out[0] == site:
             why = _("the group's quota") if chosen is not None and chosen.kind == QUOTA else _("this appliance")
             return t("{flavor} does not fit {why}; {other} does on {site}", flavor=flavor, why=why, other=out[1],
-                     site=site)
-        room = self.rooms.get(site)
+                     site=self.name(site))
+        room, name = self.rooms.get(site), self.name(site)
         if chosen is None:
-            why = t("{site} does not offer {flavor}", site=site, flavor=flavor)
+            why = t("{site} does not offer {flavor}", site=name, flavor=flavor)
         elif room is not None and (word := _state_word(room)):
-            why = t("{site} is {state}", site=site, state=word)
+            why = t("{site} is {state}", site=name, state=word)
         else:
-            why = t("{site} has no room for {flavor}", site=site, flavor=flavor)
-        return t("{why}; {other} has room", why=why, other=out[0])
+            why = t("{site} has no room for {flavor}", site=name, flavor=flavor)
+        return t("{why}; {other} has room", why=why, other=self.name(out[0]))
 
 
 def flavor_order(flavor: Flavor) -> tuple[int, int, int, str]:

@@ -9,8 +9,11 @@ chosen once at startup (``--lang``, ``app.lang``, else the locale) and read at d
 from __future__ import annotations
 
 import os
+from string import Formatter
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 LANGUAGES = ("en", "fr")
 _current = "en"
@@ -82,3 +85,52 @@ def number(value: float, decimals: int = 0, *, sign: bool = False) -> str:
     text = f"{value:{'+' if sign else ''},.{decimals}f}"
     marks = _NUMBER_MARKS.get(_current)
     return text.translate(marks) if marks else text
+
+
+@dataclass(frozen=True)
+class Count:
+    """A count in words, said in the interface language when shown: ``Count(3, "{n} VM", "{n} VMs")``."""
+
+    n: int
+    one: str
+    many: str
+
+    def __str__(self) -> str:
+        return plural(self.n, self.one, self.many)
+
+    def english(self) -> str:
+        return (self.one if self.n == 1 else self.many).format(n=self.n)
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A sentence kept in no language: its English text and its values (a value may be a ``Count``),
+    said in the interface language by ``str()`` — what is stored (the action journal) reads in the
+    language of whoever reads it, whatever the language it was written in."""
+
+    text: str
+    values: tuple[tuple[str, str | int | Count], ...] = ()
+
+    @classmethod
+    def of(cls, text: str, /, **values: str | int | Count) -> Phrase:
+        return cls(text, tuple(values.items()))
+
+    def __str__(self) -> str:
+        return t(self.text, **dict(self.values))
+
+    def english(self) -> str:
+        return self.text.format(**{k: v.english() if isinstance(v, Count) else v for k, v in self.values})
+
+    def to_json(self) -> dict[str, Any]:
+        return {"text": self.text, "values": {k: {"n": v.n, "one": v.one, "many": v.many} if isinstance(v, Count)
+                                              else v for k, v in self.values}}
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> Phrase:
+        """The phrase stored by ``to_json`` (ValueError, KeyError or TypeError when it is not one)."""
+        values = {str(k): Count(int(v["n"]), str(v["one"]), str(v["many"])) if isinstance(v, Mapping)
+                  else v if isinstance(v, int) else str(v) for k, v in raw["values"].items()}
+        text = str(raw["text"])
+        if any(field is not None and field not in values for _, field, _, _ in Formatter().parse(text)):
+            raise ValueError("a placeholder of the phrase is not one of its values")  # nor an attribute's
+        return cls.of(text, **values)

@@ -76,7 +76,6 @@ FR: dict[str, str] = {
     "site": "site",
     "state": "état",
     "server": "serveur",
-    "flavor": "gabarit",
     "vCPU": "vCPU",
     "RAM": "RAM",
     "IP": "IP",

@@ -11,12 +11,13 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from biosphere_tui.api.errors import SourceError
+from biosphere_tui.i18n import Phrase
 from biosphere_tui.private_files import open_private, private_dir
 
 OK, FAILED, PARTLY = "ok", "failed", "partly failed"
@@ -47,16 +48,26 @@ class Entry:
     message: str  # the failure in plain words, or what the portal answered
     requests: tuple[str, ...]  # e.g. 'DELETE /monitor/deployments/d-1'
     items: tuple[ItemResult, ...] = ()
+    title: Phrase | None = None  # ``action`` in no language (entries of older versions have none)
 
     @property
     def ok(self) -> bool:
         return self.result == OK
+
+    @property
+    def shown(self) -> str:
+        """The action in the interface language; an older entry as it was written."""
+        try:
+            return str(self.title) if self.title is not None else self.action
+        except (KeyError, IndexError, ValueError):  # a translation that does not fit its values
+            return self.action
 
     def to_json(self) -> str:
         return json.dumps({
             "at": self.at.isoformat(), "user": self.user, "action": self.action, "result": self.result,
             "message": self.message, "requests": list(self.requests),
             "items": [{"item": i.item, "ok": i.ok, "message": i.message} for i in self.items],
+            **({"title": self.title.to_json()} if self.title is not None else {}),
         }, ensure_ascii=False)
 
     @classmethod
@@ -66,12 +77,28 @@ class Entry:
             at=datetime.fromisoformat(raw["at"]), user=str(raw["user"]), action=str(raw["action"]),
             result=str(raw["result"]), message=str(raw["message"]), requests=tuple(str(r) for r in raw["requests"]),
             items=tuple(ItemResult(str(i["item"]), bool(i["ok"]), str(i["message"])) for i in raw["items"]),
+            title=_title(raw.get("title")),
         )
 
 
-def entry(at: datetime, user: str, action: str, requests: Sequence[str], *, result: object = None,
+def _title(raw: object) -> Phrase | None:
+    """A stored phrase, or None when there is none or it is not one (the entry shows its ``action``)."""
+    try:
+        return Phrase.from_json(raw) if isinstance(raw, dict) else None
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def entry(at: datetime, user: str, title: Phrase | str, requests: Sequence[str], *, result: object = None,
           error: str | None = None) -> Entry:
-    """The entry of an action that returned ``result`` or failed with ``error``."""
+    """The entry of an action that returned ``result`` or failed with ``error``. A ``Phrase`` title is
+    kept in no language (``action`` is its English, ``shown`` says it in the reader's language)."""
+    if isinstance(title, str):
+        return _entry(at, user, title, requests, result, error)
+    return replace(_entry(at, user, title.english(), requests, result, error), title=title)
+
+
+def _entry(at: datetime, user: str, action: str, requests: Sequence[str], result: object, error: str | None) -> Entry:
     if error is not None:
         return Entry(at, user, action, FAILED, error, tuple(requests))
     if isinstance(result, SourceError):  # a refusal returned as a value (the launch form shows it)

@@ -1,4 +1,4 @@
-"""Every status a Nova server can have, its tone, and the one style each tone is shown in.
+"""Every status a Nova server can have, its tone, and the palette role each tone is shown in.
 
 The statuses are Nova's own words (nova/api/openstack/common.py ``_STATE_MAP``); a status this
 table does not know (a newer Nova) is shown in the ``unknown`` tone, never refused.
@@ -30,9 +30,9 @@ STATUSES: dict[str, Tone] = {
     "UNKNOWN": Tone.UNKNOWN,
 }
 
-STYLES: dict[Tone, str] = {
-    Tone.SUCCESS: "green", Tone.BUSY: "cyan", Tone.WARNING: "yellow", Tone.OFF: "dim",
-    Tone.ERROR: "bold red", Tone.UNKNOWN: "magenta",
+ROLES: dict[Tone, str] = {
+    Tone.SUCCESS: "ok", Tone.BUSY: "info", Tone.WARNING: "warning", Tone.OFF: "muted",
+    Tone.ERROR: "strong-error", Tone.UNKNOWN: "warning",
 }
 
 
@@ -40,6 +40,6 @@ def tone(status: str) -> Tone:
     return STATUSES.get(status, Tone.UNKNOWN)
 
 
-def style(status: str) -> str:
-    """The Rich style a Nova status is shown in."""
-    return STYLES[tone(status)]
+def role(status: str) -> str:
+    """The palette role (``widgets.palette``) a Nova status is shown in: the theme's colours."""
+    return ROLES[tone(status)]

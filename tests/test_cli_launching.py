@@ -34,6 +34,7 @@ def test_advise_prints_the_matrix_and_the_recommendation(config_file: str, demo,
     assert "ifb.m4.medium on every site: flavour too small for this appliance: needs 2 vCPU and 8 GB RAM" in out
     [last] = [line for line in out.splitlines() if line.startswith("Recommended: ")]
     assert "/ ifb.m4.large — exactly the 2 vCPU / 8 GB needed; site up and fresh" in last
+    assert last.split(" / ")[0].removeprefix("Recommended: ") in {s.spec.platform for s in demo.world.sites.values()}
 
 
 def test_advise_json_follows_an_outage(config_file: str, demo, capsys) -> None:  # noqa: ANN001
@@ -111,11 +112,11 @@ def test_a_class_no_site_holds_is_spread_or_refused_on_a_pinned_site(config_file
     assert main([*args, "--site", "meso-psmn-cirrus"]) == 1
     err = capsys.readouterr().err
     assert not named(demo, "tp-")
-    assert ("meso-psmn-cirrus has room for 2 of 5 × ifb.tr.large; spread over several sites instead: "
-            "ifb-genouest-genostack ×3, meso-psmn-cirrus ×2. Nothing was launched.") in err
+    assert ("CBPsmn has room for 2 of 5 × ifb.tr.large; spread over several sites instead: "
+            "GenOuest ×3, CBPsmn ×2. Nothing was launched.") in err
     assert main(args) == 0
     out = capsys.readouterr().out
-    assert "Plan: 5 × ifb.tr.large spread: ifb-genouest-genostack ×3, meso-psmn-cirrus ×2" in out
+    assert "Plan: 5 × ifb.tr.large spread: GenOuest ×3, CBPsmn ×2" in out
     assert [(d.name, d.site) for d in named(demo, "tp-")] == [
         ("tp-1", "ifb-genouest-genostack"), ("tp-2", "ifb-genouest-genostack"), ("tp-3", "ifb-genouest-genostack"),
         ("tp-4", "meso-psmn-cirrus"), ("tp-5", "meso-psmn-cirrus")]

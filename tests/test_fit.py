@@ -88,8 +88,8 @@ def test_degraded_site_fits_with_a_warning() -> None:
     assert result.ok and result.warning == "site degraded: slow storage"
 
 
-def _federation() -> list[Flavor]:
-    return [flavor(name, c, r, d, site=s) for s in ("down", "busy", "big")
+def _federation(*sites: str) -> list[Flavor]:
+    return [flavor(name, c, r, d, site=s) for s in sites or ("down", "busy", "big")
             for name, c, r, d in (("ifb.m4.large", 2, 8, 110), ("ifb.m4.2xlarge", 8, 32, 470),
                                   ("ifb.m4.4xlarge", 16, 64, 920))]
 
@@ -117,6 +117,15 @@ def test_matrix_proposes_a_flavour_within_quota_or_big_enough() -> None:
     assert matrix.proposal("big", "ifb.m4.large") == \
         "ifb.m4.large does not fit this appliance; ifb.m4.2xlarge does on big"
     assert matrix.choose() == ("big", "ifb.m4.2xlarge")  # the smallest that fits
+
+
+def test_proposals_name_sites_by_their_display_name() -> None:
+    rooms = [room("ifb-bird-stack", SiteState.DOWN, name="BiRD"), room("ifb-core-cloud", vcpu=900, name="IFB-core")]
+    matrix = assess(QUOTA_, NONE_USED, rooms, _federation("ifb-bird-stack") + _federation("ifb-core-cloud"), SMALL_APP)
+    assert matrix.proposal("ifb-bird-stack", "ifb.m4.large") == "BiRD is down; IFB-core has room"
+    tight = assess(Quota(10, 40, 1000), NONE_USED, rooms[1:], _federation("ifb-core-cloud"), Minimum(4, 16))
+    assert tight.proposal("ifb-core-cloud", "ifb.m4.4xlarge") == \
+        "ifb.m4.4xlarge does not fit the group's quota; ifb.m4.2xlarge does on IFB-core"
 
 
 def test_nothing_fits_anywhere() -> None:

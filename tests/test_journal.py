@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
+from biosphere_tui import titles
 from biosphere_tui.actions import NO_RIGHT, Actions, Outcome
+from biosphere_tui.i18n import set_language
 from biosphere_tui.api import errors
 from biosphere_tui.config import Config
 from biosphere_tui.journal import FAILED, OK, PARTLY, Entry, ItemResult, Journal, entry
@@ -36,6 +39,36 @@ def test_a_missing_journal_is_empty_and_damaged_lines_are_counted(tmp_path: Path
     journal.append(Entry(AT, "demo", "x", OK, "", ()))
     found, unreadable = journal.entries()
     assert [key for key, _ in found] == ["2"] and unreadable == 1
+
+
+def test_a_title_is_kept_in_no_language_and_shown_in_the_reader_s(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "journal.jsonl")
+    try:
+        set_language("fr")  # written while the app spoke French
+        journal.append(entry(AT, "demo", titles.deleting_vms(2), [], result=[Outcome("a", True, "done")]))
+        journal.path.open("a").write(Entry(AT, "demo", "Suppression de 1 VM", OK, "", ()).to_json() + "\n")
+        set_language("en")
+        (_, old_style), (_, neutral) = journal.entries()[0]  # newest first
+        assert neutral.action == "Deleting 2 VMs" and neutral.shown == "Deleting 2 VMs"
+        assert old_style.shown == "Suppression de 1 VM"  # an entry of an older version: as it was written
+        set_language("fr")
+        assert journal.entries()[0][1][1].shown == "Suppression de 2 VM"
+    finally:
+        set_language("en")
+
+
+@pytest.mark.parametrize("title", [
+    {"text": "{x.__class__}", "values": {"x": "a"}},  # reaches into an object: refused
+    {"text": "Deleting {vms}", "values": {}},  # a placeholder without its value
+    {"text": "Deleting {vms}", "values": {"vms": {"n": "many"}}},
+    "Deleting 1 VM",
+])
+def test_a_damaged_title_falls_back_to_the_action_as_written(tmp_path: Path, title: object) -> None:
+    journal = Journal(tmp_path / "journal.jsonl")
+    line = json.loads(Entry(AT, "demo", "Deleting 1 VM", OK, "", ()).to_json())
+    journal.path.write_text(json.dumps({**line, "title": title}) + "\n")
+    [(_, read)] = journal.entries()[0]
+    assert read.title is None and read.shown == "Deleting 1 VM"
 
 
 def test_results_become_verdicts() -> None:

@@ -230,7 +230,7 @@ def test_a_site_down_is_refused_with_another_proposed(cli, demo, capsys) -> None
     assert cli("launch", "BioPipes", "--site", "IFB-core", "--flavour", "ifb.m4.large", "--name", "bp-down") == 1
     err = capsys.readouterr().err.splitlines()
     assert "ifb-core-cloud: cannot connect" in err[0]
-    assert "cannot launch ifb.m4.large on ifb-core-cloud: site down since" in err[-1] and "has room" in err[-1]
+    assert "cannot launch ifb.m4.large on IFB-core: site down since" in err[-1] and "has room" in err[-1]
     assert not launched(demo, "bp-down")
 
 

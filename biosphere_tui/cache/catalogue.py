@@ -108,7 +108,7 @@ def rooms(db: Reader) -> list[Room]:
     since = _down_since(db)
     return [
         Room(s.id, s.state, s.message, answers=s.id not in failing, since=since.get(s.id),
-             vcpu=s.vcpu.free, ram_gb=s.ram_gb.free, storage_gb=s.storage_gb.free, gpu=s.gpu.free)
+             vcpu=s.vcpu.free, ram_gb=s.ram_gb.free, storage_gb=s.storage_gb.free, gpu=s.gpu.free, name=s.platform)
         for s in reader.sites(db)
     ]
 

@@ -22,6 +22,7 @@ from biosphere_tui.screens.launch import LaunchScreen
 from biosphere_tui.widgets.appliance_detail import ApplianceDetail
 from biosphere_tui.widgets.filter_bar import FilterBar, restart_cursors
 from biosphere_tui.widgets.keyed_table import KeyedTable
+from biosphere_tui.widgets.palette import style
 
 WIDE = 120  # from this width the detail pane stands beside the table
 ANY = "*"
@@ -109,7 +110,7 @@ class CatalogueScreen(BiosphereScreen):
                                      topic=self.topic, only=favourites if self.favourites_only else None)
         self.shown = {a.id: a for a in found}
         self.query_one(ApplianceTable).show([
-            (a.id, (Text("★", style="yellow") if a.id in favourites else " ", a.name, a.category,
+            (a.id, (Text("★", style=style("warning")) if a.id in favourites else " ", a.name, a.category,
                     f"{a.os} {a.os_version}", a.summary))
             for a in found
         ])
@@ -123,7 +124,7 @@ class CatalogueScreen(BiosphereScreen):
             if value:
                 parts.append(f"{label}: [b]{escape(value)}[/b]")  # a category or tool from the portal
         if self.favourites_only:
-            parts.append(f"[yellow]{_('★ favourites only')}[/yellow]")
+            parts.append(f"[$warning]{_('★ favourites only')}[/]")
         hint = _("(x clears)") if len(parts) > 1 else _("/ search · c category · t tool · e topic · F ★")
         self.query_one("#filters", Static).update(" · ".join(parts) + f"  [dim]{hint}[/dim]")
 

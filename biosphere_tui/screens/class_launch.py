@@ -4,7 +4,7 @@ sites' room before anything is sent, followed together in one table, exported to
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,7 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
 from textual.widgets import Button, Input, Label, Select, Static
 
-from biosphere_tui import classroom
+from biosphere_tui import classroom, titles
 from biosphere_tui.advisor import ClassPlan, class_why, plan_class
 from biosphere_tui.cache import catalogue, reader, vms
 from biosphere_tui.cache.advice import assessment, launch_groups
@@ -27,16 +27,18 @@ from biosphere_tui.naming import suggested_name
 from biosphere_tui.screens.base import BiosphereScreen, Form
 from biosphere_tui.screens.launch import MASK, POLL_SECONDS
 from biosphere_tui.screens.vm_delete import vm_count
+from biosphere_tui.site_names import site_name, site_names
 from biosphere_tui.widgets.appliance_detail import needs
 from biosphere_tui.widgets.confirm import ConfirmDialog, ask_export
 from biosphere_tui.widgets.keyed_table import KeyedTable
+from biosphere_tui.widgets.palette import style
 
 if TYPE_CHECKING:
     from biosphere_tui.actions import Actions, Outcome
     from biosphere_tui.api.errors import SourceError
 
 BEST = ""  # the advisor's choice, in the site and flavour lists
-STATE_STYLES = {"Ready": "bold green", "refused": "bold red", "Aborted": "bold red", "Cancelled": "yellow"}
+STATE_ROLES = {"Ready": "strong-ok", "refused": "strong-error", "Aborted": "strong-error", "Cancelled": "warning"}
 
 
 class SeatTable(KeyedTable):
@@ -44,12 +46,13 @@ class SeatTable(KeyedTable):
                ("secret", "password", 2))
 
 
-def seat_row(seat: Seat) -> tuple[str, Sequence[object]]:
+def seat_row(seat: Seat, names: Mapping[str, str]) -> tuple[str, Sequence[object]]:
+    """A VM of the class; ``names``: each site's display name (``site_names``)."""
     dep = seat.deployment
     state = Text(_(seat.state) if not seat.failed else f"{_(seat.state)}: {seat.failed}",
-                 style=STATE_STYLES.get(seat.state, "cyan"))
+                 style=style(STATE_ROLES.get(seat.state, "info")))
     secret = MASK if seat.has_secret else ""
-    return seat.name, (seat.name, seat.site, state, dep.ip if dep and dep.ip else "", seat.ssh, secret)
+    return seat.name, (seat.name, site_name(names, seat.site), state, dep.ip if dep and dep.ip else "", seat.ssh, secret)
 
 
 async def _send(actions: Actions, requests: list[tuple[DeploymentRequest, str]]) -> list[Outcome] | SourceError:
@@ -93,7 +96,8 @@ class ClassLaunchScreen(Form, BiosphereScreen):
         db = self.app.cache
         self.appliance = catalogue.appliance(db, self.appliance_id)
         groups = launch_groups(db)
-        sites = sorted({f.site for f in catalogue.flavors(db)})
+        names = site_names(db)
+        sites = sorted({f.site for f in catalogue.flavors(db)}, key=lambda s: site_name(names, s).lower())
         flavors = sorted({f.name for f in catalogue.flavors(db)})
         slug = suggested_name(self.appliance)[:30] if self.appliance else "vm"
         with Vertical(id="form"):
@@ -108,8 +112,8 @@ class ClassLaunchScreen(Form, BiosphereScreen):
                              value=groups[0].id if groups else Select.NULL, allow_blank=not groups)
             with Horizontal(classes="fields"):
                 yield Label(_("Site") + " ", classes="label")
-                yield Select([(_("best (spread if needed)"), BEST), *((Text(s), s) for s in sites)], value=BEST,
-                             allow_blank=False, id="site", compact=True)
+                yield Select([(_("best (spread if needed)"), BEST), *((Text(site_name(names, s)), s) for s in sites)],
+                             value=BEST, allow_blank=False, id="site", compact=True)
                 yield Label(" " + _("Flavour") + " ", classes="label")
                 yield Select([(_("least waste"), BEST), *((Text(f), f) for f in flavors)], value=BEST, allow_blank=False,
                              id="flavor", compact=True)
@@ -129,7 +133,7 @@ class ClassLaunchScreen(Form, BiosphereScreen):
 
     def _about(self) -> Text:
         if self.appliance is None:
-            return Text(t("Appliance {id} is not in the catalogue (any more).", id=self.appliance_id), style="bold red")
+            return Text(t("Appliance {id} is not in the catalogue (any more).", id=self.appliance_id), style=style("strong-error"))
         a = self.appliance
         return Text.assemble(_("Class launch of") + " ", (a.name, "bold"),
                              f" #{a.id} · " + t("needs {needs}", needs=needs(a)))
@@ -153,15 +157,15 @@ class ClassLaunchScreen(Form, BiosphereScreen):
         try:
             self.made = classroom.names(self.query_one("#pattern", Input).value.strip(), self._count())
             names.update(Text.assemble(_("Names:") + " ", (classroom.preview(self.made), "bold"),
-                                       ("\n⚠ " + taken if (taken := self._taken()) else "", "bold yellow")))
+                                       ("\n⚠ " + taken if (taken := self._taken()) else "", style("strong-warning"))))
         except ValueError as exc:
             self.problem = str(exc)
-            names.update(Text(_("Names:") + f" {exc}", style="red"))
+            names.update(Text(_("Names:") + f" {exc}", style=style("error")))
         group = next((g for g in launch_groups(self.app.cache) if g.id == self._value("group")), None)
         if self.appliance is None or group is None:
             self.problem = self.problem or (_("choose a group") if self.appliance else _("unknown appliance"))
             plan.update(Text(_("You have no project or training group to launch in.") if group is None else "",
-                             style="red"))
+                             style=style("error")))
             return
         found = assessment(self.app.cache, self.appliance, group, now=self.app.now(),
                                         stale_after=self.app.stale_after)
@@ -172,11 +176,11 @@ class ClassLaunchScreen(Form, BiosphereScreen):
                                flavor=self._value("flavor"), site=self._value("site"))
         if not self.plan.ok:
             self.problem = self.plan.problem
-            plan.update(Text(t("Cannot launch: {problem}", problem=self.plan.problem), style="bold red"))
+            plan.update(Text(t("Cannot launch: {problem}", problem=self.plan.problem), style=style("strong-error")))
             return
         left = t("{group} has {vcpu} vCPU, {ram} GB RAM and {storage} GB storage left", group=group.id,
                  vcpu=found.left.vcpu, ram=found.left.ram_gb, storage=found.left.storage_gb)
-        plan.update(Text.assemble(_("Plan:") + " ", (class_why(found.matrix, found.signals, self.plan), "green"),
+        plan.update(Text.assemble(_("Plan:") + " ", (class_why(found.matrix, found.signals, self.plan), style("ok")),
                                   f"\n{left}",
                                   (" " + _("(counting your VMs only: the portal checks the whole group)")
                                    if reader.counts_own_vms_only(group) else "", "dim")))
@@ -230,11 +234,11 @@ class ClassLaunchScreen(Form, BiosphereScreen):
             if yes:
                 self._send(seats, group)
 
-        taken = self._taken()
+        taken, names = self._taken(), site_names(self.app.cache)
         self.app.push_screen(ConfirmDialog(t("Launch {n} × {flavor} for {group}?", n=len(seats), flavor=plan.flavor,
                                              group=group),
                                            [*(["⚠ " + taken] if taken else []),
-                                            *(t("{name} on {site}", name=s.name, site=s.site) for s in seats)],
+                                            *(t("{name} on {site}", name=s.name, site=site_name(names, s.site)) for s in seats)],
                                            action="Launch", danger=False),
                              confirmed)
 
@@ -245,7 +249,7 @@ class ClassLaunchScreen(Form, BiosphereScreen):
         self.in_flight = True
         button = self.query_one("#launch", Button)
         button.disabled, button.label = True, _("Launching…")
-        self.app.act(t("Launching a class of {n}", n=len(seats)), lambda actions: _send(actions, requests),
+        self.app.act(titles.launching_class(len(seats)), lambda actions: _send(actions, requests),
                      resync={"portal.deployments", "portal.status", "site"},
                      done=lambda outcomes: self._launched(seats, outcomes))
 
@@ -257,7 +261,7 @@ class ClassLaunchScreen(Form, BiosphereScreen):
                 button = self.query_one("#launch", Button)
                 button.disabled, button.label = False, _("Launch class (ctrl+s)")
                 self.query_one("#plan", Static).update(Text(t("The portal refused: {reason}", reason=outcomes.message),
-                                                            style="bold red"))
+                                                            style=style("strong-error")))
             return
         by_name = {o.item: o for o in outcomes}
         self.seats = [Seat(s.name, s.site, s.flavor, by_name[s.name].value if by_name[s.name].ok else None,
@@ -289,10 +293,11 @@ class ClassLaunchScreen(Form, BiosphereScreen):
             self._poll.stop()
             self._poll = None
         line = classroom.progress(self.seats)
-        style = "bold green" if all(s.ready for s in self.seats) else "bold"
-        self.query_one("#progress-line", Static).update(Text.assemble((line, style),
+        shade = style("strong-ok") if all(s.ready for s in self.seats) else "bold"
+        self.query_one("#progress-line", Static).update(Text.assemble((line, shade),
                                                                       ("   " + _("e exports the CSV"), "dim")))
-        self.query_one(SeatTable).show([seat_row(s) for s in self.seats])
+        names = site_names(self.app.cache)
+        self.query_one(SeatTable).show([seat_row(s, names) for s in self.seats])
 
     def action_export(self) -> None:
         if not self.seats:

@@ -23,6 +23,7 @@ from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.widgets.chart import DailyChart, compact
 from biosphere_tui.widgets.confirm import ask_export
 from biosphere_tui.widgets.keyed_table import KeyedTable
+from biosphere_tui.widgets.palette import style
 from biosphere_tui.widgets.quota_bar import QuotaBar
 
 PERIODS = (30, 90)
@@ -52,18 +53,18 @@ class TotalsTable(KeyedTable):
         ])
 
 
-OUTLOOK_STYLES = {Outlook.OVER: "bold red", Outlook.REACHED: "yellow"}
+OUTLOOK_ROLES = {Outlook.OVER: "strong-error", Outlook.REACHED: "warning"}
 
 
 def _outlook(forecasts: list[Forecast]) -> Text:
     """One line per resource: when its quota is reached at the trend of the last days."""
     text = Text()
     for f in forecasts:
-        style = OUTLOOK_STYLES.get(f.outlook, "")
+        role = OUTLOOK_ROLES.get(f.outlook, "")
         if f.outlook is Outlook.REACHED and f.days_left is not None and f.days_left <= 30:
-            style = "bold red"
+            role = "strong-error"
         text.append("\n" if text else "")
-        text.append(f.words(), style=style)
+        text.append(f.words(), style=style(role) if role else "")
     return text
 
 

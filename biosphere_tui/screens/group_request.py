@@ -17,11 +17,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Button, Footer, Header, Input, Label, Select, Static, TextArea
+from textual.widgets import Button, Header, Input, Label, Select, Static, TextArea
 
 from biosphere_tui.i18n import _, number, plural, t
 from biosphere_tui.models import GROUP_REQUEST_MAXIMUM
-from biosphere_tui.screens.base import Form, TranslatedBindings
+from biosphere_tui.screens.base import Footer, Form, TranslatedBindings
 
 SHORT_NAME = re.compile(r"[a-z][a-z0-9-]{2,29}")
 FUNDINGS = (

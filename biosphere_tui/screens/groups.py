@@ -14,13 +14,14 @@ from textual.widgets import Button, DataTable, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from biosphere_tui.cache import people
-from biosphere_tui.i18n import _, t
+from biosphere_tui.i18n import Phrase, _, t
 from biosphere_tui.models import Group, GroupKind, GroupRequest, GroupSummary, MembershipRequest, Role
 from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.screens.group_request import FUNDINGS, GroupDraft, GroupRequestScreen, default_draft
 from biosphere_tui.screens.members import WIDE, plural
 from biosphere_tui.widgets.keyed_table import ColumnsTable
 from biosphere_tui.widgets.filter_bar import FilterBar
+from biosphere_tui.widgets.palette import style
 
 GROUP_COLUMNS = (
     ("name", "group"), ("full_name", "full name", 4), ("kind", "kind", 3), ("role", "role"), ("vcpu", "vCPU", 1),
@@ -40,8 +41,8 @@ def _size(gb: int) -> str:
 def _days_left(group: Group, today: date) -> Text:
     days = (group.end_date - today).days
     if days < 0:
-        return Text(_("ended"), style="dim red")
-    return Text(t("{n} d", n=days), style="bold yellow" if days <= people.EXPIRY_WARNING_DAYS else "")
+        return Text(_("ended"), style=style("error", "dim"))
+    return Text(t("{n} d", n=days), style=style("strong-warning") if days <= people.EXPIRY_WARNING_DAYS else "")
 
 
 def _matches(text: str, *fields: str) -> bool:
@@ -74,7 +75,7 @@ class JoinDialog(ModalScreen[tuple[str, str] | None]):
     def _label(self, entry: GroupSummary) -> Text:
         text = Text.assemble((entry.name, "bold"), f"  {entry.full_name}  ", (_(entry.kind.value), "dim"))
         if entry.id in self.asked:
-            text.append("  " + _("(asked already)"), style="yellow")
+            text.append("  " + _("(asked already)"), style=style("warning"))
         return text
 
     def on_mount(self) -> None:
@@ -170,11 +171,11 @@ class GroupsScreen(BiosphereScreen):
         entries = people.directory(db, joinable_only=True, text=self._text)
         title = Text.assemble((_("Other groups you can ask to join (j)"), "bold"), f"  {len(entries)}")
         if self._asked:
-            title.append("  ·  " + t("asked: {groups}", groups=", ".join(sorted(self._asked))), style="yellow")
+            title.append("  ·  " + t("asked: {groups}", groups=", ".join(sorted(self._asked))), style=style("warning"))
         self.query_one("#directory-title", Static).update(title)
         self.query_one("#directory", ColumnsTable).show_cells((e.id, {
             "name": e.name, "full_name": e.full_name, "kind": _(e.kind.value),
-            "asked": Text(t("request {id} pending", id=self._asked[e.id]), style="yellow") if e.id in self._asked else "",
+            "asked": Text(t("request {id} pending", id=self._asked[e.id]), style=style("warning")) if e.id in self._asked else "",
         }) for e in entries)
 
     def _show_info(self) -> None:
@@ -262,7 +263,7 @@ class GroupsScreen(BiosphereScreen):
         if choice is None:
             return
         group_id, message = choice
-        self.app.act(t("Asking to join {group}", group=group_id), lambda a: a.join(group_id, message), resync=RESYNC,
+        self.app.act(Phrase.of("Asking to join {group}", group=group_id), lambda a: a.join(group_id, message), resync=RESYNC,
                      done=self._join_sent)
 
     def _join_sent(self, request: MembershipRequest) -> None:
@@ -281,7 +282,7 @@ class GroupsScreen(BiosphereScreen):
         self._draft = draft  # kept until the portal accepts it, so `n` reopens a refused request
         spec = GroupRequest(draft.short_name, draft.full_name, draft.start_date, draft.end_date, draft.summary,
                             int(draft.vcpu), int(draft.ram_gb), int(draft.storage_gb), draft.funding)
-        self.app.act(t("Requesting the project group {group}", group=spec.short_name), lambda a: a.request_group(spec),
+        self.app.act(Phrase.of("Requesting the project group {group}", group=spec.short_name), lambda a: a.request_group(spec),
                      resync=RESYNC, done=lambda request_id: self._group_requested(request_id, spec.short_name))
 
     def _group_requested(self, request_id: str, name: str) -> None:

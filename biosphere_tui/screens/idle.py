@@ -17,13 +17,14 @@ from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.screens.vm_delete import delete_marked, vm_count
 from biosphere_tui.site_names import site_name, site_names
 from biosphere_tui.widgets.line_table import LineTable
+from biosphere_tui.widgets.palette import style
 
-KIND_STYLES = {IdleKind.NO_ACTIVITY: "yellow", IdleKind.SHUT_OFF: "dim"}
+KIND_ROLES = {IdleKind.NO_ACTIVITY: "warning", IdleKind.SHUT_OFF: "muted"}
 
 
 class IdleTable(LineTable):
     COLUMNS = (("name", "name"), ("owner", "owner", 1), ("why", "why idle"), ("vcpu", "vCPU", 2), ("ram", "RAM", 2),
-               ("disk", "disk", 2), ("since", "idle since", 3), ("site", "site", 1), ("flavor", "flavor", 3))
+               ("disk", "disk", 2), ("since", "idle since", 3), ("site", "site", 1), ("flavor", "flavour", 3))
 
     def show_idle(self, rows: list[IdleVm], names: Mapping[str, str]) -> None:
         self.show([(vm.deployment.id, self._cells(vm, names)) for vm in rows])
@@ -32,7 +33,7 @@ class IdleTable(LineTable):
     def _cells(vm: IdleVm, names: Mapping[str, str]) -> tuple[object, ...]:
         d = vm.deployment
         gb = _("GB")
-        return (d.name, d.owner, (vm.why, KIND_STYLES[vm.kind]), str(d.vcpu), f"{d.ram_gb} {gb}", f"{d.disk_gb} {gb}",
+        return (d.name, d.owner, (vm.why, style(KIND_ROLES[vm.kind])), str(d.vcpu), f"{d.ram_gb} {gb}", f"{d.disk_gb} {gb}",
                 f"{vm.since:%Y-%m-%d}", site_name(names, d.site), d.flavor)
 
 

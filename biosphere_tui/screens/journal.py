@@ -16,12 +16,14 @@ from biosphere_tui.journal import FAILED, OK, Entry
 from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.widgets.filter_bar import FilterBar
 from biosphere_tui.widgets.keyed_table import KeyedTable
+from biosphere_tui.widgets.palette import style
 
-RESULT_STYLES = {OK: "green", FAILED: "bold red"}  # partly failed: yellow
+RESULT_ROLES = {OK: "ok", FAILED: "strong-error"}  # partly failed: warning
 
 
 def searchable(e: Entry) -> str:
-    return " ".join([e.user, e.action, e.result, e.message, *e.requests, *(i.item for i in e.items)]).lower()
+    return " ".join([e.user, e.shown, e.action, _(e.result), e.result, e.message, *e.requests,
+                     *(i.item for i in e.items)]).lower()
 
 
 class JournalTable(KeyedTable):
@@ -64,7 +66,7 @@ class JournalScreen(BiosphereScreen):
         now = self.app.now()
         self.query_one(JournalTable).show([(key, [
             f"{e.at:%Y-%m-%d %H:%M:%S}", age(e.at, now), e.user or "?",
-            Text(_(e.result), style=RESULT_STYLES.get(e.result, "yellow")), e.action,
+            Text(_(e.result), style=style(RESULT_ROLES.get(e.result, "warning"))), e.shown,
         ]) for key, e in shown])
         self._show_entry()
 
@@ -76,16 +78,16 @@ class JournalScreen(BiosphereScreen):
             detail.update(t("No action matches “{text}”.", text=self._text) if self._text else
                           _("No action yet: what you launch, delete, approve, reject or request is recorded here."))
             return
-        text = Text.assemble((e.action, "bold"), " · " + t("by {user}", user=e.user or "?")
-                             + f" · {e.at:%Y-%m-%d %H:%M:%S} UTC · ", (_(e.result), RESULT_STYLES.get(e.result, "yellow")))
+        text = Text.assemble((e.shown, "bold"), " · " + t("by {user}", user=e.user or "?")
+                             + f" · {e.at:%Y-%m-%d %H:%M:%S} UTC · ", (_(e.result), style(RESULT_ROLES.get(e.result, "warning"))))
         if e.message:
             text.append(f" · {e.message}")
         for item in e.items:
             text.append(f"\n  {'✓' if item.ok else '✗'} {item.item}: {item.message}",
-                        style="" if item.ok else "red")
+                        style="" if item.ok else style("error"))
         text.append("\n" + (_("API requests:") if e.requests else _("No request reached the portal.")), style="dim")
         for request in e.requests:
-            text.append(f"\n  {request}", style="cyan")
+            text.append(f"\n  {request}", style=style("info"))
         detail.update(text)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:

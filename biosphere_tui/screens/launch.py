@@ -20,12 +20,14 @@ from textual.timer import Timer
 from textual.widgets import Button, DataTable, Input, Label, Select, Static
 from textual.widgets.data_table import CellDoesNotExist, ColumnDoesNotExist, RowDoesNotExist
 
+from biosphere_tui import titles
 from biosphere_tui.advisor import Advice, recommend
 from biosphere_tui.cache import catalogue, reader, vms
 from biosphere_tui.cache.advice import signals
 from biosphere_tui.cache.db import Reader
 from biosphere_tui.cache.freshness import age
 from biosphere_tui.cache.vms import VmDetail
+from biosphere_tui.delays import delay
 from biosphere_tui.fit import APPLIANCE, CAPACITY, QUOTA, Fit, Matrix, Minimum, assess
 from biosphere_tui.i18n import _, t
 from biosphere_tui.models import (
@@ -44,6 +46,7 @@ from biosphere_tui.site_names import site_detail, site_name, site_names
 from biosphere_tui.widgets.appliance_detail import needs
 from biosphere_tui.widgets.confirm import ConfirmDialog
 from biosphere_tui.widgets.keyed_table import KeyedTable
+from biosphere_tui.widgets.palette import style
 
 if TYPE_CHECKING:
     from biosphere_tui.actions import Actions, Outcome
@@ -52,23 +55,24 @@ if TYPE_CHECKING:
 S = DeploymentState
 STEPS = (S.INITIALIZING, S.PROVISIONING, S.EXECUTING, S.SENDING_REPORTS, S.READY)
 POLL_SECONDS = 2.0
+AGE_SECONDS = 1.0  # the deployment's age is repainted this often
 MASK = "••••••"
 
 
 def _cells() -> dict[str, tuple[str, str]]:
-    return {APPLIANCE: (_("✗ small"), "dim red"), QUOTA: (_("✗ quota"), "red"), CAPACITY: (_("✗ full"), "red")}
+    return {APPLIANCE: (_("✗ small"), style("error", "dim")), QUOTA: (_("✗ quota"), style("error")), CAPACITY: (_("✗ full"), style("error"))}
 
 
 def cell(fit: Fit | None, state: SiteState, best: bool = False) -> Text:
     if fit is None:
         return Text("—", style="dim")
     if fit.ok and best:
-        return Text(_("★ best"), style="bold reverse green")
+        return Text(_("★ best"), style=style("strong-ok", "reverse"))
     if fit.ok:
-        return Text(_("✓ fits"), style="yellow" if fit.warning else "bold green")
+        return Text(_("✓ fits"), style=style("warning") if fit.warning else style("strong-ok"))
     if fit.kind in (cells := _cells()):
         return Text(*cells[fit.kind])
-    return Text(_("✗ maint.") if state is SiteState.MAINTENANCE else _("✗ down"), style="bold red")
+    return Text(_("✗ maint.") if state is SiteState.MAINTENANCE else _("✗ down"), style=style("strong-error"))
 
 
 class FitMatrix(KeyedTable):
@@ -188,9 +192,9 @@ class FitMatrix(KeyedTable):
 
 
 def _site_label(platform: str, state: SiteState, answers: bool) -> Text:
-    style = {SiteState.UP: "green", SiteState.DEGRADED: "yellow"}.get(state, "bold red") if answers else "bold red"
+    role = {SiteState.UP: "ok", SiteState.DEGRADED: "warning"}.get(state, "strong-error") if answers else "strong-error"
     word = _(state.value) if answers else _("no answer")
-    return Text.assemble((platform, "bold"), "\n", (f"● {word}", style))
+    return Text.assemble((platform, "bold"), "\n", (f"● {word}", style(role)))
 
 
 def _elapsed(dep: Deployment, now: datetime) -> str:
@@ -284,6 +288,7 @@ class LaunchScreen(Form, BiosphereScreen):
                 yield Static("  " + _("esc back · p takes the proposal · ? help"), markup=False, id="keys")
         with VerticalScroll(id="progress"):
             yield Static(markup=False, id="steps")
+            yield Static(markup=False, id="age")
             yield Static(markup=False, id="access")
 
     def on_mount(self) -> None:
@@ -302,11 +307,11 @@ class LaunchScreen(Form, BiosphereScreen):
 
     def _about(self) -> Text:
         if self.appliance is None:
-            return Text(t("Appliance {id} is not in the catalogue (any more).", id=self.appliance_id), style="bold red")
+            return Text(t("Appliance {id} is not in the catalogue (any more).", id=self.appliance_id), style=style("strong-error"))
         a = self.appliance
         return Text.assemble(_("Launch") + " ", (a.name, "bold"),
                              f" #{a.id} · {a.os} {a.os_version} · " + t("needs {needs}", needs=needs(a)),
-                             (" · multi-VM" if a.multi_vm else "", "yellow"))
+                             (" · multi-VM" if a.multi_vm else "", style("warning")))
 
     # -- the form ------------------------------------------------------------------------------
 
@@ -325,12 +330,13 @@ class LaunchScreen(Form, BiosphereScreen):
             return
         self._check_name()  # a VM of that name may have appeared (or gone)
         db = self.app.cache
+        self.names = site_names(db)  # before the advice and the verdict name sites
         group = next((g for g in self._groups() if g.id == self.group_id), None)
         if self.appliance is None or group is None:
             self.matrix = self.advice = None
             self._show_advice()
             self.query_one("#quota", Static).update(Text(_("You have no project or training group to launch in."),
-                                                         style="red") if group is None else "")
+                                                         style=style("error")) if group is None else "")
             return
         use = reader.quota_use(db, group.id)
         rooms = catalogue.rooms(db)
@@ -343,7 +349,7 @@ class LaunchScreen(Form, BiosphereScreen):
         for free, total, unit in ((q.vcpu - use.vcpu, q.vcpu, " vCPU"),
                                   (q.ram_gb - use.ram_gb, q.ram_gb, " " + _("GB RAM")),
                                   (q.storage_gb - use.storage_gb, q.storage_gb, " " + _("GB storage"))):
-            left.append(f"{max(free, 0)}", style="bold red" if free <= 0 else "bold")
+            left.append(f"{max(free, 0)}", style=style("strong-error") if free <= 0 else "bold")
             left.append(f"/{total}{unit} · ")
         left.right_crop(3)
         left.append(_(" left"))
@@ -352,7 +358,6 @@ class LaunchScreen(Form, BiosphereScreen):
         self.query_one("#quota", Static).update(left)
         table = self.query_one(FitMatrix)
         chosen = table.chosen
-        self.names = site_names(db)
         states = {r.site: r.state for r in rooms}
         matrix, best = self.matrix, (self.advice.site, self.advice.flavor) if self.advice else None
         rebuilt = table.set_matrix(
@@ -372,11 +377,11 @@ class LaunchScreen(Form, BiosphereScreen):
         taken = duplicate_problem(self.vm_name, self._duplicates())
         self.query_one("#name", Input).set_class(bool(problem), "-invalid")
         if problem:
-            hint = Text(t("Name: {problem}", problem=problem), style="red")
+            hint = Text(t("Name: {problem}", problem=problem), style=style("error"))
         elif taken:
-            hint = Text("⚠ " + t("Name: {problem}", problem=taken), style="bold yellow")
+            hint = Text("⚠ " + t("Name: {problem}", problem=taken), style=style("strong-warning"))
         else:
-            hint = Text(_("✓ name"), style="green")
+            hint = Text(_("✓ name"), style=style("ok"))
         self.query_one("#name-hint", Static).update(hint)
 
     def _chosen_fit(self) -> tuple[str, str, Fit | None] | None:
@@ -394,23 +399,24 @@ class LaunchScreen(Form, BiosphereScreen):
             site, flavor, fit = picked
             text.append(t("{flavor} on {site}: ", flavor=flavor, site=site_detail(self.names, site)), style="bold")
             if fit is None:
-                text.append(t("{site} does not offer {flavor}", site=site, flavor=flavor), style="red")
+                text.append(t("{site} does not offer {flavor}", site=site_name(self.names, site), flavor=flavor),
+                            style=style("error"))
             elif fit.ok:
                 text.append(_("fits") + (f" ({fit.warning})" if fit.warning else ""),
-                            style="yellow" if fit.warning else "green")
+                            style=style("warning") if fit.warning else style("ok"))
             else:
-                text.append(fit.reason, style="red")
+                text.append(fit.reason, style=style("error"))
             if self.matrix is not None and (proposal := self.matrix.proposal(site, flavor)):
-                text.append("\n" + t("→ {proposal} (p takes it)", proposal=proposal), style="yellow")
+                text.append("\n" + t("→ {proposal} (p takes it)", proposal=proposal), style=style("warning"))
         if self.refusal:
-            text.append("\n" + t("The portal refused: {reason}", reason=self.refusal), style="bold red")
+            text.append("\n" + t("The portal refused: {reason}", reason=self.refusal), style=style("strong-error"))
         self.query_one("#verdict", Static).update(text)
 
     def _show_advice(self) -> None:
         if self.advice is None:
-            text = Text(_("Recommended: nothing fits now.") if self.matrix is not None else "", style="yellow")
+            text = Text(_("Recommended: nothing fits now.") if self.matrix is not None else "", style=style("warning"))
         else:
-            text = Text.assemble(_("Recommended:") + " ", (f"{site_name(self.names, self.advice.site)} / {self.advice.flavor}", "bold green"),
+            text = Text.assemble(_("Recommended:") + " ", (f"{site_name(self.names, self.advice.site)} / {self.advice.flavor}", style("strong-ok")),
                                  f" — {self.advice.why}", (" " + _("(a applies it)"), "dim"))
         self.query_one("#advice", Static).update(text)
 
@@ -464,9 +470,10 @@ class LaunchScreen(Form, BiosphereScreen):
         if picked is None:
             return _("choose a site and a flavour")
         site, flavor, fit = picked
+        name = site_name(self.names, site)
         if fit is None:
-            return t("{site} does not offer {flavor}", site=site, flavor=flavor)
-        return "" if fit.ok else t("{flavor} on {site}: ", flavor=flavor, site=site) + fit.reason
+            return t("{site} does not offer {flavor}", site=name, flavor=flavor)
+        return "" if fit.ok else t("{flavor} on {site}: ", flavor=flavor, site=name) + fit.reason
 
     def _quick(self) -> None:
         """Move to the ★ cell and ask once, naming everything that will be launched; the form stays
@@ -481,7 +488,7 @@ class LaunchScreen(Form, BiosphereScreen):
         assert self.appliance is not None and self.matrix is not None
         spec = self.matrix.specs[self.advice.flavor]
         group = next((g.name for g in self._groups() if g.id == self.group_id), self.group_id)
-        items = [t("site: {site}", site=self.advice.site),
+        items = [t("site: {site}", site=site_detail(self.names, self.advice.site)),
                  t("flavour: {flavor}, {vcpu} vCPU, {ram} GB RAM, {disk} GB disk", flavor=spec.name, vcpu=spec.vcpus,
                    ram=spec.ram_mb // 1024, disk=spec.disk_gb),
                  t("name: {name}", name=self.vm_name), t("group: {group}", group=group),
@@ -538,14 +545,14 @@ class LaunchScreen(Form, BiosphereScreen):
         defaults = self.app.state.launch
         defaults.group, defaults.site, defaults.flavor = spec.group, site, flavor
         self.app.save_state()
-        self.app.act(t("Launching {name}", name=spec.name), lambda actions: _send(actions, spec, key),
+        self.app.act(titles.launching(spec.name), lambda actions: _send(actions, spec, key),
                      resync={"portal.deployments", "portal.status", "site"}, done=self._sent)
 
     def _sent(self, result: Deployment | SourceError) -> None:
         self.in_flight = False
         if isinstance(result, Deployment):
             self.app.notify(t("{name} is {state} on {site}.", name=result.name, state=_(result.state.value),
-                              site=result.site), timeout=5)
+                              site=site_name(self.names, result.site)), timeout=5)
             if self.is_attached:
                 self.deployment = result
                 self._start_following()
@@ -559,6 +566,7 @@ class LaunchScreen(Form, BiosphereScreen):
         self.query_one("#progress").display = True
         self.query_one("#progress").focus()
         self._poll = self.set_interval(POLL_SECONDS, self._ask_refresh)
+        self.set_interval(delay(AGE_SECONDS), self._show_age)  # ages count up, after Ready too
         self._follow()
 
     def _ask_refresh(self) -> None:
@@ -572,11 +580,13 @@ class LaunchScreen(Form, BiosphereScreen):
             self._poll.stop()
             self._poll = None
         self.query_one("#steps", Static).update(self._steps(dep))
+        self._show_age()
         self.query_one("#access", Static).update(self._access(dep))
         self.refresh_bindings()
 
     def _steps(self, dep: Deployment) -> Text:
-        about = t("{appliance} on {site} · {flavor} · group {group}", appliance=dep.appliance_name, site=dep.site,
+        about = t("{appliance} on {site} · {flavor} · group {group}", appliance=dep.appliance_name,
+                  site=site_detail(self.names, dep.site),
                   flavor=dep.flavor, group=dep.group_id)
         text = Text.assemble((dep.name, "bold"), f" · {about}\n\n")
         if dep.state in STEPS:
@@ -585,20 +595,26 @@ class LaunchScreen(Form, BiosphereScreen):
             reached = -1 if dep.state in (S.ABORTED, S.CANCELLED) else len(STEPS)
         for i, step in enumerate(STEPS):
             if i < reached or dep.state is S.READY and i == reached:
-                text.append(f"  ✓ {_(step.value)}\n", style="green")
+                text.append(f"  ✓ {_(step.value)}\n", style=style("ok"))
             elif i == reached:
-                text.append(f"  ▶ {_(step.value)}\n", style="bold reverse cyan")
+                text.append(f"  ▶ {_(step.value)}\n", style=style("strong-info", "reverse"))
             else:
                 text.append(f"  · {_(step.value)}\n", style="dim")
         if dep.state is S.ABORTED:
             reason = dep.reason or _("no reason given")
-            text.append("  ✗ " + t("Aborted: {reason}", reason=reason) + "\n", style="bold red")
+            text.append("  ✗ " + t("Aborted: {reason}", reason=reason) + "\n", style=style("strong-error"))
         elif dep.state.is_final or dep.state is S.FINALIZING:
-            text.append(f"  ■ {_(dep.state.value)}\n", style="yellow")
-        took = _("Ready after") if dep.state is S.READY else _("Ended after") if dep.state.is_final else _("Elapsed")
-        text.append(f"\n{took} {_elapsed(dep, self.app.now())}", style="dim")
-        text.append(" · " + t("last change {age} ago", age=age(dep.updated, self.app.now())), style="dim")
+            text.append(f"  ■ {_(dep.state.value)}\n", style=style("warning"))
         return text
+
+    def _show_age(self) -> None:
+        """How long the deployment took (or is taking) and how old its last change is, at the app's time."""
+        dep, now = self.deployment, self.app.now()
+        if dep is None:
+            return
+        took = _("Ready after") if dep.state is S.READY else _("Ended after") if dep.state.is_final else _("Elapsed")
+        self.query_one("#age", Static).update(Text(
+            f"{took} {_elapsed(dep, now)} · " + t("last change {age} ago", age=age(dep.updated, now)), style="dim"))
 
     def _access(self, dep: Deployment) -> Table | Text:
         if dep.state is not S.READY:
@@ -609,9 +625,9 @@ class LaunchScreen(Form, BiosphereScreen):
         grid.add_column()
         ssh = VmDetail(dep, None, None)
         if ssh.ssh_command:
-            grid.add_row("SSH", Text.assemble((ssh.ssh_command, "bold green"), ("   " + _("c copies it"), "dim")))
+            grid.add_row("SSH", Text.assemble((ssh.ssh_command, style("strong-ok")), ("   " + _("c copies it"), "dim")))
         elif ssh.no_ssh_reason:
-            grid.add_row("SSH", Text(ssh.no_ssh_reason, style="yellow"))
+            grid.add_row("SSH", Text(ssh.no_ssh_reason, style=style("warning")))
         for link in dep.access:
             if link.kind != "ssh":
                 grid.add_row(Text("Web" if link.kind == "https" else link.kind.upper()), Text(link.url))

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
+from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -14,6 +15,7 @@ from textual.widgets import DataTable, Input, Static
 
 from biosphere_tui.cache import people
 from biosphere_tui.cache.freshness import age
+from biosphere_tui import titles
 from biosphere_tui.i18n import _, t
 from biosphere_tui.i18n import plural as plural_of
 from biosphere_tui.models import Group, Member, MembershipRequest, Role
@@ -21,6 +23,7 @@ from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.widgets.confirm import ConfirmDialog, ReasonDialog
 from biosphere_tui.widgets.filter_bar import FilterBar
 from biosphere_tui.widgets.keyed_table import ColumnsTable
+from biosphere_tui.widgets.palette import style
 
 WIDE = 120  # from this terminal width on, secondary columns are shown
 RESYNC = {"portal.members", "portal.account"}
@@ -36,19 +39,19 @@ def who(r: MembershipRequest | Member) -> str:
     return f"{r.name} ({r.username}, {r.email})"
 
 
-def ends_in(end: date, today: date) -> tuple[str, str]:
+def ends_in(end: date, today: date) -> tuple[str, Style | str]:
     """What to say of an account ending on ``end``, and its style."""
     days = (end - today).days
     if days < 0:
-        return _("ended"), "dim red"
+        return _("ended"), style("error", "dim")
     if days <= people.EXPIRY_WARNING_DAYS:
         when = _("today") if days == 0 else t("in {days}", days=plural(days, "day"))
-        return t("expires {when}", when=when), "bold yellow"
+        return t("expires {when}", when=when), style("strong-warning")
     return "", ""
 
 
 def badge(label: str, count: int) -> Text:
-    return Text.assemble((label, "bold"), " ", (f" {count} ", "bold reverse yellow" if count else "reverse dim"))
+    return Text.assemble((label, "bold"), " ", (f" {count} ", style("strong-warning", "reverse") if count else "reverse dim"))
 
 
 class MembersScreen(BiosphereScreen):
@@ -137,19 +140,19 @@ class MembersScreen(BiosphereScreen):
         title = Text.assemble((t("Members of {group}", group=group.name), "bold"), f"  {len(found)}")
         if soon:
             title.append("  ·  " + t("{accounts} end within {days} days", accounts=plural(len(soon), "account"),
-                                     days=people.EXPIRY_WARNING_DAYS), style="bold yellow")
+                                     days=people.EXPIRY_WARNING_DAYS), style=style("strong-warning"))
         if self.app.size.width >= WIDE:
             title.append("  ·  " + t("accounts are deactivated when the group ends ({date})", date=group.end_date),
                          style="dim")
         self.query_one("#members-title", Static).update(title)
         rows = []
         for m in found:
-            notice, style = ends_in(m.account_end, today)
+            notice, shade = ends_in(m.account_end, today)
             rows.append((m.username, {
-                "name": Text(m.name, style=style), "username": m.username, "email": m.email,
+                "name": Text(m.name, style=shade), "username": m.username, "email": m.email,
                 "role": Text(_(m.role.value), style="bold" if m.role is Role.ADMIN else ""),
-                "joined": m.joined.isoformat(), "end": Text(m.account_end.isoformat(), style=style),
-                "notice": Text(notice, style=style),
+                "joined": m.joined.isoformat(), "end": Text(m.account_end.isoformat(), style=shade),
+                "notice": Text(notice, style=shade),
             }))
         self.query_one("#members", ColumnsTable).show_cells(rows)
 
@@ -230,7 +233,8 @@ class MembersScreen(BiosphereScreen):
         def confirmed(yes: bool | None) -> None:
             if yes:
                 ids = [r.id for r in picked]
-                self.app.act(t("Approving {what}", what=what), lambda a: a.approve(group.id, ids), resync=RESYNC,
+                self.app.act(titles.approving(len(ids)),
+                             lambda a: a.approve(group.id, ids), resync=RESYNC,
                              done=lambda outcomes: self._report(outcomes, picked, "approved"),
                              busy=dict.fromkeys(ids, "approved"))
 
@@ -250,7 +254,8 @@ class MembersScreen(BiosphereScreen):
         def confirmed(reason: str, yes: bool | None) -> None:
             if yes:
                 ids = [r.id for r in picked]
-                self.app.act(t("Rejecting {what}", what=what), lambda a: a.reject(group.id, ids, reason), resync=RESYNC,
+                self.app.act(titles.rejecting(len(ids)),
+                             lambda a: a.reject(group.id, ids, reason), resync=RESYNC,
                              done=lambda outcomes: self._report(outcomes, picked, "rejected"),
                              busy=dict.fromkeys(ids, "rejected"))
 

@@ -15,12 +15,13 @@ from biosphere_tui.cache.freshness import age, clock
 from biosphere_tui.cache.servers import NovaSite
 from biosphere_tui.i18n import _, t
 from biosphere_tui.screens.sites import FAILING, SitesScreen, SiteTable
+from biosphere_tui.widgets.palette import style
 
 
 def _used(used: int, most: int, scale: int = 1) -> Text:
     """"used/max", amber past 75 %, red when full; an unlimited one (-1) is never full."""
-    style = "" if most <= 0 else "bold red" if used >= most else "yellow" if used > 0.75 * most else ""
-    return Text(units.used(used, most, scale), style=style)
+    role = "" if most <= 0 else "strong-error" if used >= most else "warning" if used > 0.75 * most else ""
+    return Text(units.used(used, most, scale), style=style(role) if role else "")
 
 
 def api_words(site: NovaSite, now: datetime) -> str:
@@ -43,8 +44,8 @@ class QuotaTable(SiteTable):
     def show_nova(self, sites: list[NovaSite]) -> None:
         rows = []
         for s in sites:
-            api = Text("—", style="dim") if s.api is None else Text(_("ok"), style="green") if s.api.ok \
-                else Text(_("failed"), style=FAILING)
+            api = Text("—", style="dim") if s.api is None else Text(_("ok"), style=style("ok")) if s.api.ok \
+                else Text(_("failed"), style=style(FAILING))
             lim = s.limits
             quota = [Text("—", style="dim")] * 3 if lim is None else [
                 _used(lim.used_vcpu, lim.max_vcpu), _used(lim.used_ram_mb, lim.max_ram_mb, 1024),
@@ -52,7 +53,7 @@ class QuotaTable(SiteTable):
             cells = [Text(s.id), api, *quota, Text(str(s.servers)), Text(str(s.images)), Text(str(s.flavors))]
             if s.failing:
                 for cell in cells:
-                    cell.stylize(FAILING)
+                    cell.stylize(style(FAILING))
             rows.append((s.id, cells))
         self.show(rows)
 
@@ -90,7 +91,7 @@ class NovaSitesScreen(SitesScreen):
         now = self.app.now()
         text = Text.assemble((site.id, "bold"), "\n")
         text.append(api_words(site, now) + (" · " + t("compute API {version}", version=site.microversion)
-                                            if site.microversion else "") + "\n", style=FAILING if site.failing else "")
+                                            if site.microversion else "") + "\n", style=style(FAILING) if site.failing else "")
         lim = site.limits
         if lim is None:
             text.append(_("No project limits read from this site yet.") + "\n", style="dim")

@@ -23,6 +23,7 @@ from biosphere_tui.screens.nova_idle import NovaIdleScreen
 from biosphere_tui.screens.nova_sites import NovaSitesScreen
 from biosphere_tui.screens.nova_vms import NovaVMScreen
 from biosphere_tui.screens.vm_delete import server_count
+from biosphere_tui.widgets.palette import style
 from biosphere_tui.widgets.server_views import ServerTable
 
 MODE_LABEL = "OpenStack-only mode"
@@ -71,12 +72,12 @@ class NovaHomeScreen(BiosphereScreen):
         by_status = Counter(vm.state for vm in rows)
         failing = [s.id for s in sites if s.failing]
         nova_only = _("no portal configured: the VMs are the Nova servers of your clouds.yaml.")
-        text = Text.assemble((_(MODE_LABEL), "bold yellow"), f" — {nova_only}\n",
+        text = Text.assemble((_(MODE_LABEL), style("strong-warning")), f" — {nova_only}\n",
                              (server_count(len(rows)), "bold"), ": ",
                              ", ".join(f"{n} {status}" for status, n in sorted(by_status.items())) or _("none"), " · ",
                              (t("{up}/{total} sites answer", up=len(sites) - len(failing), total=len(sites)), "bold"))
         if failing:
-            text.append(" · " + t("failing: {sites}", sites=", ".join(failing)), style="red")
+            text.append(" · " + t("failing: {sites}", sites=", ".join(failing)), style=style("error"))
         self.query_one("#summary", Static).update(text)
         self.query_one(ServerTable).show_vms(rows, self.app.now())
 

@@ -16,11 +16,12 @@ from textual.widgets import Button, Input, Label, Select, Static
 from biosphere_tui import units
 from biosphere_tui.cache import servers
 from biosphere_tui.cache.servers import ImageEntry, ServerDetail
-from biosphere_tui.i18n import _, t
+from biosphere_tui.i18n import Phrase, _, t
 from biosphere_tui.models import Flavor, ServerRequest, SiteLimits, exceeds
 from biosphere_tui.screens.base import BiosphereScreen, Form
 from biosphere_tui.naming import name_problem, slug_name
 from biosphere_tui.screens.launch import POLL_SECONDS, refused
+from biosphere_tui.widgets.palette import style
 from biosphere_tui.widgets.server_views import status_text
 
 if TYPE_CHECKING:
@@ -106,7 +107,7 @@ class ServerLaunchScreen(Form, BiosphereScreen):
     def _about(self) -> Text:
         if self.image is None:
             return Text(t("Image {image} is not listed by any site (any more).", image=self.image_name),
-                        style="bold red")
+                        style=style("strong-error"))
         i = self.image
         needs = t("needs {ram} MB RAM, {disk} GB disk · on {sites}", ram=i.min_ram_mb, disk=i.min_disk_gb,
                   sites=", ".join(i.sites))
@@ -177,17 +178,17 @@ class ServerLaunchScreen(Form, BiosphereScreen):
         problem = name_problem(self._value("#name"))
         self.query_one("#name", Input).set_class(bool(problem), "-invalid")
         self.query_one("#name-hint", Static).update(
-            Text(t("Name: {problem}", problem=problem), style="red") if problem else Text(_("✓ name"), style="green"))
+            Text(t("Name: {problem}", problem=problem), style=style("error")) if problem else Text(_("✓ name"), style=style("ok")))
         whole = self._problem()
         if whole:
-            text = Text(t("Not yet: {problem}.", problem=whole), style="yellow")
+            text = Text(t("Not yet: {problem}.", problem=whole), style=style("warning"))
         elif self.refusal:
-            text = Text(_("Nothing was created; ctrl+s tries again."), style="yellow")
+            text = Text(_("Nothing was created; ctrl+s tries again."), style=style("warning"))
         else:
-            text = Text(_("Ready to launch."), style="green")
+            text = Text(_("Ready to launch."), style=style("ok"))
         if self.refusal:  # the last try: said until the next one, whatever the refreshes do to the form
             text = Text.assemble(("✗ " + t("Not launched: {site} refused it: {reason}", site=self.refused_by,
-                                           reason=self.refusal) + "\n", "bold red"), text)
+                                           reason=self.refusal) + "\n", style("strong-error")), text)
         self.query_one("#verdict", Static).update(text)
 
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -225,7 +226,7 @@ class ServerLaunchScreen(Form, BiosphereScreen):
         self.in_flight, self.refusal = True, ""
         button = self.query_one("#launch", Button)
         button.disabled, button.label = True, _("Launching…")
-        self.app.act(t("Launching {name} on {site}", name=spec.name, site=spec.site),
+        self.app.act(Phrase.of("Launching {name} on {site}", name=spec.name, site=spec.site),
                      lambda actions: _send(actions, spec),
                      resync={f"site.{spec.site}"}, done=lambda result: self._sent(spec, result))
 
@@ -266,9 +267,9 @@ class ServerLaunchScreen(Form, BiosphereScreen):
             text.append(f" · {s.flavor} · {detail.image or s.image_id}\n")
             if s.status == "ERROR":
                 fault = s.fault or _("no reason given")
-                text.append("\n✗ " + t("Nova could not build it: {fault}", fault=fault) + "\n", style="bold red")
+                text.append("\n✗ " + t("Nova could not build it: {fault}", fault=fault) + "\n", style=style("strong-error"))
             elif detail.ssh_command:
-                text.append(Text.assemble("\nSSH  ", (detail.ssh_command, "bold green"),
+                text.append(Text.assemble("\nSSH  ", (detail.ssh_command, style("strong-ok")),
                                           ("   " + _("c copies it"), "dim")))
             else:
                 text.append(f"\n{detail.no_ssh_reason} " + _("Esc goes back; it keeps building."), style="italic dim")

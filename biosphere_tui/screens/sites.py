@@ -23,10 +23,11 @@ from biosphere_tui.models import Capacity, SiteState
 from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.widgets.filter_bar import FilterBar
 from biosphere_tui.widgets.keyed_table import KeyedTable
+from biosphere_tui.widgets.palette import style
 
-STATE_STYLES = {SiteState.UP: "green", SiteState.DEGRADED: "yellow", SiteState.MAINTENANCE: "cyan",
-                SiteState.DOWN: "bold red"}
-FAILING = "red"
+STATE_ROLES = {SiteState.UP: "ok", SiteState.DEGRADED: "warning", SiteState.MAINTENANCE: "info",
+               SiteState.DOWN: "strong-error"}
+FAILING = "error"  # the role of a failing site's data
 
 
 def api_status(row: SiteRow, now: datetime) -> str:
@@ -64,16 +65,16 @@ class SiteTable(KeyedTable):
         if api is None:
             answer, latency = Text("—", style="dim"), "—"
         elif api.ok:
-            answer, latency = Text("ok", style="green"), _latency(api)
+            answer, latency = Text("ok", style=style("ok")), _latency(api)
         else:
             since = t("since {clock}", clock=f"{api.last_success:%H:%M}") if api.last_success else _("never ok")
             answer, latency = Text(f"✗ {since}"), "—"
-        cells = [Text(s.platform), Text(_(s.state.value), style=STATE_STYLES[s.state]), answer, Text(latency),
+        cells = [Text(s.platform), Text(_(s.state.value), style=style(STATE_ROLES[s.state])), answer, Text(latency),
                  Text(_free(s.vcpu)), Text(_free(s.ram_gb)), Text(_free(s.storage_gb, 1000)), Text(_free(s.gpu)),
                  Text(", ".join(s.features)), Text(age(s.updated, now))]
         if row.failing:
             for cell in cells:
-                cell.stylize(FAILING)
+                cell.stylize(style(FAILING))
         return cells
 
 
@@ -137,17 +138,17 @@ class SitesScreen(BiosphereScreen):
         if row is None or row.last_error is None:
             return Text(_("No site status yet: the first refresh is running…"))
         return Text(t("No site status yet: the portal failed ({error}). r tries again now.", error=_(row.last_error)),
-                    style=FAILING)
+                    style=style(FAILING))
 
     @staticmethod
     def _describe(row: SiteRow, now: datetime) -> Text:
         s, limits = row.status, row.limits
         text = Text.assemble((f"{s.platform} · {s.city}", "bold"), (f"  {s.id}\n", "dim"))
-        text.append(_(s.state.value), style=STATE_STYLES[s.state])
+        text.append(_(s.state.value), style=style(STATE_ROLES[s.state]))
         text.append(" · " + (", ".join(s.features) or _("no special features")) + " · "
                     + t("updated {age} ago", age=age(s.updated, now)) + "\n")
         text.append(api_status(row, now) + (" · " + t("compute API {version}", version=row.microversion)
-                                            if row.microversion else "") + "\n", style=FAILING if row.failing else "")
+                                            if row.microversion else "") + "\n", style=style(FAILING) if row.failing else "")
         if s.message:
             text.append(s.message + "\n", style="italic")
         text.append(Text.assemble((_("Free") + "  ", "bold"), t(

@@ -10,6 +10,7 @@ from textual.screen import Screen
 
 from biosphere_tui.cache import reader, servers, vms
 from biosphere_tui.cache.vms import VmRow
+from biosphere_tui import titles
 from biosphere_tui.i18n import _, plural, t
 from biosphere_tui.models import Role
 from biosphere_tui.widgets.line_table import LineTable
@@ -19,11 +20,11 @@ if TYPE_CHECKING:
 
 
 def vm_count(n: int) -> str:
-    return plural(n, "{n} VM", "{n} VMs")
+    return str(titles.vms(n))
 
 
 def server_count(n: int) -> str:
-    return plural(n, "{n} server", "{n} servers")
+    return str(titles.servers(n))
 
 
 def nothing_left(vm: VmRow) -> str:
@@ -90,7 +91,7 @@ def delete_marked(screen: Screen, table: LineTable, reload: Callable[[], None], 
 
 
 def send_to_portal(screen: Screen, ids: list[str], names: dict[str, str]) -> None:
-    screen.app.act(t("Deleting {vms}", vms=vm_count(len(ids))), lambda a: a.delete(ids),
+    screen.app.act(titles.deleting_vms(len(ids)), lambda a: a.delete(ids),
                    resync={"portal.deployments", "site"}, done=lambda outcomes: report_deleted(screen, outcomes, names),
                    busy=dict.fromkeys(ids, "deleted"))
 
@@ -116,6 +117,7 @@ def nova_refusal(vm: VmRow) -> str | None:
 def send_to_nova(screen: Screen, ids: list[str], names: dict[str, str]) -> None:
     """Delete these servers (keys ``site/id``) through Nova, then say how it went."""
     targets = [servers.split_key(key) for key in ids]
-    screen.app.act(t("Deleting {servers}", servers=server_count(len(ids))), lambda a: a.delete_servers(targets),
+    screen.app.act(titles.deleting_servers(len(ids)),
+                   lambda a: a.delete_servers(targets),
                    resync={"site"}, done=lambda outcomes: report_deleted(screen, outcomes, names),
                    busy=dict.fromkeys(ids, "deleted"))

@@ -12,12 +12,13 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
-from biosphere_tui import journal
+from biosphere_tui import journal, titles
 from biosphere_tui.api.errors import SourceError
 from biosphere_tui.cache import catalogue, people, reader, vms
 from biosphere_tui.cache.servers import split_key
 from biosphere_tui.config import journal_file
 from biosphere_tui.fit import Minimum, assess
+from biosphere_tui.i18n import Phrase
 from biosphere_tui.naming import duplicate_problem, free_name, name_problem, numbered, suggested_name
 from biosphere_tui.models import Deployment, DeploymentRequest, DeploymentState, MembershipRequest
 from biosphere_tui.scripting import Exit, ScriptError
@@ -31,7 +32,6 @@ MASK = "••••••"
 POLL_SECONDS = 5.0
 DEPLOYMENTS = {"portal.deployments", "portal.status", "site"}
 PEOPLE = {"portal.members", ACCOUNT}
-_GERUND = {"Approve": "Approving", "Reject": "Rejecting"}
 
 
 def pause(seconds: float) -> None:
@@ -43,8 +43,9 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def perform(session: Session, title: str, call: Callable[[Actions], Awaitable[T]], resync: set[str]) -> T:
-    """Run the action against the portal, note it in the journal, then refresh what it changed."""
+def perform(session: Session, title: Phrase, call: Callable[[Actions], Awaitable[T]], resync: set[str]) -> T:
+    """Run the action against the portal, note it in the journal (read in the app's language), then
+    refresh what it changed."""
     from biosphere_tui.actions import Actions
 
     me = reader.me(session.db)  # none in OpenStack-only mode
@@ -54,7 +55,7 @@ def perform(session: Session, title: str, call: Callable[[Actions], Awaitable[T]
     except SourceError as exc:
         _journal(journal.entry(started, user, title, actions.sent, error=exc.message))
         session.sync(resync)
-        raise ScriptError(Exit.FAILED, f"{title} failed: {exc.message}") from None
+        raise ScriptError(Exit.FAILED, f"{title.english()} failed: {exc.message}") from None
     _journal(journal.entry(started, user, title, actions.sent, result=result))
     session.sync(resync)
     return result
@@ -106,7 +107,8 @@ def delete(session: Session, args: argparse.Namespace) -> int:
         print(f"  {v.name} — {v.site} — {v.owner} ({v.id})")
     confirm("Delete?", args.yes)
     ids, names = [v.id for v in targets], {v.id: v.name for v in targets}
-    outcomes = perform(session, f"Deleting {_plural(len(ids), 'VM')}", lambda a: a.delete(ids), DEPLOYMENTS)
+    outcomes = perform(session, titles.deleting_vms(len(ids)), lambda a: a.delete(ids),
+                       DEPLOYMENTS)
     return _report(outcomes, names, "deleted")
 
 
@@ -116,7 +118,8 @@ def _delete_servers(session: Session, targets: list[vms.VmRow], yes: bool) -> in
         print(f"  {v.name} — {v.site} ({v.id})")
     confirm("Delete?", yes)
     servers = [split_key(v.id) for v in targets]
-    outcomes = perform(session, f"Deleting {_plural(len(servers), 'server')}", lambda a: a.delete_servers(servers),
+    outcomes = perform(session, titles.deleting_servers(len(servers)),
+                       lambda a: a.delete_servers(servers),
                        {"site"})
     return _report(outcomes, {v.id: v.name for v in targets}, "deleted")
 
@@ -159,7 +162,8 @@ def _decide(session: Session, args: argparse.Namespace, *, approve: bool) -> int
             done += await (actions.approve(gid, ids) if approve else actions.reject(gid, ids, reason))
         return done
 
-    outcomes = perform(session, f"{_GERUND[verb]} {what}", call, PEOPLE)
+    title = titles.approving(len(picked)) if approve else titles.rejecting(len(picked))
+    outcomes = perform(session, title, call, PEOPLE)
     names = {r.id: f"{r.name} ({r.username}) for {r.group_id}" for r in picked}
     return _report(outcomes, names, "approved" if approve else "rejected")
 
@@ -197,16 +201,16 @@ def launch(session: Session, args: argparse.Namespace) -> int:
     matrix = assess(group.quota, reader.quota_use(db, group.id), catalogue.rooms(db), flavors, Minimum.of(appliance))
     fit = matrix.get(site, args.flavour)
     if fit is None or not fit.ok:
-        why = f"{site} does not offer {args.flavour}" if fit is None else fit.reason
+        why = f"{matrix.name(site)} does not offer {args.flavour}" if fit is None else fit.reason
         proposal = matrix.proposal(site, args.flavour)
-        raise ScriptError(Exit.FAILED, f"cannot launch {args.flavour} on {site}: {why}"
+        raise ScriptError(Exit.FAILED, f"cannot launch {args.flavour} on {matrix.name(site)}: {why}"
                                        + (f" ({proposal})" if proposal else ""))
     if fit.warning:
         warn(f"warning: {fit.warning}")
     spec = DeploymentRequest(name, appliance.id, group.id, site, args.flavour)
     key = str(uuid.uuid4())
-    dep = perform(session, f"Launching {name}", lambda a: a.launch(spec, key), DEPLOYMENTS)
-    print(f"launched {dep.name} ({dep.id}): {appliance.name} on {dep.site}, {dep.flavor}, group {dep.group_id}, "
+    dep = perform(session, titles.launching(name), lambda a: a.launch(spec, key), DEPLOYMENTS)
+    print(f"launched {dep.name} ({dep.id}): {appliance.name} on {matrix.name(dep.site)}, {dep.flavor}, group {dep.group_id}, "
           f"{dep.state.value}")
     if not args.wait:
         return Exit.OK

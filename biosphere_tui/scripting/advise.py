@@ -61,7 +61,8 @@ def as_table(found: Assessment) -> str:
                   for (name, reason), where in sorted(why.items(), key=lambda item: m.flavors.index(item[0][0]))]
     lines.append("")
     advice = found.advice
-    lines.append(f"Recommended: {advice.site} / {advice.flavor} — {advice.why}" if advice is not None
+    lines.append(f"Recommended: {found.platforms.get(advice.site, advice.site)} / {advice.flavor} — {advice.why}"
+                 if advice is not None
                  else f"Nothing fits now for {found.group.id}.")
     return "\n".join(lines)
 

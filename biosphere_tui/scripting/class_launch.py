@@ -13,7 +13,7 @@ import argparse
 import asyncio
 import uuid
 
-from biosphere_tui import classroom
+from biosphere_tui import classroom, titles
 from biosphere_tui.advisor import class_why, plan_class
 from biosphere_tui.api.errors import SourceError
 from biosphere_tui.classroom import Seat
@@ -62,7 +62,7 @@ def launch_class(session: Session, args: argparse.Namespace) -> int:
 def _launch(session: Session, appliance: str, group: str, seats: list[Seat]) -> list[Seat]:
     """Send every launch at once (noted in the journal); each VM's refusal is its own."""
     requests = [(DeploymentRequest(s.name, appliance, group, s.site, s.flavor), str(uuid.uuid4())) for s in seats]
-    outcomes = act.perform(session, f"Launching a class of {len(seats)} VMs", lambda a: a.launch_many(requests),
+    outcomes = act.perform(session, titles.launching_class(len(seats)), lambda a: a.launch_many(requests),
                            act.DEPLOYMENTS)
     by_name = {o.item: o for o in outcomes}
     return [Seat(s.name, s.site, s.flavor, by_name[s.name].value if by_name[s.name].ok else None,

@@ -8,6 +8,7 @@ from textual.widgets import Static
 
 from biosphere_tui.i18n import _, t
 from biosphere_tui.models import Appliance
+from biosphere_tui.widgets.palette import style
 
 ACCESS = {"ssh": "SSH", "https": "web (HTTPS)", "x2go": "remote desktop (X2Go)"}
 
@@ -23,7 +24,7 @@ class ApplianceDetail(Static):
             self.update(Text(_("No appliance matches."), style="italic"))
             return
         a = appliance
-        text = Text.assemble(("★ " if favourite else "", "yellow"), (a.name, "bold"),
+        text = Text.assemble(("★ " if favourite else "", style("warning")), (a.name, "bold"),
                              (f"  #{a.id} · v{a.version}", "dim"),
                              "\n", (a.summary, "italic"), "\n\n", a.description, "\n")
         facts = Table.grid(padding=(0, 1))

@@ -11,6 +11,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Input, Label, Static
 
+from biosphere_tui.config import export_dir
 from biosphere_tui.i18n import _, t
 
 MAX_LISTED = 30
@@ -115,8 +116,9 @@ def export_path(answer: str, default: str) -> Path:
 
 
 def ask_export(screen: Screen[Any], question: str, default: str, write: Callable[[Path], None]) -> None:
-    """Ask where to write an export (``default`` proposed), then ``write`` it there; a failure
-    to write is said in a toast."""
+    """Ask where to write an export (the file ``default`` in ``export_dir()`` proposed, to edit), then
+    ``write`` it there; a failure to write is said in a toast."""
+    proposed = str(export_dir() / default)
 
     def answered(answer: str | None) -> None:
         if answer is None:
@@ -128,5 +130,5 @@ def ask_export(screen: Screen[Any], question: str, default: str, write: Callable
             screen.notify(t("The export could not be written to {path} ({error}).", path=target, error=exc.strerror),
                           severity="error")
 
-    screen.app.push_screen(ReasonDialog(question, placeholder=default, value=default, action="Export",
+    screen.app.push_screen(ReasonDialog(question, placeholder=proposed, value=proposed, action="Export",
                                         hint="Please give a file or folder to write to."), answered)

@@ -13,8 +13,9 @@ from textual.widgets import Static
 from biosphere_tui.cache.freshness import State, failing, summary
 from biosphere_tui.cache.reader import Freshness
 from biosphere_tui.i18n import _
+from biosphere_tui.widgets.palette import style
 
-MARKS = {State.FRESH: ("● ", "green"), State.REFRESHING: ("⟳ ", "cyan"), State.STALE: ("◌ ", "yellow")}
+MARKS = {State.FRESH: ("● ", "ok"), State.REFRESHING: ("⟳ ", "info"), State.STALE: ("◌ ", "warning")}
 
 
 class _Clocked(Protocol):
@@ -51,16 +52,16 @@ class FreshnessBar(Static):
         if not rows:
             text.append(_("No data yet: the first refresh is running…"), style="italic")
         for f in failed:
-            text.append("✗ ", style="bold red")
+            text.append("✗ ", style=style("strong-error"))
             head, _sep, rest = f.words(now).partition(" — ")
-            text.append(head, style="red")
+            text.append(head, style=style("error"))
             text.append(f" — {rest}  ", style="dim")
         line = summary(rows, now, self._stale_after, cast(_Clocked, self.app).refreshing)
         if line.state is not None:
-            mark, style = MARKS[line.state]
+            mark, role = MARKS[line.state]
             head, rest = line.phrases(now)
-            text.append(mark, style=style)
-            text.append(head, style=style)
+            text.append(mark, style=style(role))
+            text.append(head, style=style(role))
             text.append(rest, style="dim")
         self.update(text)
         self.set_class(bool(failed), "-failed")

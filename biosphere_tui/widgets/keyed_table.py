@@ -14,7 +14,13 @@ from textual.widgets import DataTable
 
 from biosphere_tui import i18n
 from biosphere_tui.widgets.columns import WIDE_BINDING, ColumnSpec, fitting, priority
+from biosphere_tui.widgets.palette import style
 from textual.widgets.data_table import CellDoesNotExist
+
+
+def _same(old: Any, new: Any) -> bool:
+    """Whether a cell is unchanged: a Rich ``Text``'s equality ignores its style (a new theme's colour)."""
+    return bool(old == new) and getattr(old, "style", None) == getattr(new, "style", None)
 
 
 class KeyedTable(DataTable):
@@ -131,7 +137,7 @@ class KeyedTable(DataTable):
             values = ([self._mark(key)] if self.selectable else []) + [plain(c) for c in cells]
             if key in self.rows:
                 for (column, _), value in zip(self._columns(), values):
-                    if self.get_cell(key, column) != value:
+                    if not _same(self.get_cell(key, column), value):
                         self.update_cell(key, column, value, update_width=True)
             else:
                 self.add_row(*values, key=key)
@@ -158,7 +164,7 @@ class KeyedTable(DataTable):
         return ([("_mark", " ")] if self.selectable else []) + [(c[0], c[1]) for c in self._visible()]
 
     def _mark(self, key: str) -> Text:
-        return Text("●", style="bold yellow") if key in self.selected else Text(" ")
+        return Text("●", style=style("strong-warning")) if key in self.selected else Text(" ")
 
     def action_toggle_mark(self) -> None:
         key = self.current_key

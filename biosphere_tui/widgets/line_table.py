@@ -26,6 +26,7 @@ from textual.strip import Strip
 
 from biosphere_tui import i18n
 from biosphere_tui.widgets.columns import WIDE_BINDING, ColumnSpec, fitting, priority
+from biosphere_tui.widgets.palette import style
 
 Cell = Any  # a str, a (str, style) pair, a rich Text (its plain text and base style) or any value (its str)
 MARK = "_mark"  # the key of the marks column of a ``selectable`` table
@@ -509,18 +510,18 @@ class LineTable(ScrollView, can_focus=True):
         lens = row.lens
         widths = self._widths
         if self.selectable:
-            cells = (("●", _parse("bold yellow")) if marked else (" ", Style.null()),) + cells
+            cells = (("●", style("strong-warning")) if marked else (" ", Style.null()),) + cells
             lens = [1, *lens]
         cap = self.MAX_COLUMN_WIDTH
         length = 0
         for i in self._shown:
-            (text, style), n, w = cells[i], lens[i], min(widths[i], cap)
+            (text, own), n, w = cells[i], lens[i], min(widths[i], cap)
             length += w + 2 * padding
             if n > w:
                 text, n = _fit(text, w), w
             fill = " " * (w - n + padding)
-            if style:
-                cell_style = row_style + style
+            if own:
+                cell_style = row_style + own
                 if over is not None:
                     cell_style = cell_style + over
                 plain.append(pad)

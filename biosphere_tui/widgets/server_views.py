@@ -13,11 +13,12 @@ from biosphere_tui.cache.freshness import age
 from biosphere_tui.cache.servers import ServerDetail
 from biosphere_tui.cache.vms import VmRow
 from biosphere_tui.i18n import _, t
+from biosphere_tui.widgets.palette import style
 from biosphere_tui.widgets.vm_detail import VmDetailPane, _section, _when
 from biosphere_tui.widgets.vm_table import VmTable
 
 def status_text(status: str) -> Text:
-    return Text(status, style=nova_status.style(status))
+    return Text(status, style=style(nova_status.role(status)))
 
 
 class ServerTable(VmTable):
@@ -29,7 +30,7 @@ class ServerTable(VmTable):
     def show_vms(self, vms: list[VmRow], now: datetime, *, rebuild: bool = False,
                  names: Mapping[str, str] | None = None) -> None:
         self.show([
-            (vm.id, (vm.name, vm.appliance, vm.site, (vm.state, nova_status.style(vm.state)), vm.flavor,
+            (vm.id, (vm.name, vm.appliance, vm.site, (vm.state, style(nova_status.role(vm.state))), vm.flavor,
                      str(vm.vcpu), units.ram(vm.ram_gb * 1024), vm.ip or "—", age(vm.created, now)))
             for vm in vms
         ])
@@ -49,7 +50,7 @@ class ServerDetailPane(VmDetailPane):
             ("IP", "  ".join(s.addresses) or s.ip or "—"), ("created", _when(s.created, now)), ("id", s.id),
         ]
         if s.fault:
-            rows.append(("fault", Text(s.fault, style="red")))
+            rows.append(("fault", Text(s.fault, style=style("error"))))
         access = Text.assemble(detail.ssh_command, ("  " + _("(c copies)"), "dim")) if detail.ssh_command \
             else Text(detail.no_ssh_reason or "", style="dim")
         self.update(Lines(Text(s.name, style="bold"), Text(), _section(t("Nova server on {site}", site=s.site), rows),

@@ -10,14 +10,15 @@ from textual.widgets import Static
 
 from biosphere_tui.i18n import _, t
 from biosphere_tui.models import Group, Quota, SiteState, SiteStatus
+from biosphere_tui.widgets.palette import style
 from biosphere_tui.widgets.vm_table import state_text
 
 
 def _share(used: int, total: int) -> tuple[Text, Text]:
     """``used/total`` and ``(pct %)``, coloured by how full."""
     pct = used / total * 100 if total else 0.0
-    style = "red" if pct > 90 else "yellow" if pct > 75 else "green"
-    return Text(f"{used}/{total}", style=style), Text(f"({pct:.0f} %)", style=style)
+    shade = style("error") if pct > 90 else style("warning") if pct > 75 else style("ok")
+    return Text(f"{used}/{total}", style=shade), Text(f"({pct:.0f} %)", style=shade)
 
 
 def _quotas(quotas: list[tuple[Group, Quota]]) -> Lines:
@@ -55,7 +56,7 @@ class Summary(Static):
         other = [s for s in sites if s.state not in (SiteState.UP, SiteState.DOWN)]
         site_text = Text.assemble((_("Sites") + " ", "bold"), t("{up}/{total} up", up=up, total=len(sites)) + "\n")
         for s in down + other:
-            site_text.append(f"{s.platform}: {_(s.state.value)}\n", style="red" if s.state is SiteState.DOWN else "yellow")
-        site_text.append(Text.assemble(("\n" + _("Requests") + " ", "bold"), (str(pending), "yellow" if pending else "")))
+            site_text.append(f"{s.platform}: {_(s.state.value)}\n", style=style("error") if s.state is SiteState.DOWN else style("warning"))
+        site_text.append(Text.assemble(("\n" + _("Requests") + " ", "bold"), (str(pending), style("warning") if pending else "")))
         grid.add_row(vms, site_text, _quotas(quotas))
         self.update(grid)

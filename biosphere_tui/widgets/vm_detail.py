@@ -12,6 +12,7 @@ from textual.widgets import Static
 from biosphere_tui.cache.freshness import age
 from biosphere_tui.cache.vms import VmDetail
 from biosphere_tui.i18n import _, t
+from biosphere_tui.widgets.palette import style
 from biosphere_tui.widgets.vm_table import state_text
 
 MASK = "••••••••"
@@ -58,7 +59,7 @@ class VmDetailPane(Static):
             ]))
         elif d.server_id:
             parts.append(_section("Server", [("", Text(t("not listed by {site} (gone, or the site did not answer)", site=d.site),
-                                                       style="yellow"))]))
+                                                       style=style("warning")))]))
         access: list[tuple[str, str | Text]] = []
         if detail.ssh_command:
             access.append(("ssh", Text.assemble(detail.ssh_command, ("  " + _("(c copies)"), "dim"))))
@@ -71,5 +72,5 @@ class VmDetailPane(Static):
                 for p in d.parameters
             ]))
         if d.reason:
-            parts.append(_section(t("Why it is {state}", state=_(d.state.value)), [(_("reason"), Text(d.reason, style="red"))]))
+            parts.append(_section(t("Why it is {state}", state=_(d.state.value)), [(_("reason"), Text(d.reason, style=style("error")))]))
         self.update(Lines(*parts))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
+from rich.style import Style
 from rich.text import Text
 
 from biosphere_tui import i18n
@@ -12,22 +13,27 @@ from biosphere_tui.cache.freshness import age
 from biosphere_tui.cache.vms import VmRow
 from biosphere_tui.site_names import site_name
 from biosphere_tui.widgets.line_table import LineTable
+from biosphere_tui.widgets.palette import style
 
-STATE_STYLES = {
-    "Ready": "green", "Initializing": "cyan", "Provisioning": "cyan", "Executing": "cyan",
-    "SendingReports": "cyan", "Finalizing": "yellow", "Done": "dim", "Aborted": "bold red", "Cancelled": "dim",
+STATE_ROLES = {
+    "Ready": "ok", "Initializing": "info", "Provisioning": "info", "Executing": "info",
+    "SendingReports": "info", "Finalizing": "warning", "Done": "muted", "Aborted": "strong-error", "Cancelled": "muted",
 }
 
 
+def state_style(state: str) -> Style | str:
+    return style(STATE_ROLES[state]) if state in STATE_ROLES else ""
+
+
 def state_text(state: str) -> Text:
-    return Text(i18n._(state), style=STATE_STYLES.get(state, ""))
+    return Text(i18n._(state), style=state_style(state))
 
 
 class VmTable(LineTable):
     """``markable`` (set by a screen) returns why a VM may not be marked, or None."""
 
     COLUMNS = (("name", "name"), ("appliance", "appliance", 2), ("site", "site"), ("state", "state"),
-               ("server", "server", 3), ("flavor", "flavor", 3), ("vcpu", "vCPU", 3), ("ram", "RAM", 3),
+               ("server", "server", 3), ("flavor", "flavour", 3), ("vcpu", "vCPU", 3), ("ram", "RAM", 3),
                ("ip", "IP"), ("owner", "owner", 1), ("age", "age", 2))
 
     markable: Callable[[str], str | None] | None = None
@@ -38,7 +44,7 @@ class VmTable(LineTable):
         the former DataTable: ``show`` is as cheap whether few or most rows change."""
         names = names or {}
         self.show([
-            (vm.id, (vm.name, vm.appliance, site_name(names, vm.site), (i18n._(vm.state), STATE_STYLES.get(vm.state, "")),
+            (vm.id, (vm.name, vm.appliance, site_name(names, vm.site), (i18n._(vm.state), state_style(vm.state)),
                      vm.server_status or "—", vm.flavor, str(vm.vcpu), f"{vm.ram_gb} {i18n._('GB')}", vm.ip or "—",
                      vm.owner, age(vm.created, now)))
             for vm in vms

@@ -90,9 +90,10 @@ async def test_a_class_is_launched_followed_to_ready_and_exported(synced, make_a
         await pilot.press("e")
         await pilot.pause()
         assert isinstance(app.screen, ReasonDialog)
-        await pilot.press("enter")  # the proposed file name, in the working directory
+        await pilot.press("enter")  # the proposed file: in the home folder (this one has no Downloads folder)
         await settle(app, pilot)
-        target = tmp_path / "class-rnaseq.csv"
+        target = Path.home() / "class-rnaseq.csv"
+        assert not (tmp_path / "class-rnaseq.csv").exists()  # never where the app happened to be started
         assert oct(target.stat().st_mode & 0o777) == "0o600"
         rows = list(csv.DictReader(target.open()))
         assert [r["name"] for r in rows] == ["rnaseq-01", "rnaseq-02", "rnaseq-03"]
@@ -130,7 +131,7 @@ async def test_a_refused_vm_is_reported_and_the_others_go_on(synced, make_app, d
         screen = await open_class(app, pilot)
         await fill(pilot, "ws-{n}", 3)
         plan = " ".join(text_of(screen.query_one("#plan")).split())
-        assert "3 × ifb.tr.large spread: ifb-genouest-genostack ×2, meso-psmn-cirrus ×1" in plan
+        assert "3 × ifb.tr.large spread: GenOuest ×2, CBPsmn ×1" in plan  # sites by their display name
         await pilot.press("ctrl+s")
         await pilot.pause()
         demo.world.set_availability("meso-psmn-cirrus", SiteState.MAINTENANCE, "Cooling.")  # after the check
@@ -140,6 +141,7 @@ async def test_a_refused_vm_is_reported_and_the_others_go_on(synced, make_app, d
                                                                    ("ws-2", "ifb-genouest-genostack")]
         table = screen.query_one(SeatTable)
         assert str(table.get_cell("ws-3", "state")) == "refused: Site meso-psmn-cirrus is maintenance: Cooling."
+        assert [str(table.get_cell(f"ws-{i}", "site")) for i in (1, 2, 3)] == ["GenOuest", "GenOuest", "CBPsmn"]
         assert any("2 launched, 1 refused" in n.message for n in app._notifications)
         await until_ready(app, pilot, screen, demo)
         line = text_of(screen.query_one("#progress-line"))

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from pilot_support import settle
 from textual.app import App, ComposeResult
+from textual.widgets import Input
 
 from biosphere_tui.app import BiosphereApp
 from biosphere_tui.config import Config
@@ -179,17 +180,22 @@ async def test_export_writes_the_period_s_rows_to_the_path_given(synced: Config,
             [w.vm_hours, w.vcpu_hours, w.ram_gb_hours, w.disk_gb_hours, w.gpu_hours])
 
 
-async def test_export_proposes_a_default_name_in_the_current_directory(synced: Config, make_app, demo,  # noqa: ANN001
-                                                                       tmp_path: Path,
-                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
+@pytest.mark.parametrize("downloads", [True, False])
+async def test_export_proposes_a_file_in_downloads_or_home_to_edit(synced: Config, make_app, demo,  # noqa: ANN001
+                                                                   tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                   downloads: bool) -> None:
+    monkeypatch.chdir(tmp_path)  # where the app was started: never written to unasked
+    folder = Path.home() / "Downloads" if downloads else Path.home()
+    folder.mkdir(exist_ok=True)
     app = make_app(synced)
     today = demo.clock.now().date()
-    expected = tmp_path / f"consumption-{GROUP}-{today - timedelta(days=29)}-{today}.csv"
+    expected = folder / f"consumption-{GROUP}-{today - timedelta(days=29)}-{today}.csv"
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await _open(app, pilot)
         await pilot.press("e")
         await settle(app, pilot)
+        assert isinstance(app.screen, ReasonDialog)
+        assert app.screen.query_one(Input).value == str(expected)  # the whole path, to edit or take
         await pilot.press("enter")
         await settle(app, pilot)
         assert any(str(expected) in n.message for n in app._notifications)
@@ -197,7 +203,8 @@ async def test_export_proposes_a_default_name_in_the_current_directory(synced: C
         await settle(app, pilot)
         await pilot.press("escape")  # cancelled: nothing more written
     assert len(_read(expected)) == len(_world_rows(demo, 30))
-    assert [p.name for p in tmp_path.iterdir() if p.suffix == ".csv"] == [expected.name]
+    assert [p.name for p in folder.iterdir() if p.suffix == ".csv"] == [expected.name]
+    assert not [p for p in tmp_path.iterdir() if p.suffix == ".csv"]
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 48)])

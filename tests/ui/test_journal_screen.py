@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
+from datetime import datetime, timezone
+
 from biosphere_tui.config import journal_file
+from biosphere_tui.i18n import set_language
+from biosphere_tui.journal import OK, Entry
 from biosphere_tui.models import DeploymentState, RequestState
 from biosphere_tui.screens.journal import JournalScreen, JournalTable
 from biosphere_tui.widgets.confirm import ConfirmDialog
@@ -152,3 +158,27 @@ async def test_damaged_lines_are_skipped_and_counted(synced, make_app) -> None: 
         assert screen.query_one(JournalTable).row_count == 1
         assert screen.title == "Journal — 1 action (2 unreadable lines skipped)"
 
+
+
+async def test_actions_are_shown_in_the_language_of_the_app_reading_them(synced, make_app, demo) -> None:  # noqa: ANN001
+    app = make_app(synced)  # English
+    async with app.run_test(size=(160, 48)) as pilot:
+        await approve_first(app, pilot, demo)
+    older = Entry(datetime(2026, 1, 5, tzinfo=timezone.utc), "demo", "Suppression de 1 VM", OK, "", ())
+    with journal_file().open("a") as out:  # an entry of a version that wrote titles in its language
+        out.write(older.to_json() + "\n")
+    french = make_app(replace(synced, lang="fr"))
+    try:
+        async with french.run_test(size=(160, 48)) as pilot:
+            await settle(french, pilot)
+            screen = await open_journal(french, pilot)
+            table = screen.query_one(JournalTable)
+            assert [table.get_row_at(i)[4] for i in (0, 1)] == ["Suppression de 1 VM", "Approbation de 1 demande"]
+            await pilot.press("down")
+            assert text_of(screen.query_one("#entry")).startswith("Approbation de 1 demande · par demo")
+            await pilot.press("slash", *"approbation")
+            await pilot.pause()
+            assert table.row_count == 1  # found by the words shown
+    finally:
+        set_language("en")
+    assert json.loads(journal_file().read_text().splitlines()[0])["action"] == "Approving 1 request"  # for scripts

@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from biosphere_tui.cache.freshness import age
 from biosphere_tui.models import DeploymentState, SiteState
 from biosphere_tui.screens.launch import MASK, FitMatrix, LaunchScreen
 from biosphere_tui.widgets.confirm import ConfirmDialog
@@ -95,6 +96,39 @@ async def test_launch_until_ready_shows_the_access(synced, make_app, demo) -> No
         assert any("Copied" in n.message for n in app._notifications)
 
 
+def age_line(screen: LaunchScreen) -> str:
+    return " ".join(text_of(screen.query_one("#age")).split())
+
+
+async def until(pilot, holds) -> None:  # noqa: ANN001
+    """The age is repainted each second of real time: wait for that (3 s at most), never for a fixed time."""
+    for _ in range(60):
+        if holds():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("it did not happen")
+
+
+async def test_the_last_change_counts_up_after_ready(synced, make_app, demo) -> None:  # noqa: ANN001
+    app = make_app(synced)  # on the demo's clock, which moves only when the test moves it
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_launch(app, pilot, "biopipes")
+        await type_name(pilot, "aging")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot, lambda: screen.deployment is not None)
+        demo.clock.advance(300)
+        await settle(app, pilot, lambda: screen.deployment.state is DeploymentState.READY)
+        ready = screen.deployment
+        first = age_line(screen)
+        assert f"last change {age(ready.updated, demo.clock.now())} ago" in first
+        for seconds in (30, 600, 3600):  # nothing changes but the time: no refresh, no reading of the cache
+            demo.clock.advance(seconds)
+            words = f"last change {age(ready.updated, demo.clock.now())} ago"
+            await until(pilot, lambda words=words: words in age_line(screen))
+        assert age_line(screen).startswith("Ready after ")
+        assert screen.deployment is ready  # the deployment was not read again: only the age moved
+
+
 async def test_double_submit_creates_one_deployment(synced, make_app, demo) -> None:  # noqa: ANN001
     app = make_app(synced)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -155,7 +189,7 @@ async def test_quota_refusal_is_explained_before_sending(synced, make_app, demo)
         assert str(cell) == "✗ quota"
         verdict = text_of(screen.query_one("#verdict"))
         assert f"needs 3680 GB storage, the group has {left} GB storage left" in verdict
-        assert "does not fit the group's quota; ifb.m4.8xlarge does on ifb-core-cloud" in verdict
+        assert "does not fit the group's quota; ifb.m4.8xlarge does on IFB-core" in verdict
         before = len(demo.world.deployments)
         await pilot.press("ctrl+s")
         await settle(app, pilot)
@@ -183,7 +217,7 @@ async def test_down_sites_are_marked_and_another_proposed(synced, make_app, demo
         await choose(pilot, screen, "ifb-bird-stack", flavor)
         verdict = text_of(screen.query_one("#verdict"))
         assert "site down since 09:00 (its cloud does not answer)" in verdict
-        assert "ifb-bird-stack is down; ifb-core-cloud has room" in verdict
+        assert "BiRD is down; IFB-core has room" in verdict
         await choose(pilot, screen, "ifb-prabi-girofle", flavor)
         verdict = text_of(screen.query_one("#verdict"))
         assert "site down: Power cut in the machine room." in verdict

@@ -11,6 +11,7 @@ from biosphere_tui.models import RequestState
 from biosphere_tui.screens.members import ColumnsTable, MembersScreen
 from biosphere_tui.widgets.confirm import ConfirmDialog, ReasonDialog
 from biosphere_tui.widgets.summary import Summary
+from biosphere_tui.widgets.palette import style
 from pilot_support import settle
 from screen_text import text_of
 
@@ -157,8 +158,8 @@ async def test_expiring_members_are_highlighted(synced, make_app, demo) -> None:
         for member in soon:
             days = (member.account_end - today).days
             notice = table.get_cell(member.username, "notice")
-            assert notice.plain == f"expires in {days} days" and notice.style == "bold yellow"
-            assert table.get_cell(member.username, "name").style == "bold yellow"
+            assert notice.plain == f"expires in {days} days" and notice.style == style("strong-warning")
+            assert table.get_cell(member.username, "name").style == style("strong-warning")  # the theme's $warning, bold
         assert table.get_cell(later.username, "notice").plain == ""
         assert f"{len(soon)} accounts end within 30 days" in text_of(screen.query_one("#members-title"))
 

@@ -210,16 +210,18 @@ async def test_english_by_default_in_tests(synced, make_app, demo) -> None:  # n
 
 
 def _wrapped_literals() -> set[str]:
-    """Every literal string the code passes to ``_``, ``t``, ``plural`` (and ``i18n._``)."""
+    """Every literal string the code passes to ``_``, ``t``, ``plural`` (and ``i18n._``), and the phrases
+    kept in no language until shown (``Phrase.of``, ``Count``: the journal's titles)."""
     found: set[str] = set()
     for path in Path(biosphere_tui.__file__).parent.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not isinstance(node, ast.Call):
                 continue
             name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
-            count = 2 if name == "plural" else 1
-            if name in ("_", "t", "plural"):
-                args = node.args[1:1 + count] if name == "plural" else node.args[:count]
+            if name == "of" and getattr(node.func, "value", None) is not None:
+                name = getattr(node.func.value, "id", "") + ".of"
+            if name in ("_", "t", "Phrase.of", "plural", "Count"):
+                args = node.args[1:3] if name in ("plural", "Count") else node.args[:1]
                 found |= {a.value for a in args if isinstance(a, ast.Constant) and isinstance(a.value, str)}
     return found
 

@@ -5,6 +5,7 @@ screens that had none at 80×24 (Journal, describe)."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 from pilot_support import settle
@@ -15,6 +16,7 @@ from test_myvm import go_to_myvm, go_to_myvm_described
 from textual.geometry import Region
 from textual.widgets import Footer
 
+from biosphere_tui.screens.group_request import GroupRequestScreen
 from biosphere_tui.screens.journal import JournalTable
 from biosphere_tui.screens.launch import FitMatrix
 from biosphere_tui.widgets.columns import fitting
@@ -55,6 +57,13 @@ async def test_state_and_ip_are_visible_at_80_columns(synced, make_app, key: str
         assert "appliance" not in table.shown_columns
 
 
+def assert_footer_cuts_no_label(footer: Footer, *shown: str) -> None:
+    """Every key shown whole, left of the palette key, ``shown`` among them."""
+    keys = [k for k in footer.query("FooterKey") if not k.has_class("-command-palette")]
+    assert set(shown) <= {k.action.split(".")[-1] for k in keys}
+    assert max(k.region.right for k in keys) <= footer.region.right - 12
+
+
 @pytest.mark.parametrize("key", ["1", "2", "3", "4", "5", "6", "7", "8", "9"])
 async def test_footer_keeps_help_and_quit_and_cuts_no_label(synced, make_app, key: str) -> None:  # noqa: ANN001
     app = make_app(synced)
@@ -62,10 +71,21 @@ async def test_footer_keeps_help_and_quit_and_cuts_no_label(synced, make_app, ke
         await settle(app, pilot)
         await pilot.press(key)
         await settle(app, pilot)
-        footer = app.screen.query_one(Footer)
-        keys = [k for k in footer.query("FooterKey") if not k.has_class("-command-palette")]
-        assert {"help", "quit"} <= {k.action.split(".")[-1] for k in keys}
-        assert max(k.region.right for k in keys) <= footer.region.right - 12  # whole, left of the palette key
+        assert_footer_cuts_no_label(app.screen.query_one(Footer), "help", "quit")
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+async def test_the_new_project_group_form_cuts_no_footer_label(synced, make_app, lang: str) -> None:  # noqa: ANN001
+    app = make_app(replace(synced, lang=lang))
+    async with app.run_test(size=(160, 40)) as pilot:  # a wide terminal, then an SSH session's
+        await settle(app, pilot)
+        await pilot.press("7", "n")
+        await settle(app, pilot)
+        assert isinstance(app.screen, GroupRequestScreen)
+        await pilot.press("tab", "tab", "tab", "tab")  # to the funding choice: the app's keys are offered too
+        await pilot.resize_terminal(*NARROW)
+        await settle(app, pilot)
+        assert_footer_cuts_no_label(app.screen.query_one(Footer), "send", "cancel", "help")
 
 
 async def test_launch_matrix_shows_whole_sites_under_one_name(synced, make_app) -> None:  # noqa: ANN001

@@ -14,6 +14,7 @@ from biosphere_tui.cache import reader
 from biosphere_tui.cache.db import connect
 from biosphere_tui.config import Config
 from biosphere_tui.screens.sites import SitesScreen, SiteTable
+from biosphere_tui.widgets.palette import style
 from screen_text import text_of
 
 BIRD = "ifb-bird-stack"
@@ -24,7 +25,8 @@ def _cells(table: SiteTable, key: str) -> dict[str, str]:
 
 
 def _all_red(cell: Text) -> bool:
-    return any(span.style == "red" and span.start == 0 and span.end >= len(cell) for span in cell.spans)
+    """Drawn all in the theme's error colour."""
+    return any(span.style == style("error") and span.start == 0 and span.end >= len(cell) for span in cell.spans)
 
 
 async def _open(app: BiosphereApp, pilot) -> SiteTable:  # noqa: ANN001
