@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, urlparse
 from biosphere_tui.api import errors, limits
 from biosphere_tui.api import fields as f
 from biosphere_tui.api import openstack_parse as parse
-from biosphere_tui.models import Image, Server, SiteSnapshot
+from biosphere_tui.models import Flavor, Image, Server, SiteSnapshot
 
 if TYPE_CHECKING:
     from openstack.config.loader import OpenStackConfig
@@ -107,7 +107,7 @@ class SiteClient:
         with self._calling():
             return SiteSnapshot(
                 servers=self._servers(),
-                flavors=[parse.flavor(x, self.cloud) for x in self._items(self._get("compute", "/flavors/detail", {"is_public": "None"}), "flavors")],
+                flavors=self._flavors(),
                 images=self._images(),
                 limits=parse.limits(self._get("compute", "/limits"), self.cloud),
             )
@@ -122,14 +122,19 @@ class SiteClient:
         return self._pages("compute", "/servers/detail", "servers", lambda x: parse.server(x, self.cloud),
                            lambda body: _marker_of(_next_href(body.get("servers_links"))))
 
+    def _flavors(self) -> list[Flavor]:
+        return self._pages("compute", "/flavors/detail", "flavors", lambda x: parse.flavor(x, self.cloud),
+                           lambda body: _marker_of(_next_href(body.get("flavors_links"))), {"is_public": "None"})
+
     def _images(self) -> list[Image]:
         return self._pages("image", "/images", "images", lambda x: parse.image(x, self.cloud),
                            lambda body: _marker_of(body.get("next")))
 
     def _pages(self, service: str, path: str, key: str, parse_item: Callable[[Any], T],
-               next_marker: Callable[[dict[str, Any]], str | None]) -> list[T]:
-        """Every item of a marker-paged list (Nova and Glance page the same way)."""
-        params: dict[str, Any] = {"limit": PAGE}
+               next_marker: Callable[[dict[str, Any]], str | None], query: dict[str, Any] | None = None) -> list[T]:
+        """Every item of a marker-paged list (Nova and Glance page the same way; a site's
+        ``max_limit`` may make pages shorter than asked)."""
+        params: dict[str, Any] = {**(query or {}), "limit": PAGE}
         found: list[T] = []
         for _ in range(MAX_PAGES):
             body = self._get(service, path, params)
@@ -137,7 +142,7 @@ class SiteClient:
             marker = next_marker(f.obj(body, "reply"))
             if marker is None:
                 return found
-            params = {"limit": PAGE, "marker": marker}
+            params = {**(query or {}), "limit": PAGE, "marker": marker}
         raise errors.BadReply(self.cloud, f"the {key} list never ends (paging loop)")
 
     # -- actions -------------------------------------------------------------------------
