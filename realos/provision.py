@@ -63,14 +63,15 @@ def identity(settings: dict) -> None:
         ident.assign_project_role_to_user(project, user, roles[role])
 
 
-def compute(settings: dict) -> None:
-    """Wait until the compute host is up and its resources are in Placement."""
+def compute(settings: dict, started: str) -> None:
+    """Wait until the compute host has reported since ``started`` (naive UTC, ISO; Nova's own
+    clock) and its resources are in Placement: until then the scheduler finds no valid host."""
     conn = connect(settings)
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         services = list(conn.compute.services(binary="nova-compute"))
         providers = conn.placement.get("/resource_providers").json().get("resource_providers", [])
-        if services and all(s.state == "up" for s in services) and providers:
+        if services and providers and all(s.state == "up" and (s.updated_at or "") > started for s in services):
             return
         time.sleep(1)
     raise SystemExit("the fake nova-compute did not report within 300 s; see .real-openstack/log/nova-compute.log")
@@ -111,5 +112,6 @@ def write_clouds_yaml(settings: dict) -> None:
 
 
 if __name__ == "__main__":
-    phase, settings_path = sys.argv[1], sys.argv[2]
-    {"identity": identity, "compute": compute, "cloud": cloud}[phase](json.loads(Path(settings_path).read_text()))
+    phase, settings_path, *arguments = sys.argv[1:]
+    {"identity": identity, "compute": compute, "cloud": cloud}[phase](json.loads(Path(settings_path).read_text()),
+                                                                      *arguments)

@@ -32,6 +32,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -434,7 +435,7 @@ def start_rabbitmq() -> None:
     wait_until("RabbitMQ", lambda: listening(PORTS.amqp), "rabbitmq")
 
 
-def provision(phase: str) -> None:
+def provision(phase: str, *extra: str) -> None:
     """Run realos/provision.py (openstacksdk, in the services' virtualenv) for one phase.
 
     Fails at once, naming its log, if a service dies meanwhile.
@@ -442,7 +443,7 @@ def provision(phase: str) -> None:
     log(f"provisioning: {phase}")
     output = STATE / "log" / f"provision-{phase}.log"
     with open(output, "w") as handle:
-        process = subprocess.Popen([venv_bin("python"), str(HERE / "provision.py"), phase, str(STATE / "settings.json")],
+        process = subprocess.Popen([venv_bin("python"), str(HERE / "provision.py"), phase, str(STATE / "settings.json"), *extra],
                                    env=service_env(), stdout=handle, stderr=subprocess.STDOUT, cwd=STATE)
     while process.poll() is None:
         dead = [entry["name"] for entry in recorded() if not alive(entry)]
@@ -466,14 +467,15 @@ def start_services(first_time: bool) -> None:
     gunicorn("placement", PORTS.placement, "placement.wsgi.api", OS_PLACEMENT_CONFIG_DIR=str(etc / "placement"))
     gunicorn("glance", PORTS.glance, "glance.wsgi.api", OS_GLANCE_CONFIG_DIR=str(etc / "glance"))
     gunicorn("neutron", PORTS.neutron, "neutron.wsgi.api", OS_NEUTRON_CONFIG_DIR=str(etc / "neutron"),
-             OS_NEUTRON_CONFIG_FILES="neutron.conf")
+             OS_NEUTRON_CONFIG_FILES="neutron.conf", REALOS_PRELOAD="neutron.db.migration.models.head")
     gunicorn("nova-api", PORTS.nova, "nova.wsgi.osapi_compute", OS_NOVA_CONFIG_DIR=str(etc / "nova"))
+    started = datetime.now(timezone.utc).replace(tzinfo=None).isoformat()
     for name in ("nova-conductor", "nova-scheduler", "nova-compute"):
         spawn(name, [venv_bin("python"), str(HERE / "shim.py"), name, "--config-file", conf("nova")], service_env())
     for name, port in (("placement", PORTS.placement), ("glance", PORTS.glance),
                        ("neutron", PORTS.neutron), ("nova-api", PORTS.nova)):
         wait_until(name, lambda port=port: answers(url(port, "/")), name)
-    provision("compute")
+    provision("compute", started)
     run([venv_bin("nova-manage"), "--config-file", conf("nova"), "cell_v2", "discover_hosts"],
         "map the compute host", service_env())
     if first_time:

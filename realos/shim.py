@@ -8,7 +8,10 @@
   otherwise parse gunicorn's command line and refuse it.
 
 As a gunicorn application, ``shim:application`` is the WSGI module named by
-``REALOS_WSGI_MODULE``; as a script, ``python shim.py CONSOLE_SCRIPT ARGS...`` runs that
+``REALOS_WSGI_MODULE``, after importing the modules named in ``REALOS_PRELOAD`` (comma-separated)
+and configuring SQLAlchemy's mappers: Neutron 29 reads ``Port.port_forwardings``, a backref that
+exists only once the mappers are configured, so a port list as a fresh worker's first request
+fails with AttributeError (HTTP 500) otherwise; as a script, ``python shim.py CONSOLE_SCRIPT ARGS...`` runs that
 console script (``nova-conductor``, ...).
 """
 
@@ -19,6 +22,7 @@ import sys
 from importlib.metadata import entry_points
 
 import sqlalchemy
+import sqlalchemy.orm
 from sqlalchemy.engine import Engine
 
 
@@ -43,4 +47,9 @@ if __name__ == "__main__":
     sys.exit(next(iter(script)).load()())
 else:
     sys.argv = [sys.argv[0]]
+    preload = [m for m in os.environ.get("REALOS_PRELOAD", "").split(",") if m]
+    for module in preload:
+        importlib.import_module(module)
+    if preload:
+        sqlalchemy.orm.configure_mappers()
     application = importlib.import_module(os.environ["REALOS_WSGI_MODULE"]).application

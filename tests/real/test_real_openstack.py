@@ -31,7 +31,6 @@ from .conftest import RealCloud
 
 CLOUD = "realos"
 IMAGE = "realos-tiny"
-SETTLED = ("ACTIVE", "ERROR")
 NEGOTIATION = pytest.mark.xfail(strict=True, reason="fixed by the client negotiation work")
 
 
@@ -45,10 +44,16 @@ def wait_for(what: str, check: Callable[[], bool], seconds: float = 180) -> None
 
 
 def boot(conn, name: str, flavour: str = "m1.tiny", networks: object = "auto") -> str:  # noqa: ANN001
-    """Create a server as the test user; wait until Nova settles it (ACTIVE or ERROR)."""
+    """Create a server as the test user; wait until Nova settles it (ACTIVE with its address when it
+    has a network — the fake driver does not wait for the network before ACTIVE — or ERROR)."""
     server = conn.compute.create_server(name=name, image_id=conn.image.find_image(IMAGE).id,
                                         flavor_id=conn.compute.find_flavor(flavour).id, networks=networks)
-    wait_for(f"{name} settles", lambda: conn.compute.get_server(server.id).status in SETTLED)
+
+    def settled() -> bool:
+        now = conn.compute.get_server(server.id)
+        return now.status == "ERROR" or (now.status == "ACTIVE" and (networks == "none" or bool(now.addresses)))
+
+    wait_for(f"{name} settles", settled)
     return str(server.id)
 
 
@@ -66,6 +71,8 @@ def cloud(real_cloud: RealCloud) -> Iterator[RealCloud]:
         wait_for("a leftover server goes", lambda s=leftover.id: gone(user, s))
     real_cloud.ids = {"real-a": boot(user, "real-a"), "real-b": boot(user, "real-b", networks="none"),
                       "real-broken": boot(user, "real-broken", "m1.impossible", networks="none")}
+    states = {name: user.compute.get_server(server_id).status for name, server_id in real_cloud.ids.items()}
+    assert states == {"real-a": "ACTIVE", "real-b": "ACTIVE", "real-broken": "ERROR"}
     try:
         yield real_cloud
     finally:
@@ -253,7 +260,9 @@ async def test_launch_from_the_catalogue_reaches_active_then_delete(synced, clou
         await settle(app, pilot, lambda: form.launched is not None)
         server_id = form.launched[1]
         try:
-            await refresh_until(app, pilot, lambda: "ACTIVE" in text_of(form.query_one("#steps")))
+            await refresh_until(app, pilot, lambda: form.detail is not None and form.detail.ssh_command is not None)
+            steps = text_of(form.query_one("#steps"))
+            assert "ACTIVE" in steps and form.detail.ssh_command in steps and "@10.20.0." in steps
             server = user.compute.get_server(server_id)
             assert (server.name, server.status, server.flavor.name) == ("real-launch", "ACTIVE", "m1.small")
             assert list(server.addresses) == ["realos-net"]  # Nova took the project's only network
