@@ -287,3 +287,19 @@ async def test_a_512_mb_flavour_is_shown_in_mb(synced) -> None:  # noqa: ANN001
         form = await launch_form(app, pilot)
         tiny = flavour_labels(form)["m1.tiny"]
         assert "512 MB" in tiny and "0 GB" not in tiny
+
+
+@NEGOTIATION
+async def test_unlimited_quotas_let_the_launch_form_offer_every_flavour(synced, cloud) -> None:  # noqa: ANN001
+    admin = cloud.connect()
+    project = admin.identity.find_project("realos")
+    admin.set_compute_quotas(project.id, cores=-1, ram=-1, instances=-1)
+    try:
+        app = app_for(synced)
+        async with app.run_test(size=(160, 48), notifications=True) as pilot:
+            app.request_refresh({f"site.{CLOUD}"})
+            form = await launch_form(app, pilot)
+            labels = flavour_labels(form)
+            assert labels["m1.large"].endswith("✓") and "quota" not in " ".join(labels.values())
+    finally:
+        admin.delete_compute_quotas(project.id)
