@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from biosphere_tui import units
 from biosphere_tui.cache.activity import OFF_STATUSES, VmActivity, nova_off_servers, ready_vms
 from biosphere_tui.cache.db import Reader
 from biosphere_tui.config import IdleSettings
@@ -90,4 +91,5 @@ def given_back(vms: Iterable[IdleVm]) -> Quota:
 
 def resources(q: Quota) -> str:
     """``36 vCPU, 144 GB RAM, 2,070 GB disk``."""
-    return t("{vcpu} vCPU, {ram} GB RAM, {disk} GB disk", vcpu=q.vcpu, ram=q.ram_gb, disk=number(q.storage_gb))
+    return t("{vcpu} vCPU, {ram} GB RAM, {disk} GB disk", vcpu=q.vcpu, ram=number(units.gb(q.ram_gb * 1024), 0
+             if q.ram_gb == int(q.ram_gb) else 2), disk=number(q.storage_gb))

@@ -24,7 +24,7 @@ class VmActivity:
     site: str
     flavor: str
     vcpu: int
-    ram_gb: int
+    ram_gb: float  # whole for the portal's flavours; a Nova flavour may hold 512 MB (0.5)
     disk_gb: int
     ready_since: datetime
     last_activity: datetime | None
@@ -57,7 +57,7 @@ def nova_off_servers(db: Reader) -> list[VmActivity]:
     ``site/id`` like myVM's rows; their last change is when they stopped."""
     cur = db.execute(
         "SELECT s.site || '/' || s.id, s.name, COALESCE(NULLIF(i.name, ''), s.image_id), '', '', s.site, s.flavor, "
-        "s.vcpus, s.ram_mb / 1024, s.disk_gb, s.created, NULL, s.status, s.updated "
+        "s.vcpus, s.ram_mb / 1024.0, s.disk_gb, s.created, NULL, s.status, s.updated "
         "FROM servers s LEFT JOIN images i ON i.site = s.site AND i.id = s.image_id "
         f"WHERE s.status IN ({', '.join('?' * len(OFF_STATUSES))})",
         OFF_STATUSES,

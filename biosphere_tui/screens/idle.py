@@ -9,6 +9,7 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.widgets import Static
 
+from biosphere_tui import units
 from biosphere_tui.cache import reader
 from biosphere_tui.i18n import _, t
 from biosphere_tui.idle import IdleKind, IdleVm, days, given_back, idle_vms, resources
@@ -33,7 +34,7 @@ class IdleTable(LineTable):
     def _cells(vm: IdleVm, names: Mapping[str, str]) -> tuple[object, ...]:
         d = vm.deployment
         gb = _("GB")
-        return (d.name, d.owner, (vm.why, style(KIND_ROLES[vm.kind])), str(d.vcpu), f"{d.ram_gb} {gb}", f"{d.disk_gb} {gb}",
+        return (d.name, d.owner, (vm.why, style(KIND_ROLES[vm.kind])), str(d.vcpu), units.ram(d.ram_gb * 1024), f"{d.disk_gb} {gb}",
                 f"{vm.since:%Y-%m-%d}", site_name(names, d.site), d.flavor)
 
 
