@@ -18,7 +18,7 @@ from biosphere_tui.i18n import Phrase, _, t
 from biosphere_tui.models import Group, GroupKind, GroupRequest, GroupSummary, MembershipRequest, Role
 from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.screens.group_request import FUNDINGS, GroupDraft, GroupRequestScreen, default_draft
-from biosphere_tui.screens.members import WIDE, plural
+from biosphere_tui.screens.members import plural
 from biosphere_tui.widgets.keyed_table import ColumnsTable
 from biosphere_tui.widgets.filter_bar import FilterBar
 from biosphere_tui.widgets.palette import style
