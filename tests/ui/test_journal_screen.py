@@ -173,7 +173,7 @@ async def test_actions_are_shown_in_the_language_of_the_app_reading_them(synced,
             await settle(french, pilot)
             screen = await open_journal(french, pilot)
             table = screen.query_one(JournalTable)
-            assert [table.get_row_at(i)[4] for i in (0, 1)] == ["Suppression de 1 VM", "Approbation de 1 demande"]
+            assert [str(table.get_row_at(i)[4]) for i in (0, 1)] == ["Suppression de 1 VM", "Approbation de 1 demande"]
             await pilot.press("down")
             assert text_of(screen.query_one("#entry")).startswith("Approbation de 1 demande · par demo")
             await pilot.press("slash", *"approbation")
