@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlparse
 
-from biosphere_tui.api import errors
+from biosphere_tui import errors
 from biosphere_tui.config import Config
 from biosphere_tui.i18n import _, t
-from biosphere_tui.logs import redactor
+from biosphere_tui.local.logs import redactor
 from biosphere_tui.models import Deployment, DeploymentRequest, GroupRequest, MembershipRequest, ServerRequest
-from biosphere_tui.readonly import REFUSAL
+from biosphere_tui.rules.readonly import REFUSAL
 
 if TYPE_CHECKING:
     import httpx

@@ -23,28 +23,28 @@ from textual.notifications import Notify, SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from biosphere_tui import journal
+from biosphere_tui.local import journal
 from biosphere_tui.api.safe_text import clean
 from biosphere_tui.cache import reader
 from biosphere_tui.cache.db import open_cache
-from biosphere_tui.cache.freshness import stale_after
+from biosphere_tui.rules.freshness import stale_after
 from biosphere_tui.config import Config, journal_file, state_file
-from biosphere_tui.delays import delay
+from biosphere_tui.rules.delays import delay
 from biosphere_tui.i18n import Phrase, _, plural, set_language, t
-from biosphere_tui.in_flight import InFlight
+from biosphere_tui.rules.in_flight import InFlight
 from biosphere_tui.models import Group, Role
-from biosphere_tui.privacy import PrivacyFilter
-from biosphere_tui.readonly import CHANGING, REFUSAL
-from biosphere_tui.refresh_scheduler import Batch, PumpTimers, RefreshScheduler, Timers
+from biosphere_tui.rules.privacy import PrivacyFilter
+from biosphere_tui.rules.readonly import CHANGING, REFUSAL
+from biosphere_tui.rules.refresh_scheduler import Batch, PumpTimers, RefreshScheduler, Timers
 from biosphere_tui.screens.base import Form
 from biosphere_tui.screens.registry import SCREENS
-from biosphere_tui.state import load_state, save_state
+from biosphere_tui.local.state import load_state, save_state
 from biosphere_tui.widgets.freshness import FreshnessBar
 from biosphere_tui.widgets.toast import LastingNotification
 
 if TYPE_CHECKING:
     from biosphere_tui.actions import Actions
-    from biosphere_tui.notifications import Watcher
+    from biosphere_tui.rules.notifications import Watcher
     from biosphere_tui.sync import SourceResult, Sync
 
 T = TypeVar("T")
@@ -349,18 +349,21 @@ class BiosphereApp(App[None]):
 
     @cached_property
     def watcher(self) -> Watcher:
-        from biosphere_tui.notifications import Watcher  # with the first refresh, not before the first paint
+        from biosphere_tui.rules.notifications import Watcher  # with the first refresh, not before the first paint
 
         return Watcher()
 
     def _announce_changes(self) -> None:
         """A toast per change worth hearing of since the previous refresh (the bell too, if configured)."""
-        from biosphere_tui import notifications
+        from biosphere_tui.cache import watch
+        from biosphere_tui.rules import notifications
 
         settings = self.config.notifications
         if not settings.enabled:
             return
-        events = self.watcher.observe(notifications.Snapshot.read(self.cache, self.current_group))
+        group = self.current_group
+        seen = watch.observed(self.cache, group.id if group else None)
+        events = self.watcher.observe(notifications.Snapshot.of(group, *seen))
         for event in events:
             log.info("notification: %s", event.text)
         for toast in notifications.toasts(events):
@@ -405,7 +408,7 @@ class BiosphereApp(App[None]):
     def _act(self, started: Started, call: Callable[[Actions], Awaitable[T]], resync: set[str],
              done: Callable[[T], Any] | None, items: list[str]) -> None:
         from biosphere_tui.actions import Actions
-        from biosphere_tui.api.errors import SourceError
+        from biosphere_tui.errors import SourceError
 
         title, actions = started.action, Actions(self.config)
         try:
@@ -438,7 +441,7 @@ class BiosphereApp(App[None]):
     @work(thread=True, group="fetches", exit_on_error=False)
     def _fetch(self, title: str, call: Callable[[Actions], Awaitable[T]], done: Callable[[T], Any]) -> None:
         from biosphere_tui.actions import Actions
-        from biosphere_tui.api.errors import SourceError
+        from biosphere_tui.errors import SourceError
 
         try:
             result = asyncio.run(call(Actions(self.config)))

@@ -15,10 +15,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from biosphere_tui import __version__
-from biosphere_tui.api.errors import ConfigError
-from biosphere_tui import logs
+from biosphere_tui.errors import ConfigError
+from biosphere_tui.local import logs
 from biosphere_tui.config import LANGS, Config, cache_dir, demo_dir, load, log_file, require_sources
-from biosphere_tui.private_files import private_dir
+from biosphere_tui.local.private_files import private_dir
 from biosphere_tui.scripting import COMMANDS as SCRIPTING, EXIT_CODES
 
 EXIT_FAILED, EXIT_USAGE = 1, 2
@@ -173,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     logs.setup(log_file(), logging.DEBUG if args.debug else logging.INFO)
     try:
         if args.command == "token":
-            from biosphere_tui.commands import token_set
+            from biosphere_tui.scripting.commands import token_set
 
             return token_set(args.file, args.keyring)
         if args.command == "demo-server":
@@ -191,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
                 return EXIT_FAILED
         with _configuration(args) as config:
             if args.command in ("sync", "doctor"):
-                from biosphere_tui import commands
+                from biosphere_tui.scripting import commands
                 from biosphere_tui.scripting.streams import printing
 
                 return printing(config.privacy, lambda: getattr(commands, args.command)(config))

@@ -48,7 +48,8 @@ from urllib.parse import urlsplit
 
 import platformdirs
 
-from biosphere_tui.api.errors import ConfigError
+from biosphere_tui.errors import ConfigError
+from biosphere_tui.rules.idle import IdleSettings
 
 APP = "biosphere-tui"
 KEYRING_SERVICE = "biosphere-tui"
@@ -115,7 +116,7 @@ class TokenSource:
             value = _read_keyring(self.name)
         else:
             value = _read_token_file(Path(self.name))
-        from biosphere_tui.logs import redactor
+        from biosphere_tui.local.logs import redactor
 
         redactor.add(value)  # whatever happens next, the log never shows it
         return value
@@ -171,7 +172,7 @@ def store_token(value: str, *, file: Path | None = None, keyring_account: str | 
         except (KeyringError, RuntimeError) as exc:
             raise ConfigError(f"the system keyring refused the token ({type(exc).__name__})") from None
         return f'token_keyring = "{keyring_account}"'
-    from biosphere_tui.private_files import private_dir, write_private
+    from biosphere_tui.local.private_files import private_dir, write_private
 
     path = (file or default_token_file()).expanduser()
     try:
@@ -216,14 +217,6 @@ class OpenStackSettings:
     sites: tuple[str, ...] = ()
     timeout: float = 10.0
     origin: str = ""  # where ``sites`` came from when config.toml lists none (e.g. "OS_CLOUD")
-
-
-@dataclass(frozen=True)
-class IdleSettings:
-    """After how many days a running VM with no activity, or a shut-off one, counts as idle."""
-
-    running_days: float = 14.0
-    shutoff_days: float = 14.0
 
 
 @dataclass(frozen=True)

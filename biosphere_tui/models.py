@@ -65,6 +65,8 @@ _ACTIVE = {
     DeploymentState.SENDING_REPORTS,
 }
 
+OFF_STATUSES = ("SHUTOFF", "SUSPENDED", "SHELVED", "SHELVED_OFFLOADED")  # Nova: holds its quota, runs nothing
+
 
 @dataclass(frozen=True)
 class User:
@@ -361,3 +363,32 @@ class GroupRequest:
     ram_gb: int
     storage_gb: int
     funding: str
+
+
+@dataclass(frozen=True)
+class Room:
+    """A site as launching sees it: its state and what it has free.
+
+    ``answers`` is False when the site's own cloud does not answer the app (then ``since``
+    is the first failed refresh), whatever the portal's status page says. ``name`` is the site's
+    display name (``site_names``: its platform's short name), its id when empty.
+    """
+
+    site: str
+    state: SiteState
+    message: str = ""
+    answers: bool = True
+    since: datetime | None = None
+    vcpu: int = 0
+    ram_gb: int = 0
+    storage_gb: int = 0
+    gpu: int = 0
+    name: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.name or self.site
+
+    @property
+    def usable(self) -> bool:
+        return self.answers and self.state not in (SiteState.DOWN, SiteState.MAINTENANCE)

@@ -21,8 +21,9 @@ from typing import TypeVar
 
 import httpx
 
-from biosphere_tui import backoff
-from biosphere_tui.api import errors, limits
+from biosphere_tui.rules import backoff
+from biosphere_tui import errors
+from biosphere_tui.api import limits
 from biosphere_tui.api.openstack import SiteClient
 from biosphere_tui.api.portal import PortalClient
 from biosphere_tui.cache import reader

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from biosphere_tui import backoff
+from biosphere_tui.rules import backoff
 from biosphere_tui import config as config_module
-from biosphere_tui.api import errors
+from biosphere_tui import errors
 from biosphere_tui.api.portal import PortalClient
 from biosphere_tui.cache import reader
 from biosphere_tui.cache.db import connect, open_cache

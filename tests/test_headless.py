@@ -15,7 +15,7 @@ import pytest
 from keyring.backends import fail
 
 from biosphere_tui import cli, i18n
-from biosphere_tui.api.errors import ConfigError
+from biosphere_tui.errors import ConfigError
 from biosphere_tui.cache.db import open_cache
 from biosphere_tui.config import TokenSource
 from biosphere_tui.sync import Sync
@@ -95,7 +95,7 @@ def test_the_app_without_a_terminal_points_to_sync_and_ls(tmp_path: Path) -> Non
 
 
 def test_doctor_shows_where_the_log_is(demo_config, capsys) -> None:  # noqa: ANN001
-    from biosphere_tui.commands import doctor
+    from biosphere_tui.scripting.commands import doctor
     from biosphere_tui.config import log_file
 
     doctor(demo_config)

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from biosphere_tui.api import portal_parse
-from biosphere_tui.api.errors import ConfigError
+from biosphere_tui.errors import ConfigError
 from biosphere_tui.api.fields import ShapeError
 from biosphere_tui.cache.activity import VmActivity
 from biosphere_tui.config import IdleSettings, NotificationSettings, load
-from biosphere_tui.idle import IdleKind, find_idle, given_back
+from biosphere_tui.rules.idle import IdleKind, find_idle, given_back
 from biosphere_tui.models import Quota
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from biosphere_tui import titles
+from biosphere_tui.rules import titles
 from biosphere_tui.actions import NO_RIGHT, Actions, Outcome
 from biosphere_tui.i18n import set_language
-from biosphere_tui.api import errors
+from biosphere_tui import errors
 from biosphere_tui.config import Config
-from biosphere_tui.journal import FAILED, OK, PARTLY, Entry, ItemResult, Journal, entry
+from biosphere_tui.local.journal import FAILED, OK, PARTLY, Entry, ItemResult, Journal, entry
 from biosphere_tui.models import RequestState
 
 AT = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)

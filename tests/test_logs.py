@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from biosphere_tui import logs
+from biosphere_tui.local import logs
 from biosphere_tui.cli import main
 
 TOKEN = "tok-0123456789abcdef-very-secret"

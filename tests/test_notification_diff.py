@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from biosphere_tui.cache.watch import RequestSeen, VmSeen
-from biosphere_tui.notifications import Event, EventKind, Snapshot, Toast, Watcher, diff, toasts
+from biosphere_tui.rules.notifications import Event, EventKind, Snapshot, Toast, Watcher, diff, toasts
 
 
 def vm(name: str, state: str = "Ready", server: str | None = "ACTIVE", reason: str = "") -> VmSeen:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from biosphere_tui import nova_status
-from biosphere_tui.nova_status import Tone
+from biosphere_tui.rules import nova_status
+from biosphere_tui.rules.nova_status import Tone
 
 # nova/api/openstack/common.py _STATE_MAP's statuses, as the issue lists them
 NOVA = ("BUILD", "ACTIVE", "SHUTOFF", "PAUSED", "SUSPENDED", "SHELVED", "SHELVED_OFFLOADED", "RESCUE", "RESIZE",
@@ -27,7 +27,7 @@ def test_a_status_gets_its_tone_and_palette_role(status: str, tone: Tone, role: 
 
 
 def test_idle_resources_say_half_a_gigabyte_for_a_512_mb_server() -> None:
-    from biosphere_tui.idle import resources
+    from biosphere_tui.rules.idle import resources
     from biosphere_tui.models import Quota
 
     assert resources(Quota(1, 0.5, 1)) == "1 vCPU, 0.50 GB RAM, 1 GB disk"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from biosphere_tui.api.errors import ConfigError
+from biosphere_tui.errors import ConfigError
 from biosphere_tui.cache.db import open_cache
 from biosphere_tui.cli import main
 from biosphere_tui.config import Config, load, log_file
@@ -170,7 +170,7 @@ def test_a_refused_application_credential_is_said_never_shown(demo, monkeypatch:
 def test_openrc_secrets_never_reach_the_log(demo, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
     import logging
 
-    from biosphere_tui import logs
+    from biosphere_tui.local import logs
 
     _openrc(monkeypatch, demo)
     password = demo.sites[SITE].state.password

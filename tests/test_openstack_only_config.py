@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from biosphere_tui.api.errors import ConfigError
+from biosphere_tui.errors import ConfigError
 from biosphere_tui.cache.db import open_cache
 from biosphere_tui.cli import main
 from biosphere_tui.config import load

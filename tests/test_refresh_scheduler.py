@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from biosphere_tui.refresh_scheduler import Batch, RefreshScheduler
+from biosphere_tui.rules.refresh_scheduler import Batch, RefreshScheduler
 from manual_timers import ManualTimers
 
 INTERVAL = 30.0

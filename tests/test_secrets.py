@@ -23,9 +23,11 @@ from rich.pretty import pretty_repr
 from rich.traceback import Traceback
 from textual.notifications import Notify
 
-from biosphere_tui import commands, logs
+from biosphere_tui.scripting import commands
+
+from biosphere_tui.local import logs
 from biosphere_tui.actions import Actions
-from biosphere_tui.api import errors
+from biosphere_tui import errors
 from biosphere_tui.api.openstack import SiteClient
 from biosphere_tui.api.portal import PortalClient
 from biosphere_tui.cache.db import open_cache

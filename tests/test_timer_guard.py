@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from biosphere_tui.delays import MIN_DELAY, delay
+from biosphere_tui.rules.delays import MIN_DELAY, delay
 from biosphere_tui.widgets.toast import LastingNotification
 
 HARD_TIMEOUT = 10  # seconds: a bare app starts and exits in about 0.5 s
@@ -19,7 +19,7 @@ import sys, time
 from textual.app import App
 from textual.notifications import Notification
 from textual.widgets._toast import Toast
-from biosphere_tui.delays import delay
+from biosphere_tui.rules.delays import delay
 from biosphere_tui.widgets.toast import LastingNotification
 
 class Bare(App):

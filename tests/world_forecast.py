@@ -7,7 +7,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from biosphere_tui.cache.usage import METRICS, Totals
-from biosphere_tui.forecast import WINDOW_DAYS, Forecast, of_group
+from biosphere_tui.rules.forecast import WINDOW_DAYS, Forecast, of_group
 from biosphere_tui.models import Role
 
 

@@ -10,7 +10,7 @@ import json
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from biosphere_tui.api import errors
+from biosphere_tui import errors
 
 MAX_REPLY_BYTES = 64 * 1024 * 1024
 """The largest reply read, counted after decompression (a 2 MB gzip may expand to 2 GB)."""

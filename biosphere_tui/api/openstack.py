@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qs, quote, urlparse
 
-from biosphere_tui.api import errors, limits
+from biosphere_tui import errors
+
+from biosphere_tui.api import limits
 from biosphere_tui.api import fields as f
 from biosphere_tui.api import openstack_parse as parse
 from biosphere_tui.models import UNLIMITED, SiteSnapshot
@@ -84,7 +86,7 @@ def _loader(clouds_yaml: Path | None) -> OpenStackConfig:
     import yaml
     from openstack.config.loader import CONFIG_FILES
 
-    from biosphere_tui.logs import redactor
+    from biosphere_tui.local.logs import redactor
 
     files = [str(clouds_yaml)] if clouds_yaml else None
     env = clouds_yaml is None

@@ -24,7 +24,9 @@ import requests
 from keystoneauth1.session import TCPKeepAliveAdapter
 from urllib3.connectionpool import HTTPConnectionPool
 
-from biosphere_tui.api import errors, limits
+from biosphere_tui import errors
+
+from biosphere_tui.api import limits
 
 
 class BoundedAdapter(TCPKeepAliveAdapter):

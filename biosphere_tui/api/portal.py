@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import httpx
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
 
-from biosphere_tui.api import errors
+from biosphere_tui import errors
 from biosphere_tui.api import fields as f
 from biosphere_tui.api import limits
 from biosphere_tui.api import portal_parse as parse

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from biosphere_tui.cache.db import Reader
 from biosphere_tui.cache.reader import optional_time
-from biosphere_tui.models import DeploymentState
+from biosphere_tui.models import OFF_STATUSES, DeploymentState
 
 
 @dataclass(frozen=True)
@@ -49,12 +49,10 @@ def ready_vms(db: Reader, *, owner: str | None = None, group_id: str | None = No
     return [VmActivity(*r[:10], datetime.fromisoformat(r[10]), optional_time(r[11]), r[12], optional_time(r[13])) for r in cur.fetchall()]
 
 
-OFF_STATUSES = ("SHUTOFF", "SUSPENDED", "SHELVED", "SHELVED_OFFLOADED")  # Nova: holds its quota, runs nothing
-
-
 def nova_off_servers(db: Reader) -> list[VmActivity]:
     """OpenStack-only mode: the shut-off (suspended, shelved) Nova servers of every site, keyed
-    ``site/id`` like myVM's rows; their last change is when they stopped."""
+    ``site/id`` like myVM's rows; their last change is when they stopped. Without the portal's
+    monitor nothing says whether a running server is used, so only these can be idle."""
     cur = db.execute(
         "SELECT s.site || '/' || s.id, s.name, COALESCE(NULLIF(i.name, ''), s.image_id), '', '', s.site, s.flavor, "
         "s.vcpus, s.ram_mb / 1024.0, s.disk_gb, s.created, NULL, s.status, s.updated "

@@ -9,7 +9,7 @@ from typing import Any
 
 from biosphere_tui.cache import reader
 from biosphere_tui.cache.db import Reader
-from biosphere_tui.fit import Room
+from biosphere_tui.models import Room
 from biosphere_tui.models import (
     AccessLink,
     Appliance,

@@ -18,10 +18,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias, Union
 
-from biosphere_tui.api.errors import SourceError
+from biosphere_tui.errors import SourceError
 from biosphere_tui.cache import schema
 from biosphere_tui.config import cache_dir
-from biosphere_tui.private_files import create_private, private_dir, tighten_existing
+from biosphere_tui.local.private_files import create_private, private_dir, tighten_existing
 
 if TYPE_CHECKING:
     from sqlite_utils import Database

@@ -129,3 +129,8 @@ def quota_use(db: Reader, group_id: str) -> Quota:
 
 def usage_synced_on(db: Reader) -> dict[str, date]:
     return {g: date.fromisoformat(d) for g, d in db.execute("SELECT group_id, day FROM usage_synced").fetchall()}
+
+
+def site_names(db: Reader) -> dict[str, str]:
+    """Site id -> the name to show (its platform's short name), for the sites the portal lists."""
+    return {s.id: s.platform for s in sites(db) if s.platform}

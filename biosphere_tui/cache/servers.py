@@ -11,7 +11,7 @@ from biosphere_tui.cache.db import Reader
 from biosphere_tui.cache.reader import Freshness, freshness
 from biosphere_tui.i18n import t
 from biosphere_tui.models import Flavor, Image, Server, SiteLimits
-from biosphere_tui.ssh import Ssh, ssh_command
+from biosphere_tui.rules.ssh import Ssh, ssh_command
 
 # The usual default login of cloud images, by Glance's ``os_distro``; Biosphère's images use ubuntu.
 LOGIN_USERS = {"debian": "debian", "centos": "centos", "rocky": "rocky", "almalinux": "almalinux",

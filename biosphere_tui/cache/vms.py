@@ -13,7 +13,7 @@ from datetime import datetime
 from biosphere_tui.cache.db import Reader
 from biosphere_tui.i18n import _, t
 from biosphere_tui.models import AccessLink, Deployment, DeploymentState, Parameter, Server
-from biosphere_tui.ssh import Ssh, ssh_command
+from biosphere_tui.rules.ssh import Ssh, ssh_command
 
 _DEPLOYMENT_STATES = {s.value for s in DeploymentState}
 FINISHED_STATES = (DeploymentState.DONE.value, DeploymentState.CANCELLED.value)

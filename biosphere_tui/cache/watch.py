@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from biosphere_tui.cache import reader
 from biosphere_tui.cache.db import Reader
+from biosphere_tui.models import Quota
 
 
 @dataclass(frozen=True)
@@ -37,3 +39,11 @@ def pending_requests(db: Reader) -> dict[str, RequestSeen]:
         "WHERE r.state = 'pending' AND g.role = 'admin'"
     )
     return {r[0]: RequestSeen(r[1], r[2]) for r in cur.fetchall()}
+
+
+def observed(db: Reader, group_id: str | None) -> tuple[Quota | None, dict[str, VmSeen], dict[str, RequestSeen]]:
+    """What notifications compare, as the last refresh left it: the current group's use of its quota
+    (None without a group), the user's VMs (none in OpenStack-only mode) and the pending requests."""
+    me = reader.me(db)
+    used = reader.quota_use(db, group_id) if group_id is not None else None
+    return used, vms_of(db, me.username) if me else {}, pending_requests(db)

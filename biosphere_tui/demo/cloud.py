@@ -17,7 +17,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from biosphere_tui.private_files import private_dir, write_private
+from biosphere_tui.local.private_files import private_dir, write_private
 
 from .clock import DemoClock
 from .httpserver import FAULTS, DemoHTTPService, Reply, Request, error_reply

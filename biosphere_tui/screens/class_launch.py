@@ -16,18 +16,19 @@ from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
 from textual.widgets import Button, Input, Label, Select, Static
 
-from biosphere_tui import classroom, titles
-from biosphere_tui.advisor import ClassPlan, class_why, plan_class
+from biosphere_tui.rules import classroom, titles
+from biosphere_tui.rules.advisor import ClassPlan, class_why, plan_class
 from biosphere_tui.cache import catalogue, reader, vms
-from biosphere_tui.cache.advice import assessment, launch_groups
-from biosphere_tui.classroom import Seat
+from biosphere_tui.views.advice import assessment, launch_groups
+from biosphere_tui.rules.classroom import Seat
 from biosphere_tui.i18n import _, plural, t
 from biosphere_tui.models import Appliance, DeploymentRequest
-from biosphere_tui.naming import suggested_name
+from biosphere_tui.rules.naming import suggested_name
 from biosphere_tui.screens.base import BiosphereScreen, Form
 from biosphere_tui.screens.launch import MASK, POLL_SECONDS
 from biosphere_tui.screens.vm_delete import vm_count
-from biosphere_tui.site_names import site_name, site_names
+from biosphere_tui.rules.site_names import site_name
+from biosphere_tui.cache.reader import site_names
 from biosphere_tui.widgets.appliance_detail import needs
 from biosphere_tui.widgets.confirm import ConfirmDialog, ask_export
 from biosphere_tui.widgets.keyed_table import KeyedTable
@@ -35,7 +36,7 @@ from biosphere_tui.widgets.palette import style
 
 if TYPE_CHECKING:
     from biosphere_tui.actions import Actions, Outcome
-    from biosphere_tui.api.errors import SourceError
+    from biosphere_tui.errors import SourceError
 
 BEST = ""  # the advisor's choice, in the site and flavour lists
 STATE_ROLES = {"Ready": "strong-ok", "refused": "strong-error", "Aborted": "strong-error", "Cancelled": "warning"}
@@ -57,7 +58,7 @@ def seat_row(seat: Seat, names: Mapping[str, str]) -> tuple[str, Sequence[object
 
 async def _send(actions: Actions, requests: list[tuple[DeploymentRequest, str]]) -> list[Outcome] | SourceError:
     """Every launch of the class; a refusal of the whole batch (no portal, bad token) as a value: the form shows it."""
-    from biosphere_tui.api.errors import SourceError
+    from biosphere_tui.errors import SourceError
 
     try:
         return await actions.launch_many(requests)

@@ -9,14 +9,16 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.widgets import Static
 
-from biosphere_tui import units
+from biosphere_tui.rules import units
 from biosphere_tui.cache import reader
+from biosphere_tui.cache.activity import ready_vms
 from biosphere_tui.i18n import _, t
-from biosphere_tui.idle import IdleKind, IdleVm, days, given_back, idle_vms, resources
+from biosphere_tui.rules.idle import IdleKind, IdleVm, days, find_idle, given_back, resources
 from biosphere_tui.models import Role
 from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.screens.vm_delete import delete_marked, vm_count
-from biosphere_tui.site_names import site_name, site_names
+from biosphere_tui.rules.site_names import site_name
+from biosphere_tui.cache.reader import site_names
 from biosphere_tui.widgets.line_table import LineTable
 from biosphere_tui.widgets.palette import style
 
@@ -66,8 +68,8 @@ class IdleScreen(BiosphereScreen):
         admin = group is not None and group.role is Role.ADMIN
         owner = None if admin else (me.username if me else "")
         settings = self.app.config.idle
-        rows = idle_vms(self.app.cache, settings, self.app.now(), owner=owner,
-                        group_id=group.id if group else None)
+        ready = ready_vms(self.app.cache, owner=owner, group_id=group.id if group else None)
+        rows = find_idle(ready, settings, self.app.now())
         self._rows = {vm.deployment.id: vm for vm in rows}
         self.query_one(IdleTable).show_idle(rows, site_names(self.app.cache))
         whose = t("{group}, every member's", group=group.name) if admin and group else \

@@ -20,15 +20,15 @@ from textual.timer import Timer
 from textual.widgets import Button, DataTable, Input, Label, Select, Static
 from textual.widgets.data_table import CellDoesNotExist, ColumnDoesNotExist, RowDoesNotExist
 
-from biosphere_tui import titles
-from biosphere_tui.advisor import Advice, recommend
+from biosphere_tui.rules import titles
+from biosphere_tui.rules.advisor import Advice, recommend
 from biosphere_tui.cache import catalogue, reader, vms
-from biosphere_tui.cache.advice import signals
+from biosphere_tui.views.advice import signals
 from biosphere_tui.cache.db import Reader
-from biosphere_tui.cache.freshness import age
+from biosphere_tui.rules.freshness import age
 from biosphere_tui.cache.vms import VmDetail
-from biosphere_tui.delays import delay
-from biosphere_tui.fit import APPLIANCE, CAPACITY, QUOTA, Fit, Matrix, Minimum, assess
+from biosphere_tui.rules.delays import delay
+from biosphere_tui.rules.fit import APPLIANCE, CAPACITY, QUOTA, Fit, Matrix, Minimum, assess
 from biosphere_tui.i18n import _, t
 from biosphere_tui.models import (
     Appliance,
@@ -40,9 +40,10 @@ from biosphere_tui.models import (
     Parameter,
     SiteState,
 )
-from biosphere_tui.naming import duplicate_problem, free_name, name_problem, numbered, suggested_name
+from biosphere_tui.rules.naming import duplicate_problem, free_name, name_problem, numbered, suggested_name
 from biosphere_tui.screens.base import BiosphereScreen, Form
-from biosphere_tui.site_names import site_detail, site_name, site_names
+from biosphere_tui.rules.site_names import site_detail, site_name
+from biosphere_tui.cache.reader import site_names
 from biosphere_tui.widgets.appliance_detail import needs
 from biosphere_tui.widgets.confirm import ConfirmDialog
 from biosphere_tui.widgets.keyed_table import KeyedTable
@@ -50,7 +51,7 @@ from biosphere_tui.widgets.palette import style
 
 if TYPE_CHECKING:
     from biosphere_tui.actions import Actions, Outcome
-    from biosphere_tui.api.errors import SourceError
+    from biosphere_tui.errors import SourceError
 
 S = DeploymentState
 STEPS = (S.INITIALIZING, S.PROVISIONING, S.EXECUTING, S.SENDING_REPORTS, S.READY)
@@ -205,7 +206,7 @@ def _elapsed(dep: Deployment, now: datetime) -> str:
 
 async def _send(actions: Actions, spec: DeploymentRequest, key: str) -> Deployment | SourceError:
     """The launch, with the portal's refusal as a value: the form shows it."""
-    from biosphere_tui.api.errors import SourceError
+    from biosphere_tui.errors import SourceError
 
     try:
         return await actions.launch(spec, key)

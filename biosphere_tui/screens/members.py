@@ -14,8 +14,8 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Input, Static
 
 from biosphere_tui.cache import people
-from biosphere_tui.cache.freshness import age
-from biosphere_tui import titles
+from biosphere_tui.rules.freshness import age
+from biosphere_tui.rules import titles
 from biosphere_tui.i18n import _, t
 from biosphere_tui.i18n import plural as plural_of
 from biosphere_tui.models import Group, Member, MembershipRequest, Role

@@ -25,7 +25,7 @@ from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.screens.vm_delete import delete_marked, refusal, send_to_portal, vm_count
 from biosphere_tui.widgets.filter_bar import FilterBar, restart_cursors
 from biosphere_tui.widgets.vm_detail import VmDetailPane
-from biosphere_tui.site_names import site_names
+from biosphere_tui.cache.reader import site_names
 from biosphere_tui.widgets.vm_table import VmTable
 
 if TYPE_CHECKING:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from biosphere_tui.i18n import t
-from biosphere_tui.idle import days, idle_servers
+from biosphere_tui.cache.activity import nova_off_servers
+from biosphere_tui.rules.idle import days, find_idle
 from biosphere_tui.screens.idle import IdleScreen, IdleTable
 from biosphere_tui.screens.vm_delete import delete_marked, nova_refusal, send_to_nova, server_count
-from biosphere_tui.site_names import site_names
+from biosphere_tui.cache.reader import site_names
 
 
 class NovaIdleScreen(IdleScreen):
@@ -19,7 +20,7 @@ class NovaIdleScreen(IdleScreen):
 
     def reload_body(self) -> None:
         settings = self.app.config.idle
-        rows = idle_servers(self.app.cache, settings, self.app.now())
+        rows = find_idle(nova_off_servers(self.app.cache), settings, self.app.now())
         self._rows = {vm.deployment.id: vm for vm in rows}
         self.query_one(IdleTable).show_idle(rows, site_names(self.app.cache))
         self.title = t("Idle VMs · Nova servers of every site · {servers} · shut off for {shut_off}",

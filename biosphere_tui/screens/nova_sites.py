@@ -9,9 +9,9 @@ from rich.text import Text
 from textual.widget import Widget
 from textual.widgets import Static
 
-from biosphere_tui import units
+from biosphere_tui.rules import units
 from biosphere_tui.cache import capacity, servers
-from biosphere_tui.cache.freshness import age, clock
+from biosphere_tui.rules.freshness import age, clock
 from biosphere_tui.cache.servers import NovaSite
 from biosphere_tui.i18n import _, t
 from biosphere_tui.screens.sites import FAILING, SitesScreen, SiteTable

@@ -13,20 +13,20 @@ from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
 from textual.widgets import Button, Input, Label, Select, Static
 
-from biosphere_tui import units
+from biosphere_tui.rules import units
 from biosphere_tui.cache import servers
 from biosphere_tui.cache.servers import ImageEntry, ServerDetail
 from biosphere_tui.i18n import Phrase, _, t
 from biosphere_tui.models import Flavor, ServerRequest, SiteLimits, exceeds
 from biosphere_tui.screens.base import BiosphereScreen, Form
-from biosphere_tui.naming import name_problem, slug_name
+from biosphere_tui.rules.naming import name_problem, slug_name
 from biosphere_tui.screens.launch import POLL_SECONDS, refused
 from biosphere_tui.widgets.palette import style
 from biosphere_tui.widgets.server_views import status_text
 
 if TYPE_CHECKING:
     from biosphere_tui.actions import Actions
-    from biosphere_tui.api.errors import SourceError
+    from biosphere_tui.errors import SourceError
 
 
 def flavour_problem(flavor: Flavor, image: ImageEntry, limits: SiteLimits | None) -> str:
@@ -46,7 +46,7 @@ def flavour_problem(flavor: Flavor, image: ImageEntry, limits: SiteLimits | None
 
 async def _send(actions: Actions, spec: ServerRequest) -> str | SourceError:
     """The launch, with Nova's refusal as a value: the form shows it."""
-    from biosphere_tui.api.errors import SourceError
+    from biosphere_tui.errors import SourceError
 
     try:
         return await actions.launch_server(spec)

@@ -13,10 +13,10 @@ from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 from textual.widgets import Input, Label, Sparkline, Static
 
-from biosphere_tui import units
+from biosphere_tui.rules import units
 from biosphere_tui.cache import capacity, reader
 from biosphere_tui.cache.capacity import HistoryPoint, SiteRow
-from biosphere_tui.cache.freshness import age, clock
+from biosphere_tui.rules.freshness import age, clock
 from biosphere_tui.cache.reader import Freshness
 from biosphere_tui.i18n import _, plural, t
 from biosphere_tui.models import Capacity, SiteState

@@ -12,14 +12,16 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
-from biosphere_tui import journal, titles
-from biosphere_tui.api.errors import SourceError
+from biosphere_tui.local import journal
+
+from biosphere_tui.rules import titles
+from biosphere_tui.errors import SourceError
 from biosphere_tui.cache import catalogue, people, reader, vms
 from biosphere_tui.cache.servers import split_key
 from biosphere_tui.config import journal_file
-from biosphere_tui.fit import Minimum, assess
+from biosphere_tui.rules.fit import Minimum, assess
 from biosphere_tui.i18n import Phrase
-from biosphere_tui.naming import duplicate_problem, free_name, name_problem, numbered, suggested_name
+from biosphere_tui.rules.naming import duplicate_problem, free_name, name_problem, numbered, suggested_name
 from biosphere_tui.models import Deployment, DeploymentRequest, DeploymentState, MembershipRequest
 from biosphere_tui.scripting import Exit, ScriptError
 from biosphere_tui.scripting.session import ACCOUNT, Session, confirm, one, warn

@@ -8,9 +8,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from biosphere_tui.cache.advice import Assessment, assessment
-from biosphere_tui.cache.freshness import stale_after
-from biosphere_tui.fit import APPLIANCE, CAPACITY, QUOTA, Fit
+from biosphere_tui.views.advice import Assessment, assessment
+from biosphere_tui.rules.freshness import stale_after
+from biosphere_tui.rules.fit import APPLIANCE, CAPACITY, QUOTA, Fit
 from biosphere_tui.scripting import Exit
 from biosphere_tui.scripting.output import json_text
 from biosphere_tui.scripting.session import ACCOUNT, Session

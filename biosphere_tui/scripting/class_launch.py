@@ -13,10 +13,10 @@ import argparse
 import asyncio
 import uuid
 
-from biosphere_tui import classroom, titles
-from biosphere_tui.advisor import class_why, plan_class
-from biosphere_tui.api.errors import SourceError
-from biosphere_tui.classroom import Seat
+from biosphere_tui.rules import classroom, titles
+from biosphere_tui.rules.advisor import class_why, plan_class
+from biosphere_tui.errors import SourceError
+from biosphere_tui.rules.classroom import Seat
 from biosphere_tui.config import Config
 from biosphere_tui.models import DeploymentRequest
 from biosphere_tui.scripting import Exit, ScriptError, act

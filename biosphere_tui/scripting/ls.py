@@ -8,10 +8,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from biosphere_tui import units
+from biosphere_tui.rules import units
 from biosphere_tui.cache import catalogue, people, reader, servers, usage, vms
-from biosphere_tui.forecast import WINDOW_DAYS, of_group
-from biosphere_tui.idle import given_back, idle_vms, resources
+from biosphere_tui.rules.forecast import WINDOW_DAYS, of_group
+from biosphere_tui.cache.activity import ready_vms
+from biosphere_tui.rules.idle import find_idle, given_back, resources
 from biosphere_tui.models import UNLIMITED, Role
 from biosphere_tui.scripting import Exit, ScriptError
 from biosphere_tui.scripting.output import Column, Row, field, render
@@ -53,7 +54,7 @@ def _idle(session: Session, args: argparse.Namespace) -> Rows:
     return [{"id": d.id, "name": d.name, "group": d.group_id, "owner": d.owner, "site": d.site, "flavor": d.flavor,
              "kind": vm.kind.value, "why": vm.why, "since": vm.since, "vcpu": d.vcpu, "ram_gb": d.ram_gb,
              "disk_gb": d.disk_gb, "idle": vm}  # "idle": for the total given back, not a field
-            for vm in idle_vms(session.db, session.config.idle, session.now(), owner=owner, group_id=group_id)
+            for vm in find_idle(ready_vms(session.db, owner=owner, group_id=group_id), session.config.idle, session.now())
             for d in [vm.deployment]]
 
 

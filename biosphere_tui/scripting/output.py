@@ -22,7 +22,7 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-from biosphere_tui.export import csv_cell
+from biosphere_tui.rules.export import csv_cell
 
 FORMATS = ("table", "json", "csv")
 Row = Mapping[str, Any]

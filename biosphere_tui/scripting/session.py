@@ -12,11 +12,11 @@ from typing import TypeVar
 
 from biosphere_tui.cache import catalogue, reader
 from biosphere_tui.cache.db import CacheUnavailable, connect, open_cache
-from biosphere_tui.cache.freshness import State, age, failing, stale_after, state
+from biosphere_tui.rules.freshness import State, age, failing, stale_after, state
 from biosphere_tui.config import Config, state_file
 from biosphere_tui.models import Appliance, Group, GroupKind, Role, User
 from biosphere_tui.scripting import Exit, ScriptError
-from biosphere_tui.state import load_state
+from biosphere_tui.local.state import load_state
 
 ACCOUNT = "portal.account"  # the user and their groups: every other portal source relies on it
 T = TypeVar("T")

@@ -25,7 +25,7 @@ class _Safe:
     def write(self, text: str) -> int:
         safe = clean(text, limit=len(text), multiline=True)
         if self._privacy:
-            from biosphere_tui.privacy import mask
+            from biosphere_tui.rules.privacy import mask
 
             safe = mask(safe)
         self._stream.write(safe)

@@ -10,7 +10,7 @@ from typing import Protocol, cast
 from rich.text import Text
 from textual.widgets import Static
 
-from biosphere_tui.cache.freshness import State, failing, summary
+from biosphere_tui.rules.freshness import State, failing, summary
 from biosphere_tui.cache.reader import Freshness
 from biosphere_tui.i18n import _
 from biosphere_tui.widgets.palette import style

@@ -8,8 +8,8 @@ from datetime import datetime
 from rich.console import Group as Lines
 from rich.text import Text
 
-from biosphere_tui import nova_status, units
-from biosphere_tui.cache.freshness import age
+from biosphere_tui.rules import nova_status, units
+from biosphere_tui.rules.freshness import age
 from biosphere_tui.cache.servers import ServerDetail
 from biosphere_tui.cache.vms import VmRow
 from biosphere_tui.i18n import _, t

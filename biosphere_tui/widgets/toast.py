@@ -13,7 +13,7 @@ from time import time
 
 from textual.notifications import Notification
 
-from biosphere_tui.delays import delay
+from biosphere_tui.rules.delays import delay
 
 
 class LastingNotification(Notification):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from biosphere_tui.api import errors
+from biosphere_tui import errors
 from biosphere_tui.api.portal import PortalClient
 from biosphere_tui.cache import people
 from biosphere_tui.cache.db import connect, open_cache

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from demo_time import DEMO_START
 
-from biosphere_tui.api import errors
+from biosphere_tui import errors
 from biosphere_tui.api import openstack as openstack_api
 from biosphere_tui.api.openstack import SiteClient
 from biosphere_tui.cache.db import open_cache

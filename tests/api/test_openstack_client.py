@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from biosphere_tui.api import errors
+from biosphere_tui import errors
 from biosphere_tui.api.openstack import SiteClient
 
 SITE = "ifb-bird-stack"

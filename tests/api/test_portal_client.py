@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from biosphere_tui.api import errors
+from biosphere_tui import errors
 from biosphere_tui.api.portal import DeploymentRequest, PortalClient
 from biosphere_tui.models import DeploymentState, RequestState, Role
 

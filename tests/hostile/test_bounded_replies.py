@@ -19,8 +19,8 @@ from typing import TypeVar
 
 import pytest
 
-from biosphere_tui import commands
-from biosphere_tui.api import errors
+from biosphere_tui.scripting import commands
+from biosphere_tui import errors
 from biosphere_tui.api.openstack import SiteClient
 from biosphere_tui.api.portal import PortalClient
 from biosphere_tui.config import load

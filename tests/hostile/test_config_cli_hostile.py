@@ -256,7 +256,7 @@ def test_privacy_masks_host_and_port_in_every_command(portal, write, capsys, com
 def test_mask_hides_hosts_ports_and_ipv6(text: str, kept: str) -> None:
     import re
 
-    from biosphere_tui.privacy import mask
+    from biosphere_tui.rules.privacy import mask
 
     masked = mask(text)
     assert len(masked) == len(text) and re.sub("•+", "•", masked) == kept

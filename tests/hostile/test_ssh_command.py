@@ -20,7 +20,7 @@ from biosphere_tui.cli import main
 from biosphere_tui.config import Config
 from biosphere_tui.demo import world as demo_world
 from biosphere_tui.models import AccessLink, Deployment, DeploymentState, Parameter, Server
-from biosphere_tui.ssh import ssh_command
+from biosphere_tui.rules.ssh import ssh_command
 from biosphere_tui.sync import Sync
 
 HOSTILE = "ssh://ubuntu;touch PWNED;echo @10.36.0.21"

@@ -15,7 +15,7 @@ from textual.widgets import Input
 
 from biosphere_tui.app import BiosphereApp
 from biosphere_tui.config import Config
-from biosphere_tui.export import FIELDS
+from biosphere_tui.rules.export import FIELDS
 from biosphere_tui.screens.consumption import ConsumptionScreen, TotalsTable
 from biosphere_tui.widgets.chart import DailyChart
 from biosphere_tui.widgets.confirm import ReasonDialog

@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from biosphere_tui import backoff
+from biosphere_tui.rules import backoff
 from biosphere_tui.app import BiosphereApp
 from biosphere_tui.cache.reader import Freshness
 from biosphere_tui.config import Config
-from biosphere_tui.cache.freshness import failing
+from biosphere_tui.rules.freshness import failing
 from biosphere_tui.widgets.freshness import FreshnessBar
 from pilot_support import settle
 from screen_text import text_of

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 
 from biosphere_tui.config import journal_file
 from biosphere_tui.i18n import set_language
-from biosphere_tui.journal import OK, Entry
+from biosphere_tui.local.journal import OK, Entry
 from biosphere_tui.models import DeploymentState, RequestState
 from biosphere_tui.screens.journal import JournalScreen, JournalTable
 from biosphere_tui.widgets.confirm import ConfirmDialog

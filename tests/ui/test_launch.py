@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from biosphere_tui.cache.freshness import age
+from biosphere_tui.rules.freshness import age
 from biosphere_tui.models import DeploymentState, SiteState
 from biosphere_tui.screens.launch import MASK, FitMatrix, LaunchScreen
 from biosphere_tui.widgets.confirm import ConfirmDialog

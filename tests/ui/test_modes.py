@@ -13,9 +13,9 @@ import pytest
 import biosphere_tui
 from biosphere_tui import i18n
 from biosphere_tui.actions import Actions, ReadOnlyRefusal
-from biosphere_tui.i18n_fr import FR
+from biosphere_tui.i18n.fr import FR
 from biosphere_tui.models import DeploymentState, RequestState
-from biosphere_tui.privacy import mask
+from biosphere_tui.rules.privacy import mask
 from biosphere_tui.screens.registry import SCREENS
 from biosphere_tui.widgets.confirm import ConfirmDialog
 from pilot_support import settle
@@ -281,7 +281,7 @@ def test_translations_keep_their_placeholders() -> None:
 
 async def test_french_units_on_the_groups_screen_and_in_ages(synced, make_app, demo, monkeypatch) -> None:  # noqa: ANN001
     """French writes gigabytes "Go" and days "j" ("il y a 3 j"), never "GB" or "3 d"."""
-    from biosphere_tui.cache.freshness import span
+    from biosphere_tui.rules.freshness import span
 
     monkeypatch.setenv("LANG", "fr_FR.UTF-8")
     app = make_app(synced)

@@ -15,7 +15,7 @@ from pilot_support import settle
 from biosphere_tui.app import BiosphereApp
 from biosphere_tui.config import Config, NotificationSettings
 from biosphere_tui.models import DeploymentState
-from biosphere_tui.notifications import _TITLES
+from biosphere_tui.rules.notifications import _TITLES
 
 TITLES = set(_TITLES.values())
 

@@ -12,7 +12,7 @@ from pilot_support import settle
 from screen_text import text_of
 from sync_helpers_os import os_only_config
 
-from biosphere_tui import journal
+from biosphere_tui.local import journal
 
 pytestmark = [pytest.mark.filterwarnings("ignore::openstack.warnings.OpenStackDeprecationWarning"),
               pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")]

@@ -16,9 +16,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from biosphere_tui.api.errors import SourceError
+from biosphere_tui.errors import SourceError
 from biosphere_tui.i18n import Phrase
-from biosphere_tui.private_files import open_private, private_dir
+from biosphere_tui.local.private_files import open_private, private_dir
 
 OK, FAILED, PARTLY = "ok", "failed", "partly failed"
 

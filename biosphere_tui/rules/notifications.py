@@ -2,7 +2,8 @@
 screen is shown — one of their VMs in error or Ready, the current group past 90 % of a quota,
 a membership request in a group they administer.
 
-``Snapshot.read`` takes what matters from the cache; ``diff`` (pure) compares two snapshots
+``Snapshot.of`` takes what matters from what the cache holds (read by the caller: the rules
+never read the cache); ``diff`` compares two snapshots
 into typed events; ``toasts`` words them, one per event, several of a kind in one. ``Watcher``
 keeps the previous snapshot: the first one after start only sets the baseline.
 """
@@ -12,11 +13,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from biosphere_tui.cache import reader, watch
-from biosphere_tui.cache.db import Reader
-from biosphere_tui.cache.watch import RequestSeen, VmSeen
-from biosphere_tui.models import DeploymentState, Group
+from biosphere_tui.models import DeploymentState, Group, Quota
+
+if TYPE_CHECKING:
+    from biosphere_tui.cache.watch import RequestSeen, VmSeen
 
 QUOTA_ALERT = 0.9  # a share of the quota above this is worth a toast (the quota bars turn red there too)
 LISTED = 5  # names in a grouped toast
@@ -50,18 +52,18 @@ class Snapshot:
     requests: dict[str, RequestSeen] = field(default_factory=dict)
 
     @classmethod
-    def read(cls, db: Reader, group: Group | None) -> Snapshot:
-        me = reader.me(db)
+    def of(cls, group: Group | None, used: Quota | None, vms: dict[str, VmSeen],
+           requests: dict[str, RequestSeen]) -> Snapshot:
+        """The snapshot of the current ``group`` using ``used`` of its quota, the user's ``vms`` and
+        the pending ``requests``."""
         shares = {}
-        if group is not None:
-            used = reader.quota_use(db, group.id)
+        if group is not None and used is not None:
             for name, n, total, unit in (("vCPU", used.vcpu, group.quota.vcpu, ""),
                                          ("RAM", used.ram_gb, group.quota.ram_gb, " GB"),
                                          ("storage", used.storage_gb, group.quota.storage_gb, " GB")):
                 if total > 0:
                     shares[name] = (n / total, f"{n}{unit} of {total}{unit}")
-        return cls(watch.vms_of(db, me.username) if me else {}, group.name if group else None, shares,
-                   watch.pending_requests(db))
+        return cls(vms, group.name if group else None, shares, requests)
 
 
 def diff(before: Snapshot, after: Snapshot) -> list[Event]:

@@ -1,18 +1,10 @@
 """One name per site, on every screen and in every command's output: the short name of its platform
 from the portal's status (``PRABI-LBBE``), else its cloud id (``ifb-prabi-girofle``, as in
-OpenStack-only mode). Details show the id beside it."""
+OpenStack-only mode). Details show the id beside it. ``cache.reader.site_names`` reads the names."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-
-from biosphere_tui.cache import reader
-from biosphere_tui.cache.db import Reader
-
-
-def site_names(db: Reader) -> dict[str, str]:
-    """Site id -> the name to show, for the sites the portal lists."""
-    return {s.id: s.platform for s in reader.sites(db) if s.platform}
 
 
 def site_name(names: Mapping[str, str], site: str) -> str:

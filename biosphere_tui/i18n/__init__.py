@@ -43,7 +43,7 @@ def set_language(lang: str | None) -> str:
     global _current, _catalogue
     _current = lang if lang in LANGUAGES else from_locale()
     if _current == "fr":
-        from biosphere_tui.i18n_fr import FR
+        from biosphere_tui.i18n.fr import FR
 
         _catalogue = FR
     else:

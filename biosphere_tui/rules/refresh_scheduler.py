@@ -16,7 +16,7 @@ from typing import Protocol
 
 from textual.message_pump import MessagePump
 
-from biosphere_tui.delays import delay
+from biosphere_tui.rules.delays import delay
 
 log = logging.getLogger(__name__)
 

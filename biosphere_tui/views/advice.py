@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from biosphere_tui.advisor import Advice, Signal, left_of, recommend
+from biosphere_tui.rules.advisor import Advice, Signal, left_of, recommend
 from biosphere_tui.cache import catalogue, reader
-from biosphere_tui.cache.freshness import outdated
+from biosphere_tui.rules.freshness import outdated
 from biosphere_tui.cache.db import Reader
-from biosphere_tui.fit import Matrix, Minimum, assess
+from biosphere_tui.rules.fit import Matrix, Minimum, assess
 from biosphere_tui.models import Appliance, Group, GroupKind, Quota
 
 

@@ -11,7 +11,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from biosphere_tui.private_files import private_dir, write_private
+from biosphere_tui.local.private_files import private_dir, write_private
 
 
 @dataclass

@@ -13,7 +13,7 @@ from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from typing import IO
 
-from biosphere_tui.private_files import open_private, private_dir
+from biosphere_tui.local.private_files import open_private, private_dir
 
 REDACTED = "[redacted]"
 PATTERNS = [

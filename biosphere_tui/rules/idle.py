@@ -1,8 +1,8 @@
 """The idle VM finder: running VMs with no activity for long, or shut off for long, and what
 deleting them gives back to their group's quota.
 
-``find_idle`` is pure (rules only); ``idle_vms`` reads the cache and applies them, for the
-idle screen and the command line.
+``find_idle`` is pure: the idle screen and the command line give it what ``cache.activity``
+reads (the Ready deployments, or in OpenStack-only mode the shut-off Nova servers).
 """
 
 from __future__ import annotations
@@ -11,13 +11,22 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from biosphere_tui import units
-from biosphere_tui.cache.activity import OFF_STATUSES, VmActivity, nova_off_servers, ready_vms
-from biosphere_tui.cache.db import Reader
-from biosphere_tui.config import IdleSettings
 from biosphere_tui.i18n import number, plural, t
-from biosphere_tui.models import Quota
+from biosphere_tui.models import OFF_STATUSES, Quota
+from biosphere_tui.rules import units
+
+if TYPE_CHECKING:
+    from biosphere_tui.cache.activity import VmActivity
+
+
+@dataclass(frozen=True)
+class IdleSettings:
+    """After how many days a running VM with no activity, or a shut-off one, counts as idle."""
+
+    running_days: float = 14.0
+    shutoff_days: float = 14.0
 
 class IdleKind(StrEnum):
     NO_ACTIVITY = "no activity"
@@ -69,18 +78,6 @@ def find_idle(vms: Iterable[VmActivity], settings: IdleSettings, now: datetime) 
         if verdict is not None:
             found.append(IdleVm(vm, *verdict))
     return sorted(found, key=lambda idle: (idle.since, idle.deployment.name, idle.deployment.id))
-
-
-def idle_vms(db: Reader, settings: IdleSettings, now: datetime, *, owner: str | None = None,
-             group_id: str | None = None) -> list[IdleVm]:
-    """The idle VMs in the cache (of one owner and/or one group when given), idle longest first."""
-    return find_idle(ready_vms(db, owner=owner, group_id=group_id), settings, now)
-
-
-def idle_servers(db: Reader, settings: IdleSettings, now: datetime) -> list[IdleVm]:
-    """OpenStack-only mode: the Nova servers shut off for ``settings.shutoff_days``, longest first.
-    Without the portal's monitor nothing says whether a running server is used, so none is idle."""
-    return find_idle(nova_off_servers(db), settings, now)
 
 
 def given_back(vms: Iterable[IdleVm]) -> Quota:
