@@ -1,6 +1,6 @@
 """The Textual application: opens on the cache at once, refreshes it in the background.
 
-Screens read ``app.cache``; changes go through ``app.act`` (a worker calling the portal)
+Screens read ``app.cache``; changes go through ``app.act`` (the action runner, in a worker)
 and end with a refresh of the sources they touched.
 """
 
