@@ -4,8 +4,9 @@ Nova call on a site), run by the app in a worker.
 Every action says which cache sources it makes stale, so the app refreshes just those
 afterwards. Failures are the clients' domain errors (plain messages, no secrets). The
 requests that change something are noted in ``Actions.sent`` for the action journal.
-In read-only mode (``config.read_only``) every request that would change something is
-refused here, before it leaves: this is the one place all changes go through.
+In read-only mode (``config.read_only``) every request that would change something, to the
+portal or to a site's Nova, is refused here before it leaves (``check_writable``, the one
+read-only gate; ``action_runner`` applies it before an action starts).
 """
 
 from __future__ import annotations
@@ -54,6 +55,12 @@ class ReadOnlyRefusal(errors.SourceError):
         super().__init__("app", REFUSAL)
 
 
+def check_writable(config: Config) -> None:
+    """The read-only gate: ``ReadOnlyRefusal`` in read-only mode."""
+    if config.read_only:
+        raise ReadOnlyRefusal()
+
+
 class Actions:
     """Opens a portal client per action (the token is read at that moment).
 
@@ -87,16 +94,20 @@ class Actions:
         except errors.ConfigError as exc:
             raise errors.AuthFailed("portal", str(exc)) from None
 
+    def _changing(self, request: str) -> None:
+        """Every request that changes something passes here before it is sent, portal or Nova:
+        refused in read-only mode, else noted for the journal."""
+        check_writable(self.config)
+        self.sent.append(request)
+
     async def _note(self, request: httpx.Request) -> None:
         if request.method in ("GET", "HEAD"):
             return
-        if self.config.read_only:
-            raise ReadOnlyRefusal()
         assert self.config.portal is not None
         path = request.url.path.removeprefix(urlparse(self.config.portal.url).path.rstrip("/"))
         query = f"?{request.url.query.decode()}" if request.url.query else ""
         body = request.content.decode("utf-8", "replace")
-        self.sent.append(redactor.redact(f"{request.method} {path}{query}" + (f" {body}" if body else "")))
+        self._changing(redactor.redact(f"{request.method} {path}{query}" + (f" {body}" if body else "")))
 
     async def launch(self, spec: DeploymentRequest, idempotency_key: str) -> Deployment:
         return await self._with_portal(lambda p: p.create_deployment(spec, idempotency_key))
@@ -156,15 +167,17 @@ class Actions:
         body = {"name": spec.name, "imageRef": spec.image_id, "flavorRef": spec.flavor_id}
         body |= {"key_name": spec.key_name} if spec.key_name else {}
         body |= {"networks": [{"uuid": spec.network}] if spec.network else "auto"}
-        self.sent.append(f"POST {spec.site}:/servers {json.dumps({'server': body})}")
+        self._changing(f"POST {spec.site}:/servers {json.dumps({'server': body})}")
         return await self._with_site(spec.site, lambda c: c.create_server(
             spec.name, spec.flavor_id, spec.image_id, key_name=spec.key_name, network=spec.network))
 
     async def delete_servers(self, servers: Sequence[tuple[str, str]]) -> list[Outcome]:
-        """Delete these (site, server id) at once; an outcome each, keyed ``site/id``."""
+        """Delete these (site, server id) at once; an outcome each, keyed ``site/id``. In read-only
+        mode the whole batch is refused (``ReadOnlyRefusal``) before any is sent."""
+        for site, server_id in servers:
+            self._changing(f"DELETE {site}:/servers/{server_id}")
 
         async def one(site: str, server_id: str) -> Outcome:
-            self.sent.append(f"DELETE {site}:/servers/{server_id}")
             try:
                 await self._with_site(site, lambda c: c.delete_server(server_id))
             except errors.SourceError as exc:

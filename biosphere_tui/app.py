@@ -1,6 +1,6 @@
 """The Textual application: opens on the cache at once, refreshes it in the background.
 
-Screens read ``app.cache``; changes go through ``app.act`` (a worker calling the portal)
+Screens read ``app.cache``; changes go through ``app.act`` (the action runner, in a worker)
 and end with a refresh of the sources they touched.
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime, timezone
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -43,6 +43,7 @@ from biosphere_tui.widgets.freshness import FreshnessBar
 from biosphere_tui.widgets.toast import LastingNotification
 
 if TYPE_CHECKING:
+    from biosphere_tui.action_runner import Started
     from biosphere_tui.actions import Actions
     from biosphere_tui.rules.notifications import Watcher
     from biosphere_tui.sync import SourceResult, Sync
@@ -50,14 +51,6 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 TLS_OFF = "TLS verification is OFF for the portal"
-
-
-class Started(NamedTuple):
-    """When an action started, who asked for it (username from the cache), and what it is."""
-
-    at: datetime
-    user: str
-    action: Phrase
 
 
 def _changes(command: SystemCommand) -> bool:
@@ -382,22 +375,19 @@ class BiosphereApp(App[None]):
         done: Callable[[T], Any] | None = None,
         busy: Mapping[str, str] | None = None,
     ) -> None:
-        """Run ``call`` against the portal in a worker; then ``done(result)`` and a refresh of
-        ``resync``. A failure is shown in plain words and the view is refreshed all the same.
-        Whatever happens is written to the action journal. In read-only mode nothing starts.
-        ``busy`` (item -> verb, e.g. a request's id -> "approved") stay ``in_flight`` until the
-        refresh after the action has ended; an action on an item already in flight is not sent."""
-        if self.read_only:
-            self.notify(_(REFUSAL), title=_("read-only"), severity="warning")
-            return
+        """Run ``call`` through the action runner (``action_runner.run``: read-only gate, journal,
+        refresh of ``resync``) in a worker; then ``done(result)``. A failure or a refusal is shown in
+        plain words. ``busy`` (item -> verb, e.g. a request's id -> "approved") stay ``in_flight``
+        until the refresh after the action has ended; an action on an item already in flight is not sent."""
+        from biosphere_tui.action_runner import Started
+
         busy = busy or {}
         if not self.in_flight.start(busy):
             self.notify(_("Already in progress: nothing sent again."), severity="warning")
             return
         phrase = title if isinstance(title, Phrase) else Phrase(title)  # journaled in no language
         self.notify(f"{phrase}…", timeout=3)
-        me = reader.me(self.cache)
-        self._act(Started(self.now(), me.username if me else "", phrase), call, resync, done, list(busy))
+        self._act(Started.now(self.cache, self.now(), phrase), call, resync, done, list(busy))
 
     def _after_action(self, resync: set[str], items: list[str], *, force: bool = False) -> None:
         """Refresh what an action changed; its items stay in flight until that refresh has ended."""
@@ -407,29 +397,35 @@ class BiosphereApp(App[None]):
     @work(thread=True, group="actions", exit_on_error=False)
     def _act(self, started: Started, call: Callable[[Actions], Awaitable[T]], resync: set[str],
              done: Callable[[T], Any] | None, items: list[str]) -> None:
-        from biosphere_tui.actions import Actions
+        from biosphere_tui import action_runner
+        from biosphere_tui.actions import ReadOnlyRefusal
         from biosphere_tui.errors import SourceError
 
-        title, actions = started.action, Actions(self.config)
+        def refresh(sources: set[str], answered: bool) -> None:  # the cloud just answered: even a source in backoff
+            self.call_from_thread(self._after_action, sources, items, force=answered)
+
+        def warn(message: str) -> None:
+            self.call_from_thread(self.notify, message, severity="warning")
+
+        title = started.action
         try:
-            result = asyncio.run(call(actions))
+            result = action_runner.run(self.config, started, call, resync=resync, refresh=refresh,
+                                       journal_to=self.journal, warn=warn)
+        except ReadOnlyRefusal as exc:
+            self.call_from_thread(self.notify, _(exc.message), title=_("read-only"), severity="warning")
+            self.call_from_thread(self.in_flight.free, items)
+            return
         except SourceError as exc:
-            self._journal(started, actions.sent, error=exc.message)
             self.call_from_thread(self.notify, t("{action} failed: {error}", action=str(title), error=_(exc.message)),
                                   severity="error", timeout=10)
-            self.call_from_thread(self._after_action, resync, items)
             return
-        except Exception as exc:  # noqa: BLE001 - never a traceback on screen
-            log.exception("%s failed", title.english())
-            self._journal(started, actions.sent, error=f"unexpected failure ({type(exc).__name__})")
+        except Exception as exc:  # noqa: BLE001 - never a traceback on screen (the runner logged it)
             self.call_from_thread(self.notify, t("{action} failed ({error}).", action=str(title), error=type(exc).__name__),
                                   severity="error")
             self.call_from_thread(self.in_flight.free, items)
             return
-        self._journal(started, actions.sent, result=result)  # a refusal returned as a value is "failed"
         if done is not None:
             self.call_from_thread(done, result)
-        self.call_from_thread(self._after_action, resync, items, force=True)  # the portal just answered
 
     def fetch(self, title: str, call: Callable[[Actions], Awaitable[T]], done: Callable[[T], Any]) -> None:
         """Ask the portal, in a worker, for what the cache never keeps (passwords, tokens): ``title…``
@@ -455,18 +451,3 @@ class BiosphereApp(App[None]):
                                   severity="error")
             return
         self.call_from_thread(done, result)
-
-    def _journal(self, started: Started, sent: list[str], *, result: object = None, error: str | None = None) -> None:
-        """Record an action in the journal (from its worker) and log the same verdict; a journal that
-        cannot be written is said."""
-        item = journal.entry(*started, sent, result=result, error=error)
-        if item.ok:
-            log.info("%s: done", item.action)
-        else:
-            log.warning("%s: %s: %s", item.action, item.result, item.message)
-        try:
-            self.journal.append(item)
-        except OSError as exc:
-            log.warning("the action journal could not be written: %s", exc.strerror)
-            self.call_from_thread(self.notify, t("The action journal could not be written ({error}).",
-                                                 error=exc.strerror), severity="warning")

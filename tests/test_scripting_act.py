@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import os
@@ -12,7 +13,7 @@ import sys
 import pytest
 
 from biosphere_tui.config import journal_file
-from biosphere_tui.models import DeploymentState, RequestState
+from biosphere_tui.models import DeploymentState, RequestState, Role
 from scripting_cli import cli  # noqa: F401 - the fixture
 
 GROUP = "marine-meta"
@@ -117,6 +118,42 @@ def test_a_site_down_during_delete_is_exit_1_and_says_why(cli, demo, capsys, mon
     out, err = capsys.readouterr()
     assert f"deleted {first.name}" in out and f"not deleted {second.name}: " in err
     assert server_deleted(demo, first) and not server_deleted(demo, second)
+
+
+def others_vm(cli, demo, capsys):  # noqa: ANN001, ANN201
+    """A Ready VM of marine-meta that another member owns, as the cache lists it to the group's admin."""
+    assert cli("ls", "vms", "--all", "--group", GROUP, "-f", "json") == 0
+    row = next(r for r in json.loads(capsys.readouterr().out) if r["owner"] != "demo" and r["state"] == "Ready")
+    return demo.world.deployments[row["id"]]
+
+
+def test_a_member_may_not_delete_another_members_vm(cli, demo, capsys) -> None:  # noqa: ANN001
+    from biosphere_tui.config import load
+    from biosphere_tui.sync import Sync
+
+    dep = others_vm(cli, demo, capsys)
+    with demo.world.lock:  # another admin makes the user a plain member; the app hears of it
+        members = demo.world.members[GROUP]
+        members["demo"] = dataclasses.replace(members["demo"], role=Role.MEMBER)
+    config = load(cli.config)
+    sync = Sync(config, config.cache_path, now=demo.clock.now)
+    try:
+        sync.refresh_blocking({"portal.account"}, force=True)  # the VM list is not refreshed yet: still listed
+    finally:
+        sync.close()
+    assert cli("delete", dep.id, "--yes") == 1
+    out, err = capsys.readouterr()
+    assert f"{dep.name} belongs to {dep.owner}: only its owner or an admin of {GROUP} can delete it." in err
+    assert "Nothing was done" in err and out == ""
+    assert demo.world.deployments[dep.id].state is DeploymentState.READY and not server_deleted(demo, dep)
+    assert not any(method == "DELETE" for method, _ in demo.portal.service.log) and not journal_file().exists()
+
+
+def test_a_group_admin_may_delete_another_members_vm(cli, demo, capsys) -> None:  # noqa: ANN001
+    dep = others_vm(cli, demo, capsys)
+    assert cli("delete", dep.id, "--yes") == 0
+    assert f"deleted {dep.name}" in capsys.readouterr().out
+    assert server_deleted(demo, dep)
 
 
 # -- approve, reject ---------------------------------------------------------------------------

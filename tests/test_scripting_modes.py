@@ -6,8 +6,9 @@ import json
 
 import pytest
 
+from biosphere_tui.config import journal_file
 from biosphere_tui.models import RequestState
-from scripting_cli import cli  # noqa: F401 - the fixture
+from scripting_cli import cli, os_cli  # noqa: F401 - the fixtures
 
 GROUP = "marine-meta"
 
@@ -31,6 +32,36 @@ def test_read_only_refuses_every_change_before_sending_anything(cli, demo, capsy
         assert captured.out == "" and "read-only mode" in captured.err and "nothing was done" in captured.err
     assert demo.world.requests[request.id].state is RequestState.PENDING
     assert live(demo) == servers_before
+
+
+def deletes_sent(demo) -> list[str]:  # noqa: ANN001
+    return [path for site in demo.sites.values() for method, path in site.service.log if method == "DELETE"]
+
+
+def test_read_only_refuses_a_nova_delete_in_openstack_only_mode(os_cli, demo, capsys) -> None:  # noqa: ANN001, F811
+    assert os_cli("ls", "vms", "-f", "json") == 0
+    server = json.loads(capsys.readouterr().out)[0]
+    before = live(demo)
+    assert os_cli("--read-only", "delete", server["id"], "--yes") == 1
+    captured = capsys.readouterr()
+    assert captured.out == "" and "read-only mode: delete would change the cloud; nothing was done" in captured.err
+    assert live(demo) == before and deletes_sent(demo) == []
+
+
+@pytest.mark.parametrize("portal", [True, False])
+def test_read_only_is_refused_by_the_action_runner_too(cli, os_cli, demo, capsys, monkeypatch,  # noqa: ANN001, F811
+                                                       portal: bool) -> None:
+    """A command missing from the up-front list still reaches the runner's gate: nothing sent, nothing journaled."""
+    run = cli if portal else os_cli
+    monkeypatch.setattr("biosphere_tui.scripting.run.COMMANDS", frozenset())
+    assert run("ls", "vms", "-f", "json") == 0
+    vm = json.loads(capsys.readouterr().out)[0]
+    before = live(demo)
+    assert run("--read-only", "delete", vm["id"], "--yes") == 1
+    err = capsys.readouterr().err
+    assert "failed: Read-only mode: nothing can be changed" in err
+    assert live(demo) == before and deletes_sent(demo) == [] and not journal_file().exists()
+    assert not any(method == "DELETE" for method, _ in demo.portal.service.log)
 
 
 @pytest.mark.parametrize("fmt", ["table", "json", "csv"])

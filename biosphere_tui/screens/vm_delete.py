@@ -13,6 +13,7 @@ from biosphere_tui.cache.vms import VmRow
 from biosphere_tui.rules import titles
 from biosphere_tui.i18n import _, plural, t
 from biosphere_tui.models import Role
+from biosphere_tui.rules.permissions import delete_refusal
 from biosphere_tui.widgets.line_table import LineTable
 
 if TYPE_CHECKING:
@@ -40,11 +41,9 @@ def refusal(screen: Screen, vm: VmRow) -> str | None:
     if vm.gone:
         return nothing_left(vm)
     me = reader.me(screen.app.cache)
-    admin_of = {g.id for g in screen.app.groups if g.role is Role.ADMIN}
-    if (me is None or vm.owner != me.username) and vm.group_id not in admin_of:
-        return t("{name} belongs to {owner}: only its owner or an admin of {group} can delete it.",
-                 name=vm.name, owner=vm.owner, group=vm.group_id)
-    return None
+    why = delete_refusal(vm.name, vm.owner, vm.group_id, me=me.username if me else None,
+                         admin_of={g.id for g in screen.app.groups if g.role is Role.ADMIN})
+    return str(why) if why else None
 
 
 Send = Callable[[list[str], dict[str, str]], None]

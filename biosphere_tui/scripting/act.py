@@ -22,7 +22,8 @@ from biosphere_tui.config import journal_file
 from biosphere_tui.rules.fit import Minimum, assess
 from biosphere_tui.i18n import Phrase
 from biosphere_tui.rules.naming import duplicate_problem, free_name, name_problem, numbered, suggested_name
-from biosphere_tui.models import Deployment, DeploymentRequest, DeploymentState, MembershipRequest
+from biosphere_tui.models import Deployment, DeploymentRequest, DeploymentState, MembershipRequest, Role
+from biosphere_tui.rules.permissions import delete_refusal
 from biosphere_tui.scripting import Exit, ScriptError
 from biosphere_tui.scripting.session import ACCOUNT, Session, confirm, one, warn
 
@@ -46,28 +47,18 @@ def _plural(n: int, word: str) -> str:
 
 
 def perform(session: Session, title: Phrase, call: Callable[[Actions], Awaitable[T]], resync: set[str]) -> T:
-    """Run the action against the portal, note it in the journal (read in the app's language), then
-    refresh what it changed."""
-    from biosphere_tui.actions import Actions
+    """Run the action through the action runner (read-only gate, journal, refresh of ``resync``);
+    a failure or a refusal ends the command."""
+    from biosphere_tui import action_runner
 
-    me = reader.me(session.db)  # none in OpenStack-only mode
-    actions, started, user = Actions(session.config), session.now(), me.username if me else ""
+    started = action_runner.Started.now(session.db, session.now(), title)
     try:
-        result = asyncio.run(call(actions))
+        return action_runner.run(session.config, started, call, resync=resync,
+                                 refresh=lambda sources, _answered: session.sync(sources),
+                                 journal_to=journal.Journal(journal_file()),
+                                 warn=lambda message: warn(f"warning: {message}"))
     except SourceError as exc:
-        _journal(journal.entry(started, user, title, actions.sent, error=exc.message))
-        session.sync(resync)
         raise ScriptError(Exit.FAILED, f"{title.english()} failed: {exc.message}") from None
-    _journal(journal.entry(started, user, title, actions.sent, result=result))
-    session.sync(resync)
-    return result
-
-
-def _journal(item: journal.Entry) -> None:
-    try:
-        journal.Journal(journal_file()).append(item)
-    except OSError as exc:
-        warn(f"warning: the action journal could not be written ({exc.strerror})")
 
 
 def _report(outcomes: Sequence[Outcome], names: dict[str, str], verb: str) -> int:
@@ -101,8 +92,14 @@ def delete(session: Session, args: argparse.Namespace) -> int:
         session.ensure({"portal.deployments", ACCOUNT}, {"site"})
     rows = vms.vms(session.db, vms.VmQuery(), nova=session.nova)
     targets = list({v.id: v for v in (_vm(rows, w) for w in args.targets)}.values())
-    if session.nova:
+    if session.nova:  # no owners without the portal: Nova decides
         return _delete_servers(session, targets, args.yes)
+    me = reader.me(session.db)
+    admin_of = {g.id for g in reader.groups(session.db) if g.role is Role.ADMIN}
+    refused = [why.english() for v in targets if (why := delete_refusal(
+        v.name, v.owner, v.group_id, me=me.username if me else None, admin_of=admin_of))]
+    if refused:
+        raise ScriptError(Exit.FAILED, " ".join(refused) + " Nothing was done.")
     print(f"Delete {_plural(len(targets), 'VM')}? " + ("Its server and disk are destroyed." if len(targets) == 1
                                                        else "Their servers and disks are destroyed."))
     for v in targets:

@@ -7,13 +7,13 @@ import logging
 from collections.abc import Callable
 
 from biosphere_tui.config import Config
+from biosphere_tui.rules.readonly import COMMANDS
 from biosphere_tui.scripting import Exit, ScriptError
 from biosphere_tui.scripting.session import Session, warn
 from biosphere_tui.scripting.streams import printing
 
 log = logging.getLogger(__name__)
 PORTAL_ONLY = ("launch", "approve", "reject", "advise", "class")  # OpenStack-only mode has ls vms|sites, delete
-CHANGING = ("launch", "delete", "approve", "reject", "class")  # refused up front in read-only mode
 
 
 def _command(name: str) -> Callable[[Session, argparse.Namespace], int]:
@@ -32,7 +32,7 @@ def run(config: Config, args: argparse.Namespace, *, fresh_world: bool = False) 
 
 def _run(config: Config, args: argparse.Namespace, fresh_world: bool) -> int:
     try:
-        if config.read_only and args.command in CHANGING:
+        if config.read_only and args.command in COMMANDS:  # before any confirmation
             raise ScriptError(Exit.FAILED, f"read-only mode: {args.command} would change the cloud; nothing was done")
         session = Session(config)
         try:

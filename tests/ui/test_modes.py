@@ -56,7 +56,7 @@ async def test_read_only_refuses_delete_approve_launch_and_says_why(synced, make
     async with app.run_test(size=(160, 48), notifications=True) as pilot:
         await settle(app, pilot)
         assert "read-only" in app.sub_title
-        for screen_key, action_keys in (("3", ["ctrl+d"]), ("4", ["a", "x"]), ("2", ["l", "L"]), ("7", ["j", "n"])):
+        for screen_key, action_keys in (("3", ["ctrl+d"]), ("4", ["a", "x"]), ("2", ["l", "L", "C"]), ("7", ["j", "n"])):
             await pilot.press(screen_key)
             await settle(app, pilot)
             for key in action_keys:
