@@ -1,4 +1,4 @@
-"""The interface language: English (the source strings) or French (the catalogue in ``i18n_fr``).
+"""The interface language: English (the source strings) or French (the catalogue in ``i18n.fr``).
 
 Gettext-style: the English text is the key. ``_("Home")`` translates a fixed string;
 ``t("{n} sources fresh", n=3)`` translates and then fills in the values. The language is

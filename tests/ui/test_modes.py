@@ -268,7 +268,7 @@ def test_every_wrapped_string_has_a_french_translation() -> None:
 
 
 def test_the_catalogue_has_each_key_once() -> None:
-    source = Path(biosphere_tui.__file__).parent / "i18n_fr.py"
+    source = Path(biosphere_tui.__file__).parent / "i18n" / "fr.py"
     catalogue = next(n for n in ast.walk(ast.parse(source.read_text(encoding="utf-8"))) if isinstance(n, ast.Dict))
     keys = [k.value for k in catalogue.keys]
     assert sorted(k for k in set(keys) if keys.count(k) > 1) == []
