@@ -12,6 +12,7 @@ import pytest
 from biosphere_tui import config as config_module
 from biosphere_tui.config import Config
 from demo_time import DEMO_START
+from toasts import Toasts
 
 
 @pytest.fixture(autouse=True)
@@ -53,3 +54,9 @@ def demo_config(demo, tmp_path: Path) -> Config:  # noqa: ANN001
         portal=replace(cfg.portal, timeout=2.0),
         openstack=replace(cfg.openstack, timeout=2.0),
     )
+
+
+@pytest.fixture
+def toasts() -> Toasts:
+    """Pass to ``app.run_test(message_hook=toasts)``: then ``toasts`` holds every notification raised."""
+    return Toasts()

@@ -363,16 +363,15 @@ def test_tls_is_verified_unless_the_configuration_turns_it_off(demo_config: Conf
 
 
 @pytest.mark.parametrize("verify", [False, True])
-async def test_the_app_warns_for_as_long_as_tls_is_off(quick_warm: Config, demo, verify: bool) -> None:  # noqa: ANN001
+async def test_the_app_warns_for_as_long_as_tls_is_off(quick_warm: Config, demo, verify: bool, toasts) -> None:  # noqa: ANN001
     assert quick_warm.portal is not None
     config = over_tls(quick_warm, quick_warm.portal.url, verify)
     app = BiosphereApp(config, now=demo.clock.now, background_refresh=False)
-    async with app.run_test(size=(120, 36), notifications=True) as pilot:
+    async with app.run_test(size=(120, 36), notifications=True, message_hook=toasts) as pilot:
         await settle(app, pilot)
         for key in ("3", "8", "1"):  # on every screen, after reloads
             await pilot.press(key)
             await settle(app, pilot)
             header = text_of(app.screen.query_one("HeaderTitle"))
             assert (TLS_OFF in header) is not verify and (TLS_OFF in app.sub_title) is not verify
-        toasts = " ".join(n.message for n in app._notifications)
-        assert (TLS_OFF in toasts) is not verify
+        assert (TLS_OFF in toasts.text()) is not verify

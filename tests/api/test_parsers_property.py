@@ -1,10 +1,16 @@
-"""Generated and mutated replies: every parser either returns domain objects or raises
-``ShapeError`` (which the clients turn into ``BadReply``) — never anything else."""
+"""Generated and mutated replies: every parser either returns domain objects of the declared
+types or raises ``ShapeError`` (which the clients turn into ``BadReply``) — never anything else,
+never a wrong-typed value that would fail later on a screen or in the cache."""
 
 from __future__ import annotations
 
 import copy
+import dataclasses
+import types
+import typing
 from collections.abc import Callable
+from datetime import date, datetime
+from enum import Enum
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -12,6 +18,7 @@ from hypothesis import strategies as st
 
 from biosphere_tui.api import openstack_parse as osp
 from biosphere_tui.api import portal_parse as pp
+from biosphere_tui import models as m
 from biosphere_tui.api.fields import ShapeError
 
 JSON = st.recursive(
@@ -48,8 +55,9 @@ GOOD: dict[str, tuple[Callable[[Any], Any], Any]] = {
                                    "server_id": "x", "ip": "10.0.0.1",
                                    "access": [{"kind": "ssh", "url": "ssh://ubuntu@10.0.0.1"}],
                                    "parameters": [{"name": "password", "value": "p", "secret": True}], "reason": ""}),
-    "usage": (pp.usage_day, {"day": "2026-11-25", "group_id": "g", "member": "demo", "site": "s", "vm_hours": 1.0,
-                             "vcpu_hours": 2.0, "ram_gb_hours": 8.0, "disk_gb_hours": 20.0, "gpu_hours": 0.0}),
+    # vm_hours: a JSON number without a fraction, which must still parse into a float
+    "usage": (pp.usage_day, {"day": "2026-11-25", "group_id": "g", "member": "demo", "site": "s",
+                             "vm_hours": 1, "vcpu_hours": 2.0, "ram_gb_hours": 8.0, "disk_gb_hours": 20.0, "gpu_hours": 0.0}),
     "server": (lambda raw: osp.server(raw, "s"), {
         "id": "x", "name": "vm", "status": "ACTIVE", "created": "2026-11-25T12:00:00Z",
         "updated": "2026-11-25T12:00:00Z", "metadata": {"biosphere_deployment": "d"}, "image": {"id": "i"},
@@ -89,32 +97,82 @@ def _mutate(value: Any, path: tuple, action: str, replacement: Any) -> Any:
     return mutated
 
 
-def test_every_good_sample_parses() -> None:
-    for parse, good in GOOD.values():
-        parse(good)
+def _problems(value: Any, hint: Any, where: str = "") -> list[str]:
+    """Where ``value`` is not of the type ``hint`` (a models annotation): empty when it is.
+
+    Stricter than ``isinstance`` where the domain needs it: a bool is not a number, a datetime is
+    not a date, and every datetime carries its time zone (models: "times are timezone-aware UTC")."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (types.UnionType, typing.Union):
+        return [] if any(not _problems(value, a, where) for a in args) else [f"{where}: {value!r} is not {hint}"]
+    if origin in (tuple, list):
+        if not isinstance(value, origin):
+            return [f"{where}: {type(value).__name__}, not {origin.__name__}"]
+        return [p for i, item in enumerate(value) for p in _problems(item, args[0], f"{where}[{i}]")]
+    if origin is dict:
+        if not isinstance(value, dict):
+            return [f"{where}: {type(value).__name__}, not dict"]
+        return [p for k, v in value.items() for p in _problems(k, args[0], f"{where} key") + _problems(v, args[1], f"{where}[{k!r}]")]
+    if dataclasses.is_dataclass(hint):
+        if type(value) is not hint:
+            return [f"{where}: {type(value).__name__}, not {hint.__name__}"]
+        hints = typing.get_type_hints(hint)
+        return [p for f in dataclasses.fields(hint) for p in _problems(getattr(value, f.name), hints[f.name],
+                                                                       f"{where}.{f.name}")]
+    if hint is datetime:
+        ok = isinstance(value, datetime) and value.tzinfo is not None
+    elif hint is float:
+        ok = type(value) is float
+    elif hint in (int, bool, date, str, type(None)) or issubclass(hint, Enum):
+        ok = type(value) is hint or (hint is str and isinstance(value, str) and not isinstance(value, Enum)) \
+            or (issubclass(hint, Enum) and isinstance(value, hint))
+    else:
+        raise TypeError(f"{where}: no check for {hint}")
+    return [] if ok else [f"{where}: {value!r} ({type(value).__name__}) is not {getattr(hint, '__name__', hint)}"]
+
+
+KIND: dict[str, Any] = {  # what each parser returns, as the models declare it
+    "user": m.User, "group": m.Group, "member": m.Member, "request": m.MembershipRequest,
+    "appliance": m.Appliance, "status": list[m.SiteStatus], "deployment": m.Deployment, "usage": m.UsageDay,
+    "server": m.Server, "flavor": m.Flavor, "image": m.Image, "limits": m.SiteLimits,
+}
+
+
+def _checked(name: str, raw: Any) -> None:
+    """Parse ``raw`` with the parser ``name``: a ``ShapeError``, or objects of the declared types."""
+    parse, _ = GOOD[name]
+    try:
+        parsed = parse(raw)
+    except ShapeError:
+        return
+    assert _problems(parsed, KIND[name]) == [], raw
+
+
+def test_every_good_sample_parses_into_its_model_with_its_values() -> None:
+    assert KIND.keys() == GOOD.keys()
+    for name, (parse, good) in GOOD.items():
+        parsed = parse(good)
+        assert _problems(parsed, KIND[name]) == [], name
+        first = parsed[0] if isinstance(parsed, list) else parsed
+        if "id" in good:  # the parser read the reply, not defaults
+            assert first.id == good["id"], name
+    assert GOOD["server"][0](GOOD["server"][1]).ip == "10.0.0.1"
+    assert GOOD["flavor"][0](GOOD["flavor"][1]).gpus == 1  # from the PCI alias in extra_specs
 
 
 @settings(max_examples=600, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(name=st.sampled_from(sorted(GOOD)), data=st.data())
-def test_mutated_replies_give_domain_errors_only(name: str, data: st.DataObject) -> None:
-    parse, good = GOOD[name]
+def test_mutated_replies_give_domain_errors_or_well_typed_objects(name: str, data: st.DataObject) -> None:
+    _, good = GOOD[name]
     path = data.draw(st.sampled_from(_paths(good)))
     action = data.draw(st.sampled_from(["replace", "delete"]))
-    mutated = _mutate(good, path, action, data.draw(JSON))
-    try:
-        parse(mutated)
-    except ShapeError:
-        pass
+    _checked(name, _mutate(good, path, action, data.draw(JSON)))
 
 
 @settings(max_examples=300, deadline=None)
 @given(name=st.sampled_from(sorted(GOOD)), raw=JSON)
-def test_random_json_gives_domain_errors_only(name: str, raw: Any) -> None:
-    parse, _ = GOOD[name]
-    try:
-        parse(raw)
-    except ShapeError:
-        pass
+def test_random_json_gives_domain_errors_or_well_typed_objects(name: str, raw: Any) -> None:
+    _checked(name, raw)
 
 
 FREE_FORM = {"metadata", "addresses", "extra_specs"}  # maps whose keys are data, not fields

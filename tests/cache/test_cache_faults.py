@@ -180,15 +180,15 @@ def test_read_only_cache_of_an_older_version_is_one_clear_error(tmp_path: Path, 
         open_cache(path)
 
 
-async def test_app_on_a_read_only_cache_shows_its_data_and_keeps_running(demo, demo_config: Config, read_only) -> None:  # noqa: ANN001
+async def test_app_on_a_read_only_cache_shows_its_data_and_keeps_running(demo, demo_config: Config, read_only, toasts) -> None:  # noqa: ANN001
     await asyncio.to_thread(fill, demo_config, demo)
     read_only(demo_config.cache_path)
     app = BiosphereApp(demo_config, now=demo.clock.now, background_refresh=False)
-    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+    async with app.run_test(size=(160, 48), notifications=True, message_hook=toasts) as pilot:
         await settle(app, pilot)
         app.request_refresh()
         await wait_refreshes(app, pilot, 1)
-        messages = [n.message for n in app._notifications]
+        messages = toasts.messages
         assert sum("refreshes cannot be saved" in m for m in messages) == 1  # the notice at start
         assert any("the cache is read-only" in m for m in messages)  # the refresh's failures
         assert not any(raw in m for m in messages for raw in RAW_ERRORS)
@@ -293,16 +293,16 @@ def test_a_full_disk_fails_the_sources_that_grow_and_keeps_their_last_good_rows(
     assert any(after[r.source] != before[r.source] for r in results if r.ok)
 
 
-async def test_app_with_a_full_disk_reports_it_and_keeps_running(demo, demo_config: Config, full_disk) -> None:  # noqa: ANN001
+async def test_app_with_a_full_disk_reports_it_and_keeps_running(demo, demo_config: Config, full_disk, toasts) -> None:  # noqa: ANN001
     await asyncio.to_thread(fill, demo_config, demo)
     full_disk()
     demo.clock.advance(3 * 3600)
     app = BiosphereApp(demo_config, now=demo.clock.now, background_refresh=False)
-    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+    async with app.run_test(size=(160, 48), notifications=True, message_hook=toasts) as pilot:
         await settle(app, pilot)
         app.request_refresh()
         await wait_refreshes(app, pilot, 1)
-        messages = [n.message for n in app._notifications]
+        messages = toasts.messages
         assert any("the disk is full" in m for m in messages)
         assert not any(raw in m for m in messages for raw in RAW_ERRORS)
         await pilot.press("r")

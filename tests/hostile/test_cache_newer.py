@@ -63,16 +63,16 @@ def test_sync_leaves_a_newer_cache_alone_and_uses_its_own_beside_it(demo, demo_c
         assert sorted(p.name for p in demo_config.cache_path.parent.glob("cache*.sqlite")) == [own.name, "cache.sqlite"]
 
 
-async def test_the_app_on_a_newer_cache_says_so_and_screen_9_works(demo, demo_config: Config) -> None:  # noqa: ANN001
+async def test_the_app_on_a_newer_cache_says_so_and_screen_9_works(demo, demo_config: Config, toasts) -> None:  # noqa: ANN001
     _newer_cache(demo_config.cache_path)
     await asyncio.to_thread(sync_once, demo_config, demo)
     app = BiosphereApp(demo_config, now=demo.clock.now, background_refresh=False)
-    async with app.run_test(size=(140, 40), notifications=True) as pilot:
+    async with app.run_test(size=(140, 40), notifications=True, message_hook=toasts) as pilot:
         await settle(app, pilot)
         await pilot.press("9")
         await settle(app, pilot)
         assert type(app.screen).__name__ == "IdleScreen"
-        said = " ".join(n.message for n in app._notifications)
+        said = " ".join(toasts.messages)
         assert "was written by a newer biosphere-tui" in said and str(demo_config.cache_path) in said
         assert app.config.cache_path.name == f"cache.schema-{KNOWN}.sqlite"
     assert _newer_untouched(demo_config.cache_path)

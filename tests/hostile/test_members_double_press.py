@@ -4,7 +4,6 @@ a request (or a VM being deleted) is busy while its action runs and until the re
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 
 import pytest
 
@@ -13,6 +12,8 @@ from biosphere_tui.cache.db import open_cache
 from biosphere_tui.config import Config
 from biosphere_tui.models import RequestState
 from biosphere_tui.sync import Sync
+from pilot_support import settle
+from toasts import Toasts
 
 GROUP = "marine-meta"
 
@@ -57,17 +58,9 @@ def pending(demo) -> list:  # noqa: ANN001
     return sorted(found, key=lambda r: (r.created, r.id))
 
 
-def toasts(app: BiosphereApp) -> list[str]:
-    return [f"{n.title}: {n.message}" for n in app._notifications]
-
-
-async def settle(app: BiosphereApp, pilot, until: Callable[[], bool] = lambda: True) -> None:  # noqa: ANN001
-    for _ in range(300):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        if until() and not app._refreshing:
-            return
-    raise AssertionError("the app did not settle")
+def titled(toasts: Toasts) -> list[str]:
+    """Each toast raised, as "title: message"."""
+    return [f"{n.title}: {n.message}" for n in toasts.raised]
 
 
 async def open_members(app: BiosphereApp, pilot):  # noqa: ANN001, ANN201
@@ -80,24 +73,24 @@ async def open_members(app: BiosphereApp, pilot):  # noqa: ANN001, ANN201
     return app.screen
 
 
-async def test_a_y_a_y_approves_once_and_says_so_once(synced: Config, demo, decisions) -> None:  # noqa: ANN001
+async def test_a_y_a_y_approves_once_and_says_so_once(synced: Config, demo, decisions, toasts) -> None:  # noqa: ANN001
     first = pending(demo)[0]
     app = BiosphereApp(synced, now=demo.clock.now, background_refresh=False)
-    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+    async with app.run_test(size=(160, 48), notifications=True, message_hook=toasts) as pilot:
         await open_members(app, pilot)
         await pilot.press("a", "y", "a", "y")  # the portal has not answered the first yet
         decisions.answer.set()
         await settle(app, pilot, lambda: first.id not in app.screen.query_one("#requests").rows)
         assert decisions == [(first.id, True)]
         assert demo.world.requests[first.id].state is RequestState.APPROVED
-        said = toasts(app)
+        said = titled(toasts)
         assert [m for m in said if "Approved: " in m] == [f"Requests approved: Approved: {first.name}."]
         assert not [m for m in said if m.startswith("Not approved")], said
         assert f"{first.name} is already being approved." in "\n".join(said)
 
 
 async def test_already_approved_after_our_own_approval_is_not_a_failure(synced: Config, demo, decisions,  # noqa: ANN001
-                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+                                                                         monkeypatch: pytest.MonkeyPatch, toasts: Toasts) -> None:
     """The refresh after our approval fails, so the request still looks pending; approving it again
     gets the portal's 409 "already approved", which is what we wanted: no "Not approved" toast."""
     first = pending(demo)[0]
@@ -111,7 +104,7 @@ async def test_already_approved_after_our_own_approval_is_not_a_failure(synced: 
     monkeypatch.setattr(demo.world, "decide", then_portal_fails)
     decisions.answer.set()
     app = BiosphereApp(synced, now=demo.clock.now, background_refresh=False)
-    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+    async with app.run_test(size=(160, 48), notifications=True, message_hook=toasts) as pilot:
         screen = await open_members(app, pilot)
         await pilot.press("a", "y")
         await settle(app, pilot, lambda: app.refreshes >= 1)
@@ -120,24 +113,24 @@ async def test_already_approved_after_our_own_approval_is_not_a_failure(synced: 
         await pilot.press("a", "y")
         await settle(app, pilot, lambda: first.id not in screen.query_one("#requests").rows)
         assert decisions == [(first.id, True), (first.id, True)]  # the second got a 409
-        said = toasts(app)
+        said = titled(toasts)
         assert not [m for m in said if m.startswith("Not approved")], said
         assert said.count(f"Requests approved: Approved: {first.name}.") == 2
 
 
-async def test_reject_pressed_again_before_the_answer_is_not_sent_twice(synced: Config, demo, decisions) -> None:  # noqa: ANN001
+async def test_reject_pressed_again_before_the_answer_is_not_sent_twice(synced: Config, demo, decisions, toasts) -> None:  # noqa: ANN001
     first = pending(demo)[0]
     app = BiosphereApp(synced, now=demo.clock.now, background_refresh=False)
-    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+    async with app.run_test(size=(160, 48), notifications=True, message_hook=toasts) as pilot:
         await open_members(app, pilot)
         await pilot.press("x", *"duplicate", "enter", "y", "a")
         decisions.answer.set()
         await settle(app, pilot, lambda: first.id not in app.screen.query_one("#requests").rows)
         assert decisions == [(first.id, False)]
-        assert f"{first.name} is already being rejected." in "\n".join(toasts(app))
+        assert f"{first.name} is already being rejected." in "\n".join(titled(toasts))
 
 
-async def test_ctrl_d_y_twice_on_myvm_deletes_once(synced: Config, demo, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+async def test_ctrl_d_y_twice_on_myvm_deletes_once(synced: Config, demo, monkeypatch: pytest.MonkeyPatch, toasts) -> None:  # noqa: ANN001
     from biosphere_tui.models import DeploymentState
     from biosphere_tui.widgets.vm_table import VmTable
 
@@ -152,7 +145,7 @@ async def test_ctrl_d_y_twice_on_myvm_deletes_once(synced: Config, demo, monkeyp
 
     monkeypatch.setattr(demo.world, "deletable", slow)
     app = BiosphereApp(synced, now=demo.clock.now, background_refresh=False)
-    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+    async with app.run_test(size=(160, 48), notifications=True, message_hook=toasts) as pilot:
         await settle(app, pilot)
         await pilot.press("3")
         await settle(app, pilot)
@@ -164,6 +157,6 @@ async def test_ctrl_d_y_twice_on_myvm_deletes_once(synced: Config, demo, monkeyp
         answer.set()
         await settle(app, pilot, lambda: app.refreshes >= 1)
         assert asked == [key]
-        said = "\n".join(toasts(app))
+        said = "\n".join(titled(toasts))
         assert f"{demo.world.deployments[key].name} is already being deleted." in said
         assert "Delete failed" not in said and "1 VM deleted" in said

@@ -100,15 +100,16 @@ def test_escape_sequences_in_names_never_reach_the_terminal(demo, demo_config, t
     assert b"\x9b" not in term.seen.decode("utf-8", "replace").encode("latin-1", "replace")
 
 
-async def test_markup_in_names_and_messages_is_shown_as_typed(demo, demo_config) -> None:  # noqa: ANN001
+async def test_markup_in_names_and_messages_is_shown_as_typed(demo, demo_config, toasts) -> None:  # noqa: ANN001
     """``[/]`` in a member's name, an outsider's request, a VM's name and a portal error: shown as
     typed on the screens, the approve and delete dialogs and the toast; again at the next start."""
     inject(demo, MARKUP)
     assert await asyncio.to_thread(sync, demo_config, demo) == []
     fail_with(demo, "/approve", 403, '403 "maintenance [/] see …"')
     for start in ("first", "from the cache"):
+        toasts.clear()  # each start says it again
         app = app_on(demo_config, demo)
-        async with app.run_test(size=(160, 48), notifications=True) as pilot:
+        async with app.run_test(size=(160, 48), notifications=True, message_hook=toasts) as pilot:
             await settle(app, pilot)
             assert f"{MARKUP} (admin)" in app.sub_title, start
             await pilot.press("4")
@@ -119,7 +120,7 @@ async def test_markup_in_names_and_messages_is_shown_as_typed(demo, demo_config)
             assert isinstance(app.screen, ConfirmDialog) and f"• {MARKUP}" in text_of(app.screen.query_one("#items Static"))
             await pilot.press("y")
             await settle(app, pilot)
-            assert any('403 "maintenance [/] see …"' in n.message for n in app._notifications), start
+            assert any('403 "maintenance [/] see …"' in n.message for n in toasts.raised), start
             await pilot.press("3")
             await settle(app, pilot)
             assert MARKUP in text_of(app.screen.query_one("VmTable"))

@@ -221,34 +221,34 @@ async def _myvm_on(app: BiosphereApp, pilot, key: str) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("read_only", [False, True])
-async def test_v_on_myvm_fetches_the_password_from_the_portal(demo, demo_config: Config, read_only: bool) -> None:  # noqa: ANN001
+async def test_v_on_myvm_fetches_the_password_from_the_portal(demo, demo_config: Config, read_only: bool, toasts) -> None:  # noqa: ANN001
     from dataclasses import replace
 
     config = replace(demo_config, read_only=read_only)  # a read: allowed in read-only mode
     path = await asyncio.to_thread(sync_once, config, demo)
     key, secret = _ready_with_secret(demo)
     app = BiosphereApp(config, now=demo.clock.now, background_refresh=False)
-    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+    async with app.run_test(size=(160, 48), notifications=True, message_hook=toasts) as pilot:
         await _myvm_on(app, pilot, key)
         await pilot.press("v")
         pane = app.screen.query_one("#describe")
         await settle(app, pilot, lambda: secret in text_of(pane))
-        assert any("Fetching the secrets of" in n.message for n in app._notifications)
+        assert any("Fetching the secrets of" in n.message for n in toasts.raised)
         await pilot.press("v")
         assert secret not in text_of(pane) and MASK in text_of(pane)
     assert found_on_disk(path.parent, {secret}) == {}
 
 
-async def test_v_with_the_portal_down_says_the_password_lives_there(demo, demo_config: Config) -> None:  # noqa: ANN001
+async def test_v_with_the_portal_down_says_the_password_lives_there(demo, demo_config: Config, toasts) -> None:  # noqa: ANN001
     await asyncio.to_thread(sync_once, demo_config, demo)
     key, secret = _ready_with_secret(demo)
     app = BiosphereApp(demo_config, now=demo.clock.now, background_refresh=False)
-    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+    async with app.run_test(size=(160, 48), notifications=True, message_hook=toasts) as pilot:
         await _myvm_on(app, pilot, key)
         demo.set_fault("portal", "down")
         await pilot.press("v")
-        await settle(app, pilot, lambda: any("only kept on the portal" in n.message for n in app._notifications))
-        said = " ".join(n.message for n in app._notifications)
+        await settle(app, pilot, lambda: any("only kept on the portal" in n.message for n in toasts.raised))
+        said = " ".join(toasts.messages)
         assert ("the password is only kept on the portal; it cannot be fetched while the portal is unreachable"
                 in said)
         assert secret not in text_of(app.screen)

@@ -22,6 +22,8 @@ from biosphere_tui.demo import world as demo_world
 from biosphere_tui.models import AccessLink, Deployment, DeploymentState, Parameter, Server
 from biosphere_tui.rules.ssh import ssh_command
 from biosphere_tui.sync import Sync
+from pilot_support import settle
+from toasts import Toasts
 
 HOSTILE = "ssh://ubuntu;touch PWNED;echo @10.36.0.21"
 ODD = "the portal's SSH link is not a plain user@address; not shown"
@@ -156,30 +158,22 @@ def hostile_vm(demo_config: Config, demo) -> tuple[Config, str]:  # noqa: ANN001
     return _synced(demo_config, demo), ready.id
 
 
-async def _settle(app: BiosphereApp, pilot, until=lambda: True) -> None:  # noqa: ANN001
-    for _ in range(300):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        if until() and not app._refreshing:
-            return
-    raise AssertionError("the app did not settle")
-
-
-def _shown(app: BiosphereApp) -> str:
+def _shown(app: BiosphereApp, toasts: Toasts) -> str:
+    """Every widget of the screen as drawn, then every toast raised."""
     from textual.geometry import Region
 
     return "\n".join(
         "\n".join(s.text for s in w.render_lines(Region(0, 0, *w.size))) for w in app.screen.query("*")
-        if w.size.area) + "\n".join(n.message for n in app._notifications)
+        if w.size.area) + toasts.text()
 
 
 async def test_launch_screen_shows_and_copies_no_hostile_command(hostile_links, synced: Config,  # noqa: ANN001
-                                                                 demo) -> None:  # noqa: ANN001
+                                                                 demo, toasts) -> None:  # noqa: ANN001
     from biosphere_tui.screens.launch import LaunchScreen
 
     app = BiosphereApp(synced, now=demo.clock.now, background_refresh=False)
-    async with app.run_test(size=(120, 40), notifications=True) as pilot:
-        await _settle(app, pilot)
+    async with app.run_test(size=(120, 40), notifications=True, message_hook=toasts) as pilot:
+        await settle(app, pilot)
         await pilot.press("2")
         await pilot.pause()
         await pilot.press("slash", *"rstudio server", "enter", "enter")
@@ -187,31 +181,31 @@ async def test_launch_screen_shows_and_copies_no_hostile_command(hostile_links, 
         screen = app.screen
         assert isinstance(screen, LaunchScreen)
         await pilot.press("ctrl+s")
-        await _settle(app, pilot, lambda: screen.deployment is not None)
+        await settle(app, pilot, lambda: screen.deployment is not None)
         demo.clock.advance(300)
         for _ in range(100):
             await asyncio.sleep(0.1)
             await pilot.pause()
             if screen.deployment.state is DeploymentState.READY:
                 break
-        await _settle(app, pilot)
+        await settle(app, pilot)
         assert screen.deployment.state is DeploymentState.READY
-        assert ODD in _shown(app)
+        assert ODD in _shown(app, toasts)
         await pilot.press("c")
         await pilot.pause()
-        assert app.clipboard == "" and ODD in "\n".join(n.message for n in app._notifications)
-        assert "PWNED" not in _shown(app)
+        assert app.clipboard == "" and ODD in toasts.text()
+        assert "PWNED" not in _shown(app, toasts)
 
 
-async def test_myvm_describes_and_copies_no_hostile_command(hostile_vm: tuple[Config, str], demo) -> None:  # noqa: ANN001
+async def test_myvm_describes_and_copies_no_hostile_command(hostile_vm: tuple[Config, str], demo, toasts) -> None:  # noqa: ANN001
     from biosphere_tui.widgets.vm_table import VmTable
 
     config, vm_id = hostile_vm
     app = BiosphereApp(config, now=demo.clock.now, background_refresh=False)
-    async with app.run_test(size=(160, 48), notifications=True) as pilot:
-        await _settle(app, pilot)
+    async with app.run_test(size=(160, 48), notifications=True, message_hook=toasts) as pilot:
+        await settle(app, pilot)
         await pilot.press("3")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         table = app.screen.query_one(VmTable)
         table.move_cursor(row=table.get_row_index(vm_id))
         await pilot.pause()
@@ -220,5 +214,5 @@ async def test_myvm_describes_and_copies_no_hostile_command(hostile_vm: tuple[Co
         await pilot.press("c")
         await pilot.pause()
         assert app.clipboard == ""
-        assert f"Nothing to copy: {ODD}" in "\n".join(n.message for n in app._notifications)
-        assert "PWNED" not in _shown(app)
+        assert f"Nothing to copy: {ODD}" in toasts.text()
+        assert "PWNED" not in _shown(app, toasts)

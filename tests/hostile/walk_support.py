@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from textual.geometry import Region
+
 from biosphere_tui.app import BiosphereApp
 from hostile.payloads import RAW_CONTROL
 from pilot_support import settle
@@ -35,9 +37,11 @@ WALK: tuple[tuple[tuple[str, ...], str], ...] = (
 
 
 def leaked(app: BiosphereApp) -> list[str]:
-    """Characters of data that would reach the terminal raw: each line of the screen as the
-    compositor sends it, header, tables, panes, toasts and dialogs included."""
-    lines = [strip.text for strip in app.screen._compositor.render_strips()]
+    """Characters of data that would reach the terminal raw: every line each shown widget renders
+    (borders and padding included), header, tables, panes, toasts, dialogs and the screens under
+    a dialog included."""
+    lines = [strip.text for screen in app.screen_stack for w in screen.walk_children(with_self=True)
+             if w.display and w.outer_size.area for strip in w.render_lines(Region(0, 0, *w.outer_size))]
     return [line for line in lines if RAW_CONTROL.search(line)]
 
 

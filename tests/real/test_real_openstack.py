@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from pilot_support import settle
 from screen_text import text_of
+from textual.widgets import OptionList
 
 from biosphere_tui.app import BiosphereApp
 from biosphere_tui.cache import servers
@@ -239,9 +240,9 @@ async def launch_form(app: BiosphereApp, pilot) -> object:  # noqa: ANN001
 
 
 def flavour_labels(form) -> dict[str, str]:  # noqa: ANN001
-    """The flavour choices of the form, by flavour name."""
-    return {str(label).split(" · ")[0]: str(label) for label, value in form.query_one("#flavor")._options
-            if isinstance(value, str)}  # not the blank choice
+    """The flavour choices of the form, as its list offers them, by flavour name."""
+    prompts = [str(option.prompt) for option in form.query_one("#flavor").query_one(OptionList).options]
+    return {prompt.split(" · ")[0]: prompt for prompt in prompts if " · " in prompt}  # not the blank choice
 
 
 async def test_launch_from_the_catalogue_reaches_active_then_delete(synced, cloud) -> None:  # noqa: ANN001

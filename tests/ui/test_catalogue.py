@@ -8,6 +8,7 @@ from biosphere_tui.screens.catalogue import ApplianceTable, CatalogueScreen
 from biosphere_tui.widgets.appliance_detail import ApplianceDetail
 from pilot_support import settle
 from screen_text import text_of
+from snapshot_support import SIZES
 
 
 def rows(app) -> set[str]:  # noqa: ANN001
@@ -144,7 +145,7 @@ async def test_enter_opens_launch_for_the_highlighted_appliance(synced, make_app
         assert isinstance(app.screen, CatalogueScreen)
 
 
-@pytest.mark.parametrize("size", [(80, 24), (160, 48)])
+@SIZES
 def test_catalogue_snapshot(snap_compare, synced, make_app, size: tuple[int, int]) -> None:  # noqa: ANN001
     async def go(pilot) -> None:  # noqa: ANN001
         await settle(pilot.app, pilot)

@@ -15,6 +15,7 @@ from biosphere_tui.widgets.confirm import ConfirmDialog, ReasonDialog
 from conftest import sync_once
 from pilot_support import settle
 from screen_text import text_of
+from snapshot_support import SIZES, steady_latency
 from test_cli_launching import squeeze
 
 TRAINING_RNA = "219"
@@ -51,10 +52,10 @@ async def until_ready(app, pilot, screen: ClassLaunchScreen, demo) -> None:  # n
 
 
 async def test_a_class_is_launched_followed_to_ready_and_exported(synced, make_app, demo, tmp_path: Path,  # noqa: ANN001
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+                                                                  monkeypatch: pytest.MonkeyPatch, toasts) -> None:
     monkeypatch.chdir(tmp_path)
     app = make_app(synced)
-    async with app.run_test(size=(140, 40), notifications=True) as pilot:
+    async with app.run_test(size=(140, 40), notifications=True, message_hook=toasts) as pilot:
         screen = await open_class(app, pilot)
         await fill(pilot, "rnaseq-{n:02}", 3)
         assert "Names: rnaseq-01, rnaseq-02 … rnaseq-03 (3 VMs)" in text_of(screen.query_one("#names"))
@@ -102,12 +103,12 @@ async def test_a_class_is_launched_followed_to_ready_and_exported(synced, make_a
             assert (row["ip"], row["ssh"], row["password"]) == (dep.ip, f"ssh ubuntu@{dep.ip}", secret)
             assert row["url"] == f"https://{dep.name}.{dep.site}.biosphere.example/"
         assert str(target) in " ".join(text_of(screen.query_one("#written")).split())
-        assert any(str(target) in n.message for n in app._notifications)
+        assert any(str(target) in n.message for n in toasts.raised)
 
 
-async def test_a_class_too_large_for_the_quota_is_refused_and_nothing_is_created(synced, make_app, demo) -> None:  # noqa: ANN001
+async def test_a_class_too_large_for_the_quota_is_refused_and_nothing_is_created(synced, make_app, demo, toasts) -> None:  # noqa: ANN001
     app = make_app(synced)
-    async with app.run_test(size=(140, 40), notifications=True) as pilot:
+    async with app.run_test(size=(140, 40), notifications=True, message_hook=toasts) as pilot:
         screen = await open_class(app, pilot)
         await fill(pilot, "tp-{n:03}", 170)  # 170 × 4 vCPU: more than the 640 vCPU of the group
         plan = " ".join(text_of(screen.query_one("#plan")).split())
@@ -116,18 +117,18 @@ async def test_a_class_too_large_for_the_quota_is_refused_and_nothing_is_created
         await pilot.press("ctrl+s")
         await settle(app, pilot)
         assert not isinstance(app.screen, ConfirmDialog) and len(demo.world.deployments) == before
-        assert any("Cannot launch the class: 170 × ifb.tr.large" in n.message for n in app._notifications)
+        assert any("Cannot launch the class: 170 × ifb.tr.large" in n.message for n in toasts.raised)
         await pilot.press("shift+tab")  # back to the pattern
         await fill(pilot, "Bad_{n}", 3)
         assert "Names: name 'Bad_1': must start with a letter a–z" in text_of(screen.query_one("#names"))
 
 
-async def test_a_refused_vm_is_reported_and_the_others_go_on(synced, make_app, demo) -> None:  # noqa: ANN001
+async def test_a_refused_vm_is_reported_and_the_others_go_on(synced, make_app, demo, toasts) -> None:  # noqa: ANN001
     squeeze(demo, "ifb-genouest-genostack", 9)  # room for 2 × ifb.tr.large
     squeeze(demo, "meso-psmn-cirrus", 5)  # and 1
     await asyncio.to_thread(sync_once, synced, demo)  # the cache knows the sites are nearly full
     app = make_app(synced)
-    async with app.run_test(size=(140, 40), notifications=True) as pilot:
+    async with app.run_test(size=(140, 40), notifications=True, message_hook=toasts) as pilot:
         screen = await open_class(app, pilot)
         await fill(pilot, "ws-{n}", 3)
         plan = " ".join(text_of(screen.query_one("#plan")).split())
@@ -142,7 +143,19 @@ async def test_a_refused_vm_is_reported_and_the_others_go_on(synced, make_app, d
         table = screen.query_one(SeatTable)
         assert str(table.get_cell("ws-3", "state")) == "refused: Site meso-psmn-cirrus is maintenance: Cooling."
         assert [str(table.get_cell(f"ws-{i}", "site")) for i in (1, 2, 3)] == ["GenOuest", "GenOuest", "CBPsmn"]
-        assert any("2 launched, 1 refused" in n.message for n in app._notifications)
+        assert any("2 launched, 1 refused" in n.message for n in toasts.raised)
         await until_ready(app, pilot, screen, demo)
         line = text_of(screen.query_one("#progress-line"))
         assert "2/3 ready, 1 failed (Site meso-psmn-cirrus is maintenance: Cooling.)" in line
+
+
+@SIZES
+def test_class_launch_snapshot(snap_compare, synced, make_app, size: tuple[int, int]) -> None:  # noqa: ANN001
+    steady_latency(synced)  # the plan line may quote the sites' API latency
+
+    async def go(pilot) -> None:  # noqa: ANN001
+        await open_class(pilot.app, pilot)
+        await fill(pilot, "rnaseq-{n:02}", 12)
+        await settle(pilot.app, pilot)
+
+    assert snap_compare(make_app(synced), terminal_size=size, run_before=go)

@@ -21,6 +21,7 @@ from biosphere_tui.widgets.chart import DailyChart
 from biosphere_tui.widgets.confirm import ReasonDialog
 from biosphere_tui.widgets.quota_bar import QuotaBar, level
 from screen_text import text_of
+from snapshot_support import SIZES
 
 GROUP = "marine-meta"
 
@@ -157,11 +158,11 @@ def _read(path: Path) -> list[dict[str, str]]:
 
 
 async def test_export_writes_the_period_s_rows_to_the_path_given(synced: Config, make_app, demo,  # noqa: ANN001
-                                                                  tmp_path: Path) -> None:
+                                                                  tmp_path: Path, toasts) -> None:
     app = make_app(synced)
     target = tmp_path / "out" / "marine.csv"
     target.parent.mkdir()
-    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+    async with app.run_test(size=(160, 48), notifications=True, message_hook=toasts) as pilot:
         await _open(app, pilot)
         await pilot.press("t")  # 90 days
         await pilot.press("e")
@@ -170,7 +171,7 @@ async def test_export_writes_the_period_s_rows_to_the_path_given(synced: Config,
         await pilot.press("ctrl+a", "ctrl+k", *str(target), "enter")  # replace the proposed name
         await settle(app, pilot)
         assert isinstance(app.screen, ConsumptionScreen)
-        assert any(str(target) in n.message for n in app._notifications)
+        assert any(str(target) in n.message for n in toasts.raised)
     world = sorted(_world_rows(demo, 90), key=lambda r: (r.day, r.member, r.site))
     written = _read(target)
     assert [(r["day"], r["member"], r["site"]) for r in written] == \
@@ -183,14 +184,14 @@ async def test_export_writes_the_period_s_rows_to_the_path_given(synced: Config,
 @pytest.mark.parametrize("downloads", [True, False])
 async def test_export_proposes_a_file_in_downloads_or_home_to_edit(synced: Config, make_app, demo,  # noqa: ANN001
                                                                    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                                   downloads: bool) -> None:
+                                                                   downloads: bool, toasts) -> None:
     monkeypatch.chdir(tmp_path)  # where the app was started: never written to unasked
     folder = Path.home() / "Downloads" if downloads else Path.home()
     folder.mkdir(exist_ok=True)
     app = make_app(synced)
     today = demo.clock.now().date()
     expected = folder / f"consumption-{GROUP}-{today - timedelta(days=29)}-{today}.csv"
-    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True, message_hook=toasts) as pilot:
         await _open(app, pilot)
         await pilot.press("e")
         await settle(app, pilot)
@@ -198,7 +199,7 @@ async def test_export_proposes_a_file_in_downloads_or_home_to_edit(synced: Confi
         assert app.screen.query_one(Input).value == str(expected)  # the whole path, to edit or take
         await pilot.press("enter")
         await settle(app, pilot)
-        assert any(str(expected) in n.message for n in app._notifications)
+        assert any(str(expected) in n.message for n in toasts.raised)
         await pilot.press("e")
         await settle(app, pilot)
         await pilot.press("escape")  # cancelled: nothing more written
@@ -207,7 +208,7 @@ async def test_export_proposes_a_file_in_downloads_or_home_to_edit(synced: Confi
     assert not [p for p in tmp_path.iterdir() if p.suffix == ".csv"]
 
 
-@pytest.mark.parametrize("size", [(80, 24), (160, 48)])
+@SIZES
 def test_consumption_snapshot(snap_compare, synced: Config, make_app, size: tuple[int, int]) -> None:  # noqa: ANN001
     async def go(pilot) -> None:  # noqa: ANN001
         await pilot.press("6")

@@ -14,6 +14,7 @@ from biosphere_tui.rules.freshness import failing
 from biosphere_tui.widgets.freshness import FreshnessBar
 from pilot_support import settle
 from screen_text import text_of
+from toasts import Toasts
 
 from demo_time import DEMO_START
 
@@ -25,10 +26,10 @@ def _screen(app: BiosphereApp) -> str:
     return "\n".join(text_of(w) for w in app.screen.walk_children() if w.display and w.size.area)
 
 
-def _toasts(app: BiosphereApp, kind: str, source: str) -> int:
+def _toasts(toasts: Toasts, kind: str, source: str) -> int:
     """Toasts of this kind ("failed" or "recovered") that name ``source`` (one toast may name several)."""
     names = lambda n: n.message.split(":")[0] if kind == "failed" else n.message.rsplit(" ", 2)[0]  # noqa: E731
-    return sum(kind in n.title and source in names(n).split(", ") for n in app._notifications)
+    return sum(kind in n.title and source in names(n).split(", ") for n in toasts.raised)
 
 
 async def _until(pilot, holds: Callable[[], bool]) -> None:  # noqa: ANN001
@@ -47,9 +48,9 @@ async def _refresh(app: BiosphereApp, pilot, key: str = "r") -> None:  # noqa: A
 
 
 async def test_the_portal_then_a_site_go_down_and_come_back(
-        synced: Config, make_app: Callable[[Config], BiosphereApp], demo) -> None:  # noqa: ANN001
+        synced: Config, make_app: Callable[[Config], BiosphereApp], demo, toasts) -> None:  # noqa: ANN001
     app = make_app(synced)
-    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+    async with app.run_test(size=(160, 48), notifications=True, message_hook=toasts) as pilot:
         bar = app.screen.query_one(FreshnessBar)
         demo.set_fault("portal", "down")
         demo.clock.advance(4 * 60)
@@ -57,9 +58,9 @@ async def test_the_portal_then_a_site_go_down_and_come_back(
         text = " ".join(text_of(bar).split())
         assert "portal (6 sources): cannot connect to 127.0.0.1:" in text
         assert "data 4 min old — retrying in 5 s" in text
-        assert _toasts(app, "failed", "portal.account") == 1
-        assert _toasts(app, "failed", "portal.usage") == 1
-        assert sum("failed" in n.title for n in app._notifications) == 1  # one toast for the six
+        assert _toasts(toasts, "failed", "portal.account") == 1
+        assert _toasts(toasts, "failed", "portal.usage") == 1
+        assert sum("failed" in n.title for n in toasts.raised) == 1  # one toast for the six
 
         demo.set_fault(SITE, "down")
         demo.clock.advance(60)
@@ -70,8 +71,8 @@ async def test_the_portal_then_a_site_go_down_and_come_back(
         assert "portal (6 sources): cannot connect" in text and "data 5 min old" in text
         assert "ifb-core-cloud" not in text  # the others are fine: counted, not named
         await _refresh(app, pilot)  # again at once
-        assert _toasts(app, "failed", f"site.{SITE}") == 1
-        assert _toasts(app, "failed", "portal.account") == 1  # once, not at every refresh
+        assert _toasts(toasts, "failed", f"site.{SITE}") == 1
+        assert _toasts(toasts, "failed", "portal.account") == 1  # once, not at every refresh
         screen = _screen(app)
         assert f"site.{SITE}: cannot connect" in screen  # the toast is on screen
         for bad in ("Traceback", 'File "', demo.token):
@@ -81,8 +82,8 @@ async def test_the_portal_then_a_site_go_down_and_come_back(
             demo.set_fault(source, "none")
         demo.clock.advance(backoff.delay(2))
         await _refresh(app, pilot)
-        assert _toasts(app, "recovered", f"site.{SITE}") == 1
-        assert _toasts(app, "recovered", "portal.account") == 1
+        assert _toasts(toasts, "recovered", f"site.{SITE}") == 1
+        assert _toasts(toasts, "recovered", "portal.account") == 1
         text = text_of(bar)
         assert "✗" not in text and "sources fresh" in text
         assert app.is_running
@@ -125,37 +126,37 @@ def test_failed_sources_of_one_family_with_one_error_are_one_line() -> None:
 
 
 async def test_r_asks_a_source_in_backoff_at_once_the_timer_does_not(
-        synced: Config, make_app: Callable[[Config], BiosphereApp], demo) -> None:  # noqa: ANN001
+        synced: Config, make_app: Callable[[Config], BiosphereApp], demo, toasts) -> None:  # noqa: ANN001
     app = make_app(synced)
-    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+    async with app.run_test(size=(160, 48), notifications=True, message_hook=toasts) as pilot:
         demo.set_fault(SITE, "down")
         await _refresh(app, pilot)
         demo.set_fault(SITE, "none")
         count = app.refreshes
         app.request_refresh()  # what the timer does: the site is left alone during its backoff
         await settle(app, pilot, lambda: app.refreshes > count)
-        assert _toasts(app, "recovered", f"site.{SITE}") == 0
+        assert _toasts(toasts, "recovered", f"site.{SITE}") == 0
         assert "retrying in 5 s" in text_of(app.screen.query_one(FreshnessBar))
         await _refresh(app, pilot)  # the user asks: no waiting
-        assert _toasts(app, "recovered", f"site.{SITE}") == 1
+        assert _toasts(toasts, "recovered", f"site.{SITE}") == 1
 
 
 async def test_a_source_down_on_a_first_start_promises_no_old_data(
-        demo_config: Config, make_app: Callable[[Config], BiosphereApp], demo) -> None:  # noqa: ANN001
+        demo_config: Config, make_app: Callable[[Config], BiosphereApp], demo, toasts) -> None:  # noqa: ANN001
     """An empty cache and a dead site: the toast says there is no data from it yet."""
     demo.set_fault(SITE, "down")
     app = make_app(demo_config)
-    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+    async with app.run_test(size=(160, 48), notifications=True, message_hook=toasts) as pilot:
         await _refresh(app, pilot)
-        [toast] = [n for n in app._notifications if f"site.{SITE}" in n.message]
+        [toast] = [n for n in toasts.raised if f"site.{SITE}" in n.message]
         assert "No data from it yet." in toast.message and "last known data" not in toast.message
         demo.set_fault(SITE, "none")
         await _refresh(app, pilot)
         demo.set_fault(SITE, "down")
         demo.clock.advance(60)
         await _refresh(app, pilot)
-        toasts = [n.message for n in app._notifications if f"site.{SITE}" in n.message]
-        assert any("Showing its last known data." in m for m in toasts), toasts
+        said = [m for m in toasts.messages if f"site.{SITE}" in m]
+        assert any("Showing its last known data." in m for m in said), said
 
 
 async def test_the_sites_screen_says_the_portal_failed_rather_than_a_first_refresh_running(

@@ -23,9 +23,9 @@ def shown(label: Label) -> str:
     return " ".join(text_of(label).split()) if label.display else ""
 
 
-async def test_group_request_errors_stand_under_their_fields_and_clear_when_fixed(synced, make_app, demo) -> None:  # noqa: ANN001
+async def test_group_request_errors_stand_under_their_fields_and_clear_when_fixed(synced, make_app, demo, toasts) -> None:  # noqa: ANN001
     app = make_app(synced)
-    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True, message_hook=toasts) as pilot:
         await open_groups(app, pilot)
         before = demo.portal.service.hits[REQUEST_GROUP]
         await pilot.press("n")
@@ -48,7 +48,7 @@ async def test_group_request_errors_stand_under_their_fields_and_clear_when_fixe
             assert label.region.y >= above.bottom and above.x <= label.region.x < above.right
             assert label.region.right <= above.right + 1
         assert not vcpu.region.overlaps(end.region)
-        assert [n.message for n in app._notifications][-1] == "2 fields need attention: end date, vCPU"
+        assert toasts.messages[-1] == "2 fields need attention: end date, vCPU"
 
         form.query_one("#vcpu", Input).focus()
         await fill(pilot, "64")  # fixed: its error goes at once, the other stays
@@ -70,9 +70,9 @@ async def test_group_request_errors_stand_under_their_fields_and_clear_when_fixe
         assert recorded["vcpu"] == 64 <= GROUP_REQUEST_MAXIMUM["vcpu"]
 
 
-async def test_one_wrong_field_is_named_in_the_singular(synced, make_app, demo) -> None:  # noqa: ANN001
+async def test_one_wrong_field_is_named_in_the_singular(synced, make_app, demo, toasts) -> None:  # noqa: ANN001
     app = make_app(synced)
-    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True, message_hook=toasts) as pilot:
         await open_groups(app, pilot)
         await pilot.press("n")
         await fill(pilot, "plankton-rna", "Plankton survey", "2027-01-01", "2027-12-31")
@@ -80,7 +80,7 @@ async def test_one_wrong_field_is_named_in_the_singular(synced, make_app, demo) 
         await fill(pilot, "RNA-Seq", "64", "512", "0")
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert [n.message for n in app._notifications][-1] == "1 field needs attention: storage"
+        assert toasts.messages[-1] == "1 field needs attention: storage"
 
 
 async def test_digits_in_the_launch_form_do_not_switch_screens(synced, make_app, demo) -> None:  # noqa: ANN001

@@ -11,6 +11,7 @@ from biosphere_tui.widgets.freshness import FreshnessBar
 from biosphere_tui.widgets.toast import LastingNotification
 from pilot_support import settle
 from screen_text import text_of
+from toasts import Toasts
 
 SITE = "ifb-bird-stack"
 
@@ -59,11 +60,14 @@ async def test_refreshing_then_failing_since_with_the_reason(
         assert "● 13/14 sources fresh, oldest 0 s ago" in text
 
 
-async def test_toasts_never_arm_a_negative_timer(synced: Config, make_app: Callable[[Config], BiosphereApp]) -> None:
+async def test_toasts_never_arm_a_negative_timer(synced: Config, make_app: Callable[[Config], BiosphereApp],
+                                                toasts: Toasts) -> None:
     app = make_app(synced)
-    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+    async with app.run_test(size=(100, 30), notifications=True, message_hook=toasts) as pilot:
         app.notify("kept", timeout=60)
         app.notify("gone at once", timeout=-1)  # a computed timeout gone negative
-        await pilot.pause(0.2)
-        assert [n.message for n in app._notifications] == ["kept"]  # shown, expired, and the app goes on
-        assert all(isinstance(n, LastingNotification) for n in app._notifications)
+        await pilot.pause()
+        assert toasts.messages == ["kept", "gone at once"]
+        assert all(isinstance(n, LastingNotification) for n in toasts.raised)
+        shown = lambda: [str(toast.render()) for toast in app.screen.query("Toast")]  # noqa: E731
+        await until(pilot, lambda: shown() == ["kept"])  # one shown, the other expired at once, and the app goes on

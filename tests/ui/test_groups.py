@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 
 from biosphere_tui.models import RequestState
 from biosphere_tui.screens.group_request import GroupRequestScreen
@@ -10,6 +9,7 @@ from biosphere_tui.screens.groups import GroupsScreen, JoinDialog
 from biosphere_tui.screens.members import ColumnsTable
 from pilot_support import settle
 from screen_text import text_of
+from snapshot_support import SIZES
 
 
 async def open_groups(app, pilot) -> GroupsScreen:  # noqa: ANN001
@@ -20,9 +20,9 @@ async def open_groups(app, pilot) -> GroupsScreen:  # noqa: ANN001
     return app.screen
 
 
-async def test_chosen_group_is_current_and_persists(synced, make_app) -> None:  # noqa: ANN001
+async def test_chosen_group_is_current_and_persists(synced, make_app, toasts) -> None:  # noqa: ANN001
     app = make_app(synced)
-    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+    async with app.run_test(size=(160, 48), notifications=True, message_hook=toasts) as pilot:
         screen = await open_groups(app, pilot)
         table = screen.query_one("#groups", ColumnsTable)
         assert app.current_group.id == "marine-meta"
@@ -39,16 +39,16 @@ async def test_chosen_group_is_current_and_persists(synced, make_app) -> None:  
         await pilot.press("g")  # an affiliation group has no resources: refused
         await pilot.pause()
         assert app.current_group.id == "ebame-2026"
-        assert any("affiliation group" in n.message for n in app._notifications)
+        assert any("affiliation group" in n.message for n in toasts.raised)
     again = make_app(synced)
     async with again.run_test(size=(120, 36)) as pilot:
         await settle(again, pilot)
         assert again.current_group.id == "ebame-2026"
 
 
-async def test_join_request_reaches_the_world(synced, make_app, demo) -> None:  # noqa: ANN001
+async def test_join_request_reaches_the_world(synced, make_app, demo, toasts) -> None:  # noqa: ANN001
     app = make_app(synced)
-    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+    async with app.run_test(size=(160, 48), notifications=True, message_hook=toasts) as pilot:
         screen = await open_groups(app, pilot)
         directory = screen.query_one("#directory", ColumnsTable)
         assert "marine-meta" not in directory.rows and "dubii-2026" in directory.rows
@@ -65,13 +65,13 @@ async def test_join_request_reaches_the_world(synced, make_app, demo) -> None:  
         assert len(asked) == 1
         assert asked[0].state is RequestState.PENDING and asked[0].message == "Teaching assistant for the practicals"
         assert f"request {asked[0].id} pending" in directory.get_cell("dubii-2026", "asked").plain
-        assert any(asked[0].id in n.message for n in app._notifications)
+        assert any(asked[0].id in n.message for n in toasts.raised)
 
 
-async def test_a_join_refused_by_the_portal_is_reported(synced, make_app, demo) -> None:  # noqa: ANN001
+async def test_a_join_refused_by_the_portal_is_reported(synced, make_app, demo, toasts) -> None:  # noqa: ANN001
     demo.world.join("dubii-2026", "demo", "asked on the web portal")
     app = make_app(synced)
-    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+    async with app.run_test(size=(160, 48), notifications=True, message_hook=toasts) as pilot:
         screen = await open_groups(app, pilot)
         directory = screen.query_one("#directory", ColumnsTable)
         directory.move_cursor(row=directory.get_row_index("dubii-2026"))
@@ -80,7 +80,7 @@ async def test_a_join_refused_by_the_portal_is_reported(synced, make_app, demo) 
         assert isinstance(dialog, JoinDialog)
         assert dialog.entries[dialog.query_one("OptionList").highlighted].id == "dubii-2026"  # the highlighted row
         await pilot.press("tab", *"again", "enter")
-        await settle(app, pilot, lambda: any("already pending" in n.message for n in app._notifications))
+        await settle(app, pilot, lambda: any("already pending" in n.message for n in toasts.raised))
         assert screen._asked == {}
 
 
@@ -92,9 +92,9 @@ async def fill(pilot, *values: str) -> None:  # noqa: ANN001
         await pilot.press(*value, "tab")
 
 
-async def test_new_group_request_reaches_the_world(synced, make_app, demo) -> None:  # noqa: ANN001
+async def test_new_group_request_reaches_the_world(synced, make_app, demo, toasts) -> None:  # noqa: ANN001
     app = make_app(synced)
-    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+    async with app.run_test(size=(120, 40), notifications=True, message_hook=toasts) as pilot:
         await open_groups(app, pilot)
         await pilot.press("n")
         form = app.screen
@@ -126,25 +126,25 @@ async def test_new_group_request_reaches_the_world(synced, make_app, demo) -> No
             "funding": "platform", "vcpu": 64, "ram_gb": 512, "storage_gb": 2000, "requester": "demo",
             "state": "pending",
         }
-        await settle(app, pilot, lambda: any(request_id in n.message for n in app._notifications))
+        await settle(app, pilot, lambda: any(request_id in n.message for n in toasts.raised))
 
 
-async def test_a_refused_group_request_is_kept_as_a_draft(synced, make_app, demo) -> None:  # noqa: ANN001
+async def test_a_refused_group_request_is_kept_as_a_draft(synced, make_app, demo, toasts) -> None:  # noqa: ANN001
     app = make_app(synced)
-    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+    async with app.run_test(size=(120, 40), notifications=True, message_hook=toasts) as pilot:
         await open_groups(app, pilot)
         await pilot.press("n")
         await fill(pilot, "marine-meta", "Again", "2027-01-01", "2027-12-31")
         await pilot.press("tab")
         await fill(pilot, "More of it", "8", "32", "100")
         await pilot.press("ctrl+s")
-        await settle(app, pilot, lambda: any("already exists" in n.message for n in app._notifications))
+        await settle(app, pilot, lambda: any("already exists" in n.message for n in toasts.raised))
         assert demo.world.group_requests == {}
         await pilot.press("n")
         assert app.screen.query_one("#full_name").value == "Again"  # nothing to type again
 
 
-@pytest.mark.parametrize("size", [(80, 24), (160, 48)])
+@SIZES
 def test_groups_snapshot(snap_compare, synced, make_app, size: tuple[int, int]) -> None:  # noqa: ANN001
     app = make_app(synced)
 

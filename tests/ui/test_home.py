@@ -21,9 +21,9 @@ async def _settle(app: BiosphereApp, pilot, refreshes: int) -> None:  # noqa: AN
     raise AssertionError("the refresh did not finish")
 
 
-async def test_home_shows_demo_rows_and_a_dead_site(demo_config: Config, demo) -> None:  # noqa: ANN001
+async def test_home_shows_demo_rows_and_a_dead_site(demo_config: Config, demo, toasts) -> None:  # noqa: ANN001
     app = BiosphereApp(replace(demo_config, refresh_interval=3600), now=demo.clock.now)
-    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+    async with app.run_test(size=(160, 48), notifications=True, message_hook=toasts) as pilot:
         table = app.screen.query_one(VmTable)
         assert table.row_count == 0  # opens instantly on an empty cache
         await _settle(app, pilot, 1)
@@ -39,5 +39,5 @@ async def test_home_shows_demo_rows_and_a_dead_site(demo_config: Config, demo) -
         await _settle(app, pilot, 2)
         bar = text_of(app.screen.query_one(FreshnessBar))
         assert "ifb-bird-stack" in bar and "cannot connect" in bar
-        assert any("ifb-bird-stack" in n.message for n in app._notifications)
+        assert any("ifb-bird-stack" in n.message for n in toasts.raised)
         assert table.row_count >= len(live)  # the dead site's VMs are still listed from the cache

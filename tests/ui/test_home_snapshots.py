@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
+from snapshot_support import SIZES
 
 
-@pytest.mark.parametrize("size", [(80, 24), (160, 48)])
+@SIZES
 def test_home(snap_compare, synced, make_app, size: tuple[int, int]) -> None:  # noqa: ANN001
     assert snap_compare(make_app(synced), terminal_size=size)

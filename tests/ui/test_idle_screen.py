@@ -9,6 +9,7 @@ from datetime import timedelta
 import httpx
 from pilot_support import settle
 from screen_text import text_of
+from snapshot_support import SIZES
 from world_idle import seeded_idle
 
 from biosphere_tui.app import BiosphereApp
@@ -55,9 +56,9 @@ async def test_lists_the_seeded_idle_vms_with_what_deleting_them_gives_back(sync
         assert table.selected == set()
 
 
-async def test_an_admin_bulk_deletes_two_with_y_and_they_are_gone_from_nova(synced, make_app, demo) -> None:  # noqa: ANN001
+async def test_an_admin_bulk_deletes_two_with_y_and_they_are_gone_from_nova(synced, make_app, demo, toasts) -> None:  # noqa: ANN001
     app = make_app(synced)
-    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+    async with app.run_test(size=(160, 48), notifications=True, message_hook=toasts) as pilot:
         table = await open_idle(app, pilot)
         others = [k for k in table.row_keys if demo.world.deployments[k].owner != "demo"][:2]
         assert len(others) == 2  # an admin deletes members' VMs
@@ -76,7 +77,7 @@ async def test_an_admin_bulk_deletes_two_with_y_and_they_are_gone_from_nova(sync
             assert demo.world.deployments[dep.id].state is DeploymentState.FINALIZING
             assert demo.sites[dep.site].state.servers[dep.server_id].deleted
         assert set(table.row_keys).isdisjoint(others) and table.row_keys  # the others stay listed
-        assert "2 VMs deleted" in "\n".join(n.message for n in app._notifications)
+        assert "2 VMs deleted" in toasts.text()
 
 
 async def test_answering_n_keeps_them(synced, make_app, demo) -> None:  # noqa: ANN001
@@ -124,8 +125,9 @@ async def go_to_idle_marked(pilot) -> None:  # noqa: ANN001
     await pilot.press("space", "down", "space")
 
 
-def test_idle_snapshot(snap_compare, synced, make_app) -> None:  # noqa: ANN001
-    assert snap_compare(make_app(synced), terminal_size=(120, 30), run_before=go_to_idle_marked)
+@SIZES
+def test_idle_snapshot(snap_compare, synced, make_app, size: tuple[int, int]) -> None:  # noqa: ANN001
+    assert snap_compare(make_app(synced), terminal_size=size, run_before=go_to_idle_marked)
 
 
 async def test_deleting_one_vm_is_asked_in_the_singular(synced, make_app, demo) -> None:  # noqa: ANN001

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
 
 from biosphere_tui.rules.freshness import age
 from biosphere_tui.models import DeploymentState, SiteState
@@ -12,7 +11,7 @@ from biosphere_tui.screens.launch import MASK, FitMatrix, LaunchScreen
 from biosphere_tui.widgets.confirm import ConfirmDialog
 from pilot_support import settle
 from screen_text import text_of
-from test_sites import _steady_latency
+from snapshot_support import SIZES, steady_latency
 
 RSTUDIO = "180"  # web access: a password parameter, masked until revealed
 
@@ -49,9 +48,9 @@ def launched(demo, name: str) -> list:  # noqa: ANN001
     return [d for d in demo.world.deployments.values() if d.name == name]
 
 
-async def test_launch_until_ready_shows_the_access(synced, make_app, demo) -> None:  # noqa: ANN001
+async def test_launch_until_ready_shows_the_access(synced, make_app, demo, toasts) -> None:  # noqa: ANN001
     app = make_app(synced)
-    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+    async with app.run_test(size=(120, 40), notifications=True, message_hook=toasts) as pilot:
         screen = await open_launch(app, pilot, "rstudio server")
         assert screen.appliance_id == RSTUDIO
         await type_name(pilot, "stats-2026")
@@ -93,7 +92,7 @@ async def test_launch_until_ready_shows_the_access(synced, make_app, demo) -> No
         assert password.value in access and MASK not in access
         await pilot.press("c")
         assert app.clipboard == f"ssh ubuntu@{ready.ip}"
-        assert any("Copied" in n.message for n in app._notifications)
+        assert any("Copied" in n.message for n in toasts.raised)
 
 
 def age_line(screen: LaunchScreen) -> str:
@@ -159,9 +158,9 @@ async def test_same_request_resent_keeps_its_idempotency_key(synced, make_app, d
         assert len(launched(demo, "retry")) == 1
 
 
-async def test_invalid_name_blocks_the_launch(synced, make_app, demo) -> None:  # noqa: ANN001
+async def test_invalid_name_blocks_the_launch(synced, make_app, demo, toasts) -> None:  # noqa: ANN001
     app = make_app(synced)
-    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+    async with app.run_test(size=(120, 40), notifications=True, message_hook=toasts) as pilot:
         screen = await open_launch(app, pilot, "biopipes")
         await type_name(pilot, "9Lives")
         assert "must start with a letter" in text_of(screen.query_one("#name-hint"))
@@ -173,12 +172,12 @@ async def test_invalid_name_blocks_the_launch(synced, make_app, demo) -> None:  
         await pilot.press("ctrl+s")
         await settle(app, pilot)
         assert len(demo.world.deployments) == before and screen.deployment is None
-        assert any("Cannot launch: name" in n.message for n in app._notifications)
+        assert any("Cannot launch: name" in n.message for n in toasts.raised)
 
 
-async def test_quota_refusal_is_explained_before_sending(synced, make_app, demo) -> None:  # noqa: ANN001
+async def test_quota_refusal_is_explained_before_sending(synced, make_app, demo, toasts) -> None:  # noqa: ANN001
     app = make_app(synced)
-    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+    async with app.run_test(size=(120, 40), notifications=True, message_hook=toasts) as pilot:
         screen = await open_launch(app, pilot, "biopipes")
         quota, used = demo.world.groups["marine-meta"].quota, demo.world.committed("marine-meta")
         big = "ifb.m4.16xlarge"  # 64 vCPU, 256 GB RAM, 3680 GB disk
@@ -194,7 +193,7 @@ async def test_quota_refusal_is_explained_before_sending(synced, make_app, demo)
         await pilot.press("ctrl+s")
         await settle(app, pilot)
         assert len(demo.world.deployments) == before
-        assert any("Cannot launch" in n.message and "GB storage left" in n.message for n in app._notifications)
+        assert any("Cannot launch" in n.message and "GB storage left" in n.message for n in toasts.raised)
         await pilot.press("p")  # take the proposal: the biggest flavour within the quota
         assert screen.query_one(FitMatrix).chosen == ("ifb-core-cloud", "ifb.m4.8xlarge")
 
@@ -230,10 +229,10 @@ async def test_down_sites_are_marked_and_another_proposed(synced, make_app, demo
         assert dep.site == "ifb-core-cloud"
 
 
-async def test_portal_refusal_is_shown_in_the_form(synced, make_app, demo) -> None:  # noqa: ANN001
+async def test_portal_refusal_is_shown_in_the_form(synced, make_app, demo, toasts) -> None:  # noqa: ANN001
     """The cache said the site was up; the portal knows better: its reason is shown, nothing is created."""
     app = make_app(synced)
-    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+    async with app.run_test(size=(120, 40), notifications=True, message_hook=toasts) as pilot:
         screen = await open_launch(app, pilot, "biopipes")
         await choose(pilot, screen, "ifb-aubi-cloud", "ifb.m4.large")
         demo.world.set_availability("ifb-aubi-cloud", SiteState.MAINTENANCE, "Upgrade to Caracal.")
@@ -243,7 +242,7 @@ async def test_portal_refusal_is_shown_in_the_form(synced, make_app, demo) -> No
         assert len(demo.world.deployments) == before and screen.deployment is None
         verdict = text_of(screen.query_one("#verdict"))
         assert "The portal refused: Site ifb-aubi-cloud is maintenance: Upgrade to Caracal." in verdict
-        assert any("Launch refused" in n.message for n in app._notifications)
+        assert any("Launch refused" in n.message for n in toasts.raised)
         assert not screen.query_one("#launch").disabled
         # the refresh after the refusal brings the site's state: the matrix now says so
         assert str(screen.query_one(FitMatrix).get_cell("ifb.m4.large", "ifb-aubi-cloud")) == "✗ maint."
@@ -327,9 +326,9 @@ async def test_quick_launch_without_defaults_asks_too(synced, make_app, demo) ->
         assert len(demo.world.deployments) == before
 
 
-@pytest.mark.parametrize("size", [(80, 24), (160, 48)])
+@SIZES
 def test_launch_form_snapshot(snap_compare, synced, make_app, size: tuple[int, int]) -> None:  # noqa: ANN001
-    _steady_latency(synced)  # the recommendation line shows the API latency
+    steady_latency(synced)  # the recommendation line shows the API latency
 
     async def go(pilot) -> None:  # noqa: ANN001
         await open_launch(pilot.app, pilot, "biopipes")

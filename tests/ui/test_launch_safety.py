@@ -120,11 +120,11 @@ async def test_quick_launch_confirms_the_recommendation_and_n_sends_nothing(sync
             RSTUDIO, best.site, best.flavor, "marine-meta", "rstudio-server")
 
 
-async def test_quick_launch_when_nothing_fits_asks_nothing_and_sends_nothing(synced, make_app, demo) -> None:  # noqa: ANN001
+async def test_quick_launch_when_nothing_fits_asks_nothing_and_sends_nothing(synced, make_app, demo, toasts) -> None:  # noqa: ANN001
     for site in demo.world.sites:
         demo.set_fault(site, "down")
     app = make_app(synced)
-    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True, message_hook=toasts) as pilot:
         await open_catalogue(app, pilot)
         app.request_refresh(force=True)
         await settle(app, pilot, lambda: app.refreshes >= 1)
@@ -132,7 +132,7 @@ async def test_quick_launch_when_nothing_fits_asks_nothing_and_sends_nothing(syn
         await pilot.press("slash", *"RStudio", "enter", "L")
         await settle(app, pilot)
         assert isinstance(app.screen, LaunchScreen) and app.screen.advice is None
-        assert any("nothing fits now" in n.message for n in app._notifications)
+        assert any("nothing fits now" in n.message for n in toasts.raised)
         assert sent(demo) == before
 
 

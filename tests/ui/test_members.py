@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import httpx
-import pytest
 
 from biosphere_tui.models import RequestState
 from biosphere_tui.screens.members import ColumnsTable, MembersScreen
@@ -14,6 +13,7 @@ from biosphere_tui.widgets.summary import Summary
 from biosphere_tui.widgets.palette import style
 from pilot_support import settle
 from screen_text import text_of
+from snapshot_support import SIZES
 
 GROUP = "marine-meta"
 
@@ -36,15 +36,12 @@ def requests_table(screen: MembersScreen) -> ColumnsTable:
     return screen.query_one("#requests", ColumnsTable)
 
 
-def messages(app) -> str:  # noqa: ANN001
-    return "\n".join(n.message for n in app._notifications)
 
-
-async def test_approve_one_request(synced, make_app, demo) -> None:  # noqa: ANN001
+async def test_approve_one_request(synced, make_app, demo, toasts) -> None:  # noqa: ANN001
     waiting = pending_in_world(demo)
     first = waiting[0]
     app = make_app(synced)
-    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+    async with app.run_test(size=(160, 48), notifications=True, message_hook=toasts) as pilot:
         screen = await open_members(app, pilot)
         assert screen.title == f"Members — {len(waiting)} pending"
         assert requests_table(screen).current_key == first.id
@@ -54,7 +51,7 @@ async def test_approve_one_request(synced, make_app, demo) -> None:  # noqa: ANN
         await settle(app, pilot, lambda: first.id not in requests_table(screen).rows)
         assert demo.world.requests[first.id].state is RequestState.APPROVED
         assert first.username in demo.world.members[GROUP]
-        assert f"Approved: {first.name}." in messages(app)
+        assert f"Approved: {first.name}." in toasts.text()
         assert screen.title == f"Members — {len(waiting) - 1} pending"
         assert first.username in screen.query_one("#members", ColumnsTable).rows  # a member now
         await pilot.press("1")
@@ -108,10 +105,10 @@ async def test_approve_two_marked_requests(synced, make_app, demo) -> None:  # n
         assert requests_table(screen).selected == set()
 
 
-async def test_a_request_handled_by_another_admin_meanwhile(synced, make_app, demo) -> None:  # noqa: ANN001
+async def test_a_request_handled_by_another_admin_meanwhile(synced, make_app, demo, toasts) -> None:  # noqa: ANN001
     first = pending_in_world(demo)[0]
     app = make_app(synced)
-    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+    async with app.run_test(size=(160, 48), notifications=True, message_hook=toasts) as pilot:
         screen = await open_members(app, pilot)
         await pilot.press("a")
         assert isinstance(app.screen, ConfirmDialog)
@@ -121,9 +118,9 @@ async def test_a_request_handled_by_another_admin_meanwhile(synced, make_app, de
                                            json={"reason": "Not in our team."})
         assert reply.status_code == 200
         await pilot.press("y")
-        await settle(app, pilot, lambda: "Not approved" in " ".join(n.title for n in app._notifications))
+        await settle(app, pilot, lambda: "Not approved" in " ".join(n.title for n in toasts.raised))
         await settle(app, pilot, lambda: first.id not in requests_table(screen).rows)  # the view was refreshed
-        assert f"{first.name}: Request {first.id} was already rejected." in messages(app)
+        assert f"{first.name}: Request {first.id} was already rejected." in toasts.text()
         assert demo.world.requests[first.id].state is RequestState.REJECTED
         assert first.username not in demo.world.members[GROUP]
 
@@ -193,7 +190,7 @@ async def test_marks_and_cursor_survive_a_refresh(synced, make_app, demo) -> Non
         assert table.selected == marked and table.current_key == at
 
 
-@pytest.mark.parametrize("size", [(80, 24), (160, 48)])
+@SIZES
 def test_members_snapshot(snap_compare, synced, make_app, size: tuple[int, int]) -> None:  # noqa: ANN001
     app = make_app(synced)
 

@@ -9,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from textual.binding import BindingsMap
 
 import biosphere_tui
 from biosphere_tui import i18n
@@ -25,9 +26,6 @@ from world_forecast import world_forecast
 
 GROUP = "marine-meta"
 
-
-def notes(app) -> str:  # noqa: ANN001
-    return "\n".join(n.message for n in app._notifications)
 
 
 def screen_text(app) -> str:  # noqa: ANN001
@@ -49,22 +47,22 @@ def english_after() -> None:
 # -- read-only -------------------------------------------------------------------------------------------
 
 
-async def test_read_only_refuses_delete_approve_launch_and_says_why(synced, make_app, demo) -> None:  # noqa: ANN001
+async def test_read_only_refuses_delete_approve_launch_and_says_why(synced, make_app, demo, toasts) -> None:  # noqa: ANN001
     live = {k: d.state for k, d in demo.world.deployments.items()}
     pending = {r.id for r in demo.world.requests.values() if r.group_id == GROUP and r.state is RequestState.PENDING}
     app = make_app(replace(synced, read_only=True))
-    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+    async with app.run_test(size=(160, 48), notifications=True, message_hook=toasts) as pilot:
         await settle(app, pilot)
         assert "read-only" in app.sub_title
         for screen_key, action_keys in (("3", ["ctrl+d"]), ("4", ["a", "x"]), ("2", ["l", "L", "C"]), ("7", ["j", "n"])):
             await pilot.press(screen_key)
             await settle(app, pilot)
             for key in action_keys:
-                app.clear_notifications()
+                toasts.clear()
                 await pilot.press(key)
                 await settle(app, pilot)
                 assert not isinstance(app.screen, ConfirmDialog) and len(app.screen_stack) == 1, key  # no dialog, no form
-                assert "Read-only mode: nothing can be changed" in notes(app), key
+                assert "Read-only mode: nothing can be changed" in toasts.text(), key
             if screen_key == "4":  # nor through the command palette
                 titles = [c.title for c in app.get_system_commands(app.screen)]
                 assert "Filter members and requests" in titles and "Approve membership requests" not in titles
@@ -254,9 +252,9 @@ def test_the_translation_check_sees_every_screen() -> None:
 def _own_bindings_and_headers() -> set[str]:
     texts = {n.title for n in SCREENS}
     for cls in _own_classes():
-        texts |= {b.description for bs in cls._merged_bindings.key_to_bindings.values() for b in bs
-                  if b.show and b.description and type(b).__module__.startswith("textual")} \
-            if hasattr(cls, "_merged_bindings") else set()
+        texts |= {b.description for klass in cls.__mro__
+                  for bs in BindingsMap(vars(klass).get("BINDINGS", ())).key_to_bindings.values() for b in bs
+                  if b.show and b.description and type(b).__module__.startswith("textual")}
         texts |= {column[1] for column in getattr(cls, "COLUMNS", ())}  # (key, label[, priority])
         texts |= {cls.HELP} if isinstance(getattr(cls, "HELP", ""), str) and getattr(cls, "HELP", "") else set()
     return texts

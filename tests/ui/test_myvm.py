@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
 from pilot_support import settle
 from screen_text import text_of
+from snapshot_support import SIZES
 
 from biosphere_tui.app import BiosphereApp
 from biosphere_tui.cache import reader
@@ -30,17 +30,14 @@ def keys(table: VmTable) -> list[str]:
     return table.row_keys
 
 
-def notes(app: BiosphereApp) -> str:
-    return "\n".join(n.message for n in app._notifications)
 
-
-async def test_mine_and_all_of_the_group(synced, make_app, demo) -> None:  # noqa: ANN001
+async def test_mine_and_all_of_the_group(synced, make_app, demo, toasts) -> None:  # noqa: ANN001
     world = demo.world
     mine = {d.id for d in world.deployments.values() if d.owner == "demo" and d.state not in HIDDEN}
     group = {d.id for d in world.deployments.values() if d.group_id == "marine-meta" and d.state not in HIDDEN}
     assert any(world.deployments[i].owner != "demo" for i in group)
     app = make_app(synced)
-    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+    async with app.run_test(size=(160, 48), notifications=True, message_hook=toasts) as pilot:
         table = await open_myvm(app, pilot)
         assert set(keys(table)) == mine
         assert "mine" in app.screen.title and f"{len(mine)} VMs" in app.screen.title
@@ -65,7 +62,7 @@ async def test_mine_and_all_of_the_group(synced, make_app, demo) -> None:  # noq
         app.choose_group("ebame-2026")  # where demo is a plain member
         await pilot.press("a")
         assert "mine" in app.screen.title
-        assert "Only a group's admins see all of its VMs" in notes(app)
+        assert "Only a group's admins see all of its VMs" in toasts.text()
 
 
 async def test_filter_sort_and_cursor_survive_a_refresh(synced, make_app, demo) -> None:  # noqa: ANN001
@@ -122,9 +119,9 @@ async def _cursor_to(table: VmTable, pilot, key: str) -> None:  # noqa: ANN001
     await pilot.pause()
 
 
-async def test_delete_confirmed_with_y_removes_the_server(synced, make_app, demo) -> None:  # noqa: ANN001
+async def test_delete_confirmed_with_y_removes_the_server(synced, make_app, demo, toasts) -> None:  # noqa: ANN001
     app = make_app(synced)
-    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+    async with app.run_test(size=(160, 48), notifications=True, message_hook=toasts) as pilot:
         table = await open_myvm(app, pilot)
         (key,) = _ready_of_demo(table, demo, 1)
         dep = demo.world.deployments[key]
@@ -137,7 +134,7 @@ async def test_delete_confirmed_with_y_removes_the_server(synced, make_app, demo
         await settle(app, pilot, lambda: app.refreshes >= 1)
         assert demo.world.deployments[key].state is DeploymentState.FINALIZING
         assert demo.sites[dep.site].state.servers[dep.server_id].deleted
-        assert "1 VM deleted" in notes(app)
+        assert "1 VM deleted" in toasts.text()
 
         demo.clock.advance(60)
         app.request_refresh()
@@ -163,9 +160,9 @@ async def test_delete_answered_n_keeps_the_vm(synced, make_app, demo) -> None:  
         assert key in keys(table)
 
 
-async def test_marked_vms_are_deleted_together_and_failures_are_reported(synced, make_app, demo) -> None:  # noqa: ANN001
+async def test_marked_vms_are_deleted_together_and_failures_are_reported(synced, make_app, demo, toasts) -> None:  # noqa: ANN001
     app = make_app(synced)
-    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+    async with app.run_test(size=(160, 48), notifications=True, message_hook=toasts) as pilot:
         table = await open_myvm(app, pilot)
         await pilot.press("a")
         others = [k for k in _ready_of_demo(table, demo, 20) if demo.world.deployments[k].owner != "demo"]
@@ -189,21 +186,21 @@ async def test_marked_vms_are_deleted_together_and_failures_are_reported(synced,
         assert demo.sites[deps[0].site].state.servers[deps[0].server_id].deleted
         assert demo.world.deployments[second].state is DeploymentState.READY
         assert not demo.sites[deps[1].site].state.servers[deps[1].server_id].deleted
-        failure = [n.message for n in app._notifications if "Not deleted" in n.message]
+        failure = [n.message for n in toasts.raised if "Not deleted" in n.message]
         assert len(failure) == 1 and "1 of 2 VMs deleted" in failure[0] and deps[1].name in failure[0]
         assert table.selected == set()
 
 
-async def test_finished_vms_cannot_be_marked(synced, make_app, demo) -> None:  # noqa: ANN001
+async def test_finished_vms_cannot_be_marked(synced, make_app, demo, toasts) -> None:  # noqa: ANN001
     app = make_app(synced)
-    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+    async with app.run_test(size=(160, 48), notifications=True, message_hook=toasts) as pilot:
         table = await open_myvm(app, pilot)
         await pilot.press("h")
         done = next(k for k in keys(table) if demo.world.deployments[k].state is DeploymentState.DONE)
         await _cursor_to(table, pilot, done)
         await pilot.press("space")
         assert table.selected == set()
-        assert "there is nothing left to delete" in notes(app)
+        assert "there is nothing left to delete" in toasts.text()
         await pilot.press("ctrl+d")
         assert not isinstance(app.screen, ConfirmDialog)
 
@@ -231,9 +228,9 @@ async def test_a_site_down_mid_session_keeps_its_vms_listed(synced, make_app, de
                    for s, f in fresh.items() if s != "site.ifb-core-cloud" and s != "portal.usage")
 
 
-async def test_describe_masks_secrets_and_c_copies_the_ssh_command(synced, make_app, demo) -> None:  # noqa: ANN001
+async def test_describe_masks_secrets_and_c_copies_the_ssh_command(synced, make_app, demo, toasts) -> None:  # noqa: ANN001
     app = make_app(synced)
-    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+    async with app.run_test(size=(160, 48), notifications=True, message_hook=toasts) as pilot:
         table = await open_myvm(app, pilot)
         await pilot.press("a")
         key = next(k for k in keys(table) if demo.world.deployments[k].state is DeploymentState.READY
@@ -255,19 +252,19 @@ async def test_describe_masks_secrets_and_c_copies_the_ssh_command(synced, make_
 
         await pilot.press("c")
         assert app.clipboard == f"ssh ubuntu@{ip}"
-        assert f"Copied to the clipboard: ssh ubuntu@{ip}" in notes(app)
+        assert f"Copied to the clipboard: ssh ubuntu@{ip}" in toasts.text()
 
 
-async def test_c_says_why_there_is_nothing_to_copy(synced, make_app, demo) -> None:  # noqa: ANN001
+async def test_c_says_why_there_is_nothing_to_copy(synced, make_app, demo, toasts) -> None:  # noqa: ANN001
     app = make_app(synced)
-    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+    async with app.run_test(size=(160, 48), notifications=True, message_hook=toasts) as pilot:
         table = await open_myvm(app, pilot)
         await pilot.press("a", "h")
         aborted = next(k for k in keys(table) if demo.world.deployments[k].state is DeploymentState.ABORTED)
         await _cursor_to(table, pilot, aborted)
         await pilot.press("c")
         assert app.clipboard == ""
-        assert f"Nothing to copy: {demo.world.deployments[aborted].name} is Aborted" in notes(app)
+        assert f"Nothing to copy: {demo.world.deployments[aborted].name} is Aborted" in toasts.text()
         await pilot.press("d")
         assert demo.world.deployments[aborted].reason in text_of(app.screen.query_one("#describe"))
 
@@ -284,7 +281,7 @@ async def go_to_myvm_described(pilot) -> None:  # noqa: ANN001
     await pilot.pause()
 
 
-@pytest.mark.parametrize("size", [(80, 24), (160, 48)])
+@SIZES
 def test_myvm_snapshot(snap_compare, synced, make_app, size: tuple[int, int]) -> None:  # noqa: ANN001
     assert snap_compare(make_app(synced), terminal_size=size, run_before=go_to_myvm)
 
@@ -293,12 +290,12 @@ def test_myvm_snapshot_with_describe_pane(snap_compare, synced, make_app) -> Non
     assert snap_compare(make_app(synced), terminal_size=(160, 48), run_before=go_to_myvm_described)
 
 
-async def test_deleting_a_vm_already_gone_says_so_and_refreshes(synced, make_app, demo) -> None:  # noqa: ANN001
+async def test_deleting_a_vm_already_gone_says_so_and_refreshes(synced, make_app, demo, toasts) -> None:  # noqa: ANN001
     """Another admin (here: the portal directly) deleted it meanwhile; our cache still lists it."""
     import httpx
 
     app = make_app(synced)
-    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+    async with app.run_test(size=(160, 48), notifications=True, message_hook=toasts) as pilot:
         table = await open_myvm(app, pilot)
         (key,) = _ready_of_demo(table, demo, 1)
         httpx.delete(f"{demo.portal_url}/monitor/deployments/{key}",
@@ -312,7 +309,7 @@ async def test_deleting_a_vm_already_gone_says_so_and_refreshes(synced, make_app
         assert isinstance(app.screen, ConfirmDialog)
         await pilot.press("y")
         await settle(app, pilot, lambda: app.refreshes >= 1)
-        message = notes(app)
+        message = toasts.text()
         assert "0 of 1" in message or "failed" in message.lower()
         assert "Traceback" not in message and demo.token not in message
         assert key not in keys(table)  # the refreshed view no longer lists it

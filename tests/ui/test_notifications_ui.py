@@ -11,6 +11,7 @@ from dataclasses import replace
 import httpx
 import pytest
 from pilot_support import settle
+from toasts import Toasts
 
 from biosphere_tui.app import BiosphereApp
 from biosphere_tui.config import Config, NotificationSettings
@@ -36,9 +37,9 @@ def control(demo, path: str, body: dict[str, str]) -> httpx.Response:  # noqa: A
     return reply
 
 
-def ours(app: BiosphereApp) -> list[tuple[str, str]]:
-    """The notification toasts shown so far: (title, message)."""
-    return [(n.title, n.message) for n in app._notifications if n.title in TITLES]
+def ours(toasts: Toasts) -> list[tuple[str, str]]:
+    """The notification toasts raised so far: (title, message)."""
+    return [(n.title, n.message) for n in toasts.raised if n.title in TITLES]
 
 
 def change_the_world(demo) -> dict[str, str]:  # noqa: ANN001
@@ -60,40 +61,40 @@ async def refresh(app: BiosphereApp, pilot) -> None:  # noqa: ANN001
     await settle(app, pilot, lambda: app.refreshes > count)
 
 
-async def test_changes_are_announced_on_another_screen_and_logged(synced, make_app, demo, caplog) -> None:  # noqa: ANN001
+async def test_changes_are_announced_on_another_screen_and_logged(synced, make_app, demo, caplog, toasts) -> None:  # noqa: ANN001
     ready = launch(demo, "watch-me", "ifb.m4.medium")  # Initializing when the app starts
     app = make_app(synced)
-    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+    async with app.run_test(size=(160, 48), notifications=True, message_hook=toasts) as pilot:
         await refresh(app, pilot)  # the baseline
         await pilot.press("2")
         await settle(app, pilot)
-        assert ours(app) == []
+        assert ours(toasts) == []
         names = change_the_world(demo)
         assert demo.world.deployments[ready].state is DeploymentState.READY
         with caplog.at_level(logging.INFO, logger="biosphere_tui.app"):
             await refresh(app, pilot)
         assert type(app.screen).__name__ == "CatalogueScreen"
-        toasts = dict(ours(app))
-        assert toasts["VM in error"] == f"{names['error']} went to ERROR on {names['site']}."
-        assert toasts["VM Ready"] == "watch-me is Ready on ifb-core-cloud."
+        shown = dict(ours(toasts))
+        assert shown["VM in error"] == f"{names['error']} went to ERROR on {names['site']}."
+        assert shown["VM Ready"] == "watch-me is Ready on ifb-core-cloud."
         used, quota = demo.world.committed("marine-meta").storage_gb, demo.world.groups["marine-meta"].quota.storage_gb
         assert used / quota > 0.9
-        assert toasts["Quota above 90 %"] == (f"marine-meta uses {used * 100 / quota:.0f} % of its storage quota "
+        assert shown["Quota above 90 %"] == (f"marine-meta uses {used * 100 / quota:.0f} % of its storage quota "
                                               f"({used} GB of {quota} GB).")
-        assert names["request"] in toasts["Membership request"]
-        assert len(ours(app)) == 4  # one toast per kind: several requests (one came by itself) are grouped
+        assert names["request"] in shown["Membership request"]
+        assert len(ours(toasts)) == 4  # one toast per kind: several requests (one came by itself) are grouped
         logged = "\n".join(r.getMessage() for r in caplog.records if r.getMessage().startswith("notification: "))
         assert "watch-me is Ready" in logged and names["request"] in logged and demo.token not in logged
         await refresh(app, pilot)
-        assert len(ours(app)) == 4  # nothing new, nothing more
+        assert len(ours(toasts)) == 4  # nothing new, nothing more
 
 
-async def test_nothing_is_announced_at_startup(synced, make_app, demo) -> None:  # noqa: ANN001
+async def test_nothing_is_announced_at_startup(synced, make_app, demo, toasts) -> None:  # noqa: ANN001
     change_the_world(demo)  # all this happened while the app was closed
     app = make_app(synced)
-    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+    async with app.run_test(size=(160, 48), notifications=True, message_hook=toasts) as pilot:
         await refresh(app, pilot)
-        assert ours(app) == []
+        assert ours(toasts) == []
 
 
 @pytest.mark.parametrize(("settings", "toasted", "rings"), [
@@ -102,13 +103,13 @@ async def test_nothing_is_announced_at_startup(synced, make_app, demo) -> None: 
     (NotificationSettings(enabled=False, bell=True), False, False),
 ])
 async def test_the_bell_rings_only_when_configured(synced: Config, make_app, demo, settings: NotificationSettings,  # noqa: ANN001
-                                                   toasted: bool, rings: bool) -> None:
+                                                   toasted: bool, rings: bool, toasts) -> None:
     app = make_app(replace(synced, notifications=settings))
     rung: list[None] = []
     app.bell = lambda: rung.append(None)  # type: ignore[method-assign]
-    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+    async with app.run_test(size=(160, 48), notifications=True, message_hook=toasts) as pilot:
         await refresh(app, pilot)
         change_the_world(demo)
         await refresh(app, pilot)
-        assert bool(ours(app)) is toasted
+        assert bool(ours(toasts)) is toasted
         assert bool(rung) is rings and len(rung) <= 1  # once per refresh, however many toasts

@@ -28,9 +28,6 @@ def live(demo) -> dict[str, tuple[str, str]]:  # noqa: ANN001
             for s in site.state.servers.values() if not s.deleted}
 
 
-def notes(app: BiosphereApp) -> str:
-    return "\n".join(n.message for n in app._notifications)
-
 
 async def open_mode(app: BiosphereApp, pilot, key: str) -> None:  # noqa: ANN001
     await settle(app, pilot)
@@ -62,9 +59,9 @@ async def test_myvm_lists_the_nova_servers_of_every_site(os_synced, make_app, de
 
 
 @pytest.mark.parametrize("answer", ["y", "n"])
-async def test_delete_goes_through_nova_after_confirmation(os_synced, make_app, demo, answer: str) -> None:  # noqa: ANN001
+async def test_delete_goes_through_nova_after_confirmation(os_synced, make_app, demo, answer: str, toasts) -> None:  # noqa: ANN001
     app = make_app(os_synced)
-    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+    async with app.run_test(size=(160, 48), notifications=True, message_hook=toasts) as pilot:
         await open_mode(app, pilot, "3")
         table = app.screen.query_one(VmTable)
         key = table.row_keys[2]
@@ -77,7 +74,7 @@ async def test_delete_goes_through_nova_after_confirmation(os_synced, make_app, 
         await settle(app, pilot)
         deleted = demo.sites[site_id].state.servers[server_id].deleted
         if answer == "y":
-            assert deleted and "1 VM deleted" in notes(app)
+            assert deleted and "1 VM deleted" in toasts.text()
             assert key not in table.row_keys  # the site was refreshed after the delete
             assert any(f"DELETE {site_id}:/servers/{server_id}" in line for line in app.journal.path.read_text().splitlines())
         else:
@@ -121,10 +118,10 @@ async def test_launch_from_an_image_reaches_active_with_ssh(os_synced, make_app,
         assert demo.portal.service.log == []
 
 
-async def test_launch_refused_when_the_form_is_incomplete_and_error_shows_the_fault(os_synced, make_app, demo) -> None:  # noqa: ANN001
+async def test_launch_refused_when_the_form_is_incomplete_and_error_shows_the_fault(os_synced, make_app, demo, toasts) -> None:  # noqa: ANN001
     site = demo.sites["ifb-bird-stack"].state
     app = make_app(os_synced)
-    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+    async with app.run_test(size=(160, 48), notifications=True, message_hook=toasts) as pilot:
         await open_mode(app, pilot, "2")
         image = next(i for i in site.images.values())
         images = app.screen.query_one("#images")
@@ -137,7 +134,7 @@ async def test_launch_refused_when_the_form_is_incomplete_and_error_shows_the_fa
         await settle(app, pilot)
         await pilot.press("ctrl+s")
         await settle(app, pilot)
-        assert "Cannot launch: name: must start with a letter" in notes(app)
+        assert "Cannot launch: name: must start with a letter" in toasts.text()
         form.query_one("#name").value = "faulty"
         form.query_one("#flavor").value = min(site.flavors.values(), key=lambda f: (f.vcpus, f.ram_mb)).id
         await settle(app, pilot)
@@ -168,13 +165,13 @@ async def test_sites_show_project_limits_and_a_failing_site(os_synced, make_app,
 
 
 @pytest.mark.parametrize(("key", "title"), [("4", "Members"), ("6", "Consumption"), ("7", "Groups")])
-async def test_portal_only_screens_explain_themselves(os_synced, make_app, key: str, title: str) -> None:  # noqa: ANN001
+async def test_portal_only_screens_explain_themselves(os_synced, make_app, key: str, title: str, toasts) -> None:  # noqa: ANN001
     app = make_app(os_synced)
-    async with app.run_test(size=(120, 32), notifications=True) as pilot:
+    async with app.run_test(size=(120, 32), notifications=True, message_hook=toasts) as pilot:
         await open_mode(app, pilot, key)
         text = text_of(app.screen.query_one("#portal-only"))
         assert f"{title} is not available in OpenStack-only mode" in text
-        assert "[portal]" in text and not [n for n in app._notifications if n.severity == "error"]
+        assert "[portal]" in text and not [n for n in toasts.raised if n.severity == "error"]
 
 
 async def test_openstack_only_mode_in_french(os_synced, make_app, monkeypatch) -> None:  # noqa: ANN001

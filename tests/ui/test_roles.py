@@ -15,9 +15,6 @@ from screen_text import text_of
 GROUP = "marine-meta"
 
 
-def messages(app) -> str:  # noqa: ANN001
-    return "\n".join(n.message for n in app._notifications)
-
 
 def pending(demo) -> list:  # noqa: ANN001
     found = [r for r in demo.world.requests.values() if r.group_id == GROUP and r.state is RequestState.PENDING]
@@ -53,9 +50,9 @@ async def test_approve_and_reject_are_offered_to_admins_only(synced, make_app) -
         assert "Approve" not in offered(app) and "Reject" not in offered(app)
 
 
-async def test_a_demoted_admin_no_longer_sees_others_vms(synced, make_app, demo) -> None:  # noqa: ANN001
+async def test_a_demoted_admin_no_longer_sees_others_vms(synced, make_app, demo, toasts) -> None:  # noqa: ANN001
     app = make_app(synced)
-    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+    async with app.run_test(size=(160, 48), notifications=True, message_hook=toasts) as pilot:
         await open_screen(app, pilot, "3")
         table = app.screen.query_one(VmTable)
         await pilot.press("a")  # all of marine-meta, as its admin
@@ -68,15 +65,15 @@ async def test_a_demoted_admin_no_longer_sees_others_vms(synced, make_app, demo)
         assert "(member)" in app.sub_title
         assert other not in table.row_keys  # back to the user's own VMs: others' are not offered
         await pilot.press("a")
-        assert "Only a group's admins see all of its VMs" in messages(app)
+        assert "Only a group's admins see all of its VMs" in toasts.text()
         assert other not in table.row_keys
         assert demo.world.deployments[other].state is DeploymentState.READY
 
 
-async def test_approve_refused_by_the_portal_after_a_demotion(synced, make_app, demo) -> None:  # noqa: ANN001
+async def test_approve_refused_by_the_portal_after_a_demotion(synced, make_app, demo, toasts) -> None:  # noqa: ANN001
     first = pending(demo)[0]
     app = make_app(synced)
-    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+    async with app.run_test(size=(160, 48), notifications=True, message_hook=toasts) as pilot:
         await open_screen(app, pilot, "4")
         screen = app.screen
         await pilot.press("a")
@@ -84,7 +81,7 @@ async def test_approve_refused_by_the_portal_after_a_demotion(synced, make_app, 
         demote(demo)  # between the dialog and the answer
         await pilot.press("y")
         await settle(app, pilot, lambda: app.refreshes >= 1)
-        said = messages(app)
+        said = toasts.text()
         assert f"{first.name}: {NO_RIGHT} (the portal answered: You must be an admin of group '{GROUP}')." in said
         assert "The list is being refreshed." in said
         assert demo.world.requests[first.id].state is RequestState.PENDING  # nothing changed
@@ -94,16 +91,16 @@ async def test_approve_refused_by_the_portal_after_a_demotion(synced, make_app, 
         assert f"You are a member of {GROUP}" in text_of(screen.query_one("#not-admin"))
 
 
-async def test_approve_refused_by_the_portal_is_said_and_the_view_refreshed(synced, make_app, demo) -> None:  # noqa: ANN001
+async def test_approve_refused_by_the_portal_is_said_and_the_view_refreshed(synced, make_app, demo, toasts) -> None:  # noqa: ANN001
     first = pending(demo)[0]
     app = make_app(synced)
-    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+    async with app.run_test(size=(160, 48), notifications=True, message_hook=toasts) as pilot:
         await open_screen(app, pilot, "4")
         await pilot.press("a")
         demo.set_fault("portal", "forbidden")
         await pilot.press("y")
         await settle(app, pilot, lambda: app.refreshes >= 1)
-        assert f"{first.name}: {NO_RIGHT} (the portal answered: Forbidden)." in messages(app)
+        assert f"{first.name}: {NO_RIGHT} (the portal answered: Forbidden)." in toasts.text()
         assert demo.world.requests[first.id].state is RequestState.PENDING
         demo.set_fault("portal", "none")
         await pilot.press("r")
@@ -111,9 +108,9 @@ async def test_approve_refused_by_the_portal_is_said_and_the_view_refreshed(sync
         assert first.id in app.screen.query_one("#requests").rows  # still waiting, still listed
 
 
-async def test_delete_refused_by_the_portal_is_said_and_the_vm_stays(synced, make_app, demo) -> None:  # noqa: ANN001
+async def test_delete_refused_by_the_portal_is_said_and_the_vm_stays(synced, make_app, demo, toasts) -> None:  # noqa: ANN001
     app = make_app(synced)
-    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+    async with app.run_test(size=(160, 48), notifications=True, message_hook=toasts) as pilot:
         await open_screen(app, pilot, "3")
         table = app.screen.query_one(VmTable)
         key = next(k for k in table.row_keys if demo.world.deployments[k].state is DeploymentState.READY)
@@ -125,7 +122,7 @@ async def test_delete_refused_by_the_portal_is_said_and_the_vm_stays(synced, mak
         demo.set_fault("portal", "forbidden")
         await pilot.press("y")
         await settle(app, pilot, lambda: app.refreshes >= 1)
-        said = messages(app)
+        said = toasts.text()
         assert f"{dep.name}: {NO_RIGHT} (the portal answered: Forbidden)." in said and "0 of 1 VM" in said
         assert demo.world.deployments[key].state is DeploymentState.READY
         assert not demo.sites[dep.site].state.servers[dep.server_id].deleted

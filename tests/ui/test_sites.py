@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import pytest
 from pilot_support import settle, wait_refreshes
 from rich.text import Text
 from textual.widgets import Sparkline
 
 from biosphere_tui.app import BiosphereApp
 from biosphere_tui.cache import reader
-from biosphere_tui.cache.db import connect
 from biosphere_tui.config import Config
 from biosphere_tui.screens.sites import SitesScreen, SiteTable
 from biosphere_tui.widgets.palette import style
 from screen_text import text_of
+from snapshot_support import SIZES, steady_latency
 
 BIRD = "ifb-bird-stack"
 
@@ -116,18 +115,9 @@ async def test_history_grows_with_each_refresh(synced: Config, make_app, demo) -
         assert "last 2 refreshes" in text_of(app.screen.query_one("#vcpu-caption"))
 
 
-def _steady_latency(config: Config) -> None:
-    """Real request times vary from run to run: pin them for the snapshots."""
-    db = connect(config.cache_path)
-    with db.conn:
-        db.execute("UPDATE freshness SET duration = 0.042 WHERE source LIKE 'site.%'")
-        db.execute("UPDATE site_history SET latency_ms = 42")
-    db.close()
-
-
-@pytest.mark.parametrize("size", [(80, 24), (160, 48)])
+@SIZES
 def test_sites_snapshot(snap_compare, synced: Config, make_app, size: tuple[int, int]) -> None:  # noqa: ANN001
-    _steady_latency(synced)
+    steady_latency(synced)
 
     async def go(pilot) -> None:  # noqa: ANN001
         await pilot.press("5")
