@@ -218,11 +218,6 @@ class BiosphereApp(App[None]):
 
     # -- data shown as text ----------------------------------------------------------------------
 
-    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
-               timeout: float | None = None, markup: bool = False) -> None:
-        """Every toast is plain text, whatever the caller asks: toasts quote server data."""
-        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
-
     def copy_to_clipboard(self, text: str) -> None:
         """Copy ``text`` without any control character (it is pasted into a shell)."""
         super().copy_to_clipboard(clean(text))
