@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import pytest
 
+from textual.app import App
+from textual.widgets import Input
+
 from biosphere_tui.cache.db import connect
 from biosphere_tui.config import Config
 
@@ -21,3 +24,9 @@ def steady_latency(config: Config) -> None:
         db.execute("UPDATE freshness SET duration = 0.042 WHERE source LIKE 'site.%'")
         db.execute("UPDATE site_history SET latency_ms = 42")
     db.close()
+
+
+def still_cursors(app: App) -> None:
+    """An input's cursor blinks on a timer: a picture taken at any moment must not depend on it."""
+    for field in app.screen.query(Input):
+        field.cursor_blink = False

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from pilot_support import settle
-from snapshot_support import SIZES, steady_latency
+from snapshot_support import SIZES, steady_latency, still_cursors
 from sync_helpers_os import os_only_config
 from test_openstack_only_ui import open_mode
 
@@ -38,5 +38,7 @@ def test_server_launch_snapshot(snap_compare, os_synced, make_app, size: tuple[i
         await pilot.press("l")  # the first image of the catalogue
         await settle(pilot.app, pilot)
         assert type(pilot.app.screen).__name__ == "ServerLaunchScreen"
+        still_cursors(pilot.app)
+        await pilot.pause()
 
     assert snap_compare(make_app(os_synced), terminal_size=size, run_before=go)
