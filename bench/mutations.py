@@ -3,6 +3,7 @@
     .venv/bin/python bench/mutations.py            # every mutation
     .venv/bin/python bench/mutations.py quick wal  # those whose name contains one of these words
     .venv/bin/python bench/mutations.py --list
+    .venv/bin/python bench/mutations.py --why wal  # and under each verdict, the failure that caught it
 
 The repository (``biosphere_tui/``, ``tests/``, ``docs/``, ``pyproject.toml`` …, not ``.venv`` nor
 ``.git``) is copied once into a temporary folder; the tests named by the mutations are first run
@@ -121,7 +122,7 @@ def pytest(copy: Path, tests: tuple[str, ...]) -> tuple[int, float, str]:
     """Run these tests in the copy: (exit code, seconds, output); code -1 when it ran out of time."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(copy), os.environ.get("PYTHONPATH")])),
            "PYTHONDONTWRITEBYTECODE": "1"}  # a mutated file of the same size and second must not reuse a .pyc
-    command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests]
+    command = [sys.executable, "-m", "pytest", "-x", "-q", "--tb=line", "-p", "no:cacheprovider", *tests]
     start = time.monotonic()
     try:
         done = subprocess.run(command, cwd=copy, env=env, capture_output=True, text=True, timeout=TIMEOUT)
@@ -138,26 +139,29 @@ def imports_the_copy(copy: Path) -> bool:
     return Path(found).is_relative_to(copy)
 
 
-def verdict(mutation: Mutation, copy: Path) -> tuple[str, float]:
-    """Apply the mutation in the copy, run its tests, put the file back."""
+def verdict(mutation: Mutation, copy: Path) -> tuple[str, float, str]:
+    """Apply the mutation in the copy, run its tests, put the file back: (verdict, seconds, why)."""
     path = copy / mutation.file
     try:
         original = path.read_text()
     except FileNotFoundError:
-        return "stale mutation (file gone)", 0.0
+        return "stale mutation (file gone)", 0.0, ""
     found = original.count(mutation.old)
     if found != 1:
-        return "stale mutation" if found == 0 else f"stale mutation (old text found {found} times)", 0.0
+        return "stale mutation" if found == 0 else f"stale mutation (old text found {found} times)", 0.0, ""
     path.write_text(original.replace(mutation.old, mutation.new))
     try:
-        code, seconds, _output = pytest(copy, mutation.tests)
+        code, seconds, output = pytest(copy, mutation.tests)
     finally:
         path.write_text(original)
-    return {1: "caught", -1: "TIMEOUT"}.get(code, "MISSED" if code == 0 else f"ERROR (pytest exit {code})"), seconds
+    said = {1: "caught", -1: "TIMEOUT"}.get(code, "MISSED" if code == 0 else f"ERROR (pytest exit {code})")
+    return said, seconds, "\n".join(line for line in output.splitlines() if line.startswith(("/", "E ")))
 
 
 def main(argv: list[str]) -> int:
     sys.stdout.reconfigure(line_buffering=True)  # each verdict as it comes, even into a file
+    why = "--why" in argv
+    argv = [a for a in argv if a != "--why"]
     if "--list" in argv:
         for m in MUTATIONS:
             print(f"{m.name}\n    {m.file}\n    " + "\n    ".join(m.tests))
@@ -185,9 +189,11 @@ def main(argv: list[str]) -> int:
         print(f"{'-' * width}-|---------|--------")
         results = []
         for m in chosen:
-            said, seconds = verdict(m, copy)
+            said, seconds, failures = verdict(m, copy)
             results.append(said)
-            print(f"{m.name:<{width}} | {said} | {seconds:.1f}", flush=True)
+            print(f"{m.name:<{width}} | {said} | {seconds:.1f}")
+            if why and failures:
+                print("    " + failures.replace("\n", "\n    "))
     missed = sum(r != "caught" for r in results)
     print(f"\n{len(results) - missed}/{len(results)} caught" + (f", {missed} not" if missed else ""))
     return 1 if missed else 0
