@@ -17,6 +17,7 @@ from pathlib import Path
 from biosphere_tui import __version__
 from biosphere_tui.errors import ConfigError
 from biosphere_tui.local import logs
+from biosphere_tui.scripting.completion import SHELLS
 from biosphere_tui.config import LANGS, Config, cache_dir, demo_dir, load, log_file, require_sources
 from biosphere_tui.local.private_files import private_dir
 from biosphere_tui.scripting import COMMANDS as SCRIPTING, EXIT_CODES
@@ -83,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="in this file, mode 0600 (default: token next to config.toml)")
     where.add_argument("--keyring", metavar="ACCOUNT", help="in the system keyring, under this account")
     _scripting_commands(commands, common)
+    completion = commands.add_parser("completion", help="print a completion script for bash, zsh or fish "
+                                                        "(see README: Shell completion)")
+    completion.add_argument("shell", choices=SHELLS)
     return parser
 
 
@@ -178,6 +182,11 @@ def main(argv: list[str] | None = None) -> int:
             return token_set(args.file, args.keyring)
         if args.command == "demo-server":
             return _demo_server(args)
+        if args.command == "completion":
+            from biosphere_tui.scripting.completion import script
+
+            print(script(build_parser(), args.shell), end="")
+            return 0
         if args.command == "serve":
             from biosphere_tui.i18n import set_language
             from biosphere_tui.serve import ServeError, serve

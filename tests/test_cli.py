@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -106,3 +107,30 @@ def test_demo_server_writes_config_that_sync_uses(tmp_path: Path) -> None:
         out, err = server.communicate(timeout=10)
     assert server.returncode == 0 and "Traceback" not in err
     assert "Demo cloud running" in out and "127.0.0.1" in out
+
+
+# -- shell completion ---------------------------------------------------------------------------------
+
+COMMANDS = ("sync", "doctor", "demo-server", "serve", "token", "ls", "launch", "delete", "approve", "reject",
+            "advise", "class", "completion")
+APP = f"{sys.executable} -m biosphere_tui"  # what the biosphere-tui script runs
+
+
+def test_bash_completion_installs_and_completes_commands_options_and_choices() -> None:
+    typed = ["biosphere-tui cl", "biosphere-tui ''", "biosphere-tui ls ''", "biosphere-tui class --fl"]
+    asks = "".join(f'COMP_WORDS=({words}); COMP_CWORD=$(( ${{#COMP_WORDS[@]}} - 1 )); _shtab_biosphere_tui; '
+                   'echo "${COMPREPLY[*]}"; ' for words in typed)
+    out = subprocess.run(["bash", "-c", f"source <({APP} completion bash); complete -p biosphere-tui; {asks}"],
+                         capture_output=True, text=True, check=True, timeout=60).stdout.splitlines()
+    assert out[0].startswith("complete ") and out[0].endswith(" -F _shtab_biosphere_tui biosphere-tui")
+    assert out[1:] == ["class", " ".join(COMMANDS), "vms idle apps sites requests usage", "--flavour --flavor"]
+
+
+@pytest.mark.parametrize("shell", ["zsh", "fish"])
+def test_zsh_and_fish_completion_scripts_know_every_command(shell: str, capsys) -> None:  # noqa: ANN001
+    assert main(["completion", shell]) == 0
+    text = capsys.readouterr().out
+    assert all(command in text for command in COMMANDS) and "read-only" in text and "flavour" in text
+    if shutil.which(shell):  # where the shell is installed, it reads the script without an error
+        check = ["zsh", "-n"] if shell == "zsh" else ["fish", "--no-execute"]
+        subprocess.run([*check, "/dev/stdin"], input=text, text=True, check=True, timeout=60)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -95,6 +96,34 @@ def test_class_bad_pattern_and_no_confirmation(config_file: str, demo, capsys) -
     assert main(["--config", config_file, "class", TRAINING_RNA, "-n", "3", "-p", "rna-{n}", "-g", "ebame-2026"]) == 4
     assert "add --yes" in capsys.readouterr().err  # stdin is no terminal: nothing is launched without --yes
     assert len(demo.world.deployments) == before
+
+
+@pytest.fixture
+def terminal(monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
+    """A real terminal on stdin (a pseudo-terminal): ``answer(text)`` types a line into it."""
+    master, slave = os.openpty()
+    with os.fdopen(slave, "r") as tty:
+        monkeypatch.setattr("sys.stdin", tty)
+        yield lambda text: os.write(master, f"{text}\n".encode())
+    os.close(master)
+
+
+@pytest.mark.parametrize("answer", ["n", ""])
+def test_class_answered_n_at_the_terminal_launches_nothing(config_file: str, demo, capsys, terminal,  # noqa: ANN001
+                                                           answer: str) -> None:
+    before = set(demo.world.deployments)
+    terminal(answer)
+    assert main(["--config", config_file, "class", TRAINING_RNA, "-n", "3", "-p", "tp-{n}", "-g", "ebame-2026"]) == 4
+    err = capsys.readouterr().err
+    assert "Launch these 3 VMs? [y/N]" in err and "not confirmed: nothing was done" in err
+    assert set(demo.world.deployments) == before
+
+
+def test_class_answered_y_at_the_terminal_launches_it(config_file: str, demo, capsys, terminal) -> None:  # noqa: ANN001
+    terminal("y")
+    assert main(["--config", config_file, "class", TRAINING_RNA, "-n", "3", "-p", "tp-{n}", "-g", "ebame-2026"]) == 0
+    assert "Launch these 3 VMs? [y/N]" in capsys.readouterr().err
+    assert [d.name for d in named(demo, "tp-")] == ["tp-1", "tp-2", "tp-3"]
 
 
 def squeeze(demo, site_id: str, free_vcpu: int) -> None:  # noqa: ANN001

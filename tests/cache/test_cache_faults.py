@@ -7,6 +7,7 @@ import os
 import random
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -373,3 +374,71 @@ def test_the_consistency_check_sees_a_half_written_site(demo, demo_config: Confi
 
 def _live(demo, site: str) -> list[str]:  # noqa: ANN001
     return [s.id for s in demo.sites[site].state.servers.values() if not s.deleted]
+
+
+# -- a damaged page, a crash's WAL ---------------------------------------------------------------------
+
+
+def a_deployments_page(path: Path) -> tuple[int, int]:
+    """Where one page of the ``deployments`` table lies, in the middle of the file: (offset, size)."""
+    conn = sqlite3.connect(path)
+    try:
+        size = conn.execute("PRAGMA page_size").fetchone()[0]
+        pages = [r[0] for r in conn.execute("SELECT pageno FROM dbstat WHERE name = 'deployments' ORDER BY pageno")]
+    finally:
+        conn.close()
+    assert len(pages) > 1 and pages[0] > 1
+    return (pages[len(pages) // 2] - 1) * size, size
+
+
+def damage(path: Path, page: tuple[int, int]) -> None:
+    """Overwrite that page (the header and the schema stay readable: the file opens, and only an
+    integrity check can tell)."""
+    offset, size = page
+    with path.open("r+b") as f:
+        f.seek(offset)
+        f.write(b"\xa5" * size)
+
+
+def crashed_with_a_wal(path: Path) -> bytes:
+    """A writer that stopped without closing (a crash, a kill -9) in the middle of a refresh: its
+    last transaction is in ``path``-wal only, and ``path``-shm indexes it. Returns that WAL."""
+    code = ("import os, sqlite3, sys\n"
+            "c = sqlite3.connect(sys.argv[1]); c.execute('PRAGMA wal_autocheckpoint = 0')\n"
+            "c.execute(\"UPDATE me SET name = 'written by the crashed writer'\"); c.commit(); os._exit(0)\n")
+    subprocess.run([sys.executable, "-c", code, str(path)], check=True)
+    wal = path.with_name(path.name + "-wal")
+    assert wal.stat().st_size > 0 and path.with_name(path.name + "-shm").exists()
+    return wal.read_bytes()
+
+
+def test_a_damaged_data_page_is_set_aside_and_a_fresh_cache_works(demo, demo_config: Config, cli_config: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:  # noqa: ANN001
+    fill(demo_config, demo)
+    damage(demo_config.cache_path, a_deployments_page(demo_config.cache_path))
+    code, out = sync_output(cli_config, capsys)
+    assert code == 0 and "14/14 sources refreshed" in out, out
+    [note] = [line for line in out.splitlines() if line.startswith("note:")]
+    [aside] = demo_config.cache_path.parent.glob("cache.sqlite.damaged-*")
+    assert note.startswith("note: The cache file was damaged (") and f"moved to {aside.name} and rebuilt" in note
+    assert not any(raw in out for raw in RAW_ERRORS)
+    assert main(["--config", str(cli_config), "ls", "vms"]) == 0  # the fresh cache is whole and used
+    listed = capsys.readouterr()
+    assert "note:" not in listed.out + listed.err
+    assert any(d.name in listed.out for d in demo.world.deployments.values() if d.owner == "demo")
+
+
+def test_a_damaged_cache_takes_its_wal_and_shm_aside_with_it(demo, demo_config: Config, cli_config: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:  # noqa: ANN001
+    path = demo_config.cache_path
+    fill(demo_config, demo)
+    wal = crashed_with_a_wal(path)
+    damage(path, (0, 100))  # its header: not a database any more (the WAL holds no newer first page)
+    code, out = sync_output(cli_config, capsys)
+    assert code == 0 and "14/14 sources refreshed" in out, out
+    [aside] = path.parent.glob("cache.sqlite.damaged-*[0-9]")
+    assert aside.with_name(aside.name + "-wal").read_bytes() == wal  # the crash's last writes, kept with their file
+    assert aside.with_name(aside.name + "-shm").exists()
+    assert rows(path, "SELECT COUNT(*) FROM me WHERE name = 'written by the crashed writer'") == [(0,)]
+    code, out = sync_output(cli_config, capsys)
+    assert code == 0 and "note:" not in out

@@ -71,3 +71,18 @@ async def test_toasts_never_arm_a_negative_timer(synced: Config, make_app: Calla
         assert all(isinstance(n, LastingNotification) for n in toasts.raised)
         shown = lambda: [str(toast.render()) for toast in app.screen.query("Toast")]  # noqa: E731
         await until(pilot, lambda: shown() == ["kept"])  # one shown, the other expired at once, and the app goes on
+
+
+async def test_with_a_site_down_the_others_still_turn_stale(
+        synced: Config, make_app: Callable[[Config], BiosphereApp], demo) -> None:  # noqa: ANN001
+    """A failing source has its own line; the data of the others, once older than three missed
+    refreshes (90 s here), is marked stale beside it rather than hidden by the failure."""
+    app = make_app(synced)
+    async with app.run_test(size=(160, 40)) as pilot:
+        demo.set_fault(SITE, "down")
+        app.request_refresh()
+        await settle(app, pilot, lambda: app.refreshes >= 1)
+        await until(pilot, lambda: bar(app).startswith(f"✗ {SITE}: ") and "● 13/14 sources fresh" in bar(app))
+        demo.clock.advance(91)  # no refresh since: every source's data is older than the threshold
+        await until(pilot, lambda: "◌ 0/14 sources fresh" in bar(app))  # the failing one counts as not fresh
+        assert bar(app).startswith(f"✗ {SITE}: ") and "stale: portal, ifb-aubi-cloud, " in bar(app)

@@ -14,6 +14,7 @@ from textual.binding import BindingsMap
 import biosphere_tui
 from biosphere_tui import i18n
 from biosphere_tui.actions import Actions, ReadOnlyRefusal
+from biosphere_tui.config import journal_file
 from biosphere_tui.i18n.fr import FR
 from biosphere_tui.models import DeploymentState, RequestState
 from biosphere_tui.rules.privacy import mask
@@ -22,6 +23,7 @@ from biosphere_tui.widgets.confirm import ConfirmDialog
 from pilot_support import settle
 from screen_text import text_of
 from test_class_launch import fill, open_class
+from test_launch import open_launch
 from world_forecast import world_forecast
 
 GROUP = "marine-meta"
@@ -69,6 +71,25 @@ async def test_read_only_refuses_delete_approve_launch_and_says_why(synced, make
     assert {k: d.state for k, d in demo.world.deployments.items()} == live
     assert pending == {r.id for r in demo.world.requests.values()
                        if r.group_id == GROUP and r.state is RequestState.PENDING}
+
+
+async def test_read_only_launch_from_the_forms_button_attempts_nothing(synced, make_app, demo, toasts) -> None:  # noqa: ANN001
+    """Enter on the catalogue opens the launch form even in read-only mode (to look at what fits); its
+    Launch button, clicked, is refused with the read-only words before any attempt: nothing is sent to
+    the portal and nothing is written to the action journal."""
+    before = set(demo.world.deployments)
+    app = make_app(replace(synced, read_only=True))
+    async with app.run_test(size=(120, 40), notifications=True, message_hook=toasts) as pilot:
+        screen = await open_launch(app, pilot, "biopipes")
+        await pilot.click("#launch")
+        await settle(app, pilot)
+        assert app.screen is screen
+        refusals = [n for n in toasts.raised if n.title == "read-only"]
+        assert [n.message for n in refusals] == ["Read-only mode: nothing can be changed from this app "
+                                                 "(--read-only or app.read_only)."]
+        assert "failed" not in toasts.text()
+    assert set(demo.world.deployments) == before
+    assert not journal_file().exists() or journal_file().read_text() == ""
 
 
 def test_read_only_actions_send_nothing(synced, demo) -> None:  # noqa: ANN001

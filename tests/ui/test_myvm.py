@@ -160,6 +160,25 @@ async def test_delete_answered_n_keeps_the_vm(synced, make_app, demo) -> None:  
         assert key in keys(table)
 
 
+async def test_delete_answered_with_enter_keeps_the_vm(synced, make_app, demo, toasts) -> None:  # noqa: ANN001
+    """Enter, pressed out of habit, answers with the safe button that has the focus: nothing is deleted."""
+    app = make_app(synced)
+    async with app.run_test(size=(160, 48), notifications=True, message_hook=toasts) as pilot:
+        table = await open_myvm(app, pilot)
+        (key,) = _ready_of_demo(table, demo, 1)
+        dep = demo.world.deployments[key]
+        await _cursor_to(table, pilot, key)
+        await pilot.press("ctrl+d")
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, ConfirmDialog)
+        assert demo.world.deployments[key].state is DeploymentState.READY
+        assert not demo.sites[dep.site].state.servers[dep.server_id].deleted
+        assert key in keys(table) and "deleted" not in toasts.text()
+
+
+
 async def test_marked_vms_are_deleted_together_and_failures_are_reported(synced, make_app, demo, toasts) -> None:  # noqa: ANN001
     app = make_app(synced)
     async with app.run_test(size=(160, 48), notifications=True, message_hook=toasts) as pilot:

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 
 from biosphere_tui.actions import NO_RIGHT
 from biosphere_tui.models import DeploymentState, RequestState, Role
 from biosphere_tui.widgets.confirm import ConfirmDialog
 from biosphere_tui.widgets.vm_table import VmTable
+from conftest import sync_once
 from pilot_support import settle
 from screen_text import text_of
 
@@ -130,3 +132,29 @@ async def test_delete_refused_by_the_portal_is_said_and_the_vm_stays(synced, mak
         await pilot.press("r")
         await settle(app, pilot, lambda: app.refreshes >= 2)
         assert key in table.row_keys
+
+
+async def test_a_member_cannot_delete_someone_elses_vm_still_listed(synced, make_app, demo) -> None:  # noqa: ANN001
+    """An admin lists all of the group and is then made a plain member; a refresh of the account
+    alone (each source is refreshed on its own: the deployments' may fail or come later) writes it to
+    the cache while this screen still lists the others' VMs: ctrl+d on one of them is refused with the
+    rule's words, no confirmation is asked and nothing is deleted."""
+    app = make_app(synced)
+    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+        await open_screen(app, pilot, "3")
+        table = app.screen.query_one(VmTable)
+        await pilot.press("a")  # all of marine-meta, as its admin
+        key = next(k for k in table.row_keys if demo.world.deployments[k].owner != "demo"
+                   and demo.world.deployments[k].state is DeploymentState.READY)
+        dep = demo.world.deployments[key]
+        table.move_cursor(row=table.get_row_index(key))
+        await pilot.pause()
+        demote(demo)
+        await asyncio.to_thread(sync_once, synced, demo, {"portal.account"})  # the cache: a member now
+        await pilot.press("ctrl+d")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, ConfirmDialog)
+        assert (f"{dep.name} belongs to {dep.owner}: only its owner or an admin of {GROUP} can delete it."
+                in messages(app))
+        assert demo.world.deployments[key].state is DeploymentState.READY
+        assert not demo.sites[dep.site].state.servers[dep.server_id].deleted
