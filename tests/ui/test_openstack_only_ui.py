@@ -229,9 +229,9 @@ async def test_idle_vms_lists_the_servers_shut_off_for_long_and_deletes_through_
 # -- read-only ---------------------------------------------------------------------------------------
 
 
-async def test_read_only_refuses_a_nova_delete_without_asking(os_synced, make_app, demo) -> None:  # noqa: ANN001
+async def test_read_only_refuses_a_nova_delete_without_asking(os_synced, make_app, demo, toasts) -> None:  # noqa: ANN001
     app = make_app(replace(os_synced, read_only=True))
-    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+    async with app.run_test(size=(160, 48), notifications=True, message_hook=toasts) as pilot:
         await open_mode(app, pilot, "3")
         table = app.screen.query_one(VmTable)
         key = table.row_keys[2]
@@ -239,18 +239,18 @@ async def test_read_only_refuses_a_nova_delete_without_asking(os_synced, make_ap
         await pilot.press("ctrl+d")
         await settle(app, pilot)
         assert not isinstance(app.screen, ConfirmDialog)
-        assert "Read-only mode: nothing can be changed from this app" in notes(app)
+        assert "Read-only mode: nothing can be changed from this app" in toasts.text()
         site_id, server_id = live(demo)[key]  # still there
         assert not any(method == "DELETE" for method, _ in demo.sites[site_id].service.log)
 
 
 async def test_read_only_still_refuses_a_change_the_screens_forgot_to_list(os_synced, make_app, demo,  # noqa: ANN001
-                                                                          monkeypatch) -> None:
+                                                                          monkeypatch, toasts) -> None:
     """The gate is in the action runner: a change that reaches it (here a delete the up-front list
     misses, so the confirmation is asked) is refused there, sends nothing and journals nothing."""
     monkeypatch.setattr("biosphere_tui.app.CHANGING", frozenset())
     app = make_app(replace(os_synced, read_only=True))
-    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+    async with app.run_test(size=(160, 48), notifications=True, message_hook=toasts) as pilot:
         await open_mode(app, pilot, "3")
         table = app.screen.query_one(VmTable)
         key = table.row_keys[2]
@@ -261,7 +261,7 @@ async def test_read_only_still_refuses_a_change_the_screens_forgot_to_list(os_sy
         await pilot.press("y")
         await app.workers.wait_for_complete()
         await settle(app, pilot)
-        assert "Read-only mode: nothing can be changed from this app" in notes(app)
+        assert "Read-only mode: nothing can be changed from this app" in toasts.text()
         site_id, server_id = live(demo)[key]
         assert not any(method == "DELETE" for method, _ in demo.sites[site_id].service.log)
         assert not app.journal.path.exists()  # nothing was done, so nothing to journal

@@ -134,13 +134,13 @@ async def test_delete_refused_by_the_portal_is_said_and_the_vm_stays(synced, mak
         assert key in table.row_keys
 
 
-async def test_a_member_cannot_delete_someone_elses_vm_still_listed(synced, make_app, demo) -> None:  # noqa: ANN001
+async def test_a_member_cannot_delete_someone_elses_vm_still_listed(synced, make_app, demo, toasts) -> None:  # noqa: ANN001
     """An admin lists all of the group and is then made a plain member; a refresh of the account
     alone (each source is refreshed on its own: the deployments' may fail or come later) writes it to
     the cache while this screen still lists the others' VMs: ctrl+d on one of them is refused with the
     rule's words, no confirmation is asked and nothing is deleted."""
     app = make_app(synced)
-    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+    async with app.run_test(size=(160, 48), notifications=True, message_hook=toasts) as pilot:
         await open_screen(app, pilot, "3")
         table = app.screen.query_one(VmTable)
         await pilot.press("a")  # all of marine-meta, as its admin
@@ -155,6 +155,6 @@ async def test_a_member_cannot_delete_someone_elses_vm_still_listed(synced, make
         await settle(app, pilot)
         assert not isinstance(app.screen, ConfirmDialog)
         assert (f"{dep.name} belongs to {dep.owner}: only its owner or an admin of {GROUP} can delete it."
-                in messages(app))
+                in toasts.text())
         assert demo.world.deployments[key].state is DeploymentState.READY
         assert not demo.sites[dep.site].state.servers[dep.server_id].deleted
