@@ -10,7 +10,7 @@ import pytest
 from biosphere_tui import models
 from biosphere_tui.api import fields
 from biosphere_tui.demo import contract
-from biosphere_tui.screens.group_request import FUNDINGS
+from biosphere_tui.group_draft import FUNDINGS
 
 PAIRS = [
     (contract.Role, models.Role),

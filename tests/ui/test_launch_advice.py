@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from biosphere_tui.demo import contract as wire
 from biosphere_tui.demo.seed_data import FLAVORS
+from biosphere_tui.widgets.fit_matrix import FitMatrix
 
-from biosphere_tui.screens.launch import FitMatrix
 from pilot_support import settle
 from screen_text import text_of
 from test_launch import open_launch
