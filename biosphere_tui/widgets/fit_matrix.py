@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from rich.cells import cell_len
+from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.widgets.data_table import CellDoesNotExist, ColumnDoesNotExist, RowDoesNotExist
@@ -18,7 +19,7 @@ from biosphere_tui.widgets.keyed_table import KeyedTable
 from biosphere_tui.widgets.palette import style
 
 
-def _cells() -> dict[str, tuple[str, str]]:
+def _cells() -> dict[str, tuple[str, Style]]:
     return {APPLIANCE: (_("✗ small"), style("error", "dim")), QUOTA: (_("✗ quota"), style("error")), CAPACITY: (_("✗ full"), style("error"))}
 
 

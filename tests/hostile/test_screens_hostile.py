@@ -161,7 +161,8 @@ async def test_password_with_brackets_is_displayed_exactly(demo, demo_config, ho
             if screen.deployment.state is DeploymentState.READY:
                 break
         await settle(app, pilot)
-        await pilot.press("v")
+        await pilot.press("v")  # the secret is fetched from the portal: wait for it, as test_launch does
+        await settle(app, pilot, lambda: f"password  {PASSWORD}" in text_of(screen.query_one("#access")))
         assert f"password  {PASSWORD}" in text_of(screen.query_one("#access"))
         name = screen.deployment.name
         await pilot.press("escape", "3")  # a form (even following its launch) takes no screen keys
