@@ -149,11 +149,16 @@ class LaunchForm(Form, BiosphereScreen):
 
     refusal = ""  # why the cloud refused the last launch; kept until the next try
     _poll: Timer | None = None
+    _followed: frozenset[str] = frozenset()  # the cache sources each poll refreshes
 
     def follow(self, sources: set[str]) -> None:
         """Ask for a refresh of ``sources`` every ``POLL_SECONDS`` until `stop_following`."""
         self.stop_following()
-        self._poll = self.set_interval(POLL_SECONDS, lambda: self.app.request_refresh(sources))
+        self._followed = frozenset(sources)
+        self._poll = self.set_interval(POLL_SECONDS, self._ask_refresh)
+
+    def _ask_refresh(self) -> None:
+        self.app.request_refresh(set(self._followed))
 
     def stop_following(self) -> None:
         if self._poll is not None:
