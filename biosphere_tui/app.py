@@ -39,6 +39,7 @@ from biosphere_tui.rules.refresh_scheduler import Batch, PumpTimers, RefreshSche
 from biosphere_tui.screens.base import Form
 from biosphere_tui.screens.registry import SCREENS
 from biosphere_tui.local.state import load_state, save_state
+from biosphere_tui.screens.registry import openstack_only_modes
 from biosphere_tui.widgets.freshness import FreshnessBar
 from biosphere_tui.widgets.toast import LastingNotification
 
@@ -85,9 +86,7 @@ class BiosphereApp(App[None]):
         timers: Timers | None = None,
     ) -> None:
         if config.openstack_only:  # no portal: screens that work on the OpenStack sites alone (read by App)
-            from biosphere_tui.screens.openstack_only import MODES
-
-            self.MODES = {**BiosphereApp.MODES, **MODES}
+            self.MODES = {**BiosphereApp.MODES, **openstack_only_modes()}
         super().__init__()
         set_language(config.lang)
         self.read_only = config.read_only
@@ -184,7 +183,7 @@ class BiosphereApp(App[None]):
             self.push_screen(HelpScreen(self.screen, [(nav.key, nav.label) for nav in SCREENS]))
 
     def action_jump(self) -> None:
-        from biosphere_tui.screens.jump import JumpDialog
+        from biosphere_tui.widgets.jump import JumpDialog
 
         def go(mode: str | None) -> None:
             if mode:

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from biosphere_tui.demo import contract as wire
 from biosphere_tui.cli import main
-from biosphere_tui.models import DeploymentState, SiteState
+
 
 TRAINING_RNA = "219"
 
@@ -41,7 +42,7 @@ def test_advise_prints_the_matrix_and_the_recommendation(config_file: str, demo,
 def test_advise_json_follows_an_outage(config_file: str, demo, capsys) -> None:  # noqa: ANN001
     for site in demo.world.sites:
         if site != "ifb-bird-stack":
-            demo.world.set_availability(site, SiteState.MAINTENANCE, "Upgrade.")
+            demo.world.set_availability(site, wire.Availability.MAINTENANCE, "Upgrade.")
     assert main(["--config", config_file, "advise", "119", "-f", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["recommendation"]["site"] == "ifb-bird-stack" and data["recommendation"]["flavor"] == "ifb.m4.large"
@@ -51,7 +52,7 @@ def test_advise_json_follows_an_outage(config_file: str, demo, capsys) -> None: 
 
 def test_advise_exit_codes_nothing_fits_and_unknown(config_file: str, demo, capsys) -> None:  # noqa: ANN001
     for site in demo.world.sites:
-        demo.world.set_availability(site, SiteState.DOWN, "Storm.")
+        demo.world.set_availability(site, wire.Availability.DOWN, "Storm.")
     assert main(["--config", config_file, "advise", "biopipes"]) == 1
     assert "Nothing fits now for marine-meta." in capsys.readouterr().out
     assert main(["--config", config_file, "advise", "no-such-thing"]) == 3
@@ -68,7 +69,7 @@ def test_class_launch_waits_until_ready_and_writes_the_csv(config_file: str, dem
     assert code == 0, out
     deps = named(demo, "rnaseq-")
     assert [d.name for d in deps] == ["rnaseq-01", "rnaseq-02", "rnaseq-03"]
-    assert all(d.state is DeploymentState.READY and d.ip and d.group_id == "ebame-2026" for d in deps)
+    assert all(d.state is wire.DeploymentState.READY and d.ip and d.group_id == "ebame-2026" for d in deps)
     assert "rnaseq-01, rnaseq-02 … rnaseq-03 (3 VMs)" in out and "3/3 ready" in out
     assert oct(target.stat().st_mode & 0o777) == "0o600" and f"3 VMs written to {target}" in out
     rows = list(csv.DictReader(target.open()))

@@ -10,12 +10,13 @@ from pathlib import Path
 import pytest
 
 from biosphere_tui.rules import titles
+from biosphere_tui.demo import contract as wire
 from biosphere_tui.actions import NO_RIGHT, Actions, Outcome
 from biosphere_tui.i18n import set_language
 from biosphere_tui import errors
 from biosphere_tui.config import Config
 from biosphere_tui.local.journal import FAILED, OK, PARTLY, Entry, ItemResult, Journal, entry
-from biosphere_tui.models import RequestState
+
 
 AT = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
 GROUP = "marine-meta"
@@ -84,7 +85,7 @@ def test_results_become_verdicts() -> None:
 
 
 def pending(demo) -> list[str]:  # noqa: ANN001
-    found = [r for r in demo.world.requests.values() if r.group_id == GROUP and r.state is RequestState.PENDING]
+    found = [r for r in demo.world.requests.values() if r.group_id == GROUP and r.state is wire.RequestState.PENDING]
     return [r.id for r in sorted(found, key=lambda r: (r.created, r.id))]
 
 
@@ -98,7 +99,7 @@ def test_an_action_notes_its_write_requests_without_the_token(demo_config: Confi
     asyncio.run(reads.deployment(next(iter(demo.world.deployments))))
     assert reads.sent == []  # reads are not actions
     assert demo.token not in repr(actions.sent)
-    assert demo.world.requests[second].state is RequestState.PENDING
+    assert demo.world.requests[second].state is wire.RequestState.PENDING
 
 
 def test_a_refusal_for_lack_of_rights_is_said_plainly(demo_config: Config, demo) -> None:  # noqa: ANN001
@@ -110,4 +111,4 @@ def test_a_refusal_for_lack_of_rights_is_said_plainly(demo_config: Config, demo)
     with pytest.raises(errors.Forbidden, match=f"^portal: {NO_RIGHT}"):
         asyncio.run(Actions(demo_config).join("bird-lab", "hello"))
     demo.set_fault("portal", "none")
-    assert demo.world.requests[first].state is RequestState.PENDING
+    assert demo.world.requests[first].state is wire.RequestState.PENDING

@@ -19,7 +19,7 @@ FORBIDDEN = {
     "widgets": ("httpx", "openstack", "keystoneauth1", "biosphere_tui.api.portal", "biosphere_tui.api.openstack",
                 "biosphere_tui.sync", "biosphere_tui.demo", "biosphere_tui.screens"),
     "demo": ("textual", "rich", "sqlite_utils", "biosphere_tui.api", "biosphere_tui.cache", "biosphere_tui.app",
-             "biosphere_tui.sync", "biosphere_tui.screens", "biosphere_tui.widgets"),
+             "biosphere_tui.sync", "biosphere_tui.screens", "biosphere_tui.widgets", "biosphere_tui.models"),
 }
 
 
@@ -43,6 +43,27 @@ def test_layer_imports_only_what_it_may(layer: str) -> None:
         for name in sorted(_imports(path))
         if any(name == f or name.startswith(f + ".") for f in FORBIDDEN[layer])
     ]
+    assert bad == []
+
+
+def test_screens_never_import_screens() -> None:
+    """A screen opens another through ``screens.registry``; only the registry names screens, and
+    ``screens.base`` holds the base classes."""
+    shared = ("biosphere_tui.screens.base", "biosphere_tui.screens.registry")
+    bad = []
+    for path in sorted((PACKAGE / "screens").rglob("*.py")):
+        if path.name == "registry.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.ImportFrom) and node.level:
+                bad.append(f"{path.name}: relative import")
+            elif isinstance(node, ast.ImportFrom) and node.module == "biosphere_tui.screens":
+                bad += [f"{path.name} imports screens.{a.name}" for a in node.names
+                        if f"biosphere_tui.screens.{a.name}" not in shared]
+            elif isinstance(node, ast.ImportFrom | ast.Import):
+                names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+                bad += [f"{path.name} imports {n}" for n in names
+                        if n.startswith("biosphere_tui.screens.") and n not in shared]
     assert bad == []
 
 

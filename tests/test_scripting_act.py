@@ -13,7 +13,8 @@ import sys
 import pytest
 
 from biosphere_tui.config import journal_file
-from biosphere_tui.models import DeploymentState, RequestState, Role
+from biosphere_tui.models import DeploymentState, Role
+from biosphere_tui.demo import contract as wire
 from scripting_cli import cli  # noqa: F401 - the fixture
 
 GROUP = "marine-meta"
@@ -35,7 +36,7 @@ def typed(monkeypatch: pytest.MonkeyPatch, answer: str | None) -> None:
 def my_live_vm(demo, nth: int = 0):  # noqa: ANN001, ANN201
     """One of the demo user's VMs with a server on its site."""
     found = [demo.world.deployments[i] for i in demo.world.deployments_of(owner="demo")]
-    return [d for d in found if d.state is DeploymentState.READY and d.server_id][nth]
+    return [d for d in found if d.state is wire.DeploymentState.READY and d.server_id][nth]
 
 
 def server_deleted(demo, dep) -> bool:  # noqa: ANN001
@@ -43,7 +44,7 @@ def server_deleted(demo, dep) -> bool:  # noqa: ANN001
 
 
 def pending(demo) -> list:  # noqa: ANN001
-    found = [r for r in demo.world.requests.values() if r.group_id == GROUP and r.state is RequestState.PENDING]
+    found = [r for r in demo.world.requests.values() if r.group_id == GROUP and r.state is wire.RequestState.PENDING]
     return sorted(found, key=lambda r: (r.created, r.id))
 
 
@@ -165,7 +166,7 @@ def test_approve_by_username(cli, demo, capsys, monkeypatch) -> None:  # noqa: A
     assert cli("approve", first.username, "--yes") == 0
     out = capsys.readouterr().out
     assert "Approve 1 request?" in out and f"approved {first.name} ({first.username}) for {GROUP}" in out
-    assert demo.world.requests[first.id].state is RequestState.APPROVED
+    assert demo.world.requests[first.id].state is wire.RequestState.APPROVED
     assert first.username in demo.world.members[GROUP]
     assert cli("ls", "requests", "-f", "json") == 0
     assert first.id not in {r["id"] for r in json.loads(capsys.readouterr().out)}
@@ -177,7 +178,7 @@ def test_reject_two_with_a_reason(cli, demo, capsys, monkeypatch) -> None:  # no
     assert cli("reject", first.id, second.email, "--reason", "wrong group, ask dubii-2026") == 0
     for r in (first, second):
         decided = demo.world.requests[r.id]
-        assert decided.state is RequestState.REJECTED and decided.reason == "wrong group, ask dubii-2026"
+        assert decided.state is wire.RequestState.REJECTED and decided.reason == "wrong group, ask dubii-2026"
         assert r.username not in demo.world.members[GROUP]
     entry = json.loads(journal_file().read_text().splitlines()[-1])
     assert entry["action"] == "Rejecting 2 requests" and entry["result"] == "ok"
@@ -187,7 +188,7 @@ def test_reject_without_a_terminal_keeps_the_request(cli, demo, capsys, monkeypa
     typed(monkeypatch, None)
     first = pending(demo)[0]
     assert cli("reject", first.id, "--reason", "no") == 4
-    assert demo.world.requests[first.id].state is RequestState.PENDING
+    assert demo.world.requests[first.id].state is wire.RequestState.PENDING
 
 
 def test_reject_with_an_empty_reason_is_a_usage_error(cli, demo, capsys) -> None:  # noqa: ANN001
@@ -202,7 +203,7 @@ def test_a_request_someone_else_handled_is_exit_1(cli, demo, capsys, monkeypatch
     demo.world.decide(GROUP, first.id, "demo", approve=False, reason="handled elsewhere")  # another admin, meanwhile
     assert cli("approve", first.id, "--yes") == 1
     assert f"not approved {first.name}" in capsys.readouterr().err
-    assert demo.world.requests[first.id].state is RequestState.REJECTED
+    assert demo.world.requests[first.id].state is wire.RequestState.REJECTED
 
 
 # -- launch -------------------------------------------------------------------------------------
@@ -219,7 +220,8 @@ def test_launch_and_wait_prints_the_access_with_the_password_masked(cli, demo, c
     out, err = capsys.readouterr()
     [dep] = launched(demo, "stats-cli")
     ready = demo.world.deployments[dep.id]
-    assert ready.state is DeploymentState.READY and (ready.site, ready.flavor, ready.group_id) == (site, flavor, GROUP)
+    assert ready.state is wire.DeploymentState.READY
+    assert (ready.site, ready.flavor, ready.group_id) == (site, flavor, GROUP)
     assert f"launched stats-cli ({dep.id})" in out
     assert f"SSH  ssh ubuntu@{ready.ip}" in out and f"https://stats-cli.{site}.biosphere.example/" in out
     [password] = [p for p in ready.parameters if p.secret]
@@ -239,7 +241,7 @@ def test_show_secrets_prints_the_password(cli, demo, capsys, monkeypatch) -> Non
 def test_launch_without_wait_returns_at_once(cli, demo, capsys) -> None:  # noqa: ANN001
     assert cli("launch", "BioPipes", "--site", "ifb-core-cloud", "--flavour", "ifb.m4.large", "--name", "bp-cli") == 0
     [dep] = launched(demo, "bp-cli")
-    assert dep.state is DeploymentState.INITIALIZING
+    assert dep.state is wire.DeploymentState.INITIALIZING
     assert "Initializing" in capsys.readouterr().out
 
 

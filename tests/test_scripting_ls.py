@@ -12,9 +12,10 @@ from datetime import datetime
 
 import pytest
 
+from biosphere_tui.demo import contract as wire
 from biosphere_tui.cache.db import connect
 from biosphere_tui.cache.reader import freshness
-from biosphere_tui.models import DeploymentState, RequestState
+from biosphere_tui.models import DeploymentState
 from scripting_cli import cli  # noqa: F401 - the fixture
 from world_forecast import world_forecast
 
@@ -81,7 +82,8 @@ def test_sites_and_apps_match_the_world(cli, demo, capsys) -> None:  # noqa: ANN
 def test_pending_requests_of_the_groups_i_lead(cli, demo, capsys) -> None:  # noqa: ANN001
     assert cli("ls", "requests", "-f", "json") == 0
     rows = json.loads(capsys.readouterr().out)
-    pending = {r.id for r in demo.world.requests.values() if r.group_id == GROUP and r.state is RequestState.PENDING}
+    pending = {r.id for r in demo.world.requests.values()
+               if r.group_id == GROUP and r.state is wire.RequestState.PENDING}
     assert pending and {r["id"] for r in rows} == pending
     assert cli("ls", "requests", "--group", "ebame-2026") == 1  # a member there: not theirs to see
 

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from biosphere_tui.config import journal_file
-from biosphere_tui.models import RequestState
 from scripting_cli import cli, os_cli  # noqa: F401 - the fixtures
+from biosphere_tui.demo import contract as wire
 
 GROUP = "marine-meta"
 
@@ -19,7 +19,8 @@ def live(demo) -> set[str]:  # noqa: ANN001
 
 
 def test_read_only_refuses_every_change_before_sending_anything(cli, demo, capsys) -> None:  # noqa: ANN001, F811
-    request = next(r for r in demo.world.requests.values() if r.group_id == GROUP and r.state is RequestState.PENDING)
+    request = next(r for r in demo.world.requests.values()
+                   if r.group_id == GROUP and r.state is wire.RequestState.PENDING)
     assert cli("ls", "vms", "-f", "json") == 0
     mine = json.loads(capsys.readouterr().out)
     servers_before = live(demo)
@@ -30,7 +31,7 @@ def test_read_only_refuses_every_change_before_sending_anything(cli, demo, capsy
         assert cli("--read-only", *attempt) == 1, attempt
         captured = capsys.readouterr()
         assert captured.out == "" and "read-only mode" in captured.err and "nothing was done" in captured.err
-    assert demo.world.requests[request.id].state is RequestState.PENDING
+    assert demo.world.requests[request.id].state is wire.RequestState.PENDING
     assert live(demo) == servers_before
 
 

@@ -26,6 +26,7 @@ from textual.notifications import Notify
 from biosphere_tui.scripting import commands
 
 from biosphere_tui.local import logs
+from biosphere_tui.demo import contract as wire
 from biosphere_tui.actions import Actions
 from biosphere_tui import errors
 from biosphere_tui.api.openstack import SiteClient
@@ -34,7 +35,7 @@ from biosphere_tui.cache.db import open_cache
 from biosphere_tui.app import TLS_OFF, BiosphereApp
 from biosphere_tui.config import Config, journal_file, log_file, state_file
 from biosphere_tui.demo.httpserver import FAULTS
-from biosphere_tui.models import DeploymentRequest, DeploymentState, RequestState
+from biosphere_tui.models import DeploymentRequest
 from biosphere_tui.screens.registry import SCREENS
 from biosphere_tui.sync import Sync
 from pilot_support import settle
@@ -193,9 +194,9 @@ async def test_no_secret_under_any_fault_through_the_app(quick_warm: Config, dem
         app.act("Launching secret-check", lambda a: a.launch(spec, str(uuid.uuid4())), resync={"portal.deployments"})
         await settle(app, pilot, lambda: any(d.name == "secret-check" for d in demo.world.deployments.values()))
         victim = next(d for d in demo.world.deployments.values()
-                      if d.owner == "demo" and d.state is DeploymentState.READY)
+                      if d.owner == "demo" and d.state is wire.DeploymentState.READY)
         app.act("Deleting 1 VM", lambda a: a.delete([victim.id]), resync={"portal.deployments", "site"})
-        await settle(app, pilot, lambda: demo.world.deployments[victim.id].state is not DeploymentState.READY)
+        await settle(app, pilot, lambda: demo.world.deployments[victim.id].state is not wire.DeploymentState.READY)
         app.choose_group(GROUP)  # writes the state file
         for nav in SCREENS:
             await show(app, pilot, nav.mode, "after the actions")
@@ -225,7 +226,8 @@ def test_a_crash_during_an_action_shows_no_token_in_its_locals(demo_config: Conf
         raise RuntimeError("a bug while sending")
 
     monkeypatch.setattr(Actions, "_note", bug)
-    victim = next(d for d in demo.world.deployments.values() if d.owner == "demo" and d.state is DeploymentState.READY)
+    victim = next(d for d in demo.world.deployments.values()
+                  if d.owner == "demo" and d.state is wire.DeploymentState.READY)
     with pytest.raises(RuntimeError) as caught:
         asyncio.run(Actions(demo_config).delete([victim.id]))
     report = crash_report(caught.value)
@@ -337,7 +339,8 @@ def over_tls(config: Config, url: str, verify: bool) -> Config:
 
 def test_tls_is_verified_unless_the_configuration_turns_it_off(demo_config: Config, demo, https_portal: str,
                                                               capsys) -> None:  # noqa: ANN001
-    first = next(r for r in demo.world.requests.values() if r.group_id == GROUP and r.state is RequestState.PENDING)
+    first = next(r for r in demo.world.requests.values()
+                 if r.group_id == GROUP and r.state is wire.RequestState.PENDING)
     for verify in (True, False):
         config = over_tls(demo_config, https_portal, verify)
         open_cache(config.cache_path).db.close()
@@ -353,11 +356,11 @@ def test_tls_is_verified_unless_the_configuration_turns_it_off(demo_config: Conf
             assert not any(r.ok for r in results.values())
             assert all("TLS certificate could not be verified" in r.error for r in results.values())
             assert "TLS certificate could not be verified" in outcomes[0].message
-            assert not outcomes[0].ok and demo.world.requests[first.id].state is RequestState.PENDING
+            assert not outcomes[0].ok and demo.world.requests[first.id].state is wire.RequestState.PENDING
             assert "FAIL portal answers" in out and "portal TLS" not in out and code == 1
         else:
             assert all(r.ok for r in results.values())
-            assert outcomes[0].ok and demo.world.requests[first.id].state is RequestState.APPROVED
+            assert outcomes[0].ok and demo.world.requests[first.id].state is wire.RequestState.APPROVED
             assert "FAIL portal TLS: certificate verification is OFF (portal.verify_tls = false)" in out
             assert "ok   portal answers: signed in as demo" in out and code == 1
 

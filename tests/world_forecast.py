@@ -9,6 +9,7 @@ from datetime import timedelta
 from biosphere_tui.cache.usage import METRICS, Totals
 from biosphere_tui.rules.forecast import WINDOW_DAYS, Forecast, of_group
 from biosphere_tui.models import Role
+from biosphere_tui.models import Group, GroupKind, Quota
 
 
 def world_forecast(demo, gid: str = "marine-meta") -> list[Forecast]:  # noqa: ANN001
@@ -20,5 +21,8 @@ def world_forecast(demo, gid: str = "marine-meta") -> list[Forecast]:  # noqa: A
             per_day[row.day][i] += getattr(row, name)
     days = [start + timedelta(days=n) for n in range(WINDOW_DAYS + 1)]
     daily = [(d, Totals(d.isoformat(), "", *per_day[d])) for d in days]
-    group = demo.world.groups[gid].as_group(Role.ADMIN)
-    return of_group(group, demo.world.committed(gid), daily, today)
+    info, used = demo.world.groups[gid], demo.world.committed(gid)
+    group = Group(info.id, info.name, info.full_name, GroupKind(info.kind.value), Role.ADMIN,
+                  Quota(info.quota.vcpu, info.quota.ram_gb, info.quota.storage_gb), info.start_date, info.end_date,
+                  info.funding)
+    return of_group(group, Quota(used.vcpu, used.ram_gb, used.storage_gb), daily, today)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from biosphere_tui.models import DeploymentState
+from biosphere_tui.demo import contract as wire
 
 WEEKS = timedelta(days=14)  # the default thresholds
 
@@ -15,7 +15,7 @@ def seeded_idle(demo, group: str, owner: str | None = None, shutoff: timedelta =
     for ``shutoff``."""
     now, found = demo.clock.now(), set()
     for dep in demo.world.deployments.values():
-        if dep.group_id != group or dep.state is not DeploymentState.READY or owner not in (None, dep.owner):
+        if dep.group_id != group or dep.state is not wire.DeploymentState.READY or owner not in (None, dep.owner):
             continue
         server = demo.sites[dep.site].state.servers[dep.server_id]
         last = demo.world.monitored(dep).last_activity

@@ -17,23 +17,12 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any, TypeVar
 
-from biosphere_tui.models import (
-    GROUP_REQUEST_MAXIMUM,
-    Appliance,
-    Deployment,
-    DeploymentState,
-    Group,
-    Member,
-    MembershipRequest,
-    Quota,
-    RequestState,
-    Role,
-    UsageDay,
-)
-
+from .contract import CATEGORIES, FUNDINGS, GROUP_REQUEST_MAXIMUM, DeploymentState, RequestState, Role
 from .httpserver import BadRequest, DemoHTTPService, Reply, Request, Routes, error_reply
 from .openstack_site import OpenStackSite, iso
-from .world import FUNDINGS, DemoSite, World, WorldError
+from .records import (Appliance, DemoSite, Deployment, Group, Member, MembershipRequest, Quota, UsageDay,
+                      WorldError)
+from .world import World
 
 T = TypeVar("T")
 API = "/api/v1"
@@ -50,7 +39,6 @@ NOT_EMPTY = re.compile(r".", re.DOTALL)
 DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 INTEGER = re.compile(r"[0-9]+")
 UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-CATEGORIES = ("Base Linux", "Workflow", "Remote desktop", "Web UI", "Training", "Cluster")
 SCOPES = ("mine", "group")
 REQUEST_STATES = tuple(s.value for s in RequestState)
 IDEMPOTENCY_KEY = "Idempotency-Key"

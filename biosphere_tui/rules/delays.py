@@ -4,6 +4,7 @@ forever on a timer with a negative delay, so none of ours may be negative or zer
 from __future__ import annotations
 
 MIN_DELAY = 0.01  # seconds
+POLL_SECONDS = 2.0  # a screen following a launch asks for a refresh this often
 
 
 def delay(seconds: float) -> float:

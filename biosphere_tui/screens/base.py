@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -10,14 +11,15 @@ from textual.app import App, ComposeResult
 from textual.binding import ActiveBinding, Binding
 from textual.reactive import Reactive
 from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Button, Header
 from textual.widgets import Footer as TextualFooter
-from textual.widgets import Header
 from textual.widgets._footer import FooterKey
 
 from biosphere_tui.cache import reader
-from biosphere_tui.i18n import _
+from biosphere_tui.rules.delays import POLL_SECONDS
+from biosphere_tui.i18n import _, t
 from biosphere_tui.widgets.freshness import FreshnessBar
-
 
 ESSENTIAL = ("help", "quit")  # the app's keys the footer always shows
 PALETTE_CELLS = 13  # "▏^p palette", docked on the right of the footer
@@ -138,3 +140,39 @@ class BiosphereScreen(TranslatedBindings, Screen[Any]):
 
     def reload_body(self) -> None:
         raise NotImplementedError
+
+
+class LaunchForm(Form, BiosphereScreen):
+    """A form that launches VMs (through the portal or Nova), then follows them: while it
+    follows, it asks for a refresh of what it watches every ``POLL_SECONDS``; a launch the cloud
+    refused is said, and the form stays for another try."""
+
+    refusal = ""  # why the cloud refused the last launch; kept until the next try
+    _poll: Timer | None = None
+    _followed: frozenset[str] = frozenset()  # the cache sources each poll refreshes
+
+    def follow(self, sources: set[str]) -> None:
+        """Ask for a refresh of ``sources`` every ``POLL_SECONDS`` until `stop_following`."""
+        self.stop_following()
+        self._followed = frozenset(sources)
+        self._poll = self.set_interval(POLL_SECONDS, self._ask_refresh)
+
+    def _ask_refresh(self) -> None:
+        self.app.request_refresh(set(self._followed))
+
+    def stop_following(self) -> None:
+        if self._poll is not None:
+            self._poll.stop()
+            self._poll = None
+
+    def on_unmount(self) -> None:
+        self.stop_following()
+
+    def refused(self, message: str, recheck: Callable[[], None]) -> None:
+        """Say why the cloud refused the launch and keep the form, ``refusal`` shown, for another try."""
+        self.app.notify(t("Launch refused: {reason}", reason=message), severity="error", timeout=10)
+        if self.is_attached:
+            self.refusal = message
+            button = self.query_one("#launch", Button)
+            button.disabled, button.label = False, _("Launch (ctrl+s)")
+            recheck()

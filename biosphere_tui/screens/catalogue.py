@@ -15,12 +15,11 @@ from textual.widgets import DataTable, Input, Static
 from biosphere_tui.cache import catalogue
 from biosphere_tui.i18n import _, plural, t
 from biosphere_tui.models import Appliance
+from biosphere_tui.screens import registry
 from biosphere_tui.screens.base import BiosphereScreen
-from biosphere_tui.screens.class_launch import ClassLaunchScreen
-from biosphere_tui.screens.jump import JumpDialog
-from biosphere_tui.screens.launch import LaunchScreen
 from biosphere_tui.widgets.appliance_detail import ApplianceDetail
 from biosphere_tui.widgets.filter_bar import FilterBar, restart_cursors
+from biosphere_tui.widgets.jump import JumpDialog
 from biosphere_tui.widgets.keyed_table import KeyedTable
 from biosphere_tui.widgets.palette import style
 
@@ -201,15 +200,15 @@ class CatalogueScreen(BiosphereScreen):
 
     def action_launch(self) -> None:
         if (current := self.current) is not None:
-            self.app.push_screen(LaunchScreen(current.id))
+            self.app.push_screen(registry.launch(current.id))
 
     def action_quick_launch(self) -> None:
         if (current := self.current) is not None:
-            self.app.push_screen(LaunchScreen(current.id, quick=True))
+            self.app.push_screen(registry.launch(current.id, quick=True))
 
     def action_class_launch(self) -> None:
         if (current := self.current) is not None:
-            self.app.push_screen(ClassLaunchScreen(current.id))
+            self.app.push_screen(registry.class_launch(current.id))
 
     def palette_commands(self) -> Iterable[SystemCommand]:
         current = self.current

@@ -13,7 +13,6 @@ from rich.text import Text
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.timer import Timer
 from textual.widgets import Button, Input, Label, Select, Static
 
 from biosphere_tui.rules import classroom, titles
@@ -24,15 +23,15 @@ from biosphere_tui.rules.classroom import Seat
 from biosphere_tui.i18n import _, plural, t
 from biosphere_tui.models import Appliance, DeploymentRequest
 from biosphere_tui.rules.naming import suggested_name
-from biosphere_tui.screens.base import BiosphereScreen, Form
-from biosphere_tui.screens.launch import MASK, POLL_SECONDS
-from biosphere_tui.screens.vm_delete import vm_count
 from biosphere_tui.rules.site_names import site_name
 from biosphere_tui.cache.reader import site_names
+from biosphere_tui.screens.base import LaunchForm
 from biosphere_tui.widgets.appliance_detail import needs
 from biosphere_tui.widgets.confirm import ConfirmDialog, ask_export
+from biosphere_tui.widgets.deployment_progress import MASK
 from biosphere_tui.widgets.keyed_table import KeyedTable
 from biosphere_tui.widgets.palette import style
+from biosphere_tui.widgets.vm_delete import vm_count
 
 if TYPE_CHECKING:
     from biosphere_tui.actions import Actions, Outcome
@@ -66,7 +65,7 @@ async def _send(actions: Actions, requests: list[tuple[DeploymentRequest, str]])
         return exc
 
 
-class ClassLaunchScreen(Form, BiosphereScreen):
+class ClassLaunchScreen(LaunchForm):
     CSS_PATH = "class_launch.tcss"
     SOURCES = ("portal.deployments", "portal.status", "portal.account", "site.")
     HELP = ("Class launch: N identical VMs of one appliance for a training. The names come from a pattern "
@@ -89,7 +88,6 @@ class ClassLaunchScreen(Form, BiosphereScreen):
         self.seats: list[Seat] = []
         self.in_flight = False
         self.written: Path | None = None
-        self._poll: Timer | None = None
 
     # -- layout --------------------------------------------------------------------------------
 
@@ -276,23 +274,19 @@ class ClassLaunchScreen(Form, BiosphereScreen):
         self.query_one("#form").display = False
         self.query_one("#following").display = True
         self.query_one(SeatTable).focus()
-        self._poll = self.set_interval(POLL_SECONDS, self._ask_refresh)
+        self.follow({"portal.deployments", "site"})
         self._follow()
         self.refresh_bindings()
 
     # -- following -----------------------------------------------------------------------------
-
-    def _ask_refresh(self) -> None:
-        self.app.request_refresh({"portal.deployments", "site"})
 
     def _follow(self) -> None:
         db = self.app.cache
         self.seats = [s if s.deployment is None else
                       Seat(s.name, s.site, s.flavor, catalogue.deployment(db, s.deployment.id) or s.deployment)
                       for s in self.seats]
-        if classroom.done(self.seats) and self._poll is not None:
-            self._poll.stop()
-            self._poll = None
+        if classroom.done(self.seats):
+            self.stop_following()
         line = classroom.progress(self.seats)
         shade = style("strong-ok") if all(s.ready for s in self.seats) else "bold"
         self.query_one("#progress-line", Static).update(Text.assemble((line, shade),
@@ -344,10 +338,6 @@ class ClassLaunchScreen(Form, BiosphereScreen):
             self.query_one("#written", Static).update(
                 Text.assemble(_("CSV written to") + " ", (str(target), "bold"),
                               " " + _("(readable by you only: it holds passwords)")))
-
-    def on_unmount(self) -> None:
-        if self._poll is not None:
-            self._poll.stop()
 
     def palette_commands(self) -> Iterable[SystemCommand]:
         if not self.seats:

@@ -14,13 +14,13 @@ from textual.widgets import Button, DataTable, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from biosphere_tui.cache import people
-from biosphere_tui.i18n import Phrase, _, t
+from biosphere_tui.rules.group_draft import FUNDINGS, GroupDraft, default_draft
+from biosphere_tui.i18n import Phrase, _, plural, t
 from biosphere_tui.models import Group, GroupKind, GroupRequest, GroupSummary, MembershipRequest, Role
+from biosphere_tui.screens import registry
 from biosphere_tui.screens.base import BiosphereScreen
-from biosphere_tui.screens.group_request import FUNDINGS, GroupDraft, GroupRequestScreen, default_draft
-from biosphere_tui.screens.members import plural
-from biosphere_tui.widgets.keyed_table import ColumnsTable
 from biosphere_tui.widgets.filter_bar import FilterBar
+from biosphere_tui.widgets.keyed_table import ColumnsTable
 from biosphere_tui.widgets.palette import style
 
 GROUP_COLUMNS = (
@@ -189,7 +189,7 @@ class GroupsScreen(BiosphereScreen):
                 text.append(_("An affiliation group has no resources: VMs are charged to a project or training group."))
             else:
                 days = (group.end_date - self.app.now().date()).days
-                left = " (" + t("in {days}", days=plural(days, "day")) + ")" if days >= 0 else ""
+                left = " (" + t("in {days}", days=plural(days, "{n} day", "{n} days")) + ")" if days >= 0 else ""
                 text.append(t("{kind} funded by {funding}, {start} → {end}; accounts tied to it end then{left}. ",
                               kind=_(group.kind.value).capitalize(),
                               funding=_(FUNDING_TEXT.get(group.funding, group.funding)), start=group.start_date,
@@ -274,7 +274,7 @@ class GroupsScreen(BiosphereScreen):
 
     def action_new_group(self) -> None:
         draft = self._draft or default_draft(self.app.now().date())
-        self.app.push_screen(GroupRequestScreen(draft), self._send_group_request)
+        self.app.push_screen(registry.group_request(draft), self._send_group_request)
 
     def _send_group_request(self, draft: GroupDraft | None) -> None:
         if draft is None:

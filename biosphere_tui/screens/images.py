@@ -12,8 +12,8 @@ from textual.widgets import DataTable, Input, Static
 
 from biosphere_tui.cache import servers
 from biosphere_tui.i18n import _, plural, t
+from biosphere_tui.screens import registry
 from biosphere_tui.screens.base import BiosphereScreen
-from biosphere_tui.screens.server_launch import ServerLaunchScreen
 from biosphere_tui.widgets.filter_bar import FilterBar
 from biosphere_tui.widgets.keyed_table import KeyedTable
 
@@ -70,7 +70,7 @@ class ImagesScreen(BiosphereScreen):
         if key is None:
             self.notify(_("No image here to launch: the sites list none yet."), severity="warning")
             return
-        self.app.push_screen(ServerLaunchScreen(key))
+        self.app.push_screen(registry.server_launch(key))
 
     def palette_commands(self) -> Iterable[SystemCommand]:
         yield SystemCommand(_("Launch a server from this image"), _("Open the launch form (l)"), self.action_launch)

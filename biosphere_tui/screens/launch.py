@@ -4,31 +4,22 @@ once sent, the deployment is followed live until it is Ready, with its access.""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from rich.cells import cell_len
-from rich.table import Table
 from rich.text import Text
-from textual import events
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
-from textual.timer import Timer
+from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Input, Label, Select, Static
-from textual.widgets.data_table import CellDoesNotExist, ColumnDoesNotExist, RowDoesNotExist
 
 from biosphere_tui.rules import titles
 from biosphere_tui.rules.advisor import Advice, recommend
 from biosphere_tui.cache import catalogue, reader, vms
 from biosphere_tui.views.advice import signals
 from biosphere_tui.cache.db import Reader
-from biosphere_tui.rules.freshness import age
 from biosphere_tui.cache.vms import VmDetail
-from biosphere_tui.rules.delays import delay
-from biosphere_tui.rules.fit import APPLIANCE, CAPACITY, QUOTA, Fit, Matrix, Minimum, assess
+from biosphere_tui.rules.fit import Fit, Matrix, Minimum, assess
 from biosphere_tui.i18n import _, t
 from biosphere_tui.models import (
     Appliance,
@@ -37,16 +28,15 @@ from biosphere_tui.models import (
     DeploymentState,
     Group,
     GroupKind,
-    Parameter,
-    SiteState,
 )
 from biosphere_tui.rules.naming import duplicate_problem, free_name, name_problem, numbered, suggested_name
-from biosphere_tui.screens.base import BiosphereScreen, Form
 from biosphere_tui.rules.site_names import site_detail, site_name
 from biosphere_tui.cache.reader import site_names
+from biosphere_tui.screens.base import LaunchForm
 from biosphere_tui.widgets.appliance_detail import needs
 from biosphere_tui.widgets.confirm import ConfirmDialog
-from biosphere_tui.widgets.keyed_table import KeyedTable
+from biosphere_tui.widgets.deployment_progress import DeploymentProgress
+from biosphere_tui.widgets.fit_matrix import FitMatrix, cell, site_label
 from biosphere_tui.widgets.palette import style
 
 if TYPE_CHECKING:
@@ -54,154 +44,7 @@ if TYPE_CHECKING:
     from biosphere_tui.errors import SourceError
 
 S = DeploymentState
-STEPS = (S.INITIALIZING, S.PROVISIONING, S.EXECUTING, S.SENDING_REPORTS, S.READY)
-POLL_SECONDS = 2.0
-AGE_SECONDS = 1.0  # the deployment's age is repainted this often
-MASK = "••••••"
-
-
-def _cells() -> dict[str, tuple[str, str]]:
-    return {APPLIANCE: (_("✗ small"), style("error", "dim")), QUOTA: (_("✗ quota"), style("error")), CAPACITY: (_("✗ full"), style("error"))}
-
-
-def cell(fit: Fit | None, state: SiteState, best: bool = False) -> Text:
-    if fit is None:
-        return Text("—", style="dim")
-    if fit.ok and best:
-        return Text(_("★ best"), style=style("strong-ok", "reverse"))
-    if fit.ok:
-        return Text(_("✓ fits"), style=style("warning") if fit.warning else style("strong-ok"))
-    if fit.kind in (cells := _cells()):
-        return Text(*cells[fit.kind])
-    return Text(_("✗ maint.") if state is SiteState.MAINTENANCE else _("✗ down"), style=style("strong-error"))
-
-
-class FitMatrix(KeyedTable):
-    """Rows: flavours (labelled), columns: sites; the cell cursor picks the site and the flavour.
-    Only whole sites are shown, as many as fit the width: ◀/▶ on the edge headers say more are
-    there, and the cursor brings them in (never a site cut in the middle)."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.cursor_type = "cell"
-        self.header_height = 2
-        self.COLUMNS: tuple[tuple[str, Text], ...] = ()
-        self._sites: tuple[tuple[str, Text], ...] = ()  # every site, in order
-        self._rows: list[tuple[str, Sequence[Any]]] = []  # each flavour's cell for every site
-        self._first = 0  # the first site shown
-
-    def add_row(self, *cells: Any, height: int | None = 1, key: str | None = None, label: Any = None) -> Any:
-        return super().add_row(*cells, height=height, key=key, label=label or (key and Text(key)))
-
-    def set_matrix(self, sites: Sequence[tuple[str, Text]], rows: Sequence[tuple[str, Sequence[Any]]]) -> bool:
-        """The sites (key, header) and each flavour's cells for every site; the columns are rebuilt
-        when the sites or their states changed; returns whether they were."""
-        self._rows = list(rows)
-        if tuple(sites) == self._sites:
-            self._show_window()
-            return False
-        self._sites = tuple(sites)
-        self._first = min(self._first, max(len(self._sites) - 1, 0))
-        self._window()
-        return True
-
-    def _show_window(self) -> None:
-        end = self._first + len(self.COLUMNS)
-        self.show([(key, list(cells)[self._first:end]) for key, cells in self._rows])
-
-    def _site_widths(self) -> list[int]:
-        pad = 2 * self.cell_padding
-        return [max([*(cell_len(line) for line in label.plain.split("\n")), 7]) + pad for _, label in self._sites]
-
-    def _window(self, keep: str | None = None) -> None:
-        """Show the sites from ``_first`` that fit (``keep``, a site, among them), cursor kept."""
-        widths = self._site_widths()
-        labels = max((cell_len(key) for key, _ in self._rows), default=0) + 2 * self.cell_padding
-        room = self.scrollable_content_region.width - labels - 4  # and the ◀ ▶ marks
-        if keep is not None and keep in (keys := [k for k, _ in self._sites]):
-            self._first = min(self._first, keys.index(keep))
-            while self._first < keys.index(keep) and sum(widths[self._first:keys.index(keep) + 1]) > room:
-                self._first += 1
-        end = self._first + 1
-        while end < len(widths) and sum(widths[self._first:end + 1]) <= room:
-            end += 1
-        while self._first > 0 and sum(widths[self._first - 1:end]) <= room:  # room to the left: use it
-            self._first -= 1
-        if room <= 0:  # not laid out yet: every site
-            self._first, end = 0, len(self._sites)
-        chosen = self.chosen
-        self.clear(columns=True)
-        self._order = []
-        self.COLUMNS = tuple(self._edges(i, end) for i in range(self._first, min(end, len(self._sites))))
-        for key, label in self.COLUMNS:
-            self.add_column(label, key=key)
-        self._show_window()
-        if chosen is not None and chosen[0] in self.columns and chosen[1] in self.rows:
-            self.move_cursor(row=self.get_row_index(chosen[1]), column=self.get_column_index(chosen[0]))
-
-    def _edges(self, i: int, end: int) -> tuple[str, Text]:
-        """The site's header, with ◀ or ▶ when sites are hidden on that side."""
-        key, label = self._sites[i]
-        name, state = label.split("\n", allow_blank=True)
-        first = Text.assemble(("◀ ", "bold") if i == self._first and i > 0 else "", name,
-                              (" ▶", "bold") if i == end - 1 and end < len(self._sites) else "")
-        return key, Text.assemble(first, "\n", state)
-
-    def on_resize(self, event: events.Resize) -> None:
-        if self._sites:
-            self._window(self.chosen[0] if self.chosen else None)
-
-    def action_cursor_right(self) -> None:
-        shift = self.cursor_column == len(self.COLUMNS) - 1 and self._first + len(self.COLUMNS) < len(self._sites)
-        if not shift:
-            super().action_cursor_right()
-            return
-        self._first += 1
-        next_site = self._sites[self._first + len(self.COLUMNS) - 1][0]
-        self._window(keep=next_site)
-        self.choose(next_site, self.chosen[1] if self.chosen else "")
-
-    def action_cursor_left(self) -> None:
-        if self.cursor_column > 0 or self._first == 0:
-            super().action_cursor_left()
-            return
-        self._first -= 1
-        site = self._sites[self._first][0]
-        chosen = self.chosen
-        self._window(keep=site)
-        if chosen is not None:
-            self.choose(site, chosen[1])
-
-    @property
-    def chosen(self) -> tuple[str, str] | None:
-        """(site, flavour) under the cursor."""
-        if not self.row_count or not self.columns:
-            return None
-        try:
-            keys = self.coordinate_to_cell_key(self.cursor_coordinate)
-        except CellDoesNotExist:
-            return None
-        return str(keys.column_key.value), str(keys.row_key.value)
-
-    def choose(self, site: str, flavor: str) -> None:
-        if site not in self.columns and any(key == site for key, _ in self._sites):
-            self._window(keep=site)  # bring the site into view
-        try:
-            self.move_cursor(row=self.get_row_index(flavor), column=self.get_column_index(site))
-        except (RowDoesNotExist, ColumnDoesNotExist):  # a site or flavour not (or no longer) listed
-            return
-
-
-def _site_label(platform: str, state: SiteState, answers: bool) -> Text:
-    role = {SiteState.UP: "ok", SiteState.DEGRADED: "warning"}.get(state, "strong-error") if answers else "strong-error"
-    word = _(state.value) if answers else _("no answer")
-    return Text.assemble((platform, "bold"), "\n", (f"● {word}", style(role)))
-
-
-def _elapsed(dep: Deployment, now: datetime) -> str:
-    end = dep.updated if dep.state is S.READY or dep.state.is_final else now
-    seconds = max(int((end - dep.created).total_seconds()), 0)
-    return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
+FOLLOWED = {"portal.deployments", "site"}  # what a followed deployment's refresh reads
 
 
 async def _send(actions: Actions, spec: DeploymentRequest, key: str) -> Deployment | SourceError:
@@ -219,17 +62,7 @@ def unused_name(db: Reader, base: str) -> str:
     return free_name(base, {vm.name for vm in vms.live_named(db, numbered(base))})
 
 
-def refused(screen: Screen[Any], message: str, recheck: Callable[[], None]) -> None:
-    """A launch the cloud refused: say why, keep the form (its ``refusal`` shown) for another try."""
-    screen.app.notify(t("Launch refused: {reason}", reason=message), severity="error", timeout=10)
-    if screen.is_attached:
-        screen.refusal = message  # type: ignore[attr-defined]
-        button = screen.query_one("#launch", Button)
-        button.disabled, button.label = False, _("Launch (ctrl+s)")
-        recheck()
-
-
-class LaunchScreen(Form, BiosphereScreen):
+class LaunchScreen(LaunchForm):
     CSS_PATH = "launch.tcss"
     SOURCES = ("portal.deployments", "portal.status", "portal.account", "site.")
     HELP = ("Launch: name the VM, choose the group whose quota it spends, then a cell of the matrix: a flavour "
@@ -256,10 +89,7 @@ class LaunchScreen(Form, BiosphereScreen):
         self.advice: Advice | None = None
         self.deployment: Deployment | None = None
         self.in_flight = False
-        self.revealed: tuple[Parameter, ...] | None = None  # the secrets fetched from the portal (memory only)
-        self.refusal = ""
         self._attempt: tuple[DeploymentRequest, str] | None = None  # the request and its idempotency key
-        self._poll: Timer | None = None
         self.names: dict[str, str] = {}  # site id -> display name
 
     # -- layout --------------------------------------------------------------------------------
@@ -287,10 +117,7 @@ class LaunchScreen(Form, BiosphereScreen):
             with Horizontal(id="buttons"):
                 yield Button(_("Launch (ctrl+s)"), id="launch", variant="primary", compact=True)
                 yield Static("  " + _("esc back · p takes the proposal · ? help"), markup=False, id="keys")
-        with VerticalScroll(id="progress"):
-            yield Static(markup=False, id="steps")
-            yield Static(markup=False, id="age")
-            yield Static(markup=False, id="access")
+        yield DeploymentProgress(self.app.now, id="progress")
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -362,7 +189,7 @@ class LaunchScreen(Form, BiosphereScreen):
         states = {r.site: r.state for r in rooms}
         matrix, best = self.matrix, (self.advice.site, self.advice.flavor) if self.advice else None
         rebuilt = table.set_matrix(
-            [(r.site, _site_label(site_name(self.names, r.site), r.state, r.answers)) for r in rooms],
+            [(r.site, site_label(site_name(self.names, r.site), r.state, r.answers)) for r in rooms],
             [(name, [cell(matrix.get(site, name), states[site], (site, name) == best) for site in matrix.rooms])
              for name in matrix.flavors])
         if rebuilt and chosen:
@@ -558,94 +385,32 @@ class LaunchScreen(Form, BiosphereScreen):
                 self.deployment = result
                 self._start_following()
             return
-        refused(self, result.message, self._show_verdict)
+        self.refused(result.message, self._show_verdict)
 
     # -- following the deployment -------------------------------------------------------------
 
     def _start_following(self) -> None:
         self.query_one("#form").display = False
-        self.query_one("#progress").display = True
-        self.query_one("#progress").focus()
-        self._poll = self.set_interval(POLL_SECONDS, self._ask_refresh)
-        self.set_interval(delay(AGE_SECONDS), self._show_age)  # ages count up, after Ready too
+        self.query_one(DeploymentProgress).start()
+        self.follow(FOLLOWED)
         self._follow()
-
-    def _ask_refresh(self) -> None:
-        self.app.request_refresh({"portal.deployments", "site"})
 
     def _follow(self) -> None:
         assert self.deployment is not None
         dep = catalogue.deployment(self.app.cache, self.deployment.id) or self.deployment
         self.deployment = dep
-        if (dep.state is S.READY or dep.state.is_final) and self._poll is not None:
-            self._poll.stop()
-            self._poll = None
-        self.query_one("#steps", Static).update(self._steps(dep))
-        self._show_age()
-        self.query_one("#access", Static).update(self._access(dep))
+        if dep.state is S.READY or dep.state.is_final:
+            self.stop_following()
+        self.query_one(DeploymentProgress).show(dep, self.names)
         self.refresh_bindings()
-
-    def _steps(self, dep: Deployment) -> Text:
-        about = t("{appliance} on {site} · {flavor} · group {group}", appliance=dep.appliance_name,
-                  site=site_detail(self.names, dep.site),
-                  flavor=dep.flavor, group=dep.group_id)
-        text = Text.assemble((dep.name, "bold"), f" · {about}\n\n")
-        if dep.state in STEPS:
-            reached = STEPS.index(dep.state)
-        else:  # ended after Ready (all steps done), or stopped we do not know where (none shown done)
-            reached = -1 if dep.state in (S.ABORTED, S.CANCELLED) else len(STEPS)
-        for i, step in enumerate(STEPS):
-            if i < reached or dep.state is S.READY and i == reached:
-                text.append(f"  ✓ {_(step.value)}\n", style=style("ok"))
-            elif i == reached:
-                text.append(f"  ▶ {_(step.value)}\n", style=style("strong-info", "reverse"))
-            else:
-                text.append(f"  · {_(step.value)}\n", style="dim")
-        if dep.state is S.ABORTED:
-            reason = dep.reason or _("no reason given")
-            text.append("  ✗ " + t("Aborted: {reason}", reason=reason) + "\n", style=style("strong-error"))
-        elif dep.state.is_final or dep.state is S.FINALIZING:
-            text.append(f"  ■ {_(dep.state.value)}\n", style=style("warning"))
-        return text
-
-    def _show_age(self) -> None:
-        """How long the deployment took (or is taking) and how old its last change is, at the app's time."""
-        dep, now = self.deployment, self.app.now()
-        if dep is None:
-            return
-        took = _("Ready after") if dep.state is S.READY else _("Ended after") if dep.state.is_final else _("Elapsed")
-        self.query_one("#age", Static).update(Text(
-            f"{took} {_elapsed(dep, now)} · " + t("last change {age} ago", age=age(dep.updated, now)), style="dim"))
-
-    def _access(self, dep: Deployment) -> Table | Text:
-        if dep.state is not S.READY:
-            return Text(_("Access details appear when the deployment is Ready. Esc goes back; it keeps running."),
-                        style="italic dim")
-        grid = Table.grid(padding=(0, 2))
-        grid.add_column(style="bold")
-        grid.add_column()
-        ssh = VmDetail(dep, None, None)
-        if ssh.ssh_command:
-            grid.add_row("SSH", Text.assemble((ssh.ssh_command, style("strong-ok")), ("   " + _("c copies it"), "dim")))
-        elif ssh.no_ssh_reason:
-            grid.add_row("SSH", Text(ssh.no_ssh_reason, style=style("warning")))
-        for link in dep.access:
-            if link.kind != "ssh":
-                grid.add_row(Text("Web" if link.kind == "https" else link.kind.upper()), Text(link.url))
-        hidden = any(p.secret for p in dep.parameters) and self.revealed is None
-        for p in dep.parameters if self.revealed is None else self.revealed:
-            grid.add_row(Text(p.name), Text(MASK if p.secret and self.revealed is None else p.value or ""))
-        if hidden:
-            grid.add_row("", Text(_("v reveals the secrets"), style="dim"))
-        return grid
 
     def action_reveal(self) -> None:
         """Show the passwords and tokens, fetched from the portal (the cache keeps none); again: hide them."""
         dep = self.deployment
         if dep is None:
             return
-        if self.revealed is not None:
-            self._reveal(None)
+        if self.query_one(DeploymentProgress).revealed is not None:
+            self.query_one(DeploymentProgress).reveal(None)
             return
         self.app.fetch(t("Fetching the secrets of {name} from the portal", name=dep.name),
                        lambda actions: actions.with_secrets([dep.id]), done=self._fetched)
@@ -656,12 +421,7 @@ class LaunchScreen(Form, BiosphereScreen):
         if not outcomes[0].ok:
             self.notify(why_no_secret(outcomes[0].value), severity="error", timeout=10)
         elif self.is_attached:
-            self._reveal(outcomes[0].value.parameters)
-
-    def _reveal(self, secrets: tuple[Parameter, ...] | None) -> None:
-        self.revealed = secrets
-        if self.deployment is not None:
-            self.query_one("#access", Static).update(self._access(self.deployment))
+            self.query_one(DeploymentProgress).reveal(outcomes[0].value.parameters)
 
     def action_copy_ssh(self) -> None:
         vm = VmDetail(self.deployment, None, None) if self.deployment else None
@@ -670,10 +430,6 @@ class LaunchScreen(Form, BiosphereScreen):
             return
         self.app.copy_to_clipboard(vm.ssh_command)
         self.notify(t("Copied: {text}", text=vm.ssh_command), timeout=3)
-
-    def on_unmount(self) -> None:
-        if self._poll is not None:
-            self._poll.stop()
 
     def palette_commands(self) -> Iterable[SystemCommand]:
         if self.deployment is None:

@@ -1,30 +1,21 @@
-"""OpenStack-only mode (no portal configured): the screens that replace the portal's.
-
-``MODES`` maps the app's modes to their screens in this mode: myVM, Sites, Catalogue and
-Home and Idle VMs work on the Nova servers, Glance images and limits of every site; the portal-only
-screens (members, consumption, groups) say why they are not available. The journal works
-as ever (it is local)."""
+"""OpenStack-only mode (no portal configured): its home screen, and the screen that stands for a
+portal-only one (members, consumption, groups) and says why it is not available.
+``registry.openstack_only_modes`` maps every mode to its screen in this mode."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.screen import Screen
 from textual.widgets import Static
 
 from biosphere_tui.cache import servers, vms
 from biosphere_tui.i18n import _, t
 from biosphere_tui.screens.base import BiosphereScreen
-from biosphere_tui.screens.images import ImagesScreen
-from biosphere_tui.screens.nova_idle import NovaIdleScreen
-from biosphere_tui.screens.nova_sites import NovaSitesScreen
-from biosphere_tui.screens.nova_vms import NovaVMScreen
-from biosphere_tui.screens.vm_delete import server_count
 from biosphere_tui.widgets.palette import style
 from biosphere_tui.widgets.server_views import ServerTable
+from biosphere_tui.widgets.vm_delete import server_count
 
 MODE_LABEL = "OpenStack-only mode"
 
@@ -80,19 +71,3 @@ class NovaHomeScreen(BiosphereScreen):
             text.append(" · " + t("failing: {sites}", sites=", ".join(failing)), style=style("error"))
         self.query_one("#summary", Static).update(text)
         self.query_one(ServerTable).show_vms(rows, self.app.now())
-
-
-def _portal_only(title: str, what: str) -> Callable[[], Screen]:
-    return lambda: PortalOnlyScreen(title, what)
-
-
-MODES: dict[str, Callable[[], Screen]] = {
-    "home": NovaHomeScreen,
-    "catalogue": ImagesScreen,
-    "myvm": NovaVMScreen,
-    "idle": NovaIdleScreen,
-    "sites": NovaSitesScreen,
-    "members": _portal_only("Members", "Membership requests and group members"),
-    "consumption": _portal_only("Consumption", "Group quotas and the daily consumption record"),
-    "groups": _portal_only("Groups", "Project and training groups"),
-}

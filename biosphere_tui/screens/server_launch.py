@@ -10,7 +10,6 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.timer import Timer
 from textual.widgets import Button, Input, Label, Select, Static
 
 from biosphere_tui.rules import units
@@ -18,9 +17,8 @@ from biosphere_tui.cache import servers
 from biosphere_tui.cache.servers import ImageEntry, ServerDetail
 from biosphere_tui.i18n import Phrase, _, t
 from biosphere_tui.models import Flavor, ServerRequest, SiteLimits, exceeds
-from biosphere_tui.screens.base import BiosphereScreen, Form
 from biosphere_tui.rules.naming import name_problem, slug_name
-from biosphere_tui.screens.launch import POLL_SECONDS, refused
+from biosphere_tui.screens.base import LaunchForm
 from biosphere_tui.widgets.palette import style
 from biosphere_tui.widgets.server_views import status_text
 
@@ -54,7 +52,7 @@ async def _send(actions: Actions, spec: ServerRequest) -> str | SourceError:
         return exc
 
 
-class ServerLaunchScreen(Form, BiosphereScreen):
+class ServerLaunchScreen(LaunchForm):
     CSS_PATH = ["launch.tcss", "server_launch.tcss"]
     SOURCES = ("site.",)
     HELP = ("Launch a Nova server from a Glance image: name it, choose the site (those that have the image) and "
@@ -70,11 +68,9 @@ class ServerLaunchScreen(Form, BiosphereScreen):
         self.image_name = image_name
         self.image: ImageEntry | None = None
         self.in_flight = False
-        self.refusal = ""  # why the site refused the last launch; kept until the next one
         self.refused_by = ""  # that site
         self.launched: tuple[str, str] | None = None  # (site, server id)
         self.launched_name = ""
-        self._poll: Timer | None = None
 
     def compose_body(self) -> ComposeResult:
         self.image = next((e for e in servers.images(self.app.cache) if e.name == self.image_name), None)
@@ -238,15 +234,11 @@ class ServerLaunchScreen(Form, BiosphereScreen):
                 self.launched, self.launched_name = (spec.site, result), spec.name
                 self.query_one("#form").display = False
                 self.query_one("#progress").display = True
-                self._poll = self.set_interval(POLL_SECONDS, self._ask_refresh)
+                self.follow({f"site.{spec.site}"})
                 self._follow()
             return
         self.refused_by = spec.site
-        refused(self, result.message, self._check)
-
-    def _ask_refresh(self) -> None:
-        if self.launched is not None:
-            self.app.request_refresh({f"site.{self.launched[0]}"})
+        self.refused(result.message, self._check)
 
     @property
     def detail(self) -> ServerDetail | None:
@@ -273,9 +265,8 @@ class ServerLaunchScreen(Form, BiosphereScreen):
                                           ("   " + _("c copies it"), "dim")))
             else:
                 text.append(f"\n{detail.no_ssh_reason} " + _("Esc goes back; it keeps building."), style="italic dim")
-            if (s.status == "ERROR" or detail.ssh_command) and self._poll is not None:  # nothing more to follow
-                self._poll.stop()
-                self._poll = None
+            if s.status == "ERROR" or detail.ssh_command:  # nothing more to follow
+                self.stop_following()
         self.query_one("#steps", Static).update(text)
         self.refresh_bindings()
 
@@ -287,8 +278,4 @@ class ServerLaunchScreen(Form, BiosphereScreen):
             return
         self.app.copy_to_clipboard(detail.ssh_command)
         self.notify(t("Copied: {text}", text=detail.ssh_command), timeout=3)
-
-    def on_unmount(self) -> None:
-        if self._poll is not None:
-            self._poll.stop()
 

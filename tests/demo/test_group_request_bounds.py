@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from biosphere_tui.models import GROUP_REQUEST_MAXIMUM
-from biosphere_tui.screens.group_request import GroupDraft, check
+from biosphere_tui.rules.group_draft import GroupDraft, check
 
 SPEC = Path(__file__).resolve().parents[2] / "docs" / "portal-api.yaml"
 BODY = {"short_name": "bounds-check", "full_name": "Bounds", "start_date": "2027-01-01", "end_date": "2027-12-31",

@@ -20,7 +20,7 @@ import pytest
 
 from biosphere_tui.demo.clock import DemoClock
 from biosphere_tui.demo.cloud import DemoCloud
-from biosphere_tui.models import SiteState as Availability
+from biosphere_tui.demo.contract import Availability
 
 ADMIN_GROUP, MEMBER_GROUP = "marine-meta", "ebame-2026"
 GROUP_KEYS = {"id", "name", "full_name", "kind", "role", "quota", "used", "start_date", "end_date", "funding"}

@@ -8,8 +8,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from biosphere_tui.demo.clock import DemoClock
-from biosphere_tui.demo.world import FLAVORS, World
-from biosphere_tui.models import DeploymentState, GroupKind, RequestState, Role
+from biosphere_tui.demo.contract import DeploymentState, GroupKind, RequestState, Role
+from biosphere_tui.demo.seed_data import FLAVORS
+from biosphere_tui.demo.world import World
 
 START = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 SITE_IDS = ["ifb-core-cloud", "ifb-genouest-genostack", "ifb-prabi-girofle", "ifb-bird-stack",
@@ -137,7 +138,9 @@ def test_live_deployments_have_their_server_and_details(world: World) -> None:
 
 
 def test_deployments_boot_to_ready_as_the_clock_moves(world: World) -> None:
-    booting = [d.id for d in world.deployments.values() if d.state.is_active]
+    on_the_way = (DeploymentState.INITIALIZING, DeploymentState.PROVISIONING, DeploymentState.EXECUTING,
+                  DeploymentState.SENDING_REPORTS)
+    booting = [d.id for d in world.deployments.values() if d.state in on_the_way]
     assert booting
     world.clock.advance(600)
     world.tick()

@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from biosphere_tui.demo.clock import DemoClock
-from biosphere_tui.demo.world import DEMO_USERNAME, World
-from biosphere_tui.models import DeploymentState, RequestState
+from biosphere_tui.demo.contract import DeploymentState, RequestState
+from biosphere_tui.demo.seed_data import DEMO_USERNAME
+from biosphere_tui.demo.world import World
 
 START = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 WEEKS = timedelta(days=14)

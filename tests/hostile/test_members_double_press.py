@@ -10,7 +10,7 @@ import pytest
 from biosphere_tui.app import BiosphereApp
 from biosphere_tui.cache.db import open_cache
 from biosphere_tui.config import Config
-from biosphere_tui.models import RequestState
+from biosphere_tui.demo import contract as wire
 from biosphere_tui.sync import Sync
 from pilot_support import settle
 from toasts import Toasts
@@ -54,7 +54,7 @@ def decisions(demo, monkeypatch: pytest.MonkeyPatch) -> Decisions:  # noqa: ANN0
 
 
 def pending(demo) -> list:  # noqa: ANN001
-    found = [r for r in demo.world.requests.values() if r.group_id == GROUP and r.state is RequestState.PENDING]
+    found = [r for r in demo.world.requests.values() if r.group_id == GROUP and r.state is wire.RequestState.PENDING]
     return sorted(found, key=lambda r: (r.created, r.id))
 
 
@@ -82,7 +82,7 @@ async def test_a_y_a_y_approves_once_and_says_so_once(synced: Config, demo, deci
         decisions.answer.set()
         await settle(app, pilot, lambda: first.id not in app.screen.query_one("#requests").rows)
         assert decisions == [(first.id, True)]
-        assert demo.world.requests[first.id].state is RequestState.APPROVED
+        assert demo.world.requests[first.id].state is wire.RequestState.APPROVED
         said = titled(toasts)
         assert [m for m in said if "Approved: " in m] == [f"Requests approved: Approved: {first.name}."]
         assert not [m for m in said if m.startswith("Not approved")], said
@@ -131,7 +131,6 @@ async def test_reject_pressed_again_before_the_answer_is_not_sent_twice(synced: 
 
 
 async def test_ctrl_d_y_twice_on_myvm_deletes_once(synced: Config, demo, monkeypatch: pytest.MonkeyPatch, toasts) -> None:  # noqa: ANN001
-    from biosphere_tui.models import DeploymentState
     from biosphere_tui.widgets.vm_table import VmTable
 
     asked: list[str] = []
@@ -150,7 +149,7 @@ async def test_ctrl_d_y_twice_on_myvm_deletes_once(synced: Config, demo, monkeyp
         await pilot.press("3")
         await settle(app, pilot)
         table = app.screen.query_one(VmTable)
-        key = next(k for k in table.row_keys if demo.world.deployments[k].state is DeploymentState.READY)
+        key = next(k for k in table.row_keys if demo.world.deployments[k].state is wire.DeploymentState.READY)
         table.move_cursor(row=table.get_row_index(key))
         await pilot.pause()
         await pilot.press("ctrl+d", "y", "ctrl+d", "y")

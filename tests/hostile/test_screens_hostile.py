@@ -23,7 +23,8 @@ import pytest
 from rich.console import Console
 
 from biosphere_tui.demo import world as world_module
-from biosphere_tui.models import DeploymentState, Parameter
+from biosphere_tui.demo import records
+from biosphere_tui.models import DeploymentState
 from biosphere_tui.widgets.confirm import ConfirmDialog
 from hostile.payloads import OSC0_TITLE, OSC52
 from hostile.text_support import GROUP, app_on, fail_with, inject, sync
@@ -138,7 +139,7 @@ def hostile_password(monkeypatch: pytest.MonkeyPatch) -> None:
 
     def with_password(dep, app):  # noqa: ANN001, ANN202
         links, params = access(dep, app)
-        return links, tuple(Parameter(p.name, PASSWORD, True) if p.secret else p for p in params)
+        return links, tuple(records.Parameter(p.name, PASSWORD, True) if p.secret else p for p in params)
 
     monkeypatch.setattr(world_module, "_access", with_password)
 
@@ -161,7 +162,8 @@ async def test_password_with_brackets_is_displayed_exactly(demo, demo_config, ho
             if screen.deployment.state is DeploymentState.READY:
                 break
         await settle(app, pilot)
-        await pilot.press("v")
+        await pilot.press("v")  # the secret is fetched from the portal: wait for it, as test_launch does
+        await settle(app, pilot, lambda: f"password  {PASSWORD}" in text_of(screen.query_one("#access")))
         assert f"password  {PASSWORD}" in text_of(screen.query_one("#access"))
         name = screen.deployment.name
         await pilot.press("escape", "3")  # a form (even following its launch) takes no screen keys

@@ -27,6 +27,7 @@ from biosphere_tui.cache.db import open_cache
 from biosphere_tui.rules.classroom import Seat, write_csv
 from biosphere_tui.config import Config, cache_dir, journal_file, log_file, state_file
 from biosphere_tui.rules.export import write_usage_csv
+from biosphere_tui.demo import contract as wire
 from biosphere_tui.models import DeploymentState, UsageDay
 from biosphere_tui.local.state import UserState, save_state
 from hostile.cache_support import demo_secrets, found_on_disk, mode, nobody_reads, sync_once
@@ -207,7 +208,7 @@ def test_demo_server_config_is_private(demo, tmp_path: Path) -> None:  # noqa: A
 
 def _ready_with_secret(demo) -> tuple[str, str]:  # noqa: ANN001
     dep = next(d for d in demo.world.deployments.values()
-               if d.owner == "demo" and d.state is DeploymentState.READY and any(p.secret for p in d.parameters))
+               if d.owner == "demo" and d.state is wire.DeploymentState.READY and any(p.secret for p in d.parameters))
     return dep.id, next(p.value for p in dep.parameters if p.secret)
 
 

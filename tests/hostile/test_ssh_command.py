@@ -19,6 +19,7 @@ from biosphere_tui.cache.vms import VmDetail
 from biosphere_tui.cli import main
 from biosphere_tui.config import Config
 from biosphere_tui.demo import world as demo_world
+from biosphere_tui.demo import contract as wire
 from biosphere_tui.models import AccessLink, Deployment, DeploymentState, Parameter, Server
 from biosphere_tui.rules.ssh import ssh_command
 from biosphere_tui.sync import Sync
@@ -153,7 +154,8 @@ def synced(demo_config: Config, demo) -> Config:  # noqa: ANN001
 @pytest.fixture
 def hostile_vm(demo_config: Config, demo) -> tuple[Config, str]:  # noqa: ANN001
     """One of the demo user's Ready VMs carries the hostile link in the cache."""
-    ready = next(d for d in demo.world.deployments.values() if d.owner == "demo" and d.state is DeploymentState.READY)
+    ready = next(d for d in demo.world.deployments.values()
+                 if d.owner == "demo" and d.state is wire.DeploymentState.READY)
     demo.world.deployments[ready.id] = replace(ready, access=(AccessLink("ssh", HOSTILE),))
     return _synced(demo_config, demo), ready.id
 

@@ -6,7 +6,8 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from biosphere_tui.demo.httpserver import Reply, Request, error_reply
-from biosphere_tui.models import Parameter, RequestState
+from biosphere_tui.demo import contract as wire
+from biosphere_tui.demo import records
 
 GROUP = "marine-meta"
 
@@ -21,7 +22,7 @@ def inject(demo, value: str) -> None:  # noqa: ANN001 - DemoCloud
         world.groups[GROUP] = replace(info, name=value, full_name=value)
         mine = [d for d in world.deployments.values() if d.owner == world.user.username][:4]
         for dep in mine:
-            params = tuple(Parameter(p.name, value, p.secret) if p.secret else p for p in dep.parameters)
+            params = tuple(records.Parameter(p.name, value, p.secret) if p.secret else p for p in dep.parameters)
             world.deployments[dep.id] = replace(dep, name=value, appliance_name=value, parameters=params,
                                                 reason=value if dep.reason else "")
             site = world.sites[dep.site].cloud
@@ -32,7 +33,7 @@ def inject(demo, value: str) -> None:  # noqa: ANN001 - DemoCloud
         other = next(u for u in members if u != world.user.username)
         members[other] = replace(members[other], name=value)
         for rid, request in list(world.requests.items()):
-            if request.group_id == GROUP and request.state is RequestState.PENDING:
+            if request.group_id == GROUP and request.state is wire.RequestState.PENDING:
                 world.requests[rid] = replace(request, name=value, message=value)
         for appliance in list(world.appliances.values()):
             tools = (replace(appliance.tools[0], name=value), *appliance.tools[1:]) if appliance.tools else ()

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from biosphere_tui.models import DeploymentState, SiteState
+from biosphere_tui.demo import contract as wire
 from biosphere_tui.screens.class_launch import ClassLaunchScreen, SeatTable
-from biosphere_tui.screens.launch import MASK
+from biosphere_tui.widgets.deployment_progress import MASK
 from biosphere_tui.widgets.confirm import ConfirmDialog, ReasonDialog
 from conftest import sync_once
 from pilot_support import settle
@@ -78,7 +78,7 @@ async def test_a_class_is_launched_followed_to_ready_and_exported(synced, make_a
 
         await until_ready(app, pilot, screen, demo)
         deps = created(demo, "rnaseq-")
-        assert all(d.state is DeploymentState.READY and d.ip for d in deps)
+        assert all(d.state is wire.DeploymentState.READY and d.ip for d in deps)
         assert "3/3 ready" in text_of(screen.query_one("#progress-line"))
         table = screen.query_one(SeatTable)
         shown = text_of(table)
@@ -135,7 +135,7 @@ async def test_a_refused_vm_is_reported_and_the_others_go_on(synced, make_app, d
         assert "3 × ifb.tr.large spread: GenOuest ×2, CBPsmn ×1" in plan  # sites by their display name
         await pilot.press("ctrl+s")
         await pilot.pause()
-        demo.world.set_availability("meso-psmn-cirrus", SiteState.MAINTENANCE, "Cooling.")  # after the check
+        demo.world.set_availability("meso-psmn-cirrus", wire.Availability.MAINTENANCE, "Cooling.")  # after the check
         await pilot.press("y")
         await settle(app, pilot, lambda: bool(screen.seats))
         assert [(d.name, d.site) for d in created(demo, "ws-")] == [("ws-1", "ifb-genouest-genostack"),

@@ -7,7 +7,8 @@ from textual.widgets import Button, Input, Label
 
 from biosphere_tui.models import GROUP_REQUEST_MAXIMUM
 from biosphere_tui.screens.group_request import GroupRequestScreen
-from biosphere_tui.screens.launch import FitMatrix, LaunchScreen
+from biosphere_tui.screens.launch import LaunchScreen
+from biosphere_tui.widgets.fit_matrix import FitMatrix
 from pilot_support import settle
 from screen_text import text_of
 from test_groups import fill, open_groups

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-from biosphere_tui.models import RequestState
+from biosphere_tui.demo import contract as wire
 from biosphere_tui.screens.group_request import GroupRequestScreen
 from biosphere_tui.screens.groups import GroupsScreen, JoinDialog
 from biosphere_tui.screens.members import ColumnsTable
@@ -63,7 +63,8 @@ async def test_join_request_reaches_the_world(synced, make_app, demo, toasts) ->
         await settle(app, pilot, lambda: "dubii-2026" in screen._asked)
         asked = [r for r in demo.world.requests.values() if r.group_id == "dubii-2026" and r.username == "demo"]
         assert len(asked) == 1
-        assert asked[0].state is RequestState.PENDING and asked[0].message == "Teaching assistant for the practicals"
+        assert asked[0].state is wire.RequestState.PENDING
+        assert asked[0].message == "Teaching assistant for the practicals"
         assert f"request {asked[0].id} pending" in directory.get_cell("dubii-2026", "asked").plain
         assert any(asked[0].id in n.message for n in toasts.raised)
 

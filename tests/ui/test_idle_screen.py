@@ -12,9 +12,10 @@ from screen_text import text_of
 from snapshot_support import SIZES
 from world_idle import seeded_idle
 
+from biosphere_tui.demo import contract as wire
 from biosphere_tui.app import BiosphereApp
 from biosphere_tui.config import IdleSettings
-from biosphere_tui.models import DeploymentState
+
 from biosphere_tui.screens.idle import IdleScreen, IdleTable
 from biosphere_tui.widgets.confirm import ConfirmDialog
 
@@ -74,7 +75,7 @@ async def test_an_admin_bulk_deletes_two_with_y_and_they_are_gone_from_nova(sync
         await pilot.press("y")
         await settle(app, pilot, lambda: app.refreshes >= 1)
         for dep in deps:
-            assert demo.world.deployments[dep.id].state is DeploymentState.FINALIZING
+            assert demo.world.deployments[dep.id].state is wire.DeploymentState.FINALIZING
             assert demo.sites[dep.site].state.servers[dep.server_id].deleted
         assert set(table.row_keys).isdisjoint(others) and table.row_keys  # the others stay listed
         assert "2 VMs deleted" in toasts.text()
@@ -92,13 +93,13 @@ async def test_answering_n_keeps_them(synced, make_app, demo) -> None:  # noqa: 
         assert not isinstance(app.screen, ConfirmDialog) and table.row_keys == rows
         for key in rows:
             dep = demo.world.deployments[key]
-            assert dep.state is DeploymentState.READY
+            assert dep.state is wire.DeploymentState.READY
             assert not demo.sites[dep.site].state.servers[dep.server_id].deleted
 
 
 async def test_a_member_sees_only_their_own_idle_vms(demo_config, make_app, demo) -> None:  # noqa: ANN001
     other = next(d for d in demo.world.deployments.values()
-                 if d.group_id == "ebame-2026" and d.owner != "demo" and d.state is DeploymentState.READY)
+                 if d.group_id == "ebame-2026" and d.owner != "demo" and d.state is wire.DeploymentState.READY)
     httpx.post(f"{demo.control_url}/server", json={"deployment": other.id, "status": "SHUTOFF"},
                trust_env=False).raise_for_status()
     demo.clock.advance(3600)

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from biosphere_tui.config import journal_file
 from biosphere_tui.i18n import set_language
 from biosphere_tui.local.journal import OK, Entry
-from biosphere_tui.models import DeploymentState, RequestState
+from biosphere_tui.demo import contract as wire
 from biosphere_tui.screens.journal import JournalScreen, JournalTable
 from biosphere_tui.widgets.confirm import ConfirmDialog
 from biosphere_tui.widgets.vm_table import VmTable
@@ -20,7 +20,7 @@ GROUP = "marine-meta"
 
 
 def pending_in_world(demo) -> list:  # noqa: ANN001
-    found = [r for r in demo.world.requests.values() if r.group_id == GROUP and r.state is RequestState.PENDING]
+    found = [r for r in demo.world.requests.values() if r.group_id == GROUP and r.state is wire.RequestState.PENDING]
     return sorted(found, key=lambda r: (r.created, r.id))
 
 
@@ -32,7 +32,7 @@ async def approve_first(app, pilot, demo):  # noqa: ANN001, ANN201
     await pilot.press("a")
     assert isinstance(app.screen, ConfirmDialog)
     await pilot.press("y")
-    await settle(app, pilot, lambda: demo.world.requests[first.id].state is RequestState.APPROVED)
+    await settle(app, pilot, lambda: demo.world.requests[first.id].state is wire.RequestState.APPROVED)
     return first
 
 
@@ -41,7 +41,7 @@ async def delete_two(app, pilot, demo, fail_site: bool) -> tuple:  # noqa: ANN00
     await pilot.press("3")
     await settle(app, pilot)
     table = app.screen.query_one(VmTable)
-    ready = [key for key in table.row_keys if demo.world.deployments[key].state is DeploymentState.READY]
+    ready = [key for key in table.row_keys if demo.world.deployments[key].state is wire.DeploymentState.READY]
     by_site: dict[str, str] = {}
     for key in ready:
         by_site.setdefault(demo.world.deployments[key].site, key)
@@ -72,8 +72,8 @@ async def test_an_approve_and_a_delete_are_journaled_with_their_results(synced, 
     async with app.run_test(size=(160, 48), notifications=True) as pilot:
         first = await approve_first(app, pilot, demo)
         ok_vm, failed_vm = await delete_two(app, pilot, demo, fail_site=True)
-        assert demo.world.deployments[ok_vm].state is DeploymentState.FINALIZING
-        assert demo.world.deployments[failed_vm].state is DeploymentState.READY
+        assert demo.world.deployments[ok_vm].state is wire.DeploymentState.FINALIZING
+        assert demo.world.deployments[failed_vm].state is wire.DeploymentState.READY
 
         screen = await open_journal(app, pilot)
         table = screen.query_one(JournalTable)
@@ -112,7 +112,7 @@ async def test_a_reject_records_the_reason_it_sent(synced, make_app, demo) -> No
         await pilot.press("4")
         await settle(app, pilot)
         await pilot.press("down", "x", *"Wrong team", "enter", "y")
-        await settle(app, pilot, lambda: demo.world.requests[second.id].state is RequestState.REJECTED)
+        await settle(app, pilot, lambda: demo.world.requests[second.id].state is wire.RequestState.REJECTED)
         screen = await open_journal(app, pilot)
         detail = text_of(screen.query_one("#entry"))
         assert f"POST /cloudweb_account/groups/{GROUP}/requests/{second.id}/reject" in detail

@@ -6,9 +6,12 @@ import asyncio
 
 
 from biosphere_tui.rules.freshness import age
-from biosphere_tui.models import DeploymentState, SiteState
-from biosphere_tui.screens.launch import MASK, FitMatrix, LaunchScreen
+from biosphere_tui.models import DeploymentState
+from biosphere_tui.screens.launch import LaunchScreen
+from biosphere_tui.demo import contract as wire
 from biosphere_tui.widgets.confirm import ConfirmDialog
+from biosphere_tui.widgets.deployment_progress import MASK
+from biosphere_tui.widgets.fit_matrix import FitMatrix
 from pilot_support import settle
 from screen_text import text_of
 from snapshot_support import SIZES, steady_latency
@@ -76,7 +79,7 @@ async def test_launch_until_ready_shows_the_access(synced, make_app, demo, toast
                 break
         await settle(app, pilot)
         ready = demo.world.deployments[dep.id]
-        assert ready.state is DeploymentState.READY and ready.ip
+        assert ready.state is wire.DeploymentState.READY and ready.ip
         assert screen._poll is None  # stopped once Ready
         steps = text_of(screen.query_one("#steps"))
         for step in ("Initializing", "Provisioning", "Executing", "SendingReports", "Ready"):
@@ -203,7 +206,7 @@ async def test_down_sites_are_marked_and_another_proposed(synced, make_app, demo
     async with app.run_test(size=(160, 48)) as pilot:
         screen = await open_launch(app, pilot, "biopipes")
         demo.set_fault("ifb-bird-stack", "down")  # its cloud stops answering; the portal still says up
-        demo.world.set_availability("ifb-prabi-girofle", SiteState.DOWN, "Power cut in the machine room.")
+        demo.world.set_availability("ifb-prabi-girofle", wire.Availability.DOWN, "Power cut in the machine room.")
         await pilot.press("r")
         await settle(app, pilot, lambda: app.refreshes >= 1)
         table = screen.query_one(FitMatrix)
@@ -235,7 +238,7 @@ async def test_portal_refusal_is_shown_in_the_form(synced, make_app, demo, toast
     async with app.run_test(size=(120, 40), notifications=True, message_hook=toasts) as pilot:
         screen = await open_launch(app, pilot, "biopipes")
         await choose(pilot, screen, "ifb-aubi-cloud", "ifb.m4.large")
-        demo.world.set_availability("ifb-aubi-cloud", SiteState.MAINTENANCE, "Upgrade to Caracal.")
+        demo.world.set_availability("ifb-aubi-cloud", wire.Availability.MAINTENANCE, "Upgrade to Caracal.")
         before = len(demo.world.deployments)
         await pilot.press("ctrl+s")
         await settle(app, pilot, lambda: not screen.in_flight)
@@ -259,7 +262,7 @@ async def test_aborted_deployment_shows_its_reason(synced, make_app, demo) -> No
         await pilot.press("ctrl+s")
         await settle(app, pilot, lambda: screen.deployment is not None)
         [dep] = launched(demo, "doomed")
-        assert dep.state is DeploymentState.ABORTED
+        assert dep.state is wire.DeploymentState.ABORTED
         assert screen._poll is None
         steps = " ".join(text_of(screen.query_one("#steps")).split())  # the long reason wraps
         assert f"✗ Aborted: {dep.reason}" in steps and "▶" not in steps and "✓" not in steps

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from biosphere_tui.demo.world import FLAVORS
-from biosphere_tui.models import SiteState
-from biosphere_tui.screens.launch import FitMatrix
+from biosphere_tui.demo import contract as wire
+from biosphere_tui.demo.seed_data import FLAVORS
+from biosphere_tui.widgets.fit_matrix import FitMatrix
+
 from pilot_support import settle
 from screen_text import text_of
 from test_launch import open_launch
@@ -36,7 +37,7 @@ async def test_the_recommendation_is_shown_and_applied(synced, make_app, demo) -
         assert table.chosen == (advice.site, advice.flavor)
         assert "fits" in text_of(screen.query_one("#verdict"))
 
-        demo.world.set_availability(advice.site, SiteState.MAINTENANCE, "Disk swap.")
+        demo.world.set_availability(advice.site, wire.Availability.MAINTENANCE, "Disk swap.")
         await pilot.press("r")
         await settle(app, pilot, lambda: app.refreshes >= 1)
         moved = screen.advice

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from biosphere_tui.screens.catalogue import ApplianceTable, CatalogueScreen
 from biosphere_tui.screens.class_launch import ClassLaunchScreen
-from biosphere_tui.screens.launch import FitMatrix, LaunchScreen
+from biosphere_tui.screens.launch import LaunchScreen
 from biosphere_tui.widgets.confirm import ConfirmDialog
+from biosphere_tui.widgets.fit_matrix import FitMatrix
 from biosphere_tui.widgets.vm_table import VmTable
 from pilot_support import settle
 from screen_text import text_of

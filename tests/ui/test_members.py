@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import httpx
 
-from biosphere_tui.models import RequestState
+from biosphere_tui.demo import contract as wire
 from biosphere_tui.screens.members import ColumnsTable, MembersScreen
 from biosphere_tui.widgets.confirm import ConfirmDialog, ReasonDialog
 from biosphere_tui.widgets.summary import Summary
@@ -20,7 +20,7 @@ GROUP = "marine-meta"
 
 def pending_in_world(demo) -> list:  # noqa: ANN001
     """The group's pending requests, oldest first (the order of the screen)."""
-    found = [r for r in demo.world.requests.values() if r.group_id == GROUP and r.state is RequestState.PENDING]
+    found = [r for r in demo.world.requests.values() if r.group_id == GROUP and r.state is wire.RequestState.PENDING]
     return sorted(found, key=lambda r: (r.created, r.id))
 
 
@@ -49,7 +49,7 @@ async def test_approve_one_request(synced, make_app, demo, toasts) -> None:  # n
         assert isinstance(app.screen, ConfirmDialog) and first.name in text_of(app.screen.query_one("#items Static"))
         await pilot.press("y")
         await settle(app, pilot, lambda: first.id not in requests_table(screen).rows)
-        assert demo.world.requests[first.id].state is RequestState.APPROVED
+        assert demo.world.requests[first.id].state is wire.RequestState.APPROVED
         assert first.username in demo.world.members[GROUP]
         assert f"Approved: {first.name}." in toasts.text()
         assert screen.title == f"Members — {len(waiting) - 1} pending"
@@ -73,7 +73,7 @@ async def test_reject_with_a_reason(synced, make_app, demo) -> None:  # noqa: AN
         await pilot.press("y")
         await settle(app, pilot, lambda: second.id not in requests_table(screen).rows)
         rejected = demo.world.requests[second.id]
-        assert rejected.state is RequestState.REJECTED and rejected.reason == "Please ask through your team lead"
+        assert rejected.state is wire.RequestState.REJECTED and rejected.reason == "Please ask through your team lead"
         assert second.username not in demo.world.members[GROUP]
 
 
@@ -85,7 +85,7 @@ async def test_cancel_changes_nothing(synced, make_app, demo) -> None:  # noqa: 
         await pilot.press("a", "n")
         await pilot.press("x", *"no", "enter", "n")
         await settle(app, pilot)
-        assert demo.world.requests[first.id].state is RequestState.PENDING
+        assert demo.world.requests[first.id].state is wire.RequestState.PENDING
 
 
 async def test_approve_two_marked_requests(synced, make_app, demo) -> None:  # noqa: ANN001
@@ -100,7 +100,7 @@ async def test_approve_two_marked_requests(synced, make_app, demo) -> None:  # n
         assert first.name in listed and second.name in listed
         await pilot.press("y")
         await settle(app, pilot, lambda: not {first.id, second.id} & set(k.value for k in requests_table(screen).rows))
-        assert all(demo.world.requests[r.id].state is RequestState.APPROVED for r in (first, second))
+        assert all(demo.world.requests[r.id].state is wire.RequestState.APPROVED for r in (first, second))
         assert {first.username, second.username} <= set(demo.world.members[GROUP])
         assert requests_table(screen).selected == set()
 
@@ -121,7 +121,7 @@ async def test_a_request_handled_by_another_admin_meanwhile(synced, make_app, de
         await settle(app, pilot, lambda: "Not approved" in " ".join(n.title for n in toasts.raised))
         await settle(app, pilot, lambda: first.id not in requests_table(screen).rows)  # the view was refreshed
         assert f"{first.name}: Request {first.id} was already rejected." in toasts.text()
-        assert demo.world.requests[first.id].state is RequestState.REJECTED
+        assert demo.world.requests[first.id].state is wire.RequestState.REJECTED
         assert first.username not in demo.world.members[GROUP]
 
 

@@ -12,12 +12,13 @@ import pytest
 from textual.binding import BindingsMap
 
 import biosphere_tui
+from biosphere_tui.demo import contract as wire
 from biosphere_tui import i18n
 from biosphere_tui.actions import Actions, ReadOnlyRefusal
 from biosphere_tui.config import journal_file
 from biosphere_tui.i18n.fr import FR
-from biosphere_tui.models import DeploymentState, RequestState
 from biosphere_tui.rules.privacy import mask
+
 from biosphere_tui.screens.registry import SCREENS
 from biosphere_tui.widgets.confirm import ConfirmDialog
 from pilot_support import settle
@@ -51,7 +52,8 @@ def english_after() -> None:
 
 async def test_read_only_refuses_delete_approve_launch_and_says_why(synced, make_app, demo, toasts) -> None:  # noqa: ANN001
     live = {k: d.state for k, d in demo.world.deployments.items()}
-    pending = {r.id for r in demo.world.requests.values() if r.group_id == GROUP and r.state is RequestState.PENDING}
+    pending = {r.id for r in demo.world.requests.values()
+               if r.group_id == GROUP and r.state is wire.RequestState.PENDING}
     app = make_app(replace(synced, read_only=True))
     async with app.run_test(size=(160, 48), notifications=True, message_hook=toasts) as pilot:
         await settle(app, pilot)
@@ -70,7 +72,7 @@ async def test_read_only_refuses_delete_approve_launch_and_says_why(synced, make
                 assert "Filter members and requests" in titles and "Approve membership requests" not in titles
     assert {k: d.state for k, d in demo.world.deployments.items()} == live
     assert pending == {r.id for r in demo.world.requests.values()
-                       if r.group_id == GROUP and r.state is RequestState.PENDING}
+                       if r.group_id == GROUP and r.state is wire.RequestState.PENDING}
 
 
 async def test_read_only_launch_from_the_forms_button_attempts_nothing(synced, make_app, demo, toasts) -> None:  # noqa: ANN001
@@ -95,11 +97,11 @@ async def test_read_only_launch_from_the_forms_button_attempts_nothing(synced, m
 def test_read_only_actions_send_nothing(synced, demo) -> None:  # noqa: ANN001
     """The choke point: even a caller that skips the UI cannot change the cloud."""
     ready = next(d for d in demo.world.deployments.values()
-                 if d.state is DeploymentState.READY and d.owner == demo.world.user.username)
+                 if d.state is wire.DeploymentState.READY and d.owner == demo.world.user.username)
     actions = Actions(replace(synced, read_only=True))
     with pytest.raises(ReadOnlyRefusal, match="Read-only mode"):
         asyncio.run(actions.delete([ready.id]))
-    assert demo.world.deployments[ready.id].state is DeploymentState.READY
+    assert demo.world.deployments[ready.id].state is wire.DeploymentState.READY
     assert actions.sent == []
     assert asyncio.run(actions.deployment(ready.id)).id == ready.id  # reading still works
 

@@ -6,16 +6,17 @@ from pilot_support import settle
 from screen_text import text_of
 from snapshot_support import SIZES
 
+from biosphere_tui.demo import contract as wire
 from biosphere_tui.app import BiosphereApp
 from biosphere_tui.cache import reader
-from biosphere_tui.models import DeploymentState
+
 from biosphere_tui.screens.myvm import PAGE
 from biosphere_tui.widgets.confirm import ConfirmDialog
 from biosphere_tui.widgets.freshness import FreshnessBar
 from biosphere_tui.widgets.vm_detail import MASK
 from biosphere_tui.widgets.vm_table import VmTable
 
-HIDDEN = (DeploymentState.DONE, DeploymentState.CANCELLED)
+HIDDEN = (wire.DeploymentState.DONE, wire.DeploymentState.CANCELLED)
 
 
 async def open_myvm(app: BiosphereApp, pilot) -> VmTable:  # noqa: ANN001
@@ -109,7 +110,7 @@ async def test_filter_sort_and_cursor_survive_a_refresh(synced, make_app, demo) 
 
 
 def _ready_of_demo(table: VmTable, demo, count: int) -> list[str]:  # noqa: ANN001
-    found = [k for k in keys(table) if demo.world.deployments[k].state is DeploymentState.READY]
+    found = [k for k in keys(table) if demo.world.deployments[k].state is wire.DeploymentState.READY]
     assert len(found) >= count
     return found[:count]
 
@@ -132,14 +133,14 @@ async def test_delete_confirmed_with_y_removes_the_server(synced, make_app, demo
         assert dialog.items == [f"{dep.name} — {dep.site} — demo"]
         await pilot.press("y")
         await settle(app, pilot, lambda: app.refreshes >= 1)
-        assert demo.world.deployments[key].state is DeploymentState.FINALIZING
+        assert demo.world.deployments[key].state is wire.DeploymentState.FINALIZING
         assert demo.sites[dep.site].state.servers[dep.server_id].deleted
         assert "1 VM deleted" in toasts.text()
 
         demo.clock.advance(60)
         app.request_refresh()
         await settle(app, pilot, lambda: app.refreshes >= 2)
-        assert demo.world.deployments[key].state is DeploymentState.DONE
+        assert demo.world.deployments[key].state is wire.DeploymentState.DONE
         assert key not in keys(table)  # finished ones are hidden
 
 
@@ -155,7 +156,7 @@ async def test_delete_answered_n_keeps_the_vm(synced, make_app, demo) -> None:  
         await pilot.press("n")
         await settle(app, pilot)
         assert not isinstance(app.screen, ConfirmDialog)
-        assert demo.world.deployments[key].state is DeploymentState.READY
+        assert demo.world.deployments[key].state is wire.DeploymentState.READY
         assert not demo.sites[dep.site].state.servers[dep.server_id].deleted
         assert key in keys(table)
 
@@ -173,7 +174,7 @@ async def test_delete_answered_with_enter_keeps_the_vm(synced, make_app, demo, t
         await pilot.press("enter")
         await settle(app, pilot)
         assert not isinstance(app.screen, ConfirmDialog)
-        assert demo.world.deployments[key].state is DeploymentState.READY
+        assert demo.world.deployments[key].state is wire.DeploymentState.READY
         assert not demo.sites[dep.site].state.servers[dep.server_id].deleted
         assert key in keys(table) and "deleted" not in toasts.text()
 
@@ -201,9 +202,9 @@ async def test_marked_vms_are_deleted_together_and_failures_are_reported(synced,
         demo.set_fault(deps[1].site, "down")  # the second VM's site fails while it is deleted
         await pilot.press("y")
         await settle(app, pilot, lambda: app.refreshes >= 1)
-        assert demo.world.deployments[first].state is DeploymentState.FINALIZING
+        assert demo.world.deployments[first].state is wire.DeploymentState.FINALIZING
         assert demo.sites[deps[0].site].state.servers[deps[0].server_id].deleted
-        assert demo.world.deployments[second].state is DeploymentState.READY
+        assert demo.world.deployments[second].state is wire.DeploymentState.READY
         assert not demo.sites[deps[1].site].state.servers[deps[1].server_id].deleted
         failure = [n.message for n in toasts.raised if "Not deleted" in n.message]
         assert len(failure) == 1 and "1 of 2 VMs deleted" in failure[0] and deps[1].name in failure[0]
@@ -215,7 +216,7 @@ async def test_finished_vms_cannot_be_marked(synced, make_app, demo, toasts) -> 
     async with app.run_test(size=(160, 48), notifications=True, message_hook=toasts) as pilot:
         table = await open_myvm(app, pilot)
         await pilot.press("h")
-        done = next(k for k in keys(table) if demo.world.deployments[k].state is DeploymentState.DONE)
+        done = next(k for k in keys(table) if demo.world.deployments[k].state is wire.DeploymentState.DONE)
         await _cursor_to(table, pilot, done)
         await pilot.press("space")
         assert table.selected == set()
@@ -239,7 +240,7 @@ async def test_a_site_down_mid_session_keeps_its_vms_listed(synced, make_app, de
         assert "ifb-core-cloud" in bar and "cannot connect" in bar
         still = {k for k in on_core if demo.world.deployments[k].state not in HIDDEN}  # a minute went by
         assert still and still <= set(keys(table))
-        ready = next(k for k in still if demo.world.deployments[k].state is DeploymentState.READY)
+        ready = next(k for k in still if demo.world.deployments[k].state is wire.DeploymentState.READY)
         assert str(table.get_row(ready)[5]) == "ACTIVE"  # its server as last seen, from the cache
         fresh = {f.source: f for f in reader.freshness(app.cache)}
         assert not fresh["site.ifb-core-cloud"].ok
@@ -252,7 +253,7 @@ async def test_describe_masks_secrets_and_c_copies_the_ssh_command(synced, make_
     async with app.run_test(size=(160, 48), notifications=True, message_hook=toasts) as pilot:
         table = await open_myvm(app, pilot)
         await pilot.press("a")
-        key = next(k for k in keys(table) if demo.world.deployments[k].state is DeploymentState.READY
+        key = next(k for k in keys(table) if demo.world.deployments[k].state is wire.DeploymentState.READY
                    and any(p.secret for p in demo.world.deployments[k].parameters))
         dep = demo.world.deployments[key]
         ip = demo.sites[dep.site].state.servers[dep.server_id].ip
@@ -279,7 +280,7 @@ async def test_c_says_why_there_is_nothing_to_copy(synced, make_app, demo, toast
     async with app.run_test(size=(160, 48), notifications=True, message_hook=toasts) as pilot:
         table = await open_myvm(app, pilot)
         await pilot.press("a", "h")
-        aborted = next(k for k in keys(table) if demo.world.deployments[k].state is DeploymentState.ABORTED)
+        aborted = next(k for k in keys(table) if demo.world.deployments[k].state is wire.DeploymentState.ABORTED)
         await _cursor_to(table, pilot, aborted)
         await pilot.press("c")
         assert app.clipboard == ""
@@ -321,7 +322,7 @@ async def test_deleting_a_vm_already_gone_says_so_and_refreshes(synced, make_app
                      headers={"Authorization": f"Bearer {demo.token}"}, trust_env=False).raise_for_status()
         demo.clock.advance(60)
         demo.world.tick()
-        assert demo.world.deployments[key].state is DeploymentState.DONE
+        assert demo.world.deployments[key].state is wire.DeploymentState.DONE
         assert key in keys(table)  # not refreshed yet
         await _cursor_to(table, pilot, key)
         await pilot.press("ctrl+d")

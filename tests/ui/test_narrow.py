@@ -18,8 +18,8 @@ from textual.widgets import Footer
 
 from biosphere_tui.screens.group_request import GroupRequestScreen
 from biosphere_tui.screens.journal import JournalTable
-from biosphere_tui.screens.launch import FitMatrix
 from biosphere_tui.widgets.columns import fitting
+from biosphere_tui.widgets.fit_matrix import FitMatrix
 from biosphere_tui.widgets.summary import Summary
 from biosphere_tui.widgets.vm_table import VmTable
 

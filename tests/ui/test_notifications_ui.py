@@ -13,10 +13,11 @@ import pytest
 from pilot_support import settle
 from toasts import Toasts
 
+from biosphere_tui.demo import contract as wire
 from biosphere_tui.app import BiosphereApp
 from biosphere_tui.config import Config, NotificationSettings
-from biosphere_tui.models import DeploymentState
 from biosphere_tui.rules.notifications import _TITLES
+
 
 TITLES = set(_TITLES.values())
 
@@ -46,7 +47,7 @@ def change_the_world(demo) -> dict[str, str]:  # noqa: ANN001
     """A server of the demo user's in ERROR, a request, a launched VM Ready, marine-meta past 90 %
     of its storage; what each toast should name."""
     broken = next(d for d in demo.world.deployments.values()
-                  if d.owner == "demo" and d.state is DeploymentState.READY)
+                  if d.owner == "demo" and d.state is wire.DeploymentState.READY)
     control(demo, "/server", {"deployment": broken.id, "status": "ERROR"})
     asker = control(demo, "/membership-request", {"group": "marine-meta"}).json()["id"]
     demo.clock.advance(600)
@@ -70,7 +71,7 @@ async def test_changes_are_announced_on_another_screen_and_logged(synced, make_a
         await settle(app, pilot)
         assert ours(toasts) == []
         names = change_the_world(demo)
-        assert demo.world.deployments[ready].state is DeploymentState.READY
+        assert demo.world.deployments[ready].state is wire.DeploymentState.READY
         with caplog.at_level(logging.INFO, logger="biosphere_tui.app"):
             await refresh(app, pilot)
         assert type(app.screen).__name__ == "CatalogueScreen"

@@ -12,7 +12,7 @@ from sync_helpers_os import os_only_config
 
 from biosphere_tui.app import BiosphereApp
 from biosphere_tui.cache import servers
-from biosphere_tui.screens.nova_sites import QuotaTable
+from biosphere_tui.screens.sites import QuotaTable
 from biosphere_tui.widgets.confirm import ConfirmDialog
 from biosphere_tui.widgets.vm_table import VmTable
 

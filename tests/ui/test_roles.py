@@ -7,7 +7,8 @@ import asyncio
 import dataclasses
 
 from biosphere_tui.actions import NO_RIGHT
-from biosphere_tui.models import DeploymentState, RequestState, Role
+from biosphere_tui.demo import contract as wire
+from biosphere_tui.models import Role
 from biosphere_tui.widgets.confirm import ConfirmDialog
 from biosphere_tui.widgets.vm_table import VmTable
 from conftest import sync_once
@@ -19,7 +20,7 @@ GROUP = "marine-meta"
 
 
 def pending(demo) -> list:  # noqa: ANN001
-    found = [r for r in demo.world.requests.values() if r.group_id == GROUP and r.state is RequestState.PENDING]
+    found = [r for r in demo.world.requests.values() if r.group_id == GROUP and r.state is wire.RequestState.PENDING]
     return sorted(found, key=lambda r: (r.created, r.id))
 
 
@@ -27,7 +28,7 @@ def demote(demo, username: str = "demo") -> None:  # noqa: ANN001
     """Another admin makes the user a plain member of the group, behind the app's back."""
     with demo.world.lock:
         members = demo.world.members[GROUP]
-        members[username] = dataclasses.replace(members[username], role=Role.MEMBER)
+        members[username] = dataclasses.replace(members[username], role=wire.Role.MEMBER)
 
 
 async def open_screen(app, pilot, key: str) -> None:  # noqa: ANN001
@@ -59,7 +60,7 @@ async def test_a_demoted_admin_no_longer_sees_others_vms(synced, make_app, demo,
         table = app.screen.query_one(VmTable)
         await pilot.press("a")  # all of marine-meta, as its admin
         other = next(k for k in table.row_keys if demo.world.deployments[k].owner != "demo"
-                     and demo.world.deployments[k].state is DeploymentState.READY)
+                     and demo.world.deployments[k].state is wire.DeploymentState.READY)
         demote(demo)
         await pilot.press("r")
         await settle(app, pilot, lambda: app.refreshes >= 1)
@@ -69,7 +70,7 @@ async def test_a_demoted_admin_no_longer_sees_others_vms(synced, make_app, demo,
         await pilot.press("a")
         assert "Only a group's admins see all of its VMs" in toasts.text()
         assert other not in table.row_keys
-        assert demo.world.deployments[other].state is DeploymentState.READY
+        assert demo.world.deployments[other].state is wire.DeploymentState.READY
 
 
 async def test_approve_refused_by_the_portal_after_a_demotion(synced, make_app, demo, toasts) -> None:  # noqa: ANN001
@@ -86,7 +87,7 @@ async def test_approve_refused_by_the_portal_after_a_demotion(synced, make_app, 
         said = toasts.text()
         assert f"{first.name}: {NO_RIGHT} (the portal answered: You must be an admin of group '{GROUP}')." in said
         assert "The list is being refreshed." in said
-        assert demo.world.requests[first.id].state is RequestState.PENDING  # nothing changed
+        assert demo.world.requests[first.id].state is wire.RequestState.PENDING  # nothing changed
         assert first.username not in demo.world.members[GROUP]
         # the refreshed view knows the new role: no more requests, the explanation instead
         assert screen.query_one("#not-admin").display and not screen.query_one("#admin").display
@@ -103,7 +104,7 @@ async def test_approve_refused_by_the_portal_is_said_and_the_view_refreshed(sync
         await pilot.press("y")
         await settle(app, pilot, lambda: app.refreshes >= 1)
         assert f"{first.name}: {NO_RIGHT} (the portal answered: Forbidden)." in toasts.text()
-        assert demo.world.requests[first.id].state is RequestState.PENDING
+        assert demo.world.requests[first.id].state is wire.RequestState.PENDING
         demo.set_fault("portal", "none")
         await pilot.press("r")
         await settle(app, pilot, lambda: app.refreshes >= 2)
@@ -115,7 +116,7 @@ async def test_delete_refused_by_the_portal_is_said_and_the_vm_stays(synced, mak
     async with app.run_test(size=(160, 48), notifications=True, message_hook=toasts) as pilot:
         await open_screen(app, pilot, "3")
         table = app.screen.query_one(VmTable)
-        key = next(k for k in table.row_keys if demo.world.deployments[k].state is DeploymentState.READY)
+        key = next(k for k in table.row_keys if demo.world.deployments[k].state is wire.DeploymentState.READY)
         dep = demo.world.deployments[key]
         table.move_cursor(row=table.get_row_index(key))
         await pilot.pause()
@@ -126,7 +127,7 @@ async def test_delete_refused_by_the_portal_is_said_and_the_vm_stays(synced, mak
         await settle(app, pilot, lambda: app.refreshes >= 1)
         said = toasts.text()
         assert f"{dep.name}: {NO_RIGHT} (the portal answered: Forbidden)." in said and "0 of 1 VM" in said
-        assert demo.world.deployments[key].state is DeploymentState.READY
+        assert demo.world.deployments[key].state is wire.DeploymentState.READY
         assert not demo.sites[dep.site].state.servers[dep.server_id].deleted
         demo.set_fault("portal", "none")
         await pilot.press("r")
@@ -145,7 +146,7 @@ async def test_a_member_cannot_delete_someone_elses_vm_still_listed(synced, make
         table = app.screen.query_one(VmTable)
         await pilot.press("a")  # all of marine-meta, as its admin
         key = next(k for k in table.row_keys if demo.world.deployments[k].owner != "demo"
-                   and demo.world.deployments[k].state is DeploymentState.READY)
+                   and demo.world.deployments[k].state is wire.DeploymentState.READY)
         dep = demo.world.deployments[key]
         table.move_cursor(row=table.get_row_index(key))
         await pilot.pause()
@@ -156,5 +157,5 @@ async def test_a_member_cannot_delete_someone_elses_vm_still_listed(synced, make
         assert not isinstance(app.screen, ConfirmDialog)
         assert (f"{dep.name} belongs to {dep.owner}: only its owner or an admin of {GROUP} can delete it."
                 in toasts.text())
-        assert demo.world.deployments[key].state is DeploymentState.READY
+        assert demo.world.deployments[key].state is wire.DeploymentState.READY
         assert not demo.sites[dep.site].state.servers[dep.server_id].deleted
