@@ -168,6 +168,12 @@ class LaunchForm(Form, BiosphereScreen):
     def on_unmount(self) -> None:
         self.stop_following()
 
+    async def on_button_pressed(self, event: Button.Pressed) -> None:
+        """The Launch button is the ``launch`` key: the same checks, and read-only mode's refusal
+        before anything is shown as being sent."""
+        if event.button.id == "launch":
+            await self.run_action("launch")
+
     def refused(self, message: str, recheck: Callable[[], None]) -> None:
         """Say why the cloud refused the launch and keep the form, ``refusal`` shown, for another try."""
         self.app.notify(t("Launch refused: {reason}", reason=message), severity="error", timeout=10)

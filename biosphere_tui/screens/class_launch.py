@@ -205,10 +205,6 @@ class ClassLaunchScreen(LaunchForm):
         if not self.seats:
             self._replan()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "launch":
-            self.action_launch()
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "launch":
             return not self.seats

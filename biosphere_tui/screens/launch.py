@@ -259,10 +259,6 @@ class LaunchScreen(LaunchForm):
     def on_data_table_cell_highlighted(self, event: DataTable.CellHighlighted) -> None:
         self._show_verdict()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "launch":
-            self.action_launch()
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         following = self.deployment is not None
         if action in ("launch", "take_proposal", "apply_advice"):

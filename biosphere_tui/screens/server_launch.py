@@ -196,10 +196,6 @@ class ServerLaunchScreen(LaunchForm):
         else:
             self._check()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "launch":
-            self.action_launch()
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "launch":
             return self.launched is None

@@ -90,6 +90,8 @@ async def test_read_only_launch_from_the_forms_button_attempts_nothing(synced, m
         assert [n.message for n in refusals] == ["Read-only mode: nothing can be changed from this app "
                                                  "(--read-only or app.read_only)."]
         assert "failed" not in toasts.text()
+        button = screen.query_one("#launch")
+        assert not button.disabled and str(button.label) != "Launching…"  # nothing shown as being sent
     assert set(demo.world.deployments) == before
     assert not journal_file().exists() or journal_file().read_text() == ""
 
