@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime, timezone
@@ -24,27 +25,30 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from biosphere_tui.local import journal
-from biosphere_tui.api.safe_text import clean
+from biosphere_tui.safe_text import clean
 from biosphere_tui.cache import reader
 from biosphere_tui.cache.db import open_cache
 from biosphere_tui.rules.freshness import stale_after
-from biosphere_tui.config import Config, journal_file, state_file
+from biosphere_tui.config import Config
+from biosphere_tui.local.folders import journal_file, state_file
 from biosphere_tui.rules.delays import delay
 from biosphere_tui.i18n import Phrase, _, plural, set_language, t
 from biosphere_tui.rules.in_flight import InFlight
 from biosphere_tui.models import Group, Role
-from biosphere_tui.rules.privacy import PrivacyFilter
 from biosphere_tui.rules.readonly import CHANGING, REFUSAL
-from biosphere_tui.rules.refresh_scheduler import Batch, PumpTimers, RefreshScheduler, Timers
+from biosphere_tui.rules.refresh_scheduler import Alarm, Batch, RefreshScheduler, Timers
 from biosphere_tui.screens.base import Form
 from biosphere_tui.screens.registry import SCREENS
 from biosphere_tui.local.state import load_state, save_state
 from biosphere_tui.screens.registry import openstack_only_modes
 from biosphere_tui.widgets.freshness import FreshnessBar
+from biosphere_tui.widgets.privacy import PrivacyFilter
 from biosphere_tui.widgets.toast import LastingNotification
 
 if TYPE_CHECKING:
     from biosphere_tui.action_runner import Started
+    from textual.message_pump import MessagePump
+
     from biosphere_tui.actions import Actions
     from biosphere_tui.rules.notifications import Watcher
     from biosphere_tui.sync import SourceResult, Sync
@@ -61,6 +65,19 @@ def _changes(command: SystemCommand) -> bool:
 
 def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+class PumpTimers:
+    """The refresh schedule's clock in the app: ``time.monotonic`` and the app's own timers."""
+
+    def __init__(self, pump: MessagePump) -> None:
+        self._pump = pump
+
+    def now(self) -> float:
+        return time.monotonic()
+
+    def call_in(self, seconds: float, callback: Callable[[], None]) -> Alarm:
+        return self._pump.set_timer(delay(seconds), callback)
 
 
 class BiosphereApp(App[None]):

@@ -46,51 +46,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import platformdirs
-
 from biosphere_tui.errors import ConfigError
+from biosphere_tui.local.folders import cache_dir, config_dir
+from biosphere_tui.local.logs import redactor
 from biosphere_tui.rules.idle import IdleSettings
 
-APP = "biosphere-tui"
 KEYRING_SERVICE = "biosphere-tui"
 DEFAULT_TOKEN_ENV = "BIOSPHERE_TOKEN"
-
-
-def config_dir() -> Path:
-    return Path(platformdirs.user_config_dir(APP))
-
-
-def cache_dir() -> Path:
-    return Path(platformdirs.user_cache_dir(APP))
-
-
-def log_dir() -> Path:
-    return Path(platformdirs.user_log_dir(APP))
-
-
-def demo_dir() -> Path:
-    """Where ``--demo`` writes the configuration of its embedded cloud."""
-    return Path(platformdirs.user_data_dir(APP)) / "demo"
-
-
-def log_file() -> Path:
-    return log_dir() / "biosphere-tui.log"
-
-
-def state_file() -> Path:
-    """The user's own choices (favourites, current group, launch defaults): not cache, kept."""
-    return Path(platformdirs.user_data_dir(APP)) / "state.json"
-
-
-def journal_file() -> Path:
-    """What the user did through the app (append-only): user data, not cache, kept."""
-    return Path(platformdirs.user_data_dir(APP)) / "journal.jsonl"
-
-
-def export_dir() -> Path:
-    """Where an export is proposed: the user's Downloads folder when there is one, else the home folder."""
-    downloads = Path(platformdirs.user_downloads_dir())
-    return downloads if downloads.is_dir() else Path.home()
+OPENSTACK_ENV_SECRETS = ("OS_PASSWORD", "OS_APPLICATION_CREDENTIAL_SECRET", "OS_TOKEN")  # an openrc's
 
 
 def default_config_file() -> Path:
@@ -116,8 +79,6 @@ class TokenSource:
             value = _read_keyring(self.name)
         else:
             value = _read_token_file(Path(self.name))
-        from biosphere_tui.local.logs import redactor
-
         redactor.add(value)  # whatever happens next, the log never shows it
         return value
 
@@ -258,6 +219,8 @@ LANGS = ("en", "fr")
 
 def load(path: Path | None = None) -> Config:
     """Read the config file (the default one if ``path`` is None; a missing default is fine)."""
+    for name in OPENSTACK_ENV_SECRETS:  # openstacksdk may read them: whatever happens next, the log never shows them
+        redactor.add(os.environ.get(name, ""))
     explicit = path is not None
     path = path or default_config_file()
     if not path.exists():

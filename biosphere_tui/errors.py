@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from biosphere_tui.api.safe_text import TEXT_LIMIT, clean
+from biosphere_tui.safe_text import TEXT_LIMIT, clean
 
 
 class SourceError(Exception):

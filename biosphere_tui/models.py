@@ -392,3 +392,21 @@ class Room:
     @property
     def usable(self) -> bool:
         return self.answers and self.state not in (SiteState.DOWN, SiteState.MAINTENANCE)
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """How one source (the portal, a site) last answered: when, how, and when to try again."""
+
+    source: str
+    last_attempt: datetime | None
+    last_success: datetime | None
+    last_error: str | None
+    error_kind: str | None
+    failures: int
+    duration: float | None
+    retry_at: datetime | None = None  # a failing source is not tried again before this
+
+    @property
+    def ok(self) -> bool:
+        return self.last_error is None and self.last_success is not None

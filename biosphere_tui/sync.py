@@ -30,7 +30,7 @@ from biosphere_tui.cache import reader
 from biosphere_tui.cache.db import connect
 from biosphere_tui.cache.writer import CacheWriter
 from biosphere_tui.config import Config
-from biosphere_tui.models import Group, Role
+from biosphere_tui.models import Freshness, Group, Role
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -134,7 +134,7 @@ class Sync:
     # -- one source --------------------------------------------------------------------------
 
     async def _run(self, source: str, job: Callable[[], Awaitable[int]], writer: CacheWriter,
-                   before: reader.Freshness | None) -> SourceResult:
+                   before: Freshness | None) -> SourceResult:
         timeout = self._timeout(source)
         log.debug("%s: asking (at most %g s)", source, timeout)
         started = time.perf_counter()
@@ -154,7 +154,7 @@ class Sync:
         return result
 
     def _fail(self, writer: CacheWriter, source: str, kind: str, message: str, seconds: float,
-              before: reader.Freshness | None, *, retry_after: float | None = None, wait: bool = True) -> SourceResult:
+              before: Freshness | None, *, retry_after: float | None = None, wait: bool = True) -> SourceResult:
         """Record the failure; with ``wait`` the source backs off before it is asked again."""
         log.warning("%s failed after %.2f s (%s): %s", source, seconds, kind, message)
         now = self.now()
@@ -163,7 +163,7 @@ class Sync:
         writer.record_failure(source, kind, message, seconds, now, retry)
         return SourceResult(source, False, seconds, error=message, kind=kind)
 
-    def _backing_off(self, row: reader.Freshness | None) -> bool:
+    def _backing_off(self, row: Freshness | None) -> bool:
         return row is not None and row.retry_at is not None and self.now() < row.retry_at
 
     def _timeout(self, source: str) -> float:
@@ -299,7 +299,7 @@ def _usage_windows(writer: CacheWriter, group_ids: list[str], end: date) -> dict
     return {g: end - timedelta(days=1) if synced.get(g) == end else full for g in group_ids}
 
 
-def _skipped(row: reader.Freshness) -> SourceResult:
+def _skipped(row: Freshness) -> SourceResult:
     """A source left alone during its backoff: its last error stands; not a new failure."""
     assert row.retry_at is not None
     log.info("%s not asked: it failed %d times in a row, next try at %s", row.source, row.failures, row.retry_at)

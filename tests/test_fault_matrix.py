@@ -27,6 +27,7 @@ from biosphere_tui.config import Config
 from biosphere_tui.demo.clock import DemoClock
 from biosphere_tui.demo.cloud import DemoCloud
 from biosphere_tui.demo.httpserver import FAULTS
+from biosphere_tui.models import Freshness
 from biosphere_tui.sync import PORTAL_SOURCES, SourceResult, Sync
 
 from demo_time import DEMO_START
@@ -76,7 +77,7 @@ class Case:
     def refresh(self, *, force: bool = False) -> dict[str, SourceResult]:
         return {r.source: r for r in self.sync.refresh_blocking(force=force)}
 
-    def freshness(self) -> dict[str, reader.Freshness]:
+    def freshness(self) -> dict[str, Freshness]:
         db = connect(self.config.cache_path)
         try:
             return {f.source: f for f in reader.freshness(db)}

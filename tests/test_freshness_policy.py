@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from biosphere_tui.rules.freshness import State, stale_after, state, summary
-from biosphere_tui.cache.reader import Freshness
+from biosphere_tui.models import Freshness
 from demo_time import DEMO_START
 
 LIMIT = stale_after(30)

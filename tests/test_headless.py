@@ -96,7 +96,7 @@ def test_the_app_without_a_terminal_points_to_sync_and_ls(tmp_path: Path) -> Non
 
 def test_doctor_shows_where_the_log_is(demo_config, capsys) -> None:  # noqa: ANN001
     from biosphere_tui.scripting.commands import doctor
-    from biosphere_tui.config import log_file
+    from biosphere_tui.local.folders import log_file
 
     doctor(demo_config)
     assert f"log: {log_file()}" in capsys.readouterr().out
@@ -114,7 +114,7 @@ def test_language_follows_gettexts_language_list(environ: dict[str, str], expect
 
 
 def test_debug_writes_details_to_the_log_without_secrets(demo_config, monkeypatch, capsys) -> None:  # noqa: ANN001
-    from biosphere_tui.config import log_file
+    from biosphere_tui.local.folders import log_file
 
     path = demo_config.source
     assert path is not None

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from biosphere_tui.config import journal_file
+from biosphere_tui.local.folders import journal_file
 from scripting_cli import cli, os_cli  # noqa: F401 - the fixtures
 from biosphere_tui.demo import contract as wire
 

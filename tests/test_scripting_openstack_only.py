@@ -13,7 +13,7 @@ from collections import Counter
 
 import pytest
 
-from biosphere_tui.config import journal_file
+from biosphere_tui.local.folders import journal_file
 from scripting_cli import os_cli  # noqa: F401 - the fixture
 
 

@@ -33,7 +33,8 @@ from biosphere_tui.api.openstack import SiteClient
 from biosphere_tui.api.portal import PortalClient
 from biosphere_tui.cache.db import open_cache
 from biosphere_tui.app import TLS_OFF, BiosphereApp
-from biosphere_tui.config import Config, journal_file, log_file, state_file
+from biosphere_tui.config import Config
+from biosphere_tui.local.folders import journal_file, log_file, state_file
 from biosphere_tui.demo.httpserver import FAULTS
 from biosphere_tui.models import DeploymentRequest
 from biosphere_tui.screens.registry import SCREENS

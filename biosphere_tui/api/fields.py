@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Any
 
-from biosphere_tui.api.safe_text import TEXT_LIMIT, clean
+from biosphere_tui.safe_text import TEXT_LIMIT, clean
 
 
 class ShapeError(ValueError):

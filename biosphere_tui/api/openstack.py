@@ -39,7 +39,6 @@ MAX_PAGES = 1000
 
 
 ENV_FILE = "OS_CLIENT_CONFIG_FILE"
-ENV_SECRETS = ("OS_PASSWORD", "OS_APPLICATION_CREDENTIAL_SECRET", "OS_TOKEN")
 
 
 @dataclass(frozen=True)
@@ -86,13 +85,8 @@ def _loader(clouds_yaml: Path | None) -> OpenStackConfig:
     import yaml
     from openstack.config.loader import CONFIG_FILES
 
-    from biosphere_tui.local.logs import redactor
-
     files = [str(clouds_yaml)] if clouds_yaml else None
     env = clouds_yaml is None
-    if env:
-        for name in ENV_SECRETS:  # whatever happens next, the log never shows them
-            redactor.add(os.environ.get(name, ""))
     search = files or [p for p in (os.environ.get(ENV_FILE),) if p] + CONFIG_FILES
     path = next((Path(p) for p in search if os.path.isfile(p)), None)
     try:

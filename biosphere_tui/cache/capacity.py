@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from biosphere_tui.cache.db import Reader
-from biosphere_tui.cache.reader import Freshness, optional_time
+from biosphere_tui.cache.reader import optional_time
+from biosphere_tui.models import Freshness
 from biosphere_tui.models import Capacity, SiteLimits, SiteState, SiteStatus
 
 HISTORY_POINTS = 60

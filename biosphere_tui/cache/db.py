@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, TypeAlias, Union
 
 from biosphere_tui.errors import SourceError
 from biosphere_tui.cache import schema
-from biosphere_tui.config import cache_dir
+from biosphere_tui.local.folders import cache_dir
 from biosphere_tui.local.private_files import create_private, private_dir, tighten_existing
 
 if TYPE_CHECKING:

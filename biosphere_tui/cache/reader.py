@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from biosphere_tui.cache.db import Reader
 from biosphere_tui.models import (
     Capacity,
     DeploymentState,
+    Freshness,
     Group,
     GroupKind,
     Quota,
@@ -20,22 +20,6 @@ from biosphere_tui.models import (
 )
 
 LIVE_STATES = tuple(s.value for s in DeploymentState if not s.is_final)
-
-
-@dataclass(frozen=True)
-class Freshness:
-    source: str
-    last_attempt: datetime | None
-    last_success: datetime | None
-    last_error: str | None
-    error_kind: str | None
-    failures: int
-    duration: float | None
-    retry_at: datetime | None = None  # a failing source is not tried again before this
-
-    @property
-    def ok(self) -> bool:
-        return self.last_error is None and self.last_success is not None
 
 
 def optional_time(value: str | None) -> datetime | None:

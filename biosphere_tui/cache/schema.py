@@ -179,7 +179,7 @@ def m010_nova_api(db: Database) -> None:
 def m011_safe_text(db: Database) -> None:
     """Text cached before server text was made safe may hold terminal controls or bidi overrides:
     every text cell (the strings inside JSON cells too) is cleaned as ``api/fields.py`` now does."""
-    from biosphere_tui.api.safe_text import TEXT_LIMIT, clean
+    from biosphere_tui.safe_text import TEXT_LIMIT, clean
 
     long = {("appliances", "description"), ("requests", "message"), ("freshness", "last_error")}
 

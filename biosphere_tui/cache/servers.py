@@ -8,15 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from biosphere_tui.cache.db import Reader
-from biosphere_tui.cache.reader import Freshness, freshness
-from biosphere_tui.i18n import t
-from biosphere_tui.models import Flavor, Image, Server, SiteLimits
-from biosphere_tui.rules.ssh import Ssh, ssh_command
-
-# The usual default login of cloud images, by Glance's ``os_distro``; Biosphère's images use ubuntu.
-LOGIN_USERS = {"debian": "debian", "centos": "centos", "rocky": "rocky", "almalinux": "almalinux",
-               "fedora": "fedora"}
-DEFAULT_LOGIN = "ubuntu"
+from biosphere_tui.cache.reader import freshness
+from biosphere_tui.models import Flavor, Freshness, Image, Server, SiteLimits
 
 
 def server_key(site: str, server_id: str) -> str:
@@ -31,31 +24,11 @@ def split_key(key: str) -> tuple[str, str]:
 
 @dataclass(frozen=True)
 class ServerDetail:
-    """One Nova server with its image's name and distribution."""
+    """One Nova server with its image's name and distribution (its SSH command: ``rules.access``)."""
 
     server: Server
     image: str | None
     os_distro: str
-
-    @property
-    def ssh_command(self) -> str | None:
-        return None if self.no_ssh_reason is not None else self._ssh.command
-
-    @property
-    def _ssh(self) -> Ssh:
-        return ssh_command(None, host=self.server.ip, user=LOGIN_USERS.get(self.os_distro.lower(), DEFAULT_LOGIN))
-
-    @property
-    def no_ssh_reason(self) -> str | None:
-        s = self.server
-        if s.status == "ERROR":
-            return t("{name} is in ERROR: {fault}", name=s.name, fault=s.fault) if s.fault else \
-                t("{name} is in ERROR.", name=s.name)
-        if s.status != "ACTIVE":
-            return t("{name} is {status}, not ACTIVE.", name=s.name, status=s.status)
-        if s.ip is None:
-            return t("{name} has no IP address yet.", name=s.name)
-        return self._ssh.problem
 
 
 def detail(db: Reader, key: str) -> ServerDetail | None:

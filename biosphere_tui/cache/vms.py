@@ -11,9 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from biosphere_tui.cache.db import Reader
-from biosphere_tui.i18n import _, t
 from biosphere_tui.models import AccessLink, Deployment, DeploymentState, Parameter, Server
-from biosphere_tui.rules.ssh import Ssh, ssh_command
 
 _DEPLOYMENT_STATES = {s.value for s in DeploymentState}
 FINISHED_STATES = (DeploymentState.DONE.value, DeploymentState.CANCELLED.value)
@@ -157,7 +155,7 @@ def live_named(db: Reader, names: Sequence[str], *, nova: bool = False) -> list[
 @dataclass(frozen=True)
 class VmDetail:
     """One VM in full: the portal's deployment, its live server (None if the site does not
-    list it) and the name of the server's image."""
+    list it) and the name of the server's image (its SSH command: ``rules.access``)."""
 
     deployment: Deployment
     server: Server | None
@@ -170,30 +168,6 @@ class VmDetail:
     @property
     def web_links(self) -> list[AccessLink]:
         return [a for a in self.deployment.access if a.kind != "ssh"]
-
-    @property
-    def _ssh(self) -> Ssh:
-        """``ssh user@ip`` from the SSH link's user (else the ``username`` parameter, else ubuntu)."""
-        link = next((a.url for a in self.deployment.access if a.kind == "ssh"), None)
-        user = next((p.value for p in self.deployment.parameters if p.name == "username"), "ubuntu")
-        return ssh_command(link, host=self.ip, user=user)
-
-    @property
-    def ssh_command(self) -> str | None:
-        """``ssh user@ip`` while the VM lives and has an address."""
-        return None if self.no_ssh_reason is not None else self._ssh.command
-
-    @property
-    def no_ssh_reason(self) -> str | None:
-        """Why there is no SSH command to give, in plain words (None when there is one)."""
-        d = self.deployment
-        if d.state.is_final:
-            return t("{name} is {state}: it has no server any more.", name=d.name, state=_(d.state.value))
-        if d.state is DeploymentState.FINALIZING:
-            return t("{name} is being deleted.", name=d.name)
-        if self.ip is None:
-            return t("{name} has no IP address yet ({state}).", name=d.name, state=_(d.state.value))
-        return self._ssh.problem
 
 
 def detail(db: Reader, vm_id: str) -> VmDetail | None:

@@ -1,6 +1,6 @@
 """The action journal: what the user did through the app, one JSON line per action.
 
-Append-only, in the platform's data folder (``config.journal_file()``): user data, not cache.
+Append-only, in the platform's data folder (``local.folders.journal_file()``): user data, not cache.
 Each entry says who, when, what, the result (per item for a batch) and the portal requests
 that were sent (method, path and body; never a header, so never the token), readable by
 its owner only.

@@ -1,7 +1,7 @@
 """What the user chose and expects to find next time: favourites, current group, launch defaults,
 the theme.
 
-Kept in a small JSON file (``config.state_file()``), written atomically. A damaged file is
+Kept in a small JSON file (``local.folders.state_file()``), written atomically. A damaged file is
 set aside and replaced by defaults, with a message: it never stops the app.
 """
 

@@ -1,19 +1,14 @@
 """Privacy mode: IP and e-mail addresses, hosts with their port (``host:port``) and the host of
 every link are masked wherever they are drawn or printed (for screencasts).
 
-One function, ``mask``, and one Textual line filter that applies it to every line the app
-draws (tables, details, toasts, the header), so no screen needs its own copy. A masked
-address keeps its width, so the layout does not move; the data (and the clipboard) keep
-the real values.
+One function, ``mask``, here; ``widgets/privacy.py`` applies it to every line the app draws
+(tables, details, toasts, the header), so no screen needs its own copy. A masked address keeps
+its width, so the layout does not move; the data (and the clipboard) keep the real values.
 """
 
 from __future__ import annotations
 
 import re
-
-from rich.segment import Segment
-from textual.color import Color
-from textual.filter import LineFilter
 
 MASK = "•"
 _IPV4 = r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?![\w.])"
@@ -31,23 +26,3 @@ ADDRESS = re.compile("|".join((_URL_HOST, _BRACKETED, _HOST_PORT, _USER_IPV6, _E
 def mask(text: str) -> str:
     """``text`` with every IP and e-mail address replaced by as many ``•``."""
     return ADDRESS.sub(lambda m: MASK * len(m.group()), text)
-
-
-class PrivacyFilter(LineFilter):
-    """Masks addresses in each drawn line, even one split across several styled segments."""
-
-    def apply(self, segments: list[Segment], background: Color) -> list[Segment]:
-        line = "".join(s.text for s in segments)
-        spans = [m.span() for m in ADDRESS.finditer(line)]
-        if not spans:
-            return segments
-        masked = list(line)
-        for start, end in spans:
-            masked[start:end] = MASK * (end - start)
-        out, at = [], 0
-        for segment in segments:
-            size = len(segment.text)
-            text = "".join(masked[at:at + size])
-            out.append(segment if text == segment.text else Segment(text, segment.style, segment.control))
-            at += size
-        return out

@@ -3,20 +3,15 @@ one ended, and "refresh these sources now" requests queued and merged in between
 
 Nothing but the scheduler starts a refresh, and nothing stops its loop: a request never cancels
 the schedule, a refresh that fails or raises is followed by the next one all the same. Time
-comes from a ``Timers`` (Textual's timers in the app, a hand-driven clock in tests).
+comes from a ``Timers`` (Textual's timers in the app: ``app.PumpTimers``, a hand-driven clock in tests).
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
-
-from textual.message_pump import MessagePump
-
-from biosphere_tui.rules.delays import delay
 
 log = logging.getLogger(__name__)
 
@@ -31,19 +26,6 @@ class Timers(Protocol):
     def now(self) -> float: ...
 
     def call_in(self, seconds: float, callback: Callable[[], None]) -> Alarm: ...
-
-
-class PumpTimers:
-    """``time.monotonic`` and the timers of a Textual app (or any message pump)."""
-
-    def __init__(self, pump: MessagePump) -> None:
-        self._pump = pump
-
-    def now(self) -> float:
-        return time.monotonic()
-
-    def call_in(self, seconds: float, callback: Callable[[], None]) -> Alarm:
-        return self._pump.set_timer(delay(seconds), callback)
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,8 @@ from biosphere_tui.rules.advisor import Advice, recommend
 from biosphere_tui.cache import catalogue, reader, vms
 from biosphere_tui.views.advice import signals
 from biosphere_tui.cache.db import Reader
-from biosphere_tui.cache.vms import VmDetail
 from biosphere_tui.rules.fit import Fit, Matrix, Minimum, assess
+from biosphere_tui.rules.access import deployment_ssh
 from biosphere_tui.i18n import _, t
 from biosphere_tui.models import (
     Appliance,
@@ -420,12 +420,12 @@ class LaunchScreen(LaunchForm):
             self.query_one(DeploymentProgress).reveal(outcomes[0].value.parameters)
 
     def action_copy_ssh(self) -> None:
-        vm = VmDetail(self.deployment, None, None) if self.deployment else None
-        if vm is None or vm.ssh_command is None:
-            self.notify(vm and vm.no_ssh_reason or _("This deployment has no SSH access."), severity="warning")
+        ssh = deployment_ssh(self.deployment, self.deployment.ip) if self.deployment else None
+        if ssh is None or ssh.command is None:
+            self.notify(ssh and ssh.problem or _("This deployment has no SSH access."), severity="warning")
             return
-        self.app.copy_to_clipboard(vm.ssh_command)
-        self.notify(t("Copied: {text}", text=vm.ssh_command), timeout=3)
+        self.app.copy_to_clipboard(ssh.command)
+        self.notify(t("Copied: {text}", text=ssh.command), timeout=3)
 
     def palette_commands(self) -> Iterable[SystemCommand]:
         if self.deployment is None:

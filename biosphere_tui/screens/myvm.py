@@ -21,6 +21,7 @@ from biosphere_tui.cache import reader, servers, vms
 from biosphere_tui.cache.vms import VmQuery, VmRow
 from biosphere_tui.i18n import _, t
 from biosphere_tui.models import Parameter, Role
+from biosphere_tui.rules.access import deployment_ssh, server_ssh
 from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.widgets.filter_bar import FilterBar, restart_cursors
 from biosphere_tui.widgets.server_views import ServerDetailPane, ServerTable
@@ -256,7 +257,7 @@ class MyVMScreen(BiosphereScreen):
     def action_copy_ssh(self) -> None:
         key = self.query_one(VmTable).current_key
         detail = vms.detail(self.app.cache, key) if key else None
-        self._copy_ssh(detail and (detail.ssh_command, detail.no_ssh_reason),
+        self._copy_ssh(detail and deployment_ssh(detail.deployment, detail.ip),
                        _("No VM under the cursor: nothing to copy."))
 
     def _copy_ssh(self, ssh: tuple[str | None, str | None] | None, none_here: str) -> None:
@@ -353,6 +354,6 @@ class NovaVMScreen(MyVMScreen):
     def action_copy_ssh(self) -> None:
         key = self.query_one(VmTable).current_key
         detail = servers.detail(self.app.cache, key) if key else None
-        self._copy_ssh(detail and (detail.ssh_command, detail.no_ssh_reason),
+        self._copy_ssh(detail and server_ssh(detail.server, detail.os_distro),
                        _("No server under the cursor: nothing to copy."))
 

@@ -17,6 +17,7 @@ from biosphere_tui.cache import servers
 from biosphere_tui.cache.servers import ImageEntry, ServerDetail
 from biosphere_tui.i18n import Phrase, _, t
 from biosphere_tui.models import Flavor, ServerRequest, SiteLimits, exceeds
+from biosphere_tui.rules.access import server_ssh
 from biosphere_tui.rules.naming import name_problem, slug_name
 from biosphere_tui.screens.base import LaunchForm
 from biosphere_tui.widgets.palette import style
@@ -249,29 +250,29 @@ class ServerLaunchScreen(LaunchForm):
         if detail is None:
             text.append(_("Requested: waiting for the site to list it…"), style="italic")
         else:
-            s = detail.server
+            s, ssh = detail.server, server_ssh(detail.server, detail.os_distro)
             text.append(_("Status") + "  ")
             text.append_text(status_text(s.status))
             text.append(f" · {s.flavor} · {detail.image or s.image_id}\n")
             if s.status == "ERROR":
                 fault = s.fault or _("no reason given")
                 text.append("\n✗ " + t("Nova could not build it: {fault}", fault=fault) + "\n", style=style("strong-error"))
-            elif detail.ssh_command:
-                text.append(Text.assemble("\nSSH  ", (detail.ssh_command, style("strong-ok")),
+            elif ssh.command:
+                text.append(Text.assemble("\nSSH  ", (ssh.command, style("strong-ok")),
                                           ("   " + _("c copies it"), "dim")))
             else:
-                text.append(f"\n{detail.no_ssh_reason} " + _("Esc goes back; it keeps building."), style="italic dim")
-            if s.status == "ERROR" or detail.ssh_command:  # nothing more to follow
+                text.append(f"\n{ssh.problem} " + _("Esc goes back; it keeps building."), style="italic dim")
+            if s.status == "ERROR" or ssh.command:  # nothing more to follow
                 self.stop_following()
         self.query_one("#steps", Static).update(text)
         self.refresh_bindings()
 
     def action_copy_ssh(self) -> None:
-        detail = self.detail
-        if detail is None or detail.ssh_command is None:
-            reason = detail.no_ssh_reason if detail else _("the server is not listed yet.")
+        ssh = server_ssh(self.detail.server, self.detail.os_distro) if self.detail else None
+        if ssh is None or ssh.command is None:
+            reason = ssh.problem if ssh else _("the server is not listed yet.")
             self.notify(t("No SSH command yet: {reason}", reason=reason), severity="warning")
             return
-        self.app.copy_to_clipboard(detail.ssh_command)
-        self.notify(t("Copied: {text}", text=detail.ssh_command), timeout=3)
+        self.app.copy_to_clipboard(ssh.command)
+        self.notify(t("Copied: {text}", text=ssh.command), timeout=3)
 

@@ -18,7 +18,7 @@ from biosphere_tui.cache import capacity, reader
 from biosphere_tui.cache import servers
 from biosphere_tui.cache.capacity import HistoryPoint, SiteRow
 from biosphere_tui.rules.freshness import age, clock
-from biosphere_tui.cache.reader import Freshness
+from biosphere_tui.models import Freshness
 from biosphere_tui.cache.servers import NovaSite
 from biosphere_tui.i18n import _, plural, t
 from biosphere_tui.models import Capacity, SiteState

@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING, TypeVar
 from biosphere_tui.local import journal
 
 from biosphere_tui.rules import titles
+from biosphere_tui.rules.access import deployment_ssh
 from biosphere_tui.errors import SourceError
 from biosphere_tui.cache import catalogue, people, reader, vms
 from biosphere_tui.cache.servers import split_key
-from biosphere_tui.config import journal_file
+from biosphere_tui.local.folders import journal_file
 from biosphere_tui.rules.fit import Minimum, assess
 from biosphere_tui.i18n import Phrase
 from biosphere_tui.rules.naming import duplicate_problem, free_name, name_problem, numbered, suggested_name
@@ -250,7 +251,7 @@ def _look(session: Session, dep: Deployment) -> Deployment:
 
 def _print_access(dep: Deployment, show_secrets: bool) -> None:
     """The VM's access: SSH command, web links, parameters (secrets masked unless asked)."""
-    ssh = vms.VmDetail(dep, None, None).ssh_command
+    ssh = deployment_ssh(dep, dep.ip).command
     if ssh:
         print(f"SSH  {ssh}")
     for link in dep.access:

@@ -13,8 +13,9 @@ from typing import TypeVar
 from biosphere_tui.cache import catalogue, reader
 from biosphere_tui.cache.db import CacheUnavailable, connect, open_cache
 from biosphere_tui.rules.freshness import State, age, failing, stale_after, state
-from biosphere_tui.config import Config, state_file
-from biosphere_tui.models import Appliance, Group, GroupKind, Role, User
+from biosphere_tui.config import Config
+from biosphere_tui.local.folders import state_file
+from biosphere_tui.models import Appliance, Freshness, Group, GroupKind, Role, User
 from biosphere_tui.scripting import Exit, ScriptError
 from biosphere_tui.local.state import load_state
 
@@ -88,7 +89,7 @@ class Session:
                 f"{source}: {row.last_error if row and row.last_error else 'not configured or never refreshed'}"
                 for source, row in missing.items()))
 
-    def _missing(self, needs: set[str]) -> dict[str, reader.Freshness | None]:
+    def _missing(self, needs: set[str]) -> dict[str, Freshness | None]:
         """The sources (or families: ``site``) of ``needs`` that never had data, with a freshness row if any."""
         missing = {}
         for wanted in sorted(needs):
@@ -103,7 +104,7 @@ class Session:
             raise ScriptError(Exit.USAGE, f"{what} needs the portal, and this configuration has none "
                                           "(OpenStack-only mode)")
 
-    def _rows(self, wanted: Iterable[str]) -> list[reader.Freshness]:
+    def _rows(self, wanted: Iterable[str]) -> list[Freshness]:
         return [r for r in reader.freshness(self.db) if covers(r.source, wanted)]
 
     def sync(self, sources: set[str]) -> None:

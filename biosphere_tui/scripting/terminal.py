@@ -1,6 +1,6 @@
 """What the scripted commands print goes through here: data cannot drive the terminal.
 
-Every write to stdout and stderr has its control characters replaced as ``api/safe_text.py``
+Every write to stdout and stderr has its control characters replaced as ``safe_text.py``
 does (line breaks kept), whatever the string's origin: defence in depth behind the parsers.
 In privacy mode addresses are masked too.
 """
@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from typing import TextIO
 
-from biosphere_tui.api.safe_text import clean
+from biosphere_tui.safe_text import clean
 
 
 class _Safe:

@@ -15,7 +15,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from biosphere_tui.rules.freshness import age
-from biosphere_tui.cache.vms import VmDetail
+from biosphere_tui.rules.access import deployment_ssh
 from biosphere_tui.rules.delays import delay
 from biosphere_tui.i18n import _, t
 from biosphere_tui.models import Deployment, DeploymentState, Parameter
@@ -66,11 +66,11 @@ def access(dep: Deployment, revealed: tuple[Parameter, ...] | None) -> Table | T
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
     grid.add_column()
-    ssh = VmDetail(dep, None, None)
-    if ssh.ssh_command:
-        grid.add_row("SSH", Text.assemble((ssh.ssh_command, style("strong-ok")), ("   " + _("c copies it"), "dim")))
-    elif ssh.no_ssh_reason:
-        grid.add_row("SSH", Text(ssh.no_ssh_reason, style=style("warning")))
+    ssh = deployment_ssh(dep, dep.ip)
+    if ssh.command:
+        grid.add_row("SSH", Text.assemble((ssh.command, style("strong-ok")), ("   " + _("c copies it"), "dim")))
+    elif ssh.problem:
+        grid.add_row("SSH", Text(ssh.problem, style=style("warning")))
     for link in dep.access:
         if link.kind != "ssh":
             grid.add_row(Text("Web" if link.kind == "https" else link.kind.upper()), Text(link.url))

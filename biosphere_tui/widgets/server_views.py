@@ -9,6 +9,7 @@ from rich.console import Group as Lines
 from rich.text import Text
 
 from biosphere_tui.rules import nova_status, units
+from biosphere_tui.rules.access import server_ssh
 from biosphere_tui.rules.freshness import age
 from biosphere_tui.cache.servers import ServerDetail
 from biosphere_tui.cache.vms import VmRow
@@ -51,7 +52,8 @@ class ServerDetailPane(VmDetailPane):
         ]
         if s.fault:
             rows.append(("fault", Text(s.fault, style=style("error"))))
-        access = Text.assemble(detail.ssh_command, ("  " + _("(c copies)"), "dim")) if detail.ssh_command \
-            else Text(detail.no_ssh_reason or "", style="dim")
+        ssh = server_ssh(s, detail.os_distro)
+        access = Text.assemble(ssh.command, ("  " + _("(c copies)"), "dim")) if ssh.command \
+            else Text(ssh.problem or "", style="dim")
         self.update(Lines(Text(s.name, style="bold"), Text(), _section(t("Nova server on {site}", site=s.site), rows),
                           _section("Access", [("ssh", access)])))

@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
+from biosphere_tui.rules.access import deployment_ssh
 from biosphere_tui.rules.freshness import age
 from biosphere_tui.cache.vms import VmDetail
 from biosphere_tui.i18n import _, t
@@ -61,8 +62,9 @@ class VmDetailPane(Static):
             parts.append(_section("Server", [("", Text(t("not listed by {site} (gone, or the site did not answer)", site=d.site),
                                                        style=style("warning")))]))
         access: list[tuple[str, str | Text]] = []
-        if detail.ssh_command:
-            access.append(("ssh", Text.assemble(detail.ssh_command, ("  " + _("(c copies)"), "dim"))))
+        ssh = deployment_ssh(d, detail.ip).command
+        if ssh:
+            access.append(("ssh", Text.assemble(ssh, ("  " + _("(c copies)"), "dim"))))
         access += [(link.kind, link.url) for link in detail.web_links]
         if access:
             parts.append(_section("Access", access))

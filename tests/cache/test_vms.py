@@ -12,6 +12,7 @@ from biosphere_tui.cache import vms
 from biosphere_tui.cache.db import open_cache
 from biosphere_tui.cache.vms import VmQuery
 from biosphere_tui.cache.writer import CacheWriter
+from biosphere_tui.rules.access import deployment_ssh
 from biosphere_tui.models import (
     AccessLink,
     Deployment,
@@ -106,7 +107,7 @@ def test_detail_joins_the_live_server_and_its_image(db) -> None:  # noqa: ANN001
     d = vms.detail(db, "d1")
     assert d is not None and d.server is not None
     assert (d.server.status, d.image, d.ip) == ("ACTIVE", "Ubuntu 22.04", "10.0.0.5")
-    assert d.ssh_command == "ssh ubuntu@10.0.0.5"
+    assert deployment_ssh(d.deployment, d.ip).command == "ssh ubuntu@10.0.0.5"
     assert vms.detail(db, "nope") is None
 
 
@@ -119,15 +120,15 @@ def test_detail_keeps_access_parameters_and_reason(tmp_path: Path) -> None:
                        0.1, AT)
     d = vms.detail(writer.db, "w1")
     assert d is not None and d.server is None  # the site has not listed it (yet)
-    assert d.ssh_command == "ssh admin@10.1.1.1"
+    assert deployment_ssh(d.deployment, d.ip).command == "ssh admin@10.1.1.1"
     assert [link.url for link in d.web_links] == ["https://jupyter.a.example/"]
     assert d.deployment.parameters == (Parameter("username", "admin"), Parameter("token", None, secret=True))  # no secret kept
     aborted = vms.detail(writer.db, "x1")
     assert aborted is not None and aborted.deployment.reason == "No IP left."
-    assert aborted.ssh_command is None and aborted.no_ssh_reason == "broken is Aborted: it has no server any more."
+    assert deployment_ssh(aborted.deployment, aborted.ip) == (None, "broken is Aborted: it has no server any more.")
 
 
 def test_no_ssh_command_before_an_address(db) -> None:  # noqa: ANN001
     d = vms.detail(db, "d2")
-    assert d is not None and d.ssh_command is None
-    assert d.no_ssh_reason == "Beta_1 has no IP address yet (Provisioning)."
+    assert d is not None
+    assert deployment_ssh(d.deployment, d.ip) == (None, "Beta_1 has no IP address yet (Provisioning).")

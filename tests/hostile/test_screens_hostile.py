@@ -27,9 +27,9 @@ from biosphere_tui.demo import records
 from biosphere_tui.models import DeploymentState
 from biosphere_tui.widgets.confirm import ConfirmDialog
 from hostile.payloads import OSC0_TITLE, OSC52
-from hostile.text_support import GROUP, app_on, fail_with, inject, sync
+from hostile.text_support import app_on, fail_with, inject, sync
 from hostile.walk_support import leaked
-from pilot_support import settle, wait_refreshes
+from pilot_support import settle
 from screen_text import text_of
 
 MARKUP = "Mallory [/]"

@@ -25,7 +25,8 @@ from biosphere_tui.app import BiosphereApp
 from biosphere_tui.cache import schema
 from biosphere_tui.cache.db import open_cache
 from biosphere_tui.rules.classroom import Seat, write_csv
-from biosphere_tui.config import Config, cache_dir, journal_file, log_file, state_file
+from biosphere_tui.config import Config
+from biosphere_tui.local.folders import cache_dir, journal_file, log_file, state_file
 from biosphere_tui.rules.export import write_usage_csv
 from biosphere_tui.demo import contract as wire
 from biosphere_tui.models import DeploymentState, UsageDay

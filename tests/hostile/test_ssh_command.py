@@ -14,13 +14,12 @@ import pytest
 
 from biosphere_tui.app import BiosphereApp
 from biosphere_tui.cache.db import open_cache
-from biosphere_tui.cache.servers import ServerDetail
-from biosphere_tui.cache.vms import VmDetail
 from biosphere_tui.cli import main
 from biosphere_tui.config import Config
 from biosphere_tui.demo import world as demo_world
 from biosphere_tui.demo import contract as wire
 from biosphere_tui.models import AccessLink, Deployment, DeploymentState, Parameter, Server
+from biosphere_tui.rules.access import deployment_ssh, server_ssh
 from biosphere_tui.rules.ssh import ssh_command
 from biosphere_tui.sync import Sync
 from pilot_support import settle
@@ -78,15 +77,15 @@ def _deployment(**extra: object) -> Deployment:
     replace(_deployment(), ip="10.36.0.21;touch PWNED"),
 ])
 def test_a_vm_with_a_hostile_user_link_or_address_has_no_command(dep: Deployment) -> None:
-    detail = VmDetail(dep, None, None)
-    assert detail.ssh_command is None and detail.no_ssh_reason and "PWNED" not in detail.no_ssh_reason
+    command, reason = deployment_ssh(dep, dep.ip)
+    assert command is None and reason and "PWNED" not in reason
 
 
 def test_a_nova_server_with_a_hostile_address_has_no_command() -> None:
     server = Server("a", "s1", "vm", "ACTIVE", "m1", 2, 8192, 20, "img", "10.0.0.5 -oProxyCommand=touch", AT, AT)
-    detail = ServerDetail(server, "Ubuntu", "ubuntu")
-    assert detail.ssh_command is None and detail.no_ssh_reason
-    assert ServerDetail(replace(server, ip="10.0.0.5"), "Debian", "debian").ssh_command == "ssh debian@10.0.0.5"
+    command, reason = server_ssh(server, "ubuntu")
+    assert command is None and reason
+    assert server_ssh(replace(server, ip="10.0.0.5"), "debian").command == "ssh debian@10.0.0.5"
 
 
 # -- against the demo portal, whose Ready VMs carry the hostile link ----------------------------------

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from biosphere_tui.rules import backoff
 from biosphere_tui.app import BiosphereApp
-from biosphere_tui.cache.reader import Freshness
+from biosphere_tui.models import Freshness
 from biosphere_tui.config import Config
 from biosphere_tui.rules.freshness import failing
 from biosphere_tui.widgets.freshness import FreshnessBar

@@ -6,7 +6,7 @@ import json
 from dataclasses import replace
 from datetime import datetime, timezone
 
-from biosphere_tui.config import journal_file
+from biosphere_tui.local.folders import journal_file
 from biosphere_tui.i18n import set_language
 from biosphere_tui.local.journal import OK, Entry
 from biosphere_tui.demo import contract as wire

@@ -15,7 +15,7 @@ import biosphere_tui
 from biosphere_tui.demo import contract as wire
 from biosphere_tui import i18n
 from biosphere_tui.actions import Actions, ReadOnlyRefusal
-from biosphere_tui.config import journal_file
+from biosphere_tui.local.folders import journal_file
 from biosphere_tui.i18n.fr import FR
 from biosphere_tui.rules.privacy import mask
 
