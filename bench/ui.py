@@ -186,10 +186,10 @@ def bench(scale: float, rounds: int) -> None:
     values = dict(line.split(" ", 1) for line in lines if " " in line)
     keys = [float(t) for t in values["KEYS"].split()]
     idle = [float(t) for t in values["IDLE"].split()]
-    ratios = sorted(o / b for o, b in zip(ours, bare))
+    ratios = sorted(o / b for o, b in zip(ours, bare, strict=True))
     print(f"\n== scale {scale:g}: myVM table rows loaded / title: {values['ROWS']} ==")
-    print(f"first paint, bare Textual app:      median {statistics.median(bare):.3f} s  (runs {', '.join(f'{b:.3f}' for b in bare)})")
-    print(f"first paint, myVM from warm cache:  median {statistics.median(ours):.3f} s  (runs {', '.join(f'{o:.3f}' for o in ours)})")
+    for what, runs in (("bare Textual app:     ", bare), ("myVM from warm cache: ", ours)):
+        print(f"first paint, {what} median {statistics.median(runs):.3f} s  (runs {', '.join(f'{r:.3f}' for r in runs)})")
     print(f"ratio: {statistics.median(ours) / statistics.median(bare):.2f}  (target <= 1.3; "
           f"per round: median {statistics.median(ratios):.2f}, {ratios[0]:.2f}-{ratios[-1]:.2f})")
     print(f"filter keystroke: median {statistics.median(keys) * 1000:.1f} ms, max {max(keys) * 1000:.1f} ms "

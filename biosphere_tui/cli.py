@@ -33,7 +33,8 @@ def _common(*, top: bool) -> argparse.ArgumentParser:
     common.add_argument("--config", type=Path, metavar="FILE", default=default(None), help="configuration file (TOML)")
     common.add_argument("--demo", action="store_true", default=default(False),
                         help="run against the embedded demo cloud on 127.0.0.1")
-    common.add_argument("--demo-scale", type=_between(0.1, 1000), default=default(1.0), metavar="N", help="demo world size factor (default 1)")
+    common.add_argument("--demo-scale", type=_between(0.1, 1000), default=default(1.0), metavar="N",
+                        help="demo world size factor (default 1)")
     common.add_argument("--demo-seed", type=int, default=default(42), metavar="N", help="demo world seed (default 42)")
     common.add_argument("--openstack-only", action="store_true", default=default(False),
                         help="with --demo or demo-server: a configuration without the portal (OpenStack-only mode)")
@@ -142,7 +143,8 @@ def _scripting_commands(commands: argparse._SubParsersAction, common: argparse.A
     launch.add_argument("--allow-duplicate", action="store_true",
                         help="launch even if a live VM has that name (delete NAME could not tell them apart)")
     launch.add_argument("--wait", action="store_true", help="follow it until Ready, then print its access")
-    launch.add_argument("--timeout", type=_between(0.1, 10080, " min"), default=60, metavar="MIN", help="with --wait (default 60)")
+    launch.add_argument("--timeout", type=_between(0.1, 10080, " min"), default=60, metavar="MIN",
+                        help="with --wait (default 60)")
     launch.add_argument("--show-secrets", action="store_true", help="with --wait: print passwords and tokens")
     delete = add("delete", "delete VMs (by name or id; Nova servers without a portal), after a confirmation")
     delete.add_argument("targets", nargs="+", metavar="NAME_OR_ID")
@@ -168,7 +170,8 @@ def _scripting_commands(commands: argparse._SubParsersAction, common: argparse.A
                           help="flavour (default: the least wasteful that fits them all)")
     training.add_argument("--csv", type=Path, metavar="FILE", help="write names, addresses and credentials here (0600)")
     training.add_argument("--wait", action="store_true", help="follow the VMs until each is Ready or failed")
-    training.add_argument("--timeout", type=_between(0.1, 10080, " min"), default=30.0, metavar="MIN", help="with --wait (default 30)")
+    training.add_argument("--timeout", type=_between(0.1, 10080, " min"), default=30.0, metavar="MIN",
+                          help="with --wait (default 30)")
     for parser in (delete, *(commands.choices[v] for v in ("approve", "reject", "class"))):
         parser.add_argument("--yes", "-y", action="store_true", help="do not ask (needed without a terminal)")
 

@@ -313,7 +313,8 @@ def _portal(section: dict[str, Any], where: str, base: Path) -> PortalSettings:
     url = _url(section.get("url"), where)
     given = [k for k in ("token_env", "token_keyring", "token_file") if k in section]
     if len(given) > 1:
-        raise ConfigError(f"{where}: choose one of portal.token_env, portal.token_keyring, portal.token_file (got {', '.join(given)})")
+        raise ConfigError(f"{where}: choose one of portal.token_env, portal.token_keyring, portal.token_file "
+                          f"(got {', '.join(given)})")
     kind = given[0] if given else "token_env"
     raw = section.get(kind, DEFAULT_TOKEN_ENV)
     if not isinstance(raw, str) or not raw or "\0" in raw:

@@ -15,7 +15,7 @@ class SourceError(Exception):
 
     kind = "error"
 
-    def __init__(self, source: str, message: str, *, retry_after: float | None = None):
+    def __init__(self, source: str, message: str, *, retry_after: float | None = None) -> None:
         source, message = clean(source), clean(message, limit=TEXT_LIMIT)
         super().__init__(f"{source}: {message}")
         self.source = source
@@ -52,7 +52,7 @@ class Invalid(SourceError):
 
     kind = "invalid"
 
-    def __init__(self, source: str, message: str, *, code: str = "invalid", field: str | None = None):
+    def __init__(self, source: str, message: str, *, code: str = "invalid", field: str | None = None) -> None:
         super().__init__(source, message)
         self.code = clean(code)
         self.field = None if field is None else clean(field)

@@ -78,7 +78,7 @@ class User:
 @dataclass(frozen=True)
 class Quota:
     vcpu: int
-    ram_gb: int
+    ram_gb: float  # whole for the portal; Nova VMs given back may hold 512 MB (0.5)
     storage_gb: int
 
 

@@ -126,7 +126,7 @@ class Sync:
             finally:
                 if portal is not None:
                     await portal.aclose()
-            ran = dict(zip(selected, done))
+            ran = dict(zip(selected, done, strict=True))
             return refused + [ran[s] if s in ran else _skipped(known[s]) for s in wanted]
         finally:
             writer.db.close()
@@ -245,7 +245,7 @@ class Sync:
             writer.usage(windows, end, days, end - timedelta(days=USAGE_DAYS - 1), time.perf_counter() - started, self.now())
             return len(days)
 
-        return dict(zip(PORTAL_SOURCES, (account, catalogue, status, deployments, members, usage))), groups_known
+        return dict(zip(PORTAL_SOURCES, (account, catalogue, status, deployments, members, usage), strict=True)), groups_known
 
     # -- OpenStack sites -------------------------------------------------------------------
 

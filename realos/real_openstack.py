@@ -31,6 +31,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -385,7 +386,7 @@ def gunicorn(name: str, port: int, module: str, **env: str) -> None:
           service_env(REALOS_WSGI_MODULE=module, **env))
 
 
-def wait_until(what: str, ready, name: str, timeout: float = 240) -> None:
+def wait_until(what: str, ready: Callable[[], object], name: str, timeout: float = 240) -> None:
     """Poll ready() until true; Failed (naming the log) if the process dies or time runs out."""
     deadline = time.monotonic() + timeout
     while not ready():

@@ -20,6 +20,7 @@ import os
 import sqlite3
 import sys
 from importlib.metadata import entry_points
+from typing import Any
 
 import sqlalchemy
 import sqlalchemy.orm
@@ -27,14 +28,14 @@ from sqlalchemy.engine import Engine
 
 
 @sqlalchemy.event.listens_for(Engine, "connect")
-def _wait_for_locks(dbapi_connection, _record) -> None:
+def _wait_for_locks(dbapi_connection: object, _record: object) -> None:
     """Wait for a busy database rather than fail."""
     if isinstance(dbapi_connection, sqlite3.Connection):
         dbapi_connection.execute("PRAGMA busy_timeout = 60000")
 
 
 @sqlalchemy.event.listens_for(Engine, "begin")
-def _begin_immediate(connection) -> None:
+def _begin_immediate(connection: Any) -> None:
     """Take the write lock at BEGIN (runs before oslo.db's own listener, which then skips)."""
     if connection.dialect.name == "sqlite" and "in_transaction" not in connection.info:
         connection.exec_driver_sql("BEGIN IMMEDIATE")

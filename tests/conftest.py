@@ -14,6 +14,8 @@ from biosphere_tui.config import Config
 from demo_time import DEMO_START
 from toasts import Toasts
 
+pytest_plugins = ["scripting_cli"]  # the cli and os_cli fixtures
+
 
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -9,6 +9,7 @@ from biosphere_tui.models import Flavor, Quota, SiteState
 
 PLENTY = Quota(1000, 4000, 100_000)
 NONE_USED = Quota(0, 0, 0)
+SMALL = Minimum(1, 2)
 
 
 def flavor(name: str, vcpus: int, ram_gb: int, disk_gb: int, site: str, gpus: int = 0) -> Flavor:
@@ -23,7 +24,7 @@ def room(site: str, state: SiteState = SiteState.UP, vcpu: int = 500, **kw) -> R
                 gpu=kw.pop("gpu", 0), **kw)
 
 
-def matrix(*rooms: Room, minimum: Minimum = Minimum(1, 2), quota: Quota = PLENTY, extra: tuple[Flavor, ...] = ()):  # noqa: ANN201
+def matrix(*rooms: Room, minimum: Minimum = SMALL, quota: Quota = PLENTY, extra: tuple[Flavor, ...] = ()):  # noqa: ANN201
     flavors = [flavor(n, c, r, d, site=x.site) for x in rooms for n, c, r, d in SIZES]
     return assess(quota, NONE_USED, rooms, [*flavors, *extra], minimum)
 

@@ -17,7 +17,7 @@ def test_numbered_names_stay_within_the_portal_rule() -> None:
     assert all(len(name) <= 40 for name in numbered(base)) and numbered(base)[1] == "a" * 38 + "-2"
 
 
-def test_a_live_vms_name_is_refused_unless_allowed(cli, demo, capsys) -> None:  # noqa: ANN001, F811
+def test_a_live_vms_name_is_refused_unless_allowed(cli, demo, capsys) -> None:  # noqa: ANN001
     live = next(d for d in demo.world.deployments.values() if d.owner == "demo" and d.state.value == "Ready")
     finished = next(d for d in demo.world.deployments.values() if d.owner == "demo" and d.state.is_final)
     before = demo.portal.service.hits[DEPLOY]
@@ -33,7 +33,7 @@ def test_a_live_vms_name_is_refused_unless_allowed(cli, demo, capsys) -> None:  
     assert len([d for d in demo.world.deployments.values() if d.name == live.name]) == 2
 
 
-def test_the_made_up_name_is_a_free_one(cli, demo, capsys) -> None:  # noqa: ANN001, F811
+def test_the_made_up_name_is_a_free_one(cli, demo, capsys) -> None:  # noqa: ANN001
     assert cli("launch", "BioPipes", *ARGS) == 0
     assert cli("launch", "BioPipes", *ARGS) == 0
     out = capsys.readouterr().out

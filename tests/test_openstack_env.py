@@ -84,8 +84,8 @@ def test_openrc_with_an_application_credential(demo, tmp_path: Path, monkeypatch
     assert token["application_credential"]["id"] == state.app_credential_id
 
 
-def test_os_cloud_picks_one_cloud_of_the_os_client_config_file(demo, tmp_path: Path,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+def test_os_cloud_picks_one_cloud_of_the_os_client_config_file(demo, tmp_path: Path,  # noqa: ANN001
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     demo.write_config(tmp_path / "demo")
     monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(tmp_path / "demo" / "clouds.yaml"))
     assert len(load().openstack.sites) == len(demo.sites)  # the file alone: every cloud of it

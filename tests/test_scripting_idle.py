@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 
-from scripting_cli import cli  # noqa: F401 - the fixture
 from world_idle import seeded_idle
 
 GROUP = "marine-meta"

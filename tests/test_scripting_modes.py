@@ -18,7 +18,7 @@ def live(demo) -> set[str]:  # noqa: ANN001
     return {sid for site in demo.sites.values() for sid, server in site.state.servers.items() if not server.deleted}
 
 
-def test_read_only_refuses_every_change_before_sending_anything(cli, demo, capsys) -> None:  # noqa: ANN001, F811
+def test_read_only_refuses_every_change_before_sending_anything(cli, demo, capsys) -> None:  # noqa: ANN001
     request = next(r for r in demo.world.requests.values()
                    if r.group_id == GROUP and r.state is wire.RequestState.PENDING)
     assert cli("ls", "vms", "-f", "json") == 0
@@ -66,7 +66,7 @@ def test_read_only_is_refused_by_the_action_runner_too(cli, os_cli, demo, capsys
 
 
 @pytest.mark.parametrize("fmt", ["table", "json", "csv"])
-def test_privacy_masks_every_address_printed(cli, demo, capsys, fmt: str) -> None:  # noqa: ANN001, F811
+def test_privacy_masks_every_address_printed(cli, demo, capsys, fmt: str) -> None:  # noqa: ANN001
     assert cli("ls", "vms", "-f", "json") == 0
     shown = json.loads(capsys.readouterr().out)
     addresses = {vm["ip"] for vm in shown if vm["ip"]}

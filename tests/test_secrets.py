@@ -338,7 +338,7 @@ def over_tls(config: Config, url: str, verify: bool) -> Config:
     return replace(config, portal=replace(config.portal, url=url, verify_tls=verify))
 
 
-def test_tls_is_verified_unless_the_configuration_turns_it_off(demo_config: Config, demo, https_portal: str,
+def test_tls_is_verified_unless_the_configuration_turns_it_off(demo_config: Config, demo, https_portal: str,  # noqa: ANN001
                                                               capsys) -> None:  # noqa: ANN001
     first = next(r for r in demo.world.requests.values()
                  if r.group_id == GROUP and r.state is wire.RequestState.PENDING)

@@ -164,6 +164,8 @@ class SiteClient:
         the site know, from the site's version document (read once per connection)."""
         if self._microversion is None:
             endpoint = self._connection().compute.get_endpoint_data()
+            if endpoint is None:
+                raise errors.SourceError(self.cloud, "the site's service catalogue has no compute endpoint")
             top, bottom = endpoint.max_microversion, endpoint.min_microversion
             if top is None:  # no microversions (a v2.0-only endpoint): 2.1 is its base behaviour
                 self._microversion = "2.1"
@@ -310,8 +312,9 @@ def _nova_next(body: dict[str, Any]) -> str | None:
 
 def _next_href(links: Any) -> str | None:
     for link in links if isinstance(links, list) else []:
-        if isinstance(link, dict) and link.get("rel") == "next" and isinstance(link.get("href"), str):
-            return link["href"]
+        href = link.get("href") if isinstance(link, dict) and link.get("rel") == "next" else None
+        if isinstance(href, str):
+            return href
     return None
 
 

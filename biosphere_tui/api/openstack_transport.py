@@ -77,7 +77,7 @@ class BoundedAdapter(TCPKeepAliveAdapter):
             raise limits.redirected(self.site, response.status_code)
         wait = response.headers.get("retry-after", "").strip()
         if wait.isascii() and wait.isdigit() and len(wait) <= 9:
-            response.retry_after = int(wait)  # type: ignore[attr-defined] - the sync backoff waits this long
+            response.retry_after = int(wait)  # type: ignore[attr-defined]  # the sync backoff waits this long
         if wait.isascii() and wait.isdigit() and (len(wait) > 6 or int(wait) > limits.MAX_RETRY_WAIT):
             response.headers["Retry-After"] = f"{limits.MAX_RETRY_WAIT:.0f}"
         response.raw = _CappedBody(response.raw, self.max_bytes, self.site)

@@ -190,7 +190,7 @@ class PortalClient:
         """GET with bounded retries on 429/503, honouring Retry-After (capped)."""
 
         def wait(state: Any) -> float:
-            hint = state.outcome.exception().retry_after
+            hint: float | None = state.outcome.exception().retry_after
             backoff = self._backoff * 2 ** (state.attempt_number - 1)
             return min(hint if hint is not None else backoff, limits.MAX_RETRY_WAIT)
 

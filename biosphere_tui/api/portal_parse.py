@@ -155,7 +155,8 @@ def deployment(raw: Any) -> Deployment:
         for a in (f.obj(x, "deployment.access[]") for x in f.lst(d.get("access", []), "deployment.access"))
     )
     params = tuple(
-        Parameter(f.text(p, "name", "parameter"), f.text(p, "value", "parameter", optional=True), f.flag(p, "secret", "parameter"))
+        Parameter(f.text(p, "name", "parameter"), f.text(p, "value", "parameter", optional=True),
+                  f.flag(p, "secret", "parameter"))
         for p in (f.obj(x, "deployment.parameters[]") for x in f.lst(d.get("parameters", []), "deployment.parameters"))
     )
     return Deployment(

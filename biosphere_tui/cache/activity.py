@@ -46,7 +46,8 @@ def ready_vms(db: Reader, *, owner: str | None = None, group_id: str | None = No
         f"WHERE {' AND '.join(clauses)}",
         params,
     )
-    return [VmActivity(*r[:10], datetime.fromisoformat(r[10]), optional_time(r[11]), r[12], optional_time(r[13])) for r in cur.fetchall()]
+    return [VmActivity(*r[:10], datetime.fromisoformat(r[10]), optional_time(r[11]), r[12], optional_time(r[13]))  # type: ignore[call-arg]
+            for r in cur.fetchall()]
 
 
 def nova_off_servers(db: Reader) -> list[VmActivity]:
@@ -60,4 +61,4 @@ def nova_off_servers(db: Reader) -> list[VmActivity]:
         f"WHERE s.status IN ({', '.join('?' * len(OFF_STATUSES))})",
         OFF_STATUSES,
     )
-    return [VmActivity(*r[:10], datetime.fromisoformat(r[10]), None, r[12], optional_time(r[13])) for r in cur.fetchall()]
+    return [VmActivity(*r[:10], datetime.fromisoformat(r[10]), None, r[12], optional_time(r[13])) for r in cur.fetchall()]  # type: ignore[call-arg]

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 from collections.abc import Collection
 from datetime import datetime
-from typing import Any
 
 from biosphere_tui.cache import reader
-from biosphere_tui.cache.db import Reader
+from biosphere_tui.cache.db import Reader, Row
 from biosphere_tui.models import Room
 from biosphere_tui.models import (
     AccessLink,
@@ -30,8 +29,8 @@ _HAYSTACK = ("name || ' ' || summary || ' ' || description || ' ' || topics || '
              "(SELECT group_concat(json_extract(t.value, '$.name'), ' ') FROM json_each(appliances.tools) t), '')")
 
 
-def _appliance(r: tuple[Any, ...]) -> Appliance:
-    return Appliance(
+def _appliance(r: Row) -> Appliance:
+    return Appliance(  # type: ignore[misc]
         *r[:10], tools=tuple(Tool(**t) for t in json.loads(r[10])), topics=tuple(json.loads(r[11])),
         access=tuple(json.loads(r[12])), developers=tuple(Developer(**d) for d in json.loads(r[13])),
         min_vcpu=r[14], min_ram_gb=r[15], min_disk_gb=r[16], docker=bool(r[17]), remote_desktop=bool(r[18]),
@@ -122,7 +121,7 @@ def deployment(db: Reader, deployment_id: str) -> Deployment | None:
     ).fetchone()
     if row is None:
         return None
-    return Deployment(
+    return Deployment(  # type: ignore[misc]
         *row[:8], state=DeploymentState(row[8]), created=datetime.fromisoformat(row[9]),
         updated=datetime.fromisoformat(row[10]), vcpu=row[11], ram_gb=row[12], disk_gb=row[13], gpu=row[14] or 0,
         server_id=row[15], ip=row[16], access=tuple(AccessLink(**a) for a in json.loads(row[17] or "[]")),

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeAlias, Union
+from typing import TYPE_CHECKING, Any, TypeAlias, Union
 
 from biosphere_tui.errors import SourceError
 from biosphere_tui.cache import schema
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from sqlite_utils import Database
 
 Reader: TypeAlias = Union[sqlite3.Connection, "Database"]  # what the read functions take
+Row: TypeAlias = Any  # a row as sqlite3 returns it (mypy cannot count what `*row[:n]` fills: such calls carry an ignore)
 
 BUSY_TIMEOUT_MS = 10_000
 SETUP_RETRY_SECONDS = 0.05  # between two tries to switch to WAL or migrate while another process holds the lock

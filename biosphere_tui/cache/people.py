@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from biosphere_tui.cache.db import Reader
+from biosphere_tui.cache.db import Reader, Row
 from biosphere_tui.models import GroupKind, GroupSummary, Member, MembershipRequest, RequestState, Role
 
 EXPIRY_WARNING_DAYS = 30
@@ -15,7 +15,7 @@ def _like(columns: str, text: str) -> tuple[str, list[str]]:
     return (f"AND ({columns}) LIKE ?", [f"%{text}%"]) if text else ("", [])
 
 
-def _member(r: tuple) -> Member:
+def _member(r: Row) -> Member:
     return Member(r[0], r[1], r[2], r[3], Role(r[4]), date.fromisoformat(r[5]), date.fromisoformat(r[6]))
 
 

@@ -59,7 +59,8 @@ def freshness(db: Reader) -> list[Freshness]:
         "SELECT source, last_attempt, last_success, last_error, error_kind, failures, duration, retry_at "
         "FROM freshness ORDER BY source"
     )
-    return [Freshness(r[0], optional_time(r[1]), optional_time(r[2]), r[3], r[4], r[5], r[6], optional_time(r[7])) for r in cur.fetchall()]
+    return [Freshness(r[0], optional_time(r[1]), optional_time(r[2]), r[3], r[4], r[5], r[6], optional_time(r[7]))
+            for r in cur.fetchall()]
 
 
 def sites(db: Reader) -> list[SiteStatus]:
@@ -82,7 +83,7 @@ def vm_state_counts(db: Reader) -> dict[str, int]:
 def pending_requests(db: Reader, group_id: str | None = None) -> int:
     """Pending membership requests, of one group or of every group the user leads."""
     where, params = ("AND group_id = ?", [group_id]) if group_id else ("", [])
-    return db.execute(f"SELECT COUNT(*) FROM requests WHERE state = 'pending' {where}", params).fetchone()[0]
+    return int(db.execute(f"SELECT COUNT(*) FROM requests WHERE state = 'pending' {where}", params).fetchone()[0])
 
 
 def group_wide_use(db: Reader, group_id: str) -> Quota | None:

@@ -183,7 +183,7 @@ def m011_safe_text(db: Database) -> None:
 
     long = {("appliances", "description"), ("requests", "message"), ("freshness", "last_error")}
 
-    def cleaned(value: object, table: str, column: str) -> object:
+    def cleaned(value: str | bytes | float | None, table: str, column: str) -> str | bytes | float | None:
         if not isinstance(value, str):
             return value
         if value[:1] in "[{":

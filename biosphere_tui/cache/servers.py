@@ -41,7 +41,7 @@ def detail(db: Reader, key: str) -> ServerDetail | None:
     ).fetchone()
     if row is None:
         return None
-    server = Server(*row[:10], datetime.fromisoformat(row[10]), datetime.fromisoformat(row[11]), fault=row[12] or "",
+    server = Server(*row[:10], datetime.fromisoformat(row[10]), datetime.fromisoformat(row[11]), fault=row[12] or "",  # type: ignore[call-arg, misc]
                     addresses=tuple(json.loads(row[15] or "[]")))
     return ServerDetail(server, row[13] or None, row[14] or "")
 
@@ -71,7 +71,7 @@ def images(db: Reader, text: str = "") -> list[ImageEntry]:
     )
     grouped: dict[str, list[Image]] = {}
     for r in cur.fetchall():
-        grouped.setdefault(r[2], []).append(Image(*r[:6], r[6] or ""))
+        grouped.setdefault(r[2], []).append(Image(*r[:6], r[6] or ""))  # type: ignore[call-arg]
     return [ImageEntry(name, next((i.os_distro for i in found if i.os_distro), ""),
                        max(i.min_disk_gb for i in found), max(i.min_ram_mb for i in found),
                        {i.site: i for i in reversed(found)})  # the first image of that name on each site

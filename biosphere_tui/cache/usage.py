@@ -47,7 +47,8 @@ class Totals:
     gpu_hours: float
 
     def value(self, metric: str) -> float:
-        return getattr(self, _metric(metric))
+        value: float = getattr(self, _metric(metric))
+        return value
 
 
 def _metric(metric: str) -> str:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from biosphere_tui.cache.db import Reader
+from biosphere_tui.cache.db import Reader, Row
 from biosphere_tui.models import AccessLink, Deployment, DeploymentState, Parameter, Server
 
 _DEPLOYMENT_STATES = {s.value for s in DeploymentState}
@@ -80,7 +80,7 @@ class VmQuery:
     descending: bool = False
 
     def where(self) -> tuple[str, list[object]]:
-        clauses, params = ["1"], []
+        clauses, params = ["1"], list[object]()
         if self.owner is not None:
             clauses.append("owner = ?")
             params.append(self.owner)
@@ -101,9 +101,9 @@ class VmQuery:
         return f"{VM_SORTS.get(self.sort, VM_SORTS['age'])} {direction}, id {direction}"
 
 
-def _vm(r: tuple) -> VmRow:
+def _vm(r: Row) -> VmRow:
     ram_gb = int(r[10]) if r[10] is not None and r[10] == int(r[10]) else r[10]
-    return VmRow(*r[:10], ram_gb, r[11], datetime.fromisoformat(r[12]))
+    return VmRow(*r[:10], ram_gb, r[11], datetime.fromisoformat(r[12]))  # type: ignore[call-arg]
 
 
 def _from(nova: bool) -> str:
@@ -133,7 +133,7 @@ def window(db: Reader, query: VmQuery, *, limit: int, nova: bool = False) -> tup
 
 def count(db: Reader, query: VmQuery = VmQuery(), *, nova: bool = False) -> int:
     where, params = query.where()
-    return db.execute(f"SELECT COUNT(*) FROM {_from(nova)} WHERE {where}", params).fetchone()[0]
+    return int(db.execute(f"SELECT COUNT(*) FROM {_from(nova)} WHERE {where}", params).fetchone()[0])
 
 
 def rows(db: Reader, ids: list[str], *, nova: bool = False) -> list[VmRow]:
@@ -178,7 +178,7 @@ def detail(db: Reader, vm_id: str) -> VmDetail | None:
     ).fetchone()
     if row is None:
         return None
-    dep = Deployment(
+    dep = Deployment(  # type: ignore[call-arg, misc]
         *row[:8], DeploymentState(row[8]), datetime.fromisoformat(row[9]), datetime.fromisoformat(row[10]),
         *row[11:17],
         access=tuple(AccessLink(**a) for a in json.loads(row[17] or "[]")),
@@ -194,6 +194,6 @@ def detail(db: Reader, vm_id: str) -> VmDetail | None:
             [dep.site, dep.server_id],
         ).fetchone()
         if found:
-            server = Server(*found[:10], datetime.fromisoformat(found[10]), datetime.fromisoformat(found[11]))
+            server = Server(*found[:10], datetime.fromisoformat(found[10]), datetime.fromisoformat(found[11]))  # type: ignore[call-arg]
             image = found[12] or found[8]
     return VmDetail(dep, server, image)

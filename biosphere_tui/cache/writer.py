@@ -43,7 +43,7 @@ def _json(value: Any) -> str:
 
 
 def _plain(value: Any) -> Any:
-    return asdict(value) if is_dataclass(value) else str(value)
+    return asdict(value) if is_dataclass(value) and not isinstance(value, type) else str(value)
 
 
 def parameters_json(parameters: Iterable[Parameter]) -> str:

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 
 from biosphere_tui.rules.fit import APPLIANCE, CAPACITY, QUOTA, SITE, Fit, Matrix, Minimum, Room
 from biosphere_tui.i18n import _, t
-from biosphere_tui.models import Flavor, Quota
+from biosphere_tui.models import Flavor, Quota, Room
+
 
 @dataclass(frozen=True)
 class Signal:
@@ -67,12 +68,12 @@ class ClassPlan:
         return ", ".join(f"{name(p.site)} ×{p.count}" for p in self.placements)
 
 
-def how_many(spec: Flavor, vcpu: int, ram_gb: int, storage_gb: int, gpu: int | None = None) -> int:
+def how_many(spec: Flavor, vcpu: int, ram_gb: float, storage_gb: int, gpu: int | None = None) -> int:
     """How many VMs of ``spec`` fit in these free amounts (GPU counted only when given)."""
-    limits = [(vcpu, spec.vcpus), (ram_gb, spec.ram_mb // 1024), (storage_gb, spec.disk_gb)]
+    limits: list[tuple[float, int]] = [(vcpu, spec.vcpus), (ram_gb, spec.ram_mb // 1024), (storage_gb, spec.disk_gb)]
     if gpu is not None:
         limits.append((gpu, spec.gpus))
-    return min((max(free, 0) // need for free, need in limits if need > 0), default=1_000_000)
+    return min((int(max(free, 0) // need) for free, need in limits if need > 0), default=1_000_000)
 
 
 def site_holds(spec: Flavor, room: Room) -> int:

@@ -17,7 +17,7 @@ RETRY_AFTER_CAP = 3600.0
 def delay(failures: int, retry_after: float | None = None) -> float:
     """Seconds to wait after the ``failures``-th consecutive failure (``failures`` >= 1)."""
     doublings = min(max(failures, 1) - 1, 30)  # bounded: a source may fail thousands of times
-    wait = min(BASE * 2**doublings, CAP)
+    wait = min(BASE * 2.0**doublings, CAP)
     return max(wait, min(retry_after, RETRY_AFTER_CAP)) if retry_after else wait
 
 

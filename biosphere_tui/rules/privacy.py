@@ -13,7 +13,8 @@ import re
 MASK = "•"
 _IPV4 = r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?![\w.])"
 _IPV4_CUT = r"(?<![\w.])\d{1,3}(?:\.\d{0,3}){1,3}…"  # an address a narrow column cut short
-_IPV6 = r"(?<![\w:])(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}(?![\w:])|(?<![\w:])(?:[0-9a-fA-F]{1,4}:){1,6}:(?:[0-9a-fA-F]{1,4}(?::[0-9a-fA-F]{1,4})*)?(?![\w:])"
+_IPV6 = (r"(?<![\w:])(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}(?![\w:])"  # eight groups
+         r"|(?<![\w:])(?:[0-9a-fA-F]{1,4}:){1,6}:(?:[0-9a-fA-F]{1,4}(?::[0-9a-fA-F]{1,4})*)?(?![\w:])")  # with ::
 _EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]*)*…?"  # also user@host of ssh commands and ssh:// links
 _PORT = r"(?::\d{1,5})?(?!\w)"
 _URL_HOST = rf"(?<=://)(?:[^\s/@]*@)?(?:\[[^\]\s/]*\]|[\w.%-]+){_PORT}"  # a link's user, host and port

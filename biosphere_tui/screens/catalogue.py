@@ -216,8 +216,8 @@ class CatalogueScreen(BiosphereScreen):
             name = current.name
             yield SystemCommand(t("Launch {name}", name=name), _("Open the launch form for this appliance"),
                                 self.action_launch)
-            yield SystemCommand(t("Quick launch {name}", name=name), _("The recommended site and flavour (★), after a confirmation"),
-                                self.action_quick_launch)
+            yield SystemCommand(t("Quick launch {name}", name=name),
+                                _("The recommended site and flavour (★), after a confirmation"), self.action_quick_launch)
             yield SystemCommand(t("Class launch {name}", name=name), _("N identical VMs for a training (C)"),
                                 self.action_class_launch)
             yield SystemCommand(t("Star or unstar {name}", name=name), _("Toggle the favourite"), self.action_favourite)

@@ -132,7 +132,8 @@ class ClassLaunchScreen(LaunchForm):
 
     def _about(self) -> Text:
         if self.appliance is None:
-            return Text(t("Appliance {id} is not in the catalogue (any more).", id=self.appliance_id), style=style("strong-error"))
+            return Text(t("Appliance {id} is not in the catalogue (any more).", id=self.appliance_id),
+                        style=style("strong-error"))
         a = self.appliance
         return Text.assemble(_("Class launch of") + " ", (a.name, "bold"),
                              f" #{a.id} · " + t("needs {needs}", needs=needs(a)))

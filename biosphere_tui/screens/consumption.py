@@ -90,7 +90,8 @@ class ConsumptionScreen(BiosphereScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static(markup=False, id="group-line")
-        yield Static(_("You are a member of this group: the portal shows your own consumption only."), markup=False, id="member-note")
+        yield Static(_("You are a member of this group: the portal shows your own consumption only."), markup=False,
+                     id="member-note")
         with Horizontal(id="quotas"):
             yield QuotaBar("vCPU", id="quota-vcpu")
             yield QuotaBar("RAM", "GB", id="quota-ram")

@@ -36,8 +36,8 @@ class IdleTable(LineTable):
     def _cells(vm: IdleVm, names: Mapping[str, str]) -> tuple[object, ...]:
         d = vm.deployment
         gb = _("GB")
-        return (d.name, d.owner, (vm.why, style(KIND_ROLES[vm.kind])), str(d.vcpu), units.ram(d.ram_gb * 1024), f"{d.disk_gb} {gb}",
-                f"{vm.since:%Y-%m-%d}", site_name(names, d.site), d.flavor)
+        return (d.name, d.owner, (vm.why, style(KIND_ROLES[vm.kind])), str(d.vcpu), units.ram(d.ram_gb * 1024),
+                f"{d.disk_gb} {gb}", f"{vm.since:%Y-%m-%d}", site_name(names, d.site), d.flavor)
 
 
 class IdleScreen(BiosphereScreen):

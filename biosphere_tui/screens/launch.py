@@ -135,7 +135,8 @@ class LaunchScreen(LaunchForm):
 
     def _about(self) -> Text:
         if self.appliance is None:
-            return Text(t("Appliance {id} is not in the catalogue (any more).", id=self.appliance_id), style=style("strong-error"))
+            return Text(t("Appliance {id} is not in the catalogue (any more).", id=self.appliance_id),
+                        style=style("strong-error"))
         a = self.appliance
         return Text.assemble(_("Launch") + " ", (a.name, "bold"),
                              f" #{a.id} · {a.os} {a.os_version} · " + t("needs {needs}", needs=needs(a)),
@@ -244,7 +245,8 @@ class LaunchScreen(LaunchForm):
         if self.advice is None:
             text = Text(_("Recommended: nothing fits now.") if self.matrix is not None else "", style=style("warning"))
         else:
-            text = Text.assemble(_("Recommended:") + " ", (f"{site_name(self.names, self.advice.site)} / {self.advice.flavor}", style("strong-ok")),
+            where = f"{site_name(self.names, self.advice.site)} / {self.advice.flavor}"
+            text = Text.assemble(_("Recommended:") + " ", (where, style("strong-ok")),
                                  f" — {self.advice.why}", (" " + _("(a applies it)"), "dim"))
         self.query_one("#advice", Static).update(text)
 

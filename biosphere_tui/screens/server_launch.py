@@ -175,7 +175,8 @@ class ServerLaunchScreen(LaunchForm):
         problem = name_problem(self._value("#name"))
         self.query_one("#name", Input).set_class(bool(problem), "-invalid")
         self.query_one("#name-hint", Static).update(
-            Text(t("Name: {problem}", problem=problem), style=style("error")) if problem else Text(_("✓ name"), style=style("ok")))
+            Text(t("Name: {problem}", problem=problem), style=style("error")) if problem
+            else Text(_("✓ name"), style=style("ok")))
         whole = self._problem()
         if whole:
             text = Text(t("Not yet: {problem}.", problem=whole), style=style("warning"))

@@ -53,7 +53,8 @@ def sync(config: Config) -> int:
         detail = f"{r.rows:>6} rows" if r.ok else r.error
         print(f"{OK if r.ok else FAIL} {r.source:<{width}} {r.seconds:6.2f} s  {detail}")
     failed = sum(not r.ok for r in results)
-    print(f"{len(results) - failed}/{len(results)} sources refreshed in {time.perf_counter() - started:.2f} s; cache {config.cache_path}")
+    took = time.perf_counter() - started
+    print(f"{len(results) - failed}/{len(results)} sources refreshed in {took:.2f} s; cache {config.cache_path}")
     return 1 if failed else 0
 
 

@@ -112,7 +112,8 @@ def to_table(rows: Sequence[Row], columns: Sequence[Column], width: int) -> str:
         widths[widest] -= 1
 
     def line(values: Sequence[str]) -> str:
-        parts = [_cut(v, w).rjust(w) if c.right else _cut(v, w).ljust(w) for v, w, c in zip(values, widths, columns)]
+        parts = [_cut(v, w).rjust(w) if c.right else _cut(v, w).ljust(w)
+                 for v, w, c in zip(values, widths, columns, strict=False)]
         return GAP.join(parts).rstrip()
 
     return "\n".join([line([c.header for c in columns]), *(line(values) for values in cells)])

@@ -23,7 +23,7 @@ def fitting(priorities: Sequence[int], widths: Sequence[int], room: int) -> list
     priority (then from the left) while each fits whole; once one does not, none of a lower
     priority is added (a narrow table never shows ``age`` while it hides ``IP``)."""
     shown = [p == 0 for p in priorities]
-    used = sum(w for w, keep in zip(widths, shown) if keep)
+    used = sum(w for w, keep in zip(widths, shown, strict=True) if keep)
     stop: int | None = None
     for i in sorted((i for i, p in enumerate(priorities) if p > 0), key=lambda i: (priorities[i], i)):
         if stop is not None and priorities[i] > stop:

@@ -83,7 +83,7 @@ class KeyedTable(DataTable):
             pad = 2 * self.cell_padding
             widths = [cell_len(i18n._(c[1])) for c in self.COLUMNS]
             for _, cells in self._given:
-                widths = [max(w, _width(v)) for w, v in zip(widths, cells)]
+                widths = [max(w, _width(v)) for w, v in zip(widths, cells, strict=False)]
             keep = fitting([priority(c) for c in self.COLUMNS], [w + pad for w in widths], room)
             shown = None if all(keep) else [i for i, k in enumerate(keep) if k]
         if shown != self._shown:
@@ -136,7 +136,7 @@ class KeyedTable(DataTable):
         for key, cells in rows:
             values = ([self._mark(key)] if self.selectable else []) + [plain(c) for c in cells]
             if key in self.rows:
-                for (column, _), value in zip(self._columns(), values):
+                for (column, _), value in zip(self._columns(), values, strict=False):
                     if not _same(self.get_cell(key, column), value):
                         self.update_cell(key, column, value, update_width=True)
             else:

@@ -403,7 +403,7 @@ class LineTable(ScrollView, can_focus=True):
         x, y = event.x + round(self.scroll_x), event.y
         if y == 0:
             edge = 0
-            for i, width in zip(self._shown, self._render_widths(self._shown)):
+            for i, width in zip(self._shown, self._render_widths(self._shown), strict=True):
                 if edge <= x < edge + width:
                     event.stop()
                     self.post_message(self.HeaderSelected(self, self._keys[i], i))

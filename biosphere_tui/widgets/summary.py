@@ -25,14 +25,14 @@ def _quotas(quotas: list[tuple[Group, Quota]]) -> Lines:
     """Each group's name, then a small table of its resources: a figure is never wrapped."""
     labels = ("  vCPU", "  " + _("RAM GB"))
     rows = [(group, [(label, *_share(used_, total)) for label, used_, total in
-                     zip(labels, (used.vcpu, used.ram_gb), (group.quota.vcpu, group.quota.ram_gb))])
+                     zip(labels, (used.vcpu, used.ram_gb), (group.quota.vcpu, group.quota.ram_gb), strict=True)])
             for group, used in quotas]
     widths = [max((cell_len(str(row[i])) for _, lines in rows for row in lines), default=0) for i in range(3)]
     parts: list[Text | Table] = [Text(_("Quota use"), style="bold")]
     for group, lines in rows:
         parts.append(Text(f"{group.name} ({_(group.role.value)})", style="bold", overflow="ellipsis", no_wrap=True))
         table = Table.grid(padding=(0, 1))
-        for width, justify in zip(widths, ("left", "right", "right")):
+        for width, justify in zip(widths, ("left", "right", "right"), strict=True):
             table.add_column(no_wrap=True, justify=justify, min_width=width)  # type: ignore[arg-type]
         for line in lines:
             table.add_row(*line)
@@ -56,7 +56,8 @@ class Summary(Static):
         other = [s for s in sites if s.state not in (SiteState.UP, SiteState.DOWN)]
         site_text = Text.assemble((_("Sites") + " ", "bold"), t("{up}/{total} up", up=up, total=len(sites)) + "\n")
         for s in down + other:
-            site_text.append(f"{s.platform}: {_(s.state.value)}\n", style=style("error") if s.state is SiteState.DOWN else style("warning"))
+            site_text.append(f"{s.platform}: {_(s.state.value)}\n",
+                             style=style("error") if s.state is SiteState.DOWN else style("warning"))
         site_text.append(Text.assemble(("\n" + _("Requests") + " ", "bold"), (str(pending), style("warning") if pending else "")))
         grid.add_row(vms, site_text, _quotas(quotas))
         self.update(grid)

@@ -74,5 +74,6 @@ class VmDetailPane(Static):
                 for p in d.parameters
             ]))
         if d.reason:
-            parts.append(_section(t("Why it is {state}", state=_(d.state.value)), [(_("reason"), Text(d.reason, style=style("error")))]))
+            parts.append(_section(t("Why it is {state}", state=_(d.state.value)),
+                                  [(_("reason"), Text(d.reason, style=style("error")))]))
         self.update(Lines(*parts))

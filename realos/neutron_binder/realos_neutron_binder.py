@@ -4,8 +4,10 @@ The real-OpenStack test cloud runs Neutron's API with no agent: without a driver
 every port Nova asks for ends in ``binding_failed`` and the server in ERROR.
 """
 
-from neutron_lib.api.definitions import portbindings
+from typing import Any
+
 from neutron_lib import constants
+from neutron_lib.api.definitions import portbindings
 from neutron_lib.plugins.ml2 import api
 
 
@@ -15,7 +17,7 @@ class BindAll(api.MechanismDriver):
     def initialize(self) -> None:
         """Nothing to set up."""
 
-    def bind_port(self, context) -> None:
+    def bind_port(self, context: Any) -> None:
         """Bind the port to the first segment offered."""
         for segment in context.segments_to_bind:
             context.set_binding(segment[api.ID], portbindings.VIF_TYPE_OVS,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -15,7 +16,7 @@ from biosphere_tui.models import DeploymentState, RequestState, Role
 from demo_time import DEMO_START
 
 
-def client(demo, token: str | None = None, **kw) -> PortalClient:  # noqa: ANN001
+def client(demo, token: str | None = None, **kw: Any) -> PortalClient:  # noqa: ANN001
     return PortalClient(demo.portal_url, token or demo.token, timeout=kw.pop("timeout", 2.0), backoff=0.05, **kw)
 
 

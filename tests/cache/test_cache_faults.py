@@ -94,8 +94,8 @@ def read_only() -> Iterator:
 
 
 @pytest.mark.parametrize("damage", ["truncated", "empty", "garbage"])
-def test_sync_rebuilds_a_damaged_cache_with_one_note(demo, demo_config: Config, cli_config: Path, damage: str,
-                                                     capsys: pytest.CaptureFixture[str]) -> None:  # noqa: ANN001
+def test_sync_rebuilds_a_damaged_cache_with_one_note(demo, demo_config: Config, cli_config: Path, damage: str,  # noqa: ANN001
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
     fill(demo_config, demo)
     data = demo_config.cache_path.read_bytes()
     demo_config.cache_path.write_bytes({"truncated": data[: len(data) // 3], "empty": b"",
@@ -108,8 +108,8 @@ def test_sync_rebuilds_a_damaged_cache_with_one_note(demo, demo_config: Config, 
     assert not any(raw in out for raw in RAW_ERRORS)
 
 
-def test_sync_migrates_a_cache_from_an_older_version_and_keeps_its_rows(demo, demo_config: Config, cli_config: Path,
-                                                                        capsys: pytest.CaptureFixture[str]) -> None:  # noqa: ANN001
+def test_sync_migrates_a_cache_from_an_older_version_and_keeps_its_rows(demo, demo_config: Config, cli_config: Path,  # noqa: ANN001
+                                                                        capsys: pytest.CaptureFixture[str]) -> None:
     old = Database(demo_config.cache_path)
     migrations.apply(old, stop_before="m002_site_history")
     old.execute("INSERT INTO appliances (id, name) VALUES ('gone-upstream', 'Old appliance')")
@@ -146,8 +146,8 @@ def test_read_only_cache_file_is_shown_and_sync_reports_it_per_source(
     assert rows(demo_config.cache_path, "SELECT site, id, status FROM servers ORDER BY site, id") == servers
 
 
-def test_read_only_cache_folder_is_shown_as_it_stands(demo, demo_config: Config, cli_config: Path, read_only,
-                                                     capsys: pytest.CaptureFixture[str]) -> None:  # noqa: ANN001
+def test_read_only_cache_folder_is_shown_as_it_stands(demo, demo_config: Config, cli_config: Path, read_only,  # noqa: ANN001
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
     fill(demo_config, demo)
     before = rows(demo_config.cache_path, "SELECT COUNT(*) FROM servers")
     read_only(demo_config.cache_path.parent)
@@ -161,7 +161,7 @@ def test_read_only_cache_folder_is_shown_as_it_stands(demo, demo_config: Config,
     assert not any(raw in out for raw in RAW_ERRORS)
 
 
-def test_no_cache_in_a_read_only_folder_is_one_clear_error(demo_config: Config, cli_config: Path, read_only,
+def test_no_cache_in_a_read_only_folder_is_one_clear_error(demo_config: Config, cli_config: Path, read_only,  # noqa: ANN001
                                                           capsys: pytest.CaptureFixture[str]) -> None:
     read_only(demo_config.cache_path.parent)
     with pytest.raises(CacheUnavailable, match="read-only"):
@@ -171,7 +171,7 @@ def test_no_cache_in_a_read_only_folder_is_one_clear_error(demo_config: Config, 
     assert not any(raw in out for raw in RAW_ERRORS)
 
 
-def test_read_only_cache_of_an_older_version_is_one_clear_error(tmp_path: Path, read_only) -> None:
+def test_read_only_cache_of_an_older_version_is_one_clear_error(tmp_path: Path, read_only) -> None:  # noqa: ANN001
     path = tmp_path / "old.sqlite"
     old = Database(path)
     migrations.apply(old, stop_before="m002_site_history")
@@ -221,8 +221,8 @@ def lock_holder(demo_config: Config) -> Iterator:
         proc.wait()
 
 
-def test_a_writer_waits_for_a_short_lock(demo, demo_config: Config, cli_config: Path, lock_holder,
-                                         capsys: pytest.CaptureFixture[str]) -> None:  # noqa: ANN001
+def test_a_writer_waits_for_a_short_lock(demo, demo_config: Config, cli_config: Path, lock_holder,  # noqa: ANN001
+                                         capsys: pytest.CaptureFixture[str]) -> None:
     fill(demo_config, demo)
     holder = lock_holder(1.0)  # well within the busy timeout
     code, out = sync_output(cli_config, capsys)
@@ -231,8 +231,8 @@ def test_a_writer_waits_for_a_short_lock(demo, demo_config: Config, cli_config: 
 
 
 def test_a_long_lock_fails_every_source_with_the_cache_busy_and_keeps_its_rows(
-        demo, demo_config: Config, cli_config: Path, lock_holder, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:  # noqa: ANN001
+        demo, demo_config: Config, cli_config: Path, lock_holder, monkeypatch: pytest.MonkeyPatch,  # noqa: ANN001
+        capsys: pytest.CaptureFixture[str]) -> None:
     fill(demo_config, demo)
     servers = rows(demo_config.cache_path, "SELECT site, id, status FROM servers ORDER BY site, id")
     monkeypatch.setattr(cache_db, "BUSY_TIMEOUT_MS", 300)

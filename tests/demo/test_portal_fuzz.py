@@ -128,7 +128,8 @@ def _invalid(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
     schema = _deref(schema)
     kind = schema.get("type")
     wrong_type = st.none() | st.booleans() | st.lists(st.integers(), max_size=2) | (
-        _TEXT if kind == "integer" else st.integers() | st.floats(allow_nan=False, allow_infinity=False).filter(lambda v: not v.is_integer()))
+        _TEXT if kind == "integer"
+        else st.integers() | st.floats(allow_nan=False, allow_infinity=False).filter(lambda v: not v.is_integer()))
     options = [wrong_type]
     if "enum" in schema:
         options.append(_TEXT.filter(lambda v: v not in schema["enum"]))

@@ -45,7 +45,7 @@ def _newer_untouched(path: Path) -> bool:
         db.close()
 
 
-def test_sync_leaves_a_newer_cache_alone_and_uses_its_own_beside_it(demo, demo_config: Config, tmp_path: Path,
+def test_sync_leaves_a_newer_cache_alone_and_uses_its_own_beside_it(demo, demo_config: Config, tmp_path: Path,  # noqa: ANN001
                                                                      capsys) -> None:  # noqa: ANN001
     config_file = tmp_path / "demo" / "config.toml"
     with config_file.open("a") as extra:

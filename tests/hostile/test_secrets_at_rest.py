@@ -18,6 +18,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from pilot_support import settle
+from screen_text import text_of
 from sqlite_utils import Database
 
 from biosphere_tui.local import journal, logs
@@ -32,8 +34,6 @@ from biosphere_tui.demo import contract as wire
 from biosphere_tui.models import DeploymentState, UsageDay
 from biosphere_tui.local.state import UserState, save_state
 from hostile.cache_support import demo_secrets, found_on_disk, mode, nobody_reads, sync_once
-from pilot_support import settle
-from screen_text import text_of
 from scripting_cli import cli  # noqa: F401 - the fixture
 
 MASK = "••••••"
@@ -99,8 +99,8 @@ def shared_tmp() -> Iterator[Path]:
     shutil.rmtree(folder)
 
 
-def test_the_cache_is_private_even_in_a_folder_that_existed(demo, demo_config: Config, shared_tmp: Path,
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+def test_the_cache_is_private_even_in_a_folder_that_existed(demo, demo_config: Config, shared_tmp: Path,  # noqa: ANN001
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(shared_tmp))
     folder = cache_dir()
     folder.mkdir(mode=0o755)
@@ -257,7 +257,7 @@ async def test_v_with_the_portal_down_says_the_password_lives_there(demo, demo_c
         assert "Traceback" not in said
 
 
-def test_launch_show_secrets_prints_from_the_live_reply_and_keeps_none(cli, demo, capsys, monkeypatch) -> None:  # noqa: ANN001, F811
+def test_launch_show_secrets_prints_from_the_live_reply_and_keeps_none(cli, demo, capsys, monkeypatch) -> None:  # noqa: ANN001
     monkeypatch.setattr("biosphere_tui.scripting.act.pause", lambda seconds: demo.clock.advance(30))
     assert cli("launch", RSTUDIO, "--site", "ifb-core-cloud", "--flavour", "ifb.m4.xlarge", "--name", "kept-off",
                "--wait", "--show-secrets") == 0

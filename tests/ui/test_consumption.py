@@ -176,7 +176,7 @@ async def test_export_writes_the_period_s_rows_to_the_path_given(synced: Config,
     written = _read(target)
     assert [(r["day"], r["member"], r["site"]) for r in written] == \
         [(w.day.isoformat(), w.member, w.site) for w in world]
-    for row, w in zip(written, world):
+    for row, w in zip(written, world, strict=True):
         assert [float(row[f]) for f in FIELDS[3:]] == pytest.approx(
             [w.vm_hours, w.vcpu_hours, w.ram_gb_hours, w.disk_gb_hours, w.gpu_hours])
 

@@ -101,7 +101,8 @@ async def test_quick_launch_confirms_the_recommendation_and_n_sends_nothing(sync
         assert isinstance(dialog, ConfirmDialog)
         spec = matrix.specs[best.flavor]
         shown = " ".join(dialog.items)
-        assert "RStudio Server" in dialog.title_text and f"site: {demo.world.sites[best.site].spec.platform} ({best.site})" in shown
+        platform = demo.world.sites[best.site].spec.platform
+        assert "RStudio Server" in dialog.title_text and f"site: {platform} ({best.site})" in shown
         assert f"flavour: {best.flavor}, {spec.vcpus} vCPU, {spec.ram_mb // 1024} GB RAM" in shown
         assert "name: rstudio-server" in shown and "group: marine-meta" in shown and "★ recommended" in shown
         assert other.flavor not in shown

@@ -20,7 +20,7 @@ BIRD = "ifb-bird-stack"
 
 
 def _cells(table: SiteTable, key: str) -> dict[str, str]:
-    return {column: str(cell) for column, cell in zip(table.shown_columns, table.get_row(key))}
+    return {column: str(cell) for column, cell in zip(table.shown_columns, table.get_row(key), strict=True)}
 
 
 def _all_red(cell: Text) -> bool:
