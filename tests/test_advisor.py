@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from biosphere_tui.rules.advisor import ClassPlan, Placement, Signal, class_why, headroom, plan_class, ranked, recommend
-from biosphere_tui.rules.fit import APPLIANCE, CAPACITY, QUOTA, Minimum, Room, assess
+from biosphere_tui.rules.fit import APPLIANCE, CAPACITY, QUOTA, Minimum, assess
+from biosphere_tui.models import Room
 from biosphere_tui.i18n import set_language
 from biosphere_tui.models import Flavor, Quota, SiteState
 

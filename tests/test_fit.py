@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from biosphere_tui.rules.fit import APPLIANCE, CAPACITY, QUOTA, SITE, Minimum, Room, assess, fit
+from biosphere_tui.rules.fit import APPLIANCE, CAPACITY, QUOTA, SITE, Minimum, assess, fit
+from biosphere_tui.models import Room
 from biosphere_tui.models import Flavor, Quota, SiteState
 
 PLENTY = dict(vcpu=1000, ram_gb=4000, storage_gb=100_000, gpu=4)
