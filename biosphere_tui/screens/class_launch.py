@@ -25,7 +25,7 @@ from biosphere_tui.i18n import _, plural, t
 from biosphere_tui.models import Appliance, DeploymentRequest
 from biosphere_tui.naming import suggested_name
 from biosphere_tui.screens.base import BiosphereScreen, Form
-from biosphere_tui.screens.launch import MASK, POLL_SECONDS
+from biosphere_tui.screens.launch import MASK
 from biosphere_tui.screens.vm_delete import vm_count
 from biosphere_tui.site_names import site_name, site_names
 from biosphere_tui.widgets.appliance_detail import needs
@@ -275,7 +275,7 @@ class ClassLaunchScreen(Form, BiosphereScreen):
         self.query_one("#form").display = False
         self.query_one("#following").display = True
         self.query_one(SeatTable).focus()
-        self._poll = self.set_interval(POLL_SECONDS, self._ask_refresh)
+        self._poll = self.set_interval(self.app.follow_every, self._ask_refresh)
         self._follow()
         self.refresh_bindings()
 

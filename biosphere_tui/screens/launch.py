@@ -54,7 +54,6 @@ if TYPE_CHECKING:
 
 S = DeploymentState
 STEPS = (S.INITIALIZING, S.PROVISIONING, S.EXECUTING, S.SENDING_REPORTS, S.READY)
-POLL_SECONDS = 2.0
 AGE_SECONDS = 1.0  # the deployment's age is repainted this often
 MASK = "••••••"
 
@@ -565,7 +564,7 @@ class LaunchScreen(Form, BiosphereScreen):
         self.query_one("#form").display = False
         self.query_one("#progress").display = True
         self.query_one("#progress").focus()
-        self._poll = self.set_interval(POLL_SECONDS, self._ask_refresh)
+        self._poll = self.set_interval(self.app.follow_every, self._ask_refresh)
         self.set_interval(delay(AGE_SECONDS), self._show_age)  # ages count up, after Ready too
         self._follow()
 

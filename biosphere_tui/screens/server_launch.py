@@ -20,7 +20,7 @@ from biosphere_tui.i18n import Phrase, _, t
 from biosphere_tui.models import Flavor, ServerRequest, SiteLimits, exceeds
 from biosphere_tui.screens.base import BiosphereScreen, Form
 from biosphere_tui.naming import name_problem, slug_name
-from biosphere_tui.screens.launch import POLL_SECONDS, refused
+from biosphere_tui.screens.launch import refused
 from biosphere_tui.widgets.palette import style
 from biosphere_tui.widgets.server_views import status_text
 
@@ -238,7 +238,7 @@ class ServerLaunchScreen(Form, BiosphereScreen):
                 self.launched, self.launched_name = (spec.site, result), spec.name
                 self.query_one("#form").display = False
                 self.query_one("#progress").display = True
-                self._poll = self.set_interval(POLL_SECONDS, self._ask_refresh)
+                self._poll = self.set_interval(self.app.follow_every, self._ask_refresh)
                 self._follow()
             return
         self.refused_by = spec.site
