@@ -31,7 +31,7 @@ from biosphere_tui.cache.db import open_cache
 from biosphere_tui.rules.freshness import stale_after
 from biosphere_tui.config import Config
 from biosphere_tui.local.folders import journal_file, state_file
-from biosphere_tui.rules.delays import delay
+from biosphere_tui.rules.delays import FOLLOW_SECONDS, delay
 from biosphere_tui.i18n import Phrase, _, plural, set_language, t
 from biosphere_tui.rules.in_flight import InFlight
 from biosphere_tui.models import Group, Role
@@ -100,7 +100,7 @@ class BiosphereApp(App[None]):
 
     def __init__(
         self, config: Config, *, label: str = "", now: Callable[[], datetime] = _utcnow, background_refresh: bool = True,
-        timers: Timers | None = None,
+        timers: Timers | None = None, follow_every: float = FOLLOW_SECONDS,
     ) -> None:
         if config.openstack_only:  # no portal: screens that work on the OpenStack sites alone (read by App)
             self.MODES = {**BiosphereApp.MODES, **openstack_only_modes()}
@@ -110,6 +110,7 @@ class BiosphereApp(App[None]):
         self.privacy = PrivacyFilter(enabled=config.privacy)
         self.now = now
         self.background_refresh = background_refresh
+        self.follow_every = delay(follow_every)  # seconds between two looks at a launch being followed
         opened = open_cache(config.cache_path)  # raises CacheUnavailable: the CLI reports it
         self.config = config = replace(config, cache_path=opened.path)  # beside it when that file is newer
         self.state, state_notice = load_state(state_file())

@@ -17,6 +17,12 @@ from toasts import Toasts
 pytest_plugins = ["scripting_cli"]  # the cli and os_cli fixtures
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The long serial chains (tests sharing one ``xdist_group``: the real cloud, the hostile
+    property) first, so that under xdist one process starts them while the others share the rest."""
+    items.sort(key=lambda item: item.get_closest_marker("xdist_group") is None)
+
+
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """No test reads or writes the real user's files, and loopback never goes through a proxy."""

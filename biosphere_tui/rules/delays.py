@@ -4,7 +4,8 @@ forever on a timer with a negative delay, so none of ours may be negative or zer
 from __future__ import annotations
 
 MIN_DELAY = 0.01  # seconds
-POLL_SECONDS = 2.0  # a screen following a launch asks for a refresh this often
+FOLLOW_SECONDS = 2.0
+"""How often a screen following a launch asks for a refresh (``BiosphereApp(follow_every=...)``)."""
 
 
 def delay(seconds: float) -> float:

@@ -17,7 +17,6 @@ from textual.widgets import Footer as TextualFooter
 from textual.widgets._footer import FooterKey
 
 from biosphere_tui.cache import reader
-from biosphere_tui.rules.delays import POLL_SECONDS
 from biosphere_tui.i18n import _, t
 from biosphere_tui.widgets.freshness import FreshnessBar
 
@@ -144,7 +143,7 @@ class BiosphereScreen(TranslatedBindings, Screen[Any]):
 
 class LaunchForm(Form, BiosphereScreen):
     """A form that launches VMs (through the portal or Nova), then follows them: while it
-    follows, it asks for a refresh of what it watches every ``POLL_SECONDS``; a launch the cloud
+    follows, it asks for a refresh of what it watches every ``app.follow_every`` seconds; a launch the cloud
     refused is said, and the form stays for another try."""
 
     refusal = ""  # why the cloud refused the last launch; kept until the next try
@@ -152,10 +151,10 @@ class LaunchForm(Form, BiosphereScreen):
     _followed: frozenset[str] = frozenset()  # the cache sources each poll refreshes
 
     def follow(self, sources: set[str]) -> None:
-        """Ask for a refresh of ``sources`` every ``POLL_SECONDS`` until `stop_following`."""
+        """Ask for a refresh of ``sources`` every ``app.follow_every`` seconds until `stop_following`."""
         self.stop_following()
         self._followed = frozenset(sources)
-        self._poll = self.set_interval(POLL_SECONDS, self._ask_refresh)
+        self._poll = self.set_interval(self.app.follow_every, self._ask_refresh)
 
     def _ask_refresh(self) -> None:
         self.app.request_refresh(set(self._followed))

@@ -27,6 +27,9 @@ from hostile.walk_support import walk
 # each example builds a demo world and walks every screen (~15 s): 8 in the suite; more on demand,
 # e.g. HOSTILE_EXAMPLES=25 ./dev test tests/hostile/test_hostile_property.py
 EXAMPLES = int(os.environ.get("HOSTILE_EXAMPLES", "8"))
+# the report reads what the property recorded: both in one xdist process; the walks may take
+# a minute each on a loaded machine
+pytestmark = pytest.mark.xdist_group("hostile-property")
 shown: list[str] = []
 
 
@@ -36,6 +39,7 @@ async def _screens(config, demo) -> list[str]:  # noqa: ANN001
         return await walk(app, pilot)
 
 
+@pytest.mark.timeout(120 * EXAMPLES)
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(value=hostile_text())
 def test_hostile_strings_on_every_screen_and_command(value: str, tmp_path_factory, capsys, monkeypatch) -> None:  # noqa: ANN001

@@ -155,7 +155,7 @@ async def test_password_with_brackets_is_displayed_exactly(demo, demo_config, ho
         screen = app.screen
         await pilot.press("a", "ctrl+s")
         await settle(app, pilot, lambda: screen.deployment is not None)
-        demo.clock.advance(300)  # the screen asks for a refresh every 2 s until Ready
+        demo.clock.advance(300)  # the screen asks for a refresh (every 2 s in use) until Ready
         for _ in range(100):
             await asyncio.sleep(0.1)
             await pilot.pause()

@@ -172,7 +172,7 @@ async def test_launch_screen_shows_and_copies_no_hostile_command(hostile_links, 
                                                                  demo, toasts) -> None:  # noqa: ANN001
     from biosphere_tui.screens.launch import LaunchScreen
 
-    app = BiosphereApp(synced, now=demo.clock.now, background_refresh=False)
+    app = BiosphereApp(synced, now=demo.clock.now, background_refresh=False, follow_every=0.5)
     async with app.run_test(size=(120, 40), notifications=True, message_hook=toasts) as pilot:
         await settle(app, pilot)
         await pilot.press("2")

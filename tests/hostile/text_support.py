@@ -73,7 +73,7 @@ def sync(config, demo) -> list:  # noqa: ANN001 - Config, DemoCloud
 
 
 def app_on(config, demo):  # noqa: ANN001, ANN201
-    """The app on the demo clock, refreshed only when a test asks."""
+    """The app on the demo clock, refreshed only when a test asks (a launch followed: every 0.5 s)."""
     from biosphere_tui.app import BiosphereApp
 
-    return BiosphereApp(config, now=demo.clock.now, background_refresh=False)
+    return BiosphereApp(config, now=demo.clock.now, background_refresh=False, follow_every=0.5)

@@ -30,6 +30,9 @@ from biosphere_tui.widgets.vm_table import VmTable
 
 from .conftest import RealCloud
 
+# One cloud on fixed ports, started once: every test of it in one xdist process. A test body
+# gets 5 minutes; starting the cloud and booting its servers are bounded by their own timeouts.
+pytestmark = [pytest.mark.xdist_group("real-openstack"), pytest.mark.timeout(300, func_only=True)]
 CLOUD = "realos"
 IMAGE = "realos-tiny"
 

@@ -12,6 +12,9 @@ from biosphere_tui.config import Config
 from biosphere_tui.sync import Sync
 
 
+FOLLOW = 0.5
+
+
 def sync_once(config: Config, demo, only: set[str] | None = None) -> None:  # noqa: ANN001
     """One full refresh of the cache from the demo cloud, at the demo's clock."""
     open_cache(config.cache_path).db.close()
@@ -32,9 +35,11 @@ def synced(demo_config: Config, demo) -> Config:  # noqa: ANN001
 
 @pytest.fixture
 def make_app(demo) -> Callable[[Config], BiosphereApp]:  # noqa: ANN001
-    """An app on the demo clock without background refresh: tests decide when data moves."""
+    """An app on the demo clock without background refresh: tests decide when data moves. A screen
+    following a launch looks again every 0.5 s (2 s in use; often enough for tests,
+    rarely enough that a refresh ends before the next begins): the demo's clock decides what it sees."""
 
     def build(config: Config) -> BiosphereApp:
-        return BiosphereApp(config, now=demo.clock.now, background_refresh=False)
+        return BiosphereApp(config, now=demo.clock.now, background_refresh=False, follow_every=FOLLOW)
 
     return build

@@ -42,7 +42,7 @@ def created(demo, prefix: str) -> list:  # noqa: ANN001
 
 
 async def until_ready(app, pilot, screen: ClassLaunchScreen, demo) -> None:  # noqa: ANN001
-    demo.clock.advance(600)  # the screen asks for a refresh every 2 s until each VM is Ready or failed
+    demo.clock.advance(600)  # the screen asks for a refresh (every 2 s in use) until each VM is Ready or failed
     for _ in range(150):
         await asyncio.sleep(0.1)
         await pilot.pause()

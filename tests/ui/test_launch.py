@@ -71,7 +71,7 @@ async def test_launch_until_ready_shows_the_access(synced, make_app, demo, toast
         assert not screen.query_one("#form").display and screen.query_one("#progress").display
         assert "Access details appear when the deployment is Ready" in text_of(screen.query_one("#access"))
 
-        demo.clock.advance(300)  # the screen asks for a refresh every 2 s until Ready
+        demo.clock.advance(300)  # the screen asks for a refresh (every 2 s in use) until Ready
         for _ in range(100):
             await asyncio.sleep(0.1)
             await pilot.pause()
