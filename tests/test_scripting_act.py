@@ -146,7 +146,7 @@ def test_a_member_may_not_delete_another_members_vm(cli, demo, capsys) -> None: 
     out, err = capsys.readouterr()
     assert f"{dep.name} belongs to {dep.owner}: only its owner or an admin of {GROUP} can delete it." in err
     assert "Nothing was done" in err and out == ""
-    assert demo.world.deployments[dep.id].state is DeploymentState.READY and not server_deleted(demo, dep)
+    assert demo.world.deployments[dep.id].state is wire.DeploymentState.READY and not server_deleted(demo, dep)
     assert not any(method == "DELETE" for method, _ in demo.portal.service.log) and not journal_file().exists()
 
 
