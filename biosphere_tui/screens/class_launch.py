@@ -25,7 +25,8 @@ from biosphere_tui.i18n import _, plural, t
 from biosphere_tui.models import Appliance, DeploymentRequest
 from biosphere_tui.naming import suggested_name
 from biosphere_tui.screens.base import BiosphereScreen, Form
-from biosphere_tui.screens.launch import MASK, POLL_SECONDS
+from biosphere_tui.privacy import SECRET_MASK
+from biosphere_tui.screens.launch import POLL_SECONDS
 from biosphere_tui.screens.vm_delete import vm_count
 from biosphere_tui.site_names import site_name, site_names
 from biosphere_tui.widgets.appliance_detail import needs
@@ -51,7 +52,7 @@ def seat_row(seat: Seat, names: Mapping[str, str]) -> tuple[str, Sequence[object
     dep = seat.deployment
     state = Text(_(seat.state) if not seat.failed else f"{_(seat.state)}: {seat.failed}",
                  style=style(STATE_ROLES.get(seat.state, "info")))
-    secret = MASK if seat.has_secret else ""
+    secret = SECRET_MASK if seat.has_secret else ""
     return seat.name, (seat.name, site_name(names, seat.site), state, dep.ip if dep and dep.ip else "", seat.ssh, secret)
 
 

@@ -42,6 +42,7 @@ from biosphere_tui.models import (
 )
 from biosphere_tui.naming import duplicate_problem, free_name, name_problem, numbered, suggested_name
 from biosphere_tui.screens.base import BiosphereScreen, Form
+from biosphere_tui.privacy import secret_text
 from biosphere_tui.site_names import site_detail, site_name, site_names
 from biosphere_tui.widgets.appliance_detail import needs
 from biosphere_tui.widgets.confirm import ConfirmDialog
@@ -56,7 +57,6 @@ S = DeploymentState
 STEPS = (S.INITIALIZING, S.PROVISIONING, S.EXECUTING, S.SENDING_REPORTS, S.READY)
 POLL_SECONDS = 2.0
 AGE_SECONDS = 1.0  # the deployment's age is repainted this often
-MASK = "••••••"
 
 
 def _cells() -> dict[str, tuple[str, str]]:
@@ -633,7 +633,7 @@ class LaunchScreen(Form, BiosphereScreen):
                 grid.add_row(Text("Web" if link.kind == "https" else link.kind.upper()), Text(link.url))
         hidden = any(p.secret for p in dep.parameters) and self.revealed is None
         for p in dep.parameters if self.revealed is None else self.revealed:
-            grid.add_row(Text(p.name), Text(MASK if p.secret and self.revealed is None else p.value or ""))
+            grid.add_row(Text(p.name), Text(secret_text(p.value, secret=p.secret, reveal=self.revealed is not None)))
         if hidden:
             grid.add_row("", Text(_("v reveals the secrets"), style="dim"))
         return grid

@@ -12,10 +12,9 @@ from textual.widgets import Static
 from biosphere_tui.cache.freshness import age
 from biosphere_tui.cache.vms import VmDetail
 from biosphere_tui.i18n import _, t
+from biosphere_tui.privacy import SECRET_MASK
 from biosphere_tui.widgets.palette import style
 from biosphere_tui.widgets.vm_table import state_text
-
-MASK = "••••••••"
 
 
 def _when(moment: datetime, now: datetime) -> str:
@@ -68,7 +67,7 @@ class VmDetailPane(Static):
             parts.append(_section("Access", access))
         if d.parameters:
             parts.append(_section("Parameters", [
-                (p.name, p.value or "" if reveal or not p.secret else Text.assemble(MASK, ("  " + _("(v shows)"), "dim")))
+                (p.name, p.value or "" if reveal or not p.secret else Text.assemble(SECRET_MASK, ("  " + _("(v shows)"), "dim")))
                 for p in d.parameters
             ]))
         if d.reason:

@@ -28,13 +28,13 @@ from biosphere_tui.classroom import Seat, write_csv
 from biosphere_tui.config import Config, cache_dir, journal_file, log_file, state_file
 from biosphere_tui.export import write_usage_csv
 from biosphere_tui.models import DeploymentState, UsageDay
+from biosphere_tui.privacy import SECRET_MASK as MASK
 from biosphere_tui.state import UserState, save_state
 from hostile.cache_support import demo_secrets, found_on_disk, mode, nobody_reads, sync_once
 from pilot_support import settle
 from screen_text import text_of
 from scripting_cli import cli  # noqa: F401 - the fixture
 
-MASK = "••••••"
 RSTUDIO = "180"
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from biosphere_tui.models import DeploymentState, SiteState
 from biosphere_tui.screens.class_launch import ClassLaunchScreen, SeatTable
-from biosphere_tui.screens.launch import MASK
+from biosphere_tui.privacy import SECRET_MASK as MASK
 from biosphere_tui.widgets.confirm import ConfirmDialog, ReasonDialog
 from conftest import sync_once
 from pilot_support import settle

@@ -8,7 +8,8 @@ import pytest
 
 from biosphere_tui.cache.freshness import age
 from biosphere_tui.models import DeploymentState, SiteState
-from biosphere_tui.screens.launch import MASK, FitMatrix, LaunchScreen
+from biosphere_tui.privacy import SECRET_MASK as MASK
+from biosphere_tui.screens.launch import FitMatrix, LaunchScreen
 from biosphere_tui.widgets.confirm import ConfirmDialog
 from pilot_support import settle
 from screen_text import text_of
