@@ -12,7 +12,6 @@ from biosphere_tui.cache.vms import VmRow
 from biosphere_tui.i18n import _, t
 from biosphere_tui.screens.myvm import MyVMScreen
 from biosphere_tui.screens.vm_delete import nova_refusal, send_to_nova, server_count
-from biosphere_tui.widgets.filter_bar import FilterBar
 from biosphere_tui.widgets.server_views import ServerDetailPane, ServerTable
 from biosphere_tui.widgets.vm_table import VmTable
 
@@ -27,7 +26,7 @@ class NovaVMScreen(MyVMScreen):
             "confirmation; d describes, c copies the SSH command.")
 
     def compose_body(self) -> ComposeResult:
-        yield FilterBar()
+        yield self.filter_bar()
         with Container(id="body"):
             table = ServerTable(id="vms", selectable=True)
             table.markable = self._mark_refusal
