@@ -39,6 +39,7 @@ from biosphere_tui.refresh_scheduler import Batch, PumpTimers, RefreshScheduler,
 from biosphere_tui.screens.base import Form
 from biosphere_tui.screens.registry import SCREENS
 from biosphere_tui.state import load_state, save_state
+from biosphere_tui.widgets import palette
 from biosphere_tui.widgets.freshness import FreshnessBar
 from biosphere_tui.widgets.toast import LastingNotification
 
@@ -96,6 +97,7 @@ class BiosphereApp(App[None]):
 
             self.MODES = {**BiosphereApp.MODES, **MODES}
         super().__init__()
+        palette.follow(self)  # the states' colours come from this app's theme
         set_language(config.lang)
         self.read_only = config.read_only
         self.privacy = PrivacyFilter(enabled=config.privacy)
@@ -133,6 +135,7 @@ class BiosphereApp(App[None]):
             self.call_after_refresh(self.scheduler.begin, full_now=False)
 
     def on_unmount(self) -> None:
+        palette.follow(None)
         self.scheduler.stop()
         if self._sync is not None:
             self._sync.close()

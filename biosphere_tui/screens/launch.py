@@ -130,7 +130,6 @@ class FitMatrix(KeyedTable):
             self._first, end = 0, len(self._sites)
         chosen = self.chosen
         self.clear(columns=True)
-        self._order = []
         self.COLUMNS = tuple(self._edges(i, end) for i in range(self._first, min(end, len(self._sites))))
         for key, label in self.COLUMNS:
             self.add_column(label, key=key)
