@@ -41,6 +41,7 @@ from biosphere_tui.screens.base import Form
 from biosphere_tui.screens.registry import SCREENS
 from biosphere_tui.local.state import load_state, save_state
 from biosphere_tui.screens.registry import openstack_only_modes
+from biosphere_tui.widgets import palette
 from biosphere_tui.widgets.freshness import FreshnessBar
 from biosphere_tui.widgets.privacy import PrivacyFilter
 from biosphere_tui.widgets.toast import LastingNotification
@@ -105,6 +106,7 @@ class BiosphereApp(App[None]):
         if config.openstack_only:  # no portal: screens that work on the OpenStack sites alone (read by App)
             self.MODES = {**BiosphereApp.MODES, **openstack_only_modes()}
         super().__init__()
+        palette.follow(self)  # the states' colours come from this app's theme
         set_language(config.lang)
         self.read_only = config.read_only
         self.privacy = PrivacyFilter(enabled=config.privacy)
@@ -143,6 +145,7 @@ class BiosphereApp(App[None]):
             self.call_after_refresh(self.scheduler.begin, full_now=False)
 
     def on_unmount(self) -> None:
+        palette.follow(None)
         self.scheduler.stop()
         if self._sync is not None:
             self._sync.close()

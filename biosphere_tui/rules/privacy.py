@@ -4,6 +4,9 @@ every link are masked wherever they are drawn or printed (for screencasts).
 One function, ``mask``, here; ``widgets/privacy.py`` applies it to every line the app draws
 (tables, details, toasts, the header), so no screen needs its own copy. A masked address keeps
 its width, so the layout does not move; the data (and the clipboard) keep the real values.
+
+The mask of a secret (a password, a token) is here too, so the screens and the commands show
+the same one: ``secret_text``.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import re
 
 MASK = "•"
+SECRET_MASK = MASK * 6  # a secret's value, one length whatever its own (which would say something)
 _IPV4 = r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?![\w.])"
 _IPV4_CUT = r"(?<![\w.])\d{1,3}(?:\.\d{0,3}){1,3}…"  # an address a narrow column cut short
 _IPV6 = (r"(?<![\w:])(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}(?![\w:])"  # eight groups
@@ -27,3 +31,8 @@ ADDRESS = re.compile("|".join((_URL_HOST, _BRACKETED, _HOST_PORT, _USER_IPV6, _E
 def mask(text: str) -> str:
     """``text`` with every IP and e-mail address replaced by as many ``•``."""
     return ADDRESS.sub(lambda m: MASK * len(m.group()), text)
+
+
+def secret_text(value: str | None, *, secret: bool, reveal: bool = False) -> str:
+    """A parameter's value as shown: ``SECRET_MASK`` for a secret unless ``reveal``; none as ""."""
+    return SECRET_MASK if secret and not reveal else value or ""

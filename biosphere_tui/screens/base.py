@@ -14,7 +14,6 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Button, Header
 from textual.widgets import Footer as TextualFooter
-from textual.widgets._footer import FooterKey
 
 from biosphere_tui.cache import reader
 from biosphere_tui.i18n import _, t
@@ -73,13 +72,17 @@ class Form:
 
 class Footer(TextualFooter):
     """Textual's footer, rebuilt only when the keys it shows change (Textual rebuilds it on
-    every change of focus or bindings: three times before the first paint), its keys made in
-    their final style (each would otherwise restyle itself twice: compact on, then off)."""
+    every change of focus or bindings: three times before the first paint)."""
 
     _shown: tuple[object, ...] | None = None  # what the keys were made from
+    keys_known = False  # the screen's bindings were announced (Textual's footer shows none before)
+
+    def bindings_changed(self, screen: Screen[Any]) -> None:
+        self.keys_known = True
+        super().bindings_changed(screen)
 
     def _what_to_show(self) -> tuple[object, ...] | None:
-        if not self._bindings_ready:
+        if not self.keys_known:
             return None
         shown = ((b, enabled, tooltip) for _, b, enabled, tooltip in self.screen.active_bindings.values())
         return (self.compact, self.show_command_palette, *shown)
@@ -93,10 +96,7 @@ class Footer(TextualFooter):
 
     def compose(self) -> ComposeResult:
         self._shown = self._what_to_show()
-        for widget in super().compose():
-            if isinstance(widget, FooterKey) and not widget.has_class("-command-palette"):
-                widget.set_reactive(FooterKey.compact, self.compact)  # as bound to ours: nothing left to apply
-            yield widget
+        yield from super().compose()
 
 
 class BiosphereScreen(TranslatedBindings, Screen[Any]):

@@ -18,7 +18,7 @@ from biosphere_tui.models import Appliance
 from biosphere_tui.screens import registry
 from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.widgets.appliance_detail import ApplianceDetail
-from biosphere_tui.widgets.filter_bar import FilterBar, restart_cursors
+from biosphere_tui.widgets.filter_bar import FilterBar, Filterable, filter_key, restart_cursors
 from biosphere_tui.widgets.jump import JumpDialog
 from biosphere_tui.widgets.keyed_table import KeyedTable
 from biosphere_tui.widgets.palette import style
@@ -43,7 +43,8 @@ class Picker(JumpDialog):
         self.query_one(Input).placeholder = (_("tool") if self.what == "tool" else _("topic")) + "…"
 
 
-class CatalogueScreen(BiosphereScreen):
+class CatalogueScreen(Filterable, BiosphereScreen):
+    FILTER_HINT = "search name, description, tool, topic…  (esc clears)"
     CSS_PATH = "catalogue.tcss"
     SOURCES = ("portal.catalogue",)
     HELP = ("Catalogue: the RAINBio appliances. Search by word (name, description, tools, EDAM topics) with /, "
@@ -51,7 +52,7 @@ class CatalogueScreen(BiosphereScreen):
             "launch form; L proposes the recommended site and flavour (★) and launches once you confirm; C launches "
             "a class (N identical VMs for a training).")
     BINDINGS = [
-        Binding("slash", "filter", "Search", key_display="/"),
+        filter_key("Search"),
         Binding("l", "launch", "Launch"),  # the main keys first: the footer shows those that fit
         Binding("enter", "launch", "Launch", show=False),
         Binding("d", "toggle_detail", "Detail"),
@@ -67,7 +68,6 @@ class CatalogueScreen(BiosphereScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.text = ""
         self.category = ""
         self.tool = ""
         self.topic = ""
@@ -76,7 +76,7 @@ class CatalogueScreen(BiosphereScreen):
         self.shown: dict[str, Appliance] = {}
 
     def compose_body(self) -> ComposeResult:
-        yield FilterBar(_("search name, description, tool, topic…  (esc clears)"))
+        yield self.filter_bar()
         yield Static(id="filters")
         with Container(id="panes"):
             yield ApplianceTable(id="appliances")
@@ -105,7 +105,7 @@ class CatalogueScreen(BiosphereScreen):
 
     def reload_body(self) -> None:
         favourites = self.app.state.favourites
-        found = catalogue.appliances(self.app.cache, text=self.text, category=self.category, tool=self.tool,
+        found = catalogue.appliances(self.app.cache, text=self.filter_text, category=self.category, tool=self.tool,
                                      topic=self.topic, only=favourites if self.favourites_only else None)
         self.shown = {a.id: a for a in found}
         self.query_one(ApplianceTable).show([
@@ -118,7 +118,7 @@ class CatalogueScreen(BiosphereScreen):
 
     def _show_filters(self, count: int) -> None:
         parts = [plural(count, "{n} appliance", "{n} appliances")]
-        for label, value in ((_("search"), self.text), (_("category"), self.category), (_("tool"), self.tool),
+        for label, value in ((_("search"), self.filter_text), (_("category"), self.category), (_("tool"), self.tool),
                              (_("topic"), self.topic)):
             if value:
                 parts.append(f"{label}: [b]{escape(value)}[/b]")  # a category or tool from the portal
@@ -137,15 +137,7 @@ class CatalogueScreen(BiosphereScreen):
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         self.action_launch()
 
-    def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id == "filter":
-            self.text = event.value.strip()
-            self.reload_body()
-
     # -- actions ---------------------------------------------------------------------------
-
-    def action_filter(self) -> None:
-        self.query_one(FilterBar).open()
 
     def action_next_category(self) -> None:
         choices = ["", *catalogue.categories(self.app.cache)]
@@ -182,7 +174,7 @@ class CatalogueScreen(BiosphereScreen):
         self._refilter()
 
     def action_clear_filters(self) -> None:
-        self.text = self.category = self.tool = self.topic = ""
+        self.filter_text = self.category = self.tool = self.topic = ""
         self.favourites_only = False
         bar = self.query_one(FilterBar)
         if bar.value or bar.display:

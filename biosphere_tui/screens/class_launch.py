@@ -26,9 +26,9 @@ from biosphere_tui.rules.naming import suggested_name
 from biosphere_tui.rules.site_names import site_name
 from biosphere_tui.cache.reader import site_names
 from biosphere_tui.screens.base import LaunchForm
+from biosphere_tui.rules.privacy import SECRET_MASK
 from biosphere_tui.widgets.appliance_detail import needs
 from biosphere_tui.widgets.confirm import ConfirmDialog, ask_export
-from biosphere_tui.widgets.deployment_progress import MASK
 from biosphere_tui.widgets.keyed_table import KeyedTable
 from biosphere_tui.widgets.palette import style
 from biosphere_tui.widgets.vm_delete import vm_count
@@ -51,7 +51,7 @@ def seat_row(seat: Seat, names: Mapping[str, str]) -> tuple[str, Sequence[object
     dep = seat.deployment
     state = Text(_(seat.state) if not seat.failed else f"{_(seat.state)}: {seat.failed}",
                  style=style(STATE_ROLES.get(seat.state, "info")))
-    secret = MASK if seat.has_secret else ""
+    secret = SECRET_MASK if seat.has_secret else ""
     return seat.name, (seat.name, site_name(names, seat.site), state, dep.ip if dep and dep.ip else "", seat.ssh, secret)
 
 

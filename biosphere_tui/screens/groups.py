@@ -19,7 +19,7 @@ from biosphere_tui.i18n import Phrase, _, plural, t
 from biosphere_tui.models import Group, GroupKind, GroupRequest, GroupSummary, MembershipRequest, Role
 from biosphere_tui.screens import registry
 from biosphere_tui.screens.base import BiosphereScreen
-from biosphere_tui.widgets.filter_bar import FilterBar
+from biosphere_tui.widgets.filter_bar import Filterable, filter_key
 from biosphere_tui.widgets.keyed_table import ColumnsTable
 from biosphere_tui.widgets.palette import style
 
@@ -112,7 +112,8 @@ class JoinDialog(ModalScreen[tuple[str, str] | None]):
         self.dismiss(None)
 
 
-class GroupsScreen(BiosphereScreen):
+class GroupsScreen(Filterable, BiosphereScreen):
+    FILTER_HINT = "filter groups…  (esc clears)"
     CSS_PATH = "groups.tcss"
     SOURCES = ("portal.account",)
     HELP = ("Groups: the groups you belong to, their quotas and dates (accounts tied to a group end with it). "
@@ -123,12 +124,11 @@ class GroupsScreen(BiosphereScreen):
         Binding("g", "choose", "Use group"),
         Binding("j", "join", "Ask to join"),
         Binding("n", "new_group", "New project group"),
-        Binding("slash", "filter", "Filter", key_display="/"),
+        filter_key(),
     ]
 
     def __init__(self) -> None:
         super().__init__()
-        self._text = ""
         self._groups: dict[str, Group] = {}
         self._asked: dict[str, str] = {}  # group id -> id of the join request sent from this screen
         self._draft: GroupDraft | None = None  # a group request not accepted (yet)
@@ -139,7 +139,7 @@ class GroupsScreen(BiosphereScreen):
         yield Static(markup=False, id="group-info")
         yield Static(markup=False, id="directory-title", classes="section")
         yield ColumnsTable(DIRECTORY_COLUMNS, id="directory")
-        yield FilterBar(_("filter groups…  (esc clears)"))
+        yield self.filter_bar()
 
     # -- what is shown -------------------------------------------------------------------
 
@@ -149,12 +149,12 @@ class GroupsScreen(BiosphereScreen):
         pending = people.pending_counts(db)
         groups = self.app.groups
         self._groups = {g.id: g for g in groups}
-        shown = [g for g in groups if _matches(self._text, g.id, g.name, g.full_name, g.kind.value)]
+        shown = [g for g in groups if _matches(self.filter_text, g.id, g.name, g.full_name, g.kind.value)]
         title = Text.assemble((_("Your groups"), "bold"), f"  {len(groups)}")
         if current is not None:
             title.append("  ·  " + t("current: {group}", group=current.name), style="bold")
-        if self._text:
-            title.append("  ·  " + t("{n} match “{text}”", n=len(shown), text=self._text), style="dim")
+        if self.filter_text:
+            title.append("  ·  " + t("{n} match “{text}”", n=len(shown), text=self.filter_text), style="dim")
         self.query_one("#groups-title", Static).update(title)
         self.query_one("#groups", ColumnsTable).show_cells((g.id, {
             "name": Text(("▶ " if current and g.id == current.id else "  ") + g.name,
@@ -168,7 +168,7 @@ class GroupsScreen(BiosphereScreen):
             "pending": str(pending.get(g.id, "")) if g.role is Role.ADMIN else "",
         }) for g in shown)
         self._show_info()
-        entries = people.directory(db, joinable_only=True, text=self._text)
+        entries = people.directory(db, joinable_only=True, text=self.filter_text)
         title = Text.assemble((_("Other groups you can ask to join (j)"), "bold"), f"  {len(entries)}")
         if self._asked:
             title.append("  ·  " + t("asked: {groups}", groups=", ".join(sorted(self._asked))), style=style("warning"))
@@ -212,11 +212,6 @@ class GroupsScreen(BiosphereScreen):
         elif event.data_table.id == "directory":
             self.action_join()
 
-    def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id == "filter":
-            self._text = event.value.strip()
-            self.reload_body()
-
     def palette_commands(self) -> Iterable[SystemCommand]:
         for group in self._groups.values():
             if group.kind is not GroupKind.AFFILIATION:
@@ -229,9 +224,6 @@ class GroupsScreen(BiosphereScreen):
                             self.action_new_group)
 
     # -- actions -------------------------------------------------------------------------
-
-    def action_filter(self) -> None:
-        self.query_one(FilterBar).open()
 
     def action_choose(self) -> None:
         key = self.query_one("#groups", ColumnsTable).current_key

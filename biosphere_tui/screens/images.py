@@ -8,13 +8,13 @@ from collections.abc import Iterable
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.markup import escape
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Static
 
 from biosphere_tui.cache import servers
 from biosphere_tui.i18n import _, plural, t
 from biosphere_tui.screens import registry
 from biosphere_tui.screens.base import BiosphereScreen
-from biosphere_tui.widgets.filter_bar import FilterBar
+from biosphere_tui.widgets.filter_bar import Filterable, filter_key
 from biosphere_tui.widgets.keyed_table import KeyedTable
 
 
@@ -22,28 +22,28 @@ class ImageTable(KeyedTable):
     COLUMNS = (("name", "image"), ("os", "OS", 1), ("ram", "min RAM", 2), ("disk", "min disk", 2), ("sites", "sites", 1))
 
 
-class ImagesScreen(BiosphereScreen):
+class ImagesScreen(Filterable, BiosphereScreen):
+    FILTER_HINT = "search image name or OS…  (esc clears)"
     CSS_PATH = "images.tcss"
     SOURCES = ("site.",)
     AUTO_FOCUS = "#images"
     HELP = ("Catalogue (OpenStack-only mode): the Glance images of every site, one row per image name, with the "
             "sites that have it. / searches; Enter or l opens the launch form (site, flavour, key pair).")
     BINDINGS = [
-        Binding("slash", "filter", "Search", key_display="/"),
+        filter_key("Search"),
         Binding("l", "launch", "Launch"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
-        self.text = ""
 
     def compose_body(self) -> ComposeResult:
-        yield FilterBar(_("search image name or OS…  (esc clears)"))
+        yield self.filter_bar()
         yield Static(id="filters")
         yield ImageTable(id="images")
 
     def reload_body(self) -> None:
-        found = servers.images(self.app.cache, self.text)
+        found = servers.images(self.app.cache, self.filter_text)
         every = len(self.app.config.openstack.sites)
         self.query_one(ImageTable).show([
             (e.name, (e.name, e.os_distro or "—", f"{e.min_ram_mb} {_('MB')}", f"{e.min_disk_gb} {_('GB')}",
@@ -51,19 +51,11 @@ class ImagesScreen(BiosphereScreen):
             for e in found
         ])
         what = plural(len(found), "{n} image (Glance, every site)", "{n} images (Glance, every site)")
-        searched = f" · {_('search')}: [b]{escape(self.text)}[/b]" if self.text else ""
+        searched = f" · {_('search')}: [b]{escape(self.filter_text)}[/b]" if self.filter_text else ""
         self.query_one("#filters", Static).update(f"{what}{searched}  [dim]{_('/ search · enter or l launch')}[/dim]")
-
-    def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id == "filter":
-            self.text = event.value.strip()
-            self.reload_body()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         self.action_launch()
-
-    def action_filter(self) -> None:
-        self.query_one(FilterBar).open()
 
     def action_launch(self) -> None:
         key = self.query_one(ImageTable).current_key

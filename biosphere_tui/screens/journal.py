@@ -6,15 +6,14 @@ from collections.abc import Iterable
 
 from rich.text import Text
 from textual.app import ComposeResult, SystemCommand
-from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Static
 
 from biosphere_tui.rules.freshness import age
 from biosphere_tui.i18n import _, plural, t
 from biosphere_tui.local.journal import FAILED, OK, Entry
 from biosphere_tui.screens.base import BiosphereScreen
-from biosphere_tui.widgets.filter_bar import FilterBar
+from biosphere_tui.widgets.filter_bar import Filterable, filter_key
 from biosphere_tui.widgets.keyed_table import KeyedTable
 from biosphere_tui.widgets.palette import style
 
@@ -30,22 +29,22 @@ class JournalTable(KeyedTable):
     COLUMNS = (("when", "when (UTC)", 2), ("ago", "ago"), ("who", "who", 1), ("result", "result"), ("action", "action"))
 
 
-class JournalScreen(BiosphereScreen):
+class JournalScreen(Filterable, BiosphereScreen):
+    FILTER_HINT = "filter by action, person, result or request…  (esc clears)"
     CSS_PATH = "journal.tcss"
     SOURCES = ("portal.account",)
     AUTO_FOCUS = "#journal"  # not the hidden filter bar
     HELP = ("Journal: every action you did through this app (launch, delete, approve, reject, join, group "
             "request), newest first: who, when, the result item by item, and the portal requests that were sent. "
             "It is kept on this computer only, in your data folder, and never holds your token.")
-    BINDINGS = [Binding("slash", "filter", "Filter", key_display="/")]
+    BINDINGS = [filter_key()]
 
     def __init__(self) -> None:
         super().__init__()
-        self._text = ""
         self._entries: dict[str, Entry] = {}
 
     def compose_body(self) -> ComposeResult:
-        yield FilterBar(_("filter by action, person, result or request…  (esc clears)"))
+        yield self.filter_bar()
         yield JournalTable(id="journal")
         with VerticalScroll(id="entry-pane"):
             yield Static(markup=False, id="entry")
@@ -57,10 +56,10 @@ class JournalScreen(BiosphereScreen):
             found, unreadable = [], 0
             self.notify(t("The journal {path} cannot be read ({error}).", path=self.app.journal.path, error=exc.strerror),
                         severity="error")
-        shown = [(key, e) for key, e in found if self._text.lower() in searchable(e)]
+        shown = [(key, e) for key, e in found if self.filter_text.lower() in searchable(e)]
         self._entries = dict(shown)
         title = plural(len(found), "Journal — {n} action", "Journal — {n} actions")
-        title += t(", {n} matching “{text}”", n=len(shown), text=self._text) if self._text else ""
+        title += t(", {n} matching “{text}”", n=len(shown), text=self.filter_text) if self.filter_text else ""
         title += plural(unreadable, " ({n} unreadable line skipped)", " ({n} unreadable lines skipped)") if unreadable else ""
         self.title = title
         now = self.app.now()
@@ -75,7 +74,7 @@ class JournalScreen(BiosphereScreen):
         e = self._entries.get(key) if key else None
         detail = self.query_one("#entry", Static)
         if e is None:
-            detail.update(t("No action matches “{text}”.", text=self._text) if self._text else
+            detail.update(t("No action matches “{text}”.", text=self.filter_text) if self.filter_text else
                           _("No action yet: what you launch, delete, approve, reject or request is recorded here."))
             return
         text = Text.assemble((e.shown, "bold"), " · " + t("by {user}", user=e.user or "?")
@@ -92,14 +91,6 @@ class JournalScreen(BiosphereScreen):
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._show_entry()
-
-    def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id == "filter":
-            self._text = event.value.strip()
-            self.reload_body()
-
-    def action_filter(self) -> None:
-        self.query_one(FilterBar).open()
 
     def palette_commands(self) -> Iterable[SystemCommand]:
         yield SystemCommand(_("Filter the journal"), _("Show only the matching actions (key /)"), self.action_filter)

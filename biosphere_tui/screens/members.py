@@ -11,7 +11,7 @@ from rich.text import Text
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Static
 
 from biosphere_tui.cache import people
 from biosphere_tui.rules.freshness import age
@@ -21,7 +21,7 @@ from biosphere_tui.i18n import plural as plural_of
 from biosphere_tui.models import Group, Member, MembershipRequest, Role
 from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.widgets.confirm import ConfirmDialog, ReasonDialog
-from biosphere_tui.widgets.filter_bar import FilterBar
+from biosphere_tui.widgets.filter_bar import Filterable, filter_key
 from biosphere_tui.widgets.keyed_table import ColumnsTable
 from biosphere_tui.widgets.palette import style
 
@@ -54,7 +54,8 @@ def badge(label: str, count: int) -> Text:
     return Text.assemble((label, "bold"), " ", (f" {count} ", style("strong-warning", "reverse") if count else "reverse dim"))
 
 
-class MembersScreen(BiosphereScreen):
+class MembersScreen(Filterable, BiosphereScreen):
+    FILTER_HINT = "filter requests and members…  (esc clears)"
     CSS_PATH = "members.tcss"
     SOURCES = ("portal.members", "portal.account")
     HELP = ("Members: for the admins of the current group (7 to change it), the pending membership requests "
@@ -64,12 +65,11 @@ class MembersScreen(BiosphereScreen):
     BINDINGS = [
         Binding("a", "approve", "Approve"),
         Binding("x", "reject", "Reject"),
-        Binding("slash", "filter", "Filter", key_display="/"),
+        filter_key(),
     ]
 
     def __init__(self) -> None:
         super().__init__()
-        self._text = ""
         self._group: Group | None = None
         self._requests: dict[str, MembershipRequest] = {}
         self._decided: dict[str, str] = {}  # request id -> "approved" or "rejected", by this app
@@ -86,7 +86,7 @@ class MembersScreen(BiosphereScreen):
                 (("name", "name"), ("username", "username", 1), ("email", "email", 3), ("role", "role"),
                  ("joined", "joined", 3), ("end", "account end", 1), ("notice", "", 1)), id="members")
         yield Static(markup=False, id="not-admin")
-        yield FilterBar(_("filter requests and members…  (esc clears)"))
+        yield self.filter_bar()
 
     # -- what is shown -------------------------------------------------------------------
 
@@ -108,11 +108,11 @@ class MembersScreen(BiosphereScreen):
 
     def _show_requests(self, group: Group, pending: int) -> None:
         table = self.query_one("#requests", ColumnsTable)
-        found = people.requests(self.app.cache, group.id, text=self._text)
+        found = people.requests(self.app.cache, group.id, text=self.filter_text)
         self._requests = {r.id: r for r in found}
         title = badge(t("Pending requests to join {group}", group=group.name), pending)
-        if self._text:
-            title.append("  " + t("{n} match “{text}”", n=len(found), text=self._text), style="dim")
+        if self.filter_text:
+            title.append("  " + t("{n} match “{text}”", n=len(found), text=self.filter_text), style="dim")
         elif not pending:
             title.append("  " + _("nobody is waiting"), style="dim")
         self.query_one("#pending-title", Static).update(title)
@@ -135,7 +135,7 @@ class MembersScreen(BiosphereScreen):
 
     def _show_members(self, group: Group) -> None:
         db, today = self.app.cache, self.app.now().date()
-        found = people.members(db, group.id, today, text=self._text)
+        found = people.members(db, group.id, today, text=self.filter_text)
         soon = people.expiring(db, group.id, today)
         title = Text.assemble((t("Members of {group}", group=group.name), "bold"), f"  {len(found)}")
         if soon:
@@ -186,11 +186,6 @@ class MembersScreen(BiosphereScreen):
         if event.data_table.id == "requests":
             self._show_request_message()
 
-    def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id == "filter":
-            self._text = event.value.strip()
-            self.reload_body()
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("approve", "reject"):
             return self._group is not None and self._group.role is Role.ADMIN
@@ -206,9 +201,6 @@ class MembersScreen(BiosphereScreen):
                             self.action_filter)
 
     # -- actions -------------------------------------------------------------------------
-
-    def action_filter(self) -> None:
-        self.query_one(FilterBar).open()
 
     def _picked(self) -> list[MembershipRequest]:
         """The marked requests, else the highlighted one; those an action is already handling

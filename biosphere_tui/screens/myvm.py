@@ -15,7 +15,6 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Container
 from textual.events import Resize
-from textual.widgets import Input
 
 from biosphere_tui.cache import reader, servers, vms
 from biosphere_tui.cache.vms import VmQuery, VmRow
@@ -23,7 +22,7 @@ from biosphere_tui.i18n import _, t
 from biosphere_tui.models import Parameter, Role
 from biosphere_tui.rules.access import deployment_ssh, server_ssh
 from biosphere_tui.screens.base import BiosphereScreen
-from biosphere_tui.widgets.filter_bar import FilterBar, restart_cursors
+from biosphere_tui.widgets.filter_bar import Filterable, filter_key, restart_cursors
 from biosphere_tui.widgets.server_views import ServerDetailPane, ServerTable
 from biosphere_tui.widgets.vm_delete import (
     delete_marked,
@@ -45,7 +44,7 @@ PAGE = 60  # rows read at a time: a screenful and some
 WIDE = 140  # from this width the describe pane sits beside the table
 
 
-class MyVMScreen(BiosphereScreen):
+class MyVMScreen(Filterable, BiosphereScreen):
     CSS_PATH = "myvm.tcss"
     AUTO_FOCUS = "#vms"  # not the hidden filter bar
     SOURCES = ("portal.deployments", "site.")
@@ -54,7 +53,7 @@ class MyVMScreen(BiosphereScreen):
             "group's VMs with a. Space marks VMs, ctrl+d deletes the marked ones (or the one under the cursor) "
             "after a confirmation. Done and Cancelled deployments are hidden until h.")
     BINDINGS = [
-        Binding("slash", "filter", "Filter", key_display="/"),
+        filter_key(),
         Binding("d", "toggle_describe", "Describe"),  # the main keys first: the footer shows those that fit
         Binding("ctrl+d", "delete", "Delete"),
         Binding("c", "copy_ssh", "Copy SSH"),
@@ -76,7 +75,7 @@ class MyVMScreen(BiosphereScreen):
         self._revealed: tuple[str, tuple[Parameter, ...]] | None = None  # a VM and its secrets fetched from the portal
 
     def compose_body(self) -> ComposeResult:
-        yield FilterBar()
+        yield self.filter_bar()
         with Container(id="body", classes="-wide" if self._wide else ""):  # styled once, as it mounts
             table = VmTable(id="vms", selectable=True)
             table.markable = self._mark_refusal
@@ -158,12 +157,8 @@ class MyVMScreen(BiosphereScreen):
 
     # -- filter, sort, scope ------------------------------------------------------------------
 
-    def action_filter(self) -> None:
-        self.query_one(FilterBar).open()
-
-    def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id == "filter":
-            self._requery(text=event.value.strip())
+    def filter_changed(self) -> None:
+        self._requery(text=self.filter_text)
 
     def _requery(self, **change: object) -> None:
         self.vm_query = replace(self.vm_query, **change)  # type: ignore[arg-type]
@@ -319,7 +314,7 @@ class NovaVMScreen(MyVMScreen):
             "confirmation; d describes, c copies the SSH command.")
 
     def compose_body(self) -> ComposeResult:
-        yield FilterBar()
+        yield self.filter_bar()
         with Container(id="body"):
             table = ServerTable(id="vms", selectable=True)
             table.markable = self._mark_refusal

@@ -11,7 +11,7 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
-from textual.widgets import Input, Label, Sparkline, Static
+from textual.widgets import Label, Sparkline, Static
 
 from biosphere_tui.rules import units
 from biosphere_tui.cache import capacity, reader
@@ -23,7 +23,7 @@ from biosphere_tui.cache.servers import NovaSite
 from biosphere_tui.i18n import _, plural, t
 from biosphere_tui.models import Capacity, SiteState
 from biosphere_tui.screens.base import BiosphereScreen
-from biosphere_tui.widgets.filter_bar import FilterBar
+from biosphere_tui.widgets.filter_bar import Filterable, filter_key
 from biosphere_tui.widgets.keyed_table import KeyedTable
 from biosphere_tui.widgets.palette import style
 
@@ -80,7 +80,7 @@ class SiteTable(KeyedTable):
         return cells
 
 
-class SitesScreen(BiosphereScreen):
+class SitesScreen(Filterable, BiosphereScreen):
     CSS_PATH = "sites.tcss"
     SOURCES = ("portal.status", "site.")
     AUTO_FOCUS = "#sites"  # not the hidden filter bar
@@ -89,13 +89,12 @@ class SitesScreen(BiosphereScreen):
             "the last refresh, and the resources free there. A site whose API fails is shown in red with its "
             "last known data.")
     BINDINGS = [
-        Binding("slash", "filter", "Filter", key_display="/"),
+        filter_key(),
         Binding("d", "toggle_detail", "Detail"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
-        self.filter_text = ""
         self.rows: dict[str, SiteRow] = {}
 
     FILTER_HINT = "filter by name, city or feature…  (esc clears)"
@@ -104,7 +103,7 @@ class SitesScreen(BiosphereScreen):
         return SiteTable(id="sites")
 
     def compose_body(self) -> ComposeResult:
-        yield FilterBar(_(self.FILTER_HINT))
+        yield self.filter_bar()
         yield self.make_table()
         with Horizontal(id="site-detail"):
             yield Static(markup=False, id="site-info")
@@ -184,14 +183,6 @@ class SitesScreen(BiosphereScreen):
 
     def on_data_table_row_highlighted(self, event: SiteTable.RowHighlighted) -> None:
         self.show_detail()
-
-    def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id == "filter":
-            self.filter_text = event.value.strip()
-            self.reload_body()
-
-    def action_filter(self) -> None:
-        self.query_one(FilterBar).open()
 
     def action_toggle_detail(self) -> None:
         detail = self.query_one("#site-detail")

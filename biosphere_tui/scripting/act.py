@@ -25,6 +25,7 @@ from biosphere_tui.i18n import Phrase
 from biosphere_tui.rules.naming import duplicate_problem, free_name, name_problem, numbered, suggested_name
 from biosphere_tui.models import Deployment, DeploymentRequest, DeploymentState, MembershipRequest, Role
 from biosphere_tui.rules.permissions import delete_refusal
+from biosphere_tui.rules.privacy import secret_text
 from biosphere_tui.scripting import Exit, ScriptError
 from biosphere_tui.scripting.session import ACCOUNT, Session, confirm, one, warn
 
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
     from biosphere_tui.actions import Actions, Outcome
 
 T = TypeVar("T")
-MASK = "••••••"
 POLL_SECONDS = 5.0
 DEPLOYMENTS = {"portal.deployments", "portal.status", "site"}
 PEOPLE = {"portal.members", ACCOUNT}
@@ -258,6 +258,6 @@ def _print_access(dep: Deployment, show_secrets: bool) -> None:
         if link.kind != "ssh":
             print(f"{'Web' if link.kind == 'https' else link.kind.upper()}  {link.url}")
     for p in dep.parameters:
-        print(f"{p.name}  {MASK if p.secret and not show_secrets else p.value or ''}")
+        print(f"{p.name}  {secret_text(p.value, secret=p.secret, reveal=show_secrets)}")
     if any(p.secret for p in dep.parameters) and not show_secrets:
         print("(secrets masked: --show-secrets shows them)", file=sys.stderr)

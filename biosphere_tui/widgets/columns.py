@@ -5,13 +5,44 @@ sideways)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
+from textual import events
 from textual.binding import Binding
 
 # Column declarations are (key, label) — always shown — or (key, label, priority).
 ColumnSpec = tuple[str, str] | tuple[str, str, int]
 
 WIDE_BINDING = Binding("w", "toggle_wide", "All columns")
+
+
+class WideToggle:
+    """Mixin for a table that shows the columns that fit (its ``choose_columns()``): ``w`` shows
+    them all (``wide``), only offered while a column is hidden (``hides_columns``) or to leave."""
+
+    wide = False  # every column, scrolling sideways
+
+    @property
+    def hides_columns(self) -> bool:
+        raise NotImplementedError
+
+    def choose_columns(self) -> None:
+        raise NotImplementedError
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.choose_columns()
+
+    def action_toggle_wide(self) -> None:
+        self.wide = not self.wide
+        self.choose_columns()
+        if not self.wide:
+            table: Any = self
+            table.scroll_to(x=0, animate=False, immediate=True)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "toggle_wide":
+            return self.wide or self.hides_columns
+        return True
 
 
 def priority(column: Sequence[object]) -> int:

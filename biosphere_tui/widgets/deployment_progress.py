@@ -14,6 +14,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from biosphere_tui.rules.privacy import secret_text
 from biosphere_tui.rules.freshness import age
 from biosphere_tui.rules.access import deployment_ssh
 from biosphere_tui.rules.delays import delay
@@ -25,7 +26,6 @@ from biosphere_tui.widgets.palette import style
 S = DeploymentState
 STEPS = (S.INITIALIZING, S.PROVISIONING, S.EXECUTING, S.SENDING_REPORTS, S.READY)
 AGE_SECONDS = 1.0  # the deployment's age is repainted this often
-MASK = "••••••"
 
 
 def elapsed(dep: Deployment, now: datetime) -> str:
@@ -76,7 +76,7 @@ def access(dep: Deployment, revealed: tuple[Parameter, ...] | None) -> Table | T
             grid.add_row(Text("Web" if link.kind == "https" else link.kind.upper()), Text(link.url))
     hidden = any(p.secret for p in dep.parameters) and revealed is None
     for p in dep.parameters if revealed is None else revealed:
-        grid.add_row(Text(p.name), Text(MASK if p.secret and revealed is None else p.value or ""))
+        grid.add_row(Text(p.name), Text(secret_text(p.value, secret=p.secret, reveal=revealed is not None)))
     if hidden:
         grid.add_row("", Text(_("v reveals the secrets"), style="dim"))
     return grid

@@ -1,15 +1,25 @@
-"""The ``/`` filter line: hidden until asked for, Esc clears it and hands focus back. When a
-filter changes, the screen's tables put their cursor on their first matching row."""
+"""The ``/`` filter: a line hidden until asked for (Esc clears it and hands focus back), and the
+one behaviour every screen with it shares (``Filterable``). When the text changes the bar posts
+``FilterBar.Filtered``; the screen keeps the text in ``filter_text``, puts each table's cursor
+on its first matching row and shows the rows again."""
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from textual.binding import Binding
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Input
 
 from biosphere_tui.i18n import _
 from biosphere_tui.widgets.keyed_table import KeyedTable
 from biosphere_tui.widgets.line_table import LineTable
+
+
+def filter_key(description: str = "Filter") -> Binding:
+    """The ``/`` key of a screen with a filter bar (put it in the screen's ``BINDINGS``)."""
+    return Binding("slash", "filter", description, key_display="/")
 
 
 def restart_cursors(screen: Screen) -> None:
@@ -22,9 +32,16 @@ def restart_cursors(screen: Screen) -> None:
 
 
 class FilterBar(Input):
-    """Screens bind ``/`` to ``open()`` and react to ``Input.Changed`` from it (id ``filter``)."""
+    """Hidden until ``open()``; posts ``Filtered`` with the trimmed text at each change."""
 
     BINDINGS = [Binding("escape", "close", "Clear filter"), Binding("enter", "done", "Keep filter", show=False)]
+
+    class Filtered(Message):
+        """The filter's text changed (``text``: trimmed, "" when cleared)."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
 
     def __init__(self, placeholder: str = "filter…  (esc clears)") -> None:
         super().__init__(placeholder=_(placeholder), id="filter")
@@ -32,8 +49,8 @@ class FilterBar(Input):
         self.can_focus = False  # hidden: the screen's auto-focus must not land here
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        """Runs before the screen hears of it (and reloads its tables)."""
-        restart_cursors(self.screen)
+        event.stop()  # the screen hears ``Filtered`` instead
+        self.post_message(self.Filtered(event.value.strip()))
 
     def open(self) -> None:
         self.display = True
@@ -42,12 +59,37 @@ class FilterBar(Input):
 
     def action_close(self) -> None:
         self.value = ""
-        self._leave(keep=False)
+        self.leave(keep=False)
 
     def action_done(self) -> None:
-        self._leave(keep=bool(self.value))
+        self.leave(keep=bool(self.value))
 
-    def _leave(self, *, keep: bool) -> None:
+    def leave(self, *, keep: bool) -> None:
+        """Hand the focus back to the screen; the bar stays in sight if ``keep``."""
         self.display = keep
         self.can_focus = False
         self.screen.focus_next()
+
+
+class Filterable:
+    """Mixin for a screen with a ``FilterBar``: put ``filter_key()`` in its ``BINDINGS`` and the bar
+    (``filter_bar()``) in its body, read ``filter_text`` in ``reload_body``. ``filter_changed``
+    shows the rows again (``reload_body``); a screen that filters otherwise overrides it."""
+
+    FILTER_HINT = "filter…  (esc clears)"
+    filter_text = ""
+
+    def filter_bar(self) -> FilterBar:
+        return FilterBar(self.FILTER_HINT)
+
+    def action_filter(self) -> None:
+        cast(Screen, self).query_one(FilterBar).open()
+
+    def on_filter_bar_filtered(self, event: FilterBar.Filtered) -> None:
+        event.stop()
+        self.filter_text = event.text
+        restart_cursors(cast(Screen, self))
+        self.filter_changed()
+
+    def filter_changed(self) -> None:
+        cast(Any, self).reload_body()

@@ -1,4 +1,5 @@
-"""A DataTable whose rows are keyed and updated in place: cursor and selection survive a refresh."""
+"""A DataTable whose rows are keyed and updated in place: cursor and selection survive a refresh.
+Public DataTable API only; a cell is re-measured only when it grows wider than its column."""
 
 from __future__ import annotations
 
@@ -7,15 +8,14 @@ from typing import Any
 
 from rich.cells import cell_len
 from rich.text import Text
-from textual import events
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
+from textual.widgets.data_table import CellDoesNotExist, ColumnKey
 
 from biosphere_tui import i18n
-from biosphere_tui.widgets.columns import WIDE_BINDING, ColumnSpec, fitting, priority
+from biosphere_tui.widgets.columns import WIDE_BINDING, ColumnSpec, WideToggle, fitting, priority
 from biosphere_tui.widgets.palette import style
-from textual.widgets.data_table import CellDoesNotExist
 
 
 def _same(old: Any, new: Any) -> bool:
@@ -23,7 +23,7 @@ def _same(old: Any, new: Any) -> bool:
     return bool(old == new) and getattr(old, "style", None) == getattr(new, "style", None)
 
 
-class KeyedTable(DataTable):
+class KeyedTable(WideToggle, DataTable):
     """Give ``COLUMNS`` (key, label[, priority]) and call ``show([(row_key, cells), ...])`` with
     the rows in the order to display. Rows are added, updated and removed in place; when the order
     changes the table is re-sorted without losing the cursor row. The columns shown are those that
@@ -47,8 +47,6 @@ class KeyedTable(DataTable):
         super().__init__(*args, cursor_type="row", zebra_stripes=True, **kwargs)
         self.selectable = selectable
         self.selected: set[str] = set()
-        self._order: list[str] = []
-        self.wide = False  # every column, scrolling sideways
         self._shown: list[int] | None = None  # indices into COLUMNS of the columns drawn (None: all)
         self._given: list[tuple[str, Sequence[Any]]] = []  # the rows as last shown, every column's cells
         self._restart = False
@@ -74,7 +72,11 @@ class KeyedTable(DataTable):
     def _visible(self) -> list[ColumnSpec]:
         return list(self.COLUMNS) if self._shown is None else [self.COLUMNS[i] for i in self._shown]
 
-    def _choose_columns(self) -> None:
+    @property
+    def hides_columns(self) -> bool:
+        return self._shown is not None
+
+    def choose_columns(self) -> None:
         """Keep the columns that fit the width (all when ``wide``); rebuild the table if that changed."""
         room = self.scrollable_content_region.width - (3 if self.selectable else 0)
         if self.wide or room <= 0 or all(priority(c) == 0 for c in self.COLUMNS):
@@ -90,24 +92,11 @@ class KeyedTable(DataTable):
             self._shown = shown
             current = self.current_key
             self.clear(columns=True)
-            self._order = []
             self._add_columns()
             self.show(self._given)
             if current is not None and current in self.rows:
                 self.move_cursor(row=self.get_row_index(current), animate=False)
             self.refresh_bindings()
-
-    def on_resize(self, event: events.Resize) -> None:
-        self._choose_columns()
-
-    def action_toggle_wide(self) -> None:
-        self.wide = not self.wide
-        self._choose_columns()
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "toggle_wide":  # only when a column is hidden, or to leave wide mode
-            return self.wide or self._shown is not None
-        return True
 
     @property
     def current_key(self) -> str | None:
@@ -128,37 +117,45 @@ class KeyedTable(DataTable):
         gone = [k.value for k in self.rows if k.value not in wanted]
         if len(gone) > max(50, self.row_count // 2):  # each remove_row re-indexes: rebuild instead
             self.clear()
-            self._order = []
         else:
             for key in gone:
                 self.remove_row(key)
         self.selected &= wanted
-        for key, cells in rows:
-            values = ([self._mark(key)] if self.selectable else []) + [plain(c) for c in cells]
+        columns = [column for column, _ in self._columns()]
+        given = [(key, ([self._mark(key)] if self.selectable else []) + [plain(c) for c in cells]) for key, cells in rows]
+        for key, values in given:
             if key in self.rows:
-                for (column, _), value in zip(self._columns(), values, strict=False):
+                for column, value in zip(columns, values, strict=False):
                     if not _same(self.get_cell(key, column), value):
-                        self.update_cell(key, column, value, update_width=True)
+                        self.update_cell(key, column, value, update_width=self._widens(column, value))
             else:
                 self.add_row(*values, key=key)
-        order = [key for key, _ in rows]
-        if order != self._order:
-            self._reorder(order)
-        self._order = order
+        order = [key for key, _ in given]
+        if [row.key.value for row in self.ordered_rows] != order:
+            self._reorder(order, given)
         if self._restart:
             self._restart = False
             self.move_cursor(row=0, animate=False)
         elif current is not None and current in wanted:
             self.move_cursor(row=self.get_row_index(current), animate=False)
 
-    def _reorder(self, order: list[str]) -> None:
-        """Put rows in ``order`` without rebuilding them (what ``DataTable.sort`` does inside)."""
-        from textual._two_way_dict import TwoWayDict  # pinned textual: DataTable.sort uses the same
+    def _reorder(self, order: list[str], given: list[tuple[str, list[Any]]]) -> None:
+        """Put the rows in ``order``: ``DataTable.sort`` hands its key a row's cells, which tell the
+        rows apart by the cell objects this table holds (rebuilt instead in the unlikely case two
+        rows hold the very same objects)."""
+        position = {tuple(map(id, self.get_row(key))): i for i, key in enumerate(order)}
+        if len(position) == len(order):
+            self.sort(key=lambda cells: position[tuple(map(id, cells))])
+            return
+        self.clear()
+        for key, values in given:
+            self.add_row(*values, key=key)
 
-        position = {key: i for i, key in enumerate(order)}
-        self._row_locations = TwoWayDict({row_key: position[row_key.value] for row_key in self.rows})
-        self._update_count += 1
-        self.refresh()
+    def _widens(self, column: str, value: Any) -> bool:
+        """Whether ``value`` is wider than its column: only then is the column measured again (measuring
+        every updated cell made re-showing 10,000 rows take 40 s)."""
+        found = self.columns.get(ColumnKey(column))
+        return found is None or _width(value) > found.content_width
 
     def _columns(self) -> list[tuple[str, str]]:
         return ([("_mark", " ")] if self.selectable else []) + [(c[0], c[1]) for c in self._visible()]

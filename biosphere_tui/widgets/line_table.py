@@ -25,7 +25,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from biosphere_tui import i18n
-from biosphere_tui.widgets.columns import WIDE_BINDING, ColumnSpec, fitting, priority
+from biosphere_tui.widgets.columns import WIDE_BINDING, ColumnSpec, WideToggle, fitting, priority
 from biosphere_tui.widgets.palette import style
 
 Cell = Any  # a str, a (str, style) pair, a rich Text (its plain text and base style) or any value (its str)
@@ -70,7 +70,7 @@ class _Row:
         self.version = version
 
 
-class LineTable(ScrollView, can_focus=True):
+class LineTable(WideToggle, ScrollView, can_focus=True):
     """Give ``COLUMNS`` (key, label[, priority]) and call ``show([(row_key, cells), ...])`` with the
     rows in the order to display. The cursor stays on its row key across ``show()``, except after
     ``restart_cursor()`` (the screen's filter changed): then it goes to the first row. The columns
@@ -198,12 +198,10 @@ class LineTable(ScrollView, can_focus=True):
         self._labels = {key: label for key, label, _ in self._all_columns()}
         self._priorities = [p for _, _, p in self._all_columns()]
         self._widths = [cell_len(label) for _, label, _ in self._all_columns()]  # content widths, grow only
-        self.wide = False  # every column, scrolling sideways
         self._shown = list(range(len(self._keys)))  # the indices of the columns drawn
         self._layout = 0  # bumped when a width or a header label changes: a key of the line cache
         self._line_cache: LRUCache[tuple[Any, ...], Strip] = LRUCache(1024)
         self._styles: tuple[Style, ...] = ()
-        self._sizes: tuple[Size, Size, Size] | None = None  # the last sizes the layout gave
 
     def _all_columns(self) -> list[tuple[str, str, int]]:
         """(key, header, priority) of each column, headers in the interface language."""
@@ -215,7 +213,11 @@ class LineTable(ScrollView, can_focus=True):
         """The keys of the columns drawn, left to right."""
         return [self._keys[i] for i in self._shown]
 
-    def _choose_columns(self) -> None:
+    @property
+    def hides_columns(self) -> bool:
+        return len(self._shown) < len(self._keys)
+
+    def choose_columns(self) -> None:
         """Keep the columns that fit the width (all of them when ``wide``); relayout if that changed."""
         room = self.scrollable_content_region.width
         if self.wide or room <= 0:
@@ -227,20 +229,6 @@ class LineTable(ScrollView, can_focus=True):
             self._shown = shown
             self._relayout()
             self.refresh_bindings()
-
-    def on_resize(self, event: events.Resize) -> None:
-        self._choose_columns()
-
-    def action_toggle_wide(self) -> None:
-        self.wide = not self.wide
-        self._choose_columns()
-        if not self.wide:
-            self.scroll_to(x=0, animate=False, immediate=True)
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "toggle_wide":  # only when a column is hidden, or to leave wide mode
-            return self.wide or len(self._shown) < len(self._keys)
-        return True
 
     # -- data -------------------------------------------------------------------------------
 
@@ -282,7 +270,7 @@ class LineTable(ScrollView, can_focus=True):
             i = self._keys.index(column)
             self._widths[i] = max(self._widths[i], cell_len(label))
             self._relayout()
-            self._choose_columns()
+            self.choose_columns()
 
     def column_x(self, column: str) -> int:
         """Where a column starts, in cells from the table's left edge (unscrolled)."""
@@ -318,7 +306,7 @@ class LineTable(ScrollView, can_focus=True):
         self.selected &= new_rows.keys()
         if grew:
             self._layout += 1
-            self._choose_columns()
+            self.choose_columns()
         if self._restart:
             self._restart = False
             self._cursor = 0
@@ -399,7 +387,7 @@ class LineTable(ScrollView, can_focus=True):
         self.refresh()
         self.post_message(self.MarksChanged(self))
 
-    async def _on_click(self, event: events.Click) -> None:
+    async def on_click(self, event: events.Click) -> None:
         x, y = event.x + round(self.scroll_x), event.y
         if y == 0:
             edge = 0
@@ -418,15 +406,6 @@ class LineTable(ScrollView, can_focus=True):
             self.move_cursor(row=row)
 
     # -- rendering -----------------------------------------------------------------------------
-
-    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True) -> bool:
-        """Textual's, once per change of size: it would otherwise repaint the scrollbars after every
-        layout of the screen (a filter keystroke's, say), comparing the view's size with the table's."""
-        sizes = (size, container_size, self.virtual_size)
-        if sizes == self._sizes:
-            return False
-        self._sizes = sizes
-        return super()._size_updated(size, virtual_size, container_size, layout)
 
     def _render_widths(self, columns: Iterable[int]) -> list[int]:
         """The drawn width of each of ``columns`` (indices), padding included."""

@@ -1,6 +1,6 @@
 """The colours that say what a state means, taken from the running app's theme (its ``$success``,
 ``$warning``, ``$error`` and ``$primary``), so a state reads the same in every theme and follows a
-change of theme (the app then re-renders the screen).
+change of theme (the app then re-renders the screen). The app says it is running with ``follow``.
 
 Roles: ``ok``, ``warning``, ``error``, ``info`` (something under way), ``muted``; ``strong-…``
 is the same in bold (``strong-ok``, ``strong-error``…). ``extra`` adds Rich attributes
@@ -9,21 +9,29 @@ is the same in bold (``strong-ok``, ``strong-error``…). ``extra`` adds Rich at
 
 from __future__ import annotations
 
+import weakref
 from functools import lru_cache
+from typing import Any
 
 from rich.style import Style
-from textual._context import active_app
 
 VARIABLES = {"ok": "success", "warning": "warning", "error": "error", "info": "primary"}
 # textual-dark's, for output drawn with no app running (never on a screen)
 FALLBACK = {"success": "#4EBF71", "warning": "#FFA62B", "error": "#BA3C5B", "primary": "#0178D4"}
 
 
+_app: weakref.ref[Any] | None = None  # the running app, whose ``theme_variables`` give the colours
+
+
+def follow(app: Any) -> None:
+    """Colours from now on come from ``app``'s theme (None: the fallback, no app running)."""
+    global _app
+    _app = None if app is None else weakref.ref(app)
+
+
 def _colour(variable: str) -> str:
-    try:
-        variables = active_app.get().theme_variables
-    except LookupError:
-        variables = {}
+    app = _app() if _app is not None else None
+    variables: dict[str, str] = app.theme_variables if app is not None else {}
     return variables.get(variable) or FALLBACK[variable]
 
 

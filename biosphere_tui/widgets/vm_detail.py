@@ -13,10 +13,9 @@ from biosphere_tui.rules.access import deployment_ssh
 from biosphere_tui.rules.freshness import age
 from biosphere_tui.cache.vms import VmDetail
 from biosphere_tui.i18n import _, t
+from biosphere_tui.rules.privacy import SECRET_MASK
 from biosphere_tui.widgets.palette import style
 from biosphere_tui.widgets.vm_table import state_text
-
-MASK = "••••••••"
 
 
 def _when(moment: datetime, now: datetime) -> str:
@@ -70,7 +69,7 @@ class VmDetailPane(Static):
             parts.append(_section("Access", access))
         if d.parameters:
             parts.append(_section("Parameters", [
-                (p.name, p.value or "" if reveal or not p.secret else Text.assemble(MASK, ("  " + _("(v shows)"), "dim")))
+                (p.name, p.value or "" if reveal or not p.secret else Text.assemble(SECRET_MASK, ("  " + _("(v shows)"), "dim")))
                 for p in d.parameters
             ]))
         if d.reason:

@@ -33,10 +33,10 @@ from biosphere_tui.rules.export import write_usage_csv
 from biosphere_tui.demo import contract as wire
 from biosphere_tui.models import DeploymentState, UsageDay
 from biosphere_tui.local.state import UserState, save_state
+from biosphere_tui.rules.privacy import SECRET_MASK as MASK
 from hostile.cache_support import demo_secrets, found_on_disk, mode, nobody_reads, sync_once
 from scripting_cli import cli  # noqa: F401 - the fixture
 
-MASK = "••••••"
 RSTUDIO = "180"
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from biosphere_tui.demo import contract as wire
 from biosphere_tui.screens.class_launch import ClassLaunchScreen, SeatTable
-from biosphere_tui.widgets.deployment_progress import MASK
+from biosphere_tui.rules.privacy import SECRET_MASK as MASK
 from biosphere_tui.widgets.confirm import ConfirmDialog, ReasonDialog
 from conftest import sync_once
 from pilot_support import settle

@@ -282,6 +282,7 @@ def _own_bindings_and_headers() -> set[str]:
                   if b.show and b.description and type(b).__module__.startswith("textual")}
         texts |= {column[1] for column in getattr(cls, "COLUMNS", ())}  # (key, label[, priority])
         texts |= {cls.HELP} if isinstance(getattr(cls, "HELP", ""), str) and getattr(cls, "HELP", "") else set()
+        texts |= {cls.FILTER_HINT} if hasattr(cls, "FILTER_HINT") else set()  # the filter bar's placeholder
     return texts
 
 

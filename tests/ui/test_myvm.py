@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
+
 from pilot_support import settle
+from scripting_cli import cli  # noqa: F401 - the fixture
 from screen_text import text_of
 from snapshot_support import SIZES
 
 from biosphere_tui.demo import contract as wire
 from biosphere_tui.app import BiosphereApp
 from biosphere_tui.cache import reader
-
+from biosphere_tui.rules.privacy import SECRET_MASK as MASK
 from biosphere_tui.screens.myvm import PAGE
 from biosphere_tui.widgets.confirm import ConfirmDialog
 from biosphere_tui.widgets.freshness import FreshnessBar
-from biosphere_tui.widgets.vm_detail import MASK
 from biosphere_tui.widgets.vm_table import VmTable
 
 HIDDEN = (wire.DeploymentState.DONE, wire.DeploymentState.CANCELLED)
@@ -240,7 +243,9 @@ async def test_a_site_down_mid_session_keeps_its_vms_listed(synced, make_app, de
         assert "ifb-core-cloud" in bar and "cannot connect" in bar
         still = {k for k in on_core if demo.world.deployments[k].state not in HIDDEN}  # a minute went by
         assert still and still <= set(keys(table))
-        ready = next(k for k in still if demo.world.deployments[k].state is wire.DeploymentState.READY)
+        servers = demo.sites["ifb-core-cloud"].state.servers  # as they were at the last sync (a few are SHUTOFF)
+        ready = next(k for k in sorted(still) if demo.world.deployments[k].state is wire.DeploymentState.READY
+                     and servers[demo.world.deployments[k].server_id].status == "ACTIVE")
         assert str(table.get_row(ready)[5]) == "ACTIVE"  # its server as last seen, from the cache
         fresh = {f.source: f for f in reader.freshness(app.cache)}
         assert not fresh["site.ifb-core-cloud"].ok
@@ -267,12 +272,33 @@ async def test_describe_masks_secrets_and_c_copies_the_ssh_command(synced, make_
         await pilot.press("v")  # fetched from the portal: the cache keeps no secret
         await settle(app, pilot, lambda: secret in text_of(pane))
         assert secret in text_of(pane)
+
         await pilot.press("down", "up")  # moving away hides the secret again
         assert secret not in text_of(pane)
 
         await pilot.press("c")
         assert app.clipboard == f"ssh ubuntu@{ip}"
         assert f"Copied to the clipboard: ssh ubuntu@{ip}" in toasts.text()
+
+
+async def test_the_screen_and_the_command_line_show_one_secret_mask(synced, make_app, demo, cli, capsys, monkeypatch) -> None:  # noqa: ANN001, E501
+    """myVM's describe pane and ``launch --wait`` hide a password behind the same mask."""
+    monkeypatch.setattr("biosphere_tui.scripting.act.pause", lambda seconds: demo.clock.advance(30))
+    assert await asyncio.to_thread(cli, "launch", "180", "--site", "ifb-core-cloud", "--flavour", "ifb.m4.xlarge",
+                                   "--name", "masked-cli", "--wait") == 0
+    printed = capsys.readouterr().out
+    [password] = [p for d in demo.world.deployments.values() if d.name == "masked-cli" for p in d.parameters if p.secret]
+    [cli_line] = [line for line in printed.splitlines() if line.startswith(f"{password.name}  ")]
+    app = make_app(synced)
+    async with app.run_test(size=(160, 48)) as pilot:
+        table = await open_myvm(app, pilot)
+        await pilot.press("a")
+        key = next(k for k in keys(table) if demo.world.deployments[k].state is wire.DeploymentState.READY
+                   and any(p.secret for p in demo.world.deployments[k].parameters))
+        await _cursor_to(table, pilot, key)
+        await pilot.press("d")
+        shown = text_of(app.screen.query_one("#describe"))
+    assert re.findall("•+", cli_line) == [MASK] and set(re.findall("•+", shown)) == {MASK}
 
 
 async def test_c_says_why_there_is_nothing_to_copy(synced, make_app, demo, toasts) -> None:  # noqa: ANN001

@@ -1,0 +1,77 @@
+"""One filter behaviour on every screen that has one: ``/`` opens the bar, typing narrows the rows,
+Esc clears it, brings every row back and hides the bar."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from conftest import sync_once
+from pilot_support import settle
+from sync_helpers_os import os_only_config
+
+from biosphere_tui.config import Config, journal_file
+from biosphere_tui.local.journal import Journal, entry
+from biosphere_tui.widgets.filter_bar import FilterBar, Filterable
+from biosphere_tui.widgets.keyed_table import KeyedTable
+from biosphere_tui.widgets.line_table import LineTable
+
+# (mode, key, the table the filter narrows, the column whose text (of the last row) is typed)
+PORTAL = [("portal", "2", "#appliances", "name"), ("portal", "3", "#vms", "name"), ("portal", "4", "#members", "username"),
+          ("portal", "5", "#sites", "site"), ("portal", "7", "#groups", "name"), ("portal", "8", "#journal", "action")]
+OPENSTACK_ONLY = [("nova", "2", "#images", "name"), ("nova", "3", "#vms", "name"), ("nova", "5", "#sites", "site")]
+
+
+def row_keys(table: KeyedTable | LineTable) -> list[str]:
+    if isinstance(table, LineTable):
+        return table.row_keys
+    return [row.key.value for row in table.ordered_rows if row.key.value is not None]
+
+
+def write_journal() -> None:
+    """Two actions in the journal, so that its screen has rows to filter."""
+    at = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
+    log = Journal(journal_file())
+    log.append(entry(at, "demo", "Approving 1 request", ["POST /approve"], result="r-1"))
+    log.append(entry(at, "demo", "Deleting 2 VMs", ["DELETE /deployments/1"], result="d-1"))
+
+
+@pytest.mark.parametrize(("mode", "key", "table_id", "column"), PORTAL + OPENSTACK_ONLY,
+                         ids=[f"{m}-{k}" for m, k, _t, _c in PORTAL + OPENSTACK_ONLY])
+async def test_slash_filters_and_escape_restores(mode: str, key: str, table_id: str, column: str, demo_config: Config,
+                                                 make_app, demo, tmp_path: Path) -> None:  # noqa: ANN001
+    write_journal()
+    if mode == "portal":
+        await asyncio.to_thread(sync_once, demo_config, demo)
+        config = demo_config
+    else:
+        config = await asyncio.to_thread(os_only_config, demo, tmp_path)
+    app = make_app(config)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        await pilot.press(key)
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, Filterable)
+        table = screen.query_one(table_id, (KeyedTable, LineTable))  # type: ignore[arg-type]
+        before = row_keys(table)
+        assert len(before) > 1, "a screen with one row cannot show a filter narrowing it"
+        needle = str(table.get_cell(before[-1], column)).strip()
+        bar = screen.query_one(FilterBar)
+        assert not bar.display
+
+        await pilot.press("slash")
+        assert bar.display and bar.has_focus
+        await pilot.press(*needle)
+        await settle(app, pilot)
+        narrowed = row_keys(table)
+        assert screen.filter_text == needle and bar.value == needle
+        assert before[-1] in narrowed and len(narrowed) < len(before)
+        assert table.current_key == narrowed[0]  # the cursor on the first match
+
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert screen.filter_text == "" and bar.value == "" and not bar.display and not bar.has_focus
+        assert row_keys(table) == before
