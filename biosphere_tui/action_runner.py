@@ -17,12 +17,12 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import NamedTuple, TypeVar
 
-from biosphere_tui.local import journal
 from biosphere_tui.actions import Actions, check_writable
-from biosphere_tui.errors import SourceError
 from biosphere_tui.cache import reader
 from biosphere_tui.config import Config
+from biosphere_tui.errors import SourceError
 from biosphere_tui.i18n import Phrase, t
+from biosphere_tui.local import journal
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)

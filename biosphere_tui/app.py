@@ -11,7 +11,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -24,32 +24,31 @@ from textual.notifications import Notify, SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from biosphere_tui.local import journal
-from biosphere_tui.safe_text import clean
 from biosphere_tui.cache import reader
 from biosphere_tui.cache.db import open_cache
-from biosphere_tui.rules.freshness import stale_after
 from biosphere_tui.config import Config
-from biosphere_tui.local.folders import journal_file, state_file
-from biosphere_tui.rules.delays import FOLLOW_SECONDS, delay
 from biosphere_tui.i18n import Phrase, _, plural, set_language, t
-from biosphere_tui.rules.in_flight import InFlight
+from biosphere_tui.local import journal
+from biosphere_tui.local.folders import journal_file, state_file
+from biosphere_tui.local.state import load_state, save_state
 from biosphere_tui.models import Group, Role
+from biosphere_tui.rules.delays import FOLLOW_SECONDS, delay
+from biosphere_tui.rules.freshness import stale_after
+from biosphere_tui.rules.in_flight import InFlight
 from biosphere_tui.rules.readonly import CHANGING, REFUSAL
 from biosphere_tui.rules.refresh_scheduler import Alarm, Batch, RefreshScheduler, Timers
+from biosphere_tui.safe_text import clean
 from biosphere_tui.screens.base import Form
-from biosphere_tui.screens.registry import SCREENS
-from biosphere_tui.local.state import load_state, save_state
-from biosphere_tui.screens.registry import openstack_only_modes
+from biosphere_tui.screens.registry import SCREENS, openstack_only_modes
 from biosphere_tui.widgets import palette
 from biosphere_tui.widgets.freshness import FreshnessBar
 from biosphere_tui.widgets.privacy import PrivacyFilter
 from biosphere_tui.widgets.toast import LastingNotification
 
 if TYPE_CHECKING:
-    from biosphere_tui.action_runner import Started
     from textual.message_pump import MessagePump
 
+    from biosphere_tui.action_runner import Started
     from biosphere_tui.actions import Actions
     from biosphere_tui.rules.notifications import Watcher
     from biosphere_tui.sync import SourceResult, Sync
@@ -65,7 +64,7 @@ def _changes(command: SystemCommand) -> bool:
 
 
 def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class PumpTimers:
@@ -309,7 +308,7 @@ class BiosphereApp(App[None]):
 
                 self._sync = Sync(self.config, self.config.cache_path, now=self.now)
             return self._sync.refresh_blocking(only, force=force), None
-        except Exception as exc:  # noqa: BLE001 - shown to the user, the loop goes on
+        except Exception as exc:
             log.exception("the refresh failed")
             return [], t("The refresh failed ({error}).", error=type(exc).__name__)
 
@@ -460,7 +459,7 @@ class BiosphereApp(App[None]):
             self.call_from_thread(self.notify, t("{action} failed: {error}", action=title, error=_(exc.message)),
                                   severity="error", timeout=10)
             return
-        except Exception as exc:  # noqa: BLE001 - never a traceback on screen
+        except Exception as exc:
             log.exception("%s failed", title)
             self.call_from_thread(self.notify, t("{action} failed ({error}).", action=title, error=type(exc).__name__),
                                   severity="error")

@@ -15,13 +15,14 @@ from dataclasses import replace
 from pathlib import Path
 
 from biosphere_tui import __version__
+from biosphere_tui.config import LANGS, Config, load, require_sources
 from biosphere_tui.errors import ConfigError
 from biosphere_tui.local import logs
-from biosphere_tui.scripting.completion import SHELLS
-from biosphere_tui.config import LANGS, Config, load, require_sources
 from biosphere_tui.local.folders import cache_dir, demo_dir, log_file
 from biosphere_tui.local.private_files import private_dir
-from biosphere_tui.scripting import COMMANDS as SCRIPTING, EXIT_CODES
+from biosphere_tui.scripting import COMMANDS as SCRIPTING
+from biosphere_tui.scripting import EXIT_CODES
+from biosphere_tui.scripting.completion import SHELLS
 
 EXIT_FAILED, EXIT_USAGE = 1, 2
 

@@ -30,8 +30,8 @@ import aiohttp_jinja2
 from aiohttp import web
 from textual_serve.server import Server
 
-from biosphere_tui.local import logs
 from biosphere_tui.i18n import _, plural, t
+from biosphere_tui.local import logs
 
 HOST = "127.0.0.1"
 TEMPLATE = "app_index.html"

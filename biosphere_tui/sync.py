@@ -15,13 +15,12 @@ import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
 import httpx
 
-from biosphere_tui.rules import backoff
 from biosphere_tui import errors
 from biosphere_tui.api import limits
 from biosphere_tui.api.openstack import SiteClient
@@ -31,6 +30,7 @@ from biosphere_tui.cache.db import connect
 from biosphere_tui.cache.writer import CacheWriter
 from biosphere_tui.config import Config
 from biosphere_tui.models import Freshness, Group, Role
+from biosphere_tui.rules import backoff
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -40,7 +40,7 @@ PORTAL_SOURCES = ("portal.account", "portal.catalogue", "portal.status", "portal
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)

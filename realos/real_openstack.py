@@ -33,7 +33,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -470,7 +470,7 @@ def start_services(first_time: bool) -> None:
     gunicorn("neutron", PORTS.neutron, "neutron.wsgi.api", OS_NEUTRON_CONFIG_DIR=str(etc / "neutron"),
              OS_NEUTRON_CONFIG_FILES="neutron.conf", REALOS_PRELOAD="neutron.db.migration.models.head")
     gunicorn("nova-api", PORTS.nova, "nova.wsgi.osapi_compute", OS_NOVA_CONFIG_DIR=str(etc / "nova"))
-    started = datetime.now(timezone.utc).replace(tzinfo=None).isoformat()
+    started = datetime.now(UTC).replace(tzinfo=None).isoformat()
     for name in ("nova-conductor", "nova-scheduler", "nova-compute"):
         spawn(name, [venv_bin("python"), str(HERE / "shim.py"), name, "--config-file", conf("nova")], service_env())
     for name, port in (("placement", PORTS.placement), ("glance", PORTS.glance),

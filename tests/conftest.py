@@ -8,11 +8,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from demo_time import DEMO_START
+from toasts import Toasts
 
 from biosphere_tui import config as config_module
 from biosphere_tui.config import Config
-from demo_time import DEMO_START
-from toasts import Toasts
 
 pytest_plugins = ["scripting_cli"]  # the cli and os_cli fixtures
 
@@ -42,7 +42,7 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
 
 
 @pytest.fixture
-def demo() -> Iterator["DemoCloud"]:  # noqa: F821 - imported lazily
+def demo() -> Iterator[DemoCloud]:  # noqa: F821 - imported lazily
     """A fresh demo cloud (seed 42, scale 1) whose clock only moves when a test advances it."""
     from biosphere_tui.demo.clock import DemoClock
     from biosphere_tui.demo.cloud import DemoCloud

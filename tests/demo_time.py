@@ -1,5 +1,5 @@
 """The instant the tests' demo clock is frozen at."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-DEMO_START = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
+DEMO_START = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)

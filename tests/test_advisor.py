@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+from biosphere_tui.i18n import set_language
+from biosphere_tui.models import Flavor, Quota, Room, SiteState
 from biosphere_tui.rules.advisor import ClassPlan, Placement, Signal, class_why, headroom, plan_class, ranked, recommend
 from biosphere_tui.rules.fit import APPLIANCE, CAPACITY, QUOTA, Minimum, assess
-from biosphere_tui.models import Room
-from biosphere_tui.i18n import set_language
-from biosphere_tui.models import Flavor, Quota, SiteState
 
 PLENTY = Quota(1000, 4000, 100_000)
 NONE_USED = Quota(0, 0, 0)

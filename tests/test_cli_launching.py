@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from biosphere_tui.demo import contract as wire
 from biosphere_tui.cli import main
-
+from biosphere_tui.demo import contract as wire
 
 TRAINING_RNA = "219"
 

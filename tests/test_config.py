@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from biosphere_tui.errors import ConfigError
 from biosphere_tui.config import load
+from biosphere_tui.errors import ConfigError
 
 SECRET = "s3cr3t-token-value"
 

@@ -16,8 +16,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from demo_time import DEMO_START
 
-from biosphere_tui.rules import backoff
 from biosphere_tui import config as config_module
 from biosphere_tui import errors
 from biosphere_tui.api.portal import PortalClient
@@ -28,9 +28,8 @@ from biosphere_tui.demo.clock import DemoClock
 from biosphere_tui.demo.cloud import DemoCloud
 from biosphere_tui.demo.httpserver import FAULTS
 from biosphere_tui.models import Freshness
+from biosphere_tui.rules import backoff
 from biosphere_tui.sync import PORTAL_SOURCES, SourceResult, Sync
-
-from demo_time import DEMO_START
 
 SOURCES = ("portal", "ifb-core-cloud", "ifb-bird-stack")
 FAULTY = tuple(f for f in FAULTS if f != "none")

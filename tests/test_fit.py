@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
+from biosphere_tui.models import Flavor, Quota, Room, SiteState
 from biosphere_tui.rules.fit import APPLIANCE, CAPACITY, QUOTA, SITE, Minimum, assess, fit
-from biosphere_tui.models import Room
-from biosphere_tui.models import Flavor, Quota, SiteState
 
 PLENTY = dict(vcpu=1000, ram_gb=4000, storage_gb=100_000, gpu=4)
 QUOTA_ = Quota(64, 256, 5000)
@@ -67,13 +66,13 @@ def test_flavour_too_small_for_the_appliance() -> None:
 
 
 def test_site_down_since_with_the_status_message() -> None:
-    since = datetime(2026, 11, 25, 12, 3, tzinfo=timezone.utc)
+    since = datetime(2026, 11, 25, 12, 3, tzinfo=UTC)
     result = fit(M4_2XL, room(state=SiteState.DOWN, message="power cut", since=since), SMALL_APP, QUOTA_, NONE_USED)
     assert result.kind == SITE and result.reason == "site down since 12:03: power cut"
 
 
 def test_site_whose_cloud_does_not_answer_is_down_whatever_the_portal_says() -> None:
-    since = datetime(2026, 11, 25, 9, 30, tzinfo=timezone.utc)
+    since = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
     result = fit(M4_2XL, room(answers=False, since=since), SMALL_APP, QUOTA_, NONE_USED)
     assert result.reason == "site down since 09:30 (its cloud does not answer)"
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from biosphere_tui.rules.freshness import State, stale_after, state, summary
-from biosphere_tui.models import Freshness
 from demo_time import DEMO_START
+
+from biosphere_tui.models import Freshness
+from biosphere_tui.rules.freshness import State, stale_after, state, summary
 
 LIMIT = stale_after(30)
 

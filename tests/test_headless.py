@@ -15,9 +15,9 @@ import pytest
 from keyring.backends import fail
 
 from biosphere_tui import cli, i18n
-from biosphere_tui.errors import ConfigError
 from biosphere_tui.cache.db import open_cache
 from biosphere_tui.config import TokenSource
+from biosphere_tui.errors import ConfigError
 from biosphere_tui.sync import Sync
 
 TOKEN = "s3cret-portal-token-value"
@@ -95,8 +95,8 @@ def test_the_app_without_a_terminal_points_to_sync_and_ls(tmp_path: Path) -> Non
 
 
 def test_doctor_shows_where_the_log_is(demo_config, capsys) -> None:  # noqa: ANN001
-    from biosphere_tui.scripting.commands import doctor
     from biosphere_tui.local.folders import log_file
+    from biosphere_tui.scripting.commands import doctor
 
     doctor(demo_config)
     assert f"log: {log_file()}" in capsys.readouterr().out

@@ -3,20 +3,20 @@ optional ``last_activity``."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from biosphere_tui.api import portal_parse
-from biosphere_tui.errors import ConfigError
 from biosphere_tui.api.fields import ShapeError
 from biosphere_tui.cache.activity import VmActivity
 from biosphere_tui.config import IdleSettings, NotificationSettings, load
-from biosphere_tui.rules.idle import IdleKind, find_idle, given_back
+from biosphere_tui.errors import ConfigError
 from biosphere_tui.models import Quota
+from biosphere_tui.rules.idle import IdleKind, find_idle, given_back
 
-NOW = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
 RULES = IdleSettings(running_days=14, shutoff_days=7)
 
@@ -107,7 +107,7 @@ def test_last_activity_is_optional_but_strict() -> None:
     assert portal_parse.deployment(_deployment_json()).last_activity is None
     assert portal_parse.deployment(_deployment_json(last_activity=None)).last_activity is None
     seen = portal_parse.deployment(_deployment_json(last_activity="2026-11-20T10:00:00Z")).last_activity
-    assert seen == datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc)
+    assert seen == datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
     with pytest.raises(ShapeError, match="deployment.last_activity is not a date and time"):
         portal_parse.deployment(_deployment_json(last_activity="last week"))
     with pytest.raises(ShapeError, match="deployment.last_activity should be text"):

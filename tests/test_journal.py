@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from biosphere_tui.rules import titles
-from biosphere_tui.demo import contract as wire
-from biosphere_tui.actions import NO_RIGHT, Actions, Outcome
-from biosphere_tui.i18n import set_language
 from biosphere_tui import errors
+from biosphere_tui.actions import NO_RIGHT, Actions, Outcome
 from biosphere_tui.config import Config
+from biosphere_tui.demo import contract as wire
+from biosphere_tui.i18n import set_language
 from biosphere_tui.local.journal import FAILED, OK, PARTLY, Entry, ItemResult, Journal, entry
+from biosphere_tui.rules import titles
 
-
-AT = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
+AT = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 GROUP = "marine-meta"
 
 

@@ -4,7 +4,6 @@ name it makes up when none is given is a free one. Nothing is sent to the portal
 from __future__ import annotations
 
 from biosphere_tui.rules.naming import free_name, numbered
-from scripting_cli import cli  # noqa: F401 - the fixture
 
 DEPLOY = "POST /api/v1/monitor/deployments"
 ARGS = ("--site", "ifb-core-cloud", "--flavour", "ifb.m4.large")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from biosphere_tui.local import logs
 from biosphere_tui.cli import main
+from biosphere_tui.local import logs
 
 TOKEN = "tok-0123456789abcdef-very-secret"
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from biosphere_tui import cli
-from biosphere_tui.errors import ConfigError
 from biosphere_tui.config import load
+from biosphere_tui.errors import ConfigError
 from biosphere_tui.serve import child_command
 
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from biosphere_tui.errors import ConfigError
 from biosphere_tui.cache.db import open_cache
 from biosphere_tui.cli import main
 from biosphere_tui.config import Config, load
+from biosphere_tui.errors import ConfigError
 from biosphere_tui.local.folders import log_file
 from biosphere_tui.sync import Sync
 

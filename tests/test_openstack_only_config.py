@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from biosphere_tui.errors import ConfigError
 from biosphere_tui.cache.db import open_cache
 from biosphere_tui.cli import main
 from biosphere_tui.config import load
+from biosphere_tui.errors import ConfigError
 from biosphere_tui.sync import Sync
 
 CLOUDS = "clouds:\n  alpha:\n    auth: {auth_url: 'http://127.0.0.1:9/v3'}\n  beta:\n    auth: {auth_url: 'http://127.0.0.1:9/v3'}\n"

@@ -4,9 +4,9 @@ whatever requests, failures and exceptions come in between."""
 from __future__ import annotations
 
 import pytest
+from manual_timers import ManualTimers
 
 from biosphere_tui.rules.refresh_scheduler import Batch, RefreshScheduler
-from manual_timers import ManualTimers
 
 INTERVAL = 30.0
 FULL = Batch()

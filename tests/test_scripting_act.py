@@ -15,7 +15,6 @@ import pytest
 from biosphere_tui.demo import contract as wire
 from biosphere_tui.local.folders import journal_file
 from biosphere_tui.models import DeploymentState, Role
-from scripting_cli import cli  # noqa: F401 - the fixture
 
 GROUP = "marine-meta"
 RSTUDIO = "180"  # web access: a password parameter

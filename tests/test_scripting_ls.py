@@ -13,11 +13,10 @@ from datetime import datetime
 import pytest
 from world_forecast import world_forecast
 
-from biosphere_tui.demo import contract as wire
 from biosphere_tui.cache.db import connect
 from biosphere_tui.cache.reader import freshness
+from biosphere_tui.demo import contract as wire
 from biosphere_tui.models import DeploymentState
-from scripting_cli import cli  # noqa: F401 - the fixture
 
 GROUP = "marine-meta"
 

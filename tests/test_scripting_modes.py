@@ -6,9 +6,8 @@ import json
 
 import pytest
 
-from biosphere_tui.local.folders import journal_file
-from scripting_cli import cli, os_cli  # noqa: F401 - the fixtures
 from biosphere_tui.demo import contract as wire
+from biosphere_tui.local.folders import journal_file
 
 GROUP = "marine-meta"
 
@@ -39,7 +38,7 @@ def deletes_sent(demo) -> list[str]:  # noqa: ANN001
     return [path for site in demo.sites.values() for method, path in site.service.log if method == "DELETE"]
 
 
-def test_read_only_refuses_a_nova_delete_in_openstack_only_mode(os_cli, demo, capsys) -> None:  # noqa: ANN001, F811
+def test_read_only_refuses_a_nova_delete_in_openstack_only_mode(os_cli, demo, capsys) -> None:  # noqa: ANN001
     assert os_cli("ls", "vms", "-f", "json") == 0
     server = json.loads(capsys.readouterr().out)[0]
     before = live(demo)
@@ -50,7 +49,7 @@ def test_read_only_refuses_a_nova_delete_in_openstack_only_mode(os_cli, demo, ca
 
 
 @pytest.mark.parametrize("portal", [True, False])
-def test_read_only_is_refused_by_the_action_runner_too(cli, os_cli, demo, capsys, monkeypatch,  # noqa: ANN001, F811
+def test_read_only_is_refused_by_the_action_runner_too(cli, os_cli, demo, capsys, monkeypatch,  # noqa: ANN001
                                                        portal: bool) -> None:
     """A command missing from the up-front list still reaches the runner's gate: nothing sent, nothing journaled."""
     run = cli if portal else os_cli

@@ -14,7 +14,6 @@ from collections import Counter
 import pytest
 
 from biosphere_tui.local.folders import journal_file
-from scripting_cli import os_cli  # noqa: F401 - the fixture
 
 
 def live_servers(demo) -> dict[str, object]:  # noqa: ANN001

@@ -5,16 +5,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from biosphere_tui.models import SiteState
 from biosphere_tui.scripting.output import field, render, to_csv, to_json, to_table
 
 ROWS = [
     {"id": "a", "name": "a-very-long-name-that-will-not-fit-anywhere", "state": SiteState.UP, "tags": ("x", "y"),
-     "ip": None, "at": datetime(2026, 11, 25, 9, 30, tzinfo=timezone.utc), "day": date(2027, 1, 12), "n": 1234},
+     "ip": None, "at": datetime(2026, 11, 25, 9, 30, tzinfo=UTC), "day": date(2027, 1, 12), "n": 1234},
     {"id": "b", "name": "short", "state": SiteState.DOWN, "tags": (), "ip": "10.0.0.1",
-     "at": datetime(2026, 11, 24, 8, 0, tzinfo=timezone.utc), "day": None, "n": 5},
+     "at": datetime(2026, 11, 24, 8, 0, tzinfo=UTC), "day": None, "n": 5},
 ]
 FIELDS = ("id", "name", "state", "tags", "ip", "at", "day", "n")
 

@@ -13,34 +13,33 @@ import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import rich
+from pilot_support import settle
 from rich.console import Console
 from rich.pretty import pretty_repr
 from rich.traceback import Traceback
+from screen_text import text_of
 from textual.notifications import Notify
 
-from biosphere_tui.scripting import commands
-
-from biosphere_tui.local import logs
-from biosphere_tui.demo import contract as wire
-from biosphere_tui.actions import Actions
 from biosphere_tui import errors
+from biosphere_tui.actions import Actions
 from biosphere_tui.api.openstack import SiteClient
 from biosphere_tui.api.portal import PortalClient
-from biosphere_tui.cache.db import open_cache
 from biosphere_tui.app import TLS_OFF, BiosphereApp
+from biosphere_tui.cache.db import open_cache
 from biosphere_tui.config import Config
-from biosphere_tui.local.folders import journal_file, log_file, state_file
+from biosphere_tui.demo import contract as wire
 from biosphere_tui.demo.httpserver import FAULTS
+from biosphere_tui.local import logs
+from biosphere_tui.local.folders import journal_file, log_file, state_file
 from biosphere_tui.models import DeploymentRequest
 from biosphere_tui.screens.registry import SCREENS
+from biosphere_tui.scripting import commands
 from biosphere_tui.sync import Sync
-from pilot_support import settle
-from screen_text import text_of
 
 SITE = "ifb-bird-stack"
 GROUP = "marine-meta"
@@ -270,7 +269,7 @@ def self_signed(directory: Path) -> tuple[Path, Path]:
 
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
             .serial_number(x509.random_serial_number())
             .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=1))

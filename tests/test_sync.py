@@ -6,13 +6,12 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+from demo_time import DEMO_START
 
 from biosphere_tui.cache import reader
 from biosphere_tui.cache.db import connect, open_cache
 from biosphere_tui.config import Config
 from biosphere_tui.sync import PORTAL_SOURCES, Sync
-
-from demo_time import DEMO_START
 
 SITE = "ifb-bird-stack"
 

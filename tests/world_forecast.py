@@ -7,9 +7,8 @@ from collections import defaultdict
 from datetime import timedelta
 
 from biosphere_tui.cache.usage import METRICS, Totals
+from biosphere_tui.models import Group, GroupKind, Quota, Role
 from biosphere_tui.rules.forecast import WINDOW_DAYS, Forecast, of_group
-from biosphere_tui.models import Role
-from biosphere_tui.models import Group, GroupKind, Quota
 
 
 def world_forecast(demo, gid: str = "marine-meta") -> list[Forecast]:  # noqa: ANN001

@@ -7,7 +7,7 @@ goes through ``safe_text.clean``: what a server sends cannot reach a terminal ra
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from biosphere_tui.safe_text import TEXT_LIMIT, clean
@@ -95,7 +95,7 @@ def timestamp(d: dict[str, Any], key: str, where: str) -> datetime:
         value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
         raise ShapeError(f"{where}.{key} is not a date and time: {raw[:40]!r}") from None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def day(d: dict[str, Any], key: str, where: str) -> date:

@@ -18,9 +18,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qs, quote, urlparse
 
 from biosphere_tui import errors
-
-from biosphere_tui.api import limits
 from biosphere_tui.api import fields as f
+from biosphere_tui.api import limits
 from biosphere_tui.api import openstack_parse as parse
 from biosphere_tui.models import UNLIMITED, SiteSnapshot
 
@@ -276,7 +275,7 @@ class SiteClient:
             watchdog.start()
             try:
                 yield
-            except Exception as exc:  # noqa: BLE001 - translated into a domain error
+            except Exception as exc:
                 if self._late and not self._closed:
                     raise errors.Timeout(self.cloud, f"no complete answer within {self._deadline:g} s") from None
                 if isinstance(exc, errors.SourceError):

@@ -25,7 +25,6 @@ from keystoneauth1.session import TCPKeepAliveAdapter
 from urllib3.connectionpool import HTTPConnectionPool
 
 from biosphere_tui import errors
-
 from biosphere_tui.api import limits
 
 

@@ -10,8 +10,7 @@ from datetime import datetime
 
 from biosphere_tui.cache.db import Reader
 from biosphere_tui.cache.reader import optional_time
-from biosphere_tui.models import Freshness
-from biosphere_tui.models import Capacity, SiteLimits, SiteState, SiteStatus
+from biosphere_tui.models import Capacity, Freshness, SiteLimits, SiteState, SiteStatus
 
 HISTORY_POINTS = 60
 

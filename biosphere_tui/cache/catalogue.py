@@ -8,7 +8,6 @@ from datetime import datetime
 
 from biosphere_tui.cache import reader
 from biosphere_tui.cache.db import Reader, Row
-from biosphere_tui.models import Room
 from biosphere_tui.models import (
     AccessLink,
     Appliance,
@@ -17,6 +16,7 @@ from biosphere_tui.models import (
     Developer,
     Flavor,
     Parameter,
+    Room,
     Tool,
 )
 

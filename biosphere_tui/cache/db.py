@@ -13,13 +13,13 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias, Union
 
-from biosphere_tui.errors import SourceError
 from biosphere_tui.cache import schema
+from biosphere_tui.errors import SourceError
 from biosphere_tui.local.folders import cache_dir
 from biosphere_tui.local.private_files import create_private, private_dir, tighten_existing
 
@@ -262,7 +262,7 @@ def _database(conn: sqlite3.Connection) -> Database:
 
 
 def _move_aside(path: Path) -> Path:
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     aside = path.with_name(f"{path.name}.damaged-{stamp}")
     path.replace(aside)
     for suffix in ("-wal", "-shm"):

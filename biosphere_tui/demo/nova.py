@@ -19,8 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from .httpserver import Reply, Request
-from .openstack_protocol import (MAX_LIMIT, MIN_VERSION, ApiError, APIVersion, T, next_query, paginate,
-                                 ref_id)
+from .openstack_protocol import MAX_LIMIT, MIN_VERSION, ApiError, APIVersion, T, next_query, paginate, ref_id
 from .site_state import FakeFlavor, FakeKeypair, FakeServer, SiteState, iso, parse_time
 
 DEFAULT_MAX_VERSION = APIVersion(2, 96)  # Caracal (2024.1); Yoga is 2.90, Antelope/Bobcat 2.95

@@ -18,8 +18,18 @@ from typing import Any
 
 from .httpserver import BadRequest, DemoHTTPService, Reply, Request
 from .nova import DEFAULT_MAX_VERSION, Nova
-from .openstack_protocol import (ApiError, APIVersion, keystone_error, negotiate, neutron_error, next_query,
-                                 nova_fault, paginate, request_ids, with_version)
+from .openstack_protocol import (
+    ApiError,
+    APIVersion,
+    keystone_error,
+    negotiate,
+    neutron_error,
+    next_query,
+    nova_fault,
+    paginate,
+    request_ids,
+    with_version,
+)
 from .site_state import NETWORK, FakeFlavor, FakeImage, FakeNetwork, FakeServer, SiteState, iso
 
 __all__ = ["NETWORK", "FakeFlavor", "FakeImage", "FakeServer", "OpenStackSite", "SiteState", "iso"]

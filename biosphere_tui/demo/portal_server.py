@@ -20,8 +20,7 @@ from typing import Any, TypeVar
 from .contract import CATEGORIES, FUNDINGS, GROUP_REQUEST_MAXIMUM, DeploymentState, RequestState, Role
 from .httpserver import BadRequest, DemoHTTPService, Reply, Request, Routes, error_reply
 from .openstack_site import OpenStackSite, iso
-from .records import (Appliance, DemoSite, Deployment, Group, Member, MembershipRequest, Quota, UsageDay,
-                      WorldError)
+from .records import Appliance, DemoSite, Deployment, Group, Member, MembershipRequest, Quota, UsageDay, WorldError
 from .world import World
 
 T = TypeVar("T")

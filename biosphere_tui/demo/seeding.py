@@ -19,9 +19,25 @@ from .contract import DeploymentState as S
 from .ledger import midnight
 from .lifecycle import FINALIZE_SECONDS, fits, metadata, new_uuid, plan, resources
 from .records import Appliance, DemoSite, Deployment, GroupInfo, Member, Quota, User
-from .seed_data import (ABORT_REASONS, AFFILIATIONS, APPLIANCES, DEGRADED_SITE, DEMO_USERNAME, FLAVOR_WEIGHTS,
-                        FLAVORS, GROUPS, IMAGES, NAME_WORDS, REJECT_REASONS, SITES, TR, FlavorSpec, GroupSpec,
-                        join_message, slug)
+from .seed_data import (
+    ABORT_REASONS,
+    AFFILIATIONS,
+    APPLIANCES,
+    DEGRADED_SITE,
+    DEMO_USERNAME,
+    FLAVOR_WEIGHTS,
+    FLAVORS,
+    GROUPS,
+    IMAGES,
+    NAME_WORDS,
+    REJECT_REASONS,
+    SITES,
+    TR,
+    FlavorSpec,
+    GroupSpec,
+    join_message,
+    slug,
+)
 from .site_state import FakeFlavor, FakeImage, SiteState
 
 if TYPE_CHECKING:

@@ -27,10 +27,24 @@ from .contract import Availability, GroupKind, RequestState, Role
 from .contract import DeploymentState as S
 from .ledger import USAGE_DAYS, Ledger
 from .lifecycle import FINALIZE_SECONDS, fits, metadata, new_uuid, plan, resources
-from .records import (AccessLink, Appliance, Capacity, DemoSite, Deployment, Group, GroupInfo, Launch, Member,
-                      MembershipRequest, Parameter, Quota, UsageDay, User, WorldError)
-from .seed_data import (AFFILIATIONS, APPLIANCES, DEMO_USERNAME, FIRST_NAMES, FLAVORS, LAST_NAMES, join_message,
-                        slug)
+from .records import (
+    AccessLink,
+    Appliance,
+    Capacity,
+    DemoSite,
+    Deployment,
+    Group,
+    GroupInfo,
+    Launch,
+    Member,
+    MembershipRequest,
+    Parameter,
+    Quota,
+    UsageDay,
+    User,
+    WorldError,
+)
+from .seed_data import AFFILIATIONS, APPLIANCES, DEMO_USERNAME, FIRST_NAMES, FLAVORS, LAST_NAMES, join_message, slug
 
 REQUEST_EVERY = (480.0, 720.0)  # a new membership request every 8-12 demo minutes
 ACTIVE_EVERY = (300, 5400)  # the portal's monitor sees a VM in use busy every 5-90 demo minutes

@@ -9,10 +9,10 @@ chosen once at startup (``--lang``, ``app.lang``, else the locale) and read at d
 from __future__ import annotations
 
 import os
-from string import Formatter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from string import Formatter
 from typing import Any
 
 LANGUAGES = ("en", "fr")

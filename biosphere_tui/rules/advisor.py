@@ -18,9 +18,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from biosphere_tui.rules.fit import APPLIANCE, CAPACITY, QUOTA, SITE, Fit, Matrix, Minimum
 from biosphere_tui.i18n import _, t
 from biosphere_tui.models import Flavor, Quota, Room
+from biosphere_tui.rules.fit import APPLIANCE, CAPACITY, QUOTA, SITE, Fit, Matrix, Minimum
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from biosphere_tui.rules import units
 from biosphere_tui.i18n import _, t
 from biosphere_tui.models import Appliance, Flavor, Quota, Room, SiteState
+from biosphere_tui.rules import units
 
 SITE, APPLIANCE, QUOTA, CAPACITY = "site", "appliance", "quota", "capacity"
 

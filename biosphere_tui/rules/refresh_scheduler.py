@@ -101,7 +101,7 @@ class RefreshScheduler:
         self._disarm()
         try:
             self._start(batch)
-        except Exception:  # noqa: BLE001 - the schedule outlives any failure
+        except Exception:
             log.exception("a refresh could not start")
             self.running = None
             if batch.only is None and self._due is not None:

@@ -18,7 +18,7 @@ from biosphere_tui.models import Appliance
 from biosphere_tui.screens import registry
 from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.widgets.appliance_detail import ApplianceDetail
-from biosphere_tui.widgets.filter_bar import FilterBar, Filterable, filter_key, restart_cursors
+from biosphere_tui.widgets.filter_bar import Filterable, FilterBar, filter_key, restart_cursors
 from biosphere_tui.widgets.jump import JumpDialog
 from biosphere_tui.widgets.keyed_table import KeyedTable
 from biosphere_tui.widgets.palette import style

@@ -15,18 +15,18 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Select, Static
 
-from biosphere_tui.rules import classroom, titles
-from biosphere_tui.rules.advisor import ClassPlan, class_why, plan_class
 from biosphere_tui.cache import catalogue, reader, vms
-from biosphere_tui.views.advice import assessment, launch_groups
-from biosphere_tui.rules.classroom import Seat
+from biosphere_tui.cache.reader import site_names
 from biosphere_tui.i18n import _, plural, t
 from biosphere_tui.models import Appliance, DeploymentRequest
+from biosphere_tui.rules import classroom, titles
+from biosphere_tui.rules.advisor import ClassPlan, class_why, plan_class
+from biosphere_tui.rules.classroom import Seat
 from biosphere_tui.rules.naming import suggested_name
-from biosphere_tui.rules.site_names import site_name
-from biosphere_tui.cache.reader import site_names
-from biosphere_tui.screens.base import LaunchForm
 from biosphere_tui.rules.privacy import SECRET_MASK
+from biosphere_tui.rules.site_names import site_name
+from biosphere_tui.screens.base import LaunchForm
+from biosphere_tui.views.advice import assessment, launch_groups
 from biosphere_tui.widgets.appliance_detail import needs
 from biosphere_tui.widgets.confirm import ConfirmDialog, ask_export
 from biosphere_tui.widgets.keyed_table import KeyedTable

@@ -15,10 +15,10 @@ from textual.widgets import Static
 
 from biosphere_tui.cache import reader, usage
 from biosphere_tui.cache.usage import METRICS, Period, Totals
-from biosphere_tui.rules.export import write_usage_csv
-from biosphere_tui.rules.forecast import WINDOW_DAYS, Forecast, Outlook, of_group
 from biosphere_tui.i18n import _, day, number, t
 from biosphere_tui.models import Group, Role
+from biosphere_tui.rules.export import write_usage_csv
+from biosphere_tui.rules.forecast import WINDOW_DAYS, Forecast, Outlook, of_group
 from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.widgets.chart import DailyChart, compact
 from biosphere_tui.widgets.confirm import ask_export

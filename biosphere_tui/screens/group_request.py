@@ -15,8 +15,8 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Button, Header, Input, Label, Select, Static, TextArea
 
-from biosphere_tui.rules.group_draft import FUNDINGS, RESOURCES, TEXT_FIELDS, GroupDraft, attention, check
 from biosphere_tui.i18n import _, t
+from biosphere_tui.rules.group_draft import FUNDINGS, RESOURCES, TEXT_FIELDS, GroupDraft, attention, check
 from biosphere_tui.screens.base import Footer, Form, TranslatedBindings
 
 

@@ -14,9 +14,9 @@ from textual.widgets import Button, DataTable, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from biosphere_tui.cache import people
-from biosphere_tui.rules.group_draft import FUNDINGS, GroupDraft, default_draft
 from biosphere_tui.i18n import Phrase, _, plural, t
 from biosphere_tui.models import Group, GroupKind, GroupRequest, GroupSummary, MembershipRequest, Role
+from biosphere_tui.rules.group_draft import FUNDINGS, GroupDraft, default_draft
 from biosphere_tui.screens import registry
 from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.widgets.filter_bar import Filterable, filter_key

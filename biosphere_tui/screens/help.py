@@ -11,7 +11,6 @@ from textual.widgets import Static
 
 from biosphere_tui.i18n import _
 
-
 MOVES = {"cursor_up", "cursor_down", "cursor_left", "cursor_right", "page_up", "page_down", "page_left",
          "page_right", "scroll_home", "scroll_end", "scroll_top", "scroll_bottom", "scroll_up", "scroll_down",
          "scroll_left", "scroll_right", "first", "last"}

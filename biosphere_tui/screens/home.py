@@ -5,8 +5,8 @@ from __future__ import annotations
 from textual.app import ComposeResult
 
 from biosphere_tui.cache import reader, vms
-from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.cache.reader import site_names
+from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.widgets.summary import Summary
 from biosphere_tui.widgets.vm_table import VmTable
 

@@ -9,9 +9,9 @@ from textual.app import ComposeResult, SystemCommand
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
 
-from biosphere_tui.rules.freshness import age
 from biosphere_tui.i18n import _, plural, t
 from biosphere_tui.local.journal import FAILED, OK, Entry
+from biosphere_tui.rules.freshness import age
 from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.widgets.filter_bar import Filterable, filter_key
 from biosphere_tui.widgets.keyed_table import KeyedTable

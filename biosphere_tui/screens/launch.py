@@ -13,13 +13,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
-from biosphere_tui.rules import titles
-from biosphere_tui.rules.advisor import Advice, recommend
 from biosphere_tui.cache import catalogue, reader, vms
-from biosphere_tui.views.advice import signals
 from biosphere_tui.cache.db import Reader
-from biosphere_tui.rules.fit import Fit, Matrix, Minimum, assess
-from biosphere_tui.rules.access import deployment_ssh
+from biosphere_tui.cache.reader import site_names
 from biosphere_tui.i18n import _, t
 from biosphere_tui.models import (
     Appliance,
@@ -29,10 +25,14 @@ from biosphere_tui.models import (
     Group,
     GroupKind,
 )
+from biosphere_tui.rules import titles
+from biosphere_tui.rules.access import deployment_ssh
+from biosphere_tui.rules.advisor import Advice, recommend
+from biosphere_tui.rules.fit import Fit, Matrix, Minimum, assess
 from biosphere_tui.rules.naming import duplicate_problem, free_name, name_problem, numbered, suggested_name
 from biosphere_tui.rules.site_names import site_detail, site_name
-from biosphere_tui.cache.reader import site_names
 from biosphere_tui.screens.base import LaunchForm
+from biosphere_tui.views.advice import signals
 from biosphere_tui.widgets.appliance_detail import needs
 from biosphere_tui.widgets.confirm import ConfirmDialog
 from biosphere_tui.widgets.deployment_progress import DeploymentProgress

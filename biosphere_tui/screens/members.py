@@ -14,11 +14,11 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from biosphere_tui.cache import people
-from biosphere_tui.rules.freshness import age
-from biosphere_tui.rules import titles
 from biosphere_tui.i18n import _, t
 from biosphere_tui.i18n import plural as plural_of
 from biosphere_tui.models import Group, Member, MembershipRequest, Role
+from biosphere_tui.rules import titles
+from biosphere_tui.rules.freshness import age
 from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.widgets.confirm import ConfirmDialog, ReasonDialog
 from biosphere_tui.widgets.filter_bar import Filterable, filter_key

@@ -17,6 +17,7 @@ from textual.containers import Container
 from textual.events import Resize
 
 from biosphere_tui.cache import reader, servers, vms
+from biosphere_tui.cache.reader import site_names
 from biosphere_tui.cache.vms import VmQuery, VmRow
 from biosphere_tui.i18n import _, t
 from biosphere_tui.models import Parameter, Role
@@ -34,7 +35,6 @@ from biosphere_tui.widgets.vm_delete import (
     vm_count,
 )
 from biosphere_tui.widgets.vm_detail import VmDetailPane
-from biosphere_tui.cache.reader import site_names
 from biosphere_tui.widgets.vm_table import VmTable
 
 if TYPE_CHECKING:

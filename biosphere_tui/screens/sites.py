@@ -13,15 +13,13 @@ from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 from textual.widgets import Label, Sparkline, Static
 
-from biosphere_tui.rules import units
-from biosphere_tui.cache import capacity, reader
-from biosphere_tui.cache import servers
+from biosphere_tui.cache import capacity, reader, servers
 from biosphere_tui.cache.capacity import HistoryPoint, SiteRow
-from biosphere_tui.rules.freshness import age, clock
-from biosphere_tui.models import Freshness
 from biosphere_tui.cache.servers import NovaSite
 from biosphere_tui.i18n import _, plural, t
-from biosphere_tui.models import Capacity, SiteState
+from biosphere_tui.models import Capacity, Freshness, SiteState
+from biosphere_tui.rules import units
+from biosphere_tui.rules.freshness import age, clock
 from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.widgets.filter_bar import Filterable, filter_key
 from biosphere_tui.widgets.keyed_table import KeyedTable

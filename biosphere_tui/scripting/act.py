@@ -12,18 +12,17 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
-from biosphere_tui.local import journal
-
-from biosphere_tui.rules import titles
-from biosphere_tui.rules.access import deployment_ssh
-from biosphere_tui.errors import SourceError
 from biosphere_tui.cache import catalogue, people, reader, vms
 from biosphere_tui.cache.servers import split_key
-from biosphere_tui.local.folders import journal_file
-from biosphere_tui.rules.fit import Minimum, assess
+from biosphere_tui.errors import SourceError
 from biosphere_tui.i18n import Phrase
-from biosphere_tui.rules.naming import duplicate_problem, free_name, name_problem, numbered, suggested_name
+from biosphere_tui.local import journal
+from biosphere_tui.local.folders import journal_file
 from biosphere_tui.models import Deployment, DeploymentRequest, DeploymentState, MembershipRequest, Role
+from biosphere_tui.rules import titles
+from biosphere_tui.rules.access import deployment_ssh
+from biosphere_tui.rules.fit import Minimum, assess
+from biosphere_tui.rules.naming import duplicate_problem, free_name, name_problem, numbered, suggested_name
 from biosphere_tui.rules.permissions import delete_refusal
 from biosphere_tui.rules.privacy import secret_text
 from biosphere_tui.scripting import Exit, ScriptError

@@ -8,12 +8,12 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from biosphere_tui.views.advice import Assessment, assessment
-from biosphere_tui.rules.freshness import stale_after
 from biosphere_tui.rules.fit import APPLIANCE, CAPACITY, QUOTA, Fit
+from biosphere_tui.rules.freshness import stale_after
 from biosphere_tui.scripting import Exit
 from biosphere_tui.scripting.output import json_text
 from biosphere_tui.scripting.session import ACCOUNT, Session
+from biosphere_tui.views.advice import Assessment, assessment
 
 SHORT = {APPLIANCE: "✗ small", QUOTA: "✗ quota", CAPACITY: "✗ full"}
 READS = {ACCOUNT, "portal.catalogue", "portal.status", "portal.deployments"}  # and the sites: what launching reads

@@ -13,12 +13,12 @@ import argparse
 import asyncio
 import uuid
 
+from biosphere_tui.config import Config
+from biosphere_tui.errors import SourceError
+from biosphere_tui.models import DeploymentRequest
 from biosphere_tui.rules import classroom, titles
 from biosphere_tui.rules.advisor import class_why, plan_class
-from biosphere_tui.errors import SourceError
 from biosphere_tui.rules.classroom import Seat
-from biosphere_tui.config import Config
-from biosphere_tui.models import DeploymentRequest
 from biosphere_tui.scripting import Exit, ScriptError, act
 from biosphere_tui.scripting.advise import launch_assessment
 from biosphere_tui.scripting.session import Session, confirm

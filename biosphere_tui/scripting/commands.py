@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from biosphere_tui.api import limits
-from biosphere_tui.errors import ConfigError, SourceError
 from biosphere_tui.cache.db import CacheUnavailable, open_cache
 from biosphere_tui.config import Config, default_config_file, store_token
+from biosphere_tui.errors import ConfigError, SourceError
 from biosphere_tui.local.folders import log_file
 
 if TYPE_CHECKING:

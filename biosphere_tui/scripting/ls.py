@@ -8,12 +8,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from biosphere_tui.rules import units
 from biosphere_tui.cache import catalogue, people, reader, servers, usage, vms
-from biosphere_tui.rules.forecast import WINDOW_DAYS, of_group
 from biosphere_tui.cache.activity import ready_vms
-from biosphere_tui.rules.idle import find_idle, given_back, resources
 from biosphere_tui.models import UNLIMITED, Role
+from biosphere_tui.rules import units
+from biosphere_tui.rules.forecast import WINDOW_DAYS, of_group
+from biosphere_tui.rules.idle import find_idle, given_back, resources
 from biosphere_tui.scripting import Exit, ScriptError
 from biosphere_tui.scripting.output import Column, Row, field, render
 from biosphere_tui.scripting.session import ACCOUNT, Session

@@ -48,7 +48,7 @@ def _run(config: Config, args: argparse.Namespace, fresh_world: bool) -> int:
     except ScriptError as exc:
         warn(exc.message)
         return int(exc.code)
-    except Exception as exc:  # noqa: BLE001 - never a traceback: the log has it
+    except Exception as exc:
         log.exception("%s failed", args.command)
         warn(f"{args.command} failed unexpectedly ({type(exc).__name__}); the log has the details")
         return int(Exit.FAILED)

@@ -12,12 +12,12 @@ from typing import TypeVar
 
 from biosphere_tui.cache import catalogue, reader
 from biosphere_tui.cache.db import CacheUnavailable, connect, open_cache
-from biosphere_tui.rules.freshness import State, age, failing, stale_after, state
 from biosphere_tui.config import Config
 from biosphere_tui.local.folders import state_file
-from biosphere_tui.models import Appliance, Freshness, Group, GroupKind, Role, User
-from biosphere_tui.scripting import Exit, ScriptError
 from biosphere_tui.local.state import load_state
+from biosphere_tui.models import Appliance, Freshness, Group, GroupKind, Role, User
+from biosphere_tui.rules.freshness import State, age, failing, stale_after, state
+from biosphere_tui.scripting import Exit, ScriptError
 
 ACCOUNT = "portal.account"  # the user and their groups: every other portal source relies on it
 T = TypeVar("T")

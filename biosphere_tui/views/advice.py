@@ -6,12 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from biosphere_tui.rules.advisor import Advice, Signal, left_of, recommend
 from biosphere_tui.cache import catalogue, reader
-from biosphere_tui.rules.freshness import outdated
 from biosphere_tui.cache.db import Reader
-from biosphere_tui.rules.fit import Matrix, Minimum, assess
 from biosphere_tui.models import Appliance, Group, GroupKind, Quota
+from biosphere_tui.rules.advisor import Advice, Signal, left_of, recommend
+from biosphere_tui.rules.fit import Matrix, Minimum, assess
+from biosphere_tui.rules.freshness import outdated
 
 
 def signals(db: Reader, now: datetime, stale_after: float) -> dict[str, Signal]:

@@ -11,8 +11,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Input, Label, Static
 
-from biosphere_tui.local.folders import export_dir
 from biosphere_tui.i18n import _, t
+from biosphere_tui.local.folders import export_dir
 
 MAX_LISTED = 30
 

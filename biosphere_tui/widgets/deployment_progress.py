@@ -14,12 +14,12 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from biosphere_tui.rules.privacy import secret_text
-from biosphere_tui.rules.freshness import age
-from biosphere_tui.rules.access import deployment_ssh
-from biosphere_tui.rules.delays import delay
 from biosphere_tui.i18n import _, t
 from biosphere_tui.models import Deployment, DeploymentState, Parameter
+from biosphere_tui.rules.access import deployment_ssh
+from biosphere_tui.rules.delays import delay
+from biosphere_tui.rules.freshness import age
+from biosphere_tui.rules.privacy import secret_text
 from biosphere_tui.rules.site_names import site_detail
 from biosphere_tui.widgets.palette import style
 

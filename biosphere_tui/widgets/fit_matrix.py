@@ -12,15 +12,16 @@ from rich.text import Text
 from textual import events
 from textual.widgets.data_table import CellDoesNotExist, ColumnDoesNotExist, RowDoesNotExist
 
-from biosphere_tui.rules.fit import APPLIANCE, CAPACITY, QUOTA, Fit
 from biosphere_tui.i18n import _
 from biosphere_tui.models import SiteState
+from biosphere_tui.rules.fit import APPLIANCE, CAPACITY, QUOTA, Fit
 from biosphere_tui.widgets.keyed_table import KeyedTable
 from biosphere_tui.widgets.palette import style
 
 
 def _cells() -> dict[str, tuple[str, Style]]:
-    return {APPLIANCE: (_("✗ small"), style("error", "dim")), QUOTA: (_("✗ quota"), style("error")), CAPACITY: (_("✗ full"), style("error"))}
+    return {APPLIANCE: (_("✗ small"), style("error", "dim")), QUOTA: (_("✗ quota"), style("error")),
+            CAPACITY: (_("✗ full"), style("error"))}
 
 
 def cell(fit: Fit | None, state: SiteState, best: bool = False) -> Text:

@@ -10,9 +10,9 @@ from typing import Protocol, cast
 from rich.text import Text
 from textual.widgets import Static
 
-from biosphere_tui.rules.freshness import State, failing, summary
-from biosphere_tui.models import Freshness
 from biosphere_tui.i18n import _
+from biosphere_tui.models import Freshness
+from biosphere_tui.rules.freshness import State, failing, summary
 from biosphere_tui.widgets.palette import style
 
 MARKS = {State.FRESH: ("● ", "ok"), State.REFRESHING: ("⟳ ", "info"), State.STALE: ("◌ ", "warning")}

@@ -8,15 +8,16 @@ from datetime import datetime
 from rich.console import Group as Lines
 from rich.text import Text
 
-from biosphere_tui.rules import nova_status, units
-from biosphere_tui.rules.access import server_ssh
-from biosphere_tui.rules.freshness import age
 from biosphere_tui.cache.servers import ServerDetail
 from biosphere_tui.cache.vms import VmRow
 from biosphere_tui.i18n import _, t
+from biosphere_tui.rules import nova_status, units
+from biosphere_tui.rules.access import server_ssh
+from biosphere_tui.rules.freshness import age
 from biosphere_tui.widgets.palette import style
 from biosphere_tui.widgets.vm_detail import VmDetailPane, _section, _when
 from biosphere_tui.widgets.vm_table import VmTable
+
 
 def status_text(status: str) -> Text:
     return Text(status, style=style(nova_status.role(status)))

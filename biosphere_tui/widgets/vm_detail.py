@@ -9,10 +9,10 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
-from biosphere_tui.rules.access import deployment_ssh
-from biosphere_tui.rules.freshness import age
 from biosphere_tui.cache.vms import VmDetail
 from biosphere_tui.i18n import _, t
+from biosphere_tui.rules.access import deployment_ssh
+from biosphere_tui.rules.freshness import age
 from biosphere_tui.rules.privacy import SECRET_MASK
 from biosphere_tui.widgets.palette import style
 from biosphere_tui.widgets.vm_table import state_text

@@ -9,8 +9,8 @@ from rich.style import Style
 from rich.text import Text
 
 from biosphere_tui import i18n
-from biosphere_tui.rules.freshness import age
 from biosphere_tui.cache.vms import VmRow
+from biosphere_tui.rules.freshness import age
 from biosphere_tui.rules.site_names import site_name
 from biosphere_tui.widgets.line_table import LineTable
 from biosphere_tui.widgets.palette import style

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from demo_time import DEMO_START
+from hostile.servers_support import Hostile, json_reply, openstack_site, write_config
 
 from biosphere_tui import errors
 from biosphere_tui.api import openstack as openstack_api
@@ -24,7 +25,6 @@ from biosphere_tui.demo.clock import DemoClock
 from biosphere_tui.demo.cloud import DemoCloud
 from biosphere_tui.demo.nova import DEFAULT_MAX_VERSION
 from biosphere_tui.sync import Sync
-from hostile.servers_support import Hostile, json_reply, openstack_site, write_config
 
 CAPS = {"ifb-bird-stack": "2.40", "ifb-core-cloud": "2.90", "ifb-genouest-genostack": "2.95"}
 
@@ -138,7 +138,7 @@ def test_a_down_cell_server_and_unlimited_quotas_never_fail_the_site(demo, tmp_p
     assert db.execute("SELECT max_vcpu, max_ram_mb FROM limits WHERE site = 'ifb-core-cloud'").fetchone() == (-1, -1)
 
 
-def _limited(status: int, retry_after: str, body: dict) -> Iterator[Hostile]:  # noqa: ANN001
+def _limited(status: int, retry_after: str, body: dict) -> Iterator[Hostile]:
     with Hostile() as server:
         openstack_site(server)
         server.routes["/compute/v2.1/limits"] = json_reply(body, status, {"Retry-After": retry_after})

@@ -16,9 +16,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from biosphere_tui import models as m
 from biosphere_tui.api import openstack_parse as osp
 from biosphere_tui.api import portal_parse as pp
-from biosphere_tui import models as m
 from biosphere_tui.api.fields import ShapeError
 
 JSON = st.recursive(
@@ -112,7 +112,8 @@ def _problems(value: Any, hint: Any, where: str = "") -> list[str]:
     if origin is dict:
         if not isinstance(value, dict):
             return [f"{where}: {type(value).__name__}, not dict"]
-        return [p for k, v in value.items() for p in _problems(k, args[0], f"{where} key") + _problems(v, args[1], f"{where}[{k!r}]")]
+        return [p for k, v in value.items()
+                for p in _problems(k, args[0], f"{where} key") + _problems(v, args[1], f"{where}[{k!r}]")]
     if dataclasses.is_dataclass(hint):
         if type(value) is not hint:
             return [f"{where}: {type(value).__name__}, not {hint.__name__}"]

@@ -8,12 +8,11 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from demo_time import DEMO_START
 
 from biosphere_tui import errors
 from biosphere_tui.api.portal import DeploymentRequest, PortalClient
 from biosphere_tui.models import DeploymentState, RequestState, Role
-
-from demo_time import DEMO_START
 
 
 def client(demo, token: str | None = None, **kw: Any) -> PortalClient:  # noqa: ANN001

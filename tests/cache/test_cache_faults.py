@@ -3,6 +3,7 @@ one plain message, and a write that fails or is killed never leaves a source hal
 
 from __future__ import annotations
 
+import asyncio
 import os
 import random
 import shutil
@@ -11,11 +12,11 @@ import sqlite3
 import subprocess
 import sys
 import time
-import asyncio
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from pilot_support import settle, wait_refreshes
 from sqlite_utils import Database
 
 from biosphere_tui import sync as sync_module
@@ -26,7 +27,6 @@ from biosphere_tui.cache.schema import migrations
 from biosphere_tui.cli import main
 from biosphere_tui.config import Config
 from biosphere_tui.sync import Sync
-from pilot_support import settle, wait_refreshes
 
 SITE = "ifb-bird-stack"
 RAW_ERRORS = ("database is locked", "Traceback", "OperationalError", "attempt to write")
@@ -412,8 +412,8 @@ def crashed_with_a_wal(path: Path) -> bytes:
     return wal.read_bytes()
 
 
-def test_a_damaged_data_page_is_set_aside_and_a_fresh_cache_works(demo, demo_config: Config, cli_config: Path,
-                                                                  capsys: pytest.CaptureFixture[str]) -> None:  # noqa: ANN001
+def test_a_damaged_data_page_is_set_aside_and_a_fresh_cache_works(demo, demo_config: Config, cli_config: Path,  # noqa: ANN001
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
     fill(demo_config, demo)
     damage(demo_config.cache_path, a_deployments_page(demo_config.cache_path))
     code, out = sync_output(cli_config, capsys)
@@ -428,8 +428,8 @@ def test_a_damaged_data_page_is_set_aside_and_a_fresh_cache_works(demo, demo_con
     assert any(d.name in listed.out for d in demo.world.deployments.values() if d.owner == "demo")
 
 
-def test_a_damaged_cache_takes_its_wal_and_shm_aside_with_it(demo, demo_config: Config, cli_config: Path,
-                                                            capsys: pytest.CaptureFixture[str]) -> None:  # noqa: ANN001
+def test_a_damaged_cache_takes_its_wal_and_shm_aside_with_it(demo, demo_config: Config, cli_config: Path,  # noqa: ANN001
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
     path = demo_config.cache_path
     fill(demo_config, demo)
     wal = crashed_with_a_wal(path)

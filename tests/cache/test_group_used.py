@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -15,7 +15,7 @@ from biosphere_tui.cache.schema import migrations
 from biosphere_tui.cache.writer import CacheWriter
 from biosphere_tui.models import Deployment, DeploymentState, Group, GroupKind, Quota, Role, User
 
-AT = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+AT = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 GROUP = Group("ebame-2026", "ebame-2026", "EBAME 2026", GroupKind.TRAINING, Role.MEMBER, Quota(400, 1600, 8000),
               date(2026, 1, 1), date(2026, 12, 31), "training")
 MINE = Deployment("d1", "mine", "app-1", "Ubuntu 22.04", GROUP.id, "demo", "ifb-core-cloud", "ifb.m4.large",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,7 +13,7 @@ from biosphere_tui.cache.usage import Period
 from biosphere_tui.cache.writer import CacheWriter
 from biosphere_tui.models import Capacity, SiteLimits, SiteSnapshot, SiteState, SiteStatus, UsageDay
 
-AT = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+AT = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 TODAY = AT.date()
 
 

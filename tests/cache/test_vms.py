@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,7 +12,6 @@ from biosphere_tui.cache import vms
 from biosphere_tui.cache.db import open_cache
 from biosphere_tui.cache.vms import VmQuery
 from biosphere_tui.cache.writer import CacheWriter
-from biosphere_tui.rules.access import deployment_ssh
 from biosphere_tui.models import (
     AccessLink,
     Deployment,
@@ -23,8 +22,9 @@ from biosphere_tui.models import (
     SiteLimits,
     SiteSnapshot,
 )
+from biosphere_tui.rules.access import deployment_ssh
 
-AT = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+AT = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 S = DeploymentState
 
 

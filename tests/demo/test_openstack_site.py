@@ -12,9 +12,9 @@ from typing import Any
 
 import openstack
 import pytest
-from openstack.connection import Connection
 from keystoneauth1 import exceptions as ks_exc
 from openstack import exceptions as os_exc
+from openstack.connection import Connection
 
 from biosphere_tui.demo.httpserver import FAULTS, DemoHTTPService, Reply, Request
 from biosphere_tui.demo.openstack_site import FakeFlavor, FakeImage, OpenStackSite, SiteState

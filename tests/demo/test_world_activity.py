@@ -16,7 +16,7 @@ START = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 WEEKS = timedelta(days=14)
 
 
-def ready(world: World) -> list:  # noqa: ANN001
+def ready(world: World) -> list:
     return [world.monitored(d) for d in world.deployments.values() if d.state is DeploymentState.READY]
 
 

@@ -19,12 +19,11 @@ from typing import TypeVar
 
 import pytest
 
-from biosphere_tui.scripting import commands
 from biosphere_tui import errors
 from biosphere_tui.api.openstack import SiteClient
 from biosphere_tui.api.portal import PortalClient
 from biosphere_tui.config import load
-
+from biosphere_tui.scripting import commands
 from hostile.servers_support import (
     PASSWORD,
     PORTAL_TOKEN,

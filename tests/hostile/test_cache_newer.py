@@ -11,6 +11,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from pilot_support import settle
 from sqlite_utils import Database
 
 from biosphere_tui.app import BiosphereApp
@@ -19,7 +20,6 @@ from biosphere_tui.cache.db import CacheUnavailable, open_cache
 from biosphere_tui.cli import main
 from biosphere_tui.config import Config
 from hostile.cache_support import sync_once
-from pilot_support import settle
 
 KNOWN = len(schema.STEPS)
 

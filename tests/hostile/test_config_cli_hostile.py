@@ -23,7 +23,7 @@ class _Recorder(BaseHTTPRequestHandler):
 
     seen: list[tuple[str, str | None]]
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         self.seen.append((self.path, self.headers.get("Authorization")))
         body = json.dumps({"detail": "nothing here"}).encode()
         self.send_response(404)

@@ -13,13 +13,13 @@ import os
 from dataclasses import replace
 
 import pytest
+from demo_time import DEMO_START
 from hypothesis import HealthCheck, given, settings
 
 from biosphere_tui import config as config_module
 from biosphere_tui.cli import main
 from biosphere_tui.demo.clock import DemoClock
 from biosphere_tui.demo.cloud import DemoCloud
-from demo_time import DEMO_START
 from hostile.payloads import ATTACKS, RAW_CONTROL, hostile_text
 from hostile.text_support import app_on, fail_with, inject, sync
 from hostile.walk_support import walk

@@ -6,14 +6,14 @@ from __future__ import annotations
 import threading
 
 import pytest
+from pilot_support import settle
+from toasts import Toasts
 
 from biosphere_tui.app import BiosphereApp
 from biosphere_tui.cache.db import open_cache
 from biosphere_tui.config import Config
 from biosphere_tui.demo import contract as wire
 from biosphere_tui.sync import Sync
-from pilot_support import settle
-from toasts import Toasts
 
 GROUP = "marine-meta"
 

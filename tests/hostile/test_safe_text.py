@@ -9,12 +9,11 @@ from pathlib import Path
 from hypothesis import given
 
 from biosphere_tui import errors
-
 from biosphere_tui.api import openstack_parse, portal_parse
-from biosphere_tui.safe_text import NAME_LIMIT, TEXT_LIMIT, clean
 from biosphere_tui.cache import reader
 from biosphere_tui.cache.db import open_cache
 from biosphere_tui.cache.schema import migrations
+from biosphere_tui.safe_text import NAME_LIMIT, TEXT_LIMIT, clean
 from hostile.payloads import PAYLOADS, RAW_CONTROL, hostile_text
 
 

@@ -20,17 +20,17 @@ import termios
 from pathlib import Path
 
 import pytest
+from pilot_support import settle
 from rich.console import Console
+from screen_text import text_of
 
-from biosphere_tui.demo import world as world_module
 from biosphere_tui.demo import records
+from biosphere_tui.demo import world as world_module
 from biosphere_tui.models import DeploymentState
 from biosphere_tui.widgets.confirm import ConfirmDialog
 from hostile.payloads import OSC0_TITLE, OSC52
 from hostile.text_support import app_on, fail_with, inject, sync
 from hostile.walk_support import leaked
-from pilot_support import settle
-from screen_text import text_of
 
 MARKUP = "Mallory [/]"
 PASSWORD = "Pw[i]9x[red]Q"

@@ -22,20 +22,19 @@ from pilot_support import settle
 from screen_text import text_of
 from sqlite_utils import Database
 
-from biosphere_tui.local import journal, logs
 from biosphere_tui.app import BiosphereApp
 from biosphere_tui.cache import schema
 from biosphere_tui.cache.db import open_cache
-from biosphere_tui.rules.classroom import Seat, write_csv
 from biosphere_tui.config import Config
-from biosphere_tui.local.folders import cache_dir, journal_file, log_file, state_file
-from biosphere_tui.rules.export import write_usage_csv
 from biosphere_tui.demo import contract as wire
-from biosphere_tui.models import DeploymentState, UsageDay
+from biosphere_tui.local import journal, logs
+from biosphere_tui.local.folders import cache_dir, journal_file, log_file, state_file
 from biosphere_tui.local.state import UserState, save_state
+from biosphere_tui.models import DeploymentState, UsageDay
+from biosphere_tui.rules.classroom import Seat, write_csv
+from biosphere_tui.rules.export import write_usage_csv
 from biosphere_tui.rules.privacy import SECRET_MASK as MASK
 from hostile.cache_support import demo_secrets, found_on_disk, mode, nobody_reads, sync_once
-from scripting_cli import cli  # noqa: F401 - the fixture
 
 RSTUDIO = "180"
 

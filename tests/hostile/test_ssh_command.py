@@ -7,27 +7,27 @@ from __future__ import annotations
 import asyncio
 import csv
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from pilot_support import settle
+from toasts import Toasts
 
 from biosphere_tui.app import BiosphereApp
 from biosphere_tui.cache.db import open_cache
 from biosphere_tui.cli import main
 from biosphere_tui.config import Config
-from biosphere_tui.demo import world as demo_world
 from biosphere_tui.demo import contract as wire
+from biosphere_tui.demo import world as demo_world
 from biosphere_tui.models import AccessLink, Deployment, DeploymentState, Parameter, Server
 from biosphere_tui.rules.access import deployment_ssh, server_ssh
 from biosphere_tui.rules.ssh import ssh_command
 from biosphere_tui.sync import Sync
-from pilot_support import settle
-from toasts import Toasts
 
 HOSTILE = "ssh://ubuntu;touch PWNED;echo @10.36.0.21"
 ODD = "the portal's SSH link is not a plain user@address; not shown"
-AT = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+AT = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("link", [

@@ -14,7 +14,6 @@ import pytest
 
 from hostile.payloads import ATTACKS, PAYLOADS, RAW_CONTROL
 from hostile.text_support import fail_with, inject
-from scripting_cli import cli  # noqa: F401 - the fixture
 
 FAKE_OK = "boom\r\x1b[1A\x1b[2Kok   portal.status     0.01 s      8 rows"
 

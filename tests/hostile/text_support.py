@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from biosphere_tui.demo.httpserver import Reply, Request, error_reply
 from biosphere_tui.demo import contract as wire
 from biosphere_tui.demo import records
+from biosphere_tui.demo.httpserver import Reply, Request, error_reply
 
 GROUP = "marine-meta"
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from pilot_support import settle
 from textual.geometry import Region
 
 from biosphere_tui.app import BiosphereApp
 from hostile.payloads import RAW_CONTROL
-from pilot_support import settle
 
 # (keys to press, the screen they lead to); ``escape`` leaves dialogs and detail panes.
 WALK: tuple[tuple[tuple[str, ...], str], ...] = (

@@ -11,7 +11,6 @@ from biosphere_tui.cache.db import open_cache
 from biosphere_tui.config import Config
 from biosphere_tui.sync import Sync
 
-
 FOLLOW = 0.5
 
 

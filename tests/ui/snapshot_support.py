@@ -7,7 +7,6 @@ Each screen is snapshotted once per size (pytest-textual-snapshot keeps the imag
 from __future__ import annotations
 
 import pytest
-
 from textual.app import App
 from textual.widgets import Input
 

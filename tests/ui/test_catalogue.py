@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-
-from biosphere_tui.screens.catalogue import ApplianceTable, CatalogueScreen
-from biosphere_tui.widgets.appliance_detail import ApplianceDetail
 from pilot_support import settle
 from screen_text import text_of
 from snapshot_support import SIZES
+
+from biosphere_tui.screens.catalogue import ApplianceTable, CatalogueScreen
+from biosphere_tui.widgets.appliance_detail import ApplianceDetail
 
 
 def rows(app) -> set[str]:  # noqa: ANN001

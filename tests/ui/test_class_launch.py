@@ -7,16 +7,16 @@ import csv
 from pathlib import Path
 
 import pytest
-
-from biosphere_tui.demo import contract as wire
-from biosphere_tui.screens.class_launch import ClassLaunchScreen, SeatTable
-from biosphere_tui.rules.privacy import SECRET_MASK as MASK
-from biosphere_tui.widgets.confirm import ConfirmDialog, ReasonDialog
 from conftest import sync_once
 from pilot_support import settle
 from screen_text import text_of
 from snapshot_support import SIZES, steady_latency
 from test_cli_launching import squeeze
+
+from biosphere_tui.demo import contract as wire
+from biosphere_tui.rules.privacy import SECRET_MASK as MASK
+from biosphere_tui.screens.class_launch import ClassLaunchScreen, SeatTable
+from biosphere_tui.widgets.confirm import ConfirmDialog, ReasonDialog
 
 TRAINING_RNA = "219"
 
@@ -52,7 +52,7 @@ async def until_ready(app, pilot, screen: ClassLaunchScreen, demo) -> None:  # n
 
 
 async def test_a_class_is_launched_followed_to_ready_and_exported(synced, make_app, demo, tmp_path: Path,  # noqa: ANN001
-                                                                  monkeypatch: pytest.MonkeyPatch, toasts) -> None:
+                                                                  monkeypatch: pytest.MonkeyPatch, toasts) -> None:  # noqa: ANN001
     monkeypatch.chdir(tmp_path)
     app = make_app(synced)
     async with app.run_test(size=(140, 40), notifications=True, message_hook=toasts) as pilot:

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 from pilot_support import settle
+from screen_text import text_of
+from snapshot_support import SIZES
 from textual.app import App, ComposeResult
 from textual.widgets import Input
 
@@ -20,8 +22,6 @@ from biosphere_tui.screens.consumption import ConsumptionScreen, TotalsTable
 from biosphere_tui.widgets.chart import DailyChart
 from biosphere_tui.widgets.confirm import ReasonDialog
 from biosphere_tui.widgets.quota_bar import QuotaBar, level
-from screen_text import text_of
-from snapshot_support import SIZES
 
 GROUP = "marine-meta"
 
@@ -158,7 +158,7 @@ def _read(path: Path) -> list[dict[str, str]]:
 
 
 async def test_export_writes_the_period_s_rows_to_the_path_given(synced: Config, make_app, demo,  # noqa: ANN001
-                                                                  tmp_path: Path, toasts) -> None:
+                                                                  tmp_path: Path, toasts) -> None:  # noqa: ANN001
     app = make_app(synced)
     target = tmp_path / "out" / "marine.csv"
     target.parent.mkdir()
@@ -184,7 +184,7 @@ async def test_export_writes_the_period_s_rows_to_the_path_given(synced: Config,
 @pytest.mark.parametrize("downloads", [True, False])
 async def test_export_proposes_a_file_in_downloads_or_home_to_edit(synced: Config, make_app, demo,  # noqa: ANN001
                                                                    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                                   downloads: bool, toasts) -> None:
+                                                                   downloads: bool, toasts) -> None:  # noqa: ANN001
     monkeypatch.chdir(tmp_path)  # where the app was started: never written to unasked
     folder = Path.home() / "Downloads" if downloads else Path.home()
     folder.mkdir(exist_ok=True)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from pilot_support import settle
+from screen_text import text_of
 from textual.widgets import Static
+from world_forecast import world_forecast
 
 from biosphere_tui.config import Config
-from screen_text import text_of
-from world_forecast import world_forecast
 
 
 async def test_forecast_lines_follow_the_world_record(synced: Config, make_app, demo) -> None:  # noqa: ANN001

@@ -6,17 +6,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from biosphere_tui.rules import backoff
-from biosphere_tui.app import BiosphereApp
-from biosphere_tui.models import Freshness
-from biosphere_tui.config import Config
-from biosphere_tui.rules.freshness import failing
-from biosphere_tui.widgets.freshness import FreshnessBar
+from demo_time import DEMO_START
 from pilot_support import settle
 from screen_text import text_of
 from toasts import Toasts
 
-from demo_time import DEMO_START
+from biosphere_tui.app import BiosphereApp
+from biosphere_tui.config import Config
+from biosphere_tui.models import Freshness
+from biosphere_tui.rules import backoff
+from biosphere_tui.rules.freshness import failing
+from biosphere_tui.widgets.freshness import FreshnessBar
 
 SITE = "ifb-bird-stack"
 

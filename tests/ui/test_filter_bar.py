@@ -4,7 +4,7 @@ Esc clears it, brings every row back and hides the bar."""
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,7 @@ from sync_helpers_os import os_only_config
 
 from biosphere_tui.config import Config, journal_file
 from biosphere_tui.local.journal import Journal, entry
-from biosphere_tui.widgets.filter_bar import FilterBar, Filterable
+from biosphere_tui.widgets.filter_bar import Filterable, FilterBar
 from biosphere_tui.widgets.keyed_table import KeyedTable
 from biosphere_tui.widgets.line_table import LineTable
 
@@ -32,7 +32,7 @@ def row_keys(table: KeyedTable | LineTable) -> list[str]:
 
 def write_journal() -> None:
     """Two actions in the journal, so that its screen has rows to filter."""
-    at = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
+    at = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
     log = Journal(journal_file())
     log.append(entry(at, "demo", "Approving 1 request", ["POST /approve"], result="r-1"))
     log.append(entry(at, "demo", "Deleting 2 VMs", ["DELETE /deployments/1"], result="d-1"))

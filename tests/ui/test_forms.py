@@ -3,15 +3,15 @@ bounds; the toast names the fields; a key typed in a form never switches screens
 
 from __future__ import annotations
 
+from pilot_support import settle
+from screen_text import text_of
+from test_groups import fill, open_groups
 from textual.widgets import Button, Input, Label
 
 from biosphere_tui.models import GROUP_REQUEST_MAXIMUM
 from biosphere_tui.screens.group_request import GroupRequestScreen
 from biosphere_tui.screens.launch import LaunchScreen
 from biosphere_tui.widgets.fit_matrix import FitMatrix
-from pilot_support import settle
-from screen_text import text_of
-from test_groups import fill, open_groups
 
 REQUEST_GROUP = "POST /api/v1/cloudweb_account/groups"
 

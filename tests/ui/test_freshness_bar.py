@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from pilot_support import settle
+from screen_text import text_of
+from toasts import Toasts
+
 from biosphere_tui.app import BiosphereApp
 from biosphere_tui.config import Config
 from biosphere_tui.widgets.freshness import FreshnessBar
 from biosphere_tui.widgets.toast import LastingNotification
-from pilot_support import settle
-from screen_text import text_of
-from toasts import Toasts
 
 SITE = "ifb-bird-stack"
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from pilot_support import settle
+from screen_text import text_of
+from snapshot_support import SIZES
 
 from biosphere_tui.demo import contract as wire
 from biosphere_tui.screens.group_request import GroupRequestScreen
 from biosphere_tui.screens.groups import GroupsScreen, JoinDialog
 from biosphere_tui.screens.members import ColumnsTable
-from pilot_support import settle
-from screen_text import text_of
-from snapshot_support import SIZES
 
 
 async def open_groups(app, pilot) -> GroupsScreen:  # noqa: ANN001

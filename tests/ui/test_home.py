@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from screen_text import text_of
+
 from biosphere_tui.app import BiosphereApp
 from biosphere_tui.config import Config
 from biosphere_tui.widgets.freshness import FreshnessBar
 from biosphere_tui.widgets.summary import Summary
 from biosphere_tui.widgets.vm_table import VmTable
-from screen_text import text_of
 
 
 async def _settle(app: BiosphereApp, pilot, refreshes: int) -> None:  # noqa: ANN001

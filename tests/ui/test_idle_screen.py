@@ -12,10 +12,9 @@ from screen_text import text_of
 from snapshot_support import SIZES
 from world_idle import seeded_idle
 
-from biosphere_tui.demo import contract as wire
 from biosphere_tui.app import BiosphereApp
 from biosphere_tui.config import IdleSettings
-
+from biosphere_tui.demo import contract as wire
 from biosphere_tui.screens.idle import IdleScreen, IdleTable
 from biosphere_tui.widgets.confirm import ConfirmDialog
 

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from biosphere_tui.local.folders import journal_file
-from biosphere_tui.i18n import set_language
-from biosphere_tui.local.journal import OK, Entry
+from pilot_support import settle
+from screen_text import text_of
+
 from biosphere_tui.demo import contract as wire
+from biosphere_tui.i18n import set_language
+from biosphere_tui.local.folders import journal_file
+from biosphere_tui.local.journal import OK, Entry
 from biosphere_tui.screens.journal import JournalScreen, JournalTable
 from biosphere_tui.widgets.confirm import ConfirmDialog
 from biosphere_tui.widgets.vm_table import VmTable
-from pilot_support import settle
-from screen_text import text_of
 
 GROUP = "marine-meta"
 
@@ -164,7 +165,7 @@ async def test_actions_are_shown_in_the_language_of_the_app_reading_them(synced,
     app = make_app(synced)  # English
     async with app.run_test(size=(160, 48)) as pilot:
         await approve_first(app, pilot, demo)
-    older = Entry(datetime(2026, 1, 5, tzinfo=timezone.utc), "demo", "Suppression de 1 VM", OK, "", ())
+    older = Entry(datetime(2026, 1, 5, tzinfo=UTC), "demo", "Suppression de 1 VM", OK, "", ())
     with journal_file().open("a") as out:  # an entry of a version that wrote titles in its language
         out.write(older.to_json() + "\n")
     french = make_app(replace(synced, lang="fr"))

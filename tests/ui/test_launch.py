@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import asyncio
 
-
-from biosphere_tui.rules.freshness import age
-from biosphere_tui.models import DeploymentState
-from biosphere_tui.screens.launch import LaunchScreen
-from biosphere_tui.demo import contract as wire
-from biosphere_tui.rules.privacy import SECRET_MASK as MASK
-from biosphere_tui.widgets.confirm import ConfirmDialog
-from biosphere_tui.widgets.fit_matrix import FitMatrix
 from pilot_support import settle
 from screen_text import text_of
 from snapshot_support import SIZES, steady_latency
+
+from biosphere_tui.demo import contract as wire
+from biosphere_tui.models import DeploymentState
+from biosphere_tui.rules.freshness import age
+from biosphere_tui.rules.privacy import SECRET_MASK as MASK
+from biosphere_tui.screens.launch import LaunchScreen
+from biosphere_tui.widgets.confirm import ConfirmDialog
+from biosphere_tui.widgets.fit_matrix import FitMatrix
 
 RSTUDIO = "180"  # web access: a password parameter, masked until revealed
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from biosphere_tui.demo import contract as wire
-from biosphere_tui.demo.seed_data import FLAVORS
-from biosphere_tui.widgets.fit_matrix import FitMatrix
-
 from pilot_support import settle
 from screen_text import text_of
 from test_launch import open_launch
+
+from biosphere_tui.demo import contract as wire
+from biosphere_tui.demo.seed_data import FLAVORS
+from biosphere_tui.widgets.fit_matrix import FitMatrix
 
 
 async def test_the_recommendation_is_shown_and_applied(synced, make_app, demo) -> None:  # noqa: ANN001

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from pilot_support import settle
+from screen_text import text_of
+from textual.widgets import Input
+
 from biosphere_tui.screens.catalogue import ApplianceTable, CatalogueScreen
 from biosphere_tui.screens.class_launch import ClassLaunchScreen
 from biosphere_tui.screens.launch import LaunchScreen
 from biosphere_tui.widgets.confirm import ConfirmDialog
 from biosphere_tui.widgets.fit_matrix import FitMatrix
 from biosphere_tui.widgets.vm_table import VmTable
-from pilot_support import settle
-from screen_text import text_of
-from textual.widgets import Input
 
 DEPLOY = "POST /api/v1/monitor/deployments"
 RSTUDIO = "180"

@@ -36,7 +36,7 @@ class TableApp(App):
         self.messages.append(event)
 
 
-def of(app: TableApp, kind: type[Message]) -> list:  # noqa: ANN401
+def of(app: TableApp, kind: type[Message]) -> list:
     return [m for m in app.messages if isinstance(m, kind)]
 
 

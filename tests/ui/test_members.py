@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 import httpx
+from pilot_support import settle
+from screen_text import text_of
+from snapshot_support import SIZES
 
 from biosphere_tui.demo import contract as wire
 from biosphere_tui.screens.members import ColumnsTable, MembersScreen
 from biosphere_tui.widgets.confirm import ConfirmDialog, ReasonDialog
-from biosphere_tui.widgets.summary import Summary
 from biosphere_tui.widgets.palette import style
-from pilot_support import settle
-from screen_text import text_of
-from snapshot_support import SIZES
+from biosphere_tui.widgets.summary import Summary
 
 GROUP = "marine-meta"
 

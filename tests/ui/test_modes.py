@@ -9,23 +9,22 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from textual.binding import BindingsMap
-
-import biosphere_tui
-from biosphere_tui.demo import contract as wire
-from biosphere_tui import i18n
-from biosphere_tui.actions import Actions, ReadOnlyRefusal
-from biosphere_tui.local.folders import journal_file
-from biosphere_tui.i18n.fr import FR
-from biosphere_tui.rules.privacy import mask
-
-from biosphere_tui.screens.registry import SCREENS
-from biosphere_tui.widgets.confirm import ConfirmDialog
 from pilot_support import settle
 from screen_text import text_of
 from test_class_launch import fill, open_class
 from test_launch import open_launch
+from textual.binding import BindingsMap
 from world_forecast import world_forecast
+
+import biosphere_tui
+from biosphere_tui import i18n
+from biosphere_tui.actions import Actions, ReadOnlyRefusal
+from biosphere_tui.demo import contract as wire
+from biosphere_tui.i18n.fr import FR
+from biosphere_tui.local.folders import journal_file
+from biosphere_tui.rules.privacy import mask
+from biosphere_tui.screens.registry import SCREENS
+from biosphere_tui.widgets.confirm import ConfirmDialog
 
 GROUP = "marine-meta"
 

@@ -6,13 +6,12 @@ import asyncio
 import re
 
 from pilot_support import settle
-from scripting_cli import cli  # noqa: F401 - the fixture
 from screen_text import text_of
 from snapshot_support import SIZES
 
-from biosphere_tui.demo import contract as wire
 from biosphere_tui.app import BiosphereApp
 from biosphere_tui.cache import reader
+from biosphere_tui.demo import contract as wire
 from biosphere_tui.rules.privacy import SECRET_MASK as MASK
 from biosphere_tui.screens.myvm import PAGE
 from biosphere_tui.widgets.confirm import ConfirmDialog
@@ -281,7 +280,7 @@ async def test_describe_masks_secrets_and_c_copies_the_ssh_command(synced, make_
         assert f"Copied to the clipboard: ssh ubuntu@{ip}" in toasts.text()
 
 
-async def test_the_screen_and_the_command_line_show_one_secret_mask(synced, make_app, demo, cli, capsys, monkeypatch) -> None:  # noqa: ANN001, E501
+async def test_the_screen_and_the_command_line_show_one_secret_mask(synced, make_app, demo, cli, capsys, monkeypatch) -> None:  # noqa: ANN001
     """myVM's describe pane and ``launch --wait`` hide a password behind the same mask."""
     monkeypatch.setattr("biosphere_tui.scripting.act.pause", lambda seconds: demo.clock.advance(30))
     assert await asyncio.to_thread(cli, "launch", "180", "--site", "ifb-core-cloud", "--flavour", "ifb.m4.xlarge",

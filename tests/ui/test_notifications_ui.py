@@ -13,11 +13,10 @@ import pytest
 from pilot_support import settle
 from toasts import Toasts
 
-from biosphere_tui.demo import contract as wire
 from biosphere_tui.app import BiosphereApp
 from biosphere_tui.config import Config, NotificationSettings
+from biosphere_tui.demo import contract as wire
 from biosphere_tui.rules.notifications import _TITLES
-
 
 TITLES = set(_TITLES.values())
 
@@ -104,7 +103,7 @@ async def test_nothing_is_announced_at_startup(synced, make_app, demo, toasts) -
     (NotificationSettings(enabled=False, bell=True), False, False),
 ])
 async def test_the_bell_rings_only_when_configured(synced: Config, make_app, demo, settings: NotificationSettings,  # noqa: ANN001
-                                                   toasted: bool, rings: bool, toasts) -> None:
+                                                   toasted: bool, rings: bool, toasts) -> None:  # noqa: ANN001
     app = make_app(replace(synced, notifications=settings))
     rung: list[None] = []
     app.bell = lambda: rung.append(None)  # type: ignore[method-assign]

@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from pilot_support import settle
 from screen_text import text_of
 from sync_helpers_os import os_only_config

@@ -245,7 +245,7 @@ async def test_read_only_refuses_a_nova_delete_without_asking(os_synced, make_ap
 
 
 async def test_read_only_still_refuses_a_change_the_screens_forgot_to_list(os_synced, make_app, demo,  # noqa: ANN001
-                                                                          monkeypatch, toasts) -> None:
+                                                                          monkeypatch, toasts) -> None:  # noqa: ANN001
     """The gate is in the action runner: a change that reaches it (here a delete the up-front list
     misses, so the confirmation is asked) is refused there, sends nothing and journals nothing."""
     monkeypatch.setattr("biosphere_tui.app.CHANGING", frozenset())

@@ -7,15 +7,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from manual_timers import ManualTimers
+from pilot_support import settle
+from screen_text import text_of
+from test_class_launch import fill, open_class
+from test_launch import choose, open_launch, type_name
+
 from biosphere_tui.app import BiosphereApp
 from biosphere_tui.cache import reader
 from biosphere_tui.models import DeploymentState
-from manual_timers import ManualTimers
-from pilot_support import settle
-from test_class_launch import fill, open_class
-from test_launch import choose, open_launch, type_name
 from biosphere_tui.widgets.freshness import FreshnessBar
-from screen_text import text_of
 
 INTERVAL = 30.0
 SITE = "ifb-bird-stack"

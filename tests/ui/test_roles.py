@@ -6,14 +6,15 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 
+from conftest import sync_once
+from pilot_support import settle
+from screen_text import text_of
+
 from biosphere_tui.actions import NO_RIGHT
 from biosphere_tui.demo import contract as wire
 from biosphere_tui.models import Role
 from biosphere_tui.widgets.confirm import ConfirmDialog
 from biosphere_tui.widgets.vm_table import VmTable
-from conftest import sync_once
-from pilot_support import settle
-from screen_text import text_of
 
 GROUP = "marine-meta"
 

@@ -46,11 +46,11 @@ async def test_partial_refreshes_do_not_postpone_the_full_one(synced, demo) -> N
     (on a hand-driven clock: the schedule's time moves only when the test says)."""
     from dataclasses import replace
 
-    from biosphere_tui.app import BiosphereApp
-    from biosphere_tui.cache import reader
-
     from manual_timers import ManualTimers
     from pilot_support import settle, wait_refreshes
+
+    from biosphere_tui.app import BiosphereApp
+    from biosphere_tui.cache import reader
 
     timers = ManualTimers()
     app = BiosphereApp(replace(synced, refresh_interval=30.0), now=demo.clock.now, timers=timers)

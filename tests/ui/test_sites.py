@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 from pilot_support import settle, wait_refreshes
 from rich.text import Text
+from screen_text import text_of
+from snapshot_support import SIZES, steady_latency
 from textual.widgets import Sparkline
 
 from biosphere_tui.app import BiosphereApp
@@ -13,8 +15,6 @@ from biosphere_tui.cache import reader
 from biosphere_tui.config import Config
 from biosphere_tui.screens.sites import SitesScreen, SiteTable
 from biosphere_tui.widgets.palette import style
-from screen_text import text_of
-from snapshot_support import SIZES, steady_latency
 
 BIRD = "ifb-bird-stack"
 

@@ -7,12 +7,12 @@ import re
 
 import pytest
 from pilot_support import settle
+from screen_text import text_of
 
 from biosphere_tui.config import Config
 from biosphere_tui.screens.idle import IdleTable
 from biosphere_tui.widgets.line_table import LineTable
 from biosphere_tui.widgets.vm_table import VmTable
-from screen_text import text_of
 
 
 @pytest.mark.parametrize(("key", "table"), [("3", VmTable), ("9", IdleTable)])
