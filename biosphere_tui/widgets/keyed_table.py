@@ -49,6 +49,7 @@ class KeyedTable(WideToggle, DataTable):
         self.selected: set[str] = set()
         self._shown: list[int] | None = None  # indices into COLUMNS of the columns drawn (None: all)
         self._given: list[tuple[str, Sequence[Any]]] = []  # the rows as last shown, every column's cells
+        self._order: list[str] = []  # their keys (after a clear, the rows come back in this order)
         self._restart = False
 
     def restart_cursor(self) -> None:
@@ -131,8 +132,9 @@ class KeyedTable(WideToggle, DataTable):
             else:
                 self.add_row(*values, key=key)
         order = [key for key, _ in given]
-        if [row.key.value for row in self.ordered_rows] != order:
+        if order != self._order and [row.key.value for row in self.ordered_rows] != order:
             self._reorder(order, given)
+        self._order = order
         if self._restart:
             self._restart = False
             self.move_cursor(row=0, animate=False)
