@@ -36,7 +36,7 @@ def user(raw: Any) -> User:
 
 def _quota(raw: Any, where: str) -> Quota:
     q = f.obj(raw, where)
-    return Quota(f.integer(q, "vcpu", where), f.integer(q, "ram_gb", where), f.integer(q, "storage_gb", where))
+    return Quota(f.integer(q, "vcpu", where), float(f.integer(q, "ram_gb", where)), f.integer(q, "storage_gb", where))
 
 
 def group(raw: Any) -> Group:

@@ -24,6 +24,7 @@ from biosphere_tui.cache import servers
 from biosphere_tui.cache.db import open_cache
 from biosphere_tui.cli import main
 from biosphere_tui.config import Config, load
+from biosphere_tui.rules.access import server_ssh
 from biosphere_tui.sync import Sync
 from biosphere_tui.widgets.confirm import ConfirmDialog
 from biosphere_tui.widgets.vm_table import VmTable
@@ -262,9 +263,12 @@ async def test_launch_from_the_catalogue_reaches_active_then_delete(synced, clou
         await settle(app, pilot, lambda: form.launched is not None)
         server_id = form.launched[1]
         try:
-            await refresh_until(app, pilot, lambda: form.detail is not None and form.detail.ssh_command is not None)
+            def ssh() -> str | None:
+                return None if form.detail is None else server_ssh(form.detail.server, form.detail.os_distro).command
+
+            await refresh_until(app, pilot, lambda: ssh() is not None)
             steps = text_of(form.query_one("#steps"))
-            assert "ACTIVE" in steps and form.detail.ssh_command in steps and "@10.20.0." in steps
+            assert "ACTIVE" in steps and ssh() in steps and "@10.20.0." in steps
             server = user.compute.get_server(server_id)
             assert (server.name, server.status, server.flavor.name) == ("real-launch", "ACTIVE", "m1.small")
             assert list(server.addresses) == ["realos-net"]  # Nova took the project's only network

@@ -12,7 +12,8 @@ from conftest import sync_once
 from pilot_support import settle
 from sync_helpers_os import os_only_config
 
-from biosphere_tui.config import Config, journal_file
+from biosphere_tui.config import Config
+from biosphere_tui.local.folders import journal_file
 from biosphere_tui.local.journal import Journal, entry
 from biosphere_tui.widgets.filter_bar import Filterable, FilterBar
 from biosphere_tui.widgets.keyed_table import KeyedTable
