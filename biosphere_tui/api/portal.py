@@ -35,6 +35,10 @@ T = TypeVar("T")
 SOURCE = "portal"
 PER_PAGE = 500
 MAX_PAGES = 1000
+# Pages of one list asked at once. Enough to overlap round trips; few enough that the portal answers
+# each within its timeout: every page at once would queue behind the others (in httpx's pool and on
+# the server), and that wait counted against each request's timeout (a 300-page list failed).
+PAGES_IN_FLIGHT = 4
 
 
 class PortalClient:
@@ -161,9 +165,7 @@ class PortalClient:
         total, per_page = first.get("total"), first.get("per_page") or PER_PAGE
         if first.get("next_page") is not None and isinstance(total, int) and isinstance(per_page, int) and per_page > 0:
             last = min(math.ceil(total / per_page), MAX_PAGES)
-            rest = await asyncio.gather(
-                *(self._read(path, {**params, "page": str(n), "per_page": str(per_page)}) for n in range(2, last + 1))
-            )
+            rest = await self._pages(path, params, per_page, range(2, last + 1))
             pages += [self._envelope(r) for r in rest]
         else:
             while (nxt := pages[-1].get("next_page")) is not None and len(pages) < MAX_PAGES:
@@ -171,6 +173,24 @@ class PortalClient:
                     raise errors.BadReply(SOURCE, f"{path}: the page numbering of the reply is inconsistent")
                 pages.append(self._envelope(await self._read(path, {**params, "page": str(nxt), "per_page": str(PER_PAGE)})))
         return [self._parse(parser, item) for page in pages for item in page["items"]]
+
+    async def _pages(self, path: str, params: dict[str, str], per_page: int, numbers: range) -> list[Any]:
+        """Pages *numbers* of a list in order, ``PAGES_IN_FLIGHT`` at a time, each request with its own
+        timeout; the first failure cancels the pages not read yet and is raised as it is."""
+        bodies: dict[int, Any] = {}
+        todo = iter(numbers)
+
+        async def reader() -> None:
+            for n in todo:  # shared: each reader takes the next page number when its page is in
+                bodies[n] = await self._read(path, {**params, "page": str(n), "per_page": str(per_page)})
+
+        try:
+            async with asyncio.TaskGroup() as readers:
+                for _ in range(min(PAGES_IN_FLIGHT, len(numbers))):
+                    readers.create_task(reader())
+        except BaseExceptionGroup as failed:
+            raise failed.exceptions[0] from None
+        return [bodies[n] for n in numbers]
 
     def _envelope(self, body: Any) -> dict[str, Any]:
         def check(raw: Any) -> dict[str, Any]:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from operator import itemgetter
+from typing import overload
 
 from .records import Deployment, UsageDay
 
@@ -17,32 +19,39 @@ def midnight(day: date) -> datetime:
 
 
 _Key = tuple[date, str, str]  # day, member, site
+_Span = tuple[datetime, datetime | None, Deployment]  # charged from, until (None: still running), to whom
 
 
 class Ledger:
-    """Consumption per group: days before `until` frozen, the current day computed on demand."""
+    """Consumption per group: days before `until` frozen, the current day indexed and read at any time.
+
+    Reading one page of a group's rows costs the page, not the ledger: the frozen rows are sorted
+    once (again after `record`), and the day in progress is indexed once per group, until a
+    deployment of the group changes (`changed`) or the day is frozen.
+    """
 
     def __init__(self, until: date) -> None:
         self.until = until
         self._rows: dict[str, dict[_Key, list[float]]] = defaultdict(dict)
-        self._sorted: dict[str, tuple[list[date], list[UsageDay]]] = {}
+        self._sorted: dict[tuple[str, str | None], tuple[list[date], list[UsageDay]]] = {}
+        self._today: dict[str, _Today] = {}
 
     @staticmethod
-    def lifetime(dep: Deployment, now: datetime) -> tuple[datetime, datetime] | None:
-        """When *dep* had a VM charged to its group; None if it never had one."""
+    def lifetime(dep: Deployment) -> tuple[datetime, datetime | None] | None:
+        """When *dep* had a VM charged to its group (end None: it still has); None if it never had one."""
         if dep.server_id is None:
             return None
-        return dep.created, (dep.updated if dep.state.is_final else now)
+        return dep.created, (dep.updated if dep.state.is_final else None)
 
     def record(self, deps: Iterable[Deployment], since: date, now: datetime) -> None:
         """Add the hours of *deps* from *since* to the start of `until` to the frozen days."""
         first = max(midnight(since), midnight(self.until - timedelta(days=USAGE_DAYS - 1)))
         last = midnight(self.until)
         for dep in deps:
-            span = self.lifetime(dep, now)
+            span = self.lifetime(dep)
             if span is None:
                 continue
-            start, end = max(span[0], first), min(span[1], last)
+            start, end = max(span[0], first), min(span[1] or now, last)
             rows = self._rows[dep.group_id]
             while start < end:
                 stop = min(end, midnight(start.date() + timedelta(days=1)))
@@ -50,30 +59,100 @@ class Ledger:
                         (stop - start).total_seconds() / 3600)
                 start = stop
         self._sorted.clear()
+        self._today.clear()
 
     def advance(self, deps: Iterable[Deployment], today: date, now: datetime) -> None:
         """Freeze the days between `until` and *today* (after the clock passed midnight)."""
         since, self.until = self.until, today
         self.record(deps, since, now)
 
-    def days(self, gid: str, start: date, end: date) -> list[UsageDay]:
-        """Frozen rows of *gid* with start <= day <= end, sorted by day, member, site."""
-        if gid not in self._sorted:
-            rows = sorted(self._rows[gid].items())
-            self._sorted[gid] = ([k[0] for k, _ in rows], [_usage_day(gid, k, v) for k, v in rows])
-        days, items = self._sorted[gid]
-        return items[bisect_left(days, start):bisect_right(days, end)]
+    def changed(self, gid: str) -> None:
+        """A deployment of *gid* appeared or changed: its day in progress is indexed again when read."""
+        self._today.pop(gid, None)
 
-    def today(self, gid: str, deps: Iterable[Deployment], now: datetime) -> list[UsageDay]:
-        """The rows of the day in progress, accruing with the clock."""
-        day_start = midnight(self.until)
-        rows: dict[_Key, list[float]] = {}
+    def rows(self, gid: str, start: date, end: date, now: datetime, deps: Iterable[Deployment],
+             member: str | None = None) -> UsageRows:
+        """Rows of *gid* (of *member* only, if given) with start <= day <= end, by day, member, site.
+
+        *deps* are the group's deployments, read only when its day in progress is indexed again.
+        """
+        days, frozen = self._frozen(gid, member)
+        today = None
+        if start <= self.until <= end:
+            if gid not in self._today:
+                self._today[gid] = _Today(gid, self.until, deps)
+            today = self._today[gid].of(member)
+        return UsageRows((frozen, bisect_left(days, start), bisect_right(days, end)), today, now)
+
+    def _frozen(self, gid: str, member: str | None) -> tuple[list[date], list[UsageDay]]:
+        if (gid, member) not in self._sorted:
+            if member is None:
+                rows = sorted(self._rows[gid].items())
+                items = [_usage_day(gid, k, v) for k, v in rows]
+            else:
+                items = [r for r in self._frozen(gid, None)[1] if r.member == member]
+            self._sorted[gid, member] = ([r.day for r in items], items)
+        return self._sorted[gid, member]
+
+
+class _Today:
+    """The day in progress of one group: for each (member, site), the VM spans charged to it."""
+
+    def __init__(self, gid: str, day: date, deps: Iterable[Deployment]) -> None:
+        self.gid, self.day, self.start = gid, day, midnight(day)
+        spans: dict[tuple[str, str], list[_Span]] = {}
         for dep in deps:
-            span = self.lifetime(dep, now)
-            if span is not None and span[1] > day_start:
-                hours = (span[1] - max(span[0], day_start)).total_seconds() / 3600
-                _accrue(rows.setdefault((self.until, dep.owner, dep.site), [0.0] * 5), dep, hours)
-        return [_usage_day(gid, k, v) for k, v in sorted(rows.items())]
+            span = Ledger.lifetime(dep)
+            if span is not None and (span[1] is None or span[1] > self.start):
+                spans.setdefault((dep.owner, dep.site), []).append((max(span[0], self.start), span[1], dep))
+        self.keys = sorted(spans)
+        self.spans = [spans[k] for k in self.keys]
+
+    def of(self, member: str | None) -> tuple[_Today, int, int]:
+        """This index and the range of its keys that are *member*'s (all of them for None)."""
+        if member is None:
+            return self, 0, len(self.keys)
+        return (self, bisect_left(self.keys, member, key=itemgetter(0)),
+                bisect_right(self.keys, member, key=itemgetter(0)))
+
+    def row(self, i: int, now: datetime) -> UsageDay:
+        """The row of key *i*, accrued until *now*."""
+        row = [0.0] * 5
+        for start, end, dep in self.spans[i]:
+            if (end or now) > self.start:
+                _accrue(row, dep, ((end or now) - start).total_seconds() / 3600)
+        return _usage_day(self.gid, (self.day, *self.keys[i]), row)
+
+
+class UsageRows(Sequence[UsageDay]):
+    """The rows of one read of the ledger: the frozen ones, then those of the day in progress at
+    *now*, each of these made when it is read (a page of them costs the page)."""
+
+    def __init__(self, frozen: tuple[list[UsageDay], int, int], today: tuple[_Today, int, int] | None,
+                 now: datetime) -> None:
+        self._frozen, self._first, last = frozen
+        self._count = last - self._first  # frozen rows: self._frozen[self._first:last]
+        self._today: _Today | None
+        self._today, self._lo, self._hi = today or (None, 0, 0)
+        self._now = now
+
+    def __len__(self) -> int:
+        return self._count + self._hi - self._lo
+
+    @overload
+    def __getitem__(self, index: int) -> UsageDay: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[UsageDay]: ...
+    def __getitem__(self, index: int | slice) -> UsageDay | list[UsageDay]:
+        if isinstance(index, slice):
+            return [self._row(i) for i in range(len(self))[index]]
+        return self._row(range(len(self))[index])
+
+    def _row(self, i: int) -> UsageDay:
+        if i < self._count:
+            return self._frozen[self._first + i]
+        assert self._today is not None
+        return self._today.row(self._lo + i - self._count, self._now)
 
 
 def _accrue(row: list[float], dep: Deployment, hours: float) -> None:

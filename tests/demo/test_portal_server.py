@@ -10,8 +10,10 @@ import os
 import stat
 import tomllib
 import uuid
+from collections import defaultdict
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from dataclasses import asdict
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -281,6 +283,47 @@ def test_consumption_rows_by_role_and_day(api: httpx.Client, demo: DemoCloud) ->
     assert today_hours() > before
     assert error(api.get(base.format(ADMIN_GROUP), params={"from": "yesterday"}), 422, "invalid")["field"] == "from"
     error(api.get(base.format("plant-pangenomes")), 403, "forbidden")
+
+
+def test_consumption_pages_make_the_whole_ledger_before_and_after_a_change(api: httpx.Client,
+                                                                          demo: DemoCloud) -> None:
+    today = demo.clock.now().date()
+
+    def paged(gid: str) -> list[dict[str, Any]]:
+        rows, page = [], 1
+        while page is not None:
+            body = ok(api.get(f"/cloudweb_account/groups/{gid}/consumption", params={"page": page, "per_page": 50}))
+            rows += body["items"]
+            page = body["next_page"]
+        return rows
+
+    def whole(gid: str) -> list[dict[str, Any]]:
+        return [{**asdict(u), "day": u.day.isoformat()} for u in demo.world.consumption(gid, "demo", date.min, date.max)]
+
+    def hours_today() -> dict[tuple[str, str], float]:
+        """VM hours of today in the admin group, from its deployments' lives."""
+        start, now = datetime.combine(today, time(), UTC), demo.clock.now()
+        hours: dict[tuple[str, str], float] = defaultdict(float)
+        for d in demo.world.deployments.values():
+            end = d.updated if d.state.is_final else now
+            if d.group_id == ADMIN_GROUP and d.server_id and end > start:
+                hours[d.owner, d.site] += (end - max(d.created, start)).total_seconds() / 3600
+        return hours
+
+    def check() -> None:
+        rows = paged(ADMIN_GROUP)
+        assert len(rows) > 50 * 5 and rows == whole(ADMIN_GROUP)
+        assert {(r["member"], r["site"]): r["vm_hours"] for r in rows if r["day"] == today.isoformat()} == \
+            pytest.approx(hours_today(), abs=0.002)
+        mine = paged(MEMBER_GROUP)
+        assert mine and mine == whole(MEMBER_GROUP) and {r["member"] for r in mine} == {"demo"}
+
+    check()
+    dep = next(d for d in demo.world.deployments.values() if d.group_id == ADMIN_GROUP and d.state.value == "Ready")
+    ok(api.delete(f"/monitor/deployments/{dep.id}"), 202)
+    demo.clock.advance(3600)  # the deletion ends: its VM stops counting; the others count an hour more
+    check()
+    assert demo.world.deployments[dep.id].state.value == "Done"
 
 
 def test_catalogue_filters(api: httpx.Client) -> None:
