@@ -63,6 +63,14 @@ def freshness(db: Reader) -> list[Freshness]:
             for r in cur.fetchall()]
 
 
+def versions(db: Reader, prefixes: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
+    """The version of the rows of each source named by ``prefixes`` (all when empty): the same twice,
+    nothing these sources hold moved in between (however many refreshes ran)."""
+    found = db.execute("SELECT source, version FROM freshness ORDER BY source").fetchall()
+    return tuple((source, version) for source, version in found
+                 if not prefixes or source.startswith(prefixes))
+
+
 def sites(db: Reader) -> list[SiteStatus]:
     cur = db.execute(
         "SELECT id, platform, city, state, vcpu_total, vcpu_used, ram_gb_total, ram_gb_used, storage_gb_total, "

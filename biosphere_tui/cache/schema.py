@@ -204,6 +204,35 @@ def m011_safe_text(db: Database) -> None:
                        f"WHERE [{column}] IS NOT safe_text([{column}], ?, ?)", [table.name, column] * 2)
 
 
+@_step
+def m012_vm_windows(db: Database) -> None:
+    """Screens read a window of VMs in constant work: an index per sort order on a deployment's own
+    column (the expressions of ``vms.VM_SORTS``), the scopes' counts from an index, and a version of
+    each source's rows (``freshness.version``, one more at each refresh that changed them: a screen
+    re-reads only what moved)."""
+    db.executescript(
+        """
+        ALTER TABLE freshness ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+        DROP INDEX IF EXISTS deployments_group;
+        DROP INDEX IF EXISTS deployments_owner;
+        CREATE INDEX deployments_group_state ON deployments (group_id, state);
+        CREATE INDEX deployments_owner_state ON deployments (owner, state);
+        CREATE INDEX deployments_by_name ON deployments (name COLLATE NOCASE, id);
+        CREATE INDEX deployments_by_appliance ON deployments (appliance_name COLLATE NOCASE, id);
+        CREATE INDEX deployments_by_site ON deployments (site, id);
+        CREATE INDEX deployments_by_state ON deployments ((CASE state WHEN 'Initializing' THEN 0
+            WHEN 'Provisioning' THEN 1 WHEN 'Executing' THEN 2 WHEN 'SendingReports' THEN 3 WHEN 'Ready' THEN 4
+            WHEN 'Finalizing' THEN 5 WHEN 'Done' THEN 6 WHEN 'Aborted' THEN 7 WHEN 'Cancelled' THEN 8
+            ELSE state END), id);
+        CREATE INDEX deployments_by_flavor ON deployments (flavor, id);
+        CREATE INDEX deployments_by_vcpu ON deployments (vcpu, id);
+        CREATE INDEX deployments_by_ram ON deployments (ram_gb, id);
+        CREATE INDEX deployments_by_owner ON deployments (owner, id);
+        CREATE INDEX deployments_by_age ON deployments (-julianday(created), id);
+        """
+    )
+
+
 def _clean_json(data: object, clean: Callable[[str], str]) -> object:
     if isinstance(data, str):
         return clean(data)

@@ -24,6 +24,8 @@ VM_SORTS = {
     "state": f"CASE state {_STATE_ORDER} ELSE state END", "server": "server_status", "flavor": "flavor", "vcpu": "vcpu",
     "ram": "ram_gb", "ip": "ip", "owner": "owner", "age": "-julianday(created)",
 }
+ORDERED_FROM = 4  # windows' worth of matching VMs from which ``window`` reads through the sort's index
+SERVER_SORTS = ("server", "ip")  # sorted by the live server's values: no deployment index holds them (schema m012)
 
 _ROW_COLUMNS = "id, name, appliance_name, group_id, owner, site, flavor, state, server_status, vcpu, ram_gb, ip, created"
 _SEARCHED = ("name", "appliance_name", "site", "owner", "state", "ip")
@@ -79,13 +81,16 @@ class VmQuery:
     sort: str = "age"
     descending: bool = False
 
-    def where(self) -> tuple[str, list[object]]:
+    def where(self, *, ordered: bool = False) -> tuple[str, list[object]]:
+        """``ordered``: the owner and group are not looked up in their indexes, so that SQLite reads
+        the VMs through the sort's index (``+owner``), stopping once the window is full."""
         clauses, params = ["1"], list[object]()
+        plus = "+" if ordered else ""
         if self.owner is not None:
-            clauses.append("owner = ?")
+            clauses.append(f"{plus}owner = ?")
             params.append(self.owner)
         if self.group_id is not None:
-            clauses.append("group_id = ?")
+            clauses.append(f"{plus}group_id = ?")
             params.append(self.group_id)
         if not self.finished:
             clauses.append(f"state NOT IN ({', '.join('?' * len(FINISHED_STATES))})")
@@ -111,8 +116,9 @@ def _from(nova: bool) -> str:
 
 
 def vms(db: Reader, query: VmQuery = VmQuery(), *, limit: int = 10_000, offset: int = 0,
-        nova: bool = False) -> list[VmRow]:
-    where, params = query.where()
+        nova: bool = False, ordered: bool = False) -> list[VmRow]:
+    """The VMs of ``query`` in its order; ``ordered``: read through the sort's index (see ``where``)."""
+    where, params = query.where(ordered=ordered)
     cur = db.execute(
         f"SELECT {_ROW_COLUMNS} FROM {_from(nova)} WHERE {where} ORDER BY {query.order()} LIMIT ? OFFSET ?",
         [*params, limit, offset],
@@ -120,20 +126,28 @@ def vms(db: Reader, query: VmQuery = VmQuery(), *, limit: int = 10_000, offset: 
     return [_vm(r) for r in cur.fetchall()]
 
 
-def window(db: Reader, query: VmQuery, *, limit: int, nova: bool = False) -> tuple[list[VmRow], int]:
-    """The first ``limit`` VMs and how many match in all, read in one pass (a filter keystroke
-    costs one scan, not two)."""
-    where, params = query.where()
-    found = db.execute(
-        f"SELECT {_ROW_COLUMNS}, COUNT(*) OVER () FROM {_from(nova)} WHERE {where} ORDER BY {query.order()} LIMIT ?",
-        [*params, limit],
-    ).fetchall()
-    return [_vm(r) for r in found], found[0][-1] if found else 0
+def window(db: Reader, query: VmQuery, *, limit: int, nova: bool = False,
+           total: int | None = None) -> tuple[list[VmRow], int]:
+    """The first ``limit`` VMs and how many match in all (``total``, when the caller counted them
+    already: a cursor move or a new sort does not change it).
+
+    Counting reads the scope's VMs once. The window is read through the sort's index when many
+    VMs match (``ORDERED_FROM`` windows' worth): SQLite stops once it is full, after about
+    ``limit * deployments / total`` rows; with fewer matches it sorts them."""
+    if total is None:
+        total = count(db, query, nova=nova)
+    if not total:
+        return [], 0
+    ordered = not nova and query.sort not in SERVER_SORTS and total >= ORDERED_FROM * limit
+    return vms(db, query, limit=limit, nova=nova, ordered=ordered), total
 
 
 def count(db: Reader, query: VmQuery = VmQuery(), *, nova: bool = False) -> int:
+    """How many VMs match; without words to search, the deployments alone (their indexes count the
+    scope: the servers' columns are only searched)."""
     where, params = query.where()
-    return int(db.execute(f"SELECT COUNT(*) FROM {_from(nova)} WHERE {where}", params).fetchone()[0])
+    table = _from(nova) if nova or query.text.split() else "deployments"
+    return int(db.execute(f"SELECT COUNT(*) FROM {table} WHERE {where}", params).fetchone()[0])
 
 
 def rows(db: Reader, ids: list[str], *, nova: bool = False) -> list[VmRow]:

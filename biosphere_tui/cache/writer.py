@@ -1,7 +1,9 @@
 """Writes of one refresh: each source replaces its own rows in one transaction.
 
 A source's rows that vanished upstream are deleted; rows of other sources are never
-touched. The freshness row of the source is written in the same transaction.
+touched. The freshness row of the source is written in the same transaction; its ``version``
+goes up only when a row of the source was written or deleted (a row equal to the stored one is
+left alone), so a screen can tell that nothing it shows moved.
 """
 
 from __future__ import annotations
@@ -93,39 +95,57 @@ class CacheWriter:
                     pk=("site", "at"),
                 )
 
-    def _success(self, source: str, rows: int, duration: float, at: datetime) -> None:
-        self.db.table("freshness").upsert(
-            {"source": source, "last_attempt": _iso(at), "last_success": _iso(at), "last_error": None,
-             "error_kind": None, "duration": duration, "rows": rows, "failures": 0, "retry_at": None},
-            pk="source",
+    def _success(self, source: str, rows: int, duration: float, at: datetime, changed: int) -> None:
+        """``changed``: how many of the source's rows this refresh wrote or deleted (none: same version)."""
+        self.db.execute(
+            """INSERT INTO freshness (source, last_attempt, last_success, last_error, error_kind, duration, rows,
+                                      failures, retry_at, version)
+               VALUES (?, ?, ?, NULL, NULL, ?, ?, 0, NULL, 1)
+               ON CONFLICT(source) DO UPDATE SET last_attempt = excluded.last_attempt,
+                 last_success = excluded.last_success, last_error = NULL, error_kind = NULL,
+                 duration = excluded.duration, rows = excluded.rows, failures = 0, retry_at = NULL,
+                 version = freshness.version + ?""",
+            [source, _iso(at), _iso(at), duration, rows, int(changed > 0)],
         )
 
     def _replace(self, table: str, rows: Sequence[dict[str, Any]], pk: str | tuple[str, ...],
-                 scope: str = "1", params: Sequence[Any] = ()) -> None:
-        """Upsert ``rows`` and delete the rows within ``scope`` that are not among them."""
+                 scope: str = "1", params: Sequence[Any] = ()) -> int:
+        """Upsert ``rows`` and delete the rows within ``scope`` that are not among them; how many
+        rows that wrote or deleted (a row equal to the stored one is not written)."""
         keys = (pk,) if isinstance(pk, str) else pk
         columns = ", ".join(keys)
+        conn = self.db.conn
         self.db.execute(f"CREATE TEMP TABLE IF NOT EXISTS keep_{table} ({columns}, PRIMARY KEY ({columns})) WITHOUT ROWID")
         self.db.execute(f"DELETE FROM keep_{table}")
+        changed = 0
         if rows:
             names = list(rows[0])
-            self.db.conn.executemany(  # plain executemany: sqlite-utils' insert_all costs ~5x more here
-                f"INSERT OR REPLACE INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+            values = [n for n in names if n not in keys]
+            update = (f"DO UPDATE SET {', '.join(f'{n} = excluded.{n}' for n in values)} WHERE "
+                      f"({', '.join(f'{table}.{n}' for n in values)}) IS NOT ({', '.join(f'excluded.{n}' for n in values)})"
+                      if values else "DO NOTHING")
+            before = conn.total_changes
+            conn.executemany(  # plain executemany: sqlite-utils' insert_all costs ~5x more here
+                f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
+                f"ON CONFLICT ({columns}) {update}",
                 [tuple(r[n] for n in names) for r in rows],
             )
+            changed = conn.total_changes - before
             placeholders = ", ".join("?" * len(keys))
-            self.db.conn.executemany(
+            conn.executemany(
                 f"INSERT OR IGNORE INTO keep_{table} VALUES ({placeholders})", [tuple(r[k] for k in keys) for r in rows]
             )
         match = " AND ".join(f"k.{k} = {table}.{k}" for k in keys)
-        self.db.execute(
+        deleted = self.db.execute(
             f"DELETE FROM {table} WHERE ({scope}) AND NOT EXISTS (SELECT 1 FROM keep_{table} k WHERE {match})",
             list(params),
-        )
+        ).rowcount
+        return changed + max(deleted, 0)
 
     # -- one method per source -----------------------------------------------------------
 
-    def account(self, user: User, groups: Iterable[Group], duration: float, at: datetime) -> None:
+    def account(self, user: User, groups: Iterable[Group], duration: float, at: datetime, changed: int = 0) -> None:
+        """``changed``: rows of the source written before (the group directory's)."""
         rows = [
             {"id": g.id, "name": g.name, "full_name": g.full_name, "kind": g.kind.value, "role": g.role.value,
              "quota_vcpu": g.quota.vcpu, "quota_ram_gb": g.quota.ram_gb, "quota_storage_gb": g.quota.storage_gb,
@@ -135,10 +155,8 @@ class CacheWriter:
             for g in groups
         ]
         with write_transaction(self.db):
-            self.db.execute("DELETE FROM me")
-            self.db.table("me").insert(_row(user), pk="username")
-            self._replace("groups", rows, "id")
-            self._success("portal.account", len(rows), duration, at)
+            changed += self._replace("me", [_row(user)], "username") + self._replace("groups", rows, "id")
+            self._success("portal.account", len(rows), duration, at, changed)
 
     def catalogue(self, apps: Iterable[Appliance], duration: float, at: datetime) -> None:
         rows = []
@@ -148,8 +166,7 @@ class CacheWriter:
                 row[key] = _json(row[key])
             rows.append(row)
         with write_transaction(self.db):
-            self._replace("appliances", rows, "id")
-            self._success("portal.catalogue", len(rows), duration, at)
+            self._success("portal.catalogue", len(rows), duration, at, self._replace("appliances", rows, "id"))
 
     def sites(self, statuses: Iterable[SiteStatus], duration: float, at: datetime) -> None:
         rows = [
@@ -162,8 +179,7 @@ class CacheWriter:
             for s in statuses
         ]
         with write_transaction(self.db):
-            self._replace("sites", rows, "id")
-            self._success("portal.status", len(rows), duration, at)
+            self._success("portal.status", len(rows), duration, at, self._replace("sites", rows, "id"))
 
     def deployments(self, deployments: Iterable[Deployment], duration: float, at: datetime) -> None:
         rows = []
@@ -176,8 +192,7 @@ class CacheWriter:
             row["parameters"] = parameters_json(d.parameters)
             rows.append(row)
         with write_transaction(self.db):
-            self._replace("deployments", rows, "id")
-            self._success("portal.deployments", len(rows), duration, at)
+            self._success("portal.deployments", len(rows), duration, at, self._replace("deployments", rows, "id"))
 
     def members(self, group_ids: Sequence[str], members: Iterable[Member],
                 requests: Iterable[MembershipRequest], duration: float, at: datetime) -> None:
@@ -188,9 +203,9 @@ class CacheWriter:
         request_rows = [{**_row(r), "state": r.state.value, "created": _iso(r.created)} for r in requests]
         scope = f"group_id IN ({', '.join('?' * len(group_ids))})" if group_ids else "0"
         with write_transaction(self.db):
-            self._replace("members", member_rows, ("group_id", "username"), scope, group_ids)
-            self._replace("requests", request_rows, "id", scope, group_ids)
-            self._success("portal.members", len(member_rows) + len(request_rows), duration, at)
+            changed = self._replace("members", member_rows, ("group_id", "username"), scope, group_ids)
+            changed += self._replace("requests", request_rows, "id", scope, group_ids)
+            self._success("portal.members", len(member_rows) + len(request_rows), duration, at, changed)
 
     def usage(self, windows: dict[str, date], end: date, days: Iterable[UsageDay], keep_from: date,
               duration: float, at: datetime) -> None:
@@ -200,11 +215,11 @@ class CacheWriter:
         scope = " OR ".join(["(group_id = ? AND day BETWEEN ? AND ?)"] * len(windows)) or "0"
         params = [p for g, start in windows.items() for p in (g, start.isoformat(), end.isoformat())]
         with write_transaction(self.db):
-            self._replace("usage", rows, ("group_id", "day", "member", "site"), scope, params)
-            self.db.execute("DELETE FROM usage WHERE day < ?", [keep_from.isoformat()])
+            changed = self._replace("usage", rows, ("group_id", "day", "member", "site"), scope, params)
+            changed += max(self.db.execute("DELETE FROM usage WHERE day < ?", [keep_from.isoformat()]).rowcount, 0)
             self.db.execute("DELETE FROM usage_synced")
             self.db.conn.executemany("INSERT INTO usage_synced VALUES (?, ?)", [(g, end.isoformat()) for g in windows])
-            self._success("portal.usage", len(rows), duration, at)
+            self._success("portal.usage", len(rows), duration, at, changed)
 
     def site(self, site: str, snap: SiteSnapshot, duration: float, at: datetime) -> None:
         servers = [
@@ -215,16 +230,16 @@ class CacheWriter:
             for s in snap.servers
         ]
         with write_transaction(self.db):
-            self._replace("servers", servers, ("site", "id"), "site = ?", [site])
-            self._replace("flavors", [_row(x) for x in snap.flavors], ("site", "id"), "site = ?", [site])
-            self._replace("images", [_row(x) for x in snap.images], ("site", "id"), "site = ?", [site])
-            self.db.table("limits").upsert(_row(snap.limits), pk="site")
+            changed = self._replace("servers", servers, ("site", "id"), "site = ?", [site])
+            changed += self._replace("flavors", [_row(x) for x in snap.flavors], ("site", "id"), "site = ?", [site])
+            changed += self._replace("images", [_row(x) for x in snap.images], ("site", "id"), "site = ?", [site])
+            changed += self._replace("limits", [_row(snap.limits)], "site", "site = ?", [site])
             self.db.table("site_history").upsert(
                 {"site": site, "at": _iso(at), "state": "up", "latency_ms": duration * 1000,
                  "vcpu_used": snap.limits.used_vcpu, "ram_gb_used": snap.limits.used_ram_mb // 1024},
                 pk=("site", "at"),
             )
-            self._success(f"site.{site}", len(servers), duration, at)
+            self._success(f"site.{site}", len(servers), duration, at, changed)
             self.db.execute("UPDATE freshness SET microversion = ? WHERE source = ?",
                             [snap.microversion or None, f"site.{site}"])
 
@@ -233,5 +248,4 @@ class CacheWriter:
         """The ``portal.account`` source with the group directory, in one transaction."""
         rows = [{**_row(g), "kind": g.kind.value, "is_member": int(g.is_member)} for g in directory]
         with write_transaction(self.db):
-            self._replace("group_directory", rows, "id")
-            self.account(user, groups, duration, at)
+            self.account(user, groups, duration, at, self._replace("group_directory", rows, "id"))

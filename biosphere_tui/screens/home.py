@@ -1,4 +1,9 @@
-"""Home: the numbers that matter and every VM, straight from the cache."""
+"""Home: the numbers that matter and every VM, straight from the cache.
+
+The numbers are SQL aggregates and the table a window of the VMs (``PAGE`` rows, newest first,
+more as the cursor nears its end), read again only when a source they come from changed its
+rows: a refresh that found nothing new, or a return to Home, redraws the ages alone.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +11,25 @@ from textual.app import ComposeResult
 
 from biosphere_tui.cache import reader, vms
 from biosphere_tui.cache.reader import site_names
+from biosphere_tui.cache.vms import VmRow
 from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.widgets.summary import Summary
 from biosphere_tui.widgets.vm_table import VmTable
 
+PAGE = 100  # rows read at a time: two screenfuls and some
+READS = ("portal.account", "portal.deployments", "portal.members", "portal.status", "site.")  # what Home shows
+
 
 class HomeScreen(BiosphereScreen):
     HELP = "Home: your VMs by state, the sites, pending requests and quota use; every VM you can see below."
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.total = 0  # every VM in the cache, not only the rows read
+        self._limit = PAGE
+        self._read: object = None  # what the rows and numbers shown were read for: the sources' changes, theme, window
+        self._vms: list[VmRow] = []
+        self._names: dict[str, str] = {}
 
     def compose_body(self) -> ComposeResult:
         yield Summary(id="summary")
@@ -20,6 +37,19 @@ class HomeScreen(BiosphereScreen):
 
     def reload_body(self) -> None:
         db = self.app.cache
-        quotas = [(g, reader.quota_use(db, g.id)) for g in reader.groups(db) if g.kind.value != "affiliation"]
-        self.query_one(Summary).show(reader.vm_state_counts(db), reader.sites(db), reader.pending_requests(db), quotas)
-        self.query_one(VmTable).show_vms(vms.vms(db), self.app.now(), names=site_names(db))
+        read = (reader.versions(db, READS), self.app.theme, self._limit)
+        if read != self._read:
+            self._read = read
+            states = reader.vm_state_counts(db)
+            quotas = [(g, reader.quota_use(db, g.id)) for g in reader.groups(db) if g.kind.value != "affiliation"]
+            self.query_one(Summary).show(states, reader.sites(db), reader.pending_requests(db), quotas)
+            self.total = sum(states.values())
+            self._vms = vms.vms(db, limit=self._limit)
+            self._names = site_names(db)
+        self.query_one(VmTable).show_vms(self._vms, self.app.now(), names=self._names)  # the ages go on
+
+    def on_line_table_row_highlighted(self, event: VmTable.RowHighlighted) -> None:
+        table = self.query_one(VmTable)
+        if event.cursor_row == table.cursor_row and table.near_end(self.total):
+            self._limit += PAGE
+            self.reload_body()

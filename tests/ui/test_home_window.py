@@ -1,0 +1,92 @@
+"""Home reads what it shows in constant work: aggregates and a window of rows, bounded whatever the
+number of VMs in the cache, and nothing again after a refresh that changed none of its sources."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import replace
+from datetime import timedelta
+
+from screen_text import text_of
+
+from biosphere_tui.cache import vms
+from biosphere_tui.cache.db import open_cache
+from biosphere_tui.cache.writer import CacheWriter
+from biosphere_tui.config import Config
+from biosphere_tui.screens.home import PAGE
+from biosphere_tui.widgets.summary import Summary
+from biosphere_tui.widgets.vm_table import VmTable
+
+COPIES = 50  # the demo's deployments, this many times: about the demo at scale 50
+
+
+class RowCount:
+    """A row factory on the app's cache connection: counts every row read from the cache."""
+
+    def __init__(self) -> None:
+        self.rows = 0
+
+    def __call__(self, _cursor: sqlite3.Cursor, row: tuple[object, ...]) -> tuple[object, ...]:
+        self.rows += 1
+        return row
+
+
+def grow(config: Config) -> int:
+    """Copy every cached deployment ``COPIES - 1`` times (new ids and names); how many there are then."""
+    conn = sqlite3.connect(config.cache_path)
+    columns = [c[1] for c in conn.execute("PRAGMA table_info(deployments)")]
+    copied = ", ".join(f"{c} || '-' || n" if c in ("id", "name") else c for c in columns)
+    conn.execute(f"WITH RECURSIVE k(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM k WHERE n < {COPIES - 1}) "
+                 f"INSERT INTO deployments ({', '.join(columns)}) SELECT {copied} FROM deployments, k")
+    conn.commit()
+    (total,) = conn.execute("SELECT COUNT(*) FROM deployments").fetchone()
+    conn.close()
+    return int(total)
+
+
+async def test_home_reads_a_window_of_rows_however_many_vms_there_are(synced: Config, make_app) -> None:  # noqa: ANN001
+    total = grow(synced)
+    app = make_app(synced)
+    counter = RowCount()
+    app.cache.row_factory = counter
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(VmTable)
+        assert total > 40 * PAGE
+        assert counter.rows < 2 * PAGE  # the window, the sites, groups, states and sources: not the world
+        assert table.row_count == PAGE
+        assert f"VMs {total}" in text_of(app.screen.query_one(Summary))  # the aggregates count every VM
+        assert table.row_keys == [vm.id for vm in vms.vms(app.cache, limit=PAGE)]  # the newest first, as before
+        table.focus()
+        await pilot.press("end")
+        await pilot.pause()
+        assert PAGE < table.row_count < total  # the cursor near the end of the window: the next page is read
+
+
+async def test_a_refresh_that_changed_nothing_reads_no_vm_and_one_that_did_shows_it(
+        synced: Config, make_app, demo) -> None:  # noqa: ANN001
+    app = make_app(synced)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(VmTable)
+        shown = table.row_keys
+        statements: list[str] = []
+        app.cache.set_trace_callback(statements.append)
+        app.reload_screen()  # as after a refresh: every source answered the same rows
+        await pilot.pause()
+        app.cache.set_trace_callback(None)
+        assert any("freshness" in s for s in statements)  # the sources' ages and versions are read
+        assert not [s for s in statements if "deployments" in s or "vms" in s]  # no VM, no count
+        assert table.row_keys == shown
+
+        cached = [detail.deployment for (key,) in app.cache.execute("SELECT id FROM deployments").fetchall()
+                  if (detail := vms.detail(app.cache, key)) is not None]
+        newest = max(cached, key=lambda d: d.created)
+        new = replace(newest, id="new-vm", name="just-launched", created=newest.created + timedelta(minutes=1))
+        writer = CacheWriter(open_cache(synced.cache_path).db)
+        writer.deployments([*cached, new], 0.1, demo.clock.now())  # at the same instant: still a change
+        writer.db.close()
+        app.reload_screen()
+        await pilot.pause()
+        assert table.row_keys[0] == "new-vm"
+        assert "just-launched" in text_of(table)
