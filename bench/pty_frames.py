@@ -190,6 +190,12 @@ class Terminal:
             frames += got
             self._next = len(self.frames)
 
+    def watch(self, seconds: float) -> None:
+        """Read (and answer) whatever the program writes for ``seconds``."""
+        deadline = self.now() + seconds
+        while self.now() < deadline:
+            self.read(deadline)
+
     def type(self, keys: bytes) -> float:
         """Send ``keys`` as the terminal does when they are pressed; returns when they were sent."""
         self._next = len(self.frames)

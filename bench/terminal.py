@@ -12,9 +12,10 @@ app is ``biosphere-tui --config ... --lang en`` itself, background refresh on. I
 - a bare Textual app (Header, a 20-row DataTable, Footer): time to the frame showing its 20th row;
 - biosphere-tui: time to the frame showing Home (its quota summary); ``3`` is pressed as soon as
   Home shows, and time to the frame showing myVM with its rows (both from the process's start);
-  once the first refresh is over (no ⟳ on screen): its memory (VmRSS), then on myVM with every VM of
-  the group (``a``), ``/`` and a word typed key by key then erased key by key; each key is timed
-  to the frame whose title shows the rows filtered by the text so far ("N VMs matching “vir”").
+  a second after the first refresh is over (no ⟳ on screen), its memory (VmRSS); then on myVM
+  with every VM of the group (``a``), ``/`` and a word typed key by key then erased key by key,
+  each key timed to the frame whose title shows the rows filtered by the text so far ("N VMs
+  matching “vir”"), and to the first frame after it.
   ``--soak MIN`` keeps the first round's app open MIN minutes more and reads its memory again.
 
 Figures are medians over the rounds (keys: over every key) with the spread beside them; the ratios
@@ -164,6 +165,7 @@ def time_app(config: Path, size: tuple[int, int], env: dict[str, str], figures: 
             term.wait_for(lambda frame: any("⟳" in line for line in frame.lines), 60)
         done = term.wait_for(refreshed, 900)
         figures.failures += [line.strip() for line in done.lines if "✗" in line]
+        term.watch(1)  # the screens shown again with the new data
         figures.rss.append(rss_mb(term.pid))
         term.type(b"a")  # every VM of the group
         term.wait_for(lambda frame: "all of" in frame.lines[0], 60)
@@ -178,9 +180,7 @@ def time_app(config: Path, size: tuple[int, int], env: dict[str, str], figures: 
             figures.echo.append(term.frames[before].at - sent)
             term.settle(0.03, 1)  # the frames the key still causes, before the next key
         if soak_minutes:
-            deadline = term.now() + soak_minutes * 60
-            while term.now() < deadline:
-                term.read(deadline)
+            term.watch(soak_minutes * 60)
             figures.soak_rss = rss_mb(term.pid)
     finally:
         term.close()
