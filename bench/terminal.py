@@ -170,7 +170,7 @@ def time_app(config: Path, size: tuple[int, int], env: dict[str, str], figures: 
         term.type(b"a")  # every VM of the group
         term.wait_for(lambda frame: "all of" in frame.lines[0], 60)
         term.type(b"/")
-        term.settle(0.2, 5)
+        term.wait_for(lambda frame: "Clear filter" in frame.lines[-1], 60)  # the filter has the focus: keys go to it
         for key, text in keystrokes(word):
             figures.busy_keys += "⟳" in term.screen_text()
             before = len(term.frames)
