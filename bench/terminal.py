@@ -1,0 +1,282 @@
+"""What a user sees, in a real terminal: first paint of Home, launch → 3 → myVM, filter keys, memory.
+
+Usage: .venv/bin/python bench/terminal.py [--scales 1 10] [--rounds 3] [--sizes 80x24 160x48] [--soak MIN]
+
+For each scale a demo cloud runs in its own process (``biosphere-tui demo-server``, as a real cloud
+is elsewhere) and one ``biosphere-tui sync`` fills the cache: the app opens on a warm cache, as it does
+from the second time on. Every program then runs as a user runs it: its own process, started by this
+script in a pseudo-terminal of each size, which answers that it supports synchronised output so that
+each frame can be told apart and timed when its last byte is written (``bench/pty_frames.py``). The
+app is ``biosphere-tui --config ... --lang en`` itself, background refresh on. In each round, per size:
+
+- a bare Textual app (Header, a 20-row DataTable, Footer): time to the frame showing its 20th row;
+- biosphere-tui: time to the frame showing Home (its quota summary); ``3`` is pressed as soon as
+  Home shows, and time to the frame showing myVM with its rows (both from the process's start);
+  a second after the first refresh is over (no ⟳ on screen), its memory (VmRSS); then on myVM
+  with every VM of the group (``a``), ``/`` and a word typed key by key then erased key by key,
+  each key timed to the frame whose title shows the rows filtered by the text so far ("N VMs
+  matching “vir”"), and to the first frame after it.
+  ``--soak MIN`` keeps the first round's app open MIN minutes more and reads its memory again.
+
+Figures are medians over the rounds (keys: over every key) with the spread beside them; the ratios
+are to the bare app's paint in the same round. bench/ui.py (the former figures: myVM painted
+headless, keys as ``Input.value``, memory without the refresh) stays for comparison.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pty_frames import Frame, ProcessExited, Terminal, rss_mb
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(Path(sys.executable).with_name("biosphere-tui"))
+BACKSPACE = b"\x7f"
+WORDS = ("virome", "ready", "core")  # one a round, in turn: each matches VMs at every scale
+
+BARE = """
+from textual.app import App
+from textual.widgets import DataTable, Footer, Header
+
+class Bare(App):
+    def compose(self):
+        yield Header()
+        yield DataTable()
+        yield Footer()
+
+    def on_mount(self):
+        table = self.query_one(DataTable)
+        table.add_columns(*(f"col{i}" for i in range(8)))
+        for r in range(20):
+            table.add_row(*(f"cell {r}:{c}" for c in range(8)))
+
+Bare().run()
+"""
+
+
+def bare_painted(frame: Frame) -> bool:
+    return any("cell 19:0" in line for line in frame.lines)
+
+
+def home_painted(frame: Frame) -> bool:
+    return any("Quota use" in line for line in frame.lines)
+
+
+def myvm_rows(frame: Frame) -> bool:
+    """The title says myVM and the line under the table's header holds a row (or the title says
+    there is none: a cache the last sync left without deployments)."""
+    lines = frame.lines
+    header = next((i for i, line in enumerate(lines) if line.split()[:1] == ["name"]), None)
+    rows = header is not None and header + 1 < len(lines) and bool(lines[header + 1].strip())
+    return "myVM" in lines[0] and (rows or " 0 VMs" in lines[0])
+
+
+def refreshed(frame: Frame) -> bool:
+    """No source is being refreshed and the freshness line shows how the sources are."""
+    return not any("⟳" in line for line in frame.lines) and any(mark in line for line in frame.lines
+                                                                 for mark in ("● ", "✗ ", "◌ "))
+
+
+def filtered(text: str) -> Callable[[Frame], bool]:
+    """The title shows the rows matching ``text`` (no filter: no "matching")."""
+    if text:
+        return lambda frame: f"matching “{text}”" in frame.lines[0]
+    return lambda frame: "myVM" in frame.lines[0] and "matching" not in frame.lines[0]
+
+
+@dataclass
+class Figures:
+    """What one scale and size gave, a value per round (keys: per key)."""
+
+    bare: list[float] = field(default_factory=list)
+    home: list[float] = field(default_factory=list)
+    myvm: list[float] = field(default_factory=list)
+    keys: list[float] = field(default_factory=list)
+    echo: list[float] = field(default_factory=list)  # to the first frame after the key
+    busy_keys: int = 0  # keys pressed while a refresh was running (⟳ on screen)
+    bare_rss: list[float] = field(default_factory=list)
+    rss: list[float] = field(default_factory=list)
+    soak_rss: float | None = None
+    empty_myvm: int = 0  # rounds whose myVM showed no VM (the cache had none)
+    failures: list[str] = field(default_factory=list)
+
+
+def environment(home: Path) -> dict[str, str]:
+    """A terminal's environment; the app's own files (state, journal, log) in ``home``; bytecode
+    written and reused, as from an installed package."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE" and not k.startswith("TEXTUAL")}
+    env.update(TERM="xterm-256color", COLORTERM="truecolor", NO_PROXY="127.0.0.1,localhost", no_proxy="127.0.0.1,localhost",
+               XDG_CONFIG_HOME=str(home / "config"), XDG_DATA_HOME=str(home / "data"),
+               XDG_CACHE_HOME=str(home / "cache"), XDG_STATE_HOME=str(home / "state"))
+    return env
+
+
+@contextmanager
+def demo_cloud(scale: float, directory: Path, env: dict[str, str]) -> Iterator[Path]:
+    """A demo cloud of ``scale`` in its own process; yields its config.toml, with the cache in ``directory``."""
+    config = directory / "config.toml"
+    server = subprocess.Popen([APP, "demo-server", "--write-config", str(directory), "--demo-scale", f"{scale:g}"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    try:
+        deadline = time.monotonic() + 900
+        while not config.exists():
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"demo server did not start: {server.stderr.read().decode() if server.stderr else ''}")
+            time.sleep(0.1)
+        time.sleep(0.2)
+        with config.open("a") as extra:
+            extra.write(f'\n[cache]\npath = "{directory / "cache.sqlite"}"\n')
+        yield config
+    finally:
+        server.terminate()
+        server.wait(30)
+
+
+def time_bare(script: str, size: tuple[int, int], env: dict[str, str], figures: Figures) -> None:
+    term = Terminal([sys.executable, script], *size, env=env)
+    try:
+        figures.bare.append(term.wait_for(bare_painted, 60).at)
+        figures.bare_rss.append(rss_mb(term.pid))
+    finally:
+        term.close()
+
+
+def keystrokes(word: str) -> list[tuple[bytes, str]]:
+    """Each key typing ``word`` then erasing it, with the filter's text after it."""
+    typed = [(word[n - 1].encode(), word[:n]) for n in range(1, len(word) + 1)]
+    return typed + [(BACKSPACE, word[:n]) for n in range(len(word) - 1, -1, -1)]
+
+
+def time_app(config: Path, size: tuple[int, int], env: dict[str, str], figures: Figures, word: str,
+             soak_minutes: float = 0) -> None:
+    term = Terminal([APP, "--config", str(config), "--lang", "en"], *size, env=env)
+    try:
+        figures.home.append(term.wait_for(home_painted, 600).at)
+        term.type(b"3")  # as soon as Home shows
+        myvm = term.wait_for(myvm_rows, 600)
+        figures.myvm.append(myvm.at)
+        figures.empty_myvm += " 0 VMs" in myvm.lines[0]
+        if not any("⟳" in line for frame in term.frames for line in frame.lines):
+            term.wait_for(lambda frame: any("⟳" in line for line in frame.lines), 60)
+        done = term.wait_for(refreshed, 900)
+        figures.failures += [line.strip() for line in done.lines if "✗" in line]
+        term.watch(1)  # the screens shown again with the new data
+        figures.rss.append(rss_mb(term.pid))
+        term.type(b"a")  # every VM of the group
+        term.wait_for(lambda frame: "all of" in frame.lines[0], 60)
+        term.type(b"/")
+        term.wait_for(lambda frame: "Clear filter" in frame.lines[-1], 60)  # the filter has the focus: keys go to it
+        for key, text in keystrokes(word):
+            figures.busy_keys += "⟳" in term.screen_text()
+            before = len(term.frames)
+            sent = term.type(key)
+            shown = term.wait_for(filtered(text), 60)
+            figures.keys.append(shown.at - sent)
+            figures.echo.append(term.frames[before].at - sent)
+            term.settle(0.03, 1)  # the frames the key still causes, before the next key
+        if soak_minutes:
+            term.watch(soak_minutes * 60)
+            figures.soak_rss = rss_mb(term.pid)
+    finally:
+        term.close()
+
+
+def bench(scale: float, sizes: list[tuple[int, int]], rounds: int, soak: float, bare: str) -> dict[tuple[int, int], Figures]:
+    results = {size: Figures() for size in sizes}
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = Path(tmp)
+        env = environment(directory / "home")
+        with demo_cloud(scale, directory, env) as config:
+            started = time.perf_counter()
+            sync = subprocess.run([APP, "--config", str(config), "sync"], capture_output=True, text=True, env=env)
+            print(f"\n== scale {scale:g}: the cache filled by `sync` in {time.perf_counter() - started:.1f} s "
+                  f"(exit {sync.returncode}) ==", flush=True)
+            for round_ in range(rounds):
+                for size in sizes:
+                    time_bare(bare, size, env, results[size])
+                    time_app(config, size, env, results[size], WORDS[round_ % len(WORDS)],
+                             soak if round_ == 0 and size == sizes[-1] else 0)
+    for size, figures in results.items():
+        report(scale, size, figures, soak)
+    return results
+
+
+def spread(runs: list[float], unit: float = 1, digits: int = 3) -> str:
+    return f"median {statistics.median(runs) * unit:.{digits}f}  ({min(runs) * unit:.{digits}f}-{max(runs) * unit:.{digits}f})"
+
+
+def ratios(ours: list[float], bare: list[float]) -> str:
+    per_round = sorted(o / b for o, b in zip(ours, bare, strict=True))
+    return (f"{statistics.median(ours) / statistics.median(bare):.2f}  (per round: median {statistics.median(per_round):.2f}, "
+            f"{per_round[0]:.2f}-{per_round[-1]:.2f})")
+
+
+def report(scale: float, size: tuple[int, int], f: Figures, soak: float) -> None:
+    print(f"-- scale {scale:g}, terminal {size[0]}x{size[1]}, {len(f.home)} rounds --")
+    print(f"first paint, bare Textual app:           {spread(f.bare)} s")
+    print(f"first paint, Home from warm cache (pty): {spread(f.home)} s")
+    print(f"ratio: {ratios(f.home, f.bare)}  (target <= 1.3)")
+    print(f"launch -> 3 -> myVM rows:                {spread(f.myvm)} s;  ratio to the bare app: {ratios(f.myvm, f.bare)}")
+    print(f"filter keystroke (key presses): {spread(f.keys, 1000, 1)} ms over {len(f.keys)} keys, "
+          f"{f.busy_keys} during a refresh  (target < 50 ms); first frame after the key: {spread(f.echo, 1000, 1)} ms")
+    print(f"memory (RSS after the first refresh): {spread(f.rss, 1, 0)} MB  (target < 150 MB); "
+          f"bare app: {statistics.median(f.bare_rss):.0f} MB"
+          + (f"; after {soak:g} more min: {f.soak_rss:.0f} MB" if f.soak_rss is not None else ""))
+    if f.empty_myvm:
+        print(f"  myVM showed no VM in {f.empty_myvm} rounds: the cache held none (see the sync's exit)")
+    for failure in sorted(set(f.failures)):
+        print(f"  the first refresh left a source failing: {failure}")
+
+
+def table(results: dict[float, dict[tuple[int, int], Figures]]) -> None:
+    print("\nscale  terminal  bare paint  Home paint  ratio  ->3->myVM  ratio  key median/max ms  RSS MB  (medians, s)")
+    for scale, sizes in results.items():
+        for (cols, rows), f in sizes.items():
+            bare, keys = statistics.median(f.bare), f"{statistics.median(f.keys) * 1000:.1f} / {max(f.keys) * 1000:.1f}"
+            print(f"{scale:>5g}  {cols:>3}x{rows:<4}  {bare:>10.3f}  {statistics.median(f.home):>10.3f}  "
+                  f"{statistics.median(f.home) / bare:>5.2f}  {statistics.median(f.myvm):>9.3f}  "
+                  f"{statistics.median(f.myvm) / bare:>5.2f}  {keys:>17}"
+                  f"  {statistics.median(f.rss):>6.0f}" + (f" -> {f.soak_rss:.0f}" if f.soak_rss is not None else ""))
+
+
+def size(text: str) -> tuple[int, int]:
+    cols, _, rows = text.partition("x")
+    return int(cols), int(rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", type=float, nargs="+", default=[1, 10], help="demo scales (default: 1 10)")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--sizes", type=size, nargs="+", default=[(80, 24), (160, 48)], metavar="COLSxROWS")
+    parser.add_argument("--soak", type=float, default=0, metavar="MIN",
+                        help="keep one app open MIN minutes after its keys, refreshing, then read its memory again")
+    args = parser.parse_args()
+    print(f"cores: {os.cpu_count()}, python {sys.version.split()[0]}, {APP}")
+    # bytecode compiled once, as an installed package has it (an editable one under PYTHONDONTWRITEBYTECODE has not)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "biosphere_tui")], check=True,
+                   env=environment(Path(tempfile.gettempdir())))
+    with tempfile.TemporaryDirectory() as tmp:
+        bare = str(Path(tmp) / "bare.py")
+        Path(bare).write_text(BARE)
+        results = {}
+        for scale in args.scales:
+            try:
+                results[scale] = bench(scale, args.sizes, args.rounds, args.soak, bare)
+            except (TimeoutError, ProcessExited) as exc:  # the other scales still run; the screen says why
+                print(f"scale {scale:g} not measured: {type(exc).__name__}: {exc}")
+    table(results)
+
+
+if __name__ == "__main__":
+    main()
