@@ -26,14 +26,14 @@ class Ledger:
     """Consumption per group: days before `until` frozen, the current day indexed and read at any time.
 
     Reading one page of a group's rows costs the page, not the ledger: the frozen rows are sorted
-    once (again after `record`), and the day in progress is indexed once per group, until a
-    deployment of the group changes (`changed`) or the day is frozen.
+    when recorded (at build and at midnight, never on a read), and the day in progress is indexed
+    once per group, until a deployment of the group changes (`changed`) or the day is frozen.
     """
 
     def __init__(self, until: date) -> None:
         self.until = until
         self._rows: dict[str, dict[_Key, list[float]]] = defaultdict(dict)
-        self._sorted: dict[tuple[str, str | None], tuple[list[date], list[UsageDay]]] = {}
+        self._sorted: dict[tuple[str, str | None], tuple[list[date], list[UsageDay]]] = {}  # by group, member
         self._today: dict[str, _Today] = {}
 
     @staticmethod
@@ -58,7 +58,8 @@ class Ledger:
                 _accrue(rows.setdefault((start.date(), dep.owner, dep.site), [0.0] * 5), dep,
                         (stop - start).total_seconds() / 3600)
                 start = stop
-        self._sorted.clear()
+        self._sorted = {(gid, None): _by_day([_usage_day(gid, k, v) for k, v in sorted(rows.items())])
+                        for gid, rows in self._rows.items()}
         self._today.clear()
 
     def advance(self, deps: Iterable[Deployment], today: date, now: datetime) -> None:
@@ -86,13 +87,14 @@ class Ledger:
 
     def _frozen(self, gid: str, member: str | None) -> tuple[list[date], list[UsageDay]]:
         if (gid, member) not in self._sorted:
-            if member is None:
-                rows = sorted(self._rows[gid].items())
-                items = [_usage_day(gid, k, v) for k, v in rows]
-            else:
-                items = [r for r in self._frozen(gid, None)[1] if r.member == member]
-            self._sorted[gid, member] = ([r.day for r in items], items)
+            every = self._sorted.get((gid, None), ([], []))[1]
+            self._sorted[gid, member] = _by_day([r for r in every if member in (None, r.member)])
         return self._sorted[gid, member]
+
+
+def _by_day(rows: list[UsageDay]) -> tuple[list[date], list[UsageDay]]:
+    """Sorted *rows* and their days, to find a range of days by bisection."""
+    return [r.day for r in rows], rows
 
 
 class _Today:
@@ -126,7 +128,7 @@ class _Today:
 
 class UsageRows(Sequence[UsageDay]):
     """The rows of one read of the ledger: the frozen ones, then those of the day in progress at
-    *now*, each of these made when it is read (a page of them costs the page)."""
+    *now*, each made when it is read (a page of them costs the page)."""
 
     def __init__(self, frozen: tuple[list[UsageDay], int, int], today: tuple[_Today, int, int] | None,
                  now: datetime) -> None:
