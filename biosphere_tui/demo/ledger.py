@@ -67,9 +67,10 @@ class Ledger:
         since, self.until = self.until, today
         self.record(deps, since, now)
 
-    def changed(self, gid: str) -> None:
-        """A deployment of *gid* appeared or changed: its day in progress is indexed again when read."""
-        self._today.pop(gid, None)
+    def changed(self, dep: Deployment) -> None:
+        """*dep* appeared or changed: the index of its group's day in progress follows it."""
+        if dep.group_id in self._today:
+            self._today[dep.group_id] = self._today[dep.group_id].put(dep)
 
     def rows(self, gid: str, start: date, end: date, now: datetime, deps: Iterable[Deployment],
              member: str | None = None) -> UsageRows:
@@ -81,7 +82,7 @@ class Ledger:
         today = None
         if start <= self.until <= end:
             if gid not in self._today:
-                self._today[gid] = _Today(gid, self.until, deps)
+                self._today[gid] = _Today.of_deps(gid, self.until, deps)
             today = self._today[gid].of(member)
         return UsageRows((frozen, bisect_left(days, start), bisect_right(days, end)), today, now)
 
@@ -98,17 +99,42 @@ def _by_day(rows: list[UsageDay]) -> tuple[list[date], list[UsageDay]]:
 
 
 class _Today:
-    """The day in progress of one group: for each (member, site), the VM spans charged to it."""
+    """The day in progress of one group: for each (member, site), the VM spans charged to it, by
+    deployment id. Never changed once made (`put` makes another): a read in progress keeps its own."""
 
-    def __init__(self, gid: str, day: date, deps: Iterable[Deployment]) -> None:
+    def __init__(self, gid: str, day: date, keys: list[tuple[str, str]], spans: list[dict[str, _Span]]) -> None:
         self.gid, self.day, self.start = gid, day, midnight(day)
-        spans: dict[tuple[str, str], list[_Span]] = {}
+        self.keys, self.spans = keys, spans
+
+    @classmethod
+    def of_deps(cls, gid: str, day: date, deps: Iterable[Deployment]) -> _Today:
+        start = midnight(day)
+        spans: dict[tuple[str, str], dict[str, _Span]] = {}
         for dep in deps:
-            span = Ledger.lifetime(dep)
-            if span is not None and (span[1] is None or span[1] > self.start):
-                spans.setdefault((dep.owner, dep.site), []).append((max(span[0], self.start), span[1], dep))
-        self.keys = sorted(spans)
-        self.spans = [spans[k] for k in self.keys]
+            if (span := _span(dep, start)) is not None:
+                spans.setdefault((dep.owner, dep.site), {})[dep.id] = span
+        keys = sorted(spans)
+        return cls(gid, day, keys, [spans[k] for k in keys])
+
+    def put(self, dep: Deployment) -> _Today:
+        """This index with *dep* as it is now; it costs a copy of the list of keys."""
+        key, span = (dep.owner, dep.site), _span(dep, self.start)
+        i = bisect_left(self.keys, key)
+        known = i < len(self.keys) and self.keys[i] == key
+        charged = dict(self.spans[i]) if known else {}  # in the order deployments came: the sums as before
+        if span is not None:
+            charged[dep.id] = span
+        elif charged.pop(dep.id, None) is None:
+            return self  # not charged today (a deployment waiting for its server), nor before
+        keys, spans = list(self.keys), list(self.spans)
+        if not known:
+            keys.insert(i, key)
+            spans.insert(i, charged)
+        elif charged:
+            spans[i] = charged
+        else:
+            del keys[i], spans[i]
+        return _Today(self.gid, self.day, keys, spans)
 
     def of(self, member: str | None) -> tuple[_Today, int, int]:
         """This index and the range of its keys that are *member*'s (all of them for None)."""
@@ -120,10 +146,18 @@ class _Today:
     def row(self, i: int, now: datetime) -> UsageDay:
         """The row of key *i*, accrued until *now*."""
         row = [0.0] * 5
-        for start, end, dep in self.spans[i]:
+        for start, end, dep in self.spans[i].values():
             if (end or now) > self.start:
                 _accrue(row, dep, ((end or now) - start).total_seconds() / 3600)
         return _usage_day(self.gid, (self.day, *self.keys[i]), row)
+
+
+def _span(dep: Deployment, day_start: datetime) -> _Span | None:
+    """What of *dep*'s life is charged from *day_start* on; None if nothing."""
+    life = Ledger.lifetime(dep)
+    if life is None or (life[1] is not None and life[1] <= day_start):
+        return None
+    return max(life[0], day_start), life[1], dep
 
 
 class UsageRows(Sequence[UsageDay]):
