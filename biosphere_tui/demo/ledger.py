@@ -27,7 +27,7 @@ class Ledger:
 
     Reading one page of a group's rows costs the page, not the ledger: the frozen rows are sorted
     when recorded (at build and at midnight, never on a read), and the day in progress is indexed
-    once per group, until a deployment of the group changes (`changed`) or the day is frozen.
+    once per group, then kept up to date deployment by deployment (`changed`) until it is frozen.
     """
 
     def __init__(self, until: date) -> None:
@@ -76,7 +76,7 @@ class Ledger:
              member: str | None = None) -> UsageRows:
         """Rows of *gid* (of *member* only, if given) with start <= day <= end, by day, member, site.
 
-        *deps* are the group's deployments, read only when its day in progress is indexed again.
+        *deps* are the group's deployments, read only when its day in progress is first indexed.
         """
         days, frozen = self._frozen(gid, member)
         today = None
@@ -89,7 +89,7 @@ class Ledger:
     def _frozen(self, gid: str, member: str | None) -> tuple[list[date], list[UsageDay]]:
         if (gid, member) not in self._sorted:
             every = self._sorted.get((gid, None), ([], []))[1]
-            self._sorted[gid, member] = _by_day([r for r in every if member in (None, r.member)])
+            self._sorted[gid, member] = _by_day([r for r in every if r.member == member])
         return self._sorted[gid, member]
 
 
