@@ -34,6 +34,7 @@ from pathlib import Path
 
 from biosphere_tui.cache.db import open_cache
 from biosphere_tui.config import load
+from biosphere_tui.scripting.commands import OK
 from biosphere_tui.sync import Sync
 
 
@@ -86,10 +87,12 @@ def _sync_process(config: Path, home: Path) -> tuple[int, float]:
     env = {**os.environ, **{f"XDG_{kind}_HOME": str(home / kind.lower()) for kind in ("CACHE", "DATA", "STATE")}}
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "biosphere_tui", "--config", str(config), "sync"],
-                          env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+                          env=env, capture_output=True, check=False)
     seconds = time.perf_counter() - started
-    if done.returncode:
-        print(f"  sync exited {done.returncode} after {seconds:.2f} s: {done.stderr.decode().strip()[-300:]}")
+    if done.returncode:  # its lines for the sources that failed, or what it said on stderr
+        failed = [line for line in done.stdout.decode().splitlines() if not line.startswith(OK)]
+        print(f"  sync exited {done.returncode} after {seconds:.2f} s:", *failed, done.stderr.decode().strip()[-300:],
+              sep="\n    ")
     return done.returncode, seconds
 
 

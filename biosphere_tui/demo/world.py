@@ -118,7 +118,7 @@ class World:
         self.deployments[dep.id] = dep
         self._by_group[dep.group_id].append(dep.id)
         self._by_owner[dep.owner].append(dep.id)
-        self._ledger.changed(dep.group_id)
+        self._ledger.changed(dep)
 
     def commit(self, dep: Deployment, sign: int) -> None:
         """Book (+1) or release (-1) what *dep* holds of its group's quota."""
@@ -146,7 +146,7 @@ class World:
 
     def _store(self, dep: Deployment) -> Deployment:
         self.deployments[dep.id] = dep
-        self._ledger.changed(dep.group_id)
+        self._ledger.changed(dep)
         return dep
 
     def image_for(self, site: DemoSite, app: Appliance) -> str:

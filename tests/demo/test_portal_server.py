@@ -321,9 +321,13 @@ def test_consumption_pages_make_the_whole_ledger_before_and_after_a_change(api: 
     check()
     dep = next(d for d in demo.world.deployments.values() if d.group_id == ADMIN_GROUP and d.state.value == "Ready")
     ok(api.delete(f"/monitor/deployments/{dep.id}"), 202)
+    assert ("demo", "ifb-bird-stack") not in hours_today()
+    launched = ok(create(api, site="ifb-bird-stack"), 201)  # the first VM of "demo" there today
     demo.clock.advance(3600)  # the deletion ends: its VM stops counting; the others count an hour more
     check()
     assert demo.world.deployments[dep.id].state.value == "Done"
+    assert hours_today()["demo", "ifb-bird-stack"] == pytest.approx(1, abs=0.01)
+    assert ok(api.get(f"/monitor/deployments/{launched['id']}"))["state"] == "Ready"
 
 
 def test_catalogue_filters(api: httpx.Client) -> None:
