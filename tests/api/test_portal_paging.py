@@ -53,6 +53,13 @@ class Gate:
             if not self.lock.wait_for(lambda: self.failed or self.in_flight >= min(self.bound, self.unanswered), timeout=30):
                 raise AssertionError("the client never had the bound of pages in flight")
 
+    def late(self, page: int) -> None:
+        """A page asked after one failed: held long enough that only a client that went on
+        regardless would see it answered (the failure's cancellation ends the wait for it)."""
+        with self.lock:
+            self.asked.append(page)
+            self.lock.wait(timeout=10)
+
     def answered(self) -> None:
         with self.lock:
             self.in_flight -= 1
@@ -76,7 +83,9 @@ def _handler(gate: Gate) -> type[BaseHTTPRequestHandler]:
             status, body = 200, {"items": [_row(n) for n in range((page - 1) * PER_PAGE, page * PER_PAGE)],
                                  "page": page, "per_page": PER_PAGE, "total": PAGES * PER_PAGE,
                                  "next_page": page + 1 if page < PAGES else None}
-            if page > 1:
+            if page > 1 and gate.failed:
+                gate.late(page)
+            elif page > 1:
                 gate.hold(page)
                 if page == gate.fail_page:
                     gate.failed = True
