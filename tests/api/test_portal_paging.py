@@ -104,11 +104,18 @@ def _handler(gate: Gate) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A page the client gave up (cancelled after the failure) resets its connection: no traceback
+        on stderr, where it would land in whatever test this process runs next."""
+
+
 @pytest.fixture
 def gate() -> Iterator[tuple[Gate, str]]:
     gate = Gate(portal_module.PAGES_IN_FLIGHT)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(gate))
-    server.daemon_threads = True
+    server = _QuietServer(("127.0.0.1", 0), _handler(gate))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
