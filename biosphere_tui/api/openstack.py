@@ -7,6 +7,7 @@ raw paged requests; the SDK's Resource layer is ~250x slower for thousands of se
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import threading
@@ -76,7 +77,27 @@ def find_clouds(clouds_yaml: Path | None = None) -> Clouds:
     return Clouds(names, loader.config_filename)
 
 
+_parsed: dict[tuple[str, str], OpenStackConfig] = {}
+_parsed_lock = threading.Lock()
+
+
 def _loader(clouds_yaml: Path | None) -> OpenStackConfig:
+    """openstacksdk's loader on a pinned ``clouds_yaml``, parsed once per content of the file (each
+    site's client and each command reads it; a changed file is read anew), else read afresh."""
+    if clouds_yaml is None:
+        return _fresh_loader(None)
+    try:
+        key = (str(clouds_yaml.resolve()), hashlib.sha256(clouds_yaml.read_bytes()).hexdigest())
+    except OSError:
+        return _fresh_loader(clouds_yaml)  # openstacksdk says it its own way
+    with _parsed_lock:
+        if key not in _parsed:
+            _parsed.clear()  # only the file's newest content is worth keeping
+            _parsed[key] = _fresh_loader(clouds_yaml)
+        return _parsed[key]
+
+
+def _fresh_loader(clouds_yaml: Path | None) -> OpenStackConfig:
     """openstacksdk's loader on ``clouds_yaml`` (the file alone), else as the ``openstack`` CLI loads
     (OS_CLIENT_CONFIG_FILE, OS_CLOUD, openrc OS_* variables), once the file it will read parses:
     openstacksdk skips a file with a YAML syntax error, which would then read as "no cloud"."""

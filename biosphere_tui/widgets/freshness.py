@@ -32,6 +32,7 @@ class FreshnessBar(Static):
 
     _rows: Sequence[Freshness] = ()
     _stale_after = 0.0
+    _shown: Text | None = None
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self.tick)
@@ -63,5 +64,7 @@ class FreshnessBar(Static):
             text.append(mark, style=style(role))
             text.append(head, style=style(role))
             text.append(rest, style="dim")
-        self.update(text)
+        if text != self._shown:  # the same words: no repaint, no new layout of the screen
+            self._shown = text
+            self.update(text)
         self.set_class(bool(failed), "-failed")

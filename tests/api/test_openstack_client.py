@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -108,3 +109,22 @@ def _password(clouds_yaml: Path) -> str:
 
     clouds = yaml.safe_load(clouds_yaml.read_text())["clouds"]
     return clouds[SITE]["auth"]["password"]
+
+
+def test_a_password_corrected_in_the_clouds_yaml_is_used_by_the_next_client(clouds_yaml: Path) -> None:
+    """The clouds.yaml is parsed once per content: a fix of the same length, written in the same
+    instant (same size, same modification time), is still read."""
+    good = _password(clouds_yaml)
+    right = clouds_yaml.read_text()
+    wrong = right.replace(good, "x" * len(good))
+    clouds_yaml.write_text(wrong)
+    refused = SiteClient(SITE, clouds_yaml, timeout=1.0)
+    with pytest.raises(errors.AuthFailed):
+        refused.snapshot()
+    refused.close()
+    stamp = clouds_yaml.stat().st_mtime_ns
+    clouds_yaml.write_text(right)
+    os.utime(clouds_yaml, ns=(stamp, stamp))
+    fixed = SiteClient(SITE, clouds_yaml, timeout=1.0)
+    assert fixed.snapshot().servers
+    fixed.close()

@@ -87,3 +87,23 @@ async def test_with_a_site_down_the_others_still_turn_stale(
         demo.clock.advance(91)  # no refresh since: every source's data is older than the threshold
         await until(pilot, lambda: "◌ 0/14 sources fresh" in bar(app))  # the failing one counts as not fresh
         assert bar(app).startswith(f"✗ {SITE}: ") and "stale: portal, ifb-aubi-cloud, " in bar(app)
+
+
+async def test_a_second_without_news_repaints_nothing(
+        synced: Config, make_app: Callable[[Config], BiosphereApp], demo) -> None:  # noqa: ANN001
+    """The bar ticks each second; when its words stay the same it leaves the screen alone (an
+    idle dashboard used to lay out its whole screen again every second)."""
+    app = make_app(synced)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        widget = app.screen.query_one(FreshnessBar)
+        painted: list[object] = []
+        shown = widget.update
+        widget.update = lambda *args, **kwargs: (painted.append(args), shown(*args, **kwargs))[1]  # type: ignore[method-assign]
+        widget.tick()
+        widget.tick()
+        assert painted == []
+        demo.clock.advance(7)
+        widget.tick()
+        widget.tick()
+        assert len(painted) == 1 and "oldest 7 s ago" in bar(app)
