@@ -17,6 +17,12 @@ from biosphere_tui.config import Config
 pytest_plugins = ["scripting_cli"]  # the cli and os_cli fixtures
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto``: two processes per core, as many tests wait (on a timeout, the demo's answer, a
+    subprocess) rather than compute: on 2 cores 4 processes end the suite in ~2/3 of the time of 2."""
+    return 2 * len(os.sched_getaffinity(0))
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The long serial chains (tests sharing one ``xdist_group``: the real cloud, the hostile
     property) first, so that under xdist one process starts them while the others share the rest."""

@@ -1,8 +1,10 @@
 """Textual 8.2.8 spins forever on a timer with a negative delay; our delays and toasts never
-give it one. Each case runs in a subprocess with a hard timeout (a hang cannot take pytest down)."""
+give it one. Each case runs in a subprocess, killed when it has not exited 3 s after mounting
+(a hang cannot take pytest down)."""
 
 from __future__ import annotations
 
+import select
 import subprocess
 import sys
 import time
@@ -12,10 +14,11 @@ import pytest
 from biosphere_tui.rules.delays import MIN_DELAY, delay
 from biosphere_tui.widgets.toast import LastingNotification
 
-HARD_TIMEOUT = 10  # seconds: a bare app starts and exits in about 0.5 s
+STARTUP = 60  # seconds a bare app may take to mount on a loaded machine (about 0.5 s when quiet)
+HANG = 3  # seconds after mounting without exiting: hung (the cases exit within 0.2 s of mounting)
 
 APP = """
-import sys, time
+import os, sys, time
 from textual.app import App
 from textual.notifications import Notification
 from textual.widgets._toast import Toast
@@ -24,6 +27,7 @@ from biosphere_tui.widgets.toast import LastingNotification
 
 class Bare(App):
     def on_mount(self):
+        os.write(1, b"mounted\\n")
         {body}
 
 Bare().run(headless=True)
@@ -39,14 +43,22 @@ CASES = {
 
 
 def _run(case: str) -> bool:
-    """Whether the app exited (False: it hung and was killed)."""
+    """Whether the app exited (False: it hung, spinning, and was killed)."""
     script = APP.format(body=CASES[case])
-    try:
-        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=HARD_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        return False
-    assert done.returncode == 0, done.stderr[-2000:]
-    return "exited" in done.stdout
+    # unbuffered: reading the first line reads nothing past it, the rest is left to communicate()
+    with subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          bufsize=0) as app:
+        assert app.stdout is not None
+        try:
+            ready = select.select([app.stdout], [], [], STARTUP)[0]
+            assert ready and app.stdout.readline() == b"mounted\n", "the bare app did not start"
+            out, err = app.communicate(timeout=HANG)
+        except subprocess.TimeoutExpired:
+            app.kill()
+            app.communicate()
+            return False
+    assert app.returncode == 0, err.decode()[-2000:]
+    return b"exited" in out
 
 
 @pytest.mark.parametrize(("hangs", "guarded"), [("raw", "clamped"), ("expired toast", "our toast")])
