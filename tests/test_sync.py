@@ -135,3 +135,48 @@ def test_a_second_refresh_the_same_day_fetches_only_recent_consumption(sync: Syn
     today = demo.clock.now().date()
     assert asked and all(f"from={(today - timedelta(days=1)).isoformat()}" in path for path in asked)
     assert _count(demo_config, "SELECT COUNT(*) FROM usage") == total  # older days kept, recent ones replaced
+
+
+def _fresh(config: Config) -> dict[str, object]:
+    db = connect(config.cache_path)
+    try:
+        return {f.source: f.last_success for f in reader.freshness(db)}
+    finally:
+        db.close()
+
+
+def test_an_unchanged_portal_answers_304_and_the_cache_keeps_its_rows(demo_config: Config, demo) -> None:  # noqa: ANN001
+    open_cache(demo_config.cache_path).db.close()
+    later = [DEMO_START]
+    runner = Sync(demo_config, demo_config.cache_path, now=lambda: later[0])
+    try:
+        assert all(r.ok for r in runner.refresh_blocking(set(PORTAL_SOURCES)))
+        runner.refresh_blocking(set(PORTAL_SOURCES))  # the consumption is then asked from yesterday on
+        tables = ("deployments", "members", "requests", "usage", "groups", "appliances", "sites", "group_directory")
+        before = {t: _count(demo_config, f"SELECT COUNT(*) FROM {t}") for t in tables}
+        assert all(before.values())
+        service = demo.portal.service
+        service.statuses.clear()
+        service.log.clear()
+        later[0] = DEMO_START + timedelta(minutes=5)  # the app's clock moves; the world does not
+        results = runner.refresh_blocking(set(PORTAL_SOURCES))
+    finally:
+        runner.close()
+    assert all(r.ok for r in results)
+    assert {t: _count(demo_config, f"SELECT COUNT(*) FROM {t}") for t in tables} == before
+    assert all(at == later[0] for source, at in _fresh(demo_config).items() if source in PORTAL_SOURCES)
+    assert set(service.statuses) == {304}
+    assert service.statuses[304] == len(service.log)  # one 304 per read, no page
+    assert {r.source: r.rows for r in results}["portal.deployments"] == before["deployments"]
+
+
+def test_a_change_after_a_304_is_fetched(sync: Sync, demo_config: Config, demo) -> None:  # noqa: ANN001
+    sync.refresh_blocking({"portal"})
+    sync.refresh_blocking({"portal"})  # all 304
+    pending = _count(demo_config, "SELECT COUNT(*) FROM requests WHERE state = 'pending'")
+    asked = demo.world.new_request("marine-meta")
+    demo.portal.service.statuses.clear()
+    assert all(r.ok for r in sync.refresh_blocking({"portal"}))
+    assert _count(demo_config, "SELECT COUNT(*) FROM requests WHERE state = 'pending'") == pending + 1
+    assert _count(demo_config, "SELECT COUNT(*) FROM requests WHERE id = ?", asked.id) == 1
+    assert demo.portal.service.statuses[200] > 0 and demo.portal.service.statuses[304] > 0  # only what changed

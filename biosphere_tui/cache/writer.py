@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, fields, is_dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -99,6 +100,28 @@ class CacheWriter:
              "error_kind": None, "duration": duration, "rows": rows, "failures": 0, "retry_at": None},
             pk="source",
         )
+
+    @contextmanager
+    def validated(self, source: str, etags: Mapping[str, str]) -> Iterator[None]:
+        """One transaction around the writes of ``source``'s rows, recording the ETags of the
+        replies they came from (those of earlier replies are dropped)."""
+        with write_transaction(self.db):
+            yield
+            self.db.execute("DELETE FROM validators WHERE source = ?", [source])
+            self.db.conn.executemany("INSERT INTO validators VALUES (?, ?, ?)",
+                                     [(source, request, etag) for request, etag in etags.items()])
+
+    def unchanged(self, source: str, duration: float, at: datetime) -> int:
+        """The portal said ``source``'s rows are still what it would send: they stay, and are fresh.
+        Returns how many rows the source has."""
+        with write_transaction(self.db):
+            self.db.execute(
+                """UPDATE freshness SET last_attempt = ?, last_success = ?, last_error = NULL, error_kind = NULL,
+                   duration = ?, failures = 0, retry_at = NULL WHERE source = ?""",
+                [_iso(at), _iso(at), duration, source],
+            )
+            row = self.db.execute("SELECT rows FROM freshness WHERE source = ?", [source]).fetchone()
+        return int(row[0] or 0) if row else 0
 
     def _replace(self, table: str, rows: Sequence[dict[str, Any]], pk: str | tuple[str, ...],
                  scope: str = "1", params: Sequence[Any] = ()) -> None:

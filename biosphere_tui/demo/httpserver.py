@@ -227,6 +227,7 @@ class DemoHTTPService:
         self.fault = "none"
         self.fault_since = time.monotonic_ns()  # when `fault` was last set
         self.hits: Counter[str] = Counter()
+        self.statuses: Counter[int] = Counter()  # replies sent, by status (e.g. how many 304s)
         self.log: list[tuple[str, str]] = []
         self.failures: list[str] = []  # tracebacks of the router's unexpected exceptions (answered 500)
         self._lock = threading.RLock()
@@ -310,8 +311,10 @@ class DemoHTTPService:
         if self.latency:
             release.wait(self.latency)
         reply, data = self._answer(request, fault)
+        with self._lock:
+            self.statuses[reply.status] += 1
         handler.send_response(reply.status)
-        if reply.status != 204:
+        if reply.status not in (204, 304):  # neither has a body
             handler.send_header("Content-Type", reply.content_type)
             handler.send_header("Content-Length", str(len(data)))
         for name, value in reply.headers.items():
