@@ -30,14 +30,14 @@ from biosphere_tui.config import load
 from biosphere_tui.sync import Sync
 
 
-def start_demo(scale: float, latency_ms: float, directory: Path) -> subprocess.Popen[bytes]:
+def start_demo(scale: float, latency_ms: float, directory: Path, speed: float = 1.0) -> subprocess.Popen[bytes]:
     config = directory / "config.toml"
     proc = subprocess.Popen(
         [sys.executable, "-m", "biosphere_tui", "demo-server", "--write-config", str(directory),
-         "--demo-scale", str(scale), "--latency", str(latency_ms)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+         "--demo-scale", str(scale), "--latency", str(latency_ms), "--speed", str(speed)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,  # its few lines say where it listens
     )
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 600
     while not config.exists():
         if proc.poll() is not None or time.monotonic() > deadline:
             raise SystemExit(f"demo server did not start: {proc.stderr.read().decode() if proc.stderr else ''}")

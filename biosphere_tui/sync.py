@@ -36,6 +36,10 @@ from biosphere_tui.rules import backoff
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 USAGE_DAYS = 90
+FULL_PASS_EVERY = 10
+"""A site's servers are read in full at the first refresh and every this many after; in between,
+only those changed since the last one (Nova's ``changes-since``), which may miss a change Nova
+dated before it committed it: the full pass catches it."""
 PORTAL_SOURCES = ("portal.account", "portal.catalogue", "portal.status", "portal.deployments",
                   "portal.members", "portal.usage")
 
@@ -69,6 +73,8 @@ class Sync:
         self.sites = {name: SiteClient(name, os_cfg.clouds_yaml, timeout=os_cfg.timeout) for name in os_cfg.sites}
         self._tls: ssl.SSLContext | None = None
         self._running: dict[asyncio.Task[list[SourceResult]], asyncio.AbstractEventLoop] = {}
+        # site -> (the newest ``updated`` of its servers seen, refreshes since its last full pass)
+        self._servers_seen: dict[str, tuple[datetime, int]] = {}
 
     @property
     def sources(self) -> list[str]:
@@ -285,9 +291,13 @@ class Sync:
             if client.busy:
                 raise errors.Timeout(name, "the previous request to this site has not answered yet")
             started = time.perf_counter()
-            snap = await _in_daemon_thread(client.snapshot, name)
-            writer.site(name, snap, time.perf_counter() - started, self.now())
-            return len(snap.servers)
+            seen = self._servers_seen.get(name)
+            since = seen[0] if seen is not None and seen[1] < FULL_PASS_EVERY else None
+            snap = await _in_daemon_thread(partial(client.snapshot, since), name)
+            count = writer.site(name, snap, time.perf_counter() - started, self.now())
+            newest = max((s.updated for s in snap.servers), default=since)
+            self._servers_seen[name] = (newest, seen[1] + 1 if since else 1) if newest else (self.now(), FULL_PASS_EVERY)
+            return count
 
         return job
 

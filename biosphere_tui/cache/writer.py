@@ -123,6 +123,14 @@ class CacheWriter:
             row = self.db.execute("SELECT rows FROM freshness WHERE source = ?", [source]).fetchone()
         return int(row[0] or 0) if row else 0
 
+    def _upsert(self, table: str, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            names = list(rows[0])
+            self.db.conn.executemany(  # plain executemany: sqlite-utils' insert_all costs ~5x more here
+                f"INSERT OR REPLACE INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+                [tuple(r[n] for n in names) for r in rows],
+            )
+
     def _replace(self, table: str, rows: Sequence[dict[str, Any]], pk: str | tuple[str, ...],
                  scope: str = "1", params: Sequence[Any] = ()) -> None:
         """Upsert ``rows`` and delete the rows within ``scope`` that are not among them."""
@@ -130,12 +138,8 @@ class CacheWriter:
         columns = ", ".join(keys)
         self.db.execute(f"CREATE TEMP TABLE IF NOT EXISTS keep_{table} ({columns}, PRIMARY KEY ({columns})) WITHOUT ROWID")
         self.db.execute(f"DELETE FROM keep_{table}")
+        self._upsert(table, rows)
         if rows:
-            names = list(rows[0])
-            self.db.conn.executemany(  # plain executemany: sqlite-utils' insert_all costs ~5x more here
-                f"INSERT OR REPLACE INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
-                [tuple(r[n] for n in names) for r in rows],
-            )
             placeholders = ", ".join("?" * len(keys))
             self.db.conn.executemany(
                 f"INSERT OR IGNORE INTO keep_{table} VALUES ({placeholders})", [tuple(r[k] for k in keys) for r in rows]
@@ -229,7 +233,9 @@ class CacheWriter:
             self.db.conn.executemany("INSERT INTO usage_synced VALUES (?, ?)", [(g, end.isoformat()) for g in windows])
             self._success("portal.usage", len(rows), duration, at)
 
-    def site(self, site: str, snap: SiteSnapshot, duration: float, at: datetime) -> None:
+    def site(self, site: str, snap: SiteSnapshot, duration: float, at: datetime) -> int:
+        """Write what a site's refresh read (a partial snapshot updates and removes only the servers
+        it names); returns how many servers the site has now."""
         servers = [
             {**{k: v for k, v in _row(s).items() if k != "metadata"},
              "created": _iso(s.created), "updated": _iso(s.updated),
@@ -238,7 +244,12 @@ class CacheWriter:
             for s in snap.servers
         ]
         with write_transaction(self.db):
-            self._replace("servers", servers, ("site", "id"), "site = ?", [site])
+            if snap.partial:  # the servers changed since the last refresh: the others stay
+                self._upsert("servers", [s for s in servers if s["status"] != "DELETED"])
+                self.db.conn.executemany("DELETE FROM servers WHERE site = ? AND id = ?",
+                                         [(site, s["id"]) for s in servers if s["status"] == "DELETED"])
+            else:
+                self._replace("servers", servers, ("site", "id"), "site = ?", [site])
             self._replace("flavors", [_row(x) for x in snap.flavors], ("site", "id"), "site = ?", [site])
             self._replace("images", [_row(x) for x in snap.images], ("site", "id"), "site = ?", [site])
             self.db.table("limits").upsert(_row(snap.limits), pk="site")
@@ -247,9 +258,11 @@ class CacheWriter:
                  "vcpu_used": snap.limits.used_vcpu, "ram_gb_used": snap.limits.used_ram_mb // 1024},
                 pk=("site", "at"),
             )
-            self._success(f"site.{site}", len(servers), duration, at)
+            count = self.db.execute("SELECT COUNT(*) FROM servers WHERE site = ?", [site]).fetchone()[0]
+            self._success(f"site.{site}", count, duration, at)
             self.db.execute("UPDATE freshness SET microversion = ? WHERE source = ?",
                             [snap.microversion or None, f"site.{site}"])
+        return int(count)
 
     def account_with_directory(self, user: User, groups: Iterable[Group], directory: Iterable[GroupSummary],
                                duration: float, at: datetime) -> None:

@@ -93,7 +93,7 @@ class DemoCloud:
         sources = {"portal": (self.portal_url, self.portal.service)}
         sources |= {site_id: (site.auth_url, site.service) for site_id, site in self.sites.items()}
         return {"now": iso(self.clock.now()), "seed": self.world.seed, "scale": self.world.scale,
-                "sources": {name: {"url": url, "port": service.port, "fault": service.fault}
+                "sources": {name: {"url": url, "port": service.port, "fault": service.fault, "traffic": service.traffic}
                             for name, (url, service) in sources.items()}}
 
     def write_config(self, directory: Path, *, portal: bool = True) -> Path:
