@@ -61,8 +61,13 @@ def one(pid: int, config: Config, directory: Path, only: set[str] | None, name: 
         same = measured(pid, sync, only)
     finally:
         sync.close()
-    print(f"{name:<28}{full[0] / 1e6:>10.2f}{same[0] / 1e6:>10.3f}{100 * same[0] / max(full[0], 1):>7.1f}%"
-          f"{full[1]:>9.2f}{same[1]:>9.2f}{100 * same[1] / max(full[1], 1e-9):>7.1f}%")
+    print(f"{name:<28}{full[0] / 1e6:>10.3f}{same[0] / 1e6:>10.3f}{_share(same[0], full[0]):>8}"
+          f"{full[1]:>9.2f}{same[1]:>9.2f}{_share(same[1], full[1]):>8}")
+
+
+def _share(part: float, whole: float) -> str:
+    """``part`` in per cent of ``whole`` ("-" when whole is nothing: CPU is counted in 10 ms ticks)."""
+    return f"{100 * part / whole:.1f}%" if whole else "-"
 
 
 def bench(scale: float, sources: list[str]) -> None:

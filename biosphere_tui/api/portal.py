@@ -189,6 +189,8 @@ class PortalClient:
         if tag:
             self.etags[key] = tag
         if body is NOT_MODIFIED:
+            if not known:
+                raise errors.BadReply(SOURCE, f"{path}: the portal answered 304 to a read that named no ETag")
             raise NotModified(key)
         return body
 
