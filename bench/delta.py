@@ -35,9 +35,9 @@ CONTROL = [""]  # the demo's control URL
 
 def usage(pid: int, control: str) -> tuple[int, float]:
     """(HTTP bytes the portal and the sites exchanged, CPU seconds of process ``pid``) so far."""
-    state = httpx.get(f"{control}/state", trust_env=False).json()
+    traffic = httpx.get(f"{control}/traffic", trust_env=False).json()
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return sum(s["traffic"] for s in state["sources"].values()), (int(fields[11]) + int(fields[12])) / TICKS
+    return sum(traffic.values()), (int(fields[11]) + int(fields[12])) / TICKS
 
 
 def measured(pid: int, sync: Sync, only: set[str] | None) -> tuple[int, float]:
