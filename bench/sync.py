@@ -38,12 +38,12 @@ from biosphere_tui.scripting.commands import OK
 from biosphere_tui.sync import Sync
 
 
-def start_demo(scale: float, latency_ms: float, directory: Path) -> subprocess.Popen[bytes]:
+def start_demo(scale: float, latency_ms: float, directory: Path, speed: float = 1.0) -> subprocess.Popen[bytes]:
     config = directory / "config.toml"
     proc = subprocess.Popen(
         [sys.executable, "-m", "biosphere_tui", "demo-server", "--write-config", str(directory),
-         "--demo-scale", str(scale), "--latency", str(latency_ms)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+         "--demo-scale", str(scale), "--latency", str(latency_ms), "--speed", str(speed)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,  # its few lines say where it listens
     )
     deadline = time.monotonic() + 600  # a world at scale 200 takes tens of seconds to build
     while not config.exists():

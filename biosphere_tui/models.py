@@ -324,6 +324,7 @@ class SiteSnapshot:
     images: list[Image]
     limits: SiteLimits
     microversion: str = ""  # the compute API microversion every call used ("" when unknown)
+    partial: bool = False  # ``servers`` are only those changed since a time (DELETED ones: gone)
 
 
 @dataclass(frozen=True)

@@ -13,28 +13,33 @@ import logging
 import ssl
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import httpx
 
 from biosphere_tui import errors
 from biosphere_tui.api import limits
 from biosphere_tui.api.openstack import SiteClient
-from biosphere_tui.api.portal import PortalClient
+from biosphere_tui.api.portal import NotModified, PortalClient
 from biosphere_tui.cache import reader
 from biosphere_tui.cache.db import connect
 from biosphere_tui.cache.writer import CacheWriter
 from biosphere_tui.config import Config
-from biosphere_tui.models import Freshness, Group, Role
+from biosphere_tui.models import Deployment, Freshness, Group, Member, MembershipRequest, Role, UsageDay
 from biosphere_tui.rules import backoff
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 USAGE_DAYS = 90
+FULL_PASS_EVERY = 10
+"""A site's servers are read in full at the first refresh and every this many after; in between,
+only those changed since the last one (Nova's ``changes-since``), which may miss a change Nova
+dated before it committed it: the full pass catches it."""
 PORTAL_SOURCES = ("portal.account", "portal.catalogue", "portal.status", "portal.deployments",
                   "portal.members", "portal.usage")
 
@@ -68,6 +73,8 @@ class Sync:
         self.sites = {name: SiteClient(name, os_cfg.clouds_yaml, timeout=os_cfg.timeout) for name in os_cfg.sites}
         self._tls: ssl.SSLContext | None = None
         self._running: dict[asyncio.Task[list[SourceResult]], asyncio.AbstractEventLoop] = {}
+        # site -> (the newest ``updated`` of its servers seen, refreshes since its last full pass)
+        self._servers_seen: dict[str, tuple[datetime, int]] = {}
 
     @property
     def sources(self) -> list[str]:
@@ -195,44 +202,68 @@ class Sync:
         async def account() -> int:
             started = time.perf_counter()
             try:
-                user, groups, directory = await asyncio.gather(portal.me(), portal.groups(), portal.directory())
+                got = await _read_changed(portal, writer, "portal.account", [
+                    lambda c, r: c.me(revalidate=r), lambda c, r: c.groups(revalidate=r),
+                    lambda c, r: c.directory(revalidate=r)])
             except BaseException as exc:
                 _groups_from_cache(groups_known, writer, exc)
                 raise
+            if got is None:
+                _groups_from_cache(groups_known, writer, None)
+                return writer.unchanged("portal.account", time.perf_counter() - started, self.now())
+            (user, groups, directory), etags = got
             groups_known.set_result(groups)
-            writer.account_with_directory(user, groups, directory, time.perf_counter() - started, self.now())
+            with writer.validated("portal.account", etags):
+                writer.account_with_directory(user, groups, directory, time.perf_counter() - started, self.now())
             return len(groups)
 
         async def catalogue() -> int:
             started = time.perf_counter()
-            apps = await portal.catalogue()
-            writer.catalogue(apps, time.perf_counter() - started, self.now())
+            got = await _read_changed(portal, writer, "portal.catalogue", [lambda c, r: c.catalogue(revalidate=r)])
+            if got is None:
+                return writer.unchanged("portal.catalogue", time.perf_counter() - started, self.now())
+            (apps,), etags = got
+            with writer.validated("portal.catalogue", etags):
+                writer.catalogue(apps, time.perf_counter() - started, self.now())
             return len(apps)
 
         async def status() -> int:
             started = time.perf_counter()
-            sites = await portal.system_status()
-            writer.sites(sites, time.perf_counter() - started, self.now())
+            got = await _read_changed(portal, writer, "portal.status", [lambda c, r: c.system_status(revalidate=r)])
+            if got is None:
+                return writer.unchanged("portal.status", time.perf_counter() - started, self.now())
+            (sites,), etags = got
+            with writer.validated("portal.status", etags):
+                writer.sites(sites, time.perf_counter() - started, self.now())
             return len(sites)
 
         async def deployments() -> int:
             groups = await asyncio.shield(groups_known)
             started = time.perf_counter()
-            lists = await asyncio.gather(
-                portal.deployments("mine"),
-                *(portal.deployments("group", g.id) for g in groups if g.role is Role.ADMIN),
-            )
+            admin_of = [g.id for g in groups if g.role is Role.ADMIN]
+            got = await _read_changed(portal, writer, "portal.deployments", [
+                lambda c, r: c.deployments("mine", revalidate=r),
+                *(partial(_group_deployments, gid) for gid in admin_of)])
+            if got is None:
+                return writer.unchanged("portal.deployments", time.perf_counter() - started, self.now())
+            lists, etags = got
             unique = {d.id: d for found in lists for d in found}
-            writer.deployments(unique.values(), time.perf_counter() - started, self.now())
+            with writer.validated("portal.deployments", etags):
+                writer.deployments(unique.values(), time.perf_counter() - started, self.now())
             return len(unique)
 
         async def members() -> int:
             admin_of = [g.id for g in await asyncio.shield(groups_known) if g.role is Role.ADMIN]
             started = time.perf_counter()
-            found = await asyncio.gather(*(portal.members(g) for g in admin_of), *(portal.requests(g) for g in admin_of))
+            got = await _read_changed(portal, writer, "portal.members", [
+                *(partial(_members_of, gid) for gid in admin_of), *(partial(_requests_of, gid) for gid in admin_of)])
+            if got is None:
+                return writer.unchanged("portal.members", time.perf_counter() - started, self.now())
+            found, etags = got
             people = [m for part in found[: len(admin_of)] for m in part]
             asks = [r for part in found[len(admin_of):] for r in part]
-            writer.members(admin_of, people, asks, time.perf_counter() - started, self.now())
+            with writer.validated("portal.members", etags):
+                writer.members(admin_of, people, asks, time.perf_counter() - started, self.now())
             return len(people) + len(asks)
 
         async def usage() -> int:
@@ -240,9 +271,15 @@ class Sync:
             started = time.perf_counter()
             end = self.now().date()
             windows = _usage_windows(writer, group_ids, end)
-            found = await asyncio.gather(*(portal.consumption(g, start, end) for g, start in windows.items()))
+            got = await _read_changed(portal, writer, "portal.usage", [
+                partial(_consumption, g, start, end) for g, start in windows.items()])
+            if got is None:
+                return writer.unchanged("portal.usage", time.perf_counter() - started, self.now())
+            found, etags = got
             days = [u for part in found for u in part]
-            writer.usage(windows, end, days, end - timedelta(days=USAGE_DAYS - 1), time.perf_counter() - started, self.now())
+            with writer.validated("portal.usage", etags):
+                writer.usage(windows, end, days, end - timedelta(days=USAGE_DAYS - 1), time.perf_counter() - started,
+                             self.now())
             return len(days)
 
         return dict(zip(PORTAL_SOURCES, (account, catalogue, status, deployments, members, usage), strict=True)), groups_known
@@ -254,9 +291,13 @@ class Sync:
             if client.busy:
                 raise errors.Timeout(name, "the previous request to this site has not answered yet")
             started = time.perf_counter()
-            snap = await _in_daemon_thread(client.snapshot, name)
-            writer.site(name, snap, time.perf_counter() - started, self.now())
-            return len(snap.servers)
+            seen = self._servers_seen.get(name)
+            since = seen[0] if seen is not None and seen[1] < FULL_PASS_EVERY else None
+            snap = await _in_daemon_thread(partial(client.snapshot, since), name)
+            count = writer.site(name, snap, time.perf_counter() - started, self.now())
+            newest = max((s.updated for s in snap.servers), default=since)
+            self._servers_seen[name] = (newest, seen[1] + 1 if since else 1) if newest else (self.now(), FULL_PASS_EVERY)
+            return count
 
         return job
 
@@ -292,11 +333,58 @@ async def _in_daemon_thread(call: Callable[[], T], name: str) -> T:
 
 
 def _usage_windows(writer: CacheWriter, group_ids: list[str], end: date) -> dict[str, date]:
-    """From which day to fetch each group's consumption: past days of the daily record are
-    final, so a group already cached today only needs yesterday and today again."""
+    """From which day to fetch each group's consumption: the record only grows and its past days
+    are final, so a group cached before needs only the days from the day before its last fetch
+    (the portal's day may lag ours); one never fetched (or too long ago), the whole period."""
     synced = reader.usage_synced_on(writer.db)
     full = end - timedelta(days=USAGE_DAYS - 1)
-    return {g: end - timedelta(days=1) if synced.get(g) == end else full for g in group_ids}
+    return {g: max(full, synced[g] - timedelta(days=1)) if g in synced and synced[g] <= end else full
+            for g in group_ids}
+
+
+Read = Callable[[PortalClient, bool], Awaitable[Any]]  # one read of a source: (client, revalidate) -> what it got
+
+
+async def _read_changed(portal: PortalClient, writer: CacheWriter, source: str,
+                        calls: Sequence[Read]) -> tuple[list[Any], dict[str, str]] | None:
+    """What ``calls(client, revalidate)`` read, each asked with the ETag of the reply ``source``'s
+    cached rows came from, and the ETags of the replies; None when the portal said none changed.
+    When only some did, the others are read again in full: a source's rows are written as a whole."""
+    client = portal.with_validators(reader.validators(writer.db, source))
+    found = await asyncio.gather(*(_unless_unchanged(call(client, True)) for call in calls))
+    if calls and all(x is _UNCHANGED for x in found):
+        return None
+    again = [i for i, x in enumerate(found) if x is _UNCHANGED]
+    for i, value in zip(again, await asyncio.gather(*(calls[i](client, False) for i in again)), strict=True):
+        found[i] = value
+    return found, client.etags
+
+
+_UNCHANGED = object()
+
+
+async def _unless_unchanged(read: Awaitable[T]) -> T | object:
+    try:
+        return await read
+    except NotModified:
+        return _UNCHANGED
+
+
+def _group_deployments(group_id: str, client: PortalClient, revalidate: bool) -> Awaitable[list[Deployment]]:
+    return client.deployments("group", group_id, revalidate=revalidate)
+
+
+def _members_of(group_id: str, client: PortalClient, revalidate: bool) -> Awaitable[list[Member]]:
+    return client.members(group_id, revalidate=revalidate)
+
+
+def _requests_of(group_id: str, client: PortalClient, revalidate: bool) -> Awaitable[list[MembershipRequest]]:
+    return client.requests(group_id, revalidate=revalidate)
+
+
+def _consumption(group_id: str, start: date, end: date, client: PortalClient,
+                 revalidate: bool) -> Awaitable[list[UsageDay]]:
+    return client.consumption(group_id, start, end, revalidate=revalidate)
 
 
 def _skipped(row: Freshness) -> SourceResult:

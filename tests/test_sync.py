@@ -135,3 +135,105 @@ def test_a_second_refresh_the_same_day_fetches_only_recent_consumption(sync: Syn
     today = demo.clock.now().date()
     assert asked and all(f"from={(today - timedelta(days=1)).isoformat()}" in path for path in asked)
     assert _count(demo_config, "SELECT COUNT(*) FROM usage") == total  # older days kept, recent ones replaced
+
+
+def _fresh(config: Config) -> dict[str, object]:
+    db = connect(config.cache_path)
+    try:
+        return {f.source: f.last_success for f in reader.freshness(db)}
+    finally:
+        db.close()
+
+
+def test_an_unchanged_portal_answers_304_and_the_cache_keeps_its_rows(demo_config: Config, demo) -> None:  # noqa: ANN001
+    open_cache(demo_config.cache_path).db.close()
+    later = [DEMO_START]
+    runner = Sync(demo_config, demo_config.cache_path, now=lambda: later[0])
+    try:
+        assert all(r.ok for r in runner.refresh_blocking(set(PORTAL_SOURCES)))
+        runner.refresh_blocking(set(PORTAL_SOURCES))  # the consumption is then asked from yesterday on
+        tables = ("deployments", "members", "requests", "usage", "groups", "appliances", "sites", "group_directory")
+        before = {t: _count(demo_config, f"SELECT COUNT(*) FROM {t}") for t in tables}
+        assert all(before.values())
+        service = demo.portal.service
+        service.statuses.clear()
+        service.log.clear()
+        later[0] = DEMO_START + timedelta(minutes=5)  # the app's clock moves; the world does not
+        results = runner.refresh_blocking(set(PORTAL_SOURCES))
+    finally:
+        runner.close()
+    assert all(r.ok for r in results)
+    assert {t: _count(demo_config, f"SELECT COUNT(*) FROM {t}") for t in tables} == before
+    assert all(at == later[0] for source, at in _fresh(demo_config).items() if source in PORTAL_SOURCES)
+    assert set(service.statuses) == {304}
+    assert service.statuses[304] == len(service.log)  # one 304 per read, no page
+    assert {r.source: r.rows for r in results}["portal.deployments"] == before["deployments"]
+
+
+def test_a_change_after_a_304_is_fetched(sync: Sync, demo_config: Config, demo) -> None:  # noqa: ANN001
+    sync.refresh_blocking({"portal"})
+    sync.refresh_blocking({"portal"})  # all 304
+    pending = _count(demo_config, "SELECT COUNT(*) FROM requests WHERE state = 'pending'")
+    asked = demo.world.new_request("marine-meta")
+    demo.portal.service.statuses.clear()
+    assert all(r.ok for r in sync.refresh_blocking({"portal"}))
+    assert _count(demo_config, "SELECT COUNT(*) FROM requests WHERE state = 'pending'") == pending + 1
+    assert _count(demo_config, "SELECT COUNT(*) FROM requests WHERE id = ?", asked.id) == 1
+    assert demo.portal.service.statuses[200] > 0 and demo.portal.service.statuses[304] > 0  # only what changed
+
+
+def _servers_asked(demo, site: str) -> list[str]:  # noqa: ANN001
+    return [path for method, path in demo.sites[site].service.log if "/servers/detail" in path]
+
+
+def test_a_site_refresh_reads_only_the_servers_changed_since_the_last(sync: Sync, demo_config: Config, demo) -> None:  # noqa: ANN001
+    busiest = max(demo.sites, key=lambda site: len(demo.sites[site].state.servers))
+    sync.refresh_blocking({f"site.{busiest}"})
+    before = _count(demo_config, "SELECT COUNT(*) FROM servers WHERE site = ?", busiest)
+    state = demo.sites[busiest].state
+    live = [s for s in state.servers.values() if not s.deleted and s.status == "ACTIVE"]
+    changed, gone = live[0], live[1]
+    newest = max(s.updated for s in state.servers.values()).replace(microsecond=0)  # the cursor (Nova's dates are to the second)
+    at_cursor = {s.id for s in state.servers.values() if s.updated >= newest}  # asked again: changes-since is inclusive
+    demo.clock.advance(60)
+    state.set_status(changed.id, "SHUTOFF")
+    state.delete_server(gone.id)
+    since = sync.sites[busiest].snapshot(newest)  # what the refresh asks (its cursor: the newest date it saw)
+    assert since.partial and {s.id for s in since.servers} == {changed.id, gone.id} | at_cursor
+    assert len(since.servers) < before // 2 and {s.status for s in since.servers if s.id == gone.id} == {"DELETED"}
+    demo.sites[busiest].service.log.clear()
+    (result,) = sync.refresh_blocking({f"site.{busiest}"})
+    assert result.ok and result.rows == before - 1
+    assert _servers_asked(demo, busiest) and all("changes-since=" in path for path in _servers_asked(demo, busiest))
+    assert _count(demo_config, "SELECT COUNT(*) FROM servers WHERE site = ?", busiest) == before - 1
+    assert _count(demo_config, "SELECT COUNT(*) FROM servers WHERE id = ?", gone.id) == 0
+    assert _count(demo_config, "SELECT COUNT(*) FROM servers WHERE id = ? AND status = 'SHUTOFF'", changed.id) == 1
+    assert _count(demo_config, "SELECT rows FROM freshness WHERE source = ?", f"site.{busiest}") == before - 1
+
+
+def test_every_tenth_site_refresh_reads_every_server(sync: Sync, demo_config: Config, demo) -> None:  # noqa: ANN001
+    from biosphere_tui.sync import FULL_PASS_EVERY
+
+    full = []
+    for _ in range(2 * FULL_PASS_EVERY + 1):
+        demo.sites[SITE].service.log.clear()
+        assert all(r.ok for r in sync.refresh_blocking({f"site.{SITE}"}))
+        full.append(not any("changes-since=" in path for path in _servers_asked(demo, SITE)))
+    assert [i for i, f in enumerate(full) if f] == [0, FULL_PASS_EVERY, 2 * FULL_PASS_EVERY]
+    # a server the partial passes missed (changed behind Nova's dates) comes back with the full pass
+    state = demo.sites[SITE].state
+    for _ in range(FULL_PASS_EVERY - 1):
+        sync.refresh_blocking({f"site.{SITE}"})
+    lost = next(s for s in state.servers.values() if not s.deleted)
+    _delete_row(demo_config, lost.id)
+    sync.refresh_blocking({f"site.{SITE}"})
+    assert _count(demo_config, "SELECT COUNT(*) FROM servers WHERE id = ?", lost.id) == 1
+
+
+def _delete_row(config: Config, server_id: str) -> None:
+    db = connect(config.cache_path)
+    try:
+        db.execute("DELETE FROM servers WHERE id = ?", [server_id])
+        db.conn.commit()
+    finally:
+        db.close()

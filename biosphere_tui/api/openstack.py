@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qs, quote, urlparse
@@ -156,14 +157,19 @@ class SiteClient:
 
     # -- reads ---------------------------------------------------------------------------
 
-    def snapshot(self) -> SiteSnapshot:
+    def snapshot(self, changes_since: datetime | None = None) -> SiteSnapshot:
+        """The site's servers, flavours, images and limits. With ``changes_since``, only the servers
+        changed at or after that time (Nova's ``changes-since``), deleted ones included with
+        status ``DELETED``: a partial snapshot."""
+        since = {"changes-since": changes_since.astimezone(UTC).isoformat(timespec="seconds")} if changes_since else {}
         with self._calling():
             flavors = self._pages("compute", "/flavors/detail", "flavors", lambda x: parse.flavor(x, self.cloud),
                                   _nova_next, {"is_public": "None"})
             by_id = {x.id: x for x in flavors}
             return SiteSnapshot(
                 servers=self._pages("compute", "/servers/detail", "servers",
-                                    lambda x: parse.server(x, self.cloud, by_id), _nova_next),
+                                    lambda x: parse.server(x, self.cloud, by_id), _nova_next, since),
+                partial=changes_since is not None,
                 flavors=flavors,
                 images=self._pages("image", "/images", "images", lambda x: parse.image(x, self.cloud),
                                    lambda body: _marker_of(body.get("next"))),

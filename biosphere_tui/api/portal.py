@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import math
 import ssl
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict
 from datetime import date
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 import httpx
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
@@ -41,6 +43,10 @@ MAX_PAGES = 1000
 PAGES_IN_FLIGHT = 4
 
 
+class NotModified(Exception):
+    """The portal answered 304: what it would send is what the ETag given names (the caller's copy)."""
+
+
 class PortalClient:
     """One portal, one token. Reads retry on 429/503 with backoff; writes never retry.
 
@@ -67,6 +73,8 @@ class PortalClient:
         self._max_bytes = max_reply_bytes
         self._attempts = attempts
         self._backoff = backoff
+        self._validators: Mapping[str, str] = {}
+        self.etags: dict[str, str] = {}
         self._http = httpx.AsyncClient(
             base_url=base_url.rstrip("/") + "/",
             headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
@@ -84,47 +92,65 @@ class PortalClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
+    def with_validators(self, validators: Mapping[str, str]) -> PortalClient:
+        """This client (the same connections) asking each read with ``If-None-Match`` when
+        ``validators`` has the ETag of an earlier reply to it (by `request_key`): a 304 raises
+        `NotModified`. ``etags`` then holds the ETag of every read it made (first page of a list)."""
+        twin = copy.copy(self)
+        twin._validators, twin.etags = dict(validators), {}
+        return twin
+
     # -- reads ---------------------------------------------------------------------------
 
-    async def me(self) -> User:
-        return await self._get_one("me", parse.user)
+    # With validators (`with_validators`), a read raises `NotModified` when the portal says its
+    # reply would be the one named; ``revalidate=False`` reads in full all the same.
 
-    async def groups(self) -> list[Group]:
-        return await self._paged("cloudweb_account/groups", {}, parse.group)
+    async def me(self, *, revalidate: bool = True) -> User:
+        return await self._get_one("me", parse.user, revalidate)
 
-    async def directory(self) -> list[GroupSummary]:
+    async def groups(self, *, revalidate: bool = True) -> list[Group]:
+        return await self._paged("cloudweb_account/groups", {}, parse.group, revalidate)
+
+    async def directory(self, *, revalidate: bool = True) -> list[GroupSummary]:
         """Every group one may ask to join, each saying whether the user is already in it."""
-        return await self._paged("cloudweb_account/groups/directory", {}, parse.group_summary)
+        return await self._paged("cloudweb_account/groups/directory", {}, parse.group_summary, revalidate)
 
-    async def members(self, group_id: str) -> list[Member]:
+    async def members(self, group_id: str, *, revalidate: bool = True) -> list[Member]:
         return await self._paged(
-            f"cloudweb_account/groups/{group_id}/members", {}, lambda raw: parse.member(raw, group_id)
+            f"cloudweb_account/groups/{group_id}/members", {}, lambda raw: parse.member(raw, group_id), revalidate
         )
 
-    async def requests(self, group_id: str, state: str | None = None) -> list[MembershipRequest]:
+    async def requests(self, group_id: str, state: str | None = None, *,
+                       revalidate: bool = True) -> list[MembershipRequest]:
         params = {"state": state} if state else {}
-        return await self._paged(f"cloudweb_account/groups/{group_id}/requests", params, parse.membership_request)
+        return await self._paged(f"cloudweb_account/groups/{group_id}/requests", params, parse.membership_request,
+                                 revalidate)
 
-    async def catalogue(self, q: str = "", tool: str = "", topic: str = "", category: str = "") -> list[Appliance]:
+    async def catalogue(self, q: str = "", tool: str = "", topic: str = "", category: str = "", *,
+                        revalidate: bool = True) -> list[Appliance]:
         params = {k: v for k, v in {"q": q, "tool": tool, "topic": topic, "category": category}.items() if v}
-        return await self._paged("catalogue", params, parse.appliance)
+        return await self._paged("catalogue", params, parse.appliance, revalidate)
 
     async def appliance(self, appliance_id: str) -> Appliance:
         return await self._get_one(f"catalogue/{appliance_id}", parse.appliance)
 
-    async def system_status(self) -> list[SiteStatus]:
-        return await self._get_one("cloud/system_status", parse.system_status)
+    async def system_status(self, *, revalidate: bool = True) -> list[SiteStatus]:
+        return await self._get_one("cloud/system_status", parse.system_status, revalidate)
 
-    async def deployments(self, scope: str = "mine", group_id: str | None = None) -> list[Deployment]:
+    async def deployments(self, scope: str = "mine", group_id: str | None = None, *,
+                          revalidate: bool = True) -> list[Deployment]:
         params = {"scope": scope, **({"group": group_id} if group_id else {})}
-        return await self._paged("monitor/deployments", params, parse.deployment)
+        return await self._paged("monitor/deployments", params, parse.deployment, revalidate)
 
     async def deployment(self, deployment_id: str) -> Deployment:
         return await self._get_one(f"monitor/deployments/{deployment_id}", parse.deployment)
 
-    async def consumption(self, group_id: str, start: date, end: date) -> list[UsageDay]:
+    async def consumption(self, group_id: str, start: date, end: date, *, revalidate: bool = True) -> list[UsageDay]:
+        """The group's daily rows from ``start`` to ``end``. Days before the portal's current one
+        never change (the record only grows): a copy is kept up to date from its last day on."""
         params = {"from": start.isoformat(), "to": end.isoformat()}
-        return await self._paged(f"cloudweb_account/groups/{group_id}/consumption", params, parse.usage_day)
+        return await self._paged(f"cloudweb_account/groups/{group_id}/consumption", params, parse.usage_day,
+                                 revalidate)
 
     # -- actions ---------------------------------------------------------------------------
 
@@ -156,11 +182,25 @@ class PortalClient:
 
     # -- plumbing ----------------------------------------------------------------------------
 
-    async def _get_one(self, path: str, parser: Callable[[Any], T]) -> T:
-        return self._parse(parser, await self._read(path, {}))
+    async def _get_one(self, path: str, parser: Callable[[Any], T], revalidate: bool = False) -> T:
+        return self._parse(parser, await self._first(path, {}, revalidate))
 
-    async def _paged(self, path: str, params: dict[str, str], parser: Callable[[Any], T]) -> list[T]:
-        first = self._envelope(await self._read(path, {**params, "page": "1", "per_page": str(PER_PAGE)}))
+    async def _first(self, path: str, params: dict[str, str], revalidate: bool, paging: dict[str, str] | None = None) -> Any:
+        """The body of a read (of a list's first ``paging``), sent with the validator of its earlier reply."""
+        key = request_key(path, params)
+        known = self._validators.get(key) if revalidate else None
+        body, tag = await self._read(path, {**params, **(paging or {})}, {"If-None-Match": known} if known else {})
+        if tag:
+            self.etags[key] = tag
+        if body is NOT_MODIFIED:
+            if not known:
+                raise errors.BadReply(SOURCE, f"{path}: the portal answered 304 to a read that named no ETag")
+            raise NotModified(key)
+        return body
+
+    async def _paged(self, path: str, params: dict[str, str], parser: Callable[[Any], T],
+                     revalidate: bool = False) -> list[T]:
+        first = self._envelope(await self._first(path, params, revalidate, {"page": "1", "per_page": str(PER_PAGE)}))
         pages = [first]
         total, per_page = first.get("total"), first.get("per_page") or PER_PAGE
         if first.get("next_page") is not None and isinstance(total, int) and isinstance(per_page, int) and per_page > 0:
@@ -171,7 +211,8 @@ class PortalClient:
             while (nxt := pages[-1].get("next_page")) is not None and len(pages) < MAX_PAGES:
                 if not isinstance(nxt, int) or nxt <= len(pages):
                     raise errors.BadReply(SOURCE, f"{path}: the page numbering of the reply is inconsistent")
-                pages.append(self._envelope(await self._read(path, {**params, "page": str(nxt), "per_page": str(PER_PAGE)})))
+                body, _ = await self._read(path, {**params, "page": str(nxt), "per_page": str(PER_PAGE)})
+                pages.append(self._envelope(body))
         return [self._parse(parser, item) for page in pages for item in page["items"]]
 
     async def _pages(self, path: str, params: dict[str, str], per_page: int, numbers: range) -> list[Any]:
@@ -182,7 +223,7 @@ class PortalClient:
 
         async def reader() -> None:
             for n in todo:  # shared: each reader takes the next page number when its page is in
-                bodies[n] = await self._read(path, {**params, "page": str(n), "per_page": str(per_page)})
+                bodies[n], _ = await self._read(path, {**params, "page": str(n), "per_page": str(per_page)})
 
         try:
             async with asyncio.TaskGroup() as readers:
@@ -206,8 +247,9 @@ class PortalClient:
         except f.ShapeError as exc:
             raise errors.BadReply(SOURCE, f"unexpected reply: {exc}") from None
 
-    async def _read(self, path: str, params: dict[str, str]) -> Any:
-        """GET with bounded retries on 429/503, honouring Retry-After (capped)."""
+    async def _read(self, path: str, params: dict[str, str], headers: dict[str, str] | None = None) -> tuple[Any, str]:
+        """GET with bounded retries on 429/503, honouring Retry-After (capped): the body (`NOT_MODIFIED`
+        for a 304) and the reply's ETag ("" without one)."""
 
         def wait(state: Any) -> float:
             hint: float | None = state.outcome.exception().retry_after
@@ -221,19 +263,22 @@ class PortalClient:
             reraise=True,
         ):
             with attempt:
-                return await self._send("GET", path, params=params)
+                tagged: tuple[Any, str] = await self._send("GET", path, params=params, headers=headers or {}, tag=True)
+                return tagged
         raise AssertionError("unreachable")  # pragma: no cover - tenacity always returns or raises
 
-    async def _send(self, method: str, path: str, **kwargs: Any) -> Any:
+    async def _send(self, method: str, path: str, *, tag: bool = False, **kwargs: Any) -> Any:
+        """The decoded body; with ``tag``, the body and the reply's ETag."""
         try:
-            return await asyncio.wait_for(self._exchange(method, path, **kwargs), self._deadline)
+            return await asyncio.wait_for(self._exchange(method, path, tag, **kwargs), self._deadline)
         except TimeoutError:  # a server trickling bytes defeats the per-read timeout, not this
             raise errors.Timeout(SOURCE, f"no complete answer within {self._deadline:g} s") from None
 
-    async def _exchange(self, method: str, path: str, **kwargs: Any) -> Any:
+    async def _exchange(self, method: str, path: str, tag: bool, **kwargs: Any) -> Any:
         try:
             async with self._http.stream(method, path, **kwargs) as response:
-                return _decode(response, await self._body(response))
+                body = NOT_MODIFIED if response.status_code == 304 else _decode(response, await self._body(response))
+                return (body, response.headers.get("etag", "")) if tag else body
         except httpx.TimeoutException:
             raise errors.Timeout(SOURCE, f"no answer within {self._timeout:g} s") from None
         except httpx.ConnectError as exc:
@@ -255,6 +300,15 @@ class PortalClient:
                 raise limits.too_large(SOURCE, self._max_bytes)
             chunks.append(chunk)
         return b"".join(chunks)
+
+
+NOT_MODIFIED: Any = object()
+"""What `PortalClient._read` answers for a 304."""
+
+
+def request_key(path: str, params: Mapping[str, str]) -> str:
+    """What names a read for its validator: its path and query, paging aside."""
+    return f"{path}?{urlencode(sorted(params.items()))}"
 
 
 def _certificate_refused(exc: BaseException) -> bool:

@@ -124,6 +124,11 @@ def usage_synced_on(db: Reader) -> dict[str, date]:
     return {g: date.fromisoformat(d) for g, d in db.execute("SELECT group_id, day FROM usage_synced").fetchall()}
 
 
+def validators(db: Reader, source: str) -> dict[str, str]:
+    """The ETags of the portal's replies ``source``'s rows came from, by request."""
+    return dict(db.execute("SELECT request, etag FROM validators WHERE source = ?", [source]).fetchall())
+
+
 def site_names(db: Reader) -> dict[str, str]:
     """Site id -> the name to show (its platform's short name), for the sites the portal lists."""
     return {s.id: s.platform for s in sites(db) if s.platform}

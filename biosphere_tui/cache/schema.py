@@ -233,6 +233,14 @@ def m012_vm_windows(db: Database) -> None:
     )
 
 
+@_step
+def m013_validators(db: Database) -> None:
+    """The portal's ``ETag`` of each read a source's rows came from (``request``: path and query),
+    sent back as ``If-None-Match``: a 304 keeps the rows. A later step that changes a source's rows
+    deletes that source's validators."""
+    db.executescript("CREATE TABLE validators (source TEXT, request TEXT, etag TEXT, PRIMARY KEY (source, request));")
+
+
 def _clean_json(data: object, clean: Callable[[str], str]) -> object:
     if isinstance(data, str):
         return clean(data)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, fields, is_dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -108,6 +109,46 @@ class CacheWriter:
             [source, _iso(at), _iso(at), duration, rows, int(changed > 0)],
         )
 
+    @contextmanager
+    def validated(self, source: str, etags: Mapping[str, str]) -> Iterator[None]:
+        """One transaction around the writes of ``source``'s rows, recording the ETags of the
+        replies they came from (those of earlier replies are dropped)."""
+        with write_transaction(self.db):
+            yield
+            self.db.execute("DELETE FROM validators WHERE source = ?", [source])
+            self.db.conn.executemany("INSERT INTO validators VALUES (?, ?, ?)",
+                                     [(source, request, etag) for request, etag in etags.items()])
+
+    def unchanged(self, source: str, duration: float, at: datetime) -> int:
+        """The portal said ``source``'s rows are still what it would send: they stay, and are fresh.
+        Returns how many rows the source has."""
+        with write_transaction(self.db):
+            self.db.execute(
+                """UPDATE freshness SET last_attempt = ?, last_success = ?, last_error = NULL, error_kind = NULL,
+                   duration = ?, failures = 0, retry_at = NULL WHERE source = ?""",
+                [_iso(at), _iso(at), duration, source],
+            )
+            row = self.db.execute("SELECT rows FROM freshness WHERE source = ?", [source]).fetchone()
+        return int(row[0] or 0) if row else 0
+
+    def _upsert(self, table: str, rows: Sequence[dict[str, Any]], keys: tuple[str, ...]) -> int:
+        """Insert ``rows`` or update those stored under their ``keys``; how many that wrote (a row
+        equal to the stored one is not written)."""
+        if not rows:
+            return 0
+        names = list(rows[0])
+        values = [n for n in names if n not in keys]
+        update = (f"DO UPDATE SET {', '.join(f'{n} = excluded.{n}' for n in values)} WHERE "
+                  f"({', '.join(f'{table}.{n}' for n in values)}) IS NOT ({', '.join(f'excluded.{n}' for n in values)})"
+                  if values else "DO NOTHING")
+        before = self.db.conn.total_changes
+        self.db.conn.executemany(  # plain executemany: sqlite-utils' insert_all costs ~5x more here
+            f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
+            f"ON CONFLICT ({', '.join(keys)}) {update}",
+            [tuple(r[n] for n in names) for r in rows],
+        )
+        return self.db.conn.total_changes - before
+
     def _replace(self, table: str, rows: Sequence[dict[str, Any]], pk: str | tuple[str, ...],
                  scope: str = "1", params: Sequence[Any] = ()) -> int:
         """Upsert ``rows`` and delete the rows within ``scope`` that are not among them; how many
@@ -117,20 +158,8 @@ class CacheWriter:
         conn = self.db.conn
         self.db.execute(f"CREATE TEMP TABLE IF NOT EXISTS keep_{table} ({columns}, PRIMARY KEY ({columns})) WITHOUT ROWID")
         self.db.execute(f"DELETE FROM keep_{table}")
-        changed = 0
+        changed = self._upsert(table, rows, keys)
         if rows:
-            names = list(rows[0])
-            values = [n for n in names if n not in keys]
-            update = (f"DO UPDATE SET {', '.join(f'{n} = excluded.{n}' for n in values)} WHERE "
-                      f"({', '.join(f'{table}.{n}' for n in values)}) IS NOT ({', '.join(f'excluded.{n}' for n in values)})"
-                      if values else "DO NOTHING")
-            before = conn.total_changes
-            conn.executemany(  # plain executemany: sqlite-utils' insert_all costs ~5x more here
-                f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
-                f"ON CONFLICT ({columns}) {update}",
-                [tuple(r[n] for n in names) for r in rows],
-            )
-            changed = conn.total_changes - before
             placeholders = ", ".join("?" * len(keys))
             conn.executemany(
                 f"INSERT OR IGNORE INTO keep_{table} VALUES ({placeholders})", [tuple(r[k] for k in keys) for r in rows]
@@ -221,7 +250,9 @@ class CacheWriter:
             self.db.conn.executemany("INSERT INTO usage_synced VALUES (?, ?)", [(g, end.isoformat()) for g in windows])
             self._success("portal.usage", len(rows), duration, at, changed)
 
-    def site(self, site: str, snap: SiteSnapshot, duration: float, at: datetime) -> None:
+    def site(self, site: str, snap: SiteSnapshot, duration: float, at: datetime) -> int:
+        """Write what a site's refresh read (a partial snapshot updates and removes only the servers
+        it names); returns how many servers the site has now."""
         servers = [
             {**{k: v for k, v in _row(s).items() if k != "metadata"},
              "created": _iso(s.created), "updated": _iso(s.updated),
@@ -230,7 +261,12 @@ class CacheWriter:
             for s in snap.servers
         ]
         with write_transaction(self.db):
-            changed = self._replace("servers", servers, ("site", "id"), "site = ?", [site])
+            if snap.partial:  # the servers changed since the last refresh: the others stay
+                changed = self._upsert("servers", [s for s in servers if s["status"] != "DELETED"], ("site", "id"))
+                changed += sum(self.db.execute("DELETE FROM servers WHERE site = ? AND id = ?", [site, s["id"]]).rowcount
+                               for s in servers if s["status"] == "DELETED")
+            else:
+                changed = self._replace("servers", servers, ("site", "id"), "site = ?", [site])
             changed += self._replace("flavors", [_row(x) for x in snap.flavors], ("site", "id"), "site = ?", [site])
             changed += self._replace("images", [_row(x) for x in snap.images], ("site", "id"), "site = ?", [site])
             changed += self._replace("limits", [_row(snap.limits)], "site", "site = ?", [site])
@@ -239,9 +275,11 @@ class CacheWriter:
                  "vcpu_used": snap.limits.used_vcpu, "ram_gb_used": snap.limits.used_ram_mb // 1024},
                 pk=("site", "at"),
             )
-            self._success(f"site.{site}", len(servers), duration, at, changed)
+            count = self.db.execute("SELECT COUNT(*) FROM servers WHERE site = ?", [site]).fetchone()[0]
+            self._success(f"site.{site}", count, duration, at, changed)
             self.db.execute("UPDATE freshness SET microversion = ? WHERE source = ?",
                             [snap.microversion or None, f"site.{site}"])
+        return int(count)
 
     def account_with_directory(self, user: User, groups: Iterable[Group], directory: Iterable[GroupSummary],
                                duration: float, at: datetime) -> None:

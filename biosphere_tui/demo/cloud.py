@@ -2,7 +2,8 @@
 
 Each site listens on its own port, so a ``down`` fault on one is a real outage. The
 control service (no auth, no faults) lets a test or a demo script see the ports and
-faults, switch faults and move the clock: ``GET /state``, ``POST /fault``, ``POST /clock``; and
+faults, switch faults and move the clock: ``GET /state``, ``POST /fault``, ``POST /clock``; count
+the HTTP bytes of each source (``GET /traffic``); and
 change the world: ``POST /server`` (a deployment's server to ERROR, SHUTOFF or ACTIVE),
 ``POST /membership-request`` (someone asks to join a group).
 """
@@ -147,6 +148,9 @@ class DemoCloud:
         match req.method, req.path.rstrip("/"):
             case "GET", "/state":
                 return Reply(200, self.state())
+            case "GET", "/traffic":  # bytes of HTTP each source exchanged so far (bench/delta.py)
+                return Reply(200, {name: service.traffic for name, service in
+                                   [("portal", self.portal.service), *((k, v.service) for k, v in self.sites.items())]})
             case "POST", "/fault":
                 body = req.json()
                 source, fault = (body.get(k) if isinstance(body, dict) else None for k in ("source", "fault"))

@@ -31,6 +31,7 @@ FAULTS = ("none", "down", "hang", "http500", "http503", "http429", "html", "garb
           "wrong_shape", "expired_token", "revoked_token", "forbidden")
 
 LOG_SIZE = 1000
+_REPLY_OVERHEAD = 140  # a reply's status line, Server, Date, Content-Type and Content-Length, in bytes
 MAX_BODY = 1 << 20  # bytes: a larger request body is refused (400) without being read
 _ERROR_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 408: "bad_request",
                 413: "bad_request", 414: "bad_request", 431: "bad_request", 500: "internal", 501: "internal"}
@@ -227,6 +228,8 @@ class DemoHTTPService:
         self.fault = "none"
         self.fault_since = time.monotonic_ns()  # when `fault` was last set
         self.hits: Counter[str] = Counter()
+        self.statuses: Counter[int] = Counter()  # replies sent, by status (e.g. how many 304s)
+        self.traffic = 0  # bytes of HTTP exchanged: request and status lines, headers, bodies
         self.log: list[tuple[str, str]] = []
         self.failures: list[str] = []  # tracebacks of the router's unexpected exceptions (answered 500)
         self._lock = threading.RLock()
@@ -310,8 +313,13 @@ class DemoHTTPService:
         if self.latency:
             release.wait(self.latency)
         reply, data = self._answer(request, fault)
+        sent = len(data) if request.method != "HEAD" else 0
+        with self._lock:
+            self.statuses[reply.status] += 1
+            self.traffic += len(handler.requestline) + len(str(handler.headers)) + len(body) + sent + sum(
+                len(name) + len(str(value)) + 4 for name, value in reply.headers.items()) + _REPLY_OVERHEAD
         handler.send_response(reply.status)
-        if reply.status != 204:
+        if reply.status not in (204, 304):  # neither has a body
             handler.send_header("Content-Type", reply.content_type)
             handler.send_header("Content-Length", str(len(data)))
         for name, value in reply.headers.items():

@@ -7,6 +7,7 @@ credentials, then ``POST /servers`` on Nova, over HTTP on 127.0.0.1 (`NovaClient
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 import re
@@ -29,6 +30,7 @@ DEFAULT_PER_PAGE = 100
 MAX_PER_PAGE = 500
 MAX_PAGE = 2**31 - 1  # int32, as the contract says
 NOVA_TIMEOUT = 3.0
+MAX_TAGS = 1000  # validators remembered (one per list and query); past it they are forgotten at once
 # The input rules of the contract (docs/portal-api.yaml), as anchored regexes.
 DEPLOYMENT_NAME = re.compile(r"\A[a-z][a-z0-9-]{2,39}\Z")
 GROUP_NAME = re.compile(r"\A[a-z][a-z0-9-]{2,29}\Z")
@@ -266,13 +268,35 @@ def _paging(req: Request) -> tuple[int, int]:
     return _number(req, "page", 1, MAX_PAGE), _number(req, "per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE)
 
 
-def _paged(paging: tuple[int, int], items: Sequence[T], encode: Callable[[T], dict[str, Any]]) -> Reply:
-    """One page of *items*, in the contract's envelope."""
+def _paged(paging: tuple[int, int], items: Sequence[T], encode: Callable[[T], dict[str, Any]],
+           state: Callable[[T], object] = lambda item: item) -> Reply:
+    """One page of *items*, in the contract's envelope. The first page carries the list's
+    ``ETag``: a validator of the whole list (every page), drawn from what each item's JSON is made
+    of (``state(item)``, the item itself by default), without encoding the items."""
     page, per_page = paging
     start = (page - 1) * per_page
     chunk = items[start:start + per_page]
-    return Reply(200, {"items": [encode(item) for item in chunk], "page": page, "per_page": per_page,
-                       "total": len(items), "next_page": page + 1 if start + per_page < len(items) else None})
+    reply = Reply(200, {"items": [encode(item) for item in chunk], "page": page, "per_page": per_page,
+                        "total": len(items), "next_page": page + 1 if start + per_page < len(items) else None})
+    if page == 1:
+        reply.headers["ETag"] = _tag(repr(hash(tuple(state(item) for item in items))).encode())
+    return reply
+
+
+def _tag(data: bytes) -> str:
+    """A strong entity tag for *data*."""
+    return f'"{hashlib.blake2b(data, digest_size=12).hexdigest()}"'
+
+
+def _tagged(reply: Reply) -> Reply:
+    """*reply* with the ``ETag`` of its body."""
+    reply.headers["ETag"] = _tag(reply.encode())
+    return reply
+
+
+def _matches(asked: str, tag: str) -> bool:
+    """Whether an ``If-None-Match`` value names *tag* (weak comparison, as RFC 9110 wants for it)."""
+    return any(t.strip() in ("*", tag, f"W/{tag}") for t in asked.split(","))
 
 
 def _error(exc: WorldError) -> Reply:
@@ -301,6 +325,8 @@ class Portal:
         # (username, Idempotency-Key) -> (the request's fields, the deployment id it created)
         self._keys: dict[tuple[str, str], tuple[dict[str, str], str]] = {}
         self._keys_lock = threading.Lock()
+        # a GET's path and query (paging aside) -> (the world's version and time, the ETag then)
+        self._tags: dict[str, tuple[object, str]] = {}
         groups = r"/cloudweb_account/groups"
         gid = r"/cloudweb_account/groups/([^/]+)"
         self._routes = Routes([
@@ -341,9 +367,31 @@ class Portal:
             return found
         handler, args = found
         try:
-            return handler(req, *args)
+            if req.method != "GET":
+                return handler(req, *args)
+            return self._validated(req, handler, args)
         except WorldError as exc:
             return _error(exc)
+
+    def _validated(self, req: Request, handler: Callable[..., Reply], args: tuple[str, ...]) -> Reply:
+        """A GET, answered 304 (no body) when its ``If-None-Match`` names the current ``ETag``.
+
+        The ETag of a reply is remembered with the world's version and time: while neither moved,
+        a request naming it is answered at once, without computing the reply again."""
+        asked = req.headers.get("If-None-Match")
+        key = req.path + "?" + "&".join(f"{k}={v}" for k, v in sorted(req.query.items()) if k not in ("page", "per_page"))
+        state = (self.world.version, self.world.clock.now())
+        known = self._tags.get(key)
+        if asked and known and known[0] == state and _matches(asked, known[1]) and _paging(req)[0] == 1:
+            return Reply(304, headers={"ETag": known[1]})
+        reply = handler(req, *args)
+        tag = reply.headers.get("ETag") if reply.status == 200 else None
+        if tag is None:
+            return reply
+        if len(self._tags) >= MAX_TAGS:
+            self._tags.clear()
+        self._tags[key] = (state, tag)
+        return Reply(304, headers={"ETag": tag}) if asked and _matches(asked, tag) else reply
 
     def _authorised(self, req: Request) -> bool:
         if self.service.fault in ("expired_token", "revoked_token"):
@@ -355,7 +403,7 @@ class Portal:
 
     def _me(self, req: Request) -> Reply:
         user = self.world.user
-        return Reply(200, {"username": user.username, "name": user.name, "email": user.email})
+        return _tagged(Reply(200, {"username": user.username, "name": user.name, "email": user.email}))
 
     def _groups(self, req: Request) -> Reply:
         return _paged(_paging(req), self.world.groups_of(self.username), _group)
@@ -364,7 +412,8 @@ class Portal:
         paging = _paging(req)
         mine = {g.id for g in self.world.groups_of(self.username)}
         return _paged(paging, list(self.world.groups.values()), lambda g: {
-            "id": g.id, "name": g.name, "full_name": g.full_name, "kind": g.kind.value, "is_member": g.id in mine})
+            "id": g.id, "name": g.name, "full_name": g.full_name, "kind": g.kind.value, "is_member": g.id in mine},
+            lambda g: (g, g.id in mine))
 
     def _request_group(self, req: Request) -> Reply:
         body = _body(req)
@@ -422,11 +471,11 @@ class Portal:
         app = self.world.appliances.get(appliance_id)
         if app is None:
             raise WorldError("not_found", f"No appliance {appliance_id!r} in the catalogue.")
-        return Reply(200, _appliance(app))
+        return _tagged(Reply(200, _appliance(app)))
 
     def _system_status(self, req: Request) -> Reply:
         now = iso(self.world.clock.now())
-        return Reply(200, {"updated": now, "sites": [self._site(site, now) for site in self.world.sites.values()]})
+        return _tagged(Reply(200, {"updated": now, "sites": [self._site(site, now) for site in self.world.sites.values()]}))
 
     def _site(self, site: DemoSite, now: str) -> dict[str, Any]:
         capacity = self.world.capacity(site.id)
@@ -453,11 +502,12 @@ class Portal:
                     ids = sorted((dep_id for g in self.world.groups_of(self.username) if g.role is Role.ADMIN
                                   for dep_id in self.world.deployments_of(group=g.id)),
                                  key=lambda dep_id: self.world.deployments[dep_id].created)
-        deployments = self.world.deployments
-        return _paged(paging, ids, lambda dep_id: _deployment(self.world.monitored(deployments[dep_id])))
+        deployments, world = self.world.deployments, self.world
+        return _paged(paging, ids, lambda dep_id: _deployment(world.monitored(deployments[dep_id])),
+                      lambda dep_id: (deployments[dep_id], world.last_activity(deployments[dep_id])))
 
     def _deployment(self, req: Request, dep_id: str) -> Reply:
-        return Reply(200, _deployment(self.world.monitored(self.world.deployment_for(dep_id, self.username))))
+        return _tagged(Reply(200, _deployment(self.world.monitored(self.world.deployment_for(dep_id, self.username)))))
 
     def _create(self, req: Request) -> Reply:
         body = _body(req)

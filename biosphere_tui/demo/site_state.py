@@ -127,6 +127,7 @@ class SiteState:
         self.networks: dict[str, FakeNetwork] = {}  # by id
         self.keypairs: dict[str, FakeKeypair] = {}  # by name (the one user's)
         self.lock = threading.RLock()
+        self.version = 0  # counts the changes of `servers` (the portal's validators rest on it)
         self.opened = self.now()  # creation time of the images
         self.add_network(NETWORK)
         self._subnet = zlib.crc32(site_id.encode()) % 250
@@ -168,6 +169,7 @@ class SiteState:
                 ip=self._allocate_ip() if network and status in ("ACTIVE", "SHUTOFF") else None,
                 boot_seconds=boot_seconds, key_name=key_name, network=network)
             self.servers[server.id] = server
+            self.version += 1
             return server
 
     def delete_server(self, server_id: str) -> bool:
@@ -178,6 +180,7 @@ class SiteState:
                 return False
             server.deleted = True
             server.updated = self.now()
+            self.version += 1
             return True
 
     def set_status(self, server_id: str, status: str) -> None:
@@ -187,6 +190,7 @@ class SiteState:
             if server.deleted:
                 raise KeyError(server_id)
             server.status, server.updated = status, self.now()
+            self.version += 1
 
     def tick(self) -> None:
         """Advance statuses against the clock: BUILD -> ACTIVE (+ip) when due."""
@@ -198,6 +202,7 @@ class SiteState:
                     server.status = "ACTIVE"
                     server.ip = server.ip or (self._allocate_ip() if server.network else None)
                     server.updated = now
+                    self.version += 1
 
     def usage(self) -> tuple[int, int, int]:
         """(cores, ram_mb, instances) used by live servers."""

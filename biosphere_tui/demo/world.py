@@ -81,12 +81,25 @@ class World:
         self._haystacks = {a.id: _haystack(a) for a in APPLIANCES}
         self.idle_since: dict[str, datetime] = {}  # deployments nobody uses any more, and since when
         self._ledger = Ledger(self.built.date())
+        self._version = 0  # counts the changes made through this class's methods (see `version`)
         seeding.seed(self, seed)
         self._next_visit = self.built + timedelta(seconds=self._visitors.uniform(*REQUEST_EVERY))
         self._ledger.record(self.deployments.values(), self.built.date() - timedelta(days=USAGE_DAYS),
                             self.built)
 
     # -- bookkeeping (the seeding uses it too) ----------------------------------------
+
+    @property
+    def version(self) -> tuple[int, ...]:
+        """Changes whenever the world or a site's servers change (not with the clock alone): what
+        the portal's validators (``ETag``) rest on. Code changing the world's records directly,
+        not through its methods, calls `touch` after."""
+        return (self._version, *(site.cloud.version for site in self.sites.values()))
+
+    def touch(self) -> None:
+        """Note a change of the world."""
+        with self.lock:
+            self._version += 1
 
     def new_person(self, rng: random.Random, affiliation: str) -> User:
         """Someone new, drawn from *rng*, member of the affiliation group *affiliation*."""
@@ -99,6 +112,7 @@ class World:
             username = f"{base}{n}"
         user = User(username, f"{first} {last}", f"{slug(first)}.{slug(last)}@{affiliation}.example.org")
         self.people[username] = user
+        self.touch()
         self.members[affiliation][username] = Member(affiliation, username, user.name, user.email, Role.MEMBER,
                                                      self.built.date() - timedelta(days=rng.randint(30, 2000)),
                                                      self.groups[affiliation].end_date)
@@ -111,6 +125,7 @@ class World:
                                     created.replace(microsecond=0), state, reason)
         self.requests[rid] = request
         self._requests_by_group[gid].append(rid)
+        self.touch()
         return request
 
     def index(self, dep: Deployment) -> None:
@@ -119,12 +134,14 @@ class World:
         self._by_group[dep.group_id].append(dep.id)
         self._by_owner[dep.owner].append(dep.id)
         self._ledger.changed(dep)
+        self.touch()
 
     def commit(self, dep: Deployment, sign: int) -> None:
         """Book (+1) or release (-1) what *dep* holds of its group's quota."""
         used = self._committed[dep.group_id]
         for i, amount in enumerate((dep.vcpu, dep.ram_gb, dep.disk_gb)):
             used[i] += sign * amount
+        self.touch()
 
     def plan_step(self, due: datetime, dep: Deployment, target: S) -> None:
         """Schedule *dep* to move to *target* at *due* (if it still is where it is then)."""
@@ -147,6 +164,7 @@ class World:
     def _store(self, dep: Deployment) -> Deployment:
         self.deployments[dep.id] = dep
         self._ledger.changed(dep)
+        self.touch()
         return dep
 
     def image_for(self, site: DemoSite, app: Appliance) -> str:
@@ -166,6 +184,7 @@ class World:
                     self._advance(dep, target, due)
             if now.date() > self._ledger.until:  # after the transitions, so that ends are known
                 self._ledger.advance(self.deployments.values(), now.date(), now)
+                self.touch()
             while self._next_visit <= now:
                 self._visit(self._next_visit)
                 self._next_visit += timedelta(seconds=self._visitors.uniform(*REQUEST_EVERY))
@@ -252,11 +271,15 @@ class World:
             return Quota(*self._committed[gid])
 
     def monitored(self, dep: Deployment) -> Deployment:
-        """*dep* with the last activity the portal's monitor saw on its VM (Ready ones only): an
-        unused VM's stays where it stopped; a VM in use is seen busy every few minutes, until its
-        server stops (shut off, error) or the clock."""
+        """*dep* with the last activity the portal's monitor saw on its VM (`last_activity`)."""
+        return dep if dep.state is not S.READY else replace(dep, last_activity=self.last_activity(dep))
+
+    def last_activity(self, dep: Deployment) -> datetime | None:
+        """The last activity the portal's monitor saw on *dep*'s VM (Ready ones only, else what
+        *dep* says): an unused VM's stays where it stopped; a VM in use is seen busy every few
+        minutes, until its server stops (shut off, error) or the clock."""
         if dep.state is not S.READY:
-            return dep
+            return dep.last_activity
         idle = self.idle_since.get(dep.id)
         if idle is None:
             server = self.sites[dep.site].cloud.servers.get(dep.server_id or "")
@@ -264,7 +287,7 @@ class World:
             every = ACTIVE_EVERY[0] + zlib.crc32(dep.id.encode()) % (ACTIVE_EVERY[1] - ACTIVE_EVERY[0])
             beats = max(int((until - dep.updated).total_seconds() // every), 0)
             idle = dep.updated + timedelta(seconds=beats * every)
-        return replace(dep, last_activity=idle)
+        return idle
 
     def deployments_of(self, *, owner: str | None = None, group: str | None = None) -> list[str]:
         """Ids of the deployments of an owner or a group, oldest first."""
@@ -328,6 +351,7 @@ class World:
 
     def _store_request(self, request: MembershipRequest) -> MembershipRequest:
         self.requests[request.id] = request
+        self.touch()
         return request
 
     def request_group(self, actor: str, fields: dict[str, object]) -> str:
@@ -439,6 +463,7 @@ class World:
         with self.lock:
             site = self.sites[site_id]
             site.availability, site.message = availability, message
+            self.touch()
 
 
 

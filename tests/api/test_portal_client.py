@@ -195,3 +195,19 @@ async def test_join_and_group_request_reach_the_world(demo) -> None:  # noqa: AN
     assert asked.state is RequestState.PENDING and demo.world.requests[asked.id].group_id == outsider
     recorded = demo.world.group_requests[request_id]
     assert (recorded["short_name"], recorded["requester"], recorded["vcpu"]) == ("soil-meta", "demo", 64)
+
+
+async def test_a_304_is_not_modified_only_for_a_read_that_named_its_etag(demo) -> None:  # noqa: ANN001
+    from biosphere_tui.api.portal import NotModified, request_key
+    from biosphere_tui.demo.httpserver import Reply
+
+    async with client(demo) as portal:
+        fresh = portal.with_validators({})
+        assert await fresh.groups() and set(fresh.etags) == {request_key("cloudweb_account/groups", {})}
+        known = portal.with_validators(fresh.etags)
+        with pytest.raises(NotModified):
+            await known.groups()
+        assert await known.groups(revalidate=False)  # read in full all the same
+        demo.portal.service.router = lambda request: Reply(304, headers={"ETag": '"x"'})  # a portal gone wrong
+        with pytest.raises(errors.BadReply, match="304 to a read that named no ETag"):
+            await known.me()

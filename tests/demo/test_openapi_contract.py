@@ -302,6 +302,9 @@ class TestDocument:
                 if code in ERROR_RESPONSES:
                     if response.get("$ref") != f"#/components/responses/{_ERROR_COMPONENT[code]}":
                         problems.append(f"{where}: {code} does not use the shared error response")
+                elif code == "304":  # no body: the shared response, on reads only
+                    if method != "get" or response.get("$ref") != "#/components/responses/NotModified":
+                        problems.append(f"{where}: 304 is not the shared NotModified of a GET")
                 else:
                     try:
                         CONTRACT.response(template, method, int(code))
@@ -319,6 +322,24 @@ class TestDocument:
         headers = [_resolve_local(p["$ref"]) if "$ref" in p else p for p in op["parameters"]]
         assert any(p["in"] == "header" and p["name"] == "Idempotency-Key" for p in headers)
         assert {"200", "201"} <= set(op["responses"])
+
+    def test_every_read_states_its_validators(self) -> None:
+        """Every GET takes ``If-None-Match``, may answer 304, and says its 200 carries an ``ETag``."""
+        problems = []
+        for template, method, op in _operations():
+            if method != "get":
+                continue
+            where = f"GET {template}"
+            if {"$ref": "#/components/parameters/IfNoneMatch"} not in op.get("parameters", []):
+                problems.append(f"{where}: no If-None-Match")
+            if "304" not in op["responses"]:
+                problems.append(f"{where}: no 304")
+            if op["responses"]["200"].get("headers", {}).get("ETag") != {"$ref": "#/components/headers/ETag"}:
+                problems.append(f"{where}: its 200 has no ETag")
+        assert not problems, "\n".join(problems)
+        header = SPEC["components"]["parameters"]["IfNoneMatch"]
+        assert (header["in"], header["name"], header["required"]) == ("header", "If-None-Match", False)
+        assert SPEC["components"]["responses"]["NotModified"]["headers"]["ETag"]
 
     def test_shared_error_responses(self) -> None:
         responses = SPEC["components"]["responses"]
@@ -347,6 +368,9 @@ class TestDocument:
                 for err in CONTRACT.errors(_pointer("components", "schemas", name), example):
                     problems.append(f"{name} example {i}: {err}")
         for name, response in SPEC["components"]["responses"].items():
+            if name == "NotModified":
+                assert "content" not in response, "a 304 has no body"
+                continue
             media = response["content"]["application/json"]
             pointer = _pointer("components", "responses", name, "content", "application/json",
                                "schema")

@@ -408,3 +408,33 @@ def test_a_member_gets_the_whole_groups_use_summed_from_its_live_deployments(api
     assert served[MEMBER_GROUP] == {"vcpu": sum(d.vcpu for d in live), "ram_gb": sum(d.ram_gb for d in live),
                                     "storage_gb": sum(d.disk_gb for d in live)}
     assert any(d.owner != "demo" for d in live)  # the figure counts VMs the member cannot list
+
+
+def test_a_read_naming_its_etag_is_answered_304_without_a_body(api: httpx.Client, demo: DemoCloud) -> None:
+    for path, paged in (("/monitor/deployments", True), ("/cloudweb_account/groups/marine-meta/requests", True),
+                        ("/cloudweb_account/groups/marine-meta/consumption", True), ("/cloud/system_status", False),
+                        ("/me", False)):
+        first = api.get(path, params={"per_page": 5} if paged else {})
+        tag = first.headers["etag"]
+        assert first.status_code == 200 and tag.startswith('"') and tag.endswith('"')
+        if paged:  # a list's ETag comes with its first page only, and stands for every page
+            assert "etag" not in api.get(path, params={"per_page": 5, "page": 2}).headers
+        demo.portal.service.statuses.clear()
+        again = api.get(path, headers={"If-None-Match": f'"other", W/{tag}'})
+        assert (again.status_code, again.content, again.headers["etag"]) == (304, b"", tag), path
+        assert demo.portal.service.statuses == {304: 1}
+        assert api.get(path, headers={"If-None-Match": '"other"'}).status_code == 200
+
+
+def test_any_change_of_a_list_changes_its_etag(api: httpx.Client, demo: DemoCloud) -> None:
+    requests = "/cloudweb_account/groups/marine-meta/requests"
+    deployments = "/monitor/deployments"
+    tags = {path: api.get(path, params={"per_page": 1}).headers["etag"] for path in (requests, deployments)}
+    demo.world.new_request("marine-meta")  # lands past the first page
+    assert api.get(requests, headers={"If-None-Match": tags[requests]}).status_code == 200
+    assert api.get(deployments, headers={"If-None-Match": tags[deployments]}).status_code == 304
+    ready = next(d for d in demo.world.deployments.values() if d.owner == demo.world.user.username
+                 and d.state.value == "Ready" and d.server_id)
+    demo.world.set_server_status(ready.id, "SHUTOFF")  # its monitor stops seeing activity
+    demo.clock.advance(6 * 3600)  # ... and the clock moves: others' last activity does
+    assert api.get(deployments, headers={"If-None-Match": tags[deployments]}).status_code == 200

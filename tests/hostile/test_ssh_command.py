@@ -156,6 +156,7 @@ def hostile_vm(demo_config: Config, demo) -> tuple[Config, str]:  # noqa: ANN001
     ready = next(d for d in demo.world.deployments.values()
                  if d.owner == "demo" and d.state is wire.DeploymentState.READY)
     demo.world.deployments[ready.id] = replace(ready, access=(AccessLink("ssh", HOSTILE),))
+    demo.world.touch()
     return _synced(demo_config, demo), ready.id
 
 

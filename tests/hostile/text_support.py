@@ -42,6 +42,7 @@ def inject(demo, value: str) -> None:  # noqa: ANN001 - DemoCloud
         site = next(iter(world.sites.values()))
         site.spec = replace(site.spec, platform=value)
         site.message = value
+        world.touch()  # changed behind the world's methods: its validators (ETags) must change
 
 
 def fail_with(demo, path_end: str, status: int, message: str) -> Callable[[], None]:  # noqa: ANN001
