@@ -7,9 +7,11 @@ from datetime import timedelta
 
 import pytest
 from demo_time import DEMO_START
+from sqlite_utils import Database
 
 from biosphere_tui.cache import reader
 from biosphere_tui.cache.db import connect, open_cache
+from biosphere_tui.cache.schema import migrations
 from biosphere_tui.config import Config
 from biosphere_tui.sync import PORTAL_SOURCES, Sync
 
@@ -237,3 +239,52 @@ def _delete_row(config: Config, server_id: str) -> None:
         db.conn.commit()
     finally:
         db.close()
+
+
+def _versions(config: Config) -> dict[str, int]:
+    db = connect(config.cache_path)
+    try:
+        return dict(reader.versions(db, ()))
+    finally:
+        db.close()
+
+
+def test_a_refresh_that_changed_nothing_leaves_the_versions_screens_read(sync: Sync, demo_config: Config, demo) -> None:  # noqa: ANN001
+    """Home and myVM read again only when ``freshness.version`` moved: a 304 or an empty
+    changes-since must leave it; a changed or deleted server must move its site's."""
+    sources = {*PORTAL_SOURCES, f"site.{SITE}"}
+    sync.refresh_blocking(sources)
+    sync.refresh_blocking(sources)  # the consumption is then asked from yesterday on
+    before = _versions(demo_config)
+    demo.portal.service.statuses.clear()
+    demo.sites[SITE].service.log.clear()
+    assert all(r.ok for r in sync.refresh_blocking(sources))
+    assert set(demo.portal.service.statuses) == {304}
+    assert _servers_asked(demo, SITE) and all("changes-since=" in path for path in _servers_asked(demo, SITE))
+    assert _versions(demo_config) == before
+    state = demo.sites[SITE].state
+    gone = next(s for s in state.servers.values() if not s.deleted)
+    demo.clock.advance(60)
+    state.delete_server(gone.id)
+    assert all(r.ok for r in sync.refresh_blocking({f"site.{SITE}"}))
+    after = _versions(demo_config)
+    assert after[f"site.{SITE}"] == before[f"site.{SITE}"] + 1
+    assert {s: v for s, v in after.items() if s != f"site.{SITE}"} == {s: v for s, v in before.items() if s != f"site.{SITE}"}
+
+
+def test_a_cache_of_the_version_before_validators_upgrades_and_then_revalidates(demo_config: Config, demo) -> None:  # noqa: ANN001
+    db = Database(demo_config.cache_path)
+    migrations.apply(db, stop_before="m013_validators")  # a cache written before the ETags were kept
+    db.close()
+    open_cache(demo_config.cache_path).db.close()  # as the app and the commands open it: migrated
+    runner = Sync(demo_config, demo_config.cache_path, now=demo.clock.now)
+    try:
+        assert all(r.ok for r in runner.refresh_blocking(set(PORTAL_SOURCES)))
+        assert set(demo.portal.service.statuses) == {200}  # no ETag known yet: everything read
+        assert _count(demo_config, "SELECT COUNT(DISTINCT source) FROM validators") == len(PORTAL_SOURCES)
+        runner.refresh_blocking(set(PORTAL_SOURCES))
+        demo.portal.service.statuses.clear()
+        assert all(r.ok for r in runner.refresh_blocking(set(PORTAL_SOURCES)))
+    finally:
+        runner.close()
+    assert set(demo.portal.service.statuses) == {304}
