@@ -19,7 +19,6 @@ from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.filter import LineFilter
-from textual.markup import escape
 from textual.notifications import Notify, SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
@@ -37,7 +36,7 @@ from biosphere_tui.rules.freshness import stale_after
 from biosphere_tui.rules.in_flight import InFlight
 from biosphere_tui.rules.readonly import CHANGING, REFUSAL
 from biosphere_tui.rules.refresh_scheduler import Alarm, Batch, RefreshScheduler, Timers
-from biosphere_tui.safe_text import clean
+from biosphere_tui.safe_text import clean, markup_literal
 from biosphere_tui.screens.base import Form
 from biosphere_tui.screens.registry import SCREENS, openstack_only_modes
 from biosphere_tui.widgets import palette
@@ -232,7 +231,7 @@ class BiosphereApp(App[None]):
                             self.action_toggle_privacy)
         commands = getattr(screen, "palette_commands", None)
         if callable(commands):  # their titles may name a group or an appliance: the palette reads markup
-            yield from (c._replace(title=escape(c.title), help=escape(c.help))
+            yield from (c._replace(title=markup_literal(c.title), help=markup_literal(c.help))
                         for c in commands() if not (self.read_only and _changes(c)))
 
     # -- data shown as text ----------------------------------------------------------------------

@@ -49,3 +49,9 @@ def clean(value: str, *, limit: int = NAME_LIMIT, multiline: bool = False) -> st
 
 def _replace(value: str) -> str:
     return _SURROGATES.sub(REPLACEMENT, value.translate(_TABLE))
+
+
+def markup_literal(value: str) -> str:
+    """``value`` as Textual markup that shows it as it is: every ``[`` escaped (Textual's
+    ``escape`` leaves a ``[`` that looks like no tag, and a tag right after it is then read)."""
+    return value.replace("[", "\\[")

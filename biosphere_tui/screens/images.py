@@ -7,11 +7,11 @@ from collections.abc import Iterable
 
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.markup import escape
 from textual.widgets import DataTable, Static
 
 from biosphere_tui.cache import servers
 from biosphere_tui.i18n import _, plural, t
+from biosphere_tui.safe_text import markup_literal
 from biosphere_tui.screens import registry
 from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.widgets.filter_bar import Filterable, filter_key
@@ -51,7 +51,7 @@ class ImagesScreen(Filterable, BiosphereScreen):
             for e in found
         ])
         what = plural(len(found), "{n} image (Glance, every site)", "{n} images (Glance, every site)")
-        searched = f" · {_('search')}: [b]{escape(self.filter_text)}[/b]" if self.filter_text else ""
+        searched = f" · {_('search')}: [b]{markup_literal(self.filter_text)}[/b]" if self.filter_text else ""
         self.query_one("#filters", Static).update(f"{what}{searched}  [dim]{_('/ search · enter or l launch')}[/dim]")
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:

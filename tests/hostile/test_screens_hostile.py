@@ -176,3 +176,18 @@ async def test_password_with_brackets_is_displayed_exactly(demo, demo_config, ho
         console.print(app.screen.query_one("VmDetailPane").content)  # the whole pane, scrolled or not
         pane = console.export_text()
         assert name in pane and f"password   {PASSWORD}" in pane
+
+
+async def test_a_bracket_before_a_tag_in_a_group_name_is_shown_as_typed_in_the_palette(demo, demo_config) -> None:  # noqa: ANN001
+    """Textual's ``escape`` leaves a ``[`` that starts no tag, and the tag after it was then read:
+    the palette's "Use group …" crashed the app (found by test_hostile_property)."""
+    name = "Mallory[ [link=https://evil.example]x[/link]"
+    inject(demo, name)
+    assert await asyncio.to_thread(sync, demo_config, demo) == []
+    app = app_on(demo_config, demo)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("7", "ctrl+p", *"use")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "CommandPalette"
+        assert f"Use group {name}" in text_of(app.screen.query_one("CommandList"))
