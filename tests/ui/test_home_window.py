@@ -17,6 +17,7 @@ from biosphere_tui.cache.db import open_cache
 from biosphere_tui.cache.writer import CacheWriter
 from biosphere_tui.config import Config
 from biosphere_tui.screens.home import PAGE
+from biosphere_tui.screens.myvm import PAGE as MYVM_PAGE
 from biosphere_tui.widgets.summary import Summary
 from biosphere_tui.widgets.vm_table import VmTable
 
@@ -139,3 +140,28 @@ async def test_openstack_only_home_reads_a_window_and_nothing_again_when_nothing
         await pilot.press("end")
         await pilot.pause()
         assert PAGE < table.row_count < total  # the cursor near the end of the window: the next page is read
+
+
+async def test_a_filter_keystroke_on_myvm_reads_the_window_alone(synced: Config, make_app) -> None:  # noqa: ANN001
+    """The first word of a filter reads the scope's VMs once (their searched fields, in order); each
+    further keystroke searches them in memory and reads only the rows it shows."""
+    total = grow(synced)
+    app = make_app(synced)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        await pilot.press("3", "slash", "i")
+        await pilot.pause()
+        screen = app.screen
+        table = screen.query_one(VmTable)
+        counter, statements = RowCount(), list[str]()
+        app.cache.row_factory = counter
+        app.cache.set_trace_callback(statements.append)
+        await pilot.press("f")  # "if": every site of the demo is named ifb-…
+        await pilot.pause()
+        app.cache.set_trace_callback(None)
+        assert total > 40 * PAGE and screen.total > 2 * MYVM_PAGE
+        assert not [s for s in statements if "LIKE" in s]  # no pass over the VMs in SQL
+        assert counter.rows < 2 * MYVM_PAGE  # the window, the sources' versions, the site names
+        assert table.row_count == MYVM_PAGE
+        expected = vms.vms(app.cache, replace(screen.vm_query, text="if"), limit=MYVM_PAGE)
+        assert table.row_keys == [vm.id for vm in expected]
