@@ -41,6 +41,11 @@ MAX_PAGES = 1000
 PAGES_IN_FLIGHT = 4
 
 
+async def pause(seconds: float) -> None:
+    """Wait before asking again after a 429 or 503 (tests record the wait instead of waiting)."""
+    await asyncio.sleep(seconds)
+
+
 class PortalClient:
     """One portal, one token. Reads retry on 429/503 with backoff; writes never retry.
 
@@ -218,6 +223,7 @@ class PortalClient:
             retry=retry_if_exception_type(errors.Busy),
             stop=stop_after_attempt(self._attempts),
             wait=wait,
+            sleep=lambda seconds: pause(seconds),  # looked up at each wait: tests replace ``pause``
             reraise=True,
         ):
             with attempt:
