@@ -27,7 +27,7 @@ from biosphere_tui.cache import reader
 from biosphere_tui.cache.db import open_cache
 from biosphere_tui.config import Config
 from biosphere_tui.i18n import Phrase, _, plural, set_language, t
-from biosphere_tui.local import journal
+from biosphere_tui.local import journal, memory
 from biosphere_tui.local.folders import journal_file, state_file
 from biosphere_tui.local.state import load_state, save_state
 from biosphere_tui.models import Group, Role
@@ -306,7 +306,9 @@ class BiosphereApp(App[None]):
                 from biosphere_tui.sync import Sync  # the network clients load off the first paint
 
                 self._sync = Sync(self.config, self.config.cache_path, now=self.now)
-            return self._sync.refresh_blocking(only, force=force), None
+            results = self._sync.refresh_blocking(only, force=force)
+            memory.give_back()  # the replies parsed are freed: the app need not keep its peak size
+            return results, None
         except Exception as exc:
             log.exception("the refresh failed")
             return [], t("The refresh failed ({error}).", error=type(exc).__name__)

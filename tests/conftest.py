@@ -71,6 +71,19 @@ def demo_config(demo, tmp_path: Path) -> Config:  # noqa: ANN001
 
 
 @pytest.fixture
+def portal_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The seconds the portal client asks to wait before trying a read again (after a 429 or a 503),
+    recorded in order instead of waited."""
+    asked: list[float] = []
+
+    async def record(seconds: float) -> None:
+        asked.append(seconds)
+
+    monkeypatch.setattr("biosphere_tui.api.portal.pause", record)
+    return asked
+
+
+@pytest.fixture
 def toasts() -> Toasts:
     """Pass to ``app.run_test(message_hook=toasts)``: then ``toasts`` holds every notification raised."""
     return Toasts()

@@ -160,7 +160,8 @@ def _assert_plain(text: str, secrets: list[str]) -> None:
 
 @pytest.mark.parametrize("fault", FAULTY)
 @pytest.mark.parametrize("source", SOURCES)
-def test_fault(case: Case, source: str, fault: str, caplog: pytest.LogCaptureFixture) -> None:
+def test_fault(case: Case, source: str, fault: str, caplog: pytest.LogCaptureFixture,
+               portal_waits: list[float]) -> None:
     assert all(r.ok for r in case.refresh().values())  # this case's sessions (and tokens) exist
     before = case.rows(source)
     assert all(before.values()), before
@@ -169,6 +170,11 @@ def test_fault(case: Case, source: str, fault: str, caplog: pytest.LogCaptureFix
     case.cloud.set_fault(source, fault)
 
     results = case.refresh()
+
+    if source == "portal" and fault in ("http503", "http429"):  # reads tried again, after the server's Retry-After: 1
+        assert portal_waits and set(portal_waits) == {1.0}
+    else:
+        assert portal_waits == []
 
     mine = _names(source)
     fresh = case.freshness()

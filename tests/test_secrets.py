@@ -129,8 +129,10 @@ async def client_failures(config: Config) -> list[str]:
     return found
 
 
-def test_no_secret_under_any_fault_through_clients_sync_and_commands(quick: Config, demo, capsys) -> None:  # noqa: ANN001
+def test_no_secret_under_any_fault_through_clients_sync_and_commands(quick: Config, demo, capsys,  # noqa: ANN001
+                                                                    portal_waits: list[float]) -> None:
     secrets = secrets_of(demo, quick)
+    waited: dict[str, list[float]] = {}
     quick = replace(quick, openstack=replace(quick.openstack, sites=(SITE,)))  # the others never fail
     haystack: dict[str, str | bytes] = {}
     runner = Sync(quick, quick.cache_path, now=demo.clock.now)
@@ -143,6 +145,9 @@ def test_no_secret_under_any_fault_through_clients_sync_and_commands(quick: Conf
             commands.doctor(quick)
             demo.set_fault(source, "none")
             where = f"{source}/{fault}"
+            if portal_waits:
+                waited[where] = portal_waits[:]
+                portal_waits.clear()
             if (source, fault) != (SITE, "expired_token"):  # keystoneauth signs in again, rightly
                 assert [r for r in results if not r.ok and r.kind != "backoff"], f"{where}: the fault was not seen"
             haystack[f"SourceResult.error {where}"] = "\n".join(r.error for r in results)
@@ -153,9 +158,12 @@ def test_no_secret_under_any_fault_through_clients_sync_and_commands(quick: Conf
     haystack |= on_disk(quick)
     assert any("FAIL portal answers" in text for where, text in haystack.items() if "doctor" in where)
     assert leaks(haystack, secrets) == []
+    assert set(waited) == {"portal/http503", "portal/http429"}  # only busy portal reads waited: Retry-After: 1
+    assert {s for waits in waited.values() for s in waits} == {1.0}
 
 
-async def test_no_secret_under_any_fault_through_the_app(quick_warm: Config, demo) -> None:  # noqa: ANN001
+async def test_no_secret_under_any_fault_through_the_app(quick_warm: Config, demo,  # noqa: ANN001
+                                                        portal_waits: list[float]) -> None:
     quick = quick_warm
     secrets = secrets_of(demo, quick)
     notes: list[str] = []
@@ -205,6 +213,7 @@ async def test_no_secret_under_any_fault_through_the_app(quick_warm: Config, dem
                     "error page", "not valid JSON", "unexpected reply"):
         assert any(message in n for n in notes), message
     assert len(screens) == 2 * len(MATRIX) + len(SCREENS)
+    assert portal_waits and set(portal_waits) == {1.0}  # busy portal reads waited the demo's Retry-After: 1
     haystack = {"notifications": "\n".join(notes), **screens, **on_disk(quick)}
     assert {state_file().as_posix(), journal_file().as_posix()} <= {Path(k).as_posix() for k in haystack}
     assert leaks(haystack, secrets) == []

@@ -261,7 +261,7 @@ class SiteClient:
 
             region = _loader(self._clouds_yaml).get_one(cloud=self.cloud, api_timeout=self._timeout)
             conn = openstack.connection.Connection(config=region)
-            self._transport = BoundedAdapter.mount(conn.session.session, self.cloud, self._max_bytes)
+            self._transport = BoundedAdapter.mount(conn.session.session, self.cloud, self._max_bytes, self._timeout)
             if self._late:
                 self._transport.cut()
             self._conn = conn

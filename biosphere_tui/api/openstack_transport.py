@@ -6,8 +6,8 @@ through the ``requests`` session it holds; ``BoundedAdapter``, mounted on it, ma
 - refuse a redirect to another scheme, host or port (keystoneauth would follow it and send
   the password or the token there);
 - stop reading a reply past ``max_bytes`` once decompressed (a 2 MB gzip may expand to 2 GB);
-- wait at most ``MAX_RETRY_WAIT`` s when the server says ``Retry-After`` (keystoneauth sleeps
-  that long before retrying a 429 or 503, out of reach of any deadline); the server's own value
+- wait at most ``max_wait`` s when the server says ``Retry-After`` (keystoneauth sleeps that
+  long before retrying a 429 or 503, out of reach of any deadline); the server's own value
   stays on the reply (``sent_retry_after``) for the sync's backoff, which waits it out;
 - stoppable from another thread: ``cut()`` shuts the sockets down, which ends a read a server
   keeps alive one byte at a time (the per-read timeout never fires then).
@@ -29,18 +29,24 @@ from biosphere_tui.api import limits
 
 
 class BoundedAdapter(TCPKeepAliveAdapter):
-    def __init__(self, site: str, max_bytes: int, **kwargs: Any) -> None:
+    def __init__(self, site: str, max_bytes: int, max_wait: int, **kwargs: Any) -> None:
         self.site = site
         self.max_bytes = max_bytes
+        self.max_wait = max_wait
         self._opened: weakref.WeakSet[Any] = weakref.WeakSet()
         self._cut = False
         super().__init__(**kwargs)
 
     @classmethod
-    def mount(cls, session: requests.Session, site: str, max_bytes: int) -> BoundedAdapter:
-        """Replace the adapters of ``session`` (keystoneauth's, keeping its TLS settings) by one of these."""
+    def mount(cls, session: requests.Session, site: str, max_bytes: int, timeout: float) -> BoundedAdapter:
+        """Replace the adapters of ``session`` (keystoneauth's, keeping its TLS settings) by one of these.
+
+        keystoneauth waits one per-read ``timeout`` at most (whole seconds, at least 1, at most
+        ``MAX_RETRY_WAIT``): a longer wait would spend the call's deadline (two timeouts and one
+        second) sleeping; the sync's backoff waits the server's value instead."""
         old = session.get_adapter("https://")
-        adapter = cls(site, max_bytes, tls_ciphers=getattr(old, "tls_ciphers", None),
+        max_wait = max(1, int(min(timeout, limits.MAX_RETRY_WAIT)))
+        adapter = cls(site, max_bytes, max_wait, tls_ciphers=getattr(old, "tls_ciphers", None),
                       tls_min_version=getattr(old, "tls_min_version", None))
         for prefix in ("https://", "http://"):
             session.mount(prefix, adapter)
@@ -77,8 +83,8 @@ class BoundedAdapter(TCPKeepAliveAdapter):
         wait = response.headers.get("retry-after", "").strip()
         if wait.isascii() and wait.isdigit() and len(wait) <= 9:
             response.retry_after = int(wait)  # type: ignore[attr-defined]  # the sync backoff waits this long
-        if wait.isascii() and wait.isdigit() and (len(wait) > 6 or int(wait) > limits.MAX_RETRY_WAIT):
-            response.headers["Retry-After"] = f"{limits.MAX_RETRY_WAIT:.0f}"
+        if wait.isascii() and wait.isdigit() and (len(wait) > 6 or int(wait) > self.max_wait):
+            response.headers["Retry-After"] = str(self.max_wait)
         response.raw = _CappedBody(response.raw, self.max_bytes, self.site)
         return response
 

@@ -47,6 +47,11 @@ class NotModified(Exception):
     """The portal answered 304: what it would send is what the ETag given names (the caller's copy)."""
 
 
+async def pause(seconds: float) -> None:
+    """Wait before asking again after a 429 or 503 (tests record the wait instead of waiting)."""
+    await asyncio.sleep(seconds)
+
+
 class PortalClient:
     """One portal, one token. Reads retry on 429/503 with backoff; writes never retry.
 
@@ -260,6 +265,7 @@ class PortalClient:
             retry=retry_if_exception_type(errors.Busy),
             stop=stop_after_attempt(self._attempts),
             wait=wait,
+            sleep=lambda seconds: pause(seconds),  # looked up at each wait: tests replace ``pause``
             reraise=True,
         ):
             with attempt:

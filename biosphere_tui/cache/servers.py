@@ -112,3 +112,8 @@ def sites(db: Reader, names: tuple[str, ...], text: str = "") -> list[NovaSite]:
     return [NovaSite(name, fresh.get(f"site.{name}"), limits.get(name), counts["servers"].get(name, 0),
                      counts["images"].get(name, 0), counts["flavors"].get(name, 0), versions.get(f"site.{name}", ""))
             for name in names if text.lower() in name.lower()]
+
+
+def status_counts(db: Reader) -> dict[str, int]:
+    """How many servers of every site are in each Nova status."""
+    return dict(db.execute("SELECT status, COUNT(*) FROM servers GROUP BY status").fetchall())

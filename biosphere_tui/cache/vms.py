@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from biosphere_tui.cache.db import Reader, Row
@@ -140,6 +140,40 @@ def window(db: Reader, query: VmQuery, *, limit: int, nova: bool = False,
         return [], 0
     ordered = not nova and query.sort not in SERVER_SORTS and total >= ORDERED_FROM * limit
     return vms(db, query, limit=limit, nova=nova, ordered=ordered), total
+
+
+@dataclass(frozen=True)
+class Ordering:
+    """Every VM of a query's scope, its words aside, in the query's order, with the text each is
+    searched by: a filter keystroke scans these strings in memory (a few ms for 20,000 VMs) rather
+    than every VM joined to its server in SQL. Read again when the scope, the sort or the data change."""
+
+    ids: tuple[str, ...]
+    texts: tuple[str, ...]  # the searched fields, lower case, one per line: no word spans two
+
+    def matching(self, text: str) -> list[str]:
+        """The VMs whose fields contain every word of ``text`` (any case), in order."""
+        words = text.lower().split()
+        return [vm for vm, fields in zip(self.ids, self.texts, strict=True) if all(w in fields for w in words)]
+
+
+def ordering(db: Reader, query: VmQuery, *, nova: bool = False) -> Ordering:
+    where, params = replace(query, text="").where()
+    fields = " || char(10) || ".join(f"COALESCE({c}, '')" for c in _SEARCHED)
+    found = db.execute(f"SELECT id, {fields} FROM {_from(nova)} WHERE {where} ORDER BY {query.order()}", params)
+    ids, texts = [], []
+    for vm, text in found:
+        ids.append(vm)
+        texts.append(text.lower())
+    return Ordering(tuple(ids), tuple(texts))
+
+
+def searched(db: Reader, order: Ordering, text: str, *, limit: int, nova: bool = False) -> tuple[list[VmRow], int]:
+    """The first ``limit`` VMs of ``order`` matching ``text``, and how many match in all."""
+    ids = order.matching(text)
+    shown = ids[:limit]
+    found = {vm.id: vm for vm in rows(db, shown, nova=nova)} if shown else {}
+    return [found[vm] for vm in shown if vm in found], len(ids)
 
 
 def count(db: Reader, query: VmQuery = VmQuery(), *, nova: bool = False) -> int:

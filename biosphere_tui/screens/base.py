@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 
 from rich.cells import cell_len
 from textual.app import App, ComposeResult
@@ -18,6 +18,8 @@ from textual.widgets import Footer as TextualFooter
 from biosphere_tui.cache import reader
 from biosphere_tui.i18n import _, t
 from biosphere_tui.widgets.freshness import FreshnessBar
+from biosphere_tui.widgets.line_table import LineTable
+from biosphere_tui.widgets.vm_table import VmTable
 
 ESSENTIAL = ("help", "quit")  # the app's keys the footer always shows
 PALETTE_CELLS = 13  # "▏^p palette", docked on the right of the footer
@@ -139,6 +141,33 @@ class BiosphereScreen(TranslatedBindings, Screen[Any]):
 
     def reload_body(self) -> None:
         raise NotImplementedError
+
+
+class WindowedVms:
+    """For a screen showing the first rows of a long VM list (``PAGE`` more as the cursor nears the
+    last one read) with numbers about all of them: ``changed()`` says whether the sources it reads
+    (``READS``), the theme or the window moved since the last read, so that a refresh that found
+    nothing new, or a return to the screen, reads no row again. ``total``: every VM, not the rows read."""
+
+    PAGE = 100  # rows read at a time: two screenfuls and some
+    READS: tuple[str, ...] = ()
+    total = 0
+    _limit = PAGE
+    _read: object = None
+
+    def changed(self) -> bool:
+        screen = cast(BiosphereScreen, self)
+        read = (reader.versions(screen.app.cache, self.READS), screen.app.theme, self._limit)
+        if read == self._read:
+            return False
+        self._read = read
+        return True
+
+    def on_line_table_row_highlighted(self, event: LineTable.RowHighlighted) -> None:
+        table = event.table
+        if isinstance(table, VmTable) and event.cursor_row == table.cursor_row and table.near_end(self.total):
+            self._limit += self.PAGE
+            cast(BiosphereScreen, self).reload_body()
 
 
 class LaunchForm(Form, BiosphereScreen):

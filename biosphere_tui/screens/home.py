@@ -12,22 +12,19 @@ from textual.app import ComposeResult
 from biosphere_tui.cache import reader, vms
 from biosphere_tui.cache.reader import site_names
 from biosphere_tui.cache.vms import VmRow
-from biosphere_tui.screens.base import BiosphereScreen
+from biosphere_tui.screens.base import BiosphereScreen, WindowedVms
 from biosphere_tui.widgets.summary import Summary
 from biosphere_tui.widgets.vm_table import VmTable
 
-PAGE = 100  # rows read at a time: two screenfuls and some
-READS = ("portal.account", "portal.deployments", "portal.members", "portal.status", "site.")  # what Home shows
+PAGE = WindowedVms.PAGE
 
 
-class HomeScreen(BiosphereScreen):
+class HomeScreen(WindowedVms, BiosphereScreen):
     HELP = "Home: your VMs by state, the sites, pending requests and quota use; every VM you can see below."
+    READS = ("portal.account", "portal.deployments", "portal.members", "portal.status", "site.")  # what it shows
 
     def __init__(self) -> None:
         super().__init__()
-        self.total = 0  # every VM in the cache, not only the rows read
-        self._limit = PAGE
-        self._read: object = None  # what the rows and numbers shown were read for: the sources' changes, theme, window
         self._vms: list[VmRow] = []
         self._names: dict[str, str] = {}
 
@@ -37,9 +34,7 @@ class HomeScreen(BiosphereScreen):
 
     def reload_body(self) -> None:
         db = self.app.cache
-        read = (reader.versions(db, READS), self.app.theme, self._limit)
-        if read != self._read:
-            self._read = read
+        if self.changed():
             states = reader.vm_state_counts(db)
             quotas = [(g, reader.quota_use(db, g.id)) for g in reader.groups(db) if g.kind.value != "affiliation"]
             self.query_one(Summary).show(states, reader.sites(db), reader.pending_requests(db), quotas)
@@ -47,9 +42,3 @@ class HomeScreen(BiosphereScreen):
             self._vms = vms.vms(db, limit=self._limit)
             self._names = site_names(db)
         self.query_one(VmTable).show_vms(self._vms, self.app.now(), names=self._names)  # the ages go on
-
-    def on_line_table_row_highlighted(self, event: VmTable.RowHighlighted) -> None:
-        table = self.query_one(VmTable)
-        if event.cursor_row == table.cursor_row and table.near_end(self.total):
-            self._limit += PAGE
-            self.reload_body()

@@ -1,9 +1,10 @@
 """myVM: every deployment across the sites, mine or my group's, with their live servers.
 
 The table holds a window of the matching VMs (``PAGE`` rows, more as the cursor nears its
-end), read through the sort's index; filtering and counting happen in SQL, and the count is
-kept while the query and the data stay the same: a sort or a cursor move reads about one
-window, a filter keystroke one pass over the VMs of the scope.
+end), read through the sort's index; the count is kept while the query and the data stay the
+same: a sort or a cursor move reads about one window. A filter's words are searched in memory,
+in the scope's VMs read once in the sort's order (``vms.Ordering``), so that a keystroke reads
+the window alone.
 """
 
 from __future__ import annotations
@@ -72,6 +73,7 @@ class MyVMScreen(Filterable, BiosphereScreen):
         self.total = 0
         self._limit = PAGE
         self._counted: tuple[object, int] | None = None  # the matching VMs counted, and for what query and data
+        self._ordering: tuple[object, vms.Ordering] | None = None  # the scope's VMs searched by the filter, and for what
         self._rows: dict[str, VmRow] = {}
         self._describe: bool = False
         self._revealed: tuple[str, tuple[Parameter, ...]] | None = None  # a VM and its secrets fetched from the portal
@@ -108,10 +110,19 @@ class MyVMScreen(Filterable, BiosphereScreen):
         else:
             self.vm_query = replace(self.vm_query, owner=None if self.NOVA else me.username if me else "",
                                     group_id=None)
-        counted = (self.vm_query.where(), reader.versions(db, self.SOURCES))  # read before the count
-        known = self._counted[1] if self._counted is not None and self._counted[0] == counted else None
-        rows, self.total = vms.window(db, self.vm_query, limit=self._limit, nova=self.NOVA, total=known)
-        self._counted = (counted, self.total)
+        versions = reader.versions(db, self.SOURCES)  # read before the VMs
+        if self.vm_query.text.split():  # a keystroke of the filter: searched in the scope's VMs held in memory
+            read = (replace(self.vm_query, text=""), versions)
+            if self._ordering is None or self._ordering[0] != read:
+                self._ordering = (read, vms.ordering(db, self.vm_query, nova=self.NOVA))
+            rows, self.total = vms.searched(db, self._ordering[1], self.vm_query.text, limit=self._limit,
+                                            nova=self.NOVA)
+        else:
+            self._ordering = None
+            counted = (self.vm_query.where(), versions)
+            known = self._counted[1] if self._counted is not None and self._counted[0] == counted else None
+            rows, self.total = vms.window(db, self.vm_query, limit=self._limit, nova=self.NOVA, total=known)
+            self._counted = (counted, self.total)
         self._rows = {vm.id: vm for vm in rows}
         self.query_one(VmTable).show_vms(rows, self.app.now(), rebuild=rebuild, names=site_names(db))
         self._title()

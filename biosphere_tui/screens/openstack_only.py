@@ -4,15 +4,14 @@ portal-only one (members, consumption, groups) and says why it is not available.
 
 from __future__ import annotations
 
-from collections import Counter
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Static
 
 from biosphere_tui.cache import servers, vms
+from biosphere_tui.cache.vms import VmRow
 from biosphere_tui.i18n import _, t
-from biosphere_tui.screens.base import BiosphereScreen
+from biosphere_tui.screens.base import BiosphereScreen, WindowedVms
 from biosphere_tui.widgets.palette import style
 from biosphere_tui.widgets.server_views import ServerTable
 from biosphere_tui.widgets.vm_delete import server_count
@@ -48,9 +47,15 @@ class PortalOnlyScreen(BiosphereScreen):
         ))
 
 
-class NovaHomeScreen(BiosphereScreen):
-    SOURCES = ("site.",)
+class NovaHomeScreen(WindowedVms, BiosphereScreen):
+    """The Nova servers by status and the sites (SQL aggregates), then a window of the servers."""
+
+    SOURCES = READS = ("site.",)
     HELP = f"Home ({MODE_LABEL}): your Nova servers by status and your sites; every server below."
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._vms: list[VmRow] = []
 
     def compose_body(self) -> ComposeResult:
         yield Static(markup=False, id="summary")
@@ -58,16 +63,19 @@ class NovaHomeScreen(BiosphereScreen):
 
     def reload_body(self) -> None:
         db = self.app.cache
-        rows = vms.vms(db, nova=True)
-        sites = servers.sites(db, self.app.config.openstack.sites)
-        by_status = Counter(vm.state for vm in rows)
-        failing = [s.id for s in sites if s.failing]
-        nova_only = _("no portal configured: the VMs are the Nova servers of your clouds.yaml.")
-        text = Text.assemble((_(MODE_LABEL), style("strong-warning")), f" — {nova_only}\n",
-                             (server_count(len(rows)), "bold"), ": ",
-                             ", ".join(f"{n} {status}" for status, n in sorted(by_status.items())) or _("none"), " · ",
-                             (t("{up}/{total} sites answer", up=len(sites) - len(failing), total=len(sites)), "bold"))
-        if failing:
-            text.append(" · " + t("failing: {sites}", sites=", ".join(failing)), style=style("error"))
-        self.query_one("#summary", Static).update(text)
-        self.query_one(ServerTable).show_vms(rows, self.app.now())
+        if self.changed():
+            by_status = servers.status_counts(db)
+            self.total = sum(by_status.values())
+            self._vms = vms.vms(db, nova=True, limit=self._limit)
+            sites = servers.sites(db, self.app.config.openstack.sites)
+            failing = [s.id for s in sites if s.failing]
+            nova_only = _("no portal configured: the VMs are the Nova servers of your clouds.yaml.")
+            text = Text.assemble((_(MODE_LABEL), style("strong-warning")), f" — {nova_only}\n",
+                                 (server_count(self.total), "bold"), ": ",
+                                 ", ".join(f"{n} {status}" for status, n in sorted(by_status.items())) or _("none"),
+                                 " · ", (t("{up}/{total} sites answer", up=len(sites) - len(failing), total=len(sites)),
+                                         "bold"))
+            if failing:
+                text.append(" · " + t("failing: {sites}", sites=", ".join(failing)), style=style("error"))
+            self.query_one("#summary", Static).update(text)
+        self.query_one(ServerTable).show_vms(self._vms, self.app.now())  # the ages go on

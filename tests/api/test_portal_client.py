@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from demo_time import DEMO_START
+from hostile.servers_support import Hostile, json_reply
 
 from biosphere_tui import errors
+from biosphere_tui.api import limits
 from biosphere_tui.api.portal import DeploymentRequest, PortalClient
 from biosphere_tui.models import DeploymentState, RequestState, Role
 
@@ -146,28 +147,47 @@ FAULTS = {
 
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))
-async def test_each_fault_becomes_its_domain_error(demo, fault: str) -> None:  # noqa: ANN001
+async def test_each_fault_becomes_its_domain_error(demo, fault: str, portal_waits: list[float]) -> None:  # noqa: ANN001
     demo.set_fault("portal", fault)
     async with client(demo, timeout=0.5, attempts=2) as portal:
         with pytest.raises(FAULTS[fault]) as err:
             await portal.groups()
     assert demo.token not in str(err.value) and "Traceback" not in str(err.value)
+    assert portal_waits == ([1.0] if FAULTS[fault] is errors.Busy else [])  # the demo's Retry-After: 1
     demo.set_fault("portal", "none")
     async with client(demo) as portal:
         assert (await portal.me()).username == "demo"
 
 
-async def test_busy_reads_are_retried_until_the_fault_lifts(demo) -> None:  # noqa: ANN001
+async def test_busy_reads_are_retried_until_the_fault_lifts(demo, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
     demo.set_fault("portal", "http503")
+    waits: list[float] = []
 
-    async def lift() -> None:
-        await asyncio.sleep(0.3)
-        demo.set_fault("portal", "none")
+    async def wait(seconds: float) -> None:  # the fault lifts during the second wait
+        waits.append(seconds)
+        if len(waits) == 2:
+            demo.set_fault("portal", "none")
 
+    monkeypatch.setattr("biosphere_tui.api.portal.pause", wait)
     async with client(demo, attempts=4) as portal:
-        _, me = await asyncio.gather(lift(), portal.me())
+        me = await portal.me()
     assert me.username == "demo"
-    assert demo.portal.service.hits["GET /api/v1/me"] >= 2
+    assert waits == [1.0, 1.0] and demo.portal.service.hits["GET /api/v1/me"] == 3
+
+
+async def test_busy_reads_back_off_and_stop_after_the_last_attempt(portal_waits: list[float]) -> None:
+    """Without ``Retry-After`` the wait doubles from ``backoff``; a day's ``Retry-After`` is capped."""
+    with Hostile() as server:
+        server.routes["/api/me"] = json_reply({"error": "busy"}, 503)
+        server.routes["/api/catalogue/x"] = json_reply({"error": "busy"}, 429, {"Retry-After": "86400"})
+        async with PortalClient(f"{server.url}/api", "token", timeout=2, attempts=4, backoff=0.5) as portal:
+            with pytest.raises(errors.Busy):
+                await portal.me()
+            assert portal_waits == [0.5, 1.0, 2.0] and len(server.asked("/api/me")) == 4
+            portal_waits.clear()
+            with pytest.raises(errors.Busy):
+                await portal.appliance("x")
+            assert portal_waits == [limits.MAX_RETRY_WAIT] * 3 and len(server.asked("/api/catalogue/x")) == 4
 
 
 async def _catalogue(demo):  # noqa: ANN001, ANN202

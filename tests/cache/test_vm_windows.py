@@ -118,3 +118,24 @@ def test_an_older_cache_gains_the_indexes_and_versions_and_keeps_its_rows(tmp_pa
     assert reader.versions(opened.conn, ("portal.",)) == (("portal.deployments", 0),)
     assert [vm.id for vm in vms.vms(opened.conn, VmQuery(sort="name"), ordered=True)] == \
         [vm.id for vm in vms.vms(opened.conn, VmQuery(sort="name"))] and vms.count(opened.conn) == 8
+
+
+WORDS = ["vm", "VM-3", "a", "3c", "app 2", "u2", "192.168.0.1",  "ready", "b", "%", "_", "vm- 1", "nothing"]
+
+
+@pytest.mark.parametrize("sort", list(vms.VM_SORTS))
+def test_a_filter_searched_in_memory_finds_what_sql_finds_in_the_same_order(writer: CacheWriter, sort: str) -> None:
+    """The in-memory search a filter keystroke uses: same VMs, same order, same count as the
+    SQL query (words in any field, any case, ``%`` and ``_`` taken literally, server IPs)."""
+    found: set[str] = set()
+    for scope in SCOPES[:3]:
+        for descending in (False, True):
+            query = VmQuery(sort=sort, descending=descending, finished=False, **scope)  # type: ignore[arg-type]
+            order = vms.ordering(writer.db, query)
+            for text in WORDS:
+                searched = replace(query, text=text)
+                for limit in (4, 200):
+                    rows, total = vms.searched(writer.db, order, text, limit=limit)
+                    assert (rows, total) == vms.window(writer.db, searched, limit=limit), (scope, text)
+                    found |= {text} if total else set()
+    assert found == set(WORDS) - {"%", "_", "nothing"}  # every other word matches some VM

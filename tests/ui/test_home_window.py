@@ -6,14 +6,18 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 
+import pytest
 from screen_text import text_of
+from sync_helpers_os import os_only_config
 
 from biosphere_tui.cache import vms
 from biosphere_tui.cache.db import open_cache
 from biosphere_tui.cache.writer import CacheWriter
 from biosphere_tui.config import Config
 from biosphere_tui.screens.home import PAGE
+from biosphere_tui.screens.myvm import PAGE as MYVM_PAGE
 from biosphere_tui.widgets.summary import Summary
 from biosphere_tui.widgets.vm_table import VmTable
 
@@ -90,3 +94,74 @@ async def test_a_refresh_that_changed_nothing_reads_no_vm_and_one_that_did_shows
         await pilot.pause()
         assert table.row_keys[0] == "new-vm"
         assert "just-launched" in text_of(table)
+
+
+def grow_servers(config: Config) -> int:
+    """Copy every cached Nova server ``COPIES - 1`` times (new ids and names); how many there are then."""
+    conn = sqlite3.connect(config.cache_path)
+    columns = [c[1] for c in conn.execute("PRAGMA table_info(servers)")]
+    copied = ", ".join(f"{c} || '-' || n" if c in ("id", "name") else c for c in columns)
+    conn.execute(f"WITH RECURSIVE k(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM k WHERE n < {COPIES - 1}) "
+                 f"INSERT INTO servers ({', '.join(columns)}) SELECT {copied} FROM servers, k")
+    conn.commit()
+    (total,) = conn.execute("SELECT COUNT(*) FROM servers").fetchone()
+    conn.close()
+    return int(total)
+
+
+@pytest.fixture
+def os_synced(demo, tmp_path: Path) -> Config:  # noqa: ANN001
+    return os_only_config(demo, tmp_path)
+
+
+async def test_openstack_only_home_reads_a_window_and_nothing_again_when_nothing_changed(
+        os_synced: Config, make_app) -> None:  # noqa: ANN001
+    config = os_synced
+    total = grow_servers(config)
+    app = make_app(config)
+    counter = RowCount()
+    app.cache.row_factory = counter
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        assert type(app.screen).__name__ == "NovaHomeScreen"
+        table = app.screen.query_one(VmTable)
+        assert total > 40 * PAGE
+        assert counter.rows < 2 * PAGE  # the window, the sites, the statuses and sources: not every server
+        assert table.row_count == PAGE
+        assert f"{total} servers" in text_of(app.screen.query_one("#summary"))  # the aggregates count them all
+        assert table.row_keys == [vm.id for vm in vms.vms(app.cache, nova=True, limit=PAGE)]
+        statements: list[str] = []
+        app.cache.set_trace_callback(statements.append)
+        app.reload_screen()  # as after a refresh in which no site changed its servers
+        await pilot.pause()
+        app.cache.set_trace_callback(None)
+        assert not [s for s in statements if "servers" in s]
+        table.focus()
+        await pilot.press("end")
+        await pilot.pause()
+        assert PAGE < table.row_count < total  # the cursor near the end of the window: the next page is read
+
+
+async def test_a_filter_keystroke_on_myvm_reads_the_window_alone(synced: Config, make_app) -> None:  # noqa: ANN001
+    """The first word of a filter reads the scope's VMs once (their searched fields, in order); each
+    further keystroke searches them in memory and reads only the rows it shows."""
+    total = grow(synced)
+    app = make_app(synced)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        await pilot.press("3", "slash", "i")
+        await pilot.pause()
+        screen = app.screen
+        table = screen.query_one(VmTable)
+        counter, statements = RowCount(), list[str]()
+        app.cache.row_factory = counter
+        app.cache.set_trace_callback(statements.append)
+        await pilot.press("f")  # "if": every site of the demo is named ifb-…
+        await pilot.pause()
+        app.cache.set_trace_callback(None)
+        assert total > 40 * PAGE and screen.total > 2 * MYVM_PAGE
+        assert not [s for s in statements if "LIKE" in s]  # no pass over the VMs in SQL
+        assert counter.rows < 2 * MYVM_PAGE  # the window, the sources' versions, the site names
+        assert table.row_count == MYVM_PAGE
+        expected = vms.vms(app.cache, replace(screen.vm_query, text="if"), limit=MYVM_PAGE)
+        assert table.row_keys == [vm.id for vm in expected]
