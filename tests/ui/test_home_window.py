@@ -35,15 +35,16 @@ class RowCount:
         return row
 
 
-def grow(config: Config) -> int:
-    """Copy every cached deployment ``COPIES - 1`` times (new ids and names); how many there are then."""
+def grow(config: Config, table: str = "deployments") -> int:
+    """Copy every cached row of ``table`` (deployments or Nova servers) ``COPIES - 1`` times (new ids
+    and names); how many there are then."""
     conn = sqlite3.connect(config.cache_path)
-    columns = [c[1] for c in conn.execute("PRAGMA table_info(deployments)")]
+    columns = [c[1] for c in conn.execute(f"PRAGMA table_info({table})")]
     copied = ", ".join(f"{c} || '-' || n" if c in ("id", "name") else c for c in columns)
     conn.execute(f"WITH RECURSIVE k(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM k WHERE n < {COPIES - 1}) "
-                 f"INSERT INTO deployments ({', '.join(columns)}) SELECT {copied} FROM deployments, k")
+                 f"INSERT INTO {table} ({', '.join(columns)}) SELECT {copied} FROM {table}, k")
     conn.commit()
-    (total,) = conn.execute("SELECT COUNT(*) FROM deployments").fetchone()
+    (total,) = conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()
     conn.close()
     return int(total)
 
@@ -96,19 +97,6 @@ async def test_a_refresh_that_changed_nothing_reads_no_vm_and_one_that_did_shows
         assert "just-launched" in text_of(table)
 
 
-def grow_servers(config: Config) -> int:
-    """Copy every cached Nova server ``COPIES - 1`` times (new ids and names); how many there are then."""
-    conn = sqlite3.connect(config.cache_path)
-    columns = [c[1] for c in conn.execute("PRAGMA table_info(servers)")]
-    copied = ", ".join(f"{c} || '-' || n" if c in ("id", "name") else c for c in columns)
-    conn.execute(f"WITH RECURSIVE k(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM k WHERE n < {COPIES - 1}) "
-                 f"INSERT INTO servers ({', '.join(columns)}) SELECT {copied} FROM servers, k")
-    conn.commit()
-    (total,) = conn.execute("SELECT COUNT(*) FROM servers").fetchone()
-    conn.close()
-    return int(total)
-
-
 @pytest.fixture
 def os_synced(demo, tmp_path: Path) -> Config:  # noqa: ANN001
     return os_only_config(demo, tmp_path)
@@ -117,7 +105,7 @@ def os_synced(demo, tmp_path: Path) -> Config:  # noqa: ANN001
 async def test_openstack_only_home_reads_a_window_and_nothing_again_when_nothing_changed(
         os_synced: Config, make_app) -> None:  # noqa: ANN001
     config = os_synced
-    total = grow_servers(config)
+    total = grow(config, "servers")
     app = make_app(config)
     counter = RowCount()
     app.cache.row_factory = counter
