@@ -131,6 +131,7 @@ def squeeze(demo, site_id: str, free_vcpu: int) -> None:  # noqa: ANN001
     site = demo.world.sites[site_id]
     free = demo.world.capacity(site_id)["vcpu"].free
     site.others = (site.others[0] + free - free_vcpu, *site.others[1:])
+    demo.world.touch()  # changed behind the world's methods: the portal's ETags must change
 
 
 def test_a_class_no_site_holds_is_spread_or_refused_on_a_pinned_site(config_file: str, demo, capsys) -> None:  # noqa: ANN001

@@ -230,6 +230,7 @@ def test_quota_and_capacity_refusals(api: httpx.Client, demo: DemoCloud) -> None
     error(create(api, appliance="201", flavor="ifb.bm.1tb"), 422, "quota_exceeded")
     aubi = demo.world.sites["ifb-aubi-cloud"]
     aubi.others = aubi.totals
+    demo.world.touch()
     error(create(api, site="ifb-aubi-cloud"), 422, "no_capacity")
     assert demo.sites["ifb-aubi-cloud"].service.hits["POST /compute/v2.1/servers"] == 0
 

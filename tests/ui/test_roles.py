@@ -30,6 +30,7 @@ def demote(demo, username: str = "demo") -> None:  # noqa: ANN001
     with demo.world.lock:
         members = demo.world.members[GROUP]
         members[username] = dataclasses.replace(members[username], role=wire.Role.MEMBER)
+        demo.world.touch()  # changed behind the world's methods: the portal's ETags must change
 
 
 async def open_screen(app, pilot, key: str) -> None:  # noqa: ANN001
