@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from pilot_support import settle
+from pilot_support import fill, settle
 from toasts import Toasts
 
 from biosphere_tui.app import BiosphereApp
@@ -123,7 +123,9 @@ async def test_reject_pressed_again_before_the_answer_is_not_sent_twice(synced: 
     app = BiosphereApp(synced, now=demo.clock.now, background_refresh=False)
     async with app.run_test(size=(160, 48), notifications=True, message_hook=toasts) as pilot:
         await open_members(app, pilot)
-        await pilot.press("x", *"duplicate", "enter", "y", "a")
+        await pilot.press("x")
+        await fill(pilot, pilot.app.focused, "duplicate")
+        await pilot.press("enter", "y", "a")
         decisions.answer.set()
         await settle(app, pilot, lambda: first.id not in app.screen.query_one("#requests").rows)
         assert decisions == [(first.id, False)]

@@ -20,7 +20,7 @@ import termios
 from pathlib import Path
 
 import pytest
-from pilot_support import settle
+from pilot_support import set_filter, settle
 from rich.console import Console
 from screen_text import text_of
 
@@ -125,7 +125,8 @@ async def test_markup_in_names_and_messages_is_shown_as_typed(demo, demo_config,
             await pilot.press("3")
             await settle(app, pilot)
             assert MARKUP in text_of(app.screen.query_one("VmTable"))
-            await pilot.press("slash", *"mallory", "enter", "ctrl+d")
+            await set_filter(pilot, "mallory")
+            await pilot.press("enter", "ctrl+d")
             await settle(app, pilot)
             assert isinstance(app.screen, ConfirmDialog) and MARKUP in text_of(app.screen.query_one("#items Static"))
             await pilot.press("n")
@@ -150,7 +151,9 @@ async def test_password_with_brackets_is_displayed_exactly(demo, demo_config, ho
     app = app_on(demo_config, demo)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await settle(app, pilot)
-        await pilot.press("2", "slash", *"rstudio server", "enter", "enter")
+        await pilot.press("2")
+        await set_filter(pilot, "rstudio server")
+        await pilot.press("enter", "enter")
         await settle(app, pilot)
         screen = app.screen
         await pilot.press("a", "ctrl+s")

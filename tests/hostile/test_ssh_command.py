@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from pilot_support import settle
+from pilot_support import set_filter, settle
 from toasts import Toasts
 
 from biosphere_tui.app import BiosphereApp
@@ -178,7 +178,8 @@ async def test_launch_screen_shows_and_copies_no_hostile_command(hostile_links, 
         await settle(app, pilot)
         await pilot.press("2")
         await pilot.pause()
-        await pilot.press("slash", *"rstudio server", "enter", "enter")
+        await set_filter(pilot, "rstudio server")
+        await pilot.press("enter", "enter")
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, LaunchScreen)

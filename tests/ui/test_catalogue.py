@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from pilot_support import settle
+from pilot_support import fill, set_filter, settle
 from screen_text import text_of
 from snapshot_support import SIZES
 
@@ -29,7 +29,7 @@ async def test_search_narrows_rows(synced, make_app, demo) -> None:  # noqa: ANN
     async with app.run_test(size=(120, 36)) as pilot:
         await open_catalogue(app, pilot)
         assert rows(app) == set(demo.world.appliances)
-        await pilot.press("slash", *"nextflow")
+        await set_filter(pilot, "nextflow")
         await pilot.pause()
         expected = {a.id for a in demo.world.catalogue(q="nextflow")}
         assert rows(app) == expected and {"119", "203"} <= expected and len(expected) < len(demo.world.appliances)
@@ -44,7 +44,7 @@ async def test_search_reaches_topics(synced, make_app, demo) -> None:  # noqa: A
     app = make_app(synced)
     async with app.run_test(size=(120, 36)) as pilot:
         await open_catalogue(app, pilot)
-        await pilot.press("slash", *"virology")
+        await set_filter(pilot, "virology")
         await pilot.pause()
         assert rows(app) == {a.id for a in demo.world.catalogue(q="virology")} == {"225"}
 
@@ -65,7 +65,8 @@ async def test_category_and_tool_filters(synced, make_app, demo) -> None:  # noq
 
         await pilot.press("t")
         await pilot.pause()
-        await pilot.press(*"snakemake", "enter")
+        await fill(pilot, pilot.app.focused, "snakemake")
+        await pilot.press("enter")
         await pilot.pause()
         snakemake = {a.id for a in demo.world.catalogue(tool="Snakemake")}
         assert rows(app) == snakemake and len(snakemake) > 2
@@ -74,7 +75,8 @@ async def test_category_and_tool_filters(synced, make_app, demo) -> None:  # noq
         assert rows(app) == snakemake & {a.id for a in demo.world.catalogue(category=categories[0])}
         await pilot.press("x", "e")
         await pilot.pause()
-        await pilot.press(*"metagenomics", "enter")
+        await fill(pilot, pilot.app.focused, "metagenomics")
+        await pilot.press("enter")
         await pilot.pause()
         assert rows(app) == {a.id for a in demo.world.catalogue(topic="Metagenomics")} >= {"125", "127", "225"}
         assert "topic: Metagenomics" in text_of(screen.query_one("#filters"))
@@ -84,7 +86,8 @@ async def test_favourite_is_kept_for_the_next_run(synced, make_app, demo) -> Non
     app = make_app(synced)
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await open_catalogue(app, pilot)
-        await pilot.press("slash", *"askomics", "enter")
+        await set_filter(pilot, "askomics")
+        await pilot.press("enter")
         await pilot.pause()
         assert rows(app) == {"166"}
         await pilot.press("f")
@@ -136,7 +139,8 @@ async def test_enter_opens_launch_for_the_highlighted_appliance(synced, make_app
     app = make_app(synced)
     async with app.run_test(size=(120, 36)) as pilot:
         await open_catalogue(app, pilot)
-        await pilot.press("slash", *"rstudio server", "enter")
+        await set_filter(pilot, "rstudio server")
+        await pilot.press("enter")
         await pilot.pause()
         await pilot.press("enter")
         await pilot.pause()

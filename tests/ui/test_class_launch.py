@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from conftest import sync_once
-from pilot_support import settle
+from pilot_support import fill, set_filter, settle
 from screen_text import text_of
 from snapshot_support import SIZES, steady_latency
 from test_cli_launching import squeeze
@@ -25,16 +25,17 @@ async def open_class(app, pilot) -> ClassLaunchScreen:  # noqa: ANN001
     await settle(app, pilot)
     await pilot.press("2")
     await pilot.pause()
-    await pilot.press("slash", *"training rna", "enter", "C")
+    await set_filter(pilot, "training rna")
+    await pilot.press("enter", "C")
     await pilot.pause()
     assert isinstance(app.screen, ClassLaunchScreen) and app.screen.appliance_id == TRAINING_RNA
     return app.screen
 
 
-async def fill(pilot, pattern: str, count: int) -> None:  # noqa: ANN001
-    """The pattern field has the focus when the screen opens; the count is next."""
-    await pilot.press("ctrl+a", "ctrl+k", *pattern, "tab", "ctrl+a", "ctrl+k", *str(count))
-    await pilot.pause()
+async def fill_class(pilot, pattern: str, count: int) -> None:  # noqa: ANN001
+    """The names' pattern, then the number of VMs (the field after it)."""
+    await fill(pilot, "#pattern", pattern)
+    await fill(pilot, "#count", str(count))
 
 
 def created(demo, prefix: str) -> list:  # noqa: ANN001
@@ -57,7 +58,7 @@ async def test_a_class_is_launched_followed_to_ready_and_exported(synced, make_a
     app = make_app(synced)
     async with app.run_test(size=(140, 40), notifications=True, message_hook=toasts) as pilot:
         screen = await open_class(app, pilot)
-        await fill(pilot, "rnaseq-{n:02}", 3)
+        await fill_class(pilot, "rnaseq-{n:02}", 3)
         assert "Names: rnaseq-01, rnaseq-02 … rnaseq-03 (3 VMs)" in text_of(screen.query_one("#names"))
         plan = " ".join(text_of(screen.query_one("#plan")).split())
         assert plan.startswith("Plan: 3 × ifb.tr.large on ") and "ebame-2026 has" in plan
@@ -110,7 +111,7 @@ async def test_a_class_too_large_for_the_quota_is_refused_and_nothing_is_created
     app = make_app(synced)
     async with app.run_test(size=(140, 40), notifications=True, message_hook=toasts) as pilot:
         screen = await open_class(app, pilot)
-        await fill(pilot, "tp-{n:03}", 170)  # 170 × 4 vCPU: more than the 640 vCPU of the group
+        await fill_class(pilot, "tp-{n:03}", 170)  # 170 × 4 vCPU: more than the 640 vCPU of the group
         plan = " ".join(text_of(screen.query_one("#plan")).split())
         assert "Cannot launch: 170 × ifb.tr.large need 680 vCPU" in plan and "(room for" in plan
         before = len(demo.world.deployments)
@@ -118,8 +119,7 @@ async def test_a_class_too_large_for_the_quota_is_refused_and_nothing_is_created
         await settle(app, pilot)
         assert not isinstance(app.screen, ConfirmDialog) and len(demo.world.deployments) == before
         assert any("Cannot launch the class: 170 × ifb.tr.large" in n.message for n in toasts.raised)
-        await pilot.press("shift+tab")  # back to the pattern
-        await fill(pilot, "Bad_{n}", 3)
+        await fill_class(pilot, "Bad_{n}", 3)
         assert "Names: name 'Bad_1': must start with a letter a–z" in text_of(screen.query_one("#names"))
 
 
@@ -130,7 +130,7 @@ async def test_a_refused_vm_is_reported_and_the_others_go_on(synced, make_app, d
     app = make_app(synced)
     async with app.run_test(size=(140, 40), notifications=True, message_hook=toasts) as pilot:
         screen = await open_class(app, pilot)
-        await fill(pilot, "ws-{n}", 3)
+        await fill_class(pilot, "ws-{n}", 3)
         plan = " ".join(text_of(screen.query_one("#plan")).split())
         assert "3 × ifb.tr.large spread: GenOuest ×2, CBPsmn ×1" in plan  # sites by their display name
         await pilot.press("ctrl+s")
@@ -155,7 +155,7 @@ def test_class_launch_snapshot(snap_compare, synced, make_app, size: tuple[int, 
 
     async def go(pilot) -> None:  # noqa: ANN001
         await open_class(pilot.app, pilot)
-        await fill(pilot, "rnaseq-{n:02}", 12)
+        await fill_class(pilot, "rnaseq-{n:02}", 12)
         await settle(pilot.app, pilot)
 
     assert snap_compare(make_app(synced), terminal_size=size, run_before=go)

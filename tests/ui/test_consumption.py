@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from pilot_support import settle
+from pilot_support import fill, settle
 from screen_text import text_of
 from snapshot_support import SIZES
 from textual.app import App, ComposeResult
@@ -168,7 +168,8 @@ async def test_export_writes_the_period_s_rows_to_the_path_given(synced: Config,
         await pilot.press("e")
         await settle(app, pilot)
         assert isinstance(app.screen, ReasonDialog)
-        await pilot.press("ctrl+a", "ctrl+k", *str(target), "enter")  # replace the proposed name
+        await fill(pilot, pilot.app.focused, str(target))  # replace the proposed name
+        await pilot.press("enter")
         await settle(app, pilot)
         assert isinstance(app.screen, ConsumptionScreen)
         assert any(str(target) in n.message for n in toasts.raised)

@@ -1,11 +1,12 @@
 """Forms validate like the server: each field's problem under it, cleared once fixed, the contract's
-bounds; the toast names the fields; a key typed in a form never switches screens or quits."""
+bounds; the toast names the fields; a key typed in a form never switches screens or quits.
+Fields are filled at once except where the keys are what is tested (the lines marked "typed")."""
 
 from __future__ import annotations
 
-from pilot_support import settle
+from pilot_support import set_filter, settle
 from screen_text import text_of
-from test_groups import fill, open_groups
+from test_groups import fill_on, open_groups
 from textual.widgets import Button, Input, Label
 
 from biosphere_tui.models import GROUP_REQUEST_MAXIMUM
@@ -32,9 +33,11 @@ async def test_group_request_errors_stand_under_their_fields_and_clear_when_fixe
         await pilot.press("n")
         form = app.screen
         assert isinstance(form, GroupRequestScreen)
-        await fill(pilot, "plankton-rna", "Plankton transcriptomics survey", "2027-01-01", "2026-06-30")
+        await fill_on(pilot, "plankton-rna", "Plankton transcriptomics survey", "2027-01-01", "2026-06-30")
         await pilot.press("tab")  # past the funding choice
-        await fill(pilot, "RNA-Seq of 400 plankton samples", "64256", "512", "2000")
+        await fill_on(pilot, "RNA-Seq of 400 plankton samples")
+        await pilot.press(*"64256", "tab")  # typed: digits in a field go into it, switching no screen
+        await fill_on(pilot, "512", "2000")
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert app.screen is form and demo.portal.service.hits[REQUEST_GROUP] == before  # nothing sent
@@ -52,7 +55,7 @@ async def test_group_request_errors_stand_under_their_fields_and_clear_when_fixe
         assert toasts.messages[-1] == "2 fields need attention: end date, vCPU"
 
         form.query_one("#vcpu", Input).focus()
-        await fill(pilot, "64")  # fixed: its error goes at once, the other stays
+        await fill_on(pilot, "64")  # fixed: its error goes at once, the other stays
         assert not vcpu.display and shown(end) == "the end must come after the start"
 
         form.query_one("#send", Button).focus()
@@ -62,7 +65,7 @@ async def test_group_request_errors_stand_under_their_fields_and_clear_when_fixe
         assert app.screen is form and app.current_mode == "groups" and app.is_running
 
         form.query_one("#end_date", Input).focus()
-        await fill(pilot, "2027-12-31")
+        await fill_on(pilot, "2027-12-31")
         assert not end.display
         await pilot.press("ctrl+s")
         await settle(app, pilot, lambda: bool(demo.world.group_requests))
@@ -76,9 +79,9 @@ async def test_one_wrong_field_is_named_in_the_singular(synced, make_app, demo, 
     async with app.run_test(size=(80, 24), notifications=True, message_hook=toasts) as pilot:
         await open_groups(app, pilot)
         await pilot.press("n")
-        await fill(pilot, "plankton-rna", "Plankton survey", "2027-01-01", "2027-12-31")
+        await fill_on(pilot, "plankton-rna", "Plankton survey", "2027-01-01", "2027-12-31")
         await pilot.press("tab")
-        await fill(pilot, "RNA-Seq", "64", "512", "0")
+        await fill_on(pilot, "RNA-Seq", "64", "512", "0")
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert toasts.messages[-1] == "1 field needs attention: storage"
@@ -88,13 +91,22 @@ async def test_digits_in_the_launch_form_do_not_switch_screens(synced, make_app,
     app = make_app(synced)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
-        await pilot.press("2", "slash", *"RStudio", "enter", "l")
+        await pilot.press("2")
+        await set_filter(pilot, "RStudio")
+        await pilot.press("enter", "l")
         await pilot.pause()
         form = app.screen
         assert isinstance(form, LaunchScreen) and form.query_one(FitMatrix).has_focus
         await pilot.press("3", "9", "q")
         await pilot.pause()
         assert app.screen is form and app.current_mode == "catalogue"
+        name = form.query_one("#name", Input)
+        await pilot.press("shift+tab", "shift+tab")  # from the matrix back to the name field
+        assert name.has_focus
+        await pilot.press("ctrl+a", "ctrl+k", *"ap2-q", "tab", "tab")  # typed: the form's keys (a, p, 2, q) go into it
+        await pilot.pause()
+        assert name.value == "ap2-q" and form.query_one(FitMatrix).has_focus
+        assert app.screen is form and app.current_mode == "catalogue" and app.is_running
         await pilot.press("escape", "3")  # out of the form, the digits switch screens again
         await pilot.pause()
         assert app.current_mode == "myvm"

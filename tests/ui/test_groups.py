@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pilot_support import settle
+from pilot_support import fill, settle
 from screen_text import text_of
 from snapshot_support import SIZES
 
@@ -59,7 +59,8 @@ async def test_join_request_reaches_the_world(synced, make_app, demo, toasts) ->
             await pilot.press("down")
         await pilot.press("enter", "enter")  # choose the group, then send without a message: refused
         assert app.screen is dialog and "write a word" in text_of(dialog.query_one("#hint"))
-        await pilot.press(*"Teaching assistant for the practicals", "enter")
+        await fill(pilot, pilot.app.focused, "Teaching assistant for the practicals")
+        await pilot.press("enter")
         await settle(app, pilot, lambda: "dubii-2026" in screen._asked)
         asked = [r for r in demo.world.requests.values() if r.group_id == "dubii-2026" and r.username == "demo"]
         assert len(asked) == 1
@@ -80,17 +81,19 @@ async def test_a_join_refused_by_the_portal_is_reported(synced, make_app, demo, 
         dialog = app.screen
         assert isinstance(dialog, JoinDialog)
         assert dialog.entries[dialog.query_one("OptionList").highlighted].id == "dubii-2026"  # the highlighted row
-        await pilot.press("tab", *"again", "enter")
+        await pilot.press("tab")
+        await fill(pilot, pilot.app.focused, "again")
+        await pilot.press("enter")
         await settle(app, pilot, lambda: any("already pending" in n.message for n in toasts.raised))
         assert screen._asked == {}
 
 
-async def fill(pilot, *values: str) -> None:  # noqa: ANN001
-    """Type each value into the next field (tab between them), replacing what was there."""
+async def fill_on(pilot, *values: str) -> None:  # noqa: ANN001
+    """Put each value in the focused field, replacing what was there, then Tab to the next field."""
     for value in values:
         await pilot.pause()  # a focus() asked for just before has taken effect
-        pilot.app.focused.clear()
-        await pilot.press(*value, "tab")
+        await fill(pilot, pilot.app.focused, value)
+        await pilot.press("tab")
 
 
 async def test_new_group_request_reaches_the_world(synced, make_app, demo, toasts) -> None:  # noqa: ANN001
@@ -100,9 +103,9 @@ async def test_new_group_request_reaches_the_world(synced, make_app, demo, toast
         await pilot.press("n")
         form = app.screen
         assert isinstance(form, GroupRequestScreen)
-        await fill(pilot, "pl", "Plankton transcriptomics survey", "2027-01-01", "2026-06-30")
+        await fill_on(pilot, "pl", "Plankton transcriptomics survey", "2027-01-01", "2026-06-30")
         await pilot.press("tab")  # past the funding choice (default: a platform's envelope)
-        await fill(pilot, "RNA-Seq of 400 plankton samples", "64", "512", "0")
+        await fill_on(pilot, "RNA-Seq of 400 plankton samples", "64", "512", "0")
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert app.screen is form and demo.world.group_requests == {}
@@ -112,11 +115,11 @@ async def test_new_group_request_reaches_the_world(synced, make_app, demo, toast
         assert "at least 1" in problem("storage_gb")
         assert not form.query_one("#full_name-problem").display
         form.query_one("#short_name").focus()
-        await fill(pilot, "plankton-rna")
+        await fill_on(pilot, "plankton-rna")
         form.query_one("#end_date").focus()
-        await fill(pilot, "2027-12-31")
+        await fill_on(pilot, "2027-12-31")
         form.query_one("#storage_gb").focus()
-        await fill(pilot, "2000")
+        await fill_on(pilot, "2000")
         await pilot.press("ctrl+s")
         await settle(app, pilot, lambda: bool(demo.world.group_requests))
         assert isinstance(app.screen, GroupsScreen)
@@ -135,9 +138,9 @@ async def test_a_refused_group_request_is_kept_as_a_draft(synced, make_app, demo
     async with app.run_test(size=(120, 40), notifications=True, message_hook=toasts) as pilot:
         await open_groups(app, pilot)
         await pilot.press("n")
-        await fill(pilot, "marine-meta", "Again", "2027-01-01", "2027-12-31")
+        await fill_on(pilot, "marine-meta", "Again", "2027-01-01", "2027-12-31")
         await pilot.press("tab")
-        await fill(pilot, "More of it", "8", "32", "100")
+        await fill_on(pilot, "More of it", "8", "32", "100")
         await pilot.press("ctrl+s")
         await settle(app, pilot, lambda: any("already exists" in n.message for n in toasts.raised))
         assert demo.world.group_requests == {}

@@ -6,7 +6,7 @@ import json
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from pilot_support import settle
+from pilot_support import fill, set_filter, settle
 from screen_text import text_of
 
 from biosphere_tui.demo import contract as wire
@@ -95,7 +95,7 @@ async def test_an_approve_and_a_delete_are_journaled_with_their_results(synced, 
         assert f"POST /cloudweb_account/groups/{GROUP}/requests/{first.id}/approve" in detail
         assert f"✓ {first.id}: done" in detail and "by demo" in detail
 
-        await pilot.press("slash", *"approv")
+        await set_filter(pilot, "approv")
         await pilot.pause()
         assert table.row_count == 1 and "1 matching “approv”" in screen.title
 
@@ -112,7 +112,9 @@ async def test_a_reject_records_the_reason_it_sent(synced, make_app, demo) -> No
         await settle(app, pilot)
         await pilot.press("4")
         await settle(app, pilot)
-        await pilot.press("down", "x", *"Wrong team", "enter", "y")
+        await pilot.press("down", "x")
+        await fill(pilot, pilot.app.focused, "Wrong team")
+        await pilot.press("enter", "y")
         await settle(app, pilot, lambda: demo.world.requests[second.id].state is wire.RequestState.REJECTED)
         screen = await open_journal(app, pilot)
         detail = text_of(screen.query_one("#entry"))
@@ -177,7 +179,7 @@ async def test_actions_are_shown_in_the_language_of_the_app_reading_them(synced,
             assert [str(table.get_row_at(i)[4]) for i in (0, 1)] == ["Suppression de 1 VM", "Approbation de 1 demande"]
             await pilot.press("down")
             assert text_of(screen.query_one("#entry")).startswith("Approbation de 1 demande · par demo")
-            await pilot.press("slash", *"approbation")
+            await set_filter(pilot, "approbation")
             await pilot.pause()
             assert table.row_count == 1  # found by the words shown
     finally:

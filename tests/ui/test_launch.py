@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from pilot_support import settle
+from pilot_support import fill, set_filter, settle
 from screen_text import text_of
 from snapshot_support import SIZES, steady_latency
 
@@ -23,15 +23,18 @@ async def open_launch(app, pilot, search: str) -> LaunchScreen:  # noqa: ANN001
     await settle(app, pilot)
     await pilot.press("2")
     await pilot.pause()
-    await pilot.press("slash", *search, "enter", "enter")
+    await set_filter(pilot, search)
+    await pilot.press("enter", "enter")
     await pilot.pause()
     assert isinstance(app.screen, LaunchScreen)
     return app.screen
 
 
-async def type_name(pilot, name: str) -> None:  # noqa: ANN001
-    """From the matrix (focused when the form opens) back to the name field, type, come back."""
-    await pilot.press("shift+tab", "shift+tab", *name, "tab", "tab")
+async def set_name(pilot, name: str) -> None:  # noqa: ANN001
+    """Fill the name field, then give the focus back to the matrix (focused when the form opens).
+    Typing the name key by key: tests/ui/test_forms.py."""
+    await fill(pilot, "#name", name)
+    pilot.app.screen.query_one(FitMatrix).focus()
     await pilot.pause()
 
 
@@ -56,7 +59,7 @@ async def test_launch_until_ready_shows_the_access(synced, make_app, demo, toast
     async with app.run_test(size=(120, 40), notifications=True, message_hook=toasts) as pilot:
         screen = await open_launch(app, pilot, "rstudio server")
         assert screen.appliance_id == RSTUDIO
-        await type_name(pilot, "stats-2026")
+        await set_name(pilot, "stats-2026")
         assert "✓ name" in text_of(screen.query_one("#name-hint"))
         site, flavor = "ifb-genouest-genostack", "ifb.m4.xlarge"
         await choose(pilot, screen, site, flavor)
@@ -115,7 +118,7 @@ async def test_the_last_change_counts_up_after_ready(synced, make_app, demo) -> 
     app = make_app(synced)  # on the demo's clock, which moves only when the test moves it
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_launch(app, pilot, "biopipes")
-        await type_name(pilot, "aging")
+        await set_name(pilot, "aging")
         await pilot.press("ctrl+s")
         await settle(app, pilot, lambda: screen.deployment is not None)
         demo.clock.advance(300)
@@ -135,7 +138,7 @@ async def test_double_submit_creates_one_deployment(synced, make_app, demo) -> N
     app = make_app(synced)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_launch(app, pilot, "biopipes")
-        await type_name(pilot, "twice")
+        await set_name(pilot, "twice")
         before = len(demo.world.deployments)
         await pilot.press("ctrl+s", "ctrl+s")
         await pilot.click("#launch")
@@ -150,7 +153,7 @@ async def test_same_request_resent_keeps_its_idempotency_key(synced, make_app, d
     app = make_app(synced)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_launch(app, pilot, "biopipes")
-        await type_name(pilot, "retry")
+        await set_name(pilot, "retry")
         await pilot.press("ctrl+s")
         await settle(app, pilot, lambda: screen.deployment is not None)
         first_key = screen._attempt[1]
@@ -165,11 +168,11 @@ async def test_invalid_name_blocks_the_launch(synced, make_app, demo, toasts) ->
     app = make_app(synced)
     async with app.run_test(size=(120, 40), notifications=True, message_hook=toasts) as pilot:
         screen = await open_launch(app, pilot, "biopipes")
-        await type_name(pilot, "9Lives")
+        await set_name(pilot, "9Lives")
         assert "must start with a letter" in text_of(screen.query_one("#name-hint"))
-        await type_name(pilot, "ok")
+        await set_name(pilot, "ok")
         assert "at least 3 characters" in text_of(screen.query_one("#name-hint"))
-        await type_name(pilot, "my_vm")
+        await set_name(pilot, "my_vm")
         assert "only a–z, 0–9 and '-'" in text_of(screen.query_one("#name-hint"))
         before = len(demo.world.deployments)
         await pilot.press("ctrl+s")
@@ -225,7 +228,7 @@ async def test_down_sites_are_marked_and_another_proposed(synced, make_app, demo
         assert "site down: Power cut in the machine room." in verdict
         await pilot.press("p")
         assert table.chosen == ("ifb-core-cloud", flavor)
-        await type_name(pilot, "moved")
+        await set_name(pilot, "moved")
         await pilot.press("ctrl+s")
         await settle(app, pilot, lambda: screen.deployment is not None)
         [dep] = launched(demo, "moved")
@@ -258,7 +261,7 @@ async def test_aborted_deployment_shows_its_reason(synced, make_app, demo) -> No
         screen = await open_launch(app, pilot, "biopipes")
         await choose(pilot, screen, "ifb-bilille-cloud", "ifb.m4.large")
         demo.set_fault("ifb-bilille-cloud", "down")
-        await type_name(pilot, "doomed")
+        await set_name(pilot, "doomed")
         await pilot.press("ctrl+s")
         await settle(app, pilot, lambda: screen.deployment is not None)
         [dep] = launched(demo, "doomed")
@@ -298,7 +301,8 @@ async def test_quick_launch_confirms_the_recommendation_not_the_saved_defaults(s
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         await pilot.press("2")
-        await pilot.press("slash", *"ebame", "enter")
+        await set_filter(pilot, "ebame")
+        await pilot.press("enter")
         await pilot.pause()
         before = len(demo.world.deployments)
         await pilot.press("L")

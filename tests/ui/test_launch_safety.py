@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pilot_support import settle
+from pilot_support import fill, set_filter, settle
 from screen_text import text_of
-from textual.widgets import Input
 
 from biosphere_tui.screens.catalogue import ApplianceTable, CatalogueScreen
 from biosphere_tui.screens.class_launch import ClassLaunchScreen
@@ -35,7 +34,8 @@ async def test_search_then_l_opens_the_first_match(synced, make_app, demo) -> No
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_catalogue(app, pilot)
         await pilot.press("down", "down", "down", "down")  # the user looked further down first
-        await pilot.press("slash", *"RStudio", "enter")
+        await set_filter(pilot, "RStudio")
+        await pilot.press("enter")
         await pilot.pause()
         table = screen.query_one(ApplianceTable)
         first = table.coordinate_to_cell_key((0, 0)).row_key.value
@@ -71,7 +71,8 @@ async def test_the_myvm_filter_puts_the_cursor_on_the_first_match(synced, make_a
         await pilot.press("end")
         last = table.current_key
         site = next(app.screen._rows[k].site for k in table.row_keys if app.screen._rows[k].site != app.screen._rows[last].site)
-        await pilot.press("slash", *site, "enter")
+        await set_filter(pilot, site)
+        await pilot.press("enter")
         await settle(app, pilot)
         assert table.row_count > 1 and last not in table.row_keys
         assert table.cursor_row == 0 and table.current_key == table.row_keys[0]
@@ -84,7 +85,8 @@ async def test_quick_launch_confirms_the_recommendation_and_n_sends_nothing(sync
     app = make_app(synced)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_catalogue(app, pilot)
-        await pilot.press("slash", *"RStudio", "enter", "l")  # first, what the form proposes
+        await set_filter(pilot, "RStudio")
+        await pilot.press("enter", "l")  # first, what the form proposes
         await pilot.pause()
         form = app.screen
         assert isinstance(form, LaunchScreen) and form.appliance_id == RSTUDIO and form.advice is not None
@@ -132,27 +134,20 @@ async def test_quick_launch_when_nothing_fits_asks_nothing_and_sends_nothing(syn
         app.request_refresh(force=True)
         await settle(app, pilot, lambda: app.refreshes >= 1)
         before = sent(demo)
-        await pilot.press("slash", *"RStudio", "enter", "L")
+        await set_filter(pilot, "RStudio")
+        await pilot.press("enter", "L")
         await settle(app, pilot)
         assert isinstance(app.screen, LaunchScreen) and app.screen.advice is None
         assert any("nothing fits now" in n.message for n in toasts.raised)
         assert sent(demo) == before
 
 
-async def rename(pilot, form: LaunchScreen, name: str) -> None:  # noqa: ANN001
-    field = form.query_one("#name", Input)
-    field.focus()
-    await pilot.pause()
-    field.clear()
-    await pilot.press(*name)
-    await pilot.pause()
-
-
 async def test_a_duplicate_name_is_warned_and_confirmed_before_sending(synced, make_app, demo) -> None:  # noqa: ANN001
     app = make_app(synced)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_catalogue(app, pilot)
-        await pilot.press("slash", *"RStudio", "enter", "l")
+        await set_filter(pilot, "RStudio")
+        await pilot.press("enter", "l")
         await pilot.pause()
         form = app.screen
         assert isinstance(form, LaunchScreen) and form.vm_name == "rstudio-server"
@@ -168,9 +163,9 @@ async def test_a_duplicate_name_is_warned_and_confirmed_before_sending(synced, m
         assert isinstance(form, LaunchScreen) and form.vm_name == "rstudio-server-2"  # the free one proposed
         assert "✓ name" in text_of(form.query_one("#name-hint"))
         finished = next(d for d in demo.world.deployments.values() if d.owner == "demo" and d.state.is_final)
-        await rename(pilot, form, finished.name)  # a finished VM's name is free again
+        await fill(pilot, "#name", finished.name)  # a finished VM's name is free again
         assert "✓ name" in text_of(form.query_one("#name-hint"))
-        await rename(pilot, form, "rstudio-server")
+        await fill(pilot, "#name", "rstudio-server")
         hint = " ".join(text_of(form.query_one("#name-hint")).split())
         assert "✓" not in hint and "already the name of a live VM" in hint and "delete rstudio-server" in hint
 
@@ -194,15 +189,14 @@ async def test_the_class_preview_warns_of_names_live_vms_bear(synced, make_app, 
     app = make_app(synced)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_catalogue(app, pilot)
-        await pilot.press("slash", *"training rna", "enter", "C")
+        await set_filter(pilot, "training rna")
+        await pilot.press("enter", "C")
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, ClassLaunchScreen)
-        await pilot.press("ctrl+a", "ctrl+k", *"training-qc-{n:02}")
-        await pilot.pause()
+        await fill(pilot, "#pattern", "training-qc-{n:02}")
         assert "already" not in text_of(screen.query_one("#names"))
-        await pilot.press("ctrl+a", "ctrl+k", *"training-qc-3{n}")  # 31, 32, 33
-        await pilot.pause()
+        await fill(pilot, "#pattern", "training-qc-3{n}")  # 31, 32, 33
         names = " ".join(text_of(screen.query_one("#names")).split())
         assert "⚠ 1 name is already the name of a live VM: training-qc-33" in names
         before = sent(demo)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import httpx
-from pilot_support import settle
+from pilot_support import fill, set_filter, settle
 from screen_text import text_of
 from snapshot_support import SIZES
 
@@ -68,7 +68,8 @@ async def test_reject_with_a_reason(synced, make_app, demo) -> None:  # noqa: AN
         assert isinstance(app.screen, ReasonDialog)
         await pilot.press("enter")  # a reason is required: the dialog stays
         assert isinstance(app.screen, ReasonDialog)
-        await pilot.press(*"Please ask through your team lead", "enter")
+        await fill(pilot, pilot.app.focused, "Please ask through your team lead")
+        await pilot.press("enter")
         assert isinstance(app.screen, ConfirmDialog)
         await pilot.press("y")
         await settle(app, pilot, lambda: second.id not in requests_table(screen).rows)
@@ -166,7 +167,7 @@ async def test_filter_narrows_both_lists(synced, make_app, demo) -> None:  # noq
     app = make_app(synced)
     async with app.run_test(size=(160, 48)) as pilot:
         screen = await open_members(app, pilot)
-        await pilot.press("slash", *first.username)
+        await set_filter(pilot, first.username)
         await pilot.pause()
         assert list(k.value for k in requests_table(screen).rows) == [first.id]
         assert screen.query_one("#members", ColumnsTable).row_count == 0

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from pilot_support import settle
 from screen_text import text_of
-from test_class_launch import fill, open_class
+from test_class_launch import fill_class, open_class
 from test_launch import open_launch
 from textual.binding import BindingsMap
 from world_forecast import world_forecast
@@ -209,11 +209,10 @@ async def test_french_class_refusals_and_forecast_dates(synced, make_app, demo, 
     app = make_app(synced)
     async with app.run_test(size=(160, 48), notifications=True) as pilot:
         screen = await open_class(app, pilot)
-        await fill(pilot, "tp-{n:03}", 170)  # 170 × 4 vCPU: more than the 640 vCPU of the group
+        await fill_class(pilot, "tp-{n:03}", 170)  # 170 × 4 vCPU: more than the 640 vCPU of the group
         plan = " ".join(text_of(screen.query_one("#plan")).split())
         assert "Lancement impossible : 170 × ifb.tr.large demandent 680 vCPU" in plan and "(de quoi en lancer" in plan
-        await pilot.press("shift+tab")  # back to the pattern
-        await fill(pilot, "Bad_{n}", 3)
+        await fill_class(pilot, "Bad_{n}", 3)
         assert "Noms : nom 'Bad_1' : doit commencer par une lettre a–z" in text_of(screen.query_one("#names"))
         await pilot.press("escape", "escape", "6")
         await settle(app, pilot)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 
-from pilot_support import settle
+from pilot_support import set_filter, settle
 from screen_text import text_of
 from snapshot_support import SIZES
 
@@ -73,7 +73,9 @@ async def test_filter_sort_and_cursor_survive_a_refresh(synced, make_app, demo) 
     async with app.run_test(size=(160, 48), notifications=True) as pilot:
         table = await open_myvm(app, pilot)
         screen = app.screen
-        await pilot.press("a", "slash", *"core", "enter")
+        await pilot.press("a")
+        await set_filter(pilot, "core")
+        await pilot.press("enter")
         listed = [demo.world.deployments[k] for k in keys(table)]
         assert len(listed) > 4 and all(d.site == "ifb-core-cloud" for d in listed)
         assert "matching “core”" in screen.title

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pilot_support import settle
+from pilot_support import set_filter, settle
 from screen_text import text_of
 from sync_helpers_os import os_only_config
 
@@ -37,7 +37,8 @@ async def test_myvm_shows_a_down_cell_server_and_a_512_mb_flavour(odd_site, make
         await settle(app, pilot)
         await pilot.press("3")
         await settle(app, pilot)
-        await pilot.press("slash", *SITE, "enter")
+        await set_filter(pilot, SITE)
+        await pilot.press("enter")
         await settle(app, pilot)
         table = app.screen.query_one(VmTable)
         assert servers.server_key(SITE, down.id) in table.row_keys

@@ -6,7 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from pilot_support import settle
+from pilot_support import fill, set_filter, settle
 from screen_text import text_of
 from sync_helpers_os import os_only_config
 
@@ -51,7 +51,8 @@ async def test_myvm_lists_the_nova_servers_of_every_site(os_synced, make_app, de
         assert f"{len(demo.sites)}/{len(demo.sites)} sites answer" in summary
         await pilot.press("3")
         await settle(app, pilot)
-        await pilot.press("slash", *"bigest", "enter")  # each site's servers are there, e.g. the smallest site's
+        await set_filter(pilot, "bigest")  # each site's servers are there, e.g. the smallest site's
+        await pilot.press("enter")
         bigest = {k for k in every if k.startswith("ifb-bigest-cloud/")}
         assert bigest and set(table.row_keys) == bigest
         assert "OpenStack-only mode" in app.sub_title
@@ -100,10 +101,7 @@ async def test_launch_from_an_image_reaches_active_with_ssh(os_synced, make_app,
         await settle(app, pilot)
         flavor = min(site.flavors.values(), key=lambda f: (f.vcpus, f.ram_mb))
         form.query_one("#flavor").value = flavor.id
-        name = form.query_one("#name")
-        name.value = ""
-        name.focus()
-        await pilot.press(*"os-only-test")
+        await fill(pilot, "#name", "os-only-test")
         await pilot.press("ctrl+s")
         await settle(app, pilot, lambda: form.launched is not None)
         created = [s for s in site.servers.values() if s.id not in before]

@@ -10,8 +10,8 @@ from dataclasses import replace
 from manual_timers import ManualTimers
 from pilot_support import settle
 from screen_text import text_of
-from test_class_launch import fill, open_class
-from test_launch import choose, open_launch, type_name
+from test_class_launch import fill_class, open_class
+from test_launch import choose, open_launch, set_name
 
 from biosphere_tui.app import BiosphereApp
 from biosphere_tui.cache import reader
@@ -49,7 +49,7 @@ async def test_every_source_keeps_being_refreshed_through_launches_faults_and_sc
 
         # a launch, followed to Ready (the field defect: no refresh after it)
         screen = await open_launch(app, pilot, "rstudio server")
-        await type_name(pilot, "watchdog-1")
+        await set_name(pilot, "watchdog-1")
         await choose(pilot, screen, "ifb-genouest-genostack", "ifb.m4.xlarge")
         await pilot.press("ctrl+s")
         await settle(app, pilot, lambda: screen.deployment is not None)
@@ -72,7 +72,7 @@ async def test_every_source_keeps_being_refreshed_through_launches_faults_and_sc
         # a class launch, followed to Ready
         await pilot.press("escape")
         classroom = await open_class(app, pilot)
-        await fill(pilot, "watch-{n:02}", 3)
+        await fill_class(pilot, "watch-{n:02}", 3)
         await pilot.press("ctrl+s")
         await pilot.pause()
         await pilot.press("y")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from pilot_support import settle, wait_refreshes
+from pilot_support import set_filter, settle, wait_refreshes
 from rich.text import Text
 from screen_text import text_of
 from snapshot_support import SIZES, steady_latency
@@ -52,7 +52,8 @@ async def test_every_site_is_listed_with_the_world_capacity(synced: Config, make
             assert cells["disk"] == f"{cap['storage_gb'].free // 1000}/{cap['storage_gb'].total // 1000}"
             assert cells["gpu"] == f"{cap['gpu'].free}/{cap['gpu'].total}"
             assert cells["features"] == ", ".join(site.spec.features)
-        await pilot.press("slash", *"lille", "enter")
+        await set_filter(pilot, "lille")
+        await pilot.press("enter")
         assert [k.value for k in table.rows] == ["ifb-bilille-cloud"]
         detail = " ".join(text_of(app.screen.query_one("#site-info")).split())
         assert "Storage backend maintenance" in detail and "degraded" in detail
@@ -63,7 +64,8 @@ async def test_filter_by_feature(synced: Config, make_app, demo) -> None:  # noq
     app = make_app(synced)
     async with app.run_test(size=(160, 48)) as pilot:
         table = await _open(app, pilot)
-        await pilot.press("slash", *"gpu", "enter")
+        await set_filter(pilot, "gpu")
+        await pilot.press("enter")
         gpu_sites = {i for i, s in demo.world.sites.items() if "GPU" in s.spec.features}
         assert {k.value for k in table.rows} == gpu_sites == {"ifb-core-cloud", "ifb-aubi-cloud"}
         await pilot.press("slash", "escape")
@@ -96,7 +98,8 @@ async def test_a_site_going_down_keeps_its_last_data_and_the_others_refresh(
         assert all(_all_red(cell) for cell in table.get_row(BIRD))
         assert not any(_all_red(cell) for cell in table.get_row("ifb-core-cloud"))
 
-        await pilot.press("slash", *"bird", "enter")
+        await set_filter(pilot, "bird")
+        await pilot.press("enter")
         assert [k.value for k in table.rows] == [BIRD]
         detail = " ".join(text_of(app.screen.query_one("#site-info")).split())
         assert f"API unreachable since {synced_at:%H:%M} UTC — showing data from 14 min ago" in detail
