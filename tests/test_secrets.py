@@ -93,12 +93,13 @@ def warm(config: Config, demo) -> None:  # noqa: ANN001
 
 @pytest.fixture
 def quick(demo_config: Config) -> Config:
-    """Short timeouts (the hanging faults end sooner), an empty cache, the log file on."""
+    """Short timeouts (2 s, as the other demo tests: the hanging faults end sooner, and a healthy
+    source still answers on a loaded machine), an empty cache, the log file on."""
     assert demo_config.portal is not None
     logs.setup(log_file())
     open_cache(demo_config.cache_path).db.close()
-    return replace(demo_config, portal=replace(demo_config.portal, timeout=1.0),
-                   openstack=replace(demo_config.openstack, timeout=1.0))
+    return replace(demo_config, portal=replace(demo_config.portal, timeout=2.0),
+                   openstack=replace(demo_config.openstack, timeout=2.0))
 
 
 @pytest.fixture
@@ -111,13 +112,13 @@ async def client_failures(config: Config) -> list[str]:
     """What the clients raise, read and write, portal and site."""
     assert config.portal is not None
     found: list[str] = []
-    async with PortalClient(config.portal.url, config.portal.token.read(), timeout=1.0, attempts=1) as portal:
+    async with PortalClient(config.portal.url, config.portal.token.read(), timeout=2.0, attempts=1) as portal:
         for call in (portal.me, lambda: portal.approve(GROUP, "mreq-nope"), lambda: portal.delete_deployment("nope")):
             try:
                 await call()
             except errors.SourceError as exc:
                 found.append(exception_text(exc))
-    site = SiteClient(SITE, config.openstack.clouds_yaml, timeout=1.0)
+    site = SiteClient(SITE, config.openstack.clouds_yaml, timeout=2.0)
     try:
         for call in (site.snapshot, lambda: site.delete_server("nope")):
             try:

@@ -21,7 +21,7 @@ def clouds_yaml(demo, tmp_path: Path) -> Path:  # noqa: ANN001
 
 @pytest.fixture
 def site(clouds_yaml: Path):  # noqa: ANN201
-    client = SiteClient(SITE, clouds_yaml, timeout=1.0)
+    client = SiteClient(SITE, clouds_yaml, timeout=3.0)
     yield client
     client.close()
 
@@ -42,7 +42,7 @@ def test_snapshot_pages_through_many_servers(demo, clouds_yaml: Path, monkeypatc
     from biosphere_tui.api import openstack
 
     monkeypatch.setattr(openstack, "PAGE", 4)
-    big = SiteClient("ifb-core-cloud", clouds_yaml, timeout=1.0)
+    big = SiteClient("ifb-core-cloud", clouds_yaml, timeout=3.0)
     servers = big.snapshot().servers
     big.close()
     live = {sid for sid, s in demo.sites["ifb-core-cloud"].state.servers.items() if not s.deleted}
@@ -67,7 +67,7 @@ def test_create_and_delete_a_server(demo, site: SiteClient) -> None:  # noqa: AN
 
 def test_unknown_cloud_name_is_a_plain_error(clouds_yaml: Path) -> None:
     with pytest.raises(errors.SourceError, match="clouds.yaml"):
-        SiteClient("no-such-cloud", clouds_yaml, timeout=1.0).snapshot()
+        SiteClient("no-such-cloud", clouds_yaml, timeout=3.0).snapshot()
 
 
 FAULTS = {
@@ -118,13 +118,13 @@ def test_a_password_corrected_in_the_clouds_yaml_is_used_by_the_next_client(clou
     right = clouds_yaml.read_text()
     wrong = right.replace(good, "x" * len(good))
     clouds_yaml.write_text(wrong)
-    refused = SiteClient(SITE, clouds_yaml, timeout=1.0)
+    refused = SiteClient(SITE, clouds_yaml, timeout=3.0)
     with pytest.raises(errors.AuthFailed):
         refused.snapshot()
     refused.close()
     stamp = clouds_yaml.stat().st_mtime_ns
     clouds_yaml.write_text(right)
     os.utime(clouds_yaml, ns=(stamp, stamp))
-    fixed = SiteClient(SITE, clouds_yaml, timeout=1.0)
+    fixed = SiteClient(SITE, clouds_yaml, timeout=3.0)
     assert fixed.snapshot().servers
     fixed.close()
