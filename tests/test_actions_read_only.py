@@ -20,7 +20,7 @@ def read_only_nova(demo, tmp_path: Path) -> Config:  # noqa: ANN001
     """OpenStack-only mode on the demo sites, read-only."""
     config = load(demo.write_config(tmp_path / "demo-os", portal=False))
     assert config.openstack_only
-    return replace(config, read_only=True, openstack=replace(config.openstack, timeout=2.0))
+    return replace(config, read_only=True, openstack=replace(config.openstack, timeout=4.0))
 
 
 def sent_to(demo, site: str, method: str) -> list[str]:  # noqa: ANN001

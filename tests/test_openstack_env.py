@@ -41,7 +41,7 @@ def _app_credential(demo, secret: str | None = None) -> dict[str, str]:  # noqa:
 
 
 def _sync(cfg: Config, tmp_path: Path, demo) -> dict[str, object]:  # noqa: ANN001
-    cfg = replace(cfg, cache_path=tmp_path / "cache.sqlite", openstack=replace(cfg.openstack, timeout=2.0))
+    cfg = replace(cfg, cache_path=tmp_path / "cache.sqlite", openstack=replace(cfg.openstack, timeout=4.0))
     open_cache(cfg.cache_path).db.close()
     runner = Sync(cfg, cfg.cache_path, now=demo.clock.now)
     try:

@@ -63,7 +63,7 @@ def test_demo_writes_a_config_without_portal(demo, tmp_path: Path) -> None:  # n
 
 def test_sync_without_portal_never_asks_the_portal(demo, tmp_path: Path) -> None:  # noqa: ANN001
     cfg = load(demo.write_config(tmp_path / "demo", portal=False))
-    cfg = replace(cfg, cache_path=tmp_path / "cache.sqlite", openstack=replace(cfg.openstack, timeout=2.0))
+    cfg = replace(cfg, cache_path=tmp_path / "cache.sqlite", openstack=replace(cfg.openstack, timeout=4.0))
     open_cache(cfg.cache_path).db.close()
     runner = Sync(cfg, cfg.cache_path, now=demo.clock.now)
     try:

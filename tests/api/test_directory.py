@@ -13,7 +13,7 @@ from biosphere_tui.sync import Sync
 
 
 async def test_directory_lists_every_group_and_says_which_the_user_is_in(demo) -> None:  # noqa: ANN001
-    async with PortalClient(demo.portal_url, demo.token, timeout=2.0) as portal:
+    async with PortalClient(demo.portal_url, demo.token, timeout=4.0) as portal:
         entries = await portal.directory()
     assert {e.id for e in entries} == set(demo.world.groups)
     mine = {e.id for e in entries if e.is_member}
@@ -22,7 +22,7 @@ async def test_directory_lists_every_group_and_says_which_the_user_is_in(demo) -
 
 
 async def test_directory_refuses_a_bad_token(demo) -> None:  # noqa: ANN001
-    async with PortalClient(demo.portal_url, "not-the-token", timeout=2.0) as portal:
+    async with PortalClient(demo.portal_url, "not-the-token", timeout=4.0) as portal:
         with pytest.raises(errors.AuthFailed):
             await portal.directory()
 

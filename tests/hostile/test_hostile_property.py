@@ -50,7 +50,7 @@ def test_hostile_strings_on_every_screen_and_command(value: str, tmp_path_factor
         with path.open("a") as extra:
             extra.write(f'\n[cache]\npath = "{folder / "cache.sqlite"}"\n')
         config = config_module.load(path)
-        config = replace(config, portal=replace(config.portal, timeout=2.0))
+        config = replace(config, portal=replace(config.portal, timeout=4.0))
         inject(demo, value)
         fail_with(demo, "/consumption", 500, value)  # an error message of the portal's own
         failed = sync(config, demo)

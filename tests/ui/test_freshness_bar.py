@@ -57,7 +57,7 @@ async def test_refreshing_then_failing_since_with_the_reason(
         assert bar(app).startswith("⟳ refreshing 14 sources…")
         await settle(app, pilot, lambda: app.refreshes >= 1)
         text = bar(app)
-        assert text.startswith(f"✗ {SITE}: no answer within 2 s — failing since 09:00 UTC, data 1 min old")
+        assert text.startswith(f"✗ {SITE}: no answer within 4 s — failing since 09:00 UTC, data 1 min old")
         assert "● 13/14 sources fresh, oldest 0 s ago" in text
 
 
