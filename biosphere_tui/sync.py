@@ -30,16 +30,19 @@ from biosphere_tui.cache import reader
 from biosphere_tui.cache.db import connect
 from biosphere_tui.cache.writer import CacheWriter
 from biosphere_tui.config import Config
-from biosphere_tui.models import Deployment, Freshness, Group, Member, MembershipRequest, Role, UsageDay
+from biosphere_tui.models import (Deployment, Freshness, Group, Member, MembershipRequest, Role, ServersCursor,
+                                  UsageDay)
 from biosphere_tui.rules import backoff
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 USAGE_DAYS = 90
 FULL_PASS_EVERY = 10
-"""A site's servers are read in full at the first refresh and every this many after; in between,
-only those changed since the last one (Nova's ``changes-since``), which may miss a change Nova
-dated before it committed it: the full pass catches it."""
+"""A site's servers are read in full at the first refresh and every this many after (or when the
+last full read is older than this many refresh intervals: a cache another process or an earlier
+run left); in between, only those changed since the cursor the cache keeps (Nova's
+``changes-since``), which may miss a change Nova dated before it committed it, or a deletion Nova
+has purged since: the full pass catches them."""
 PORTAL_SOURCES = ("portal.account", "portal.catalogue", "portal.status", "portal.deployments",
                   "portal.members", "portal.usage")
 
@@ -73,8 +76,6 @@ class Sync:
         self.sites = {name: SiteClient(name, os_cfg.clouds_yaml, timeout=os_cfg.timeout) for name in os_cfg.sites}
         self._tls: ssl.SSLContext | None = None
         self._running: dict[asyncio.Task[list[SourceResult]], asyncio.AbstractEventLoop] = {}
-        # site -> (the newest ``updated`` of its servers seen, refreshes since its last full pass)
-        self._servers_seen: dict[str, tuple[datetime, int]] = {}
 
     @property
     def sources(self) -> list[str]:
@@ -291,15 +292,21 @@ class Sync:
             if client.busy:
                 raise errors.Timeout(name, "the previous request to this site has not answered yet")
             started = time.perf_counter()
-            seen = self._servers_seen.get(name)
-            since = seen[0] if seen is not None and seen[1] < FULL_PASS_EVERY else None
+            cursor = reader.servers_cursor(writer.db, name)
+            since = cursor.newest if cursor is not None and not self._full_pass_due(cursor) else None
             snap = await _in_daemon_thread(partial(client.snapshot, since), name)
-            count = writer.site(name, snap, time.perf_counter() - started, self.now())
+            now = self.now()
             newest = max((s.updated for s in snap.servers), default=since)
-            self._servers_seen[name] = (newest, seen[1] + 1 if since else 1) if newest else (self.now(), FULL_PASS_EVERY)
-            return count
+            after = None if newest is None else ServersCursor(newest, 0, now) if since is None or cursor is None \
+                else ServersCursor(newest, cursor.deltas + 1, cursor.full_pass)
+            return writer.site(name, snap, time.perf_counter() - started, now, after)
 
         return job
+
+    def _full_pass_due(self, cursor: ServersCursor) -> bool:
+        """Whether a site's servers are read in full this time (see ``FULL_PASS_EVERY``)."""
+        return (cursor.deltas + 1 >= FULL_PASS_EVERY
+                or self.now() - cursor.full_pass >= timedelta(seconds=FULL_PASS_EVERY * self.config.refresh_interval))
 
 
 async def _in_daemon_thread(call: Callable[[], T], name: str) -> T:
