@@ -350,3 +350,28 @@ def test_a_cache_of_the_version_before_the_servers_cursor_upgrades_and_then_read
     assert asked and not any("changes-since=" in path for path in asked)  # no cursor yet: everything read
     asked = _refresh_in_new_process(demo_config, demo, {f"site.{SITE}"})
     assert asked and all("changes-since=" in path for path in asked)
+
+
+def test_a_portal_list_arriving_page_after_page_is_not_cut_for_its_length(demo_config: Config, demo,  # noqa: ANN001
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A deadline of 3 s (1 s per read) counts from the last page: the catalogue in 8 pages or
+    more, one at a time, each 0.5 s away, takes over 4 s and comes in. Before: the source's
+    deadline counted the whole list (at scale 200 the consumption never came in)."""
+    from dataclasses import replace
+
+    from biosphere_tui.api import portal
+
+    monkeypatch.setattr(portal, "PER_PAGE", len(demo.world.catalogue()) // 8)
+    monkeypatch.setattr(portal, "PAGES_IN_FLIGHT", 1)
+    assert demo_config.portal is not None
+    config = replace(demo_config, portal=replace(demo_config.portal, timeout=1.0))
+    open_cache(config.cache_path).db.close()
+    demo.portal.service.latency = 0.5
+    runner = Sync(config, config.cache_path, now=demo.clock.now)
+    try:
+        (result,) = runner.refresh_blocking({"portal.catalogue"})
+    finally:
+        runner.close()
+        demo.portal.service.latency = 0.0
+    assert result.ok, result.error
+    assert len([path for method, path in demo.portal.service.log if "/catalogue" in path]) >= 8
