@@ -328,6 +328,16 @@ class SiteSnapshot:
 
 
 @dataclass(frozen=True)
+class ServersCursor:
+    """How far a site's servers were read: the newest ``updated`` seen (where Nova's ``changes-since``
+    starts), the partial reads since the last full one, and when that full one was (our clock)."""
+
+    newest: datetime
+    deltas: int
+    full_pass: datetime
+
+
+@dataclass(frozen=True)
 class GroupSummary:
     """A group directory entry: a group one may ask to join."""
 

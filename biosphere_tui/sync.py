@@ -30,16 +30,19 @@ from biosphere_tui.cache import reader
 from biosphere_tui.cache.db import connect
 from biosphere_tui.cache.writer import CacheWriter
 from biosphere_tui.config import Config
-from biosphere_tui.models import Deployment, Freshness, Group, Member, MembershipRequest, Role, UsageDay
+from biosphere_tui.models import Deployment, Freshness, Group, Member, MembershipRequest, Role, ServersCursor, UsageDay
 from biosphere_tui.rules import backoff
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+Job = Callable[[limits.Progress], Awaitable[int]]  # one source's refresh, marking its progress; its row count
 USAGE_DAYS = 90
 FULL_PASS_EVERY = 10
-"""A site's servers are read in full at the first refresh and every this many after; in between,
-only those changed since the last one (Nova's ``changes-since``), which may miss a change Nova
-dated before it committed it: the full pass catches it."""
+"""A site's servers are read in full at the first refresh and every this many after (or when the
+last full read is older than this many refresh intervals: a cache another process or an earlier
+run left); in between, only those changed since the cursor the cache keeps (Nova's
+``changes-since``), which may miss a change Nova dated before it committed it, or a deletion Nova
+has purged since: the full pass catches them."""
 PORTAL_SOURCES = ("portal.account", "portal.catalogue", "portal.status", "portal.deployments",
                   "portal.members", "portal.usage")
 
@@ -73,8 +76,6 @@ class Sync:
         self.sites = {name: SiteClient(name, os_cfg.clouds_yaml, timeout=os_cfg.timeout) for name in os_cfg.sites}
         self._tls: ssl.SSLContext | None = None
         self._running: dict[asyncio.Task[list[SourceResult]], asyncio.AbstractEventLoop] = {}
-        # site -> (the newest ``updated`` of its servers seen, refreshes since its last full pass)
-        self._servers_seen: dict[str, tuple[datetime, int]] = {}
 
     @property
     def sources(self) -> list[str]:
@@ -111,7 +112,7 @@ class Sync:
         writer = CacheWriter(connect(self.cache_path))
         try:
             known = {row.source: row for row in reader.freshness(writer.db)}
-            jobs: dict[str, Callable[[], Awaitable[int]]] = {}
+            jobs: dict[str, Job] = {}
             portal = self._portal_client()
             refused: list[SourceResult] = []
             if isinstance(portal, errors.ConfigError):  # the sites need no portal token: they go on
@@ -140,16 +141,13 @@ class Sync:
 
     # -- one source --------------------------------------------------------------------------
 
-    async def _run(self, source: str, job: Callable[[], Awaitable[int]], writer: CacheWriter,
-                   before: Freshness | None) -> SourceResult:
-        timeout = self._timeout(source)
-        log.debug("%s: asking (at most %g s)", source, timeout)
+    async def _run(self, source: str, job: Job, writer: CacheWriter, before: Freshness | None) -> SourceResult:
+        progress = self._progress(source)
+        log.debug("%s: asking (cut after %g s without a complete reply, %g s in all)", source, progress.deadline,
+                  progress.cap)
         started = time.perf_counter()
         try:
-            rows = await asyncio.wait_for(job(), timeout)
-        except TimeoutError:
-            return self._fail(writer, source, "timeout", f"no complete answer within {timeout:g} s",
-                              time.perf_counter() - started, before)
+            rows = await _progressing(job(progress), progress, source)
         except errors.SourceError as exc:
             return self._fail(writer, source, exc.kind, exc.message, time.perf_counter() - started, before,
                               retry_after=exc.retry_after)
@@ -173,12 +171,12 @@ class Sync:
     def _backing_off(self, row: Freshness | None) -> bool:
         return row is not None and row.retry_at is not None and self.now() < row.retry_at
 
-    def _timeout(self, source: str) -> float:
-        """A source may take a few timeouts (retries, several pages) but never forever."""
-        if source.startswith("site."):
-            return limits.deadline(self.config.openstack.timeout)
-        assert self.config.portal is not None
-        return limits.deadline(self.config.portal.timeout)
+    def _progress(self, source: str) -> limits.Progress:
+        """A source is cut after a deadline without a complete reply (a few per-read timeouts:
+        retries), or after its cap however steadily its pages come; never for its length."""
+        settings = self.config.openstack if source.startswith("site.") else self.config.portal
+        assert settings is not None
+        return limits.Progress(limits.deadline(settings.timeout))
 
     # -- portal --------------------------------------------------------------------------------
 
@@ -195,14 +193,20 @@ class Sync:
 
     def _portal_jobs(
         self, portal: PortalClient, writer: CacheWriter
-    ) -> tuple[dict[str, Callable[[], Awaitable[int]]], asyncio.Future[list[Group]]]:
+    ) -> tuple[dict[str, Job], asyncio.Future[list[Group]]]:
         """The portal's sources; those needing the user's groups wait for ``portal.account``."""
         groups_known: asyncio.Future[list[Group]] = asyncio.get_running_loop().create_future()
 
-        async def account() -> int:
+        async def groups(progress: limits.Progress) -> list[Group]:
+            """The user's groups, once ``portal.account`` knows them (waiting for it is no stall)."""
+            found = await asyncio.shield(groups_known)
+            progress.mark()
+            return found
+
+        async def account(progress: limits.Progress) -> int:
             started = time.perf_counter()
             try:
-                got = await _read_changed(portal, writer, "portal.account", [
+                got = await _read_changed(portal, writer, progress, "portal.account", [
                     lambda c, r: c.me(revalidate=r), lambda c, r: c.groups(revalidate=r),
                     lambda c, r: c.directory(revalidate=r)])
             except BaseException as exc:
@@ -217,9 +221,9 @@ class Sync:
                 writer.account_with_directory(user, groups, directory, time.perf_counter() - started, self.now())
             return len(groups)
 
-        async def catalogue() -> int:
+        async def catalogue(progress: limits.Progress) -> int:
             started = time.perf_counter()
-            got = await _read_changed(portal, writer, "portal.catalogue", [lambda c, r: c.catalogue(revalidate=r)])
+            got = await _read_changed(portal, writer, progress, "portal.catalogue", [lambda c, r: c.catalogue(revalidate=r)])
             if got is None:
                 return writer.unchanged("portal.catalogue", time.perf_counter() - started, self.now())
             (apps,), etags = got
@@ -227,9 +231,9 @@ class Sync:
                 writer.catalogue(apps, time.perf_counter() - started, self.now())
             return len(apps)
 
-        async def status() -> int:
+        async def status(progress: limits.Progress) -> int:
             started = time.perf_counter()
-            got = await _read_changed(portal, writer, "portal.status", [lambda c, r: c.system_status(revalidate=r)])
+            got = await _read_changed(portal, writer, progress, "portal.status", [lambda c, r: c.system_status(revalidate=r)])
             if got is None:
                 return writer.unchanged("portal.status", time.perf_counter() - started, self.now())
             (sites,), etags = got
@@ -237,11 +241,10 @@ class Sync:
                 writer.sites(sites, time.perf_counter() - started, self.now())
             return len(sites)
 
-        async def deployments() -> int:
-            groups = await asyncio.shield(groups_known)
+        async def deployments(progress: limits.Progress) -> int:
+            admin_of = [g.id for g in await groups(progress) if g.role is Role.ADMIN]
             started = time.perf_counter()
-            admin_of = [g.id for g in groups if g.role is Role.ADMIN]
-            got = await _read_changed(portal, writer, "portal.deployments", [
+            got = await _read_changed(portal, writer, progress, "portal.deployments", [
                 lambda c, r: c.deployments("mine", revalidate=r),
                 *(partial(_group_deployments, gid) for gid in admin_of)])
             if got is None:
@@ -252,10 +255,10 @@ class Sync:
                 writer.deployments(unique.values(), time.perf_counter() - started, self.now())
             return len(unique)
 
-        async def members() -> int:
-            admin_of = [g.id for g in await asyncio.shield(groups_known) if g.role is Role.ADMIN]
+        async def members(progress: limits.Progress) -> int:
+            admin_of = [g.id for g in await groups(progress) if g.role is Role.ADMIN]
             started = time.perf_counter()
-            got = await _read_changed(portal, writer, "portal.members", [
+            got = await _read_changed(portal, writer, progress, "portal.members", [
                 *(partial(_members_of, gid) for gid in admin_of), *(partial(_requests_of, gid) for gid in admin_of)])
             if got is None:
                 return writer.unchanged("portal.members", time.perf_counter() - started, self.now())
@@ -266,12 +269,12 @@ class Sync:
                 writer.members(admin_of, people, asks, time.perf_counter() - started, self.now())
             return len(people) + len(asks)
 
-        async def usage() -> int:
-            group_ids = [g.id for g in await asyncio.shield(groups_known)]
+        async def usage(progress: limits.Progress) -> int:
+            group_ids = [g.id for g in await groups(progress)]
             started = time.perf_counter()
             end = self.now().date()
             windows = _usage_windows(writer, group_ids, end)
-            got = await _read_changed(portal, writer, "portal.usage", [
+            got = await _read_changed(portal, writer, progress, "portal.usage", [
                 partial(_consumption, g, start, end) for g, start in windows.items()])
             if got is None:
                 return writer.unchanged("portal.usage", time.perf_counter() - started, self.now())
@@ -286,20 +289,42 @@ class Sync:
 
     # -- OpenStack sites -------------------------------------------------------------------
 
-    def _site_job(self, name: str, client: SiteClient, writer: CacheWriter) -> Callable[[], Awaitable[int]]:
-        async def job() -> int:
+    def _site_job(self, name: str, client: SiteClient, writer: CacheWriter) -> Job:
+        async def job(progress: limits.Progress) -> int:
             if client.busy:
                 raise errors.Timeout(name, "the previous request to this site has not answered yet")
             started = time.perf_counter()
-            seen = self._servers_seen.get(name)
-            since = seen[0] if seen is not None and seen[1] < FULL_PASS_EVERY else None
-            snap = await _in_daemon_thread(partial(client.snapshot, since), name)
-            count = writer.site(name, snap, time.perf_counter() - started, self.now())
+            cursor = reader.servers_cursor(writer.db, name)
+            since = cursor.newest if cursor is not None and not self._full_pass_due(cursor) else None
+            snap = await _in_daemon_thread(partial(client.snapshot, since, progress), name)
+            now = self.now()
             newest = max((s.updated for s in snap.servers), default=since)
-            self._servers_seen[name] = (newest, seen[1] + 1 if since else 1) if newest else (self.now(), FULL_PASS_EVERY)
-            return count
+            after = None if newest is None else ServersCursor(newest, 0, now) if since is None or cursor is None \
+                else ServersCursor(newest, cursor.deltas + 1, cursor.full_pass)
+            return writer.site(name, snap, time.perf_counter() - started, now, after)
 
         return job
+
+    def _full_pass_due(self, cursor: ServersCursor) -> bool:
+        """Whether a site's servers are read in full this time (see ``FULL_PASS_EVERY``)."""
+        return (cursor.deltas + 1 >= FULL_PASS_EVERY
+                or self.now() - cursor.full_pass >= timedelta(seconds=FULL_PASS_EVERY * self.config.refresh_interval))
+
+
+async def _progressing(work: Awaitable[T], progress: limits.Progress, source: str) -> T:
+    """What ``work`` gives, unless it makes no progress for its deadline or runs past its cap: then
+    it is cancelled and ``progress.overdue`` raised."""
+    task = asyncio.ensure_future(work)
+    try:
+        while (left := progress.left()) > 0:
+            done, _ = await asyncio.wait({task}, timeout=left)
+            if done:
+                return task.result()
+        raise progress.overdue(source)
+    finally:
+        if not task.done():
+            task.cancel()
+            await asyncio.wait({task})  # its requests end before the portal client is closed
 
 
 async def _in_daemon_thread(call: Callable[[], T], name: str) -> T:
@@ -345,12 +370,12 @@ def _usage_windows(writer: CacheWriter, group_ids: list[str], end: date) -> dict
 Read = Callable[[PortalClient, bool], Awaitable[Any]]  # one read of a source: (client, revalidate) -> what it got
 
 
-async def _read_changed(portal: PortalClient, writer: CacheWriter, source: str,
+async def _read_changed(portal: PortalClient, writer: CacheWriter, progress: limits.Progress, source: str,
                         calls: Sequence[Read]) -> tuple[list[Any], dict[str, str]] | None:
     """What ``calls(client, revalidate)`` read, each asked with the ETag of the reply ``source``'s
     cached rows came from, and the ETags of the replies; None when the portal said none changed.
     When only some did, the others are read again in full: a source's rows are written as a whole."""
-    client = portal.with_validators(reader.validators(writer.db, source))
+    client = portal.with_validators(reader.validators(writer.db, source), progress)
     found = await asyncio.gather(*(_unless_unchanged(call(client, True)) for call in calls))
     if calls and all(x is _UNCHANGED for x in found):
         return None

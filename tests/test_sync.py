@@ -213,14 +213,32 @@ def test_a_site_refresh_reads_only_the_servers_changed_since_the_last(sync: Sync
     assert _count(demo_config, "SELECT rows FROM freshness WHERE source = ?", f"site.{busiest}") == before - 1
 
 
-def test_every_tenth_site_refresh_reads_every_server(sync: Sync, demo_config: Config, demo) -> None:  # noqa: ANN001
+def _refresh_in_new_process(config: Config, demo, only: set[str]) -> list[str]:  # noqa: ANN001
+    """Refresh ``only`` with a ``Sync`` of its own (as the ``sync`` command, an app start): the
+    servers/detail requests the site got."""
+    demo.sites[SITE].service.log.clear()
+    runner = Sync(config, config.cache_path, now=demo.clock.now)
+    try:
+        assert all(r.ok for r in runner.refresh_blocking(only))
+    finally:
+        runner.close()
+    return _servers_asked(demo, SITE)
+
+
+@pytest.mark.parametrize("processes", ["one", "one per refresh"])
+def test_every_tenth_site_refresh_reads_every_server(sync: Sync, demo_config: Config, demo, processes: str) -> None:  # noqa: ANN001
     from biosphere_tui.sync import FULL_PASS_EVERY
 
     full = []
     for _ in range(2 * FULL_PASS_EVERY + 1):
-        demo.sites[SITE].service.log.clear()
-        assert all(r.ok for r in sync.refresh_blocking({f"site.{SITE}"}))
-        full.append(not any("changes-since=" in path for path in _servers_asked(demo, SITE)))
+        if processes == "one":
+            demo.sites[SITE].service.log.clear()
+            assert all(r.ok for r in sync.refresh_blocking({f"site.{SITE}"}))
+            asked = _servers_asked(demo, SITE)
+        else:  # the count of partial reads is kept in the cache
+            asked = _refresh_in_new_process(demo_config, demo, {f"site.{SITE}"})
+        assert asked
+        full.append(not any("changes-since=" in path for path in asked))
     assert [i for i, f in enumerate(full) if f] == [0, FULL_PASS_EVERY, 2 * FULL_PASS_EVERY]
     # a server the partial passes missed (changed behind Nova's dates) comes back with the full pass
     state = demo.sites[SITE].state
@@ -288,3 +306,72 @@ def test_a_cache_of_the_version_before_validators_upgrades_and_then_revalidates(
     finally:
         runner.close()
     assert set(demo.portal.service.statuses) == {304}
+
+
+def test_a_new_process_reads_only_the_servers_changed_since_the_cached_cursor(demo_config: Config, demo) -> None:  # noqa: ANN001
+    """Before: the cursor lived in the ``Sync`` object, and every ``sync`` command and app start
+    read every server of every site again."""
+    open_cache(demo_config.cache_path).db.close()
+    assert not any("changes-since=" in path for path in _refresh_in_new_process(demo_config, demo, {"site"}))
+    state = demo.sites[SITE].state
+    gone = next(s for s in state.servers.values() if not s.deleted)
+    demo.clock.advance(60)
+    state.delete_server(gone.id)
+    asked = _refresh_in_new_process(demo_config, demo, {"site"})
+    assert asked and all("changes-since=" in path for path in asked)
+    assert _count(demo_config, "SELECT COUNT(*) FROM servers WHERE id = ?", gone.id) == 0
+    assert _count(demo_config, "SELECT COUNT(*) FROM servers_cursor") == len(demo.sites)
+
+
+def test_a_cursor_older_than_ten_refresh_intervals_gives_a_full_pass(demo_config: Config, demo) -> None:  # noqa: ANN001
+    """A cache left for a while (the app closed, a ``sync`` run by hand): Nova may have purged the
+    servers deleted meanwhile, which changes-since would then never report."""
+    from biosphere_tui.sync import FULL_PASS_EVERY
+
+    open_cache(demo_config.cache_path).db.close()
+    _refresh_in_new_process(demo_config, demo, {f"site.{SITE}"})
+    demo.clock.advance(FULL_PASS_EVERY * demo_config.refresh_interval - 1)
+    assert all("changes-since=" in path for path in _refresh_in_new_process(demo_config, demo, {f"site.{SITE}"}))
+    lost = next(s for s in demo.sites[SITE].state.servers.values() if not s.deleted)
+    _delete_row(demo_config, lost.id)  # a change the partial reads missed
+    demo.clock.advance(2)
+    asked = _refresh_in_new_process(demo_config, demo, {f"site.{SITE}"})
+    assert asked and not any("changes-since=" in path for path in asked)
+    assert _count(demo_config, "SELECT COUNT(*) FROM servers WHERE id = ?", lost.id) == 1
+    assert all("changes-since=" in path for path in _refresh_in_new_process(demo_config, demo, {f"site.{SITE}"}))
+
+
+def test_a_cache_of_the_version_before_the_servers_cursor_upgrades_and_then_reads_changes(demo_config: Config, demo) -> None:  # noqa: ANN001
+    db = Database(demo_config.cache_path)
+    migrations.apply(db, stop_before="m014_servers_cursor")  # a cache written before the cursor was kept
+    db.close()
+    open_cache(demo_config.cache_path).db.close()  # as the app and the commands open it: migrated
+    asked = _refresh_in_new_process(demo_config, demo, {f"site.{SITE}"})
+    assert asked and not any("changes-since=" in path for path in asked)  # no cursor yet: everything read
+    asked = _refresh_in_new_process(demo_config, demo, {f"site.{SITE}"})
+    assert asked and all("changes-since=" in path for path in asked)
+
+
+def test_a_portal_list_arriving_page_after_page_is_not_cut_for_its_length(demo_config: Config, demo,  # noqa: ANN001
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A deadline of 3 s (1 s per read) counts from the last page: the catalogue in 8 pages or
+    more, one at a time, each 0.5 s away, takes over 4 s and comes in. Before: the source's
+    deadline counted the whole list (at scale 200 the consumption never came in)."""
+    from dataclasses import replace
+
+    from biosphere_tui.api import portal
+
+    monkeypatch.setattr(portal, "PER_PAGE", len(demo.world.catalogue()) // 8)
+    monkeypatch.setattr(portal, "PAGES_IN_FLIGHT", 1)
+    assert demo_config.portal is not None
+    config = replace(demo_config, portal=replace(demo_config.portal, timeout=1.0))
+    open_cache(config.cache_path).db.close()
+    demo.portal.service.latency = 0.5
+    runner = Sync(config, config.cache_path, now=demo.clock.now)
+    try:
+        (result,) = runner.refresh_blocking({"portal.catalogue"})
+    finally:
+        runner.close()
+        demo.portal.service.latency = 0.0
+    assert result.ok, result.error
+    assert len([path for method, path in demo.portal.service.log if "/catalogue" in path]) >= 8

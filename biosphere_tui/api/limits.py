@@ -7,6 +7,7 @@ broken server gets a plain ``BadReply``, never the memory, the stack or the cred
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -18,10 +19,40 @@ MAX_RETRY_WAIT = 5.0
 """The longest a server's ``Retry-After`` makes a client wait before asking again."""
 
 
+CAP_DEADLINES = 5
+"""A call (a source's refresh) still receiving replies is stopped after this many deadlines all
+the same: a server sending each page just within its deadline cannot hold a refresh forever."""
+
+
 def deadline(timeout: float) -> float:
-    """Seconds a request (or a source's refresh) may take in all: a few per-read timeouts
-    (retries, pages), however slowly the server sends."""
+    """Seconds a request may take in all (and a call without a complete reply): a few per-read
+    timeouts (retries), however slowly the server sends."""
     return timeout * 2 + 1
+
+
+class Progress:
+    """When a call (every request of a source's refresh) last received a complete reply: it is cut
+    once it has had none for a deadline, or has run for its cap, not because its list is long.
+    ``mark`` may be called from any thread."""
+
+    def __init__(self, deadline: float, cap: float | None = None) -> None:
+        self.deadline = deadline
+        self.cap = cap if cap is not None else CAP_DEADLINES * deadline
+        self.started = self.last = time.monotonic()
+
+    def mark(self) -> None:
+        """A complete reply came in."""
+        self.last = time.monotonic()
+
+    def left(self) -> float:
+        """Seconds before the call is cut (zero or less: now)."""
+        return min(self.last + self.deadline, self.started + self.cap) - time.monotonic()
+
+    def overdue(self, source: str) -> errors.Timeout:
+        """The error of a call cut now."""
+        if time.monotonic() - self.started >= self.cap:
+            return errors.Timeout(source, f"still not complete after {self.cap:g} s")
+        return errors.Timeout(source, f"no complete answer within {self.deadline:g} s")
 
 
 def too_large(source: str, limit: int) -> errors.BadReply:

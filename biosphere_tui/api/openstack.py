@@ -125,17 +125,21 @@ def _fresh_loader(clouds_yaml: Path | None) -> OpenStackConfig:
 class SiteClient:
     """One Biosphère site (a ``clouds.yaml`` entry).
 
-    Each call ends within ``deadline`` seconds (default: twice ``timeout`` plus one): past it the
-    connection is cut, however slowly the site sends. Replies are read up to ``max_reply_bytes``
-    once decompressed; a redirect to another address is not followed.
+    A call is cut once it has had no complete reply for ``deadline`` seconds (default: twice
+    ``timeout`` plus one), however slowly the site sends, or has run for ``cap`` seconds (default:
+    ``limits.CAP_DEADLINES`` deadlines), however steadily: a long list arriving page after page is
+    not cut for its length. Replies are read up to ``max_reply_bytes`` once decompressed; a
+    redirect to another address is not followed.
     """
 
     def __init__(self, cloud: str, clouds_yaml: Path | None = None, *, timeout: float = 10.0,
-                 deadline: float | None = None, max_reply_bytes: int = limits.MAX_REPLY_BYTES) -> None:
+                 deadline: float | None = None, cap: float | None = None,
+                 max_reply_bytes: int = limits.MAX_REPLY_BYTES) -> None:
         self.cloud = cloud
         self._clouds_yaml = clouds_yaml
         self._timeout = timeout
         self._deadline = deadline if deadline is not None else limits.deadline(timeout)
+        self._cap = cap
         self._max_bytes = max_reply_bytes
         self._conn: Connection | None = None
         self._microversion: str | None = None  # negotiated once per connection
@@ -143,11 +147,14 @@ class SiteClient:
         self._closed = False
         self._late = False  # the call running now passed its deadline
         self._calls = 0  # numbers the calls: a watchdog cuts only its own
+        self._running = 0  # the number of the call running now (0: none)
+        self._progress = limits.Progress(self._deadline, cap)  # the running call's
+        self._watchdog: threading.Timer | None = None
         self._lock = threading.Lock()
 
     @property
     def deadline(self) -> float:
-        """Seconds after which a call is cut."""
+        """Seconds without a complete reply after which a call is cut."""
         return self._deadline
 
     @property
@@ -157,12 +164,13 @@ class SiteClient:
 
     # -- reads ---------------------------------------------------------------------------
 
-    def snapshot(self, changes_since: datetime | None = None) -> SiteSnapshot:
+    def snapshot(self, changes_since: datetime | None = None, progress: limits.Progress | None = None) -> SiteSnapshot:
         """The site's servers, flavours, images and limits. With ``changes_since``, only the servers
         changed at or after that time (Nova's ``changes-since``), deleted ones included with
-        status ``DELETED``: a partial snapshot."""
+        status ``DELETED``: a partial snapshot. ``progress`` (the caller's) is marked at each reply
+        and cuts the call as it says."""
         since = {"changes-since": changes_since.astimezone(UTC).isoformat(timespec="seconds")} if changes_since else {}
-        with self._calling():
+        with self._calling(progress):
             flavors = self._pages("compute", "/flavors/detail", "flavors", lambda x: parse.flavor(x, self.cloud),
                                   _nova_next, {"is_public": "None"})
             by_id = {x.id: x for x in flavors}
@@ -278,6 +286,7 @@ class SiteClient:
             kwargs["microversion"] = self.microversion()
         response = getattr(getattr(self._connection(), service), method)(path, **kwargs)
         raise_from_response(response)
+        self._progress.mark()
         if not response.content:
             return None
         try:
@@ -289,36 +298,45 @@ class SiteClient:
         return f.lst(f.obj(body, "reply").get(key), key)
 
     @contextmanager
-    def _calling(self) -> Iterator[None]:
-        """Serialise calls on this site, cut the one still running at its deadline, and turn
-        every failure into a domain error."""
+    def _calling(self, progress: limits.Progress | None = None) -> Iterator[None]:
+        """Serialise calls on this site, cut the one still running when its ``progress`` says
+        (its own when none is given), and turn every failure into a domain error."""
         with self._lock:
             self._late = False
             self._calls += 1
+            self._running = self._calls
+            self._progress = progress or limits.Progress(self._deadline, self._cap)
             if self._transport is not None:
                 self._transport.arm()
-            watchdog = threading.Timer(self._deadline, self._cut, args=(self._calls,))
-            watchdog.daemon = True
-            watchdog.start()
+            self._watch(self._calls)
             try:
                 yield
             except Exception as exc:
                 if self._late and not self._closed:
-                    raise errors.Timeout(self.cloud, f"no complete answer within {self._deadline:g} s") from None
+                    raise self._progress.overdue(self.cloud) from None
                 if isinstance(exc, errors.SourceError):
                     raise
                 if isinstance(exc, f.ShapeError):
                     raise errors.BadReply(self.cloud, f"unexpected reply: {exc}") from None
                 raise translate(self.cloud, exc, self._timeout) from None
             finally:
-                watchdog.cancel()
+                self._running = 0
+                if self._watchdog is not None:
+                    self._watchdog.cancel()
 
-    def _cut(self, call: int) -> None:
-        if call != self._calls:  # that call ended just as its deadline came
+    def _watch(self, call: int) -> None:
+        """Cut call ``call`` if its progress says so, else look again when it will."""
+        if call != self._running:  # that call ended meanwhile
             return
-        self._late = True
-        if self._transport is not None:
-            self._transport.cut()
+        left = self._progress.left()
+        if left <= 0:
+            self._late = True
+            if self._transport is not None:
+                self._transport.cut()
+            return
+        self._watchdog = threading.Timer(left, self._watch, args=(call,))
+        self._watchdog.daemon = True
+        self._watchdog.start()
 
 
 def _dotted(version: Any) -> str:

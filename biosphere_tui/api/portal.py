@@ -79,6 +79,7 @@ class PortalClient:
         self._attempts = attempts
         self._backoff = backoff
         self._validators: Mapping[str, str] = {}
+        self._progress: limits.Progress | None = None
         self.etags: dict[str, str] = {}
         self._http = httpx.AsyncClient(
             base_url=base_url.rstrip("/") + "/",
@@ -97,12 +98,13 @@ class PortalClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    def with_validators(self, validators: Mapping[str, str]) -> PortalClient:
+    def with_validators(self, validators: Mapping[str, str], progress: limits.Progress | None = None) -> PortalClient:
         """This client (the same connections) asking each read with ``If-None-Match`` when
         ``validators`` has the ETag of an earlier reply to it (by `request_key`): a 304 raises
-        `NotModified`. ``etags`` then holds the ETag of every read it made (first page of a list)."""
+        `NotModified`. ``etags`` then holds the ETag of every read it made (first page of a list).
+        Each complete reply (a page) marks ``progress``: the caller's deadline counts from it."""
         twin = copy.copy(self)
-        twin._validators, twin.etags = dict(validators), {}
+        twin._validators, twin.etags, twin._progress = dict(validators), {}, progress
         return twin
 
     # -- reads ---------------------------------------------------------------------------
@@ -270,6 +272,8 @@ class PortalClient:
         ):
             with attempt:
                 tagged: tuple[Any, str] = await self._send("GET", path, params=params, headers=headers or {}, tag=True)
+                if self._progress is not None:
+                    self._progress.mark()
                 return tagged
         raise AssertionError("unreachable")  # pragma: no cover - tenacity always returns or raises
 

@@ -14,6 +14,7 @@ from biosphere_tui.models import (
     GroupKind,
     Quota,
     Role,
+    ServersCursor,
     SiteState,
     SiteStatus,
     User,
@@ -127,6 +128,12 @@ def usage_synced_on(db: Reader) -> dict[str, date]:
 def validators(db: Reader, source: str) -> dict[str, str]:
     """The ETags of the portal's replies ``source``'s rows came from, by request."""
     return dict(db.execute("SELECT request, etag FROM validators WHERE source = ?", [source]).fetchall())
+
+
+def servers_cursor(db: Reader, site: str) -> ServersCursor | None:
+    """How far ``site``'s cached servers were read (None: never, or not since the cursor was kept)."""
+    row = db.execute("SELECT newest, deltas, full_pass FROM servers_cursor WHERE site = ?", [site]).fetchone()
+    return ServersCursor(datetime.fromisoformat(row[0]), row[1], datetime.fromisoformat(row[2])) if row else None
 
 
 def site_names(db: Reader) -> dict[str, str]:

@@ -241,6 +241,14 @@ def m013_validators(db: Database) -> None:
     db.executescript("CREATE TABLE validators (source TEXT, request TEXT, etag TEXT, PRIMARY KEY (source, request));")
 
 
+@_step
+def m014_servers_cursor(db: Database) -> None:
+    """Each site's servers cursor (``models.ServersCursor``), written with the servers it stands for:
+    a new process (the ``sync`` command, an app start) reads only the changes since a recent one."""
+    db.executescript("CREATE TABLE servers_cursor (site TEXT PRIMARY KEY, newest TEXT NOT NULL, "
+                     "deltas INTEGER NOT NULL, full_pass TEXT NOT NULL);")
+
+
 def _clean_json(data: object, clean: Callable[[str], str]) -> object:
     if isinstance(data, str):
         return clean(data)

@@ -27,6 +27,7 @@ from biosphere_tui.models import (
     Member,
     MembershipRequest,
     Parameter,
+    ServersCursor,
     SiteSnapshot,
     SiteStatus,
     UsageDay,
@@ -250,9 +251,11 @@ class CacheWriter:
             self.db.conn.executemany("INSERT INTO usage_synced VALUES (?, ?)", [(g, end.isoformat()) for g in windows])
             self._success("portal.usage", len(rows), duration, at, changed)
 
-    def site(self, site: str, snap: SiteSnapshot, duration: float, at: datetime) -> int:
+    def site(self, site: str, snap: SiteSnapshot, duration: float, at: datetime,
+             cursor: ServersCursor | None = None) -> int:
         """Write what a site's refresh read (a partial snapshot updates and removes only the servers
-        it names); returns how many servers the site has now."""
+        it names) and the servers ``cursor`` it leaves (None: none, the next read is a full one);
+        returns how many servers the site has now."""
         servers = [
             {**{k: v for k, v in _row(s).items() if k != "metadata"},
              "created": _iso(s.created), "updated": _iso(s.updated),
@@ -279,6 +282,10 @@ class CacheWriter:
             self._success(f"site.{site}", count, duration, at, changed)
             self.db.execute("UPDATE freshness SET microversion = ? WHERE source = ?",
                             [snap.microversion or None, f"site.{site}"])
+            self.db.execute("DELETE FROM servers_cursor WHERE site = ?", [site])
+            if cursor is not None:
+                self.db.execute("INSERT INTO servers_cursor VALUES (?, ?, ?, ?)",
+                                [site, _iso(cursor.newest), cursor.deltas, _iso(cursor.full_pass)])
         return int(count)
 
     def account_with_directory(self, user: User, groups: Iterable[Group], directory: Iterable[GroupSummary],

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import json
 import re
+import secrets
 import threading
 import urllib.error
 import urllib.request
@@ -268,18 +269,16 @@ def _paging(req: Request) -> tuple[int, int]:
     return _number(req, "page", 1, MAX_PAGE), _number(req, "per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE)
 
 
-def _paged(paging: tuple[int, int], items: Sequence[T], encode: Callable[[T], dict[str, Any]],
-           state: Callable[[T], object] = lambda item: item) -> Reply:
-    """One page of *items*, in the contract's envelope. The first page carries the list's
-    ``ETag``: a validator of the whole list (every page), drawn from what each item's JSON is made
-    of (``state(item)``, the item itself by default), without encoding the items."""
+def _paged(paging: tuple[int, int], items: Sequence[T], encode: Callable[[T], dict[str, Any]], etag: str) -> Reply:
+    """One page of *items*, in the contract's envelope. The first page carries the list's ``etag``
+    (`Portal._etag`, taken before *items*): a validator of the whole list (every page)."""
     page, per_page = paging
     start = (page - 1) * per_page
     chunk = items[start:start + per_page]
     reply = Reply(200, {"items": [encode(item) for item in chunk], "page": page, "per_page": per_page,
                         "total": len(items), "next_page": page + 1 if start + per_page < len(items) else None})
     if page == 1:
-        reply.headers["ETag"] = _tag(repr(hash(tuple(state(item) for item in items))).encode())
+        reply.headers["ETag"] = etag
     return reply
 
 
@@ -327,6 +326,7 @@ class Portal:
         self._keys_lock = threading.Lock()
         # a GET's path and query (paging aside) -> (the world's version and time, the ETag then)
         self._tags: dict[str, tuple[object, str]] = {}
+        self._boot = secrets.token_hex(8)  # a restarted demo's counters start again: its ETags differ
         groups = r"/cloudweb_account/groups"
         gid = r"/cloudweb_account/groups/([^/]+)"
         self._routes = Routes([
@@ -393,6 +393,13 @@ class Portal:
         self._tags[key] = (state, tag)
         return Reply(304, headers={"ETag": tag}) if asked and _matches(asked, tag) else reply
 
+    def _etag(self, *kinds: str, timed: bool = False) -> str:
+        """The ETag of a list made of the world's records of *kinds* (`World.version_of`), and of the
+        clock's time when ``timed`` (what it shows moves with the clock): constant time per page, as a
+        portal's from its tables' last change. Taken before the list: a change in between is seen."""
+        state = (self.world.version_of(*kinds), self.world.clock.now().isoformat() if timed else "")
+        return _tag(f"{self._boot}{state}".encode())
+
     def _authorised(self, req: Request) -> bool:
         if self.service.fault in ("expired_token", "revoked_token"):
             return False
@@ -406,14 +413,15 @@ class Portal:
         return _tagged(Reply(200, {"username": user.username, "name": user.name, "email": user.email}))
 
     def _groups(self, req: Request) -> Reply:
-        return _paged(_paging(req), self.world.groups_of(self.username), _group)
+        paging, etag = _paging(req), self._etag("people", "deployments")  # roles, and the quota use
+        return _paged(paging, self.world.groups_of(self.username), _group, etag)
 
     def _directory(self, req: Request) -> Reply:
-        paging = _paging(req)
+        paging, etag = _paging(req), self._etag("people")
         mine = {g.id for g in self.world.groups_of(self.username)}
         return _paged(paging, list(self.world.groups.values()), lambda g: {
             "id": g.id, "name": g.name, "full_name": g.full_name, "kind": g.kind.value, "is_member": g.id in mine},
-            lambda g: (g, g.id in mine))
+            etag)
 
     def _request_group(self, req: Request) -> Reply:
         body = _body(req)
@@ -439,14 +447,14 @@ class Portal:
         return Reply(202, _request(self.world.join(gid, self.username, message.strip())))
 
     def _members(self, req: Request, gid: str) -> Reply:
-        paging = _paging(req)
-        return _paged(paging, self.world.member_list(gid, self.username), _member)
+        paging, etag = _paging(req), self._etag("people")
+        return _paged(paging, self.world.member_list(gid, self.username), _member, etag)
 
     def _requests(self, req: Request, gid: str) -> Reply:
         state = _query(req, "state", REQUEST_STATES)
-        paging = _paging(req)
+        paging, etag = _paging(req), self._etag("requests")
         found = self.world.request_list(gid, self.username, RequestState(state) if state else None)
-        return _paged(paging, found, _request)
+        return _paged(paging, found, _request, etag)
 
     def _decide(self, req: Request, gid: str, rid: str, verb: str) -> Reply:
         reason = _string(_body(req), "reason").strip() if verb == "reject" else ""
@@ -456,16 +464,16 @@ class Portal:
     def _consumption(self, req: Request, gid: str) -> Reply:
         """Rows from `from` to `to` (inclusive); a range that ends before it starts holds no row."""
         start, end = _query_date(req, "from") or date.min, _query_date(req, "to") or date.max
-        paging = _paging(req)
-        return _paged(paging, self.world.consumption(gid, self.username, start, end), _usage)
+        paging, etag = _paging(req), self._etag("usage", "deployments", timed=True)  # today's hours grow
+        return _paged(paging, self.world.consumption(gid, self.username, start, end), _usage, etag)
 
     # -- catalogue and sites ----------------------------------------------------------
 
     def _catalogue(self, req: Request) -> Reply:
         filters = [_query(req, name) or "" for name in ("q", "tool", "topic")]
         category = _query(req, "category", CATEGORIES) or ""
-        paging = _paging(req)
-        return _paged(paging, self.world.catalogue(*filters, category), _appliance)
+        paging, etag = _paging(req), self._etag()
+        return _paged(paging, self.world.catalogue(*filters, category), _appliance, etag)
 
     def _appliance(self, req: Request, appliance_id: str) -> Reply:
         app = self.world.appliances.get(appliance_id)
@@ -490,7 +498,8 @@ class Portal:
         """``mine``: the user's own; ``group``: those of `group`, or of every group the user administers."""
         scope = _query(req, "scope", SCOPES) or "mine"
         gid = _query(req, "group") if scope == "group" else None
-        paging = _paging(req)
+        # a VM's last activity moves with its server's status and with the clock
+        paging, etag = _paging(req), self._etag("deployments", "servers", timed=True)
         if scope == "mine":
             ids = self.world.deployments_of(owner=self.username)
         else:
@@ -503,8 +512,7 @@ class Portal:
                                   for dep_id in self.world.deployments_of(group=g.id)),
                                  key=lambda dep_id: self.world.deployments[dep_id].created)
         deployments, world = self.world.deployments, self.world
-        return _paged(paging, ids, lambda dep_id: _deployment(world.monitored(deployments[dep_id])),
-                      lambda dep_id: (deployments[dep_id], world.last_activity(deployments[dep_id])))
+        return _paged(paging, ids, lambda dep_id: _deployment(world.monitored(deployments[dep_id])), etag)
 
     def _deployment(self, req: Request, dep_id: str) -> Reply:
         return _tagged(Reply(200, _deployment(self.world.monitored(self.world.deployment_for(dep_id, self.username)))))

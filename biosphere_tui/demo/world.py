@@ -17,7 +17,7 @@ import itertools
 import random
 import threading
 import zlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
@@ -49,6 +49,7 @@ from .seed_data import AFFILIATIONS, APPLIANCES, DEMO_USERNAME, FIRST_NAMES, FLA
 
 REQUEST_EVERY = (480.0, 720.0)  # a new membership request every 8-12 demo minutes
 ACTIVE_EVERY = (300, 5400)  # the portal's monitor sees a VM in use busy every 5-90 demo minutes
+ANY = "*"  # `touch` without a kind: a change any list may show
 
 
 class World:
@@ -82,6 +83,7 @@ class World:
         self.idle_since: dict[str, datetime] = {}  # deployments nobody uses any more, and since when
         self._ledger = Ledger(self.built.date())
         self._version = 0  # counts the changes made through this class's methods (see `version`)
+        self._changes: Counter[str] = Counter()  # the same, by kind of record (see `version_of`)
         seeding.seed(self, seed)
         self._next_visit = self.built + timedelta(seconds=self._visitors.uniform(*REQUEST_EVERY))
         self._ledger.record(self.deployments.values(), self.built.date() - timedelta(days=USAGE_DAYS),
@@ -96,10 +98,20 @@ class World:
         not through its methods, calls `touch` after."""
         return (self._version, *(site.cloud.version for site in self.sites.values()))
 
-    def touch(self) -> None:
-        """Note a change of the world."""
+    def version_of(self, *kinds: str) -> tuple[int, ...]:
+        """Changes whenever a record of one of *kinds* changes, or `touch` is called without a kind:
+        what the validator of a list made of such records rests on, in constant time (as a portal's
+        on its tables' last change). Kinds: "people" (people, members), "requests", "deployments"
+        (and what they hold of quotas), "usage" (the ledger's past days), "servers" (every site's)."""
+        servers = tuple(site.cloud.version for site in self.sites.values()) if "servers" in kinds else ()
+        return (self._changes[ANY], *(self._changes[k] for k in kinds if k != "servers"), *servers)
+
+    def touch(self, *kinds: str) -> None:
+        """Note a change of the world: of records of *kinds* (see `version_of`), or of any kind."""
         with self.lock:
             self._version += 1
+            for kind in kinds or (ANY,):
+                self._changes[kind] += 1
 
     def new_person(self, rng: random.Random, affiliation: str) -> User:
         """Someone new, drawn from *rng*, member of the affiliation group *affiliation*."""
@@ -112,7 +124,7 @@ class World:
             username = f"{base}{n}"
         user = User(username, f"{first} {last}", f"{slug(first)}.{slug(last)}@{affiliation}.example.org")
         self.people[username] = user
-        self.touch()
+        self.touch("people")
         self.members[affiliation][username] = Member(affiliation, username, user.name, user.email, Role.MEMBER,
                                                      self.built.date() - timedelta(days=rng.randint(30, 2000)),
                                                      self.groups[affiliation].end_date)
@@ -125,7 +137,7 @@ class World:
                                     created.replace(microsecond=0), state, reason)
         self.requests[rid] = request
         self._requests_by_group[gid].append(rid)
-        self.touch()
+        self.touch("requests")
         return request
 
     def index(self, dep: Deployment) -> None:
@@ -134,14 +146,14 @@ class World:
         self._by_group[dep.group_id].append(dep.id)
         self._by_owner[dep.owner].append(dep.id)
         self._ledger.changed(dep)
-        self.touch()
+        self.touch("deployments")
 
     def commit(self, dep: Deployment, sign: int) -> None:
         """Book (+1) or release (-1) what *dep* holds of its group's quota."""
         used = self._committed[dep.group_id]
         for i, amount in enumerate((dep.vcpu, dep.ram_gb, dep.disk_gb)):
             used[i] += sign * amount
-        self.touch()
+        self.touch("deployments")
 
     def plan_step(self, due: datetime, dep: Deployment, target: S) -> None:
         """Schedule *dep* to move to *target* at *due* (if it still is where it is then)."""
@@ -164,7 +176,7 @@ class World:
     def _store(self, dep: Deployment) -> Deployment:
         self.deployments[dep.id] = dep
         self._ledger.changed(dep)
-        self.touch()
+        self.touch("deployments")
         return dep
 
     def image_for(self, site: DemoSite, app: Appliance) -> str:
@@ -184,7 +196,7 @@ class World:
                     self._advance(dep, target, due)
             if now.date() > self._ledger.until:  # after the transitions, so that ends are known
                 self._ledger.advance(self.deployments.values(), now.date(), now)
-                self.touch()
+                self.touch("usage")
             while self._next_visit <= now:
                 self._visit(self._next_visit)
                 self._next_visit += timedelta(seconds=self._visitors.uniform(*REQUEST_EVERY))
@@ -346,12 +358,13 @@ class World:
                 self.members[gid][request.username] = Member(
                     gid, request.username, request.name, request.email, Role.MEMBER, self.clock.now().date(),
                     group.end_date)
+                self.touch("people")
             state = RequestState.APPROVED if approve else RequestState.REJECTED
             return self._store_request(replace(request, state=state, reason=reason))
 
     def _store_request(self, request: MembershipRequest) -> MembershipRequest:
         self.requests[request.id] = request
-        self.touch()
+        self.touch("requests")
         return request
 
     def request_group(self, actor: str, fields: dict[str, object]) -> str:
@@ -463,7 +476,7 @@ class World:
         with self.lock:
             site = self.sites[site_id]
             site.availability, site.message = availability, message
-            self.touch()
+            self.touch("sites")
 
 
 

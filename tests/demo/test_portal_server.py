@@ -439,3 +439,13 @@ def test_any_change_of_a_list_changes_its_etag(api: httpx.Client, demo: DemoClou
     demo.world.set_server_status(ready.id, "SHUTOFF")  # its monitor stops seeing activity
     demo.clock.advance(6 * 3600)  # ... and the clock moves: others' last activity does
     assert api.get(deployments, headers={"If-None-Match": tags[deployments]}).status_code == 200
+
+
+def test_an_approval_changes_the_etags_of_the_members_and_the_requests(api: httpx.Client) -> None:
+    base = "/cloudweb_account/groups/marine-meta"
+    tags = {path: api.get(path, params={"per_page": 1}).headers["etag"] for path in (f"{base}/members", f"{base}/requests")}
+    pending = next(r for r in api.get(f"{base}/requests", params={"state": "pending"}).json()["items"])
+    assert api.post(f"{base}/requests/{pending['id']}/approve").status_code == 200
+    assert {path: api.get(path, headers={"If-None-Match": tag}).status_code for path, tag in tags.items()} == \
+        {path: 200 for path in tags}
+    assert api.get("/catalogue", headers={"If-None-Match": api.get("/catalogue").headers["etag"]}).status_code == 304

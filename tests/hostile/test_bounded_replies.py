@@ -14,19 +14,24 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import TypeVar
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from biosphere_tui import errors
 from biosphere_tui.api.openstack import SiteClient
 from biosphere_tui.api.portal import PortalClient
+from biosphere_tui.cache.db import open_cache
 from biosphere_tui.config import load
 from biosphere_tui.scripting import commands
+from biosphere_tui.sync import SourceResult, Sync
 from hostile.servers_support import (
     PASSWORD,
     PORTAL_TOKEN,
+    Handler,
     Hostile,
     deeply_nested,
     gzip_bomb,
@@ -149,6 +154,58 @@ def test_a_trickling_site_fails_at_its_deadline_and_is_free_again(site: Hostile,
     assert not sites.busy
     openstack_site(site)  # the site behaves again: the same client works
     assert finishes(sites.snapshot).limits.max_vcpu == 20
+
+
+def paged_servers(stop: threading.Event, every: float, pages: int | None, then: Handler | None = None) -> Handler:
+    """Nova's server list, each page (empty, with a link to the next) sent ``every`` s after it is
+    asked; after ``pages`` pages, ``then`` (None: the last page; ``pages`` None: pages never end)."""
+
+    def reply(h: BaseHTTPRequestHandler) -> None:
+        number = int(parse_qs(urlsplit(h.path).query).get("marker", ["p1"])[0][1:])
+        if pages is not None and number > pages and then is not None:
+            return then(h)
+        if stop.wait(every):
+            return None
+        last = pages is not None and number >= pages and then is None
+        links = [] if last else [{"rel": "next", "href": f"/compute/v2.1/servers/detail?marker=p{number + 1}"}]
+        return json_reply({"servers": [], "servers_links": links})(h)
+
+    return reply
+
+
+def _sync_of(config: Path) -> list[SourceResult]:
+    cfg = load(config)
+    open_cache(cfg.cache_path).db.close()
+    runner = Sync(cfg, cfg.cache_path)
+    try:
+        return finishes(runner.refresh_blocking)
+    finally:
+        runner.close()
+
+
+def test_a_site_sending_its_pages_steadily_is_not_cut_for_their_number(site: Hostile, tmp_path: Path) -> None:
+    """A deadline of 3 s (1 s per read) counts from the last page: 8 pages, one each 0.5 s, take
+    4 s and come in. Before: the source's deadline counted the whole list, and cut it."""
+    site.routes[SERVERS] = paged_servers(site.stop, 0.5, 8)
+    (result,) = _sync_of(write_config(tmp_path, portal=None, sites={"steady": site.url}, timeout=1.0))
+    assert result.ok, result.error
+    assert len(site.asked(SERVERS)) == 8
+
+
+def test_a_site_stalling_in_the_middle_of_its_list_fails_at_its_deadline(site: Hostile, tmp_path: Path) -> None:
+    site.routes[SERVERS] = paged_servers(site.stop, 0.1, 3, then=trickle(site.stop, 0.1))
+    (result,) = _sync_of(write_config(tmp_path, portal=None, sites={"stalling": site.url}, timeout=1.0))
+    assert (result.ok, result.kind, result.error) == (False, "timeout", "no complete answer within 3 s")
+    assert len(site.asked(SERVERS)) == 4  # the fourth page trickled
+
+
+def test_a_site_whose_pages_never_end_is_stopped_at_its_cap(site: Hostile, tmp_path: Path) -> None:
+    """Each page comes within the deadline, but the list never ends: the call stops at its cap."""
+    site.routes[SERVERS] = paged_servers(site.stop, 0.2, None)
+    sites = client(site, tmp_path, cap=3)
+    error = failure(sites.snapshot)
+    assert isinstance(error, errors.Timeout) and error.message == "still not complete after 3 s"
+    assert len(site.asked(SERVERS)) > 1 and not sites.busy
 
 
 def test_closing_a_site_never_waits_for_its_stuck_call(site: Hostile, tmp_path: Path) -> None:
