@@ -97,8 +97,17 @@ class Footer(TextualFooter):
             await super().recompose()  # (which does nothing once the footer is detached)
 
     def compose(self) -> ComposeResult:
+        """Textual's keys, each told its style (compact or not) before it mounts: otherwise a key starts
+        compact, then learns from the footer it is not, and is restyled each time (the command
+        palette's key is bound to nothing: it stays compact)."""
         self._shown = self._what_to_show()
-        yield from super().compose()
+        for widget in super().compose():
+            compact = getattr(type(widget), "compact", None)
+            if isinstance(compact, Reactive):
+                style = widget.has_class("-command-palette") or self.compact
+                widget.set_reactive(compact, style)
+                widget.set_class(style, "-compact", update=False)
+            yield widget
 
 
 class BiosphereScreen(TranslatedBindings, Screen[Any]):

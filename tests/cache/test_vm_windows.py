@@ -123,6 +123,28 @@ def test_an_older_cache_gains_the_indexes_and_versions_and_keeps_its_rows(tmp_pa
 WORDS = ["vm", "VM-3", "a", "3c", "app 2", "u2", "192.168.0.1",  "ready", "b", "%", "_", "vm- 1", "nothing"]
 
 
+class CountedTexts(tuple[str, ...]):
+    """The searched texts of an ``Ordering``, recording which are looked at."""
+
+    looked: set[int] = set()
+
+    def __getitem__(self, index: int) -> str:  # type: ignore[override]
+        CountedTexts.looked.add(index)
+        return super().__getitem__(index)
+
+
+def test_a_key_typed_scans_the_vms_the_text_before_found_and_a_key_erased_scans_none() -> None:
+    names = [f"{a}{b}" for a in ("vir", "core", "x") for b in ("ome", "us", "")] * 100
+    order = vms.Ordering(tuple(f"d{i}" for i in range(len(names))), CountedTexts(names))
+    scanned = []
+    for text in ("v", "vi", "vir", "viro", "vir", "vi", "v", "VIRO", "viro us", "x"):
+        CountedTexts.looked = set()
+        found = order.matching(text)
+        assert found == [f"d{i}" for i, name in enumerate(names) if all(w in name for w in text.lower().split())]
+        scanned.append(len(CountedTexts.looked))
+    assert scanned == [900, 300, 300, 300, 0, 0, 0, 0, 100, 900]  # "viro us": within what "viro" found
+
+
 @pytest.mark.parametrize("sort", list(vms.VM_SORTS))
 def test_a_filter_searched_in_memory_finds_what_sql_finds_in_the_same_order(writer: CacheWriter, sort: str) -> None:
     """The in-memory search a filter keystroke uses: same VMs, same order, same count as the
