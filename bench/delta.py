@@ -14,51 +14,46 @@ under 5 % of full on both.
 
 from __future__ import annotations
 
-import argparse
-import os
 import subprocess
-import sys
 import tempfile
 from dataclasses import replace
 from pathlib import Path
 
 import httpx
-from sync import start_demo  # bench/sync.py
+from common import Demo, demo_cloud, parse, parser
 
 from biosphere_tui.cache.db import open_cache
 from biosphere_tui.config import Config, load
 from biosphere_tui.sync import Sync
 
-TICKS = os.sysconf("SC_CLK_TCK")
 CONTROL = [""]  # the demo's control URL
 
 
-def usage(pid: int, control: str) -> tuple[int, float]:
-    """(HTTP bytes the portal and the sites exchanged, CPU seconds of process ``pid``) so far."""
+def usage(demo: Demo, control: str) -> tuple[int, float]:
+    """(HTTP bytes the portal and the sites exchanged, CPU seconds of the demo process) so far."""
     traffic = httpx.get(f"{control}/traffic", trust_env=False).json()
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return sum(traffic.values()), (int(fields[11]) + int(fields[12])) / TICKS
+    return sum(traffic.values()), demo.cpu()
 
 
-def measured(pid: int, sync: Sync, only: set[str] | None) -> tuple[int, float]:
-    before = usage(pid, CONTROL[0])
+def measured(demo: Demo, sync: Sync, only: set[str] | None) -> tuple[int, float]:
+    before = usage(demo, CONTROL[0])
     failed = [r.source for r in sync.refresh_blocking(only) if not r.ok]
     if failed:
         raise SystemExit(f"sources failed: {failed}")
-    after = usage(pid, CONTROL[0])
+    after = usage(demo, CONTROL[0])
     return after[0] - before[0], after[1] - before[1]
 
 
-def one(pid: int, config: Config, directory: Path, only: set[str] | None, name: str) -> None:
+def one(demo: Demo, config: Config, directory: Path, only: set[str] | None, name: str) -> None:
     cache = directory / f"cache-{name}.sqlite"
     open_cache(cache).db.close()
     sync = Sync(replace(config, cache_path=cache), cache)
     try:
         if only and not only & {"portal.account", "portal"}:
             sync.refresh_blocking({"portal.account"})  # the groups the other portal sources ask about
-        full = measured(pid, sync, only)
-        measured(pid, sync, only)
-        same = measured(pid, sync, only)
+        full = measured(demo, sync, only)
+        measured(demo, sync, only)
+        same = measured(demo, sync, only)
     finally:
         sync.close()
     print(f"{name:<28}{full[0] / 1e6:>10.3f}{same[0] / 1e6:>10.3f}{_share(same[0], full[0]):>8}"
@@ -73,21 +68,17 @@ def _share(part: float, whole: float) -> str:
 def bench(scale: float, sources: list[str]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
-        proc = start_demo(scale, 0, directory, speed=0)
-        try:
-            config = load(directory / "config.toml")
-            CONTROL[0] = _control_url(proc)
+        with demo_cloud(scale, directory, speed=0) as demo:
+            config = load(demo.config)
+            CONTROL[0] = _control_url(demo.process)
             assert config.portal is not None
             config = replace(config, portal=replace(config.portal, timeout=300.0),
                              openstack=replace(config.openstack, timeout=300.0))
-            print(f"\n== scale {scale:g}: demo pid {proc.pid}, frozen clock ==")
+            print(f"\n== scale {scale:g}: demo pid {demo.process.pid}, frozen clock ==")
             print(f"{'source':<28}{'full MB':>10}{'same MB':>10}{'':>8}{'full CPU':>9}{'same CPU':>9}")
             for source in sources:
-                one(proc.pid, config, directory, {source}, source)
-            one(proc.pid, config, directory, None, "every source at once")
-        finally:
-            proc.terminate()
-            proc.wait(10)
+                one(demo, config, directory, {source}, source)
+            one(demo, config, directory, None, "every source at once")
 
 
 def _control_url(proc: subprocess.Popen[bytes]) -> str:
@@ -98,14 +89,11 @@ def _control_url(proc: subprocess.Popen[bytes]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scales", type=float, nargs="+", default=[200])
-    parser.add_argument("--sources", nargs="*", default=["portal.account", "portal.catalogue", "portal.status",
-                                                         "portal.deployments", "portal.members", "portal.usage",
-                                                         "site.ifb-core-cloud"])
-    args = parser.parse_args()
-    os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
-    print(f"cores: {os.cpu_count()}, python {sys.version.split()[0]}")
+    found = parser(__doc__, [200])
+    found.add_argument("--sources", nargs="*", default=["portal.account", "portal.catalogue", "portal.status",
+                                                        "portal.deployments", "portal.members", "portal.usage",
+                                                        "site.ifb-core-cloud"])
+    args = parse(found)
     for scale in args.scales:
         bench(scale, args.sources)
 

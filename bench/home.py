@@ -18,10 +18,8 @@ Medians over ``--rounds`` calls, in milliseconds.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import inspect
-import os
 import sqlite3
 import statistics
 import sys
@@ -32,17 +30,18 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from common import ROOT, parse, parser
+
 sys.path.insert(0, str(ROOT))
 
-from biosphere_tui import config as config_module  # noqa: E402
-from biosphere_tui.app import BiosphereApp  # noqa: E402
-from biosphere_tui.cache import vms  # noqa: E402
-from biosphere_tui.cache.db import open_cache  # noqa: E402
-from biosphere_tui.cache.vms import VmQuery  # noqa: E402
-from biosphere_tui.demo.clock import DemoClock  # noqa: E402
-from biosphere_tui.demo.cloud import DemoCloud  # noqa: E402
-from biosphere_tui.sync import Sync  # noqa: E402
+from biosphere_tui import config as config_module
+from biosphere_tui.app import BiosphereApp
+from biosphere_tui.cache import vms
+from biosphere_tui.cache.db import open_cache
+from biosphere_tui.cache.vms import VmQuery
+from biosphere_tui.demo.clock import DemoClock
+from biosphere_tui.demo.cloud import DemoCloud
+from biosphere_tui.sync import Sync
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 KEYS = ["m", "ma", "mar", "r", "re", "rea", "ready", "1", "12", ""]
@@ -137,13 +136,10 @@ def count_rows(db: sqlite3.Connection, call: Callable[[], object]) -> int:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scales", type=float, nargs="+", default=[1, 50, 200])
-    parser.add_argument("--rounds", type=int, default=15)
-    parser.add_argument("--keep", type=Path, help="keep the caches in this folder (and reuse them)")
-    args = parser.parse_args()
-    os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
-    print(f"cores: {os.cpu_count()}, python {sys.version.split()[0]}")
+    found = parser(__doc__, [1, 50, 200])
+    found.add_argument("--rounds", type=int, default=15)
+    found.add_argument("--keep", type=Path, help="keep the caches in this folder (and reuse them)")
+    args = parse(found)
     with tempfile.TemporaryDirectory() as tmp:
         for scale in args.scales:
             directory = (args.keep or Path(tmp)) / f"scale-{scale:g}"

@@ -9,7 +9,8 @@ script in a pseudo-terminal of each size, which answers that it supports synchro
 each frame can be told apart and timed when its last byte is written (``bench/pty_frames.py``). The
 app is ``biosphere-tui --config ... --lang en`` itself, background refresh on. In each round, per size:
 
-- a bare Textual app (Header, a 20-row DataTable, Footer): time to the frame showing its 20th row;
+- a bare Textual app (``bench/reference.py``: Header, a 20-row DataTable, Footer): time to the frame
+  showing its 20th row;
 - biosphere-tui: time to the frame showing Home (its quota summary); ``3`` is pressed as soon as
   Home shows, and time to the frame showing myVM with its rows (both from the process's start);
   a second after the first refresh is over (no ⟳ on screen), its memory (VmRSS); then on myVM
@@ -25,47 +26,27 @@ headless, keys as ``Input.value``, memory without the refresh) stays for compari
 
 from __future__ import annotations
 
-import argparse
-import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from common import compile_package, demo_cloud, environment, parse, parser
 from pty_frames import Frame, ProcessExited, Terminal, rss_mb
+from reference import last_cell
 
-ROOT = Path(__file__).resolve().parents[1]
 APP = str(Path(sys.executable).with_name("biosphere-tui"))
+BARE = [sys.executable, str(Path(__file__).with_name("reference.py")), "bare"]  # in a terminal, until closed
+BARE_ROWS = 20
 BACKSPACE = b"\x7f"
 WORDS = ("virome", "ready", "core")  # one a round, in turn: each matches VMs at every scale
 
-BARE = """
-from textual.app import App
-from textual.widgets import DataTable, Footer, Header
-
-class Bare(App):
-    def compose(self):
-        yield Header()
-        yield DataTable()
-        yield Footer()
-
-    def on_mount(self):
-        table = self.query_one(DataTable)
-        table.add_columns(*(f"col{i}" for i in range(8)))
-        for r in range(20):
-            table.add_row(*(f"cell {r}:{c}" for c in range(8)))
-
-Bare().run()
-"""
-
-
 def bare_painted(frame: Frame) -> bool:
-    return any("cell 19:0" in line for line in frame.lines)
+    return any(last_cell(BARE_ROWS) in line for line in frame.lines)
 
 
 def home_painted(frame: Frame) -> bool:
@@ -111,39 +92,8 @@ class Figures:
     failures: list[str] = field(default_factory=list)
 
 
-def environment(home: Path) -> dict[str, str]:
-    """A terminal's environment; the app's own files (state, journal, log) in ``home``; bytecode
-    written and reused, as from an installed package."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE" and not k.startswith("TEXTUAL")}
-    env.update(TERM="xterm-256color", COLORTERM="truecolor", NO_PROXY="127.0.0.1,localhost", no_proxy="127.0.0.1,localhost",
-               XDG_CONFIG_HOME=str(home / "config"), XDG_DATA_HOME=str(home / "data"),
-               XDG_CACHE_HOME=str(home / "cache"), XDG_STATE_HOME=str(home / "state"))
-    return env
-
-
-@contextmanager
-def demo_cloud(scale: float, directory: Path, env: dict[str, str]) -> Iterator[Path]:
-    """A demo cloud of ``scale`` in its own process; yields its config.toml, with the cache in ``directory``."""
-    config = directory / "config.toml"
-    server = subprocess.Popen([APP, "demo-server", "--write-config", str(directory), "--demo-scale", f"{scale:g}"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    try:
-        deadline = time.monotonic() + 900
-        while not config.exists():
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"demo server did not start: {server.stderr.read().decode() if server.stderr else ''}")
-            time.sleep(0.1)
-        time.sleep(0.2)
-        with config.open("a") as extra:
-            extra.write(f'\n[cache]\npath = "{directory / "cache.sqlite"}"\n')
-        yield config
-    finally:
-        server.terminate()
-        server.wait(30)
-
-
-def time_bare(script: str, size: tuple[int, int], env: dict[str, str], figures: Figures) -> None:
-    term = Terminal([sys.executable, script], *size, env=env)
+def time_bare(size: tuple[int, int], env: dict[str, str], figures: Figures) -> None:
+    term = Terminal([*BARE, "--rows", str(BARE_ROWS)], *size, env=env)
     try:
         figures.bare.append(term.wait_for(bare_painted, 60).at)
         figures.bare_rss.append(rss_mb(term.pid))
@@ -191,19 +141,20 @@ def time_app(config: Path, size: tuple[int, int], env: dict[str, str], figures: 
         term.close()
 
 
-def bench(scale: float, sizes: list[tuple[int, int]], rounds: int, soak: float, bare: str) -> dict[tuple[int, int], Figures]:
+def bench(scale: float, sizes: list[tuple[int, int]], rounds: int, soak: float) -> dict[tuple[int, int], Figures]:
     results = {size: Figures() for size in sizes}
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
         env = environment(directory / "home")
-        with demo_cloud(scale, directory, env) as config:
+        with demo_cloud(scale, directory, cache=directory / "cache.sqlite", env=env) as demo:
+            config = demo.config
             started = time.perf_counter()
             sync = subprocess.run([APP, "--config", str(config), "sync"], capture_output=True, text=True, env=env)
             print(f"\n== scale {scale:g}: the cache filled by `sync` in {time.perf_counter() - started:.1f} s "
                   f"(exit {sync.returncode}) ==", flush=True)
             for round_ in range(rounds):
                 for size in sizes:
-                    time_bare(bare, size, env, results[size])
+                    time_bare(size, env, results[size])
                     time_app(config, size, env, results[size], WORDS[round_ % len(WORDS)],
                              soak if round_ == 0 and size == sizes[-1] else 0)
     for size, figures in results.items():
@@ -255,26 +206,20 @@ def size(text: str) -> tuple[int, int]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scales", type=float, nargs="+", default=[1, 10], help="demo scales (default: 1 10)")
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--sizes", type=size, nargs="+", default=[(80, 24), (160, 48)], metavar="COLSxROWS")
-    parser.add_argument("--soak", type=float, default=0, metavar="MIN",
-                        help="keep one app open MIN minutes after its keys, refreshing, then read its memory again")
-    args = parser.parse_args()
-    print(f"cores: {os.cpu_count()}, python {sys.version.split()[0]}, {APP}")
-    # bytecode compiled once, as an installed package has it (an editable one under PYTHONDONTWRITEBYTECODE has not)
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "biosphere_tui")], check=True,
-                   env=environment(Path(tempfile.gettempdir())))
-    with tempfile.TemporaryDirectory() as tmp:
-        bare = str(Path(tmp) / "bare.py")
-        Path(bare).write_text(BARE)
-        results = {}
-        for scale in args.scales:
-            try:
-                results[scale] = bench(scale, args.sizes, args.rounds, args.soak, bare)
-            except (TimeoutError, ProcessExited) as exc:  # the other scales still run; the screen says why
-                print(f"scale {scale:g} not measured: {type(exc).__name__}: {exc}")
+    found = parser(__doc__, [1, 10])
+    found.add_argument("--rounds", type=int, default=3)
+    found.add_argument("--sizes", type=size, nargs="+", default=[(80, 24), (160, 48)], metavar="COLSxROWS")
+    found.add_argument("--soak", type=float, default=0, metavar="MIN",
+                       help="keep one app open MIN minutes after its keys, refreshing, then read its memory again")
+    args = parse(found)
+    print(APP)
+    compile_package(Path(tempfile.gettempdir()))
+    results = {}
+    for scale in args.scales:
+        try:
+            results[scale] = bench(scale, args.sizes, args.rounds, args.soak)
+        except (TimeoutError, ProcessExited) as exc:  # the other scales still run; the screen says why
+            print(f"scale {scale:g} not measured: {type(exc).__name__}: {exc}")
     table(results)
 
 

@@ -5,7 +5,8 @@ Usage: .venv/bin/python bench/ui.py [--scales 1 10 50] [--rounds 7]
 For each scale, a demo cloud runs in its own process and one ``sync`` fills a cache
 (the warm cache). Then, each in a fresh process and timed from before the process starts,
 the two runs of a round one after the other (a busy machine slows both alike):
-- a bare Textual app (Header, a 50-row DataTable, Footer) to its first paint: the baseline;
+- a bare Textual app (``bench/reference.py``: Header, a 50-row DataTable, Footer) to its first
+  paint: the baseline;
 - biosphere-tui on that warm cache, opening on myVM, to the first paint of the VM table
   (the background refresh runs as usual, after the first paint).
 The ratio is that of the medians; the spread of the rounds' own ratios is shown beside it.
@@ -17,8 +18,6 @@ sleeps 20 ms slices until one passes without work, is shown too), and the peak m
 
 from __future__ import annotations
 
-import argparse
-import os
 import statistics
 import subprocess
 import sys
@@ -27,32 +26,9 @@ import textwrap
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from common import ROOT, demo_cloud, parse, parser
 
-BARE = """
-import sys
-from textual.app import App
-from textual.widgets import DataTable, Footer, Header
-
-class Bare(App):
-    def compose(self):
-        yield Header()
-        yield DataTable()
-        yield Footer()
-
-    def on_mount(self):
-        table = self.query_one(DataTable)
-        table.add_columns(*(f"col{i}" for i in range(8)))
-        for r in range(50):
-            table.add_row(*(f"cell {r}:{c}" for c in range(8)))
-        self.call_after_refresh(self.painted)
-
-    def painted(self):
-        print("PAINTED", flush=True)
-        self.exit()
-
-Bare().run(headless=True, size=(160, 48))
-"""
+BARE = [str(Path(__file__).with_name("reference.py")), "bare", "--rows", "50", "--headless"]
 
 APP = """
 import resource, sys
@@ -145,10 +121,10 @@ def python(code: str, *args: str) -> tuple[float, list[str]]:
     return elapsed, done.stdout.splitlines()
 
 
-def until_painted(code: str, *args: str) -> float:
-    """Seconds from before the process starts to the line saying it painted."""
+def until_painted(*argv: str) -> float:
+    """Seconds from before the Python program ``argv`` starts to the line saying it painted."""
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, script(code), *args], stdout=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, *argv], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, cwd=ROOT)
     assert proc.stdout is not None
     for line in proc.stdout:
@@ -162,27 +138,16 @@ def until_painted(code: str, *args: str) -> float:
 def bench(scale: float, rounds: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
-        server = subprocess.Popen(
-            [sys.executable, "-m", "biosphere_tui", "demo-server", "--write-config", str(directory),
-             "--demo-scale", str(scale)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        try:
-            while not (directory / "config.toml").exists():
-                if server.poll() is not None:
-                    raise SystemExit("demo server did not start")
-                time.sleep(0.05)
-            config, cache = directory / "config.toml", directory / "cache.sqlite"
-            with (directory / "config.toml").open("a") as extra:
-                extra.write(f'\n[cache]\npath = "{cache}"\n')
+        cache = directory / "cache.sqlite"
+        with demo_cloud(scale, directory, cache=cache) as demo:
+            config = demo.config
             subprocess.run([sys.executable, "-m", "biosphere_tui", "--config", str(config), "sync"], check=True,
                            capture_output=True, cwd=ROOT)
             bare, ours = [], []
             for _ in range(rounds):
-                bare.append(until_painted(BARE))
-                ours.append(until_painted(APP, str(config), str(cache)))
+                bare.append(until_painted(*BARE))
+                ours.append(until_painted(script(APP), str(config), str(cache)))
             _, lines = python(KEYSTROKE, str(config), str(cache))
-        finally:
-            server.terminate()
-            server.wait(10)
     values = dict(line.split(" ", 1) for line in lines if " " in line)
     keys = [float(t) for t in values["KEYS"].split()]
     idle = [float(t) for t in values["IDLE"].split()]
@@ -200,12 +165,9 @@ def bench(scale: float, rounds: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scales", type=float, nargs="+", default=[1, 10, 50])
-    parser.add_argument("--rounds", type=int, default=7)
-    args = parser.parse_args()
-    os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
-    print(f"cores: {os.cpu_count()}, python {sys.version.split()[0]}")
+    found = parser(__doc__, [1, 10, 50])
+    found.add_argument("--rounds", type=int, default=7)
+    args = parse(found)
     for scale in args.scales:
         bench(scale, args.rounds)
 
