@@ -306,6 +306,7 @@ class BiosphereApp(App[None]):
                 from biosphere_tui.sync import Sync  # the network clients load off the first paint
 
                 self._sync = Sync(self.config, self.config.cache_path, now=self.now)
+                self._sync.prepare()
             results = self._sync.refresh_blocking(only, force=force)
             memory.give_back()  # the replies parsed are freed: the app need not keep its peak size
             return results, None

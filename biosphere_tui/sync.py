@@ -82,6 +82,11 @@ class Sync:
         portal = list(PORTAL_SOURCES) if self.config.portal else []
         return portal + [f"site.{name}" for name in self.sites]
 
+    def prepare(self) -> None:
+        """Build each site's connection now, before any reply is parsed (``SiteClient.prepare``)."""
+        for client in self.sites.values():
+            client.prepare()
+
     def close(self) -> None:
         """Stop at once: a refresh still running is cancelled, each site's connection cut."""
         for task, loop in list(self._running.items()):

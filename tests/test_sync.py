@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -13,6 +16,7 @@ from biosphere_tui.cache import reader
 from biosphere_tui.cache.db import connect, open_cache
 from biosphere_tui.cache.schema import migrations
 from biosphere_tui.config import Config
+from biosphere_tui.errors import SourceError
 from biosphere_tui.sync import PORTAL_SOURCES, Sync
 
 SITE = "ifb-bird-stack"
@@ -375,3 +379,43 @@ def test_a_portal_list_arriving_page_after_page_is_not_cut_for_its_length(demo_c
         demo.portal.service.latency = 0.0
     assert result.ok, result.error
     assert len([path for method, path in demo.portal.service.log if "/catalogue" in path]) >= 8
+
+
+def test_prepare_builds_each_site_connection_before_any_request(demo_config: Config, demo) -> None:  # noqa: ANN001
+    """What a connection keeps is made before the first replies are parsed (see ``SiteClient.prepare``):
+    openstacksdk is loaded, no site is asked anything yet, and the refresh then signs in as before."""
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from biosphere_tui.config import load\n"
+        "from biosphere_tui.sync import Sync\n"
+        f"config = load(Path({str(demo_config.source)!r}))\n"
+        "sync = Sync(config, config.cache_path)\n"
+        "assert 'openstack.connection' not in sys.modules\n"
+        "sync.prepare()\n"
+        "assert 'openstack.connection' in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, env={**os.environ, "NO_PROXY": "127.0.0.1,localhost"})
+    assert all(not site.service.hits for site in demo.sites.values())  # building a connection asks nothing
+    open_cache(demo_config.cache_path).db.close()
+    runner = Sync(demo_config, demo_config.cache_path, now=demo.clock.now)
+    try:
+        runner.prepare()
+        assert all(not site.service.hits for site in demo.sites.values())
+        results = runner.refresh_blocking({"site"})
+    finally:
+        runner.close()
+    assert [r.source for r in results if not r.ok] == []
+    assert all(site.service.hits["POST /v3/auth/tokens"] == 1 for site in demo.sites.values())
+
+
+def test_prepare_leaves_a_site_missing_from_clouds_yaml_to_the_refresh(demo_config: Config) -> None:
+    from biosphere_tui.api.openstack import SiteClient
+
+    client = SiteClient("no-such-cloud", demo_config.openstack.clouds_yaml, timeout=2.0)
+    try:
+        client.prepare()  # nothing raised here: the first call says what is wrong
+        with pytest.raises(SourceError):
+            client.check()
+    finally:
+        client.close()

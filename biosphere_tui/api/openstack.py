@@ -12,7 +12,7 @@ import json
 import os
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -161,6 +161,14 @@ class SiteClient:
     def busy(self) -> bool:
         """True while a call is still waiting for this site (e.g. it hangs)."""
         return self._lock.locked()
+
+    def prepare(self) -> None:
+        """Load openstacksdk and build the connection now, without a request; a failure is left for
+        the first call to report. What a connection keeps (modules, plugins, the parsed config) is
+        then made before the first replies are parsed: interleaved with them, it would keep the
+        memory they free from going back to the system (see ``local/memory.py``)."""
+        with self._lock, suppress(Exception):
+            self._connection()
 
     # -- reads ---------------------------------------------------------------------------
 
