@@ -338,6 +338,18 @@ class ServersCursor:
 
 
 @dataclass(frozen=True)
+class ListCursor:
+    """How far a portal source's lists were read: the ``next_since`` of the last read (where the next
+    one's ``since`` starts), the partial reads since the last full one, when that full one was (our
+    clock), and the lists it stands for (their request keys: another list needs a full read)."""
+
+    newest: datetime
+    deltas: int
+    full_pass: datetime
+    lists: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class GroupSummary:
     """A group directory entry: a group one may ask to join."""
 

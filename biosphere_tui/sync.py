@@ -25,12 +25,22 @@ import httpx
 from biosphere_tui import errors
 from biosphere_tui.api import limits
 from biosphere_tui.api.openstack import SiteClient
-from biosphere_tui.api.portal import NotModified, PortalClient
+from biosphere_tui.api.portal import NotModified, PortalClient, request_key
 from biosphere_tui.cache import reader
 from biosphere_tui.cache.db import connect
 from biosphere_tui.cache.writer import CacheWriter
 from biosphere_tui.config import Config
-from biosphere_tui.models import Deployment, Freshness, Group, Member, MembershipRequest, Role, ServersCursor, UsageDay
+from biosphere_tui.models import (
+    Deployment,
+    Freshness,
+    Group,
+    ListCursor,
+    Member,
+    MembershipRequest,
+    Role,
+    ServersCursor,
+    UsageDay,
+)
 from biosphere_tui.rules import backoff
 
 log = logging.getLogger(__name__)
@@ -42,7 +52,8 @@ FULL_PASS_EVERY = 10
 last full read is older than this many refresh intervals: a cache another process or an earlier
 run left); in between, only those changed since the cursor the cache keeps (Nova's
 ``changes-since``), which may miss a change Nova dated before it committed it, or a deletion Nova
-has purged since: the full pass catches them."""
+has purged since: the full pass catches them. The portal's deployments are read the same way (its
+``since``), the full pass catching those the user no longer sees (a group they no longer administer)."""
 PORTAL_SOURCES = ("portal.account", "portal.catalogue", "portal.status", "portal.deployments",
                   "portal.members", "portal.usage")
 
@@ -220,7 +231,7 @@ class Sync:
             if got is None:
                 _groups_from_cache(groups_known, writer, None)
                 return writer.unchanged("portal.account", time.perf_counter() - started, self.now())
-            (user, groups, directory), etags = got
+            (user, groups, directory), etags, _ = got
             groups_known.set_result(groups)
             with writer.validated("portal.account", etags):
                 writer.account_with_directory(user, groups, directory, time.perf_counter() - started, self.now())
@@ -231,7 +242,7 @@ class Sync:
             got = await _read_changed(portal, writer, progress, "portal.catalogue", [lambda c, r: c.catalogue(revalidate=r)])
             if got is None:
                 return writer.unchanged("portal.catalogue", time.perf_counter() - started, self.now())
-            (apps,), etags = got
+            (apps,), etags, _ = got
             with writer.validated("portal.catalogue", etags):
                 writer.catalogue(apps, time.perf_counter() - started, self.now())
             return len(apps)
@@ -241,24 +252,42 @@ class Sync:
             got = await _read_changed(portal, writer, progress, "portal.status", [lambda c, r: c.system_status(revalidate=r)])
             if got is None:
                 return writer.unchanged("portal.status", time.perf_counter() - started, self.now())
-            (sites,), etags = got
+            (sites,), etags, _ = got
             with writer.validated("portal.status", etags):
                 writer.sites(sites, time.perf_counter() - started, self.now())
             return len(sites)
 
         async def deployments(progress: limits.Progress) -> int:
+            """Those changed since the cached cursor (merged into the cache), or every one at a full pass."""
             admin_of = [g.id for g in await groups(progress) if g.role is Role.ADMIN]
             started = time.perf_counter()
+            scopes: list[tuple[str, str | None]] = [("mine", None), *(("group", gid) for gid in admin_of)]
+            lists = tuple(request_key("monitor/deployments", {"scope": s, **({"group": g} if g else {})})
+                          for s, g in scopes)
+            cursor = reader.portal_cursor(writer.db, "portal.deployments")
+            if cursor is not None and cursor.lists == lists and not self._full_pass_due(cursor):
+                known = reader.validators(writer.db, "portal.deployments")
+                client = portal.with_validators(known, progress)
+                found = await asyncio.gather(*(_unless_unchanged(client.deployments(s, g, since=cursor.newest))
+                                               for s, g in scopes))
+                # a 304: nothing changed in that list since the cursor, which stays where it was
+                after = _cursor({key: cursor.newest for key in lists} | client.next_since, lists, cursor.deltas + 1,
+                                cursor.full_pass)
+                changed = {d.id: d for part in found if part is not _UNCHANGED for d in part}
+                # the whole lists' ETags still name them (a 304 then: nothing changed since), the partial reads' too
+                with writer.validated("portal.deployments", {k: v for k, v in known.items() if k in lists} | client.etags):
+                    return writer.deployments(changed.values(), time.perf_counter() - started, self.now(), partial=True,
+                                              cursor=after)
             got = await _read_changed(portal, writer, progress, "portal.deployments", [
                 lambda c, r: c.deployments("mine", revalidate=r),
                 *(partial(_group_deployments, gid) for gid in admin_of)])
             if got is None:
                 return writer.unchanged("portal.deployments", time.perf_counter() - started, self.now())
-            lists, etags = got
-            unique = {d.id: d for found in lists for d in found}
+            found, etags, next_since = got
             with writer.validated("portal.deployments", etags):
-                writer.deployments(unique.values(), time.perf_counter() - started, self.now())
-            return len(unique)
+                return writer.deployments({d.id: d for part in found for d in part}.values(),
+                                          time.perf_counter() - started, self.now(),
+                                          cursor=_cursor(next_since, lists, 0, self.now()))
 
         async def members(progress: limits.Progress) -> int:
             admin_of = [g.id for g in await groups(progress) if g.role is Role.ADMIN]
@@ -267,7 +296,7 @@ class Sync:
                 *(partial(_members_of, gid) for gid in admin_of), *(partial(_requests_of, gid) for gid in admin_of)])
             if got is None:
                 return writer.unchanged("portal.members", time.perf_counter() - started, self.now())
-            found, etags = got
+            found, etags, _ = got
             people = [m for part in found[: len(admin_of)] for m in part]
             asks = [r for part in found[len(admin_of):] for r in part]
             with writer.validated("portal.members", etags):
@@ -283,7 +312,7 @@ class Sync:
                 partial(_consumption, g, start, end) for g, start in windows.items()])
             if got is None:
                 return writer.unchanged("portal.usage", time.perf_counter() - started, self.now())
-            found, etags = got
+            found, etags, _ = got
             days = [u for part in found for u in part]
             with writer.validated("portal.usage", etags):
                 writer.usage(windows, end, days, end - timedelta(days=USAGE_DAYS - 1), time.perf_counter() - started,
@@ -310,8 +339,8 @@ class Sync:
 
         return job
 
-    def _full_pass_due(self, cursor: ServersCursor) -> bool:
-        """Whether a site's servers are read in full this time (see ``FULL_PASS_EVERY``)."""
+    def _full_pass_due(self, cursor: ServersCursor | ListCursor) -> bool:
+        """Whether a site's servers (the portal's deployments) are read in full this time (see ``FULL_PASS_EVERY``)."""
         return (cursor.deltas + 1 >= FULL_PASS_EVERY
                 or self.now() - cursor.full_pass >= timedelta(seconds=FULL_PASS_EVERY * self.config.refresh_interval))
 
@@ -362,6 +391,15 @@ async def _in_daemon_thread(call: Callable[[], T], name: str) -> T:
     return await done
 
 
+def _cursor(next_since: dict[str, datetime], lists: tuple[str, ...], deltas: int,
+            full_pass: datetime) -> ListCursor | None:
+    """Where the next read of ``lists`` starts: the earliest ``next_since`` of their replies (None if one
+    gave none, an older portal: the next read is a full one)."""
+    if not lists or any(key not in next_since for key in lists):
+        return None
+    return ListCursor(min(next_since[key] for key in lists), deltas, full_pass, lists)
+
+
 def _usage_windows(writer: CacheWriter, group_ids: list[str], end: date) -> dict[str, date]:
     """From which day to fetch each group's consumption: the record only grows and its past days
     are final, so a group cached before needs only the days from the day before its last fetch
@@ -376,10 +414,11 @@ Read = Callable[[PortalClient, bool], Awaitable[Any]]  # one read of a source: (
 
 
 async def _read_changed(portal: PortalClient, writer: CacheWriter, progress: limits.Progress, source: str,
-                        calls: Sequence[Read]) -> tuple[list[Any], dict[str, str]] | None:
+                        calls: Sequence[Read]) -> tuple[list[Any], dict[str, str], dict[str, datetime]] | None:
     """What ``calls(client, revalidate)`` read, each asked with the ETag of the reply ``source``'s
-    cached rows came from, and the ETags of the replies; None when the portal said none changed.
-    When only some did, the others are read again in full: a source's rows are written as a whole."""
+    cached rows came from, the ETags of the replies and the lists' ``next_since``; None when the portal
+    said none changed. When only some did, the others are read again in full: a source's rows are
+    written as a whole."""
     client = portal.with_validators(reader.validators(writer.db, source), progress)
     found = await asyncio.gather(*(_unless_unchanged(call(client, True)) for call in calls))
     if calls and all(x is _UNCHANGED for x in found):
@@ -387,7 +426,7 @@ async def _read_changed(portal: PortalClient, writer: CacheWriter, progress: lim
     again = [i for i, x in enumerate(found) if x is _UNCHANGED]
     for i, value in zip(again, await asyncio.gather(*(calls[i](client, False) for i in again)), strict=True):
         found[i] = value
-    return found, client.etags
+    return found, client.etags, client.next_since
 
 
 _UNCHANGED = object()

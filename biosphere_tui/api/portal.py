@@ -8,7 +8,7 @@ import math
 import ssl
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
@@ -81,6 +81,7 @@ class PortalClient:
         self._validators: Mapping[str, str] = {}
         self._progress: limits.Progress | None = None
         self.etags: dict[str, str] = {}
+        self.next_since: dict[str, datetime] = {}
         self._http = httpx.AsyncClient(
             base_url=base_url.rstrip("/") + "/",
             headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
@@ -101,10 +102,11 @@ class PortalClient:
     def with_validators(self, validators: Mapping[str, str], progress: limits.Progress | None = None) -> PortalClient:
         """This client (the same connections) asking each read with ``If-None-Match`` when
         ``validators`` has the ETag of an earlier reply to it (by `request_key`): a 304 raises
-        `NotModified`. ``etags`` then holds the ETag of every read it made (first page of a list).
+        `NotModified`. ``etags`` then holds the ETag of every read it made (first page of a list), and
+        ``next_since`` the cursor of every list that gives one (by `request_key`, ``since`` aside).
         Each complete reply (a page) marks ``progress``: the caller's deadline counts from it."""
         twin = copy.copy(self)
-        twin._validators, twin.etags, twin._progress = dict(validators), {}, progress
+        twin._validators, twin.etags, twin.next_since, twin._progress = dict(validators), {}, {}, progress
         return twin
 
     # -- reads ---------------------------------------------------------------------------
@@ -145,8 +147,12 @@ class PortalClient:
         return await self._get_one("cloud/system_status", parse.system_status, revalidate)
 
     async def deployments(self, scope: str = "mine", group_id: str | None = None, *,
-                          revalidate: bool = True) -> list[Deployment]:
+                          since: datetime | None = None, revalidate: bool = True) -> list[Deployment]:
+        """The deployments of the scope; with ``since`` (a ``next_since`` the portal gave), only those
+        changed at or after it."""
         params = {"scope": scope, **({"group": group_id} if group_id else {})}
+        if since is not None:
+            params["since"] = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         return await self._paged("monitor/deployments", params, parse.deployment, revalidate)
 
     async def deployment(self, deployment_id: str) -> Deployment:
@@ -208,6 +214,9 @@ class PortalClient:
     async def _paged(self, path: str, params: dict[str, str], parser: Callable[[Any], T],
                      revalidate: bool = False) -> list[T]:
         first = self._envelope(await self._first(path, params, revalidate, {"page": "1", "per_page": str(PER_PAGE)}))
+        if "next_since" in first:  # a list that takes ``since``: where its next read starts
+            self.next_since[request_key(path, {k: v for k, v in params.items() if k != "since"})] = \
+                self._parse(lambda page: f.timestamp(page, "next_since", "page"), first)
         pages = [first]
         total, per_page = first.get("total"), first.get("per_page") or PER_PAGE
         if first.get("next_page") is not None and isinstance(total, int) and isinstance(per_page, int) and per_page > 0:

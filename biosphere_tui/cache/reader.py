@@ -12,6 +12,7 @@ from biosphere_tui.models import (
     Freshness,
     Group,
     GroupKind,
+    ListCursor,
     Quota,
     Role,
     ServersCursor,
@@ -134,6 +135,13 @@ def servers_cursor(db: Reader, site: str) -> ServersCursor | None:
     """How far ``site``'s cached servers were read (None: never, or not since the cursor was kept)."""
     row = db.execute("SELECT newest, deltas, full_pass FROM servers_cursor WHERE site = ?", [site]).fetchone()
     return ServersCursor(datetime.fromisoformat(row[0]), row[1], datetime.fromisoformat(row[2])) if row else None
+
+
+def portal_cursor(db: Reader, source: str) -> ListCursor | None:
+    """How far ``source``'s cached lists were read (None: never, or in full only)."""
+    row = db.execute("SELECT newest, deltas, full_pass, lists FROM portal_cursor WHERE source = ?", [source]).fetchone()
+    return ListCursor(datetime.fromisoformat(row[0]), row[1], datetime.fromisoformat(row[2]),
+                      tuple(json.loads(row[3]))) if row else None
 
 
 def site_names(db: Reader) -> dict[str, str]:

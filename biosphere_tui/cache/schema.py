@@ -249,6 +249,14 @@ def m014_servers_cursor(db: Database) -> None:
                      "deltas INTEGER NOT NULL, full_pass TEXT NOT NULL);")
 
 
+@_step
+def m015_portal_cursor(db: Database) -> None:
+    """The deployments' ``since`` cursor (``models.ListCursor``; ``lists``: JSON), written with the
+    deployments it stands for: a refresh reads only the deployments changed since it."""
+    db.executescript("CREATE TABLE portal_cursor (source TEXT PRIMARY KEY, newest TEXT NOT NULL, "
+                     "deltas INTEGER NOT NULL, full_pass TEXT NOT NULL, lists TEXT NOT NULL);")
+
+
 def _clean_json(data: object, clean: Callable[[str], str]) -> object:
     if isinstance(data, str):
         return clean(data)

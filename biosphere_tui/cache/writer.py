@@ -24,6 +24,7 @@ from biosphere_tui.models import (
     Deployment,
     Group,
     GroupSummary,
+    ListCursor,
     Member,
     MembershipRequest,
     Parameter,
@@ -211,7 +212,11 @@ class CacheWriter:
         with write_transaction(self.db):
             self._success("portal.status", len(rows), duration, at, self._replace("sites", rows, "id"))
 
-    def deployments(self, deployments: Iterable[Deployment], duration: float, at: datetime) -> None:
+    def deployments(self, deployments: Iterable[Deployment], duration: float, at: datetime, *,
+                    partial: bool = False, cursor: ListCursor | None = None) -> int:
+        """Write the deployments read: all of them, or (``partial``) those changed since the cursor, the
+        others staying; and the ``cursor`` they leave (None: the next read is a full one). Returns how
+        many deployments the cache holds now."""
         rows = []
         for d in deployments:
             row = _row(d)
@@ -222,7 +227,14 @@ class CacheWriter:
             row["parameters"] = parameters_json(d.parameters)
             rows.append(row)
         with write_transaction(self.db):
-            self._success("portal.deployments", len(rows), duration, at, self._replace("deployments", rows, "id"))
+            changed = self._upsert("deployments", rows, ("id",)) if partial else self._replace("deployments", rows, "id")
+            count = int(self.db.execute("SELECT COUNT(*) FROM deployments").fetchone()[0]) if partial else len(rows)
+            self._success("portal.deployments", count, duration, at, changed)
+            self.db.execute("DELETE FROM portal_cursor WHERE source = 'portal.deployments'")
+            if cursor is not None:
+                self.db.execute("INSERT INTO portal_cursor VALUES ('portal.deployments', ?, ?, ?, ?)",
+                                [_iso(cursor.newest), cursor.deltas, _iso(cursor.full_pass), _json(list(cursor.lists))])
+        return count
 
     def members(self, group_ids: Sequence[str], members: Iterable[Member],
                 requests: Iterable[MembershipRequest], duration: float, at: datetime) -> None:

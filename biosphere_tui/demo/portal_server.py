@@ -16,7 +16,7 @@ import threading
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 from .contract import CATEGORIES, FUNDINGS, GROUP_REQUEST_MAXIMUM, DeploymentState, RequestState, Role
@@ -39,6 +39,7 @@ GROUP_NAME = re.compile(r"\A[a-z][a-z0-9-]{2,29}\Z")
 NOT_BLANK = re.compile("[^\t\n\v\f\r \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]")
 NOT_EMPTY = re.compile(r".", re.DOTALL)
 DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+DATE_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?Z")  # UTC, as in the contract
 INTEGER = re.compile(r"[0-9]+")
 UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 SCOPES = ("mine", "group")
@@ -252,6 +253,19 @@ def _query_date(req: Request, name: str) -> date | None:
     return None if value is None else _date(value, name)
 
 
+def _query_time(req: Request, name: str) -> datetime | None:
+    """A date-time query parameter, in UTC with a ``Z`` (the contract's form); invalid otherwise."""
+    value = req.arg(name)
+    if value is None:
+        return None
+    try:
+        if DATE_TIME.fullmatch(value):
+            return datetime.fromisoformat(value[:-1]).replace(tzinfo=UTC)
+    except ValueError:
+        pass
+    raise WorldError("invalid", f"{name} must be a date and time in UTC (YYYY-MM-DDTHH:MM:SSZ).", name)
+
+
 def _number(req: Request, name: str, default: int, maximum: int) -> int:
     """An integer query parameter (decimal digits) between 1 and *maximum*; absent means *default*."""
     raw = req.arg(name)
@@ -269,14 +283,17 @@ def _paging(req: Request) -> tuple[int, int]:
     return _number(req, "page", 1, MAX_PAGE), _number(req, "per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE)
 
 
-def _paged(paging: tuple[int, int], items: Sequence[T], encode: Callable[[T], dict[str, Any]], etag: str) -> Reply:
+def _paged(paging: tuple[int, int], items: Sequence[T], encode: Callable[[T], dict[str, Any]], etag: str,
+           next_since: datetime | None = None) -> Reply:
     """One page of *items*, in the contract's envelope. The first page carries the list's ``etag``
-    (`Portal._etag`, taken before *items*): a validator of the whole list (every page)."""
+    (`Portal._etag`, taken before *items*): a validator of the whole list (every page). A list that
+    takes ``since`` gives ``next_since``: the time of the last change before it was read."""
     page, per_page = paging
     start = (page - 1) * per_page
     chunk = items[start:start + per_page]
     reply = Reply(200, {"items": [encode(item) for item in chunk], "page": page, "per_page": per_page,
-                        "total": len(items), "next_page": page + 1 if start + per_page < len(items) else None})
+                        "total": len(items), "next_page": page + 1 if start + per_page < len(items) else None,
+                        **({"next_since": iso(next_since)} if next_since is not None else {})})
     if page == 1:
         reply.headers["ETag"] = etag
     return reply
@@ -452,9 +469,10 @@ class Portal:
 
     def _requests(self, req: Request, gid: str) -> Reply:
         state = _query(req, "state", REQUEST_STATES)
-        paging, etag = _paging(req), self._etag("requests")
-        found = self.world.request_list(gid, self.username, RequestState(state) if state else None)
-        return _paged(paging, found, _request, etag)
+        since = _query_time(req, "since")
+        paging, etag, next_since = _paging(req), self._etag("requests"), self.world.changed_requests.latest
+        found = self.world.request_list(gid, self.username, RequestState(state) if state else None, since)
+        return _paged(paging, found, _request, etag, next_since)
 
     def _decide(self, req: Request, gid: str, rid: str, verb: str) -> Reply:
         reason = _string(_body(req), "reason").strip() if verb == "reject" else ""
@@ -498,21 +516,27 @@ class Portal:
         """``mine``: the user's own; ``group``: those of `group`, or of every group the user administers."""
         scope = _query(req, "scope", SCOPES) or "mine"
         gid = _query(req, "group") if scope == "group" else None
+        since = _query_time(req, "since")
         # a VM's last activity moves with its server's status and with the clock
         paging, etag = _paging(req), self._etag("deployments", "servers", timed=True)
-        if scope == "mine":
-            ids = self.world.deployments_of(owner=self.username)
-        else:
-            with self.world.lock:
-                if gid:
-                    self.world.require(gid, self.username, admin=True)
-                    ids = self.world.deployments_of(group=gid)
-                else:
-                    ids = sorted((dep_id for g in self.world.groups_of(self.username) if g.role is Role.ADMIN
-                                  for dep_id in self.world.deployments_of(group=g.id)),
-                                 key=lambda dep_id: self.world.deployments[dep_id].created)
-        deployments, world = self.world.deployments, self.world
-        return _paged(paging, ids, lambda dep_id: _deployment(world.monitored(deployments[dep_id])), etag)
+        world, deployments = self.world, self.world.deployments
+        with world.lock:
+            next_since = world.changed_deployments.latest  # before the list: a later change is at or after it
+            if gid:
+                world.require(gid, self.username, admin=True)
+            groups = [] if scope == "mine" else [gid] if gid else \
+                [g.id for g in world.groups_of(self.username) if g.role is Role.ADMIN]
+            if since is not None:  # the changed ones only, from the change index
+                ids = [d for d in world.changed_since(since) if
+                       (deployments[d].owner == self.username if scope == "mine" else deployments[d].group_id in groups)]
+            elif scope == "mine":
+                ids = world.deployments_of(owner=self.username)
+            elif gid:
+                ids = world.deployments_of(group=gid)
+            else:
+                ids = sorted((dep_id for g in groups for dep_id in world.deployments_of(group=g)),
+                             key=lambda dep_id: deployments[dep_id].created)
+        return _paged(paging, ids, lambda dep_id: _deployment(world.monitored(deployments[dep_id])), etag, next_since)
 
     def _deployment(self, req: Request, dep_id: str) -> Reply:
         return _tagged(Reply(200, _deployment(self.world.monitored(self.world.deployment_for(dep_id, self.username)))))

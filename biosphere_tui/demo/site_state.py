@@ -128,6 +128,7 @@ class SiteState:
         self.keypairs: dict[str, FakeKeypair] = {}  # by name (the one user's)
         self.lock = threading.RLock()
         self.version = 0  # counts the changes of `servers` (the portal's validators rest on it)
+        self.changed: list[str] = []  # the server of each change, in order (`version` of them)
         self.opened = self.now()  # creation time of the images
         self.add_network(NETWORK)
         self._subnet = zlib.crc32(site_id.encode()) % 250
@@ -169,7 +170,7 @@ class SiteState:
                 ip=self._allocate_ip() if network and status in ("ACTIVE", "SHUTOFF") else None,
                 boot_seconds=boot_seconds, key_name=key_name, network=network)
             self.servers[server.id] = server
-            self.version += 1
+            self._changed(server)
             return server
 
     def delete_server(self, server_id: str) -> bool:
@@ -180,7 +181,7 @@ class SiteState:
                 return False
             server.deleted = True
             server.updated = self.now()
-            self.version += 1
+            self._changed(server)
             return True
 
     def set_status(self, server_id: str, status: str) -> None:
@@ -190,7 +191,7 @@ class SiteState:
             if server.deleted:
                 raise KeyError(server_id)
             server.status, server.updated = status, self.now()
-            self.version += 1
+            self._changed(server)
 
     def tick(self) -> None:
         """Advance statuses against the clock: BUILD -> ACTIVE (+ip) when due."""
@@ -202,7 +203,11 @@ class SiteState:
                     server.status = "ACTIVE"
                     server.ip = server.ip or (self._allocate_ip() if server.network else None)
                     server.updated = now
-                    self.version += 1
+                    self._changed(server)
+
+    def _changed(self, server: FakeServer) -> None:
+        self.version += 1
+        self.changed.append(server.id)
 
     def usage(self) -> tuple[int, int, int]:
         """(cores, ram_mb, instances) used by live servers."""

@@ -23,6 +23,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from . import seeding
+from .changes import ChangeLog
 from .clock import DemoClock
 from .contract import Availability, GroupKind, RequestState, Role
 from .contract import DeploymentState as S
@@ -84,7 +85,17 @@ class World:
         self._ledger = Ledger(self.built.date())
         self._version = 0  # counts the changes made through this class's methods (see `version`)
         self._changes: Counter[str] = Counter()  # the same, by kind of record (see `version_of`)
+        self.changed_deployments: ChangeLog[str] = ChangeLog(self.built)  # what a `since` read lists
+        self.changed_requests: ChangeLog[str] = ChangeLog(self.built)
+        self._beats: list[tuple[datetime, str]] = []  # (when, deployment): the next move of a VM's last activity
+        self._next_beat: dict[str, datetime] = {}  # the live entry of each deployment in `_beats`
         seeding.seed(self, seed)
+        self._servers_seen = {site_id: len(site.cloud.changed) for site_id, site in self.sites.items()}
+        for log in (self.changed_deployments, self.changed_requests):
+            log.settle(self.built)
+        self._beats.clear()  # armed as they were indexed: before the seeding shut servers off
+        for dep in self.deployments.values():
+            self._arm(dep, self.built)
         self._next_visit = self.built + timedelta(seconds=self._visitors.uniform(*REQUEST_EVERY))
         self._ledger.record(self.deployments.values(), self.built.date() - timedelta(days=USAGE_DAYS),
                             self.built)
@@ -138,6 +149,7 @@ class World:
         self.requests[rid] = request
         self._requests_by_group[gid].append(rid)
         self.touch("requests")
+        self.changed_requests.note(rid, self.clock.now())
         return request
 
     def index(self, dep: Deployment) -> None:
@@ -147,6 +159,7 @@ class World:
         self._by_owner[dep.owner].append(dep.id)
         self._ledger.changed(dep)
         self.touch("deployments")
+        self._noted(dep)
 
     def commit(self, dep: Deployment, sign: int) -> None:
         """Book (+1) or release (-1) what *dep* holds of its group's quota."""
@@ -177,7 +190,24 @@ class World:
         self.deployments[dep.id] = dep
         self._ledger.changed(dep)
         self.touch("deployments")
+        self._noted(dep)
         return dep
+
+    def _noted(self, dep: Deployment, now: datetime | None = None) -> None:
+        """*dep* changed now (what it shows): in the change index, with the next move of its last activity."""
+        now = now or self.clock.now()
+        self.changed_deployments.note(dep.id, now)
+        self._arm(dep, now)
+
+    def _arm(self, dep: Deployment, now: datetime) -> None:
+        """Schedule the next move of *dep*'s last activity after *now*, if its VM is in use."""
+        self._next_beat.pop(dep.id, None)
+        if dep.state is S.READY and dep.id not in self.idle_since and self._stopped_at(dep) is None:
+            every = _beat_every(dep)
+            beats = max(int((now - dep.updated).total_seconds() // every), 0)
+            due = dep.updated + timedelta(seconds=(beats + 1) * every)
+            self._next_beat[dep.id] = due
+            heapq.heappush(self._beats, (due, dep.id))
 
     def image_for(self, site: DemoSite, app: Appliance) -> str:
         """The Glance image of *site* that *app* boots from."""
@@ -194,12 +224,35 @@ class World:
                 dep = self.deployments[dep_id]
                 if dep.state is before:
                     self._advance(dep, target, due)
+            self._moves(now)
             if now.date() > self._ledger.until:  # after the transitions, so that ends are known
                 self._ledger.advance(self.deployments.values(), now.date(), now)
                 self.touch("usage")
             while self._next_visit <= now:
                 self._visit(self._next_visit)
                 self._next_visit += timedelta(seconds=self._visitors.uniform(*REQUEST_EVERY))
+
+    def _moves(self, now: datetime) -> None:
+        """Note the deployments whose last activity moved by *now*: their VM was seen busy (a beat fell
+        due), or their server changed (stopped, started, deleted: read from each site's journal)."""
+        while self._beats and self._beats[0][0] <= now:
+            due, dep_id = heapq.heappop(self._beats)
+            if self._next_beat.get(dep_id) == due:
+                self._noted(self.deployments[dep_id], now)
+        for site_id, site in self.sites.items():
+            journal = site.cloud.changed
+            seen, self._servers_seen[site_id] = self._servers_seen[site_id], len(journal)
+            for server_id in journal[seen:self._servers_seen[site_id]]:
+                server = site.cloud.servers[server_id]
+                dep = self.deployments.get(server.metadata.get("biosphere_deployment", ""))
+                if dep is not None and dep.server_id == server_id and dep.state is S.READY:
+                    self._noted(dep, now)
+
+    def changed_since(self, moment: datetime) -> list[str]:
+        """Ids of the deployments changed at or after *moment* (created, any field, last activity moved),
+        oldest first, in time proportional to their number."""
+        with self.lock:
+            return self.changed_deployments.since(moment)
 
     def _advance(self, dep: Deployment, target: S, at: datetime) -> None:
         ip = None
@@ -245,10 +298,13 @@ class World:
             self.require(gid, actor, admin=True)
             return sorted(self.members[gid].values(), key=lambda m: (m.role is not Role.ADMIN, m.name, m.username))
 
-    def request_list(self, gid: str, actor: str, state: RequestState | None = None) -> list[MembershipRequest]:
+    def request_list(self, gid: str, actor: str, state: RequestState | None = None,
+                     since: datetime | None = None) -> list[MembershipRequest]:
+        """The requests to join *gid*, oldest first; with *since*, those made or decided at or after it."""
         with self.lock:
             self.require(gid, actor, admin=True)
-            found = [self.requests[rid] for rid in self._requests_by_group[gid]]
+            ids = self._requests_by_group[gid] if since is None else self.changed_requests.since(since)
+            found = [r for rid in ids if (r := self.requests[rid]).group_id == gid]
         return [r for r in found if state is None or r.state is state]
 
     def catalogue(self, q: str = "", tool: str = "", topic: str = "", category: str = "") -> list[Appliance]:
@@ -294,12 +350,16 @@ class World:
             return dep.last_activity
         idle = self.idle_since.get(dep.id)
         if idle is None:
-            server = self.sites[dep.site].cloud.servers.get(dep.server_id or "")
-            until = self.clock.now() if server is None or server.status == "ACTIVE" else server.updated
-            every = ACTIVE_EVERY[0] + zlib.crc32(dep.id.encode()) % (ACTIVE_EVERY[1] - ACTIVE_EVERY[0])
+            until = self._stopped_at(dep) or self.clock.now()
+            every = _beat_every(dep)
             beats = max(int((until - dep.updated).total_seconds() // every), 0)
             idle = dep.updated + timedelta(seconds=beats * every)
         return idle
+
+    def _stopped_at(self, dep: Deployment) -> datetime | None:
+        """When *dep*'s server stopped running (its last change, shut off or in error); None while it runs."""
+        server = self.sites[dep.site].cloud.servers.get(dep.server_id or "")
+        return None if server is None or server.status == "ACTIVE" else server.updated
 
     def deployments_of(self, *, owner: str | None = None, group: str | None = None) -> list[str]:
         """Ids of the deployments of an owner or a group, oldest first."""
@@ -365,6 +425,7 @@ class World:
     def _store_request(self, request: MembershipRequest) -> MembershipRequest:
         self.requests[request.id] = request
         self.touch("requests")
+        self.changed_requests.note(request.id, self.clock.now())
         return request
 
     def request_group(self, actor: str, fields: dict[str, object]) -> str:
@@ -495,6 +556,11 @@ def _access(dep: Deployment, app: Appliance) -> tuple[tuple[AccessLink, ...], tu
         links.append(AccessLink("x2go", f"x2go://ubuntu@{dep.ip}"))
         params.append(Parameter("x2go_session", "XFCE" if "XFCE" in tools else "MATE"))
     return tuple(links), tuple(params)
+
+
+def _beat_every(dep: Deployment) -> int:
+    """Seconds between two times the monitor sees *dep*'s VM busy (drawn from its id)."""
+    return ACTIVE_EVERY[0] + zlib.crc32(dep.id.encode()) % (ACTIVE_EVERY[1] - ACTIVE_EVERY[0])
 
 
 def _haystack(app: Appliance) -> str:

@@ -712,6 +712,19 @@ class TestDemoReadOnly:
                             params={"scope": "everything"}).json()["error"]
         assert (error["code"], error["field"]) == ("invalid", "scope")
 
+    @pytest.mark.parametrize(("template", "params"), [
+        ("/monitor/deployments", {"scope": "mine"}), ("/monitor/deployments", {"scope": "group"}),
+        ("/cloudweb_account/groups/{gid}/requests", {}), ("/cloudweb_account/groups/{gid}/requests", {"state": "pending"})])
+    def test_a_since_read_lists_only_what_changed(self, portal: Portal, template: str, params: dict[str, str]) -> None:
+        """On a frozen world nothing changes after the list's ``next_since``; from before the world
+        began, every item changed: the whole list, in its order."""
+        path = {"gid": ADMIN_GROUP} if "{gid}" in template else {}
+        first = portal.call("get", template, status=200, params=params, **path).json()
+        whole = portal.all_items(template, params, **path)
+        assert whole and first["next_since"] <= NOW.isoformat().replace("+00:00", "Z")
+        assert portal.all_items(template, {**params, "since": first["next_since"]}, **path) == []
+        assert portal.all_items(template, {**params, "since": "2000-01-01T00:00:00Z"}, **path) == whole
+
     def test_unknown_ids_are_404(self, portal: Portal) -> None:
         portal.call("get", "/monitor/deployments/{id}", status=404, id=UNKNOWN)
         for template in ("/cloudweb_account/groups/{gid}/members",
@@ -805,6 +818,20 @@ class TestDemoWrites:
         done = rw.call("get", "/monitor/deployments/{id}", status=200, id=created["id"]).json()
         assert done["state"] in ("Done", "Cancelled")
         rw.call("delete", "/monitor/deployments/{id}", status=409, id=created["id"])
+
+    def test_a_since_read_lists_a_new_deployment_and_not_the_others(self, rw: Portal, mutable_cloud: Any) -> None:
+        mutable_cloud.clock.advance(1)  # the changes the other tests made are before this second
+        mutable_cloud.world.tick()
+        params = {"scope": "group", "group": ADMIN_GROUP}
+        cursor = rw.call("get", "/monitor/deployments", status=200, params=params).json()["next_since"]
+        mutable_cloud.clock.advance(1)
+        created = next(r.json() for b in _deployable(rw) if b["group"] == ADMIN_GROUP
+                       if (r := rw.client.post("/monitor/deployments", json={**b, "name": "contract-since"},
+                                               headers={"Idempotency-Key": str(uuid.uuid4())})).status_code == 201)
+        changed = rw.all_items("/monitor/deployments", {**params, "since": cursor})
+        whole = [d["id"] for d in rw.all_items("/monitor/deployments", params)]
+        assert created["id"] in [d["id"] for d in changed] and len(changed) < len(whole) / 10
+        assert [d["id"] for d in changed] == [i for i in whole if i in {d["id"] for d in changed}]  # the list's order
 
     def test_deployment_name_rules(self, rw: Portal) -> None:
         body = next(_deployable(rw))

@@ -53,6 +53,9 @@ _JSON = st.recursive(st.none() | st.booleans() | st.integers(-(2**40), 2**40) | 
                      lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_TEXT, inner, max_size=3),
                      max_leaves=6)
 _HEADER_TEXT = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=40)
+DATE_TIMES_BROKEN = ["", "yesterday", "2026-11-25", "2026-11-25T12:00:00", "2026-11-25T12:00:00+00:00",
+                     "2026-11-25 12:00:00Z", "2026-13-25T12:00:00Z", "2026-11-25T24:00:00Z",
+                     "2026-11-25T12:00:00.1234567Z", " 2026-11-25T12:00:00Z"]
 OPERATIONS = [(template, method, op) for template, method, op in _operations()]
 
 
@@ -114,6 +117,9 @@ def _valid(schema: dict[str, Any], known: list[str], lookup: Any = lambda name: 
                                      optional={k: _valid(v, lookup(k)) for k, v in props.items() if k not in required})
     if schema.get("format") == "date":
         return st.dates().map(date.isoformat)
+    if schema.get("format") == "date-time":
+        return st.datetimes(datetime(1, 1, 1), datetime(9999, 12, 31)).map(
+            lambda d: d.isoformat(timespec="seconds" if d.microsecond % 2 else "microseconds") + "Z")
     if schema.get("format") == "uuid":
         return st.uuids().map(str)
     pattern = schema.get("pattern")
@@ -145,6 +151,8 @@ def _invalid(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
     if schema.get("format") == "date":
         options.append(st.sampled_from(["", "yesterday", "2026-13-01", "2026-02-30", "20261125", "2026-11-25T00:00:00Z",
                                         "\u0662\u0660\u0662\u0666-11-25", " 2026-11-25"]))
+    if schema.get("format") == "date-time":
+        options.append(st.sampled_from(DATE_TIMES_BROKEN))
     if schema.get("format") == "uuid":
         options.append(st.sampled_from(["", "not-a-uuid", "0b9f5a361f7c4d7e9a572f0c6f3e8d41",
                                         "{0b9f5a36-1f7c-4d7e-9a57-2f0c6f3e8d41}"]))
@@ -362,6 +370,8 @@ def _breaking(schema: dict[str, Any], where: str) -> list[Any]:
     if fmt == "date":
         values += ["", "yesterday", "2026-13-01", "2026-02-30", "20261125", "2026-11-25T00:00:00Z", " 2026-11-25",
                    "\u0662\u0660\u0662\u0666-11-25"]
+    if fmt == "date-time":
+        values += DATE_TIMES_BROKEN
     if fmt == "uuid":
         values += [MISSING, "", "not-a-uuid", "0b9f5a361f7c4d7e9a572f0c6f3e8d41", "{0b9f5a36-1f7c-4d7e-9a57-2f0c6f3e8d41}"]
     if schema.get("minLength", 0) > 0:
