@@ -237,25 +237,22 @@ class Sync:
                 writer.account_with_directory(user, groups, directory, time.perf_counter() - started, self.now())
             return len(groups)
 
-        async def catalogue(progress: limits.Progress) -> int:
-            started = time.perf_counter()
-            got = await _read_changed(portal, writer, progress, "portal.catalogue", [lambda c, r: c.catalogue(revalidate=r)])
-            if got is None:
-                return writer.unchanged("portal.catalogue", time.perf_counter() - started, self.now())
-            (apps,), etags, _ = got
-            with writer.validated("portal.catalogue", etags):
-                writer.catalogue(apps, time.perf_counter() - started, self.now())
-            return len(apps)
+        def one_read(source: str, read: Read, write: Callable[[list[Any], float, datetime], None]) -> Job:
+            """A source the portal sends in one read (a list), written as a whole."""
+            async def job(progress: limits.Progress) -> int:
+                started = time.perf_counter()
+                got = await _read_changed(portal, writer, progress, source, [read])
+                if got is None:
+                    return writer.unchanged(source, time.perf_counter() - started, self.now())
+                (rows,), etags, _ = got
+                with writer.validated(source, etags):
+                    write(rows, time.perf_counter() - started, self.now())
+                return len(rows)
 
-        async def status(progress: limits.Progress) -> int:
-            started = time.perf_counter()
-            got = await _read_changed(portal, writer, progress, "portal.status", [lambda c, r: c.system_status(revalidate=r)])
-            if got is None:
-                return writer.unchanged("portal.status", time.perf_counter() - started, self.now())
-            (sites,), etags, _ = got
-            with writer.validated("portal.status", etags):
-                writer.sites(sites, time.perf_counter() - started, self.now())
-            return len(sites)
+            return job
+
+        catalogue = one_read("portal.catalogue", lambda c, r: c.catalogue(revalidate=r), writer.catalogue)
+        status = one_read("portal.status", lambda c, r: c.system_status(revalidate=r), writer.sites)
 
         async def deployments(progress: limits.Progress) -> int:
             """Those changed since the cached cursor (merged into the cache), or every one at a full pass."""
