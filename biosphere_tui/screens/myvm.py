@@ -3,8 +3,8 @@
 The table holds a window of the matching VMs (``PAGE`` rows, more as the cursor nears its
 end), read through the sort's index; the count is kept while the query and the data stay the
 same: a sort or a cursor move reads about one window. A filter's words are searched in memory,
-in the scope's VMs read once in the sort's order (``vms.Ordering``), so that a keystroke reads
-the window alone.
+in the scope's VMs read once in the sort's order (``vms.Ordering``, by a worker once the rows
+are shown), so that a keystroke reads the window alone.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from biosphere_tui.i18n import _, t
 from biosphere_tui.models import Parameter, Role
 from biosphere_tui.rules.access import deployment_ssh, server_ssh
 from biosphere_tui.screens.base import BiosphereScreen
-from biosphere_tui.widgets.filter_bar import Filterable, FilterBar, filter_key, restart_cursors
+from biosphere_tui.widgets.filter_bar import Filterable, filter_key, restart_cursors
 from biosphere_tui.widgets.server_views import ServerDetailPane, ServerTable
 from biosphere_tui.widgets.vm_delete import (
     delete_marked,
@@ -123,10 +123,7 @@ class MyVMScreen(Filterable, BiosphereScreen):
             rows, self.total = vms.searched(db, self._ordering[1], self.vm_query.text, limit=self._limit,
                                             nova=self.NOVA)
         else:
-            if self.query_one(FilterBar).display:  # open, no word yet: its first key finds the VMs read
-                self._read_ahead(read)
-            else:
-                self._ordering = self._ahead = None
+            self.call_after_refresh(self._read_ahead, read)  # after these rows are on screen
             counted = (self.vm_query.where(), versions)
             known = self._counted[1] if self._counted is not None and self._counted[0] == counted else None
             rows, self.total = vms.window(db, self.vm_query, limit=self._limit, nova=self.NOVA, total=known)
@@ -181,13 +178,10 @@ class MyVMScreen(Filterable, BiosphereScreen):
 
     # -- filter, sort, scope ------------------------------------------------------------------
 
-    def action_filter(self) -> None:
-        super().action_filter()
-        self._read_ahead((replace(self.vm_query, text=""), reader.versions(self.app.cache, self.SOURCES)))
-
     def _read_ahead(self, read: tuple[VmQuery, object]) -> None:
         """Read the VMs the filter searches (``read``: the query without words, and the data's versions)
-        in a worker: every VM of the scope, 60-90 ms at 16,000, which the first key would otherwise wait for."""
+        in a worker, once the rows are shown: every VM of the scope, 60-90 ms at 16,000, which the
+        filter's first key would otherwise wait for."""
         if any(known is not None and known[0] == read for known in (self._ordering, self._ahead)):
             return
         ahead: Future[vms.Ordering] = Future()
