@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
+import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import replace
@@ -24,7 +26,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from biosphere_tui.cache import reader
-from biosphere_tui.cache.db import open_cache
+from biosphere_tui.cache.db import CacheUnavailable, find_damage, is_damage, open_cache, rebuild
 from biosphere_tui.config import Config
 from biosphere_tui.i18n import Phrase, _, plural, set_language, t
 from biosphere_tui.local import journal, memory
@@ -111,7 +113,8 @@ class BiosphereApp(App[None]):
         self.now = now
         self.background_refresh = background_refresh
         self.follow_every = delay(follow_every)  # seconds between two looks at a launch being followed
-        opened = open_cache(config.cache_path)  # raises CacheUnavailable: the CLI reports it
+        opened = open_cache(config.cache_path, full_check=False)  # raises CacheUnavailable: the CLI reports it
+        self._cache_whole = threading.Event()  # its integrity checked (after the first paint): refreshes may write
         self.config = config = replace(config, cache_path=opened.path)  # beside it when that file is newer
         self.state, state_notice = load_state(state_file())
         self.tls_off = config.portal is not None and not config.portal.verify_tls
@@ -135,9 +138,14 @@ class BiosphereApp(App[None]):
         if self.state.theme in self.available_themes:
             self.theme = self.state.theme
         self.theme_changed_signal.subscribe(self, self._theme_changed)
-        self.sub_title = self._status_line()
+        try:
+            self.sub_title = self._status_line()
+        except sqlite3.DatabaseError as exc:
+            if not self.cache_damaged(exc):
+                raise
         for notice in self.notices:
             self.notify(notice, severity="warning", timeout=15)
+        self.call_after_refresh(self._check_cache)
         if self.background_refresh:  # after the first paint: the network clients load in its worker
             self.call_after_refresh(self.request_refresh, force=True)  # opening the app is asking
             self.call_after_refresh(self.scheduler.begin, full_now=False)
@@ -148,6 +156,41 @@ class BiosphereApp(App[None]):
         if self._sync is not None:
             self._sync.close()
         self.cache.close()
+
+    # -- the cache file's integrity ------------------------------------------------------------
+
+    @work(thread=True, group="cache-check", exit_on_error=False)
+    def _check_cache(self) -> None:
+        """SQLite's integrity check of the cache (it reads every page), off the first paint; the
+        refreshes wait for it. Damage found is handled as at start (``cache_damaged``)."""
+        try:
+            found = find_damage(self.config.cache_path)
+            if found is not None:
+                self.call_from_thread(self.cache_damaged, found)
+        except Exception:
+            log.exception("the cache's integrity check failed")
+        finally:
+            self._cache_whole.set()
+
+    def cache_damaged(self, found: str | sqlite3.DatabaseError) -> bool:
+        """The cache was found damaged (by its integrity check, or by a read that failed) before it
+        was known whole: it is moved aside with its -wal and -shm, a new one takes its place, and
+        the user is told, as when the damage is found at start. False when the error is not damage,
+        or the file was already known whole (then a refresh writing to it says so)."""
+        if isinstance(found, sqlite3.DatabaseError) and not is_damage(found) or self._cache_whole.is_set():
+            return False
+        try:
+            opened = rebuild(self.config.cache_path, str(found))
+        except CacheUnavailable as exc:
+            self.notify(str(exc), severity="error", timeout=15)
+            return True
+        finally:
+            self._cache_whole.set()
+        self.cache.close()
+        self.cache = opened.conn
+        self.notify(opened.notice or "", severity="warning", timeout=15)
+        self.reload_screen()
+        return True
 
     # -- the user's group --------------------------------------------------------------------
 
@@ -305,6 +348,7 @@ class BiosphereApp(App[None]):
             if self._sync is None:
                 from biosphere_tui.sync import Sync  # the network clients load off the first paint
 
+                self._cache_whole.wait()  # a damaged file is set aside before anything is written to it
                 self._sync = Sync(self.config, self.config.cache_path, now=self.now)
                 self._sync.prepare()
             results = self._sync.refresh_blocking(only, force=force)

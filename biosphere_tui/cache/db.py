@@ -61,22 +61,25 @@ class OpenedCache:
         return _database(self.conn)
 
 
-def open_cache(path: Path) -> OpenedCache:
+def open_cache(path: Path, *, full_check: bool = True) -> OpenedCache:
     """Open (creating or migrating) the cache; a damaged file is moved aside and rebuilt,
     a read-only one is opened for reading. A file written by a newer version (a newer schema)
     is left as it is for that version, and this one keeps its own file beside it
     (``OpenedCache.path`` says which), so both versions stay usable one after the other.
+    ``full_check=False`` (the app, before its first paint) skips SQLite's integrity check, which reads
+    every page; the caller runs ``find_damage`` later, off its first paint. A file shorter than its
+    header says (truncated) is found either way: SQLite refuses it at the first read.
     Raises CacheUnavailable with a plain message."""
     try:
         private_dir(path.parent, own=path.parent == cache_dir())
     except OSError as exc:
         raise CacheUnavailable(f"cannot create the cache folder {path.parent} ({exc.strerror})") from None
     try:
-        return _open_or_rebuild(path)
+        return _open_or_rebuild(path, full_check)
     except _Newer as newer:
         own = path.with_name(f"{path.stem}.schema-{len(schema.STEPS)}{path.suffix}")
         try:
-            opened = _open_or_rebuild(own)
+            opened = _open_or_rebuild(own, full_check)
         except (CacheUnavailable, _Newer) as exc:
             raise CacheUnavailable(f"{newer}, and the cache of this version beside it cannot be used: {exc}") from None
         opened.notice = " ".join(filter(None, [f"{newer}: it is left as it is for that version, and this one uses "
@@ -84,25 +87,54 @@ def open_cache(path: Path) -> OpenedCache:
         return opened
 
 
-def _open_or_rebuild(path: Path) -> OpenedCache:
+def _open_or_rebuild(path: Path, full_check: bool) -> OpenedCache:
     try:
-        return _open(path)
+        return _open(path, full_check)
     except _Damaged as exc:
-        damage = str(exc)
+        found = str(exc)
     except sqlite3.DatabaseError as exc:
-        if not _name(exc).startswith(DAMAGED):
+        if not is_damage(exc):
             raise CacheUnavailable(f"cannot open the cache {path}: {describe(exc)}") from None
-        damage = str(exc)
+        found = str(exc)
+    return rebuild(path, found)
+
+
+def rebuild(path: Path, found: str) -> OpenedCache:
+    """Move the damaged cache ``path`` aside (with its -wal and -shm: nothing is lost) and open a new
+    one in its place; its notice says what ``found`` was and where the old file went."""
     try:
         aside = _move_aside(path)
     except OSError as exc:
-        raise CacheUnavailable(f"the cache {path} is damaged ({damage}) and cannot be moved aside ({exc.strerror})") from None
+        raise CacheUnavailable(f"the cache {path} is damaged ({found}) and cannot be moved aside ({exc.strerror})") from None
     try:
-        opened = _open(path)
+        opened = _open(path, full_check=True)
     except (sqlite3.Error, _Damaged) as again:
         raise CacheUnavailable(f"the cache {path} cannot be rebuilt ({again})") from None
-    opened.notice = f"The cache file was damaged ({damage}); it was moved to {aside.name} and rebuilt."
+    opened.notice = f"The cache file was damaged ({found}); it was moved to {aside.name} and rebuilt."
     return opened
+
+
+def find_damage(path: Path) -> str | None:
+    """What SQLite's integrity check finds wrong with the cache ``path`` (on a connection of its
+    own: any thread may ask), or None when the file is whole."""
+    try:
+        conn = connect_reader(path)
+        try:
+            _check(conn)
+        finally:
+            conn.close()
+    except _Damaged as exc:
+        return str(exc)
+    except sqlite3.DatabaseError as exc:
+        if not is_damage(exc):
+            raise
+        return str(exc)
+    return None
+
+
+def is_damage(exc: sqlite3.Error) -> bool:
+    """Whether SQLite failed because the file is damaged (not busy, full or read-only)."""
+    return _name(exc).startswith(DAMAGED)
 
 
 def connect(path: Path) -> Database:
@@ -162,7 +194,7 @@ def describe(exc: sqlite3.Error) -> str:
         return "the disk is full: the cache could not be written"
     if name.startswith(READ_ONLY):
         return "the cache is read-only (check the permissions of the file and its folder)"
-    if name.startswith(DAMAGED):
+    if is_damage(exc):
         return "the cache file is damaged; it will be rebuilt at the next start"
     if name.startswith("SQLITE_IOERR"):
         return "the cache could not be written (input/output error)"
@@ -181,13 +213,12 @@ def _name(exc: sqlite3.Error) -> str:
     return getattr(exc, "sqlite_errorname", None) or ""
 
 
-def _open(path: Path) -> OpenedCache:
+def _open(path: Path, full_check: bool) -> OpenedCache:
     _private_files(path)
     conn = connect_reader(path)
     try:
-        row = conn.execute("PRAGMA quick_check").fetchone()
-        if row is None or row[0] != "ok":
-            raise _Damaged(f"integrity check failed: {row[0] if row else 'no answer'}")
+        if full_check:
+            _check(conn)
         if (found := schema.newer(conn)) is not None:
             raise _Newer(f"the cache {path} was written by a newer biosphere-tui (schema {found}, "
                          f"this one knows {len(schema.STEPS)})")
@@ -199,6 +230,13 @@ def _open(path: Path) -> OpenedCache:
         conn.close()
         raise
     return opened
+
+
+def _check(conn: sqlite3.Connection) -> None:
+    """SQLite's integrity check (``quick_check``: every page read, tens of milliseconds on a large cache)."""
+    row = conn.execute("PRAGMA quick_check").fetchone()
+    if row is None or row[0] != "ok":
+        raise _Damaged(f"integrity check failed: {row[0] if row else 'no answer'}")
 
 
 def _set_up(opened: OpenedCache) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, cast
@@ -141,12 +142,17 @@ class BiosphereScreen(TranslatedBindings, Screen[Any]):
         self.reload()
 
     def reload(self) -> None:
-        """Re-read what this screen shows from the cache."""
-        rows = reader.freshness(self.app.cache)
-        if self.SOURCES:
-            rows = [r for r in rows if r.source.startswith(self.SOURCES)]
-        self.query_one(FreshnessBar).show(rows, self.app.now(), self.app.stale_after)
-        self.reload_body()
+        """Re-read what this screen shows from the cache (a damaged one is set aside: see
+        ``BiosphereApp.cache_damaged``)."""
+        try:
+            rows = reader.freshness(self.app.cache)
+            if self.SOURCES:
+                rows = [r for r in rows if r.source.startswith(self.SOURCES)]
+            self.query_one(FreshnessBar).show(rows, self.app.now(), self.app.stale_after)
+            self.reload_body()
+        except sqlite3.DatabaseError as exc:
+            if not self.app.cache_damaged(exc):
+                raise
 
     def reload_body(self) -> None:
         raise NotImplementedError

@@ -14,6 +14,7 @@ from biosphere_tui.i18n import _
 from biosphere_tui.models import Freshness
 from biosphere_tui.rules.freshness import State, failing, summary
 from biosphere_tui.widgets.palette import style
+from biosphere_tui.widgets.shown import RepaintedWhenShown
 
 MARKS = {State.FRESH: ("● ", "ok"), State.REFRESHING: ("⟳ ", "info"), State.STALE: ("◌ ", "warning")}
 
@@ -26,7 +27,7 @@ class _Clocked(Protocol):
     def refreshing(self, source: str) -> bool: ...
 
 
-class FreshnessBar(Static):
+class FreshnessBar(RepaintedWhenShown, Static):
     """Every source in a line or two, repainted each second from the rows it was last given (no
     reading of the cache): ages count up, retries count down, a refresh shows as it runs."""
 

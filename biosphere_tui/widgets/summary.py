@@ -11,6 +11,7 @@ from textual.widgets import Static
 from biosphere_tui.i18n import _, t
 from biosphere_tui.models import Group, Quota, SiteState, SiteStatus
 from biosphere_tui.widgets.palette import style
+from biosphere_tui.widgets.shown import RepaintedWhenShown
 from biosphere_tui.widgets.vm_table import state_text
 
 
@@ -40,7 +41,7 @@ def _quotas(quotas: list[tuple[Group, Quota]]) -> Lines:
     return Lines(*parts)
 
 
-class Summary(Static):
+class Summary(RepaintedWhenShown, Static):
     def show(self, states: dict[str, int], sites: list[SiteStatus], pending: int,
              quotas: list[tuple[Group, Quota]]) -> None:
         grid = Table.grid(padding=(0, 3))

@@ -113,8 +113,9 @@ def test_usage_replacement_is_scoped_to_its_windows_and_prunes_old_days(writer: 
     assert reader.usage_synced_on(writer.db) == {"g1": end}
 
 
+@pytest.mark.parametrize("full_check", [True, False])  # False: the app's open, whose full check comes after its first paint
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "empty"])
-def test_damaged_cache_is_moved_aside_and_rebuilt(tmp_path: Path, damage: str) -> None:
+def test_damaged_cache_is_moved_aside_and_rebuilt(tmp_path: Path, damage: str, full_check: bool) -> None:
     path = tmp_path / "c.sqlite"
     good = open_cache(path).db
     CacheWriter(good).site("a", _snapshot("a", *[_server("a", str(i)) for i in range(200)]), 0.1, AT)
@@ -123,7 +124,7 @@ def test_damaged_cache_is_moved_aside_and_rebuilt(tmp_path: Path, damage: str) -
     data = path.read_bytes()
     path.write_bytes({"garbage": b"this is not a database at all" * 200, "truncated": data[: len(data) // 2],
                       "empty": b""}[damage])
-    opened = open_cache(path)
+    opened = open_cache(path, full_check=full_check)
     assert opened.db.execute("SELECT COUNT(*) FROM servers").fetchone()[0] == 0
     assert migrations.pending(opened.db) == []
     if damage == "empty":  # SQLite treats an empty file as a new database: nothing to move aside

@@ -379,12 +379,12 @@ def _live(demo, site: str) -> list[str]:  # noqa: ANN001
 # -- a damaged page, a crash's WAL ---------------------------------------------------------------------
 
 
-def a_deployments_page(path: Path) -> tuple[int, int]:
-    """Where one page of the ``deployments`` table lies, in the middle of the file: (offset, size)."""
+def a_page_of(path: Path, table: str = "deployments") -> tuple[int, int]:
+    """Where one page of ``table`` lies, in the middle of the file: (offset, size)."""
     conn = sqlite3.connect(path)
     try:
         size = conn.execute("PRAGMA page_size").fetchone()[0]
-        pages = [r[0] for r in conn.execute("SELECT pageno FROM dbstat WHERE name = 'deployments' ORDER BY pageno")]
+        pages = [r[0] for r in conn.execute("SELECT pageno FROM dbstat WHERE name = ? ORDER BY pageno", [table])]
     finally:
         conn.close()
     assert len(pages) > 1 and pages[0] > 1
@@ -415,7 +415,7 @@ def crashed_with_a_wal(path: Path) -> bytes:
 def test_a_damaged_data_page_is_set_aside_and_a_fresh_cache_works(demo, demo_config: Config, cli_config: Path,  # noqa: ANN001
                                                                   capsys: pytest.CaptureFixture[str]) -> None:
     fill(demo_config, demo)
-    damage(demo_config.cache_path, a_deployments_page(demo_config.cache_path))
+    damage(demo_config.cache_path, a_page_of(demo_config.cache_path))
     code, out = sync_output(cli_config, capsys)
     assert code == 0 and "14/14 sources refreshed" in out, out
     [note] = [line for line in out.splitlines() if line.startswith("note:")]
@@ -426,6 +426,41 @@ def test_a_damaged_data_page_is_set_aside_and_a_fresh_cache_works(demo, demo_con
     listed = capsys.readouterr()
     assert "note:" not in listed.out + listed.err
     assert any(d.name in listed.out for d in demo.world.deployments.values() if d.owner == "demo")
+
+
+async def _open_damaged(demo, config: Config, toasts, table: str) -> None:  # noqa: ANN001
+    """The app opened on a cache with a damaged page of ``table``: it opens at once (the file's
+    integrity is checked after the first paint); the damage found, the file is set aside as it is, one
+    toast says so and where it went, and the first refresh fills a new cache."""
+    await asyncio.to_thread(fill, config, demo)
+    path = config.cache_path
+    damage(path, a_page_of(path, table))
+    damaged = path.read_bytes()
+    app = BiosphereApp(config, now=demo.clock.now, background_refresh=False)
+    assert not any("damaged" in n for n in app.notices)  # opening it did not read every page
+    async with app.run_test(size=(160, 48), notifications=True, message_hook=toasts) as pilot:
+        await settle(app, pilot, app._cache_whole.is_set)
+        [aside] = path.parent.glob("cache.sqlite.damaged-*[0-9]")
+        assert aside.read_bytes() == damaged  # nothing lost
+        [note] = [m for m in toasts.messages if "damaged" in m]
+        assert note.startswith("The cache file was damaged (") and f"moved to {aside.name} and rebuilt" in note
+        assert not any(raw in m for m in toasts.messages for raw in RAW_ERRORS)
+        assert app.groups == []  # the new cache, empty until the refresh
+        app.request_refresh()
+        await wait_refreshes(app, pilot, 1)
+        assert app.groups and app.screen.query_one("#vms").row_count > 0
+        assert [m for m in toasts.messages if "damaged" in m] == [note]
+    assert rows(path, "PRAGMA quick_check") == [("ok",)]
+
+
+async def test_app_finds_a_damaged_page_after_its_first_paint_and_sets_the_file_aside(
+        demo, demo_config: Config, toasts) -> None:  # noqa: ANN001
+    await _open_damaged(demo, demo_config, toasts, "usage")  # Home never reads it: the check after the paint finds it
+
+
+async def test_app_whose_first_reads_meet_a_damaged_page_sets_the_file_aside(
+        demo, demo_config: Config, toasts) -> None:  # noqa: ANN001
+    await _open_damaged(demo, demo_config, toasts, "deployments")  # Home counts the VMs by state: it reads them all
 
 
 def test_a_damaged_cache_takes_its_wal_and_shm_aside_with_it(demo, demo_config: Config, cli_config: Path,  # noqa: ANN001

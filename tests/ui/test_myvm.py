@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import re
+import threading
 
 from pilot_support import set_filter, settle
 from screen_text import text_of
 from snapshot_support import SIZES
 
 from biosphere_tui.app import BiosphereApp
-from biosphere_tui.cache import reader
+from biosphere_tui.cache import reader, vms
 from biosphere_tui.demo import contract as wire
 from biosphere_tui.rules.privacy import SECRET_MASK as MASK
 from biosphere_tui.screens.myvm import PAGE
@@ -66,6 +67,31 @@ async def test_mine_and_all_of_the_group(synced, make_app, demo, toasts) -> None
         await pilot.press("a")
         assert "mine" in app.screen.title
         assert "Only a group's admins see all of its VMs" in toasts.text()
+
+
+async def test_the_filters_vms_are_read_by_a_worker_once_the_rows_show_not_by_its_first_key(  # noqa: ANN201
+        synced, make_app, demo, monkeypatch):  # noqa: ANN001
+    read_on_ui_thread: list[bool] = []  # each reading of every VM of the scope (60-90 ms at 16,000)
+    ordering = vms.ordering
+
+    def recorded(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        read_on_ui_thread.append(threading.current_thread() is threading.main_thread())
+        return ordering(*args, **kwargs)
+
+    monkeypatch.setattr(vms, "ordering", recorded)
+    app = make_app(synced)
+    async with app.run_test(size=(160, 48)) as pilot:
+        table = await open_myvm(app, pilot)
+        await settle(app, pilot, lambda: len(read_on_ui_thread) == 1)
+        assert read_on_ui_thread == [False]  # my VMs, read by a worker once shown
+        await pilot.press("a")
+        await settle(app, pilot, lambda: len(read_on_ui_thread) == 2)
+        assert read_on_ui_thread == [False, False]  # every VM of the group, likewise
+        await pilot.press("slash", "c", "o", "r", "e", "backspace", "e")
+        assert read_on_ui_thread == [False, False]  # every key searched those
+        listed = [demo.world.deployments[k] for k in keys(table)]
+        assert len(listed) > 4 and all(d.site == "ifb-core-cloud" for d in listed)
+        assert "matching “core”" in app.screen.title
 
 
 async def test_filter_sort_and_cursor_survive_a_refresh(synced, make_app, demo) -> None:  # noqa: ANN001
