@@ -17,7 +17,8 @@ app is ``biosphere-tui --config ... --lang en`` itself, background refresh on. I
   with every VM of the group (``a``), ``/`` and a word typed key by key then erased key by key,
   each key timed to the frame whose title shows the rows filtered by the text so far ("N VMs
   matching “vir”"), and to the first frame after it.
-  ``--soak MIN`` keeps the first round's app open MIN minutes more and reads its memory again.
+  ``--soak MIN`` keeps the first round's app open MIN minutes more and reads its memory again, and
+  every ``SOAK_SAMPLE`` seconds meanwhile (one reading may fall in a full pass, at its peak).
 
 Figures are medians over the rounds (keys: over every key) with the spread beside them; the ratios
 are to the bare app's paint in the same round. bench/ui.py (the former figures: myVM painted
@@ -43,6 +44,7 @@ APP = str(Path(sys.executable).with_name("biosphere-tui"))
 BARE = [sys.executable, str(Path(__file__).with_name("reference.py")), "bare"]  # in a terminal, until closed
 BARE_ROWS = 20
 BACKSPACE = b"\x7f"
+SOAK_SAMPLE = 30  # seconds between two readings of the memory during ``--soak``
 WORDS = ("virome", "ready", "core")  # one a round, in turn: each matches VMs at every scale
 
 def bare_painted(frame: Frame) -> bool:
@@ -88,6 +90,7 @@ class Figures:
     bare_rss: list[float] = field(default_factory=list)
     rss: list[float] = field(default_factory=list)
     soak_rss: float | None = None
+    soak_samples: list[float] = field(default_factory=list)  # every SOAK_SAMPLE seconds of the soak
     empty_myvm: int = 0  # rounds whose myVM showed no VM (the cache had none)
     failures: list[str] = field(default_factory=list)
 
@@ -135,8 +138,11 @@ def time_app(config: Path, size: tuple[int, int], env: dict[str, str], figures: 
             figures.echo.append(term.frames[before].at - sent)
             term.settle(0.03, 1)  # the frames the key still causes, before the next key
         if soak_minutes:
-            term.watch(soak_minutes * 60)
-            figures.soak_rss = rss_mb(term.pid)
+            end = term.now() + soak_minutes * 60
+            while (left := end - term.now()) > 0:
+                term.watch(min(SOAK_SAMPLE, left))
+                figures.soak_samples.append(rss_mb(term.pid))
+            figures.soak_rss = figures.soak_samples[-1]
     finally:
         term.close()
 
@@ -182,7 +188,9 @@ def report(scale: float, size: tuple[int, int], f: Figures, soak: float) -> None
           f"{f.busy_keys} during a refresh  (target < 50 ms); first frame after the key: {spread(f.echo, 1000, 1)} ms")
     print(f"memory (RSS after the first refresh): {spread(f.rss, 1, 0)} MB  (target < 150 MB); "
           f"bare app: {statistics.median(f.bare_rss):.0f} MB"
-          + (f"; after {soak:g} more min: {f.soak_rss:.0f} MB" if f.soak_rss is not None else ""))
+          + (f"; after {soak:g} more min: {f.soak_rss:.0f} MB (every {SOAK_SAMPLE} s meanwhile: "
+             f"{spread(f.soak_samples, 1, 0)}, {' '.join(f'{x:.0f}' for x in f.soak_samples)})"
+             if f.soak_rss is not None else ""))
     if f.empty_myvm:
         print(f"  myVM showed no VM in {f.empty_myvm} rounds: the cache held none (see the sync's exit)")
     for failure in sorted(set(f.failures)):

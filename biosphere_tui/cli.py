@@ -17,7 +17,7 @@ from pathlib import Path
 from biosphere_tui import __version__
 from biosphere_tui.config import LANGS, Config, load, require_sources
 from biosphere_tui.errors import ConfigError
-from biosphere_tui.local import logs
+from biosphere_tui.local import logs, memory
 from biosphere_tui.local.folders import cache_dir, demo_dir, log_file
 from biosphere_tui.local.private_files import private_dir
 from biosphere_tui.scripting import COMMANDS as SCRIPTING
@@ -178,6 +178,7 @@ def _scripting_commands(commands: argparse._SubParsersAction, common: argparse.A
 
 
 def main(argv: list[str] | None = None) -> int:
+    memory.share_heaps()  # before any thread (the app's, a refresh's): see local/memory.py
     args = build_parser().parse_args(argv)
     logs.setup(log_file(), logging.DEBUG if args.debug else logging.INFO)
     try:

@@ -68,21 +68,21 @@ _ACTIVE = {
 OFF_STATUSES = ("SHUTOFF", "SUSPENDED", "SHELVED", "SHELVED_OFFLOADED")  # Nova: holds its quota, runs nothing
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class User:
     username: str
     name: str
     email: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Quota:
     vcpu: int
     ram_gb: float  # whole for the portal; Nova VMs given back may hold 512 MB (0.5)
     storage_gb: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Group:
     id: str
     name: str
@@ -96,7 +96,7 @@ class Group:
     used: Quota | None = None  # the whole group's current use, when the portal tells (newer portals)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Member:
     group_id: str
     username: str
@@ -107,7 +107,7 @@ class Member:
     account_end: date
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MembershipRequest:
     id: str
     group_id: str
@@ -120,20 +120,20 @@ class MembershipRequest:
     reason: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Tool:
     name: str
     version: str
     url: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Developer:
     name: str
     platform: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Appliance:
     id: str
     name: str
@@ -157,7 +157,7 @@ class Appliance:
     multi_vm: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Capacity:
     total: int
     used: int
@@ -167,7 +167,7 @@ class Capacity:
         return max(self.total - self.used, 0)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SiteStatus:
     id: str  # cloud id, e.g. "ifb-core-cloud"
     platform: str
@@ -182,13 +182,13 @@ class SiteStatus:
     updated: datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AccessLink:
     kind: str  # "ssh" | "https" | "x2go"
     url: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Parameter:
     """A deployment's parameter. A secret one (password, token) is masked on screen until revealed;
     read from the cache its ``value`` is None: the cache never holds it, it is fetched from the portal."""
@@ -198,7 +198,7 @@ class Parameter:
     secret: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Deployment:
     id: str
     name: str
@@ -223,7 +223,7 @@ class Deployment:
     last_activity: datetime | None = None  # last login or CPU activity the portal's monitor saw
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class UsageDay:
     """One day of consumption of one member on one site, charged to a group."""
 
@@ -238,7 +238,7 @@ class UsageDay:
     gpu_hours: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Server:
     """A Nova server as one OpenStack site reports it."""
 
@@ -259,7 +259,7 @@ class Server:
     addresses: tuple[str, ...] = ()  # every address, best first (floating, IPv4, IPv6); ``ip`` is the first
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ServerRequest:
     """What the OpenStack-only launch form asks Nova for (ids are the site's own)."""
 
@@ -271,7 +271,7 @@ class ServerRequest:
     network: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Flavor:
     site: str
     id: str
@@ -282,7 +282,7 @@ class Flavor:
     gpus: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Image:
     site: str
     id: str
@@ -302,7 +302,7 @@ def exceeds(in_use: int, need: int, most: int) -> bool:
     return most != UNLIMITED and in_use + need > most
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SiteLimits:
     """Absolute compute limits of the project on one site (a maximum of ``UNLIMITED``: none)."""
 
@@ -315,7 +315,7 @@ class SiteLimits:
     used_instances: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SiteSnapshot:
     """Everything one refresh reads from one OpenStack site."""
 
@@ -327,7 +327,7 @@ class SiteSnapshot:
     partial: bool = False  # ``servers`` are only those changed since a time (DELETED ones: gone)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ServersCursor:
     """How far a site's servers were read: the newest ``updated`` seen (where Nova's ``changes-since``
     starts), the partial reads since the last full one, and when that full one was (our clock)."""
@@ -337,7 +337,7 @@ class ServersCursor:
     full_pass: datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ListCursor:
     """How far a portal source's lists were read: the ``next_since`` of the last read (where the next
     one's ``since`` starts), the partial reads since the last full one, when that full one was (our
@@ -349,7 +349,7 @@ class ListCursor:
     lists: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class GroupSummary:
     """A group directory entry: a group one may ask to join."""
 
@@ -360,7 +360,7 @@ class GroupSummary:
     is_member: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DeploymentRequest:
     name: str
     appliance: str
@@ -373,7 +373,7 @@ class DeploymentRequest:
 GROUP_REQUEST_MAXIMUM = {"vcpu": 4096, "ram_gb": 32768, "storage_gb": 500000}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class GroupRequest:
     """A new project group, with the fields of the IFB support form."""
 
@@ -388,7 +388,7 @@ class GroupRequest:
     funding: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Room:
     """A site as launching sees it: its state and what it has free.
 
@@ -417,7 +417,7 @@ class Room:
         return self.answers and self.state not in (SiteState.DOWN, SiteState.MAINTENANCE)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Freshness:
     """How one source (the portal, a site) last answered: when, how, and when to try again."""
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -12,6 +14,7 @@ import pytest
 from demo_time import DEMO_START
 from sqlite_utils import Database
 
+from biosphere_tui.api import limits
 from biosphere_tui.cache import reader
 from biosphere_tui.cache.db import connect, open_cache
 from biosphere_tui.cache.schema import migrations
@@ -419,3 +422,27 @@ def test_prepare_leaves_a_site_missing_from_clouds_yaml_to_the_refresh(demo_conf
             client.check()
     finally:
         client.close()
+
+
+def test_the_sites_replies_are_decoded_one_at_a_time(sync: Sync, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sites are read at once, but a full pass holds the decoded JSON of one page at a time, not
+    one per site: the peak a refresh leaves in the process (``api.openstack.DECODING``)."""
+    inside, most, guard = 0, 0, threading.Lock()
+    decode = limits.parse_json
+
+    def counted(data: bytes, source: str) -> object:
+        nonlocal inside, most
+        with guard:
+            inside += 1
+            most = max(most, inside)
+        try:
+            time.sleep(0.02)  # the thread lets go of the GIL while decoding: another site's reply could come in
+            return decode(data, source)
+        finally:
+            with guard:
+                inside -= 1
+
+    monkeypatch.setattr(limits, "parse_json", counted)
+    results = sync.refresh_blocking({"site"})
+    assert len(results) == 8 and all(r.ok for r in results)
+    assert most == 1

@@ -37,6 +37,11 @@ NEWEST_MICROVERSION = (2, 96)
 ``min(this, the site's maximum)`` on every call (see ``SiteClient.microversion``)."""
 PAGE = 1000
 MAX_PAGES = 1000
+DECODING = threading.Lock()
+"""The sites' replies are decoded and parsed one at a time, whichever thread read them (the GIL
+serialises that work anyway; the requests still overlap): a full pass holds the decoded JSON of one
+page of 1,000 servers, not of one per site. Its peak matters after it is over: the few objects
+allocated meanwhile that live on pin the memory it took, which the process keeps."""
 
 
 ENV_FILE = "OS_CLIENT_CONFIG_FILE"
@@ -223,10 +228,13 @@ class SiteClient:
         """Every item of a marker-paged list (Nova and Glance page the same way)."""
         query: dict[str, Any] = {**(params or {}), "limit": PAGE}
         found: list[T] = []
+
+        def page(body: Any) -> str | None:  # decoded under DECODING: its items, and the next page's marker
+            found.extend(parse_item(x) for x in self._items(body, key))
+            return next_marker(f.obj(body, "reply"))
+
         for _ in range(MAX_PAGES):
-            body = self._get(service, path, query)
-            found += [parse_item(x) for x in self._items(body, key)]
-            marker = next_marker(f.obj(body, "reply"))
+            marker = self._get(service, path, query, page)
             if marker is None:
                 return found
             query = {**(params or {}), "limit": PAGE, "marker": marker}
@@ -283,11 +291,14 @@ class SiteClient:
             self._conn = conn
         return self._conn
 
-    def _get(self, service: str, path: str, params: dict[str, Any] | None = None) -> Any:
-        return self._send("get", path, service, params=params or {})
+    def _get(self, service: str, path: str, params: dict[str, Any] | None = None,
+             then: Callable[[Any], Any] | None = None) -> Any:
+        return self._send("get", path, service, then=then, params=params or {})
 
-    def _send(self, method: str, path: str, service: str = "compute", **kwargs: Any) -> Any:
-        """One request (compute ones at the negotiated microversion); its JSON body (None if empty)."""
+    def _send(self, method: str, path: str, service: str = "compute", *, then: Callable[[Any], Any] | None = None,
+              **kwargs: Any) -> Any:
+        """One request (compute ones at the negotiated microversion); its JSON body (None if empty), or
+        what ``then`` makes of it, decoded and made under ``DECODING`` (the body is dropped after)."""
         from openstack.exceptions import raise_from_response
 
         if service == "compute":
@@ -295,12 +306,12 @@ class SiteClient:
         response = getattr(getattr(self._connection(), service), method)(path, **kwargs)
         raise_from_response(response)
         self._progress.mark()
-        if not response.content:
-            return None
-        try:
-            return limits.parse_json(response.content, self.cloud)
-        except ValueError:
-            raise errors.BadReply(self.cloud, f"{service} {path} sent a reply that is not JSON") from None
+        with DECODING:
+            try:
+                body = limits.parse_json(response.content, self.cloud) if response.content else None
+            except ValueError:
+                raise errors.BadReply(self.cloud, f"{service} {path} sent a reply that is not JSON") from None
+            return body if then is None else then(body)
 
     def _items(self, body: Any, key: str) -> list[Any]:
         return f.lst(f.obj(body, "reply").get(key), key)

@@ -217,29 +217,38 @@ class PortalClient:
         if "next_since" in first:  # a list that takes ``since``: where its next read starts
             self.next_since[request_key(path, {k: v for k, v in params.items() if k != "since"})] = \
                 self._parse(lambda page: f.timestamp(page, "next_since", "page"), first)
-        pages = [first]
+        def items(page: dict[str, Any]) -> list[T]:  # parsed as it comes: the raw page is freed at once
+            return [self._parse(parser, item) for item in page["items"]]
+
+        found, nxt = items(first), first.get("next_page")
         total, per_page = first.get("total"), first.get("per_page") or PER_PAGE
-        if first.get("next_page") is not None and isinstance(total, int) and isinstance(per_page, int) and per_page > 0:
+        if nxt is not None and isinstance(total, int) and isinstance(per_page, int) and per_page > 0:
             last = min(math.ceil(total / per_page), MAX_PAGES)
-            rest = await self._pages(path, params, per_page, range(2, last + 1))
-            pages += [self._envelope(r) for r in rest]
+            for part in await self._pages(path, params, per_page, range(2, last + 1), lambda r: items(self._envelope(r))):
+                found += part
         else:
-            while (nxt := pages[-1].get("next_page")) is not None and len(pages) < MAX_PAGES:
-                if not isinstance(nxt, int) or nxt <= len(pages):
+            read = 1
+            while nxt is not None and read < MAX_PAGES:
+                if not isinstance(nxt, int) or nxt <= read:
                     raise errors.BadReply(SOURCE, f"{path}: the page numbering of the reply is inconsistent")
                 body, _ = await self._read(path, {**params, "page": str(nxt), "per_page": str(PER_PAGE)})
-                pages.append(self._envelope(body))
-        return [self._parse(parser, item) for page in pages for item in page["items"]]
+                page = self._envelope(body)
+                found += items(page)
+                read, nxt = read + 1, page.get("next_page")
+        return found
 
-    async def _pages(self, path: str, params: dict[str, str], per_page: int, numbers: range) -> list[Any]:
-        """Pages *numbers* of a list in order, ``PAGES_IN_FLIGHT`` at a time, each request with its own
-        timeout; the first failure cancels the pages not read yet and is raised as it is."""
-        bodies: dict[int, Any] = {}
+    async def _pages(self, path: str, params: dict[str, str], per_page: int, numbers: range,
+                     each: Callable[[Any], T]) -> list[T]:
+        """``each`` of pages *numbers* of a list in order (applied as each page comes, so that its raw body
+        is freed at once), ``PAGES_IN_FLIGHT`` at a time, each request with its own timeout; the first
+        failure cancels the pages not read yet and is raised as it is."""
+        done: dict[int, T] = {}
         todo = iter(numbers)
 
         async def reader() -> None:
             for n in todo:  # shared: each reader takes the next page number when its page is in
-                bodies[n], _ = await self._read(path, {**params, "page": str(n), "per_page": str(per_page)})
+                body, _ = await self._read(path, {**params, "page": str(n), "per_page": str(per_page)})
+                done[n] = each(body)
 
         try:
             async with asyncio.TaskGroup() as readers:
@@ -247,7 +256,7 @@ class PortalClient:
                     readers.create_task(reader())
         except BaseExceptionGroup as failed:
             raise failed.exceptions[0] from None
-        return [bodies[n] for n in numbers]
+        return [done[n] for n in numbers]
 
     def _envelope(self, body: Any) -> dict[str, Any]:
         def check(raw: Any) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, fields, is_dataclass
 from datetime import UTC, date, datetime
+from itertools import chain
 from typing import Any
 
 from sqlite_utils import Database
@@ -133,39 +134,50 @@ class CacheWriter:
             row = self.db.execute("SELECT rows FROM freshness WHERE source = ?", [source]).fetchone()
         return int(row[0] or 0) if row else 0
 
-    def _upsert(self, table: str, rows: Sequence[dict[str, Any]], keys: tuple[str, ...]) -> int:
+    def _upsert(self, table: str, rows: Iterable[dict[str, Any]], keys: tuple[str, ...],
+                kept: list[tuple[Any, ...]] | None = None) -> int:
         """Insert ``rows`` or update those stored under their ``keys``; how many that wrote (a row
-        equal to the stored one is not written)."""
-        if not rows:
+        equal to the stored one is not written). Each row is turned into its values as it comes and
+        dropped (a full pass of 20,000 deployments never holds them all as dicts, whose peak would
+        stay in the process's heap); ``kept`` receives their keys."""
+        found = iter(rows)
+        first = next(found, None)
+        if first is None:
             return 0
-        names = list(rows[0])
+        names = list(first)
         values = [n for n in names if n not in keys]
         update = (f"DO UPDATE SET {', '.join(f'{n} = excluded.{n}' for n in values)} WHERE "
                   f"({', '.join(f'{table}.{n}' for n in values)}) IS NOT ({', '.join(f'excluded.{n}' for n in values)})"
                   if values else "DO NOTHING")
+
+        def each() -> Iterator[tuple[Any, ...]]:
+            for row in chain((first,), found):
+                if kept is not None:
+                    kept.append(tuple(row[k] for k in keys))
+                yield tuple(row[n] for n in names)
+
         before = self.db.conn.total_changes
         self.db.conn.executemany(  # plain executemany: sqlite-utils' insert_all costs ~5x more here
             f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
             f"ON CONFLICT ({', '.join(keys)}) {update}",
-            [tuple(r[n] for n in names) for r in rows],
+            each(),
         )
         return self.db.conn.total_changes - before
 
-    def _replace(self, table: str, rows: Sequence[dict[str, Any]], pk: str | tuple[str, ...],
+    def _replace(self, table: str, rows: Iterable[dict[str, Any]], pk: str | tuple[str, ...],
                  scope: str = "1", params: Sequence[Any] = ()) -> int:
-        """Upsert ``rows`` and delete the rows within ``scope`` that are not among them; how many
-        rows that wrote or deleted (a row equal to the stored one is not written)."""
+        """Upsert ``rows`` (read once, see ``_upsert``) and delete the rows within ``scope`` that are not
+        among them; how many rows that wrote or deleted (a row equal to the stored one is not written)."""
         keys = (pk,) if isinstance(pk, str) else pk
         columns = ", ".join(keys)
         conn = self.db.conn
         self.db.execute(f"CREATE TEMP TABLE IF NOT EXISTS keep_{table} ({columns}, PRIMARY KEY ({columns})) WITHOUT ROWID")
         self.db.execute(f"DELETE FROM keep_{table}")
-        changed = self._upsert(table, rows, keys)
-        if rows:
+        kept: list[tuple[Any, ...]] = []
+        changed = self._upsert(table, rows, keys, kept)
+        if kept:
             placeholders = ", ".join("?" * len(keys))
-            conn.executemany(
-                f"INSERT OR IGNORE INTO keep_{table} VALUES ({placeholders})", [tuple(r[k] for k in keys) for r in rows]
-            )
+            conn.executemany(f"INSERT OR IGNORE INTO keep_{table} VALUES ({placeholders})", kept)
         match = " AND ".join(f"k.{k} = {table}.{k}" for k in keys)
         deleted = self.db.execute(
             f"DELETE FROM {table} WHERE ({scope}) AND NOT EXISTS (SELECT 1 FROM keep_{table} k WHERE {match})",
@@ -217,18 +229,19 @@ class CacheWriter:
         """Write the deployments read: all of them, or (``partial``) those changed since the cursor, the
         others staying; and the ``cursor`` they leave (None: the next read is a full one). Returns how
         many deployments the cache holds now."""
-        rows = []
-        for d in deployments:
-            row = _row(d)
-            row["state"] = d.state.value
-            row["created"], row["updated"] = _iso(d.created), _iso(d.updated)
-            row["last_activity"] = _iso(d.last_activity) if d.last_activity else None
-            row["access"] = _json(row["access"])
-            row["parameters"] = parameters_json(d.parameters)
-            rows.append(row)
+        def rows() -> Iterator[dict[str, Any]]:
+            for d in deployments:
+                row = _row(d)
+                row["state"] = d.state.value
+                row["created"], row["updated"] = _iso(d.created), _iso(d.updated)
+                row["last_activity"] = _iso(d.last_activity) if d.last_activity else None
+                row["access"] = _json(row["access"])
+                row["parameters"] = parameters_json(d.parameters)
+                yield row
+
         with write_transaction(self.db):
-            changed = self._upsert("deployments", rows, ("id",)) if partial else self._replace("deployments", rows, "id")
-            count = int(self.db.execute("SELECT COUNT(*) FROM deployments").fetchone()[0]) if partial else len(rows)
+            changed = self._upsert("deployments", rows(), ("id",)) if partial else self._replace("deployments", rows(), "id")
+            count = int(self.db.execute("SELECT COUNT(*) FROM deployments").fetchone()[0])
             self._success("portal.deployments", count, duration, at, changed)
             self.db.execute("DELETE FROM portal_cursor WHERE source = 'portal.deployments'")
             if cursor is not None:
@@ -249,11 +262,11 @@ class CacheWriter:
             changed += self._replace("requests", request_rows, "id", scope, group_ids)
             self._success("portal.members", len(member_rows) + len(request_rows), duration, at, changed)
 
-    def usage(self, windows: dict[str, date], end: date, days: Iterable[UsageDay], keep_from: date,
+    def usage(self, windows: dict[str, date], end: date, days: Sequence[UsageDay], keep_from: date,
               duration: float, at: datetime) -> None:
         """Replace each group's rows from its window's first day to ``end``; drop rows older
         than ``keep_from``; note the day each group was synced."""
-        rows = [{**_row(u), "day": u.day.isoformat()} for u in days]
+        rows = ({**_row(u), "day": u.day.isoformat()} for u in days)
         scope = " OR ".join(["(group_id = ? AND day BETWEEN ? AND ?)"] * len(windows)) or "0"
         params = [p for g, start in windows.items() for p in (g, start.isoformat(), end.isoformat())]
         with write_transaction(self.db):
@@ -261,27 +274,29 @@ class CacheWriter:
             changed += max(self.db.execute("DELETE FROM usage WHERE day < ?", [keep_from.isoformat()]).rowcount, 0)
             self.db.execute("DELETE FROM usage_synced")
             self.db.conn.executemany("INSERT INTO usage_synced VALUES (?, ?)", [(g, end.isoformat()) for g in windows])
-            self._success("portal.usage", len(rows), duration, at, changed)
+            self._success("portal.usage", len(days), duration, at, changed)
 
     def site(self, site: str, snap: SiteSnapshot, duration: float, at: datetime,
              cursor: ServersCursor | None = None) -> int:
         """Write what a site's refresh read (a partial snapshot updates and removes only the servers
         it names) and the servers ``cursor`` it leaves (None: none, the next read is a full one);
         returns how many servers the site has now."""
-        servers = [
-            {**{k: v for k, v in _row(s).items() if k != "metadata"},
-             "created": _iso(s.created), "updated": _iso(s.updated),
-             "deployment_id": s.metadata.get("biosphere_deployment"), "metadata": _json(s.metadata),
-             "addresses": _json(list(s.addresses))}
-            for s in snap.servers
-        ]
+        def servers(deleted: bool | None = None) -> Iterator[dict[str, Any]]:
+            """The servers' rows (only those ``deleted`` or not, when given)."""
+            for s in snap.servers:
+                if deleted is None or (s.status == "DELETED") == deleted:
+                    yield {**{k: v for k, v in _row(s).items() if k != "metadata"},
+                           "created": _iso(s.created), "updated": _iso(s.updated),
+                           "deployment_id": s.metadata.get("biosphere_deployment"), "metadata": _json(s.metadata),
+                           "addresses": _json(list(s.addresses))}
+
         with write_transaction(self.db):
             if snap.partial:  # the servers changed since the last refresh: the others stay
-                changed = self._upsert("servers", [s for s in servers if s["status"] != "DELETED"], ("site", "id"))
-                changed += sum(self.db.execute("DELETE FROM servers WHERE site = ? AND id = ?", [site, s["id"]]).rowcount
-                               for s in servers if s["status"] == "DELETED")
+                changed = self._upsert("servers", servers(deleted=False), ("site", "id"))
+                changed += sum(self.db.execute("DELETE FROM servers WHERE site = ? AND id = ?", [site, s.id]).rowcount
+                               for s in snap.servers if s.status == "DELETED")
             else:
-                changed = self._replace("servers", servers, ("site", "id"), "site = ?", [site])
+                changed = self._replace("servers", servers(), ("site", "id"), "site = ?", [site])
             changed += self._replace("flavors", [_row(x) for x in snap.flavors], ("site", "id"), "site = ?", [site])
             changed += self._replace("images", [_row(x) for x in snap.images], ("site", "id"), "site = ?", [site])
             changed += self._replace("limits", [_row(snap.limits)], "site", "site = ?", [site])
