@@ -6,7 +6,7 @@ the same shape: id ``site/server-id``, the image's name as appliance, the Nova s
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -29,6 +29,7 @@ SERVER_SORTS = ("server", "ip")  # sorted by the live server's values: no deploy
 
 _ROW_COLUMNS = "id, name, appliance_name, group_id, owner, site, flavor, state, server_status, vcpu, ram_gb, ip, created"
 _SEARCHED = ("name", "appliance_name", "site", "owner", "state", "ip")
+_SEARCHED_TEXT = " || char(10) || ".join(f"COALESCE({c}, '')" for c in _SEARCHED)  # one per line: no word spans two
 NOVA_VMS = (
     "(SELECT s.site || '/' || s.id AS id, s.name, COALESCE(NULLIF(i.name, ''), s.image_id) AS appliance_name, "
     "'' AS group_id, '' AS owner, s.site, s.flavor, s.status AS state, s.status AS server_status, s.vcpus AS vcpu, "
@@ -181,15 +182,30 @@ class Ordering:
         return [i for i in within if all(w in texts[i] for w in words)]
 
 
-def ordering(db: Reader, query: VmQuery, *, nova: bool = False) -> Ordering:
+def search_texts(db: Reader, *, nova: bool = False) -> dict[str, str]:
+    """Every VM's searched text (``Ordering.texts``) by id: read once for the data, whatever the
+    scope or the sort, an ``ordering`` then reads the scope's ids alone."""
+    return {vm: text.lower() for vm, text in db.execute(f"SELECT id, {_SEARCHED_TEXT} FROM {_from(nova)}")}
+
+
+def ordering(db: Reader, query: VmQuery, *, nova: bool = False, texts: Mapping[str, str] | None = None) -> Ordering:
+    """The VMs of ``query``'s scope in its order, with their searched texts: read with them, or taken
+    from ``texts`` (``search_texts``), reading only the ids in order, from the deployments alone when
+    the sort is on their own columns (at 16,000 VMs: ~11 ms against ~40 ms with the join to the servers)."""
     where, params = replace(query, text="").where()
-    fields = " || char(10) || ".join(f"COALESCE({c}, '')" for c in _SEARCHED)
-    found = db.execute(f"SELECT id, {fields} FROM {_from(nova)} WHERE {where} ORDER BY {query.order()}", params)
-    ids, texts = [], []
-    for vm, text in found:
-        ids.append(vm)
-        texts.append(text.lower())
-    return Ordering(tuple(ids), tuple(texts))
+    if texts is None:
+        found = db.execute(f"SELECT id, {_SEARCHED_TEXT} FROM {_from(nova)} WHERE {where} ORDER BY {query.order()}",
+                           params)
+        every = [(vm, text.lower()) for vm, text in found]
+        return Ordering(tuple(vm for vm, _ in every), tuple(text for _, text in every))
+    table = _from(nova) if nova or query.sort in SERVER_SORTS else "deployments"
+    ids = tuple(vm for (vm,) in db.execute(f"SELECT id FROM {table} WHERE {where} ORDER BY {query.order()}", params))
+    missing = [vm for vm in ids if vm not in texts]  # written since ``texts`` was read
+    if missing:
+        cur = db.execute(f"SELECT id, {_SEARCHED_TEXT} FROM {_from(nova)} WHERE id IN ({', '.join('?' * len(missing))})",
+                         missing)
+        texts = {**texts, **{vm: text.lower() for vm, text in cur}}
+    return Ordering(ids, tuple(texts.get(vm, "") for vm in ids))
 
 
 def searched(db: Reader, order: Ordering, text: str, *, limit: int, nova: bool = False) -> tuple[list[VmRow], int]:

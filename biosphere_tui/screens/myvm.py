@@ -79,6 +79,7 @@ class MyVMScreen(Filterable, BiosphereScreen):
         self._counted: tuple[object, int] | None = None  # the matching VMs counted, and for what query and data
         self._ordering: tuple[object, vms.Ordering] | None = None  # the scope's VMs searched by the filter, and for what
         self._ahead: tuple[object, Future[vms.Ordering]] | None = None  # the next one, being read in a worker
+        self._texts: tuple[object, Future[dict[str, str]]] | None = None  # every VM's searched text, for what data
         self._rows: dict[str, VmRow] = {}
         self._describe: bool = False
         self._revealed: tuple[str, tuple[Parameter, ...]] | None = None  # a VM and its secrets fetched from the portal
@@ -180,24 +181,38 @@ class MyVMScreen(Filterable, BiosphereScreen):
 
     def _read_ahead(self, read: tuple[VmQuery, object]) -> None:
         """Read the VMs the filter searches (``read``: the query without words, and the data's versions)
-        in a worker, once the rows are shown: every VM of the scope, 60-90 ms at 16,000, which the
-        filter's first key would otherwise wait for."""
+        in a worker, once the rows are shown, which the filter's first key would otherwise wait for. The
+        first for the data reads every VM's searched text too (~50 ms at 16,000), the next (another scope
+        or sort) only the ids in order (~11 ms): ``a`` then ``/`` and a key, typed at once, find them read."""
         if any(known is not None and known[0] == read for known in (self._ordering, self._ahead)):
             return
         ahead: Future[vms.Ordering] = Future()
         self._ahead = (read, ahead)
-        self._order(self.app.config.cache_path, read[0], ahead)
+        first = self._texts is None or self._texts[0] != read[1] or (
+            self._texts[1].done() and self._texts[1].exception() is not None)  # e.g. the cache was busy: again
+        if first:
+            self._texts = (read[1], Future())
+        assert self._texts is not None
+        self._order(self.app.config.cache_path, read[0], self._texts[1], first, ahead)
 
     @work(thread=True, group="filter-ahead", exit_on_error=False)
-    def _order(self, path: Path, query: VmQuery, ahead: Future[vms.Ordering]) -> None:
+    def _order(self, path: Path, query: VmQuery, texts: Future[dict[str, str]], first: bool,
+               ahead: Future[vms.Ordering]) -> None:
+        """``first``: read ``texts`` too (other workers wait for them)."""
         try:
             db = connect_reader(path)  # its own connection: the app's is the UI thread's
             try:
-                ahead.set_result(vms.ordering(db, query, nova=self.NOVA))
+                if first:
+                    texts.set_result(vms.search_texts(db, nova=self.NOVA))
+                ordered = vms.ordering(db, query, nova=self.NOVA, texts=texts.result())
             finally:
                 db.close()
         except Exception as exc:  # noqa: BLE001 - for the UI thread, which then reads them itself
+            if first and not texts.done():
+                texts.set_exception(exc)  # the other workers waiting for them give up too
             ahead.set_exception(exc)
+        else:
+            ahead.set_result(ordered)
 
     def _searchable(self, read: tuple[VmQuery, object]) -> vms.Ordering:
         """The VMs the filter searches: those read ahead for ``read`` (waiting for the worker if it is

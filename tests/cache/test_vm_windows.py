@@ -161,3 +161,31 @@ def test_a_filter_searched_in_memory_finds_what_sql_finds_in_the_same_order(writ
                     assert (rows, total) == vms.window(writer.db, searched, limit=limit), (scope, text)
                     found |= {text} if total else set()
     assert found == set(WORDS) - {"%", "_", "nothing"}  # every other word matches some VM
+
+
+@pytest.mark.parametrize("sort", list(vms.VM_SORTS))
+def test_an_ordering_from_every_vms_texts_reads_the_ids_alone_and_equals_one_read_whole(
+        writer: CacheWriter, sort: str) -> None:
+    """Another scope or sort of the same data reads only its ids in order, without the join to the
+    servers when the sort is on a deployment's column, and searches the texts read once; a VM written
+    since those texts were read is searched too."""
+    texts = vms.search_texts(writer.db)
+    added = replace(fleet(61)[60], name="newcomer", state=DeploymentState.READY)
+    writer.deployments([*fleet(), added], 0.1, AT)
+    conn: sqlite3.Connection = writer.db.conn
+    found: set[str] = set()
+    for scope in SCOPES[:3]:
+        for descending in (False, True):
+            query = VmQuery(sort=sort, descending=descending, finished=False, **scope)  # type: ignore[arg-type]
+            statements: list[str] = []
+            conn.set_trace_callback(statements.append)
+            try:
+                order = vms.ordering(conn, query, texts=texts)
+            finally:
+                conn.set_trace_callback(None)
+            assert order == vms.ordering(conn, query)
+            assert order.matching("newcomer") == ([added.id] if added.id in order.ids else [])
+            found |= set(order.matching("newcomer"))
+            if sort not in vms.SERVER_SORTS:  # the ids, from the deployments alone
+                assert statements[0].startswith("SELECT id FROM deployments "), statements
+    assert found == {added.id}

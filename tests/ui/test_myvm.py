@@ -78,15 +78,26 @@ async def test_the_filters_vms_are_read_by_a_worker_once_the_rows_show_not_by_it
         read_on_ui_thread.append(threading.current_thread() is threading.main_thread())
         return ordering(*args, **kwargs)
 
+    texts_read: list[int] = []  # each reading of every VM's searched text
+    search_texts = vms.search_texts
+
+    def texts_recorded(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        texts = search_texts(*args, **kwargs)
+        texts_read.append(len(texts))
+        return texts
+
     monkeypatch.setattr(vms, "ordering", recorded)
+    monkeypatch.setattr(vms, "search_texts", texts_recorded)
     app = make_app(synced)
     async with app.run_test(size=(160, 48)) as pilot:
         table = await open_myvm(app, pilot)
         await settle(app, pilot, lambda: len(read_on_ui_thread) == 1)
         assert read_on_ui_thread == [False]  # my VMs, read by a worker once shown
+        assert texts_read == [vms.count(app.cache)]  # with every VM's text, whatever its scope
         await pilot.press("a")
         await settle(app, pilot, lambda: len(read_on_ui_thread) == 2)
         assert read_on_ui_thread == [False, False]  # every VM of the group, likewise
+        assert len(texts_read) == 1  # its ids alone: the texts were read for the same data
         await pilot.press("slash", "c", "o", "r", "e", "backspace", "e")
         assert read_on_ui_thread == [False, False]  # every key searched those
         listed = [demo.world.deployments[k] for k in keys(table)]
