@@ -29,7 +29,7 @@ from biosphere_tui.cache import reader
 from biosphere_tui.cache.db import CacheUnavailable, find_damage, is_damage, open_cache, rebuild
 from biosphere_tui.config import Config
 from biosphere_tui.i18n import Phrase, _, plural, set_language, t
-from biosphere_tui.local import journal, memory
+from biosphere_tui.local import collector, journal, memory
 from biosphere_tui.local.folders import journal_file, state_file
 from biosphere_tui.local.state import load_state, save_state
 from biosphere_tui.models import Group, Role
@@ -149,6 +149,9 @@ class BiosphereApp(App[None]):
         if self.background_refresh:  # after the first paint: the network clients load in its worker
             self.call_after_refresh(self.request_refresh, force=True)  # opening the app is asking
             self.call_after_refresh(self.scheduler.begin, full_now=False)
+
+    def on_ready(self) -> None:
+        collector.resume()  # the first frame is shown: see local/collector.py
 
     def on_unmount(self) -> None:
         palette.follow(None)

@@ -17,7 +17,7 @@ from pathlib import Path
 from biosphere_tui import __version__
 from biosphere_tui.config import LANGS, Config, load, require_sources
 from biosphere_tui.errors import ConfigError
-from biosphere_tui.local import logs, memory
+from biosphere_tui.local import collector, logs, memory
 from biosphere_tui.local.folders import cache_dir, demo_dir, log_file
 from biosphere_tui.local.private_files import private_dir
 from biosphere_tui.scripting import COMMANDS as SCRIPTING
@@ -248,6 +248,7 @@ def _loaded(args: argparse.Namespace) -> Iterator[Config]:
 
 
 def _run_app(config: Config, *, demo: bool) -> int:
+    collector.pause()  # until the first frame (see local/collector.py)
     from biosphere_tui.app import BiosphereApp
     from biosphere_tui.cache.db import CacheUnavailable
 
