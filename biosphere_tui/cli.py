@@ -249,6 +249,13 @@ def _loaded(args: argparse.Namespace) -> Iterator[Config]:
 
 def _run_app(config: Config, *, demo: bool) -> int:
     collector.pause()  # until the first frame (see local/collector.py)
+    try:
+        return _open_app(config, demo=demo)
+    finally:
+        collector.resume()  # the app never showed a frame (no terminal, no cache): not left paused
+
+
+def _open_app(config: Config, *, demo: bool) -> int:
     from biosphere_tui.app import BiosphereApp
     from biosphere_tui.cache.db import CacheUnavailable
 

@@ -17,8 +17,10 @@ from biosphere_tui.local import collector
 
 @pytest.fixture
 def clean_collector() -> Iterator[None]:
-    """The test process's collector as it was: running, nothing frozen."""
-    assert gc.isenabled() and not gc.get_freeze_count()
+    """The test process's collector running with nothing frozen (an app opened by ``cli.main`` in an
+    earlier test of this process froze its objects at its first frame), and so again afterwards."""
+    gc.unfreeze()
+    assert gc.isenabled(), "a test before this one left the collector paused"
     try:
         yield
     finally:
@@ -56,3 +58,13 @@ def test_the_command_opening_the_app_pauses_the_collector_while_it_loads(
     monkeypatch.setattr(cli, "load", lambda path=None: synced)
     assert cli.main([]) == 0
     assert collecting == [False]  # resumed by the app's first frame (above)
+
+
+def test_a_command_whose_app_never_opens_leaves_the_collector_running(
+        synced: Config, monkeypatch: pytest.MonkeyPatch, clean_collector: None) -> None:
+    """Without a terminal the app is never shown, so no first frame resumes the collector: the command
+    must (CI saw a later test's app freeze the whole test process, paused since such a command)."""
+    monkeypatch.setattr(cli, "_has_terminal", lambda: False)
+    monkeypatch.setattr(cli, "load", lambda path=None: synced)
+    assert cli.main([]) == cli.EXIT_USAGE
+    assert gc.isenabled()
