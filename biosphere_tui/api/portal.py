@@ -297,8 +297,12 @@ class PortalClient:
 
     async def _send(self, method: str, path: str, *, tag: bool = False, **kwargs: Any) -> Any:
         """The decoded body; with ``tag``, the body and the reply's ETag."""
+        # ``asyncio.timeout``, not ``wait_for``: on Python 3.11, ``wait_for`` answers the reply that
+        # completes as its task is cancelled and drops the cancellation, so a page reader that a failed
+        # page cancelled went on reading the rest of the list.
         try:
-            return await asyncio.wait_for(self._exchange(method, path, tag, **kwargs), self._deadline)
+            async with asyncio.timeout(self._deadline):
+                return await self._exchange(method, path, tag, **kwargs)
         except TimeoutError:  # a server trickling bytes defeats the per-read timeout, not this
             raise errors.Timeout(SOURCE, f"no complete answer within {self._deadline:g} s") from None
 

@@ -8,6 +8,7 @@ the bound is seen doing it while the server holds the first ones.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 from collections.abc import Iterator
@@ -142,3 +143,23 @@ async def test_a_failed_page_fails_the_list_and_no_page_is_asked_after_it(gate: 
             await portal.consumption("g", FIRST_DAY, FIRST_DAY + timedelta(days=PAGES * PER_PAGE))
     assert counter.peak <= portal_module.PAGES_IN_FLIGHT
     assert max(counter.asked) < 6 + 2 * portal_module.PAGES_IN_FLIGHT  # not the 30 pages of the list
+
+
+async def test_a_read_cancelled_as_its_reply_completes_ends_cancelled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The race CI met: a page's reply completes in the very step a failed page cancels its reader.
+    On Python 3.11, ``asyncio.wait_for`` answered that reply and dropped the cancellation, so the
+    reader went on reading the rest of the list (30 pages asked after the failure, the test's 120 s
+    timeout). Here the reply's own coroutine cancels the reading task as it returns."""
+    portal = PortalClient("http://127.0.0.1:9/", "token")
+    reading: asyncio.Task[object] | None = None
+
+    async def exchange(*args: object, **kwargs: object) -> object:
+        assert reading is not None
+        reading.cancel()
+        return {"items": []}
+
+    monkeypatch.setattr(portal, "_exchange", exchange)
+    reading = asyncio.create_task(portal._send("GET", "catalogue"))
+    with pytest.raises(asyncio.CancelledError):
+        await reading
+    await portal.aclose()
