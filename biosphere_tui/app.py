@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual import work
@@ -86,7 +87,10 @@ class BiosphereApp(App[None]):
     ``timers`` (the refresh schedule's clock) are injectable for tests."""
 
     TITLE = "Biosphère"
-    CSS_PATH = "app.tcss"
+    # Every screen's rules, each scoped by its screen's type, read once at start: a screen's own
+    # CSS_PATH made Textual parse the whole stylesheet again at its first visit, and left its
+    # unscoped rules applying to every screen shown after it.
+    CSS_PATH = ["app.tcss", *sorted(f"screens/{p.name}" for p in (Path(__file__).parent / "screens").glob("*.tcss"))]
     MODES = {nav.mode: nav.factory() for nav in SCREENS}
     DEFAULT_MODE = "home"
     BINDINGS = [

@@ -45,7 +45,6 @@ class Picker(JumpDialog):
 
 class CatalogueScreen(Filterable, BiosphereScreen):
     FILTER_HINT = "search name, description, tool, topic…  (esc clears)"
-    CSS_PATH = "catalogue.tcss"
     SOURCES = ("portal.catalogue",)
     HELP = ("Catalogue: the RAINBio appliances. Search by word (name, description, tools, EDAM topics) with /, "
             "by category with c, by tool with t and by EDAM topic with e; star favourites with f. Enter opens the "

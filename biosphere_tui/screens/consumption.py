@@ -69,7 +69,6 @@ def _outlook(forecasts: list[Forecast]) -> Text:
 
 
 class ConsumptionScreen(BiosphereScreen):
-    CSS_PATH = "consumption.tcss"
     SOURCES = ("portal.usage", "portal.deployments", "portal.account")
     AUTO_FOCUS = "#by-member"
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (120, "-wide")]

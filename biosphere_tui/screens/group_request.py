@@ -23,7 +23,6 @@ from biosphere_tui.screens.base import Footer, Form, TranslatedBindings
 class GroupRequestScreen(Form, TranslatedBindings, Screen[GroupDraft | None]):
     """Dismisses with a checked draft, or None when cancelled."""
 
-    CSS_PATH = "groups.tcss"
     TITLE = "Request a new project group"
     BINDINGS = [
         Binding("ctrl+s", "send", "Send request"),

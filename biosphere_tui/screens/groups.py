@@ -53,7 +53,6 @@ class JoinDialog(ModalScreen[tuple[str, str] | None]):
     """Pick a group of the directory and write a word to its admins; dismisses with
     ``(group id, message)`` or None."""
 
-    CSS_PATH = "groups.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, entries: list[GroupSummary], chosen: str | None, asked: set[str]) -> None:
@@ -114,7 +113,6 @@ class JoinDialog(ModalScreen[tuple[str, str] | None]):
 
 class GroupsScreen(Filterable, BiosphereScreen):
     FILTER_HINT = "filter groups…  (esc clears)"
-    CSS_PATH = "groups.tcss"
     SOURCES = ("portal.account",)
     HELP = ("Groups: the groups you belong to, their quotas and dates (accounts tied to a group end with it). "
             "Enter or g makes the highlighted group the current one (the other screens show it); j asks to "

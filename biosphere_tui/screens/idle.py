@@ -41,7 +41,6 @@ class IdleTable(LineTable):
 
 
 class IdleScreen(BiosphereScreen):
-    CSS_PATH = "idle.tcss"
     AUTO_FOCUS = "#idle"
     SOURCES = ("portal.deployments", "site.")
     HELP = ("Idle VMs: Ready VMs of the current group that ran with no login or CPU activity seen by the portal "

@@ -24,7 +24,6 @@ class ImageTable(KeyedTable):
 
 class ImagesScreen(Filterable, BiosphereScreen):
     FILTER_HINT = "search image name or OS…  (esc clears)"
-    CSS_PATH = "images.tcss"
     SOURCES = ("site.",)
     AUTO_FOCUS = "#images"
     HELP = ("Catalogue (OpenStack-only mode): the Glance images of every site, one row per image name, with the "

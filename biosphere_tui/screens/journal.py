@@ -31,7 +31,6 @@ class JournalTable(KeyedTable):
 
 class JournalScreen(Filterable, BiosphereScreen):
     FILTER_HINT = "filter by action, person, result or request…  (esc clears)"
-    CSS_PATH = "journal.tcss"
     SOURCES = ("portal.account",)
     AUTO_FOCUS = "#journal"  # not the hidden filter bar
     HELP = ("Journal: every action you did through this app (launch, delete, approve, reject, join, group "

@@ -63,7 +63,6 @@ def unused_name(db: Reader, base: str) -> str:
 
 
 class LaunchScreen(LaunchForm):
-    CSS_PATH = "launch.tcss"
     SOURCES = ("portal.deployments", "portal.status", "portal.account", "site.")
     HELP = ("Launch: name the VM, choose the group whose quota it spends, then a cell of the matrix: a flavour "
             "(row) on a site (column). Each cell says whether it fits the group's remaining quota and the site's "

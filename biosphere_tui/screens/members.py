@@ -56,7 +56,6 @@ def badge(label: str, count: int) -> Text:
 
 class MembersScreen(Filterable, BiosphereScreen):
     FILTER_HINT = "filter requests and members…  (esc clears)"
-    CSS_PATH = "members.tcss"
     SOURCES = ("portal.members", "portal.account")
     HELP = ("Members: for the admins of the current group (7 to change it), the pending membership requests "
             "(space marks several; a approves, x rejects with a reason sent to the person) and the members, "

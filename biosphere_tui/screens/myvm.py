@@ -51,7 +51,6 @@ WIDE = 140  # from this width the describe pane sits beside the table
 
 
 class MyVMScreen(Filterable, BiosphereScreen):
-    CSS_PATH = "myvm.tcss"
     AUTO_FOCUS = "#vms"  # not the hidden filter bar
     SOURCES = ("portal.deployments", "site.")
     NOVA = False  # True: the rows are Nova servers (OpenStack-only mode, see screens/nova_vms.py)

@@ -54,7 +54,6 @@ async def _send(actions: Actions, spec: ServerRequest) -> str | SourceError:
 
 
 class ServerLaunchScreen(LaunchForm):
-    CSS_PATH = ["launch.tcss", "server_launch.tcss"]
     SOURCES = ("site.",)
     HELP = ("Launch a Nova server from a Glance image: name it, choose the site (those that have the image) and "
             "a flavour (each says whether it fits your project's limits there); a key pair and a network only if "

@@ -79,7 +79,6 @@ class SiteTable(KeyedTable):
 
 
 class SitesScreen(Filterable, BiosphereScreen):
-    CSS_PATH = "sites.tcss"
     SOURCES = ("portal.status", "site.")
     AUTO_FOCUS = "#sites"  # not the hidden filter bar
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (120, "-wide")]
