@@ -149,7 +149,13 @@ def demo() -> Iterator[DemoCloud]:
 
 @pytest.fixture
 def synced(demo_config: Config, demo: DemoCloud) -> Config:
-    """The demo configuration with its cache filled as by one real sync (a warm start): a copy of
-    `TEMPLATES`'s cache when the demo is pristine, else a real sync (see the module's docstring)."""
+    """The demo configuration with its cache filled as one real sync fills it (a warm start).
+
+    When the demo is pristine (`demo_state`: seed, scale, token, ETag salt, clock at `DEMO_START`,
+    world version, no fault, the sites' records) and the configuration is the one it writes
+    (`config_shape`), the cache is a copy of the one a real sync of another pristine demo wrote in
+    this process: that sync read the same replies, so it wrote the same rows (only the migrations'
+    times and the measured read durations differ, as between any two syncs; tests/test_synced_cache.py
+    checks it). Otherwise the cache is filled by a real sync."""
     TEMPLATES.fill(demo_config, demo)
     return demo_config
