@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from demo_time import DEMO_START
 from toasts import Toasts
 
 from biosphere_tui import config as config_module
 from biosphere_tui.config import Config
 
-pytest_plugins = ["scripting_cli"]  # the cli and os_cli fixtures
+pytest_plugins = ["scripting_cli", "synced_cache"]  # the cli and os_cli fixtures; demo and synced
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
@@ -45,16 +43,6 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     for var in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy",
                 "BIOSPHERE_TOKEN", *(k for k in os.environ if k.startswith("OS_"))):  # no openrc leaks in
         monkeypatch.delenv(var, raising=False)
-
-
-@pytest.fixture
-def demo() -> Iterator[DemoCloud]:  # noqa: F821 - imported lazily
-    """A fresh demo cloud (seed 42, scale 1) whose clock only moves when a test advances it."""
-    from biosphere_tui.demo.clock import DemoClock
-    from biosphere_tui.demo.cloud import DemoCloud
-
-    with DemoCloud(seed=42, scale=1, clock=DemoClock(DEMO_START, speed=0)) as cloud:
-        yield cloud
 
 
 @pytest.fixture

@@ -34,16 +34,16 @@ class DemoCloud:
 
     def __init__(self, *, seed: int = 42, scale: float = 1.0, clock: DemoClock | None = None,
                  token: str = "demo-token-0123456789abcdef", latency: float = 0.0,
-                 max_microversions: Mapping[str, str] | None = None) -> None:
+                 max_microversions: Mapping[str, str] | None = None, etag_salt: str | None = None) -> None:
         """``max_microversions``: a compute API cap per site id (e.g. ``"2.90"``, as Yoga); the
-        others answer up to `nova.DEFAULT_MAX_VERSION`."""
+        others answer up to `nova.DEFAULT_MAX_VERSION`. ``etag_salt``: see `Portal`."""
         self.clock = clock or DemoClock(datetime.now(UTC).replace(microsecond=0))
         self.token = token
         self.world = World(seed=seed, scale=scale, clock=self.clock)
         caps = max_microversions or {}
         self.sites = {site_id: OpenStackSite(site.cloud, max_microversion=caps.get(site_id))
                       for site_id, site in self.world.sites.items()}
-        self.portal = Portal(self.world, token, self.sites)
+        self.portal = Portal(self.world, token, self.sites, etag_salt=etag_salt)
         self.control = DemoHTTPService("control", self._control)
         for service in self._services()[1:]:
             service.latency = latency

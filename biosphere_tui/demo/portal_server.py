@@ -333,7 +333,12 @@ class Portal:
     then the world's own refusals (409, 422 ``quota_exceeded``...).
     """
 
-    def __init__(self, world: World, token: str, sites: Mapping[str, OpenStackSite], port: int = 0) -> None:
+    def __init__(self, world: World, token: str, sites: Mapping[str, OpenStackSite], port: int = 0,
+                 etag_salt: str | None = None) -> None:
+        """``etag_salt``: what the ETags of lists are salted with; None (a random one): a restarted demo,
+        whose counters start again, never validates an earlier run's ETags. Demos that all start from the
+        same seeded state may share one (the tests' pristine demos do: a cache filled from one is valid
+        for the next)."""
         self.world = world
         self.token = token
         self.service = DemoHTTPService("portal", self.route, port=port)
@@ -343,7 +348,7 @@ class Portal:
         self._keys_lock = threading.Lock()
         # a GET's path and query (paging aside) -> (the world's version and time, the ETag then)
         self._tags: dict[str, tuple[object, str]] = {}
-        self._boot = secrets.token_hex(8)  # a restarted demo's counters start again: its ETags differ
+        self.etag_salt = etag_salt or secrets.token_hex(8)
         groups = r"/cloudweb_account/groups"
         gid = r"/cloudweb_account/groups/([^/]+)"
         self._routes = Routes([
@@ -415,7 +420,7 @@ class Portal:
         clock's time when ``timed`` (what it shows moves with the clock): constant time per page, as a
         portal's from its tables' last change. Taken before the list: a change in between is seen."""
         state = (self.world.version_of(*kinds), self.world.clock.now().isoformat() if timed else "")
-        return _tag(f"{self._boot}{state}".encode())
+        return _tag(f"{self.etag_salt}{state}".encode())
 
     def _authorised(self, req: Request) -> bool:
         if self.service.fault in ("expired_token", "revoked_token"):

@@ -10,24 +10,10 @@ from pilot_support import fill, settle
 from toasts import Toasts
 
 from biosphere_tui.app import BiosphereApp
-from biosphere_tui.cache.db import open_cache
 from biosphere_tui.config import Config
 from biosphere_tui.demo import contract as wire
-from biosphere_tui.sync import Sync
 
 GROUP = "marine-meta"
-
-
-@pytest.fixture
-def synced(demo_config: Config, demo) -> Config:  # noqa: ANN001
-    """The demo's configuration with its cache filled by one real sync."""
-    open_cache(demo_config.cache_path).db.close()
-    runner = Sync(demo_config, demo_config.cache_path, now=demo.clock.now)
-    try:
-        assert all(r.ok for r in runner.refresh_blocking(None))
-    finally:
-        runner.close()
-    return demo_config
 
 
 class Decisions(list):

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 from pilot_support import set_filter, settle
+from synced_cache import sync_once
 from toasts import Toasts
 
 from biosphere_tui.app import BiosphereApp
-from biosphere_tui.cache.db import open_cache
 from biosphere_tui.cli import main
 from biosphere_tui.config import Config
 from biosphere_tui.demo import contract as wire
@@ -23,7 +23,6 @@ from biosphere_tui.demo import world as demo_world
 from biosphere_tui.models import AccessLink, Deployment, DeploymentState, Parameter, Server
 from biosphere_tui.rules.access import deployment_ssh, server_ssh
 from biosphere_tui.rules.ssh import ssh_command
-from biosphere_tui.sync import Sync
 
 HOSTILE = "ssh://ubuntu;touch PWNED;echo @10.36.0.21"
 ODD = "the portal's SSH link is not a plain user@address; not shown"
@@ -134,22 +133,6 @@ def test_class_csv_holds_no_hostile_command(hostile_links, config_file: str, dem
     assert [r["ssh"] for r in rows] == [ODD, ODD] and all(r["state"] == "Ready" for r in rows)
 
 
-def _synced(config: Config, demo) -> Config:  # noqa: ANN001
-    """The cache filled by one real sync (before the test's event loop runs)."""
-    open_cache(config.cache_path).db.close()
-    runner = Sync(config, config.cache_path, now=demo.clock.now)
-    try:
-        assert all(r.ok for r in runner.refresh_blocking(None))
-    finally:
-        runner.close()
-    return config
-
-
-@pytest.fixture
-def synced(demo_config: Config, demo) -> Config:  # noqa: ANN001
-    return _synced(demo_config, demo)
-
-
 @pytest.fixture
 def hostile_vm(demo_config: Config, demo) -> tuple[Config, str]:  # noqa: ANN001
     """One of the demo user's Ready VMs carries the hostile link in the cache."""
@@ -157,7 +140,8 @@ def hostile_vm(demo_config: Config, demo) -> tuple[Config, str]:  # noqa: ANN001
                  if d.owner == "demo" and d.state is wire.DeploymentState.READY)
     demo.world.deployments[ready.id] = replace(ready, access=(AccessLink("ssh", HOSTILE),))
     demo.world.touch()
-    return _synced(demo_config, demo), ready.id
+    sync_once(demo_config, demo)
+    return demo_config, ready.id
 
 
 def _shown(app: BiosphereApp, toasts: Toasts) -> str:

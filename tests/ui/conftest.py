@@ -1,4 +1,4 @@
-"""UI fixtures: an app on a demo cloud whose cache was filled by one real sync."""
+"""UI fixtures: an app on the demo cloud (its cache filled: the ``synced`` fixture, tests/synced_cache.py)."""
 
 from __future__ import annotations
 
@@ -7,29 +7,9 @@ from collections.abc import Callable
 import pytest
 
 from biosphere_tui.app import BiosphereApp
-from biosphere_tui.cache.db import open_cache
 from biosphere_tui.config import Config
-from biosphere_tui.sync import Sync
 
 FOLLOW = 0.5
-
-
-def sync_once(config: Config, demo, only: set[str] | None = None) -> None:  # noqa: ANN001
-    """One full refresh of the cache from the demo cloud, at the demo's clock."""
-    open_cache(config.cache_path).db.close()
-    runner = Sync(config, config.cache_path, now=demo.clock.now)
-    try:
-        results = runner.refresh_blocking(only)
-    finally:
-        runner.close()
-    assert [r for r in results if not r.ok] == [], "the demo cloud should answer every source"
-
-
-@pytest.fixture
-def synced(demo_config: Config, demo) -> Config:  # noqa: ANN001
-    """The demo configuration with its cache already filled (as on a warm start)."""
-    sync_once(demo_config, demo)
-    return demo_config
 
 
 @pytest.fixture

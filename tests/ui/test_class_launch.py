@@ -7,10 +7,10 @@ import csv
 from pathlib import Path
 
 import pytest
-from conftest import sync_once
 from pilot_support import fill, set_filter, settle
 from screen_text import text_of
 from snapshot_support import SIZES, steady_latency
+from synced_cache import sync_once
 from test_cli_launching import squeeze
 
 from biosphere_tui.demo import contract as wire

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import sync_once
 from pilot_support import settle
 from sync_helpers_os import os_only_config
+from synced_cache import sync_once
 
 from biosphere_tui.config import Config
 from biosphere_tui.local.folders import journal_file

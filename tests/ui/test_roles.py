@@ -6,9 +6,9 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 
-from conftest import sync_once
 from pilot_support import settle
 from screen_text import text_of
+from synced_cache import sync_once
 
 from biosphere_tui.actions import NO_RIGHT
 from biosphere_tui.demo import contract as wire
