@@ -496,9 +496,9 @@ def start_services(first_time: bool) -> None:
                        ("neutron", PORTS.neutron), ("nova-api", PORTS.nova)):
         wait_until(name, lambda port=port: answers(url(port, "/")), name)
     provision("compute", started)
-    run([venv_bin("nova-manage"), "--config-file", conf("nova"), "cell_v2", "discover_hosts"],
-        "map the compute host", service_env())
-    if first_time:
+    if first_time:  # the host's mapping stays in Nova's API database
+        run([venv_bin("nova-manage"), "--config-file", conf("nova"), "cell_v2", "discover_hosts"],
+            "map the compute host", service_env())
         provision("cloud")
 
 
