@@ -10,7 +10,7 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Container, VerticalScroll
 from textual.markup import escape
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 
 from biosphere_tui.cache import catalogue
 from biosphere_tui.i18n import _, plural, t
@@ -20,14 +20,14 @@ from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.widgets.appliance_detail import ApplianceDetail
 from biosphere_tui.widgets.filter_bar import Filterable, FilterBar, filter_key, restart_cursors
 from biosphere_tui.widgets.jump import JumpDialog
-from biosphere_tui.widgets.keyed_table import KeyedTable
+from biosphere_tui.widgets.line_table import LineTable
 from biosphere_tui.widgets.palette import style
 
 WIDE = 120  # from this width the detail pane stands beside the table
 ANY = "*"
 
 
-class ApplianceTable(KeyedTable):
+class ApplianceTable(LineTable):
     COLUMNS = (("star", "★"), ("name", "name"), ("category", "category", 1), ("os", "OS", 3), ("summary", "summary", 2))
 
 
@@ -130,10 +130,10 @@ class CatalogueScreen(Filterable, BiosphereScreen):
         current = self.current
         self.query_one(ApplianceDetail).show(current, current is not None and current.id in self.app.state.favourites)
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    def on_line_table_row_highlighted(self, event: LineTable.RowHighlighted) -> None:
         self._show_detail()
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    def on_line_table_row_selected(self, event: LineTable.RowSelected) -> None:
         self.action_launch()
 
     # -- actions ---------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from biosphere_tui.screens.base import LaunchForm
 from biosphere_tui.views.advice import assessment, launch_groups
 from biosphere_tui.widgets.appliance_detail import needs
 from biosphere_tui.widgets.confirm import ConfirmDialog, ask_export
-from biosphere_tui.widgets.keyed_table import KeyedTable
+from biosphere_tui.widgets.line_table import LineTable
 from biosphere_tui.widgets.palette import style
 from biosphere_tui.widgets.vm_delete import vm_count
 
@@ -41,7 +41,7 @@ BEST = ""  # the advisor's choice, in the site and flavour lists
 STATE_ROLES = {"Ready": "strong-ok", "refused": "strong-error", "Aborted": "strong-error", "Cancelled": "warning"}
 
 
-class SeatTable(KeyedTable):
+class SeatTable(LineTable):
     COLUMNS = (("name", "name"), ("site", "site"), ("state", "state"), ("ip", "IP"), ("ssh", "SSH", 1),
                ("secret", "password", 2))
 

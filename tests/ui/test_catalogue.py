@@ -13,7 +13,7 @@ from biosphere_tui.widgets.appliance_detail import ApplianceDetail
 
 def rows(app) -> set[str]:  # noqa: ANN001
     table = app.screen.query_one(ApplianceTable)
-    return {key.value for key in table.rows}
+    return set(table.row_keys)
 
 
 async def open_catalogue(app, pilot) -> CatalogueScreen:  # noqa: ANN001
