@@ -11,7 +11,7 @@ from rich.text import Text
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, DataTable, Input, Label, Select, Static
+from textual.widgets import Button, Input, Label, Select, Static
 
 from biosphere_tui.cache import catalogue, reader, vms
 from biosphere_tui.cache.db import Reader
@@ -257,7 +257,7 @@ class LaunchScreen(LaunchForm):
         self.refusal = ""
         self.reload_body()
 
-    def on_data_table_cell_highlighted(self, event: DataTable.CellHighlighted) -> None:
+    def on_line_table_cell_highlighted(self, event: FitMatrix.CellHighlighted) -> None:
         self._show_verdict()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -10,12 +10,11 @@ from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual import events
-from textual.widgets.data_table import CellDoesNotExist, ColumnDoesNotExist, RowDoesNotExist
 
 from biosphere_tui.i18n import _
 from biosphere_tui.models import SiteState
 from biosphere_tui.rules.fit import APPLIANCE, CAPACITY, QUOTA, Fit
-from biosphere_tui.widgets.keyed_table import KeyedTable
+from biosphere_tui.widgets.line_table import LineTable
 from biosphere_tui.widgets.palette import style
 
 
@@ -36,27 +35,28 @@ def cell(fit: Fit | None, state: SiteState, best: bool = False) -> Text:
     return Text(_("✗ maint.") if state is SiteState.MAINTENANCE else _("✗ down"), style=style("strong-error"))
 
 
-class FitMatrix(KeyedTable):
+class FitMatrix(LineTable):
     """Rows: flavours (labelled), columns: sites; the cell cursor picks the site and the flavour.
     Only whole sites are shown, as many as fit the width: ◀/▶ on the edge headers say more are
     there, and the cursor brings them in (never a site cut in the middle)."""
 
+    LABEL_COLUMNS = 1  # the flavour
+    cell_cursor = True
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.cursor_type = "cell"
-        self.header_height = 2
-        self.COLUMNS: tuple[tuple[str, Text], ...] = ()
         self._sites: tuple[tuple[str, Text], ...] = ()  # every site, in order
-        self._rows: list[tuple[str, Sequence[Any]]] = []  # each flavour's cell for every site
+        self._matrix: list[tuple[str, Sequence[Any]]] = []  # each flavour's cell for every site
         self._first = 0  # the first site shown
 
-    def add_row(self, *cells: Any, height: int | None = 1, key: str | None = None, label: Any = None) -> Any:
-        return super().add_row(*cells, height=height, key=key, label=label or (key and Text(key)))
+    @property
+    def sites_shown(self) -> int:
+        return len(self.COLUMNS) - self.LABEL_COLUMNS
 
     def set_matrix(self, sites: Sequence[tuple[str, Text]], rows: Sequence[tuple[str, Sequence[Any]]]) -> bool:
         """The sites (key, header) and each flavour's cells for every site; the columns are rebuilt
         when the sites or their states changed; returns whether they were."""
-        self._rows = list(rows)
+        self._matrix = list(rows)
         if tuple(sites) == self._sites:
             self._show_window()
             return False
@@ -66,17 +66,17 @@ class FitMatrix(KeyedTable):
         return True
 
     def _show_window(self) -> None:
-        end = self._first + len(self.COLUMNS)
-        self.show([(key, list(cells)[self._first:end]) for key, cells in self._rows])
+        end = self._first + self.sites_shown
+        self.show([(key, [key, *list(cells)[self._first:end]]) for key, cells in self._matrix])
 
     def _site_widths(self) -> list[int]:
-        pad = 2 * self.cell_padding
+        pad = 2 * self.CELL_PADDING
         return [max([*(cell_len(line) for line in label.plain.split("\n")), 7]) + pad for _, label in self._sites]
 
     def _window(self, keep: str | None = None) -> None:
         """Show the sites from ``_first`` that fit (``keep``, a site, among them), cursor kept."""
         widths = self._site_widths()
-        labels = max((cell_len(key) for key, _ in self._rows), default=0) + 2 * self.cell_padding
+        labels = max((cell_len(key) for key, _ in self._matrix), default=0) + 2 * self.CELL_PADDING
         room = self.scrollable_content_region.width - labels - 4  # and the ◀ ▶ marks
         if keep is not None and keep in (keys := [k for k, _ in self._sites]):
             self._first = min(self._first, keys.index(keep))
@@ -90,14 +90,10 @@ class FitMatrix(KeyedTable):
         if room <= 0:  # not laid out yet: every site
             self._first, end = 0, len(self._sites)
         chosen = self.chosen
-        self.clear(columns=True)
-        self._order = []
-        self.COLUMNS = tuple(self._edges(i, end) for i in range(self._first, min(end, len(self._sites))))
-        for key, label in self.COLUMNS:
-            self.add_column(label, key=key)
+        self.set_columns([("_flavor", Text()), *(self._edges(i, end) for i in range(self._first, min(end, len(self._sites))))])
         self._show_window()
-        if chosen is not None and chosen[0] in self.columns and chosen[1] in self.rows:
-            self.move_cursor(row=self.get_row_index(chosen[1]), column=self.get_column_index(chosen[0]))
+        if chosen is not None:
+            self._move_to(*chosen)
 
     def _edges(self, i: int, end: int) -> tuple[str, Text]:
         """The site's header, with ◀ or ▶ when sites are hidden on that side."""
@@ -112,17 +108,17 @@ class FitMatrix(KeyedTable):
             self._window(self.chosen[0] if self.chosen else None)
 
     def action_cursor_right(self) -> None:
-        shift = self.cursor_column == len(self.COLUMNS) - 1 and self._first + len(self.COLUMNS) < len(self._sites)
+        shift = self.cursor_column == len(self.COLUMNS) - 1 and self._first + self.sites_shown < len(self._sites)
         if not shift:
             super().action_cursor_right()
             return
         self._first += 1
-        next_site = self._sites[self._first + len(self.COLUMNS) - 1][0]
+        next_site = self._sites[self._first + self.sites_shown - 1][0]
         self._window(keep=next_site)
         self.choose(next_site, self.chosen[1] if self.chosen else "")
 
     def action_cursor_left(self) -> None:
-        if self.cursor_column > 0 or self._first == 0:
+        if self.cursor_column > self.LABEL_COLUMNS or self._first == 0:
             super().action_cursor_left()
             return
         self._first -= 1
@@ -135,21 +131,20 @@ class FitMatrix(KeyedTable):
     @property
     def chosen(self) -> tuple[str, str] | None:
         """(site, flavour) under the cursor."""
-        if not self.row_count or not self.columns:
+        site, flavor = self.current_column, self.current_key
+        if site is None or flavor is None or self.sites_shown <= 0:
             return None
-        try:
-            keys = self.coordinate_to_cell_key(self.cursor_coordinate)
-        except CellDoesNotExist:
-            return None
-        return str(keys.column_key.value), str(keys.row_key.value)
+        return site, flavor
 
     def choose(self, site: str, flavor: str) -> None:
-        if site not in self.columns and any(key == site for key, _ in self._sites):
+        if site not in self.shown_columns and any(key == site for key, _ in self._sites):
             self._window(keep=site)  # bring the site into view
-        try:
-            self.move_cursor(row=self.get_row_index(flavor), column=self.get_column_index(site))
-        except (RowDoesNotExist, ColumnDoesNotExist):  # a site or flavour not (or no longer) listed
-            return
+        self._move_to(site, flavor)
+
+    def _move_to(self, site: str, flavor: str) -> None:
+        """The cursor on (site, flavour) if both are listed (a site or flavour may no longer be)."""
+        if site in self.shown_columns and flavor in self.row_keys:
+            self.move_cursor(row=self.get_row_index(flavor), column=site)
 
 
 def site_label(platform: str, state: SiteState, answers: bool) -> Text:

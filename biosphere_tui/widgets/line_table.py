@@ -77,16 +77,22 @@ class LineTable(WideToggle, ScrollView, can_focus=True):
     shown are those that fit the width, by priority (see ``widgets.columns``); ``w`` shows all.
 
     With ``selectable=True`` a marks column comes first and space marks rows; ``selected``
-    holds their keys.
+    holds their keys. With ``cell_cursor`` the cursor is a cell (←/→ move it, ``CellHighlighted``
+    says where); the first ``LABEL_COLUMNS`` columns then name their row, drawn like the header.
+    A header label may hold several lines (``\n``) and be a rich ``Text`` (its styles kept).
     """
 
     COLUMNS: Sequence[ColumnSpec] = ()
     MAX_COLUMN_WIDTH: ClassVar[int] = 40
     CELL_PADDING: ClassVar[int] = 1
+    LABEL_COLUMNS: ClassVar[int] = 0
+    cell_cursor = False
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up", "cursor_up", "Up", show=False),
         Binding("down", "cursor_down", "Down", show=False),
+        Binding("left", "cursor_left", "Left", show=False),
+        Binding("right", "cursor_right", "Right", show=False),
         Binding("pageup", "page_up", "Page up", show=False),
         Binding("pagedown", "page_down", "Page down", show=False),
         Binding("home", "cursor_home", "First", show=False),
@@ -160,6 +166,19 @@ class LineTable(WideToggle, ScrollView, can_focus=True):
     class RowSelected(_RowMessage):
         """Enter (or a click on the cursor row) chose a row."""
 
+    class CellHighlighted(Message):
+        """The cell cursor moved, or another cell came under it (``cell_cursor`` tables)."""
+
+        def __init__(self, table: LineTable, row_key: str, column_key: str) -> None:
+            super().__init__()
+            self.table = table
+            self.row_key = row_key
+            self.column_key = column_key
+
+        @property
+        def control(self) -> LineTable:
+            return self.table
+
     class HeaderSelected(Message):
         """A click on a column's header."""
 
@@ -194,19 +213,32 @@ class LineTable(WideToggle, ScrollView, can_focus=True):
         self._cursor = 0
         self._restart = False
         self._highlighted: tuple[int, str] | None = None  # what the last RowHighlighted said
-        self._keys = [key for key, _, _ in self._all_columns()]
-        self._labels = {key: label for key, label, _ in self._all_columns()}
-        self._priorities = [p for _, _, p in self._all_columns()]
-        self._widths = [cell_len(label) for _, label, _ in self._all_columns()]  # content widths, grow only
-        self._shown = list(range(len(self._keys)))  # the indices of the columns drawn
+        self._cell_highlighted: tuple[str, str] | None = None  # what the last CellHighlighted said
+        self._column = 0  # the cell cursor's column, an index into _keys
         self._layout = 0  # bumped when a width or a header label changes: a key of the line cache
         self._line_cache: LRUCache[tuple[Any, ...], Strip] = LRUCache(1024)
         self._styles: tuple[Style, ...] = ()
+        self.set_columns(self.COLUMNS)
 
-    def _all_columns(self) -> list[tuple[str, str, int]]:
-        """(key, header, priority) of each column, headers in the interface language."""
-        return ([(MARK, " ", 0)] if self.selectable else []) + [
-            (c[0], i18n._(c[1]), priority(c)) for c in self.COLUMNS]
+    def set_columns(self, columns: Sequence[tuple[Any, ...]]) -> None:
+        """Replace the columns, (key, label[, priority]) as in ``COLUMNS`` (a str label is translated);
+        the rows are drawn blank until ``show`` gives them again, a cell for each column."""
+        self.COLUMNS = tuple(columns)
+        given = [(MARK, " ", 0)] if self.selectable else []
+        given += [(c[0], i18n._(c[1]) if isinstance(c[1], str) else c[1], priority(c)) for c in columns]
+        self._keys = [key for key, _, _ in given]
+        self._labels: dict[str, str | Text] = {key: label for key, label, _ in given}
+        self._priorities = [p for _, _, p in given]
+        self._widths = [_label_width(label) for _, label, _ in given]  # content widths, grow only
+        self._shown = list(range(len(self._keys)))  # the indices of the columns drawn
+        self._rows = {}  # measured again for these columns by the next show()
+        self._column = min(max(self._column, self._first_cell()), max(len(self._keys) - 1, 0))
+        if self.is_mounted:
+            self._relayout()
+
+    def _first_cell(self) -> int:
+        """The first column the cell cursor may stand on."""
+        return (1 if self.selectable else 0) + self.LABEL_COLUMNS
 
     @property
     def shown_columns(self) -> list[str]:
@@ -249,6 +281,16 @@ class LineTable(WideToggle, ScrollView, can_focus=True):
     def current_key(self) -> str | None:
         return self._order[self._cursor] if self._order else None
 
+    @property
+    def cursor_column(self) -> int:
+        """Where the cell cursor stands among ``shown_columns``."""
+        return self._shown.index(self._column) if self._column in self._shown else 0
+
+    @property
+    def current_column(self) -> str | None:
+        """The key of the cell cursor's column."""
+        return self._keys[self._column] if self.cell_cursor and self._column < len(self._keys) else None
+
     def get_row_index(self, key: str) -> int:
         return self._index[key]
 
@@ -261,14 +303,14 @@ class LineTable(WideToggle, ScrollView, can_focus=True):
     def get_cell(self, key: str, column: str) -> str:
         return self.get_row(key)[self._keys.index(column)]
 
-    def header_label(self, column: str) -> str:
+    def header_label(self, column: str) -> str | Text:
         return self._labels[column]
 
     def set_header_label(self, column: str, label: str) -> None:
         if self._labels[column] != label:
             self._labels[column] = label
             i = self._keys.index(column)
-            self._widths[i] = max(self._widths[i], cell_len(label))
+            self._widths[i] = max(self._widths[i], _label_width(label))
             self._relayout()
             self.choose_columns()
 
@@ -328,28 +370,38 @@ class LineTable(WideToggle, ScrollView, can_focus=True):
 
     # -- cursor and marks -------------------------------------------------------------------
 
-    def move_cursor(self, *, row: int | None = None, animate: bool = False, scroll: bool = True) -> None:
-        if row is None or not self._order:
-            return
-        row = max(0, min(row, len(self._order) - 1))
-        if row != self._cursor:
-            self._cursor = row
+    def move_cursor(self, *, row: int | None = None, column: str | None = None, animate: bool = False,
+                    scroll: bool = True) -> None:
+        """Put the cursor on ``row`` (an index) and, in a ``cell_cursor`` table, on ``column`` (a key)."""
+        if column is not None and column in self._keys and self._keys.index(column) != self._column:
+            self._column = self._keys.index(column)
             self.refresh()
-        if scroll:
-            self._scroll_to_cursor()
+        if row is not None and self._order:
+            row = max(0, min(row, len(self._order) - 1))
+            if row != self._cursor:
+                self._cursor = row
+                self.refresh()
+            if scroll:
+                self._scroll_to_cursor()
         self._announce()
 
     def _announce(self) -> None:
-        """Post ``RowHighlighted`` if the cursor's row or key changed since the last one."""
+        """Post ``RowHighlighted`` (``CellHighlighted``) if the cursor's row (cell) changed since the last one."""
         key = self.current_key
         now = None if key is None else (self._cursor, key)
         if now != self._highlighted:
             self._highlighted = now
             if now is not None:
                 self.post_message(self.RowHighlighted(self, *now))
+        column = self.current_column
+        cell = None if key is None or column is None else (key, column)
+        if cell != self._cell_highlighted:
+            self._cell_highlighted = cell
+            if cell is not None:
+                self.post_message(self.CellHighlighted(self, *cell))
 
     def _scroll_to_cursor(self) -> None:
-        body = max(1, self.scrollable_content_region.height - 1)  # lines under the header
+        body = max(1, self.scrollable_content_region.height - self.header_height)  # lines under the header
         top = round(self.scroll_y)
         if self._cursor < top:
             self.scroll_to(y=self._cursor, animate=False, immediate=True)
@@ -361,6 +413,22 @@ class LineTable(WideToggle, ScrollView, can_focus=True):
 
     def action_cursor_down(self) -> None:
         self.move_cursor(row=self._cursor + 1)
+
+    def action_cursor_left(self) -> None:
+        if not self.cell_cursor:
+            self.scroll_left(animate=False)
+            return
+        allowed = [i for i in self._shown if i >= self._first_cell() and i < self._column]
+        if allowed:
+            self.move_cursor(column=self._keys[allowed[-1]])
+
+    def action_cursor_right(self) -> None:
+        if not self.cell_cursor:
+            self.scroll_right(animate=False)
+            return
+        allowed = [i for i in self._shown if i >= self._first_cell() and i > self._column]
+        if allowed:
+            self.move_cursor(column=self._keys[allowed[0]])
 
     def action_page_up(self) -> None:
         self.move_cursor(row=self._cursor - max(1, self.scrollable_content_region.height - 1))
@@ -389,7 +457,7 @@ class LineTable(WideToggle, ScrollView, can_focus=True):
 
     async def on_click(self, event: events.Click) -> None:
         x, y = event.x + round(self.scroll_x), event.y
-        if y == 0:
+        if y < self.header_height:
             edge = 0
             for i, width in zip(self._shown, self._render_widths(self._shown), strict=True):
                 if edge <= x < edge + width:
@@ -398,14 +466,29 @@ class LineTable(WideToggle, ScrollView, can_focus=True):
                     return
                 edge += width
             return
-        row = y - 1 + round(self.scroll_y)
+        row = y - self.header_height + round(self.scroll_y)
         if 0 <= row < len(self._order):
             event.stop()
-            if row == self._cursor:
+            column = self._column_at(x) if self.cell_cursor else None
+            if row == self._cursor and column in (None, self.current_column):
                 self.action_select_row()
-            self.move_cursor(row=row)
+            self.move_cursor(row=row, column=column)
+
+    def _column_at(self, x: int) -> str | None:
+        """The key of the cursor-able column at ``x`` (unscrolled), if any."""
+        edge = 0
+        for i, width in zip(self._shown, self._render_widths(self._shown), strict=True):
+            if edge <= x < edge + width:
+                return self._keys[i] if i >= self._first_cell() else None
+            edge += width
+        return None
 
     # -- rendering -----------------------------------------------------------------------------
+
+    @property
+    def header_height(self) -> int:
+        """The header's lines: those of its tallest label."""
+        return max((_label_lines(label) for label in self._labels.values()), default=1)
 
     def _render_widths(self, columns: Iterable[int]) -> list[int]:
         """The drawn width of each of ``columns`` (indices), padding included."""
@@ -418,7 +501,7 @@ class LineTable(WideToggle, ScrollView, can_focus=True):
         self.refresh()
 
     def _update_virtual_size(self) -> None:
-        self.virtual_size = Size(sum(self._render_widths(self._shown)), len(self._order) + 1)
+        self.virtual_size = Size(sum(self._render_widths(self._shown)), len(self._order) + self.header_height)
 
     def _mark_text(self, key: str) -> str:
         return "●" if key in self.selected else " "
@@ -442,18 +525,21 @@ class LineTable(WideToggle, ScrollView, can_focus=True):
         if not self._styles:  # rendered without render_lines (not expected)
             self.render_lines(self.size.region)
         base = self._styles[0]
-        if y == 0:
-            key: tuple[Any, ...] = ("header", self._layout, width)
+        header = self.header_height
+        if y < header:
+            key: tuple[Any, ...] = ("header", y, self._layout, width)
             line = self._line_cache.get(key)
             if line is None:
-                line = self._line_cache[key] = self._header_line(width)
+                line = self._line_cache[key] = self._header_line(y, width)
         else:
-            index = y - 1 + round(self.scroll_y)
+            index = y - header + round(self.scroll_y)
             if index >= len(self._order):
                 return Strip.blank(width, base)
             row_key = self._order[index]
-            row = self._rows[row_key]
-            cursor = index == self._cursor
+            row = self._rows.get(row_key)
+            if row is None:  # the columns changed: the next show() gives the row again
+                return Strip.blank(width, base)
+            cursor = None if index != self._cursor else self._column if self.cell_cursor else -1
             marked = row_key in self.selected
             key = (row_key, row.version, self._layout, width, cursor, index % 2, marked)
             line = self._line_cache.get(key)
@@ -463,24 +549,34 @@ class LineTable(WideToggle, ScrollView, can_focus=True):
             line = line.crop(scroll_x, scroll_x + width)
         return line.adjust_cell_length(width, base)
 
-    def _header_line(self, width: int) -> Strip:
+    def _header_line(self, y: int, width: int) -> Strip:
+        """Line ``y`` of the header: of each label, its line ``y`` (a ``Text`` keeps its styles)."""
         style = self._styles[1]
         segments = []
-        pad = " " * self.CELL_PADDING
+        pad = Segment(" " * self.CELL_PADDING, style)
         for i in self._shown:
             label = self._labels[self._keys[i]]
-            segments.append(Segment(pad + _fit(label, min(self._widths[i], self.MAX_COLUMN_WIDTH)) + pad, style))
+            lines: Sequence[str | Text] = label.split("\n")
+            line = lines[y] if y < len(lines) else ""
+            cells = min(self._widths[i], self.MAX_COLUMN_WIDTH)
+            if isinstance(line, Text):
+                line = line.copy()
+                line.truncate(cells, overflow="ellipsis", pad=True)
+                segments += [pad, *(Segment(s.text, style + s.style if s.style else style)
+                                    for s in line.render(self.app.console)), pad]
+            else:
+                segments += [pad, Segment(_fit(line, cells), style), pad]
         return self._finish(segments, style, width)
 
-    def _row_line(self, row: _Row, index: int, cursor: bool, marked: bool, width: int) -> Strip:
-        """One segment per run of the row's own style (padding, plain cells), one per styled cell."""
-        _, _, even, odd, cursor_style = self._styles
+    def _row_line(self, row: _Row, index: int, cursor: int | None, marked: bool, width: int) -> Strip:
+        """One segment per run of the row's own style (padding, plain cells), one per styled cell.
+        ``cursor``: None off the cursor row, -1 on it, else the index of the cursor's cell."""
+        _, header, even, odd, cursor_style = self._styles
         row_style = odd if index % 2 else even
-        if cursor:
+        over = Style.from_color(cursor_style.color)  # the cursor's colour wins over the cell's
+        if cursor == -1:
             row_style = row_style + cursor_style
-            over = Style.from_color(cursor_style.color)  # the cursor's colour wins over the cell's
-        else:
-            over = None
+        labels = self._first_cell() if self.LABEL_COLUMNS else 0
         padding = self.CELL_PADDING
         pad = " " * padding
         segments: list[Segment] = []
@@ -499,9 +595,16 @@ class LineTable(WideToggle, ScrollView, can_focus=True):
             if n > w:
                 text, n = _fit(text, w), w
             fill = " " * (w - n + padding)
-            if own:
+            if i == cursor or i < labels:  # the whole cell in the cursor's (the header's) style
+                base = row_style + cursor_style if i == cursor else header
+                segments.append(Segment("".join(plain), row_style))
+                segments.append(Segment(pad, base))
+                segments.append(Segment(text, base + own + over if i == cursor else base + own))
+                segments.append(Segment(fill, base))
+                plain = []
+            elif own:
                 cell_style = row_style + own
-                if over is not None:
+                if cursor == -1:
                     cell_style = cell_style + over
                 plain.append(pad)
                 segments.append(Segment("".join(plain), row_style))
@@ -520,6 +623,14 @@ class LineTable(WideToggle, ScrollView, can_focus=True):
         if length < width:  # the row's style runs to the right edge
             segments.append(Segment(" " * (width - length), style))
         return Strip(segments).simplify()
+
+
+def _label_lines(label: str | Text) -> int:
+    return (label.plain if isinstance(label, Text) else label).count("\n") + 1
+
+
+def _label_width(label: str | Text) -> int:
+    return max(cell_len(line) for line in (label.plain if isinstance(label, Text) else label).split("\n"))
 
 
 def _fit(text: str, width: int) -> str:
