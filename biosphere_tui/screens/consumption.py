@@ -22,14 +22,14 @@ from biosphere_tui.rules.forecast import WINDOW_DAYS, Forecast, Outlook, of_grou
 from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.widgets.chart import DailyChart, compact
 from biosphere_tui.widgets.confirm import ask_export
-from biosphere_tui.widgets.keyed_table import KeyedTable
+from biosphere_tui.widgets.line_table import LineTable
 from biosphere_tui.widgets.palette import style
 from biosphere_tui.widgets.quota_bar import QuotaBar
 
 PERIODS = (30, 90)
 
 
-class TotalsTable(KeyedTable):
+class TotalsTable(LineTable):
     """One row per member or site: its total of the chosen metric, its share of the group's,
     then every metric in short (off to the right on narrow terminals)."""
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from biosphere_tui.cache import servers
 from biosphere_tui.i18n import _, plural, t
@@ -15,10 +15,10 @@ from biosphere_tui.safe_text import markup_literal
 from biosphere_tui.screens import registry
 from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.widgets.filter_bar import Filterable, filter_key
-from biosphere_tui.widgets.keyed_table import KeyedTable
+from biosphere_tui.widgets.line_table import LineTable
 
 
-class ImageTable(KeyedTable):
+class ImageTable(LineTable):
     COLUMNS = (("name", "image"), ("os", "OS", 1), ("ram", "min RAM", 2), ("disk", "min disk", 2), ("sites", "sites", 1))
 
 
@@ -53,7 +53,7 @@ class ImagesScreen(Filterable, BiosphereScreen):
         searched = f" · {_('search')}: [b]{markup_literal(self.filter_text)}[/b]" if self.filter_text else ""
         self.query_one("#filters", Static).update(f"{what}{searched}  [dim]{_('/ search · enter or l launch')}[/dim]")
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    def on_line_table_row_selected(self, event: LineTable.RowSelected) -> None:
         self.action_launch()
 
     def action_launch(self) -> None:

@@ -7,14 +7,14 @@ from collections.abc import Iterable
 from rich.text import Text
 from textual.app import ComposeResult, SystemCommand
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from biosphere_tui.i18n import _, plural, t
 from biosphere_tui.local.journal import FAILED, OK, Entry
 from biosphere_tui.rules.freshness import age
 from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.widgets.filter_bar import Filterable, filter_key
-from biosphere_tui.widgets.keyed_table import KeyedTable
+from biosphere_tui.widgets.line_table import LineTable
 from biosphere_tui.widgets.palette import style
 
 RESULT_ROLES = {OK: "ok", FAILED: "strong-error"}  # partly failed: warning
@@ -25,7 +25,7 @@ def searchable(e: Entry) -> str:
                      *(i.item for i in e.items)]).lower()
 
 
-class JournalTable(KeyedTable):
+class JournalTable(LineTable):
     COLUMNS = (("when", "when (UTC)", 2), ("ago", "ago"), ("who", "who", 1), ("result", "result"), ("action", "action"))
 
 
@@ -88,7 +88,7 @@ class JournalScreen(Filterable, BiosphereScreen):
             text.append(f"\n  {request}", style=style("info"))
         detail.update(text)
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    def on_line_table_row_highlighted(self, event: LineTable.RowHighlighted) -> None:
         self._show_entry()
 
     def palette_commands(self) -> Iterable[SystemCommand]:

@@ -22,7 +22,7 @@ from biosphere_tui.rules import units
 from biosphere_tui.rules.freshness import age, clock
 from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.widgets.filter_bar import Filterable, filter_key
-from biosphere_tui.widgets.keyed_table import KeyedTable
+from biosphere_tui.widgets.line_table import LineTable
 from biosphere_tui.widgets.palette import style
 
 STATE_ROLES = {SiteState.UP: "ok", SiteState.DEGRADED: "warning", SiteState.MAINTENANCE: "info",
@@ -51,7 +51,7 @@ def _free(c: Capacity, scale: int = 1) -> str:
     return f"{c.free // scale}/{c.total // scale}"
 
 
-class SiteTable(KeyedTable):
+class SiteTable(LineTable):
     COLUMNS = (("site", "site"), ("state", "state"), ("api", "API", 1), ("latency", "latency", 2),
                ("vcpu", "vCPU free", 1), ("ram", "RAM GB free", 1), ("disk", "disk TB free", 2), ("gpu", "GPU free", 3),
                ("features", "features", 3), ("updated", "updated", 2))
@@ -178,7 +178,7 @@ class SitesScreen(Filterable, BiosphereScreen):
         self.query_one(f"#{name}-caption", Label).update(caption)
         self.query_one(f"#{name}-history", Sparkline).data = values if len(values) > 1 else []  # one point: no trend
 
-    def on_data_table_row_highlighted(self, event: SiteTable.RowHighlighted) -> None:
+    def on_line_table_row_highlighted(self, event: SiteTable.RowHighlighted) -> None:
         self.show_detail()
 
     def action_toggle_detail(self) -> None:

@@ -28,7 +28,7 @@ from biosphere_tui import i18n
 from biosphere_tui.widgets.columns import WIDE_BINDING, ColumnSpec, WideToggle, fitting, priority
 from biosphere_tui.widgets.palette import style
 
-Cell = Any  # a str, a (str, style) pair, a rich Text (its plain text and base style) or any value (its str)
+Cell = Any  # a str, a (str, style) pair, a rich Text or any value (its str)
 MARK = "_mark"  # the key of the marks column of a ``selectable`` table
 
 
@@ -46,27 +46,32 @@ def _parse(style: str | Style | None) -> Style:
 _STYLES: dict[str, Style] = {}
 
 
-def _cell(value: Cell) -> tuple[str, Style]:
-    """A cell's text (one line) and style."""
+def _cell(value: Cell) -> tuple[str, Style, bool]:
+    """A cell's text (one line), style and whether it is right-aligned. A rich ``Text`` gives its
+    plain text, its style with those of the spans that cover it all, and its ``justify``."""
+    right = False
     if isinstance(value, str):
         text, style = value, Style.null()
     elif isinstance(value, tuple):
         text, style = str(value[0]), _parse(value[1])
     elif isinstance(value, Text):
-        text, style = value.plain, _parse(value.style)
+        text, style, right = value.plain, _parse(value.style), value.justify == "right"
+        for span in value.spans:
+            if span.start <= 0 and span.end >= len(text):
+                style += _parse(span.style)
     else:
         text, style = ("" if value is None else str(value)), Style.null()
     if "\n" in text:
         text = text.replace("\n", " ")
-    return text, style
+    return text, style, right
 
 
 class _Row:
     __slots__ = ("cells", "lens", "version")
 
-    def __init__(self, cells: tuple[tuple[str, Style], ...], version: int) -> None:
+    def __init__(self, cells: tuple[tuple[str, Style, bool], ...], version: int) -> None:
         self.cells = cells
-        self.lens = [cell_len(text) for text, _ in cells]
+        self.lens = [cell_len(text) for text, _, _ in cells]
         self.version = version
 
 
@@ -298,7 +303,12 @@ class LineTable(WideToggle, ScrollView, can_focus=True):
         """The text of each cell of a row (the marks column first in a ``selectable`` table)."""
         row = self._rows[key]
         mark = [self._mark_text(key)] if self.selectable else []
-        return mark + [text for text, _ in row.cells]
+        return mark + [text for text, _, _ in row.cells]
+
+    def get_row_styles(self, key: str) -> list[Style]:
+        """The style each cell of a row is drawn in (before the row's zebra or cursor), as ``get_row``."""
+        mark = [style("strong-warning") if key in self.selected else Style.null()] if self.selectable else []
+        return mark + [own for _, own, _ in self._rows[key].cells]
 
     def get_cell(self, key: str, column: str) -> str:
         return self.get_row(key)[self._keys.index(column)]
@@ -585,20 +595,23 @@ class LineTable(WideToggle, ScrollView, can_focus=True):
         lens = row.lens
         widths = self._widths
         if self.selectable:
-            cells = (("●", style("strong-warning")) if marked else (" ", Style.null()),) + cells
+            cells = (("●", style("strong-warning"), False) if marked else (" ", Style.null(), False),) + cells
             lens = [1, *lens]
         cap = self.MAX_COLUMN_WIDTH
         length = 0
         for i in self._shown:
-            (text, own), n, w = cells[i], lens[i], min(widths[i], cap)
+            (text, own, right), n, w = cells[i], lens[i], min(widths[i], cap)
             length += w + 2 * padding
             if n > w:
                 text, n = _fit(text, w), w
-            fill = " " * (w - n + padding)
+            if right:  # the room before the text
+                lead, fill = pad + " " * (w - n), pad
+            else:
+                lead, fill = pad, " " * (w - n + padding)
             if i == cursor or i < labels:  # the whole cell in the cursor's (the header's) style
                 base = row_style + cursor_style if i == cursor else header
                 segments.append(Segment("".join(plain), row_style))
-                segments.append(Segment(pad, base))
+                segments.append(Segment(lead, base))
                 segments.append(Segment(text, base + own + over if i == cursor else base + own))
                 segments.append(Segment(fill, base))
                 plain = []
@@ -606,12 +619,12 @@ class LineTable(WideToggle, ScrollView, can_focus=True):
                 cell_style = row_style + own
                 if cursor == -1:
                     cell_style = cell_style + over
-                plain.append(pad)
+                plain.append(lead)
                 segments.append(Segment("".join(plain), row_style))
                 segments.append(Segment(text, cell_style))
                 plain = [fill]
             else:
-                plain += (pad, text, fill)
+                plain += (lead, text, fill)
         if length < width:  # the row's style runs to the right edge
             plain.append(" " * (width - length))
         segments.append(Segment("".join(plain), row_style))

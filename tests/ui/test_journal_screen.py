@@ -79,9 +79,9 @@ async def test_an_approve_and_a_delete_are_journaled_with_their_results(synced, 
         screen = await open_journal(app, pilot)
         table = screen.query_one(JournalTable)
         assert table.row_count == 2 and screen.title == "Journal — 2 actions"
-        newest, oldest = (table.get_row_at(i) for i in (0, 1))
-        assert str(newest[4]) == "Deleting 2 VMs" and newest[3].plain == "partly failed" and str(newest[2]) == "demo"
-        assert str(oldest[4]) == "Approving 1 request" and oldest[3].plain == "ok"
+        newest, oldest = (table.get_row(table.row_keys[i]) for i in (0, 1))
+        assert str(newest[4]) == "Deleting 2 VMs" and newest[3] == "partly failed" and str(newest[2]) == "demo"
+        assert str(oldest[4]) == "Approving 1 request" and oldest[3] == "ok"
         assert str(oldest[0]) == f"{demo.clock.now():%Y-%m-%d %H:%M:%S}"
 
         detail = text_of(screen.query_one("#entry"))  # the newest is highlighted
@@ -132,8 +132,9 @@ async def test_an_action_the_portal_never_received_is_journaled_as_failed(synced
         await settle(app, pilot, lambda: journal_file().exists())
         demo.set_fault("portal", "none")
         screen = await open_journal(app, pilot)
-        row = screen.query_one(JournalTable).get_row_at(0)
-        assert str(row[4]) == "Asking to join bird-lab" and row[3].plain == "failed"
+        table = screen.query_one(JournalTable)
+        row = table.get_row(table.row_keys[0])
+        assert str(row[4]) == "Asking to join bird-lab" and row[3] == "failed"
         detail = text_of(screen.query_one("#entry"))
         assert "cannot connect" in detail
         assert "POST /cloudweb_account/groups/bird-lab/join" in detail  # sent, never answered
@@ -176,7 +177,7 @@ async def test_actions_are_shown_in_the_language_of_the_app_reading_them(synced,
             await settle(french, pilot)
             screen = await open_journal(french, pilot)
             table = screen.query_one(JournalTable)
-            assert [str(table.get_row_at(i)[4]) for i in (0, 1)] == ["Suppression de 1 VM", "Approbation de 1 demande"]
+            assert [table.get_row(table.row_keys[i])[4] for i in (0, 1)] == ["Suppression de 1 VM", "Approbation de 1 demande"]
             await pilot.press("down")
             assert text_of(screen.query_one("#entry")).startswith("Approbation de 1 demande · par demo")
             await set_filter(pilot, "approbation")

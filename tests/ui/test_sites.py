@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from pilot_support import set_filter, settle, wait_refreshes
-from rich.text import Text
 from screen_text import text_of
 from snapshot_support import SIZES, steady_latency
 from textual.widgets import Sparkline
@@ -20,12 +19,12 @@ BIRD = "ifb-bird-stack"
 
 
 def _cells(table: SiteTable, key: str) -> dict[str, str]:
-    return {column: str(cell) for column, cell in zip(table.shown_columns, table.get_row(key), strict=True)}
+    return dict(zip((column[0] for column in table.COLUMNS), table.get_row(key), strict=True))
 
 
-def _all_red(cell: Text) -> bool:
-    """Drawn all in the theme's error colour."""
-    return any(span.style == style("error") and span.start == 0 and span.end >= len(cell) for span in cell.spans)
+def _all_red(table: SiteTable, key: str) -> bool:
+    """Every cell of the row drawn in the theme's error colour."""
+    return all(cell.color == style("error").color for cell in table.get_row_styles(key))
 
 
 async def _open(app: BiosphereApp, pilot) -> SiteTable:  # noqa: ANN001
@@ -54,7 +53,7 @@ async def test_every_site_is_listed_with_the_world_capacity(synced: Config, make
             assert cells["features"] == ", ".join(site.spec.features)
         await set_filter(pilot, "lille")
         await pilot.press("enter")
-        assert [k.value for k in table.rows] == ["ifb-bilille-cloud"]
+        assert table.row_keys == ["ifb-bilille-cloud"]
         detail = " ".join(text_of(app.screen.query_one("#site-info")).split())
         assert "Storage backend maintenance" in detail and "degraded" in detail
         assert "OpenStack API answered in" in detail
@@ -67,7 +66,7 @@ async def test_filter_by_feature(synced: Config, make_app, demo) -> None:  # noq
         await set_filter(pilot, "gpu")
         await pilot.press("enter")
         gpu_sites = {i for i, s in demo.world.sites.items() if "GPU" in s.spec.features}
-        assert {k.value for k in table.rows} == gpu_sites == {"ifb-core-cloud", "ifb-aubi-cloud"}
+        assert set(table.row_keys) == gpu_sites == {"ifb-core-cloud", "ifb-aubi-cloud"}
         await pilot.press("slash", "escape")
         assert table.row_count == 8
 
@@ -95,12 +94,12 @@ async def test_a_site_going_down_keeps_its_last_data_and_the_others_refresh(
         assert after["api"] == f"✗ since {synced_at:%H:%M}"
         assert {k: v for k, v in after.items() if k not in ("api", "latency", "updated")} == \
             {k: v for k, v in before.items() if k not in ("api", "latency", "updated")}
-        assert all(_all_red(cell) for cell in table.get_row(BIRD))
-        assert not any(_all_red(cell) for cell in table.get_row("ifb-core-cloud"))
+        assert _all_red(table, BIRD)
+        assert not any(cell.color == style("error").color for cell in table.get_row_styles("ifb-core-cloud"))
 
         await set_filter(pilot, "bird")
         await pilot.press("enter")
-        assert [k.value for k in table.rows] == [BIRD]
+        assert table.row_keys == [BIRD]
         detail = " ".join(text_of(app.screen.query_one("#site-info")).split())
         assert f"API unreachable since {synced_at:%H:%M} UTC — showing data from 14 min ago" in detail
         assert "cannot connect" in detail, detail
