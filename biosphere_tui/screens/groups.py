@@ -10,7 +10,7 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Input, Label, OptionList, Static
+from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from biosphere_tui.cache import people
@@ -20,7 +20,7 @@ from biosphere_tui.rules.group_draft import FUNDINGS, GroupDraft, default_draft
 from biosphere_tui.screens import registry
 from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.widgets.filter_bar import Filterable, filter_key
-from biosphere_tui.widgets.keyed_table import ColumnsTable
+from biosphere_tui.widgets.line_table import ColumnsTable, LineTable
 from biosphere_tui.widgets.palette import style
 
 GROUP_COLUMNS = (
@@ -200,14 +200,14 @@ class GroupsScreen(Filterable, BiosphereScreen):
 
     # -- events --------------------------------------------------------------------------
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.data_table.id == "groups":
+    def on_line_table_row_highlighted(self, event: LineTable.RowHighlighted) -> None:
+        if event.table.id == "groups":
             self._show_info()
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        if event.data_table.id == "groups":
+    def on_line_table_row_selected(self, event: LineTable.RowSelected) -> None:
+        if event.table.id == "groups":
             self.action_choose()
-        elif event.data_table.id == "directory":
+        elif event.table.id == "directory":
             self.action_join()
 
     def palette_commands(self) -> Iterable[SystemCommand]:

@@ -11,7 +11,7 @@ from rich.text import Text
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from biosphere_tui.cache import people
 from biosphere_tui.i18n import _, t
@@ -22,7 +22,7 @@ from biosphere_tui.rules.freshness import age
 from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.widgets.confirm import ConfirmDialog, ReasonDialog
 from biosphere_tui.widgets.filter_bar import Filterable, filter_key
-from biosphere_tui.widgets.keyed_table import ColumnsTable
+from biosphere_tui.widgets.line_table import ColumnsTable, LineTable
 from biosphere_tui.widgets.palette import style
 
 WIDE = 120  # from this terminal width on, secondary columns are shown
@@ -78,7 +78,8 @@ class MembersScreen(Filterable, BiosphereScreen):
             yield Static(markup=False, id="pending-title", classes="section")
             yield ColumnsTable(
                 (("name", "name"), ("username", "username", 1), ("email", "email", 3), ("message", "message", 2),
-                 ("asked", "asked", 1)), id="requests", selectable=True)
+                 ("asked", "asked", 1)), id="requests", selectable=True,
+                widest=max(MESSAGE_WIDTH.values()))  # the message is cut to the terminal's width here
             yield Static(markup=False, id="request-message")
             yield Static(markup=False, id="members-title", classes="section")
             yield ColumnsTable(
@@ -181,8 +182,8 @@ class MembersScreen(Filterable, BiosphereScreen):
 
     # -- events --------------------------------------------------------------------------
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.data_table.id == "requests":
+    def on_line_table_row_highlighted(self, event: LineTable.RowHighlighted) -> None:
+        if event.table.id == "requests":
             self._show_request_message()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -13,7 +13,6 @@ from textual.screen import Screen
 from textual.widgets import Input
 
 from biosphere_tui.i18n import _
-from biosphere_tui.widgets.keyed_table import KeyedTable
 from biosphere_tui.widgets.line_table import LineTable
 
 
@@ -25,10 +24,8 @@ def filter_key(description: str = "Filter") -> Binding:
 def restart_cursors(screen: Screen) -> None:
     """The screen's filter changed: each of its tables puts its cursor on the first row it shows next
     (not on the row that happens to have the old cursor's number: Enter would act on another row)."""
-    for table in screen.query(KeyedTable):
+    for table in screen.query(LineTable):
         table.restart_cursor()
-    for lines in screen.query(LineTable):
-        lines.restart_cursor()
 
 
 class FilterBar(Input):

@@ -88,7 +88,7 @@ class LineTable(WideToggle, ScrollView, can_focus=True):
     """
 
     COLUMNS: Sequence[ColumnSpec] = ()
-    MAX_COLUMN_WIDTH: ClassVar[int] = 40
+    MAX_COLUMN_WIDTH = 40  # a longer cell is cropped with …
     CELL_PADDING: ClassVar[int] = 1
     LABEL_COLUMNS: ClassVar[int] = 0
     cell_cursor = False
@@ -312,6 +312,9 @@ class LineTable(WideToggle, ScrollView, can_focus=True):
 
     def get_cell(self, key: str, column: str) -> str:
         return self.get_row(key)[self._keys.index(column)]
+
+    def get_cell_style(self, key: str, column: str) -> Style:
+        return self.get_row_styles(key)[self._keys.index(column)]
 
     def header_label(self, column: str) -> str | Text:
         return self._labels[column]
@@ -636,6 +639,20 @@ class LineTable(WideToggle, ScrollView, can_focus=True):
         if length < width:  # the row's style runs to the right edge
             segments.append(Segment(" " * (width - length), style))
         return Strip(segments).simplify()
+
+
+class ColumnsTable(LineTable):
+    """A ``LineTable`` whose columns are given per instance (with their priorities); rows are
+    given as ``{column: cell}``; ``widest``: the widest a column may grow."""
+
+    def __init__(self, columns: Sequence[ColumnSpec], *, id: str, selectable: bool = False,
+                 widest: int = LineTable.MAX_COLUMN_WIDTH) -> None:
+        self.COLUMNS = tuple(columns)
+        self.MAX_COLUMN_WIDTH = widest
+        super().__init__(id=id, selectable=selectable)
+
+    def show_cells(self, rows: Iterable[tuple[str, dict[str, Cell]]]) -> None:
+        self.show([(key, [cells[c[0]] for c in self.COLUMNS]) for key, cells in rows])
 
 
 def _label_lines(label: str | Text) -> int:

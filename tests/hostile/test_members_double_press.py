@@ -12,6 +12,7 @@ from toasts import Toasts
 from biosphere_tui.app import BiosphereApp
 from biosphere_tui.config import Config
 from biosphere_tui.demo import contract as wire
+from biosphere_tui.widgets.line_table import ColumnsTable
 
 GROUP = "marine-meta"
 
@@ -66,7 +67,7 @@ async def test_a_y_a_y_approves_once_and_says_so_once(synced: Config, demo, deci
         await open_members(app, pilot)
         await pilot.press("a", "y", "a", "y")  # the portal has not answered the first yet
         decisions.answer.set()
-        await settle(app, pilot, lambda: first.id not in app.screen.query_one("#requests").rows)
+        await settle(app, pilot, lambda: first.id not in app.screen.query_one("#requests", ColumnsTable).row_keys)
         assert decisions == [(first.id, True)]
         assert demo.world.requests[first.id].state is wire.RequestState.APPROVED
         said = titled(toasts)
@@ -94,10 +95,10 @@ async def test_already_approved_after_our_own_approval_is_not_a_failure(synced: 
         screen = await open_members(app, pilot)
         await pilot.press("a", "y")
         await settle(app, pilot, lambda: app.refreshes >= 1)
-        assert first.id in screen.query_one("#requests").rows  # the cache could not learn it
+        assert first.id in screen.query_one("#requests", ColumnsTable).row_keys  # the cache could not learn it
         demo.set_fault("portal", "none")
         await pilot.press("a", "y")
-        await settle(app, pilot, lambda: first.id not in screen.query_one("#requests").rows)
+        await settle(app, pilot, lambda: first.id not in screen.query_one("#requests", ColumnsTable).row_keys)
         assert decisions == [(first.id, True), (first.id, True)]  # the second got a 409
         said = titled(toasts)
         assert not [m for m in said if m.startswith("Not approved")], said
@@ -113,7 +114,7 @@ async def test_reject_pressed_again_before_the_answer_is_not_sent_twice(synced: 
         await fill(pilot, pilot.app.focused, "duplicate")
         await pilot.press("enter", "y", "a")
         decisions.answer.set()
-        await settle(app, pilot, lambda: first.id not in app.screen.query_one("#requests").rows)
+        await settle(app, pilot, lambda: first.id not in app.screen.query_one("#requests", ColumnsTable).row_keys)
         assert decisions == [(first.id, False)]
         assert f"{first.name} is already being rejected." in "\n".join(titled(toasts))
 

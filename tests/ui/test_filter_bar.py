@@ -16,19 +16,12 @@ from biosphere_tui.config import Config
 from biosphere_tui.local.folders import journal_file
 from biosphere_tui.local.journal import Journal, entry
 from biosphere_tui.widgets.filter_bar import Filterable, FilterBar
-from biosphere_tui.widgets.keyed_table import KeyedTable
 from biosphere_tui.widgets.line_table import LineTable
 
 # (mode, key, the table the filter narrows, the column whose text (of the last row) is typed)
 PORTAL = [("portal", "2", "#appliances", "name"), ("portal", "3", "#vms", "name"), ("portal", "4", "#members", "username"),
           ("portal", "5", "#sites", "site"), ("portal", "7", "#groups", "name"), ("portal", "8", "#journal", "action")]
 OPENSTACK_ONLY = [("nova", "2", "#images", "name"), ("nova", "3", "#vms", "name"), ("nova", "5", "#sites", "site")]
-
-
-def row_keys(table: KeyedTable | LineTable) -> list[str]:
-    if isinstance(table, LineTable):
-        return table.row_keys
-    return [row.key.value for row in table.ordered_rows if row.key.value is not None]
 
 
 def write_journal() -> None:
@@ -56,8 +49,8 @@ async def test_slash_filters_and_escape_restores(mode: str, key: str, table_id: 
         await settle(app, pilot)
         screen = app.screen
         assert isinstance(screen, Filterable)
-        table = screen.query_one(table_id, (KeyedTable, LineTable))  # type: ignore[arg-type]
-        before = row_keys(table)
+        table = screen.query_one(table_id, LineTable)
+        before = table.row_keys
         assert len(before) > 1, "a screen with one row cannot show a filter narrowing it"
         needle = str(table.get_cell(before[-1], column)).strip()
         bar = screen.query_one(FilterBar)
@@ -67,7 +60,7 @@ async def test_slash_filters_and_escape_restores(mode: str, key: str, table_id: 
         assert bar.display and bar.has_focus
         await pilot.press(*needle)
         await settle(app, pilot)
-        narrowed = row_keys(table)
+        narrowed = table.row_keys
         assert screen.filter_text == needle and bar.value == needle
         assert before[-1] in narrowed and len(narrowed) < len(before)
         assert table.current_key == narrowed[0]  # the cursor on the first match
@@ -75,4 +68,4 @@ async def test_slash_filters_and_escape_restores(mode: str, key: str, table_id: 
         await pilot.press("escape")
         await settle(app, pilot)
         assert screen.filter_text == "" and bar.value == "" and not bar.display and not bar.has_focus
-        assert row_keys(table) == before
+        assert table.row_keys == before

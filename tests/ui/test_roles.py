@@ -14,6 +14,7 @@ from biosphere_tui.actions import NO_RIGHT
 from biosphere_tui.demo import contract as wire
 from biosphere_tui.models import Role
 from biosphere_tui.widgets.confirm import ConfirmDialog
+from biosphere_tui.widgets.line_table import ColumnsTable
 from biosphere_tui.widgets.vm_table import VmTable
 
 GROUP = "marine-meta"
@@ -110,7 +111,7 @@ async def test_approve_refused_by_the_portal_is_said_and_the_view_refreshed(sync
         demo.set_fault("portal", "none")
         await pilot.press("r")
         await settle(app, pilot, lambda: app.refreshes >= 2)
-        assert first.id in app.screen.query_one("#requests").rows  # still waiting, still listed
+        assert first.id in app.screen.query_one("#requests", ColumnsTable).row_keys  # still waiting, still listed
 
 
 async def test_delete_refused_by_the_portal_is_said_and_the_vm_stays(synced, make_app, demo, toasts) -> None:  # noqa: ANN001
