@@ -188,3 +188,42 @@ async def test_sort_label_and_unchanged_rows_come_from_the_cache() -> None:
         table.show([ROWS[0], ("new", ("kiwi", "", "3")), *ROWS[1:]])  # the same rows again: nothing redrawn
         text_of(table)
         assert built == []
+
+
+async def test_cell_cursor_label_column_two_line_header_and_rich_cells() -> None:
+    from rich.text import Text
+
+    class Grid(LineTable):
+        LABEL_COLUMNS = 1
+        cell_cursor = True
+        COLUMNS = (("label", ""), ("a", "A"), ("b", "B"))
+
+    class GridApp(TableApp):
+        def on_line_table_cell_highlighted(self, event: LineTable.CellHighlighted) -> None:
+            self.messages.append(event)
+
+    app = GridApp(Grid(id="t"))
+    async with app.run_test(size=(60, 10)) as pilot:
+        table = app.table
+        table.set_columns([("label", Text()), ("a", Text.assemble(("A", "bold"), "\n", ("up", "green"))), ("b", "B")])
+        failing = Text("7")
+        failing.stylize("red")  # a style over the whole cell is kept
+        table.show([("r0", ("row-0", Text("12", justify="right"), failing)),
+                    ("r1", ("row-1", Text("3", justify="right"), "x"))])
+        await pilot.pause()
+        assert table.header_height == 2
+        lines = text_of(table).splitlines()
+        assert lines[0].split() == ["A", "B"] and lines[1].split() == ["up"]
+        assert lines[2].split() == ["row-0", "12", "7"] and lines[3].split() == ["row-1", "3", "x"]
+        assert lines[3].index("3") == lines[2].index("12") + 1  # right-aligned under each other
+        assert table.get_cell_style("r0", "b").color.name == "red"
+        assert table.current_column == "a" and table.cursor_column == 1  # never on the label column
+        await pilot.press("left")
+        assert table.current_column == "a"
+        await pilot.press("right", "down")
+        assert (table.current_key, table.current_column) == ("r1", "b")
+        await pilot.pause()
+        cells = [(m.row_key, m.column_key) for m in of(app, LineTable.CellHighlighted)]
+        assert cells == [("r0", "a"), ("r0", "b"), ("r1", "b")]
+        await pilot.click(LineTable, offset=(table.column_x("a") + 1, 2))  # row r0, column a
+        assert (table.current_key, table.current_column) == ("r0", "a")
