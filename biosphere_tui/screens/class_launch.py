@@ -44,6 +44,7 @@ STATE_ROLES = {"Ready": "strong-ok", "refused": "strong-error", "Aborted": "stro
 class SeatTable(LineTable):
     COLUMNS = (("name", "name"), ("site", "site"), ("state", "state"), ("ip", "IP"), ("ssh", "SSH", 1),
                ("secret", "password", 2))
+    MAX_COLUMN_WIDTH = 100  # a refusal's reason, in the state column, is read whole
 
 
 def seat_row(seat: Seat, names: Mapping[str, str]) -> tuple[str, Sequence[object]]:

@@ -142,6 +142,8 @@ async def test_a_refused_vm_is_reported_and_the_others_go_on(synced, make_app, d
                                                                    ("ws-2", "ifb-genouest-genostack")]
         table = screen.query_one(SeatTable)
         assert str(table.get_cell("ws-3", "state")) == "refused: Site meso-psmn-cirrus is maintenance: Cooling."
+        await pilot.pause()
+        assert "refused: Site meso-psmn-cirrus is maintenance: Cooling." in text_of(table)  # drawn whole, not cut
         assert [str(table.get_cell(f"ws-{i}", "site")) for i in (1, 2, 3)] == ["GenOuest", "GenOuest", "CBPsmn"]
         assert any("2 launched, 1 refused" in n.message for n in toasts.raised)
         await until_ready(app, pilot, screen, demo)
