@@ -154,50 +154,7 @@ class LineTable(WideToggle, ScrollView, can_focus=True):
     }
     """
 
-    class _RowMessage(Message):
-        def __init__(self, table: LineTable, cursor_row: int, row_key: str) -> None:
-            super().__init__()
-            self.table = table
-            self.cursor_row = cursor_row
-            self.row_key = row_key
-
-        @property
-        def control(self) -> LineTable:
-            return self.table
-
-    class RowHighlighted(_RowMessage):
-        """The cursor moved to a row, or another row came under it."""
-
-    class RowSelected(_RowMessage):
-        """Enter (or a click on the cursor row) chose a row."""
-
-    class CellHighlighted(Message):
-        """The cell cursor moved, or another cell came under it (``cell_cursor`` tables)."""
-
-        def __init__(self, table: LineTable, row_key: str, column_key: str) -> None:
-            super().__init__()
-            self.table = table
-            self.row_key = row_key
-            self.column_key = column_key
-
-        @property
-        def control(self) -> LineTable:
-            return self.table
-
-    class HeaderSelected(Message):
-        """A click on a column's header."""
-
-        def __init__(self, table: LineTable, column_key: str, column_index: int) -> None:
-            super().__init__()
-            self.table = table
-            self.column_key = column_key
-            self.column_index = column_index
-
-        @property
-        def control(self) -> LineTable:
-            return self.table
-
-    class MarksChanged(Message):
+    class _TableMessage(Message):
         def __init__(self, table: LineTable) -> None:
             super().__init__()
             self.table = table
@@ -205,6 +162,37 @@ class LineTable(WideToggle, ScrollView, can_focus=True):
         @property
         def control(self) -> LineTable:
             return self.table
+
+    class MarksChanged(_TableMessage):
+        """The marked rows changed (``selectable`` tables)."""
+
+    class _RowMessage(_TableMessage):
+        def __init__(self, table: LineTable, cursor_row: int, row_key: str) -> None:
+            super().__init__(table)
+            self.cursor_row = cursor_row
+            self.row_key = row_key
+
+    class RowHighlighted(_RowMessage):
+        """The cursor moved to a row, or another row came under it."""
+
+    class RowSelected(_RowMessage):
+        """Enter (or a click on the cursor row) chose a row."""
+
+    class CellHighlighted(_TableMessage):
+        """The cell cursor moved, or another cell came under it (``cell_cursor`` tables)."""
+
+        def __init__(self, table: LineTable, row_key: str, column_key: str) -> None:
+            super().__init__(table)
+            self.row_key = row_key
+            self.column_key = column_key
+
+    class HeaderSelected(_TableMessage):
+        """A click on a column's header."""
+
+        def __init__(self, table: LineTable, column_key: str, column_index: int) -> None:
+            super().__init__(table)
+            self.column_key = column_key
+            self.column_index = column_index
 
     def __init__(self, *, selectable: bool = False, name: str | None = None, id: str | None = None,
                  classes: str | None = None, disabled: bool = False) -> None:
