@@ -416,20 +416,19 @@ class LineTable(WideToggle, ScrollView, can_focus=True):
         self.move_cursor(row=self._cursor + 1)
 
     def action_cursor_left(self) -> None:
-        if not self.cell_cursor:
-            self.scroll_left(animate=False)
-            return
-        allowed = [i for i in self._shown if i >= self._first_cell() and i < self._column]
-        if allowed:
-            self.move_cursor(column=self._keys[allowed[-1]])
+        self._step_column(-1)
 
     def action_cursor_right(self) -> None:
+        self._step_column(1)
+
+    def _step_column(self, step: int) -> None:
+        """←/→: the cell cursor to the next shown cell column that way; a row-cursor table scrolls."""
         if not self.cell_cursor:
-            self.scroll_right(animate=False)
+            (self.scroll_left if step < 0 else self.scroll_right)(animate=False)
             return
-        allowed = [i for i in self._shown if i >= self._first_cell() and i > self._column]
-        if allowed:
-            self.move_cursor(column=self._keys[allowed[0]])
+        ahead = [i for i in self._shown[::step] if i >= self._first_cell() and (i - self._column) * step > 0]
+        if ahead:
+            self.move_cursor(column=self._keys[ahead[0]])
 
     def action_page_up(self) -> None:
         self.move_cursor(row=self._cursor - max(1, self.scrollable_content_region.height - 1))
@@ -459,13 +458,10 @@ class LineTable(WideToggle, ScrollView, can_focus=True):
     async def on_click(self, event: events.Click) -> None:
         x, y = event.x + round(self.scroll_x), event.y
         if y < self.header_height:
-            edge = 0
-            for i, width in zip(self._shown, self._render_widths(self._shown), strict=True):
-                if edge <= x < edge + width:
-                    event.stop()
-                    self.post_message(self.HeaderSelected(self, self._keys[i], i))
-                    return
-                edge += width
+            i = self._index_at(x)
+            if i is not None:
+                event.stop()
+                self.post_message(self.HeaderSelected(self, self._keys[i], i))
             return
         row = y - self.header_height + round(self.scroll_y)
         if 0 <= row < len(self._order):
@@ -475,14 +471,19 @@ class LineTable(WideToggle, ScrollView, can_focus=True):
                 self.action_select_row()
             self.move_cursor(row=row, column=column)
 
-    def _column_at(self, x: int) -> str | None:
-        """The key of the cursor-able column at ``x`` (unscrolled), if any."""
+    def _index_at(self, x: int) -> int | None:
+        """The index (into the columns) of the column drawn at ``x`` (unscrolled), if any."""
         edge = 0
         for i, width in zip(self._shown, self._render_widths(self._shown), strict=True):
             if edge <= x < edge + width:
-                return self._keys[i] if i >= self._first_cell() else None
+                return i
             edge += width
         return None
+
+    def _column_at(self, x: int) -> str | None:
+        """The key of the cursor-able column at ``x`` (unscrolled), if any."""
+        i = self._index_at(x)
+        return self._keys[i] if i is not None and i >= self._first_cell() else None
 
     # -- rendering -----------------------------------------------------------------------------
 
