@@ -45,6 +45,7 @@ from biosphere_tui.screens.registry import SCREENS, openstack_only_modes
 from biosphere_tui.widgets import palette
 from biosphere_tui.widgets.freshness import FreshnessBar
 from biosphere_tui.widgets.privacy import PrivacyFilter
+from biosphere_tui.widgets.stylesheet import StylesheetParsedOnChange
 from biosphere_tui.widgets.toast import LastingNotification
 
 if TYPE_CHECKING:
@@ -110,6 +111,7 @@ class BiosphereApp(App[None]):
         if config.openstack_only:  # no portal: screens that work on the OpenStack sites alone (read by App)
             self.MODES = {**BiosphereApp.MODES, **openstack_only_modes()}
         super().__init__()
+        self.stylesheet = StylesheetParsedOnChange(variables=self.get_css_variables())
         palette.follow(self)  # the states' colours come from this app's theme
         set_language(config.lang)
         self.read_only = config.read_only

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import ssl
 import threading
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -19,8 +18,6 @@ from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
-
-import httpx
 
 from biosphere_tui import errors
 from biosphere_tui.api import limits
@@ -85,7 +82,6 @@ class Sync:
         self.now = now
         os_cfg = config.openstack
         self.sites = {name: SiteClient(name, os_cfg.clouds_yaml, timeout=os_cfg.timeout) for name in os_cfg.sites}
-        self._tls: ssl.SSLContext | None = None
         self._running: dict[asyncio.Task[list[SourceResult]], asyncio.AbstractEventLoop] = {}
 
     @property
@@ -200,10 +196,9 @@ class Sync:
         settings = self.config.portal
         if settings is None:
             return None
-        if self._tls is None:  # loading the CA bundle costs ~20 ms: once per app, not per refresh
-            self._tls = httpx.create_ssl_context(verify=settings.verify_tls)
         try:  # the token goes straight into the client: no local of this frame holds it
-            return PortalClient(settings.url, settings.token.read(), timeout=settings.timeout, verify=self._tls)
+            return PortalClient(settings.url, settings.token.read(), timeout=settings.timeout,
+                                verify=settings.verify_tls)
         except errors.ConfigError as exc:
             return exc
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -22,32 +23,44 @@ from biosphere_tui.config import Config
 ROUNDS = 5
 PROCESSES = 6
 
-# Opens the cache as every command does, then writes to it as a sync does, and says how it went.
+# Opens the cache as every command does, then writes to it as a sync does, and says how it went: once
+# per round, each round's cache in its own folder, released by the round's file.
 OPENER = """
 import sys, time
 from datetime import datetime, timezone
 from pathlib import Path
 from biosphere_tui.cache.db import connect, open_cache
 from biosphere_tui.cache.writer import CacheWriter
-path, go = Path(sys.argv[1]), Path(sys.argv[2])
-print("ready", flush=True)
-while not go.exists():
-    time.sleep(0.001)
-try:
-    open_cache(path).conn.close()
-    CacheWriter(connect(path))._record_failure("site.x", "down", "m", 0.1, datetime.now(timezone.utc), None)
-    print("ok")
-except Exception as exc:
-    print(f"FAILED {type(exc).__name__}: {exc}")
+folder, rounds = Path(sys.argv[1]), int(sys.argv[2])
+for round_ in range(rounds):
+    path, go = folder / f"round-{round_}" / "cache.sqlite", folder / f"go-{round_}"
+    print("ready", flush=True)
+    while not go.exists():
+        time.sleep(0.001)
+    try:
+        open_cache(path).conn.close()
+        CacheWriter(connect(path))._record_failure("site.x", "down", "m", 0.1, datetime.now(timezone.utc), None)
+        print("ok", flush=True)
+    except Exception as exc:
+        print(f"FAILED {type(exc).__name__}: {exc}".replace("\\n", " "), flush=True)
 """
 
 
-def _together(commands: list[list[str]], go: Path) -> list[subprocess.CompletedProcess[str]]:
-    """Start every command, wait until each says it is ready, then release them all at once."""
-    procs = [subprocess.Popen(c, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for c in commands]
+def _start(commands: list[list[str]]) -> list[subprocess.Popen[str]]:
+    return [subprocess.Popen(c, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for c in commands]
+
+
+def _release(procs: list[subprocess.Popen[str]], go: Path) -> None:
+    """Wait until each process says it is ready, then release them all at once."""
     for proc in procs:
         assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
     go.touch()
+
+
+def _together(commands: list[list[str]], go: Path) -> list[subprocess.CompletedProcess[str]]:
+    """Start every command, release them all at once, and wait for their ends."""
+    procs = _start(commands)
+    _release(procs, go)
     done = []
     for command, proc in zip(commands, procs, strict=True):
         out, err = proc.communicate(timeout=120)
@@ -55,8 +68,28 @@ def _together(commands: list[list[str]], go: Path) -> list[subprocess.CompletedP
     return done
 
 
+def _open_in_rounds(folder: Path, before_each: Callable[[Path], None], after_each: Callable[[Path], None]) -> None:
+    """``PROCESSES`` processes open one new cache together, ``ROUNDS`` times: each round's cache is
+    made ready by ``before_each`` while they wait, and checked by ``after_each`` once all are done."""
+    procs = _start([[sys.executable, "-c", OPENER, str(folder), str(ROUNDS)]] * PROCESSES)
+    try:
+        for round_ in range(ROUNDS):
+            path = folder / f"round-{round_}" / "cache.sqlite"
+            before_each(path)
+            _release(procs, folder / f"go-{round_}")
+            outcomes = [proc.stdout.readline().strip() for proc in procs if proc.stdout is not None]
+            assert outcomes == ["ok"] * PROCESSES
+            after_each(path)
+        assert [proc.wait(timeout=120) for proc in procs] == [0] * PROCESSES
+    finally:
+        for proc in procs:
+            proc.kill()
+            proc.communicate()
+
+
 def _old_cache(path: Path, steps: int) -> None:
     """A cache as a version that knew only the first ``steps`` migrations left it, with a row in it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     db = Database(path)
     db.enable_wal()
     schema.migrations.apply(db, stop_before=schema.STEPS[steps].__name__)
@@ -73,31 +106,23 @@ def _applied(path: Path) -> list[str]:
         db.close()
 
 
-def _open_together(path: Path, go: Path) -> list[str]:
-    results = _together([[sys.executable, "-c", OPENER, str(path), str(go)]] * PROCESSES, go)
-    return [r.stdout.strip() + r.stderr.strip() for r in results]
+def _each_step_applied_once(path: Path) -> None:
+    assert _applied(path) == [step.__name__ for step in schema.STEPS]
 
 
 def test_processes_creating_one_cache_at_once_all_succeed(tmp_path: Path) -> None:
-    for round_ in range(ROUNDS):
-        path = tmp_path / f"round-{round_}" / "cache.sqlite"
-        outcomes = _open_together(path, tmp_path / f"go-{round_}")
-        assert outcomes == ["ok"] * PROCESSES
-        assert _applied(path) == [step.__name__ for step in schema.STEPS]  # each step once
+    _open_in_rounds(tmp_path, lambda path: None, _each_step_applied_once)
 
 
 @pytest.mark.parametrize("steps", [1, len(schema.STEPS) - 1])
 def test_processes_upgrading_an_older_cache_at_once_all_succeed_and_keep_its_rows(tmp_path: Path, steps: int) -> None:
-    for round_ in range(ROUNDS):
-        path = tmp_path / f"round-{round_}" / "cache.sqlite"
-        path.parent.mkdir()
-        _old_cache(path, steps)
-        outcomes = _open_together(path, tmp_path / f"go-{round_}")
-        assert outcomes == ["ok"] * PROCESSES
-        assert _applied(path) == [step.__name__ for step in schema.STEPS]
+    def upgraded_and_kept(path: Path) -> None:
+        _each_step_applied_once(path)
         db = connect(path)
         assert db.execute("SELECT name FROM me").fetchall() == [("Old Row",)]
         db.close()
+
+    _open_in_rounds(tmp_path, lambda path: _old_cache(path, steps), upgraded_and_kept)
 
 
 @pytest.mark.parametrize("start", ["new", "older"])
