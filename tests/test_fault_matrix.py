@@ -134,8 +134,9 @@ def case(cloud: DemoCloud, filled: Filled, tmp_path: Path) -> Iterator[Case]:
 def _fill(cloud: DemoCloud, folder: Path) -> Config:
     loaded = config_module.load(cloud.write_config(folder))
     assert loaded.portal is not None
+    # the portal and the matrix's two sites: the others would only be refreshed four times per case
     config = replace(loaded, cache_path=folder / "cache.sqlite", portal=replace(loaded.portal, timeout=TIMEOUT),
-                     openstack=replace(loaded.openstack, timeout=TIMEOUT))
+                     openstack=replace(loaded.openstack, timeout=TIMEOUT, sites=SOURCES[1:]))
     open_cache(config.cache_path).db.close()
     runner = Sync(config, config.cache_path, now=cloud.clock.now)
     try:
