@@ -280,7 +280,8 @@ def write_configs(config: dict) -> None:
     write_ini(etc / "nova" / "nova.conf", {
         "DEFAULT": {"transport_url": transport, "compute_driver": "fake.FakeDriverWithoutFakeNodes",
                     "host": "realos-compute", "my_ip": "127.0.0.1", "state_path": STATE / "nova",
-                    "instances_path": STATE / "nova" / "instances"},
+                    "instances_path": STATE / "nova" / "instances",
+                    "graceful_shutdown_timeout": 1},  # nova-compute's stop took 10 s of the suite's last ones
         "api": {"auth_strategy": "keystone", "max_limit": 2},
         "api_database": {"connection": sqlite_url("nova_api")},
         "database": {"connection": sqlite_url("nova_cell1")},
