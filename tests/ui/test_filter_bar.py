@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from pilot_support import settle
 from sync_helpers_os import os_only_config
-from synced_cache import sync_once
+from synced_cache import TEMPLATES
 
 from biosphere_tui.config import Config
 from biosphere_tui.local.folders import journal_file
@@ -38,7 +38,7 @@ async def test_slash_filters_and_escape_restores(mode: str, key: str, table_id: 
                                                  make_app, demo, tmp_path: Path) -> None:  # noqa: ANN001
     write_journal()
     if mode == "portal":
-        await asyncio.to_thread(sync_once, demo_config, demo)
+        await asyncio.to_thread(TEMPLATES.fill, demo_config, demo)
         config = demo_config
     else:
         config = await asyncio.to_thread(os_only_config, demo, tmp_path)
