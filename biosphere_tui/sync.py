@@ -49,8 +49,9 @@ FULL_PASS_EVERY = 10
 last full read is older than this many refresh intervals: a cache another process or an earlier
 run left); in between, only those changed since the cursor the cache keeps (Nova's
 ``changes-since``), which may miss a change Nova dated before it committed it, or a deletion Nova
-has purged since: the full pass catches them. The portal's deployments are read the same way (its
-``since``), the full pass catching those the user no longer sees (a group they no longer administer)."""
+has purged since: the full pass catches them. The portal's deployments and membership requests are
+read the same way (its ``since``), the full pass catching those the user no longer sees (a group they
+no longer administer) or that the portal dropped."""
 PORTAL_SOURCES = ("portal.account", "portal.catalogue", "portal.status", "portal.deployments",
                   "portal.members", "portal.usage")
 
@@ -217,16 +218,16 @@ class Sync:
         async def account(progress: limits.Progress) -> int:
             started = time.perf_counter()
             try:
-                got = await _read_changed(portal, writer, progress, "portal.account", [
+                found, etags, _ = await _read_changed(portal, writer, progress, "portal.account", [
                     lambda c, r: c.me(revalidate=r), lambda c, r: c.groups(revalidate=r),
                     lambda c, r: c.directory(revalidate=r)])
             except BaseException as exc:
                 _groups_from_cache(groups_known, writer, exc)
                 raise
-            if got is None:
+            if found is None:
                 _groups_from_cache(groups_known, writer, None)
                 return writer.unchanged("portal.account", time.perf_counter() - started, self.now())
-            (user, groups, directory), etags, _ = got
+            user, groups, directory = found
             groups_known.set_result(groups)
             with writer.validated("portal.account", etags):
                 writer.account_with_directory(user, groups, directory, time.perf_counter() - started, self.now())
@@ -236,10 +237,10 @@ class Sync:
             """A source the portal sends in one read (a list), written as a whole."""
             async def job(progress: limits.Progress) -> int:
                 started = time.perf_counter()
-                got = await _read_changed(portal, writer, progress, source, [read])
-                if got is None:
+                found, etags, _ = await _read_changed(portal, writer, progress, source, [read])
+                if found is None:
                     return writer.unchanged(source, time.perf_counter() - started, self.now())
-                (rows,), etags, _ = got
+                (rows,) = found
                 with writer.validated(source, etags):
                     write(rows, time.perf_counter() - started, self.now())
                 return len(rows)
@@ -254,57 +255,39 @@ class Sync:
             admin_of = [g.id for g in await groups(progress) if g.role is Role.ADMIN]
             started = time.perf_counter()
             scopes: list[tuple[str, str | None]] = [("mine", None), *(("group", gid) for gid in admin_of)]
-            lists = tuple(request_key("monitor/deployments", {"scope": s, **({"group": g} if g else {})})
-                          for s, g in scopes)
-            cursor = reader.portal_cursor(writer.db, "portal.deployments")
-            if cursor is not None and cursor.lists == lists and not self._full_pass_due(cursor):
-                known = reader.validators(writer.db, "portal.deployments")
-                client = portal.with_validators(known, progress)
-                found = await asyncio.gather(*(_unless_unchanged(client.deployments(s, g, since=cursor.newest))
-                                               for s, g in scopes))
-                # a 304: nothing changed in that list since the cursor, which stays where it was
-                after = _cursor({key: cursor.newest for key in lists} | client.next_since, lists, cursor.deltas + 1,
-                                cursor.full_pass)
-                changed = {d.id: d for part in found if part is not _UNCHANGED for d in part}
-                # the whole lists' ETags still name them (a 304 then: nothing changed since), the partial reads' too
-                with writer.validated("portal.deployments", {k: v for k, v in known.items() if k in lists} | client.etags):
-                    return writer.deployments(changed.values(), time.perf_counter() - started, self.now(), partial=True,
-                                              cursor=after)
-            got = await _read_changed(portal, writer, progress, "portal.deployments", [
-                lambda c, r: c.deployments("mine", revalidate=r),
-                *(partial(_group_deployments, gid) for gid in admin_of)])
-            if got is None:
+            got = await self._read_since(portal, writer, progress, "portal.deployments", {
+                request_key("monitor/deployments", {"scope": s, **({"group": g} if g else {})}):
+                    partial(_deployments_of, s, g) for s, g in scopes})
+            if got.rows is None:
                 return writer.unchanged("portal.deployments", time.perf_counter() - started, self.now())
-            found, etags, next_since = got
-            with writer.validated("portal.deployments", etags):
-                return writer.deployments({d.id: d for part in found for d in part}.values(),
-                                          time.perf_counter() - started, self.now(),
-                                          cursor=_cursor(next_since, lists, 0, self.now()))
+            with writer.validated("portal.deployments", got.etags):
+                return writer.deployments({d.id: d for d in got.rows}.values(), time.perf_counter() - started,
+                                          self.now(), partial=got.partial, cursor=got.cursor)
 
         async def members(progress: limits.Progress) -> int:
+            """Every member of the groups the user administers (again when one changed), and their membership
+            requests as the deployments are read: those changed since the cached cursor, or all at a full pass."""
             admin_of = [g.id for g in await groups(progress) if g.role is Role.ADMIN]
             started = time.perf_counter()
-            got = await _read_changed(portal, writer, progress, "portal.members", [
-                *(partial(_members_of, gid) for gid in admin_of), *(partial(_requests_of, gid) for gid in admin_of)])
-            if got is None:
-                return writer.unchanged("portal.members", time.perf_counter() - started, self.now())
-            found, etags, _ = got
-            people = [m for part in found[: len(admin_of)] for m in part]
-            asks = [r for part in found[len(admin_of):] for r in part]
-            with writer.validated("portal.members", etags):
-                writer.members(admin_of, people, asks, time.perf_counter() - started, self.now())
-            return len(people) + len(asks)
+            (people, member_etags, _), asks = await asyncio.gather(
+                _read_changed(portal, writer, progress, "portal.members", [partial(_members_of, g) for g in admin_of]),
+                self._read_since(portal, writer, progress, "portal.members", {
+                    request_key(f"cloudweb_account/groups/{g}/requests", {}): partial(_requests_of, g)
+                    for g in admin_of}))
+            with writer.validated("portal.members", member_etags | asks.etags):
+                return writer.members(admin_of, people and [m for part in people for m in part], asks.rows,
+                                      time.perf_counter() - started, self.now(), partial=asks.partial,
+                                      cursor=asks.cursor)
 
         async def usage(progress: limits.Progress) -> int:
             group_ids = [g.id for g in await groups(progress)]
             started = time.perf_counter()
             end = self.now().date()
             windows = _usage_windows(writer, group_ids, end)
-            got = await _read_changed(portal, writer, progress, "portal.usage", [
+            found, etags, _ = await _read_changed(portal, writer, progress, "portal.usage", [
                 partial(_consumption, g, start, end) for g, start in windows.items()])
-            if got is None:
+            if found is None:
                 return writer.unchanged("portal.usage", time.perf_counter() - started, self.now())
-            found, etags, _ = got
             days = [u for part in found for u in part]
             with writer.validated("portal.usage", etags):
                 writer.usage(windows, end, days, end - timedelta(days=USAGE_DAYS - 1), time.perf_counter() - started,
@@ -312,6 +295,30 @@ class Sync:
             return len(days)
 
         return dict(zip(PORTAL_SOURCES, (account, catalogue, status, deployments, members, usage), strict=True)), groups_known
+
+    async def _read_since(self, portal: PortalClient, writer: CacheWriter, progress: limits.Progress, source: str,
+                          lists: dict[str, SinceRead]) -> _Lists:
+        """The items of ``lists`` (by `request_key`) changed since ``source``'s cached cursor, to merge into
+        the cache; or every item, at a full pass: the first, one for other lists (a group more or fewer),
+        then every `FULL_PASS_EVERY` (those the user no longer sees leave then)."""
+        keys = tuple(lists)
+        cursor = reader.portal_cursor(writer.db, source)
+        if cursor is not None and cursor.lists == keys and not self._full_pass_due(cursor):
+            known = reader.validators(writer.db, source)
+            client = portal.with_validators(known, progress)
+            found = await asyncio.gather(*(_unless_unchanged(read(client, True, cursor.newest))
+                                           for read in lists.values()))
+            # a 304: nothing changed in that list since the cursor, which stays where it was
+            after = _cursor({key: cursor.newest for key in keys} | client.next_since, keys, cursor.deltas + 1,
+                            cursor.full_pass)
+            # the whole lists' ETags still name them (a 304 then: nothing changed since), the partial reads' too
+            return _Lists([x for part in found if part is not _UNCHANGED for x in part], True, after,
+                          {k: v for k, v in known.items() if k in keys} | client.etags)
+        whole, etags, next_since = await _read_changed(portal, writer, progress, source,
+                                                       [partial(_whole, read) for read in lists.values()])
+        if whole is None:  # as cached: the cursor stays, and the next read is a full one again
+            return _Lists(None, False, cursor, etags)
+        return _Lists([x for part in whole for x in part], False, _cursor(next_since, keys, 0, self.now()), etags)
 
     # -- OpenStack sites -------------------------------------------------------------------
 
@@ -383,6 +390,16 @@ async def _in_daemon_thread(call: Callable[[], T], name: str) -> T:
     return await done
 
 
+@dataclass(frozen=True)
+class _Lists:
+    """What `Sync._read_since` read of a source's lists."""
+
+    rows: list[Any] | None  # None: the portal said the whole lists are still those cached
+    partial: bool  # only the items changed since the cursor: merged into the cache, the others stay
+    cursor: ListCursor | None  # where the next read starts (None: a full read)
+    etags: dict[str, str]  # the ETags of the replies the cache then holds
+
+
 def _cursor(next_since: dict[str, datetime], lists: tuple[str, ...], deltas: int,
             full_pass: datetime) -> ListCursor | None:
     """Where the next read of ``lists`` starts: the earliest ``next_since`` of their replies (None if one
@@ -403,18 +420,20 @@ def _usage_windows(writer: CacheWriter, group_ids: list[str], end: date) -> dict
 
 
 Read = Callable[[PortalClient, bool], Awaitable[Any]]  # one read of a source: (client, revalidate) -> what it got
+# one read of a list that takes ``since``: (client, revalidate, since: None for the whole list) -> its items
+SinceRead = Callable[[PortalClient, bool, datetime | None], Awaitable[list[Any]]]
 
 
 async def _read_changed(portal: PortalClient, writer: CacheWriter, progress: limits.Progress, source: str,
-                        calls: Sequence[Read]) -> tuple[list[Any], dict[str, str], dict[str, datetime]] | None:
-    """What ``calls(client, revalidate)`` read, each asked with the ETag of the reply ``source``'s
-    cached rows came from, the ETags of the replies and the lists' ``next_since``; None when the portal
-    said none changed. When only some did, the others are read again in full: a source's rows are
-    written as a whole."""
+                        calls: Sequence[Read]) -> tuple[list[Any] | None, dict[str, str], dict[str, datetime]]:
+    """What ``calls(client, revalidate)`` read (None when the portal said none changed), each asked
+    with the ETag of the reply ``source``'s cached rows came from; the ETags of the replies and the
+    lists' ``next_since``. When only some changed, the others are read again in full: a source's rows
+    are written as a whole."""
     client = portal.with_validators(reader.validators(writer.db, source), progress)
     found = await asyncio.gather(*(_unless_unchanged(call(client, True)) for call in calls))
     if calls and all(x is _UNCHANGED for x in found):
-        return None
+        return None, client.etags, client.next_since
     again = [i for i, x in enumerate(found) if x is _UNCHANGED]
     for i, value in zip(again, await asyncio.gather(*(calls[i](client, False) for i in again)), strict=True):
         found[i] = value
@@ -431,16 +450,22 @@ async def _unless_unchanged(read: Awaitable[T]) -> T | object:
         return _UNCHANGED
 
 
-def _group_deployments(group_id: str, client: PortalClient, revalidate: bool) -> Awaitable[list[Deployment]]:
-    return client.deployments("group", group_id, revalidate=revalidate)
+def _whole(read: SinceRead, client: PortalClient, revalidate: bool) -> Awaitable[list[Any]]:
+    return read(client, revalidate, None)
+
+
+def _deployments_of(scope: str, group_id: str | None, client: PortalClient, revalidate: bool,
+                    since: datetime | None) -> Awaitable[list[Deployment]]:
+    return client.deployments(scope, group_id, since=since, revalidate=revalidate)
 
 
 def _members_of(group_id: str, client: PortalClient, revalidate: bool) -> Awaitable[list[Member]]:
     return client.members(group_id, revalidate=revalidate)
 
 
-def _requests_of(group_id: str, client: PortalClient, revalidate: bool) -> Awaitable[list[MembershipRequest]]:
-    return client.requests(group_id, revalidate=revalidate)
+def _requests_of(group_id: str, client: PortalClient, revalidate: bool,
+                 since: datetime | None) -> Awaitable[list[MembershipRequest]]:
+    return client.requests(group_id, since=since, revalidate=revalidate)
 
 
 def _consumption(group_id: str, start: date, end: date, client: PortalClient,

@@ -138,9 +138,11 @@ class PortalClient:
             f"cloudweb_account/groups/{group_id}/members", {}, lambda raw: parse.member(raw, group_id), revalidate
         )
 
-    async def requests(self, group_id: str, state: str | None = None, *,
+    async def requests(self, group_id: str, state: str | None = None, *, since: datetime | None = None,
                        revalidate: bool = True) -> list[MembershipRequest]:
-        params = {"state": state} if state else {}
+        """The group's membership requests; with ``since`` (a ``next_since`` the portal gave), only those
+        made or decided at or after it."""
+        params = _since({"state": state} if state else {}, since)
         return await self._paged(f"cloudweb_account/groups/{group_id}/requests", params, parse.membership_request,
                                  revalidate)
 
@@ -159,9 +161,7 @@ class PortalClient:
                           since: datetime | None = None, revalidate: bool = True) -> list[Deployment]:
         """The deployments of the scope; with ``since`` (a ``next_since`` the portal gave), only those
         changed at or after it."""
-        params = {"scope": scope, **({"group": group_id} if group_id else {})}
-        if since is not None:
-            params["since"] = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        params = _since({"scope": scope, **({"group": group_id} if group_id else {})}, since)
         return await self._paged("monitor/deployments", params, parse.deployment, revalidate)
 
     async def deployment(self, deployment_id: str) -> Deployment:
@@ -212,6 +212,7 @@ class PortalClient:
         key = request_key(path, params)
         known = self._validators.get(key) if revalidate else None
         body, tag = await self._read(path, {**params, **(paging or {})}, {"If-None-Match": known} if known else {})
+        tag = tag or (known or "" if body is NOT_MODIFIED else "")  # a 304 without one: the ETag asked stands
         if tag:
             self.etags[key] = tag
         if body is NOT_MODIFIED:
@@ -345,6 +346,11 @@ class PortalClient:
 
 NOT_MODIFIED: Any = object()
 """What `PortalClient._read` answers for a 304."""
+
+
+def _since(params: dict[str, str], since: datetime | None) -> dict[str, str]:
+    """The query ``params`` of a list, reading only what changed at or after ``since`` when given."""
+    return params if since is None else {**params, "since": since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
 
 
 def request_key(path: str, params: Mapping[str, str]) -> str:

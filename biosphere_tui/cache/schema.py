@@ -251,8 +251,8 @@ def m014_servers_cursor(db: Database) -> None:
 
 @_step
 def m015_portal_cursor(db: Database) -> None:
-    """The deployments' ``since`` cursor (``models.ListCursor``; ``lists``: JSON), written with the
-    deployments it stands for: a refresh reads only the deployments changed since it."""
+    """A portal source's ``since`` cursor (``models.ListCursor``; ``lists``: JSON), written with the rows
+    it stands for: a refresh reads only the deployments (membership requests) changed since it."""
     db.executescript("CREATE TABLE portal_cursor (source TEXT PRIMARY KEY, newest TEXT NOT NULL, "
                      "deltas INTEGER NOT NULL, full_pass TEXT NOT NULL, lists TEXT NOT NULL);")
 

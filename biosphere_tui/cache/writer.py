@@ -243,24 +243,40 @@ class CacheWriter:
             changed = self._upsert("deployments", rows(), ("id",)) if partial else self._replace("deployments", rows(), "id")
             count = int(self.db.execute("SELECT COUNT(*) FROM deployments").fetchone()[0])
             self._success("portal.deployments", count, duration, at, changed)
-            self.db.execute("DELETE FROM portal_cursor WHERE source = 'portal.deployments'")
-            if cursor is not None:
-                self.db.execute("INSERT INTO portal_cursor VALUES ('portal.deployments', ?, ?, ?, ?)",
-                                [_iso(cursor.newest), cursor.deltas, _iso(cursor.full_pass), _json(list(cursor.lists))])
+            self._cursor("portal.deployments", cursor)
         return count
 
-    def members(self, group_ids: Sequence[str], members: Iterable[Member],
-                requests: Iterable[MembershipRequest], duration: float, at: datetime) -> None:
-        member_rows = [
-            {**_row(m), "role": m.role.value, "joined": m.joined.isoformat(), "account_end": m.account_end.isoformat()}
-            for m in members
-        ]
-        request_rows = [{**_row(r), "state": r.state.value, "created": _iso(r.created)} for r in requests]
+    def members(self, group_ids: Sequence[str], members: Iterable[Member] | None,
+                requests: Iterable[MembershipRequest] | None, duration: float, at: datetime, *,
+                partial: bool = False, cursor: ListCursor | None = None) -> int:
+        """Write what was read of the groups ``group_ids`` (those the user administers: the rows of other
+        groups leave): their members (None: as cached); their membership requests (None: as cached), all
+        of them or (``partial``) those changed since the cursor, the others staying; and the requests'
+        ``cursor`` (None: the next read is a full one). Returns how many rows the source holds now."""
         scope = f"group_id IN ({', '.join('?' * len(group_ids))})" if group_ids else "0"
         with write_transaction(self.db):
-            changed = self._replace("members", member_rows, ("group_id", "username"), scope, group_ids)
-            changed += self._replace("requests", request_rows, "id", scope, group_ids)
-            self._success("portal.members", len(member_rows) + len(request_rows), duration, at, changed)
+            changed = sum(max(self.db.execute(f"DELETE FROM {table} WHERE NOT ({scope})", list(group_ids)).rowcount, 0)
+                          for table in ("members", "requests"))
+            if members is not None:
+                member_rows = ({**_row(m), "role": m.role.value, "joined": m.joined.isoformat(),
+                                "account_end": m.account_end.isoformat()} for m in members)
+                changed += self._replace("members", member_rows, ("group_id", "username"), scope, group_ids)
+            if requests is not None:
+                request_rows = ({**_row(r), "state": r.state.value, "created": _iso(r.created)} for r in requests)
+                changed += self._upsert("requests", request_rows, ("id",)) if partial else \
+                    self._replace("requests", request_rows, "id", scope, group_ids)
+            count = int(self.db.execute("SELECT (SELECT COUNT(*) FROM members) + (SELECT COUNT(*) FROM requests)")
+                        .fetchone()[0])
+            self._success("portal.members", count, duration, at, changed)
+            self._cursor("portal.members", cursor)
+        return count
+
+    def _cursor(self, source: str, cursor: ListCursor | None) -> None:
+        """Keep ``cursor`` as where ``source``'s next read of its lists starts (None: none, a full read)."""
+        self.db.execute("DELETE FROM portal_cursor WHERE source = ?", [source])
+        if cursor is not None:
+            self.db.execute("INSERT INTO portal_cursor VALUES (?, ?, ?, ?, ?)",
+                            [source, _iso(cursor.newest), cursor.deltas, _iso(cursor.full_pass), _json(list(cursor.lists))])
 
     def usage(self, windows: dict[str, date], end: date, days: Sequence[UsageDay], keep_from: date,
               duration: float, at: datetime) -> None:
