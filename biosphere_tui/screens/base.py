@@ -168,6 +168,7 @@ class BiosphereScreen(TranslatedBindings, Screen[Any]):
         except sqlite3.DatabaseError as exc:
             if not self.app.cache_damaged(exc):
                 raise
+            self._read_since_shown = False  # the next resume reads the new cache (a screen still mounting missed it)
 
     def reload_body(self) -> None:
         raise NotImplementedError
