@@ -112,8 +112,9 @@ class Footer(TextualFooter):
 
 
 class BiosphereScreen(TranslatedBindings, Screen[Any]):
-    """Subclasses give ``compose_body`` and ``reload_body``; the app calls ``reload`` after
-    every refresh and when the screen is shown again.
+    """Subclasses give ``compose_body`` and ``reload_body``; the screen is read (``reload``) once each
+    time it is shown, and the app reads it again after every refresh. A subclass's ``on_mount`` that
+    needs the body read calls ``super().on_mount()`` first.
 
     ``SOURCES``: prefixes of the cache sources this screen shows (for its freshness bar);
     empty means every source.
@@ -135,11 +136,25 @@ class BiosphereScreen(TranslatedBindings, Screen[Any]):
     def compose_body(self) -> ComposeResult:
         raise NotImplementedError
 
+    _read_since_shown = False
+
     def on_mount(self) -> None:
-        self.reload()
+        self._shown()
 
     def on_screen_resume(self) -> None:
-        self.reload()
+        self._shown()
+
+    def on_screen_suspend(self) -> None:
+        self._read_since_shown = False  # shown again later: read again (a refresh, a theme may have come)
+
+    def _shown(self) -> None:
+        """Read the screen once per show, however many times Textual announces it: a screen mounts,
+        then is resumed (twice at a mode's first show: ``App._init_mode`` and ``App.switch_mode`` each
+        post ``ScreenResume``), and Textual calls the ``on_mount`` of every class of the screen, this
+        one again after a subclass's that called it through ``super()``."""
+        if not self._read_since_shown:
+            self._read_since_shown = True
+            self.reload()
 
     def reload(self) -> None:
         """Re-read what this screen shows from the cache (a damaged one is set aside: see
@@ -153,6 +168,7 @@ class BiosphereScreen(TranslatedBindings, Screen[Any]):
         except sqlite3.DatabaseError as exc:
             if not self.app.cache_damaged(exc):
                 raise
+            self._read_since_shown = False  # the next resume reads the new cache (a screen still mounting missed it)
 
     def reload_body(self) -> None:
         raise NotImplementedError
