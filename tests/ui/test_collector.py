@@ -68,6 +68,7 @@ def clean_collector(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 async def test_a_paused_collector_runs_again_after_the_first_frame_without_the_startup_objects(  # noqa: ANN201
         synced: Config, make_app: Callable[[Config], BiosphereApp], clean_collector: None):
+    gc.set_threshold(700, 10, 10)  # Python's default (the tests' own is 100: tests/conftest.py)
     collector.pause()
     app = make_app(synced)
     assert not gc.isenabled()  # while the app loads
