@@ -18,7 +18,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.filter import LineFilter
@@ -157,7 +157,13 @@ class BiosphereApp(App[None]):
             self.call_after_refresh(self.scheduler.begin, full_now=False)
 
     def on_ready(self) -> None:
-        collector.resume()  # the first frame is shown: see local/collector.py
+        if collector.resume():  # the first frame is shown: see local/collector.py
+            self.set_interval(collector.TICK, collector.IDLE.tick)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent):
+            collector.IDLE.input()  # no full collection under a key (local/collector.py)
+        await super().on_event(event)
 
     def on_unmount(self) -> None:
         palette.follow(None)

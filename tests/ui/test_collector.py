@@ -1,5 +1,6 @@
 """The cycle collector off the app's first paint: paused while it loads, its startup objects
-left out of later collections once the first frame is shown (``local/collector.py``)."""
+left out of later collections once the first frame is shown; then its full passes off the keys,
+run when the user has stopped typing (``local/collector.py``)."""
 
 from __future__ import annotations
 
@@ -13,37 +14,77 @@ from biosphere_tui import cli
 from biosphere_tui.app import BiosphereApp
 from biosphere_tui.config import Config
 from biosphere_tui.local import collector
+from biosphere_tui.local.collector import BACKSTOP, DUE, QUIET, Idle
+
+
+class FakeCollector:
+    """``gc`` as ``Idle`` sees it: younger passes counted by the test, full passes recorded."""
+
+    def __init__(self, middle_passes: int = 0) -> None:
+        self.threshold = (700, 10, 10)
+        self.middle_passes = middle_passes
+        self.full_passes = 0
+
+    def get_count(self) -> tuple[int, int, int]:
+        return (0, 0, self.middle_passes)
+
+    def get_threshold(self) -> tuple[int, int, int]:
+        return self.threshold
+
+    def set_threshold(self, threshold0: int, threshold1: int = 10, threshold2: int = 10, /) -> None:
+        self.threshold = (threshold0, threshold1, threshold2)
+
+    def collect(self, generation: int = 2) -> int:
+        self.full_passes += 1
+        self.middle_passes = 0
+        return 0
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
 
 
 @pytest.fixture
-def clean_collector() -> Iterator[None]:
+def clean_collector(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """The test process's collector running with nothing frozen (an app opened by ``cli.main`` in an
-    earlier test of this process froze its objects at its first frame), and so again afterwards."""
+    earlier test of this process froze its objects at its first frame) and its own thresholds, and so
+    again afterwards; the app's ``IDLE`` a new one."""
     gc.unfreeze()
     assert gc.isenabled(), "a test before this one left the collector paused"
+    thresholds = gc.get_threshold()
+    monkeypatch.setattr(collector, "IDLE", Idle())
     try:
         yield
     finally:
         collector.resume()  # a pause the test left
         gc.unfreeze()
         gc.enable()
+        gc.set_threshold(*thresholds)
 
 
 async def test_a_paused_collector_runs_again_after_the_first_frame_without_the_startup_objects(  # noqa: ANN201
         synced: Config, make_app: Callable[[Config], BiosphereApp], clean_collector: None):
+    gc.set_threshold(700, 10, 10)  # Python's default (the tests' own is 100: tests/conftest.py)
     collector.pause()
     app = make_app(synced)
     assert not gc.isenabled()  # while the app loads
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         assert gc.isenabled() and gc.get_freeze_count() > 10_000  # modules, classes, the first screen...
+        assert gc.get_threshold()[2] == BACKSTOP  # full passes: the app's, when no key comes
 
 
 async def test_an_app_whose_collector_was_not_paused_leaves_it_alone(  # noqa: ANN201
         synced: Config, make_app: Callable[[Config], BiosphereApp], clean_collector: None):
+    thresholds = gc.get_threshold()
     async with make_app(synced).run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         assert gc.isenabled() and not gc.get_freeze_count()  # e.g. the tests' apps
+        assert not collector.IDLE.started and gc.get_threshold() == thresholds
 
 
 def test_the_command_opening_the_app_pauses_the_collector_while_it_loads(
@@ -68,3 +109,55 @@ def test_a_command_whose_app_never_opens_leaves_the_collector_running(
     monkeypatch.setattr(cli, "load", lambda path=None: synced)
     assert cli.main([]) == cli.EXIT_USAGE
     assert gc.isenabled()
+
+
+def test_a_full_pass_due_waits_until_no_key_came_for_a_while() -> None:
+    clock, fake = Clock(), FakeCollector(middle_passes=DUE)
+    idle = Idle(clock, fake)
+    idle.start()
+    assert fake.threshold == (700, 10, BACKSTOP)  # CPython's own full passes: a backstop only
+    idle.input()
+    clock.now += QUIET / 2
+    assert not idle.tick()  # typing
+    idle.input()
+    clock.now += QUIET * 0.9
+    assert not idle.tick()  # the last key came less than QUIET ago
+    clock.now += QUIET * 0.2
+    assert idle.tick() and fake.full_passes == 1
+    clock.now += 60
+    assert not idle.tick() and fake.full_passes == 1  # none due: ``collect`` reset the count
+
+
+def test_no_full_pass_before_one_is_due_or_when_not_started() -> None:
+    clock, fake = Clock(), FakeCollector(middle_passes=DUE - 1)
+    idle = Idle(clock, fake)
+    clock.now += 60
+    fake.middle_passes = DUE
+    assert not idle.tick() and fake.threshold[2] == 10  # not started: e.g. the tests' apps
+    idle.start()
+    fake.middle_passes = DUE - 1
+    assert not idle.tick()
+    fake.middle_passes = DUE
+    assert idle.tick() and fake.full_passes == 1
+
+
+async def test_the_app_notes_keys_and_runs_a_due_full_pass_once_they_stop(  # noqa: ANN201
+        synced: Config, make_app: Callable[[Config], BiosphereApp], clean_collector: None,
+        monkeypatch: pytest.MonkeyPatch):
+    clock, fake = Clock(), FakeCollector()
+    monkeypatch.setattr(collector, "IDLE", Idle(clock, fake))
+    monkeypatch.setattr(collector, "TICK", 0.01)  # the app's ticks come quickly; the clock says when idle
+    collector.pause()
+    async with make_app(synced).run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert collector.IDLE.started
+        clock.now += 60
+        await pilot.press("down")
+        assert collector.IDLE.last_input == clock.now  # a key defers the full passes
+        fake.middle_passes = DUE
+        clock.now += QUIET
+        for _ in range(1000):
+            if fake.full_passes:
+                break
+            await pilot.pause(0.01)
+        assert fake.full_passes == 1
