@@ -22,17 +22,26 @@ def _member(r: Row) -> Member:
 _MEMBER_COLUMNS = "group_id, username, name, email, role, joined, account_end"
 
 
-def members(db: Reader, group_id: str, today: date, *, text: str = "") -> list[Member]:
-    """Members of the group matching ``text``: admins first, then the accounts ending within
-    the warning period after ``today``, then by name."""
-    where, params = _like("username || ' ' || name || ' ' || email || ' ' || role", text)
+_MEMBER_TEXT = "username || ' ' || name || ' ' || email || ' ' || role"
+
+
+def members(db: Reader, group_id: str, today: date, *, text: str = "", limit: int = -1) -> list[Member]:
+    """The first ``limit`` members of the group matching ``text`` (every one when negative): admins
+    first, then the accounts ending within the warning period after ``today``, then by name."""
+    where, params = _like(_MEMBER_TEXT, text)
     soon = (today + timedelta(days=EXPIRY_WARNING_DAYS)).isoformat()
     cur = db.execute(
         f"SELECT {_MEMBER_COLUMNS} FROM members WHERE group_id = ? {where} "
-        "ORDER BY role = 'admin' DESC, account_end <= ? DESC, name, username",
-        [group_id, *params, soon],
+        "ORDER BY role = 'admin' DESC, account_end <= ? DESC, name, username LIMIT ?",
+        [group_id, *params, soon, limit],
     )
     return [_member(r) for r in cur.fetchall()]
+
+
+def member_count(db: Reader, group_id: str, *, text: str = "") -> int:
+    """How many members of the group match ``text``."""
+    where, params = _like(_MEMBER_TEXT, text)
+    return int(db.execute(f"SELECT COUNT(*) FROM members WHERE group_id = ? {where}", [group_id, *params]).fetchone()[0])
 
 
 def admins(db: Reader, group_id: str) -> list[Member]:
@@ -42,15 +51,12 @@ def admins(db: Reader, group_id: str) -> list[Member]:
     return [_member(r) for r in cur.fetchall()]
 
 
-def expiring(db: Reader, group_id: str, today: date, within_days: int = EXPIRY_WARNING_DAYS) -> list[Member]:
-    """Members whose account tied to the group ends within ``within_days`` of ``today``."""
+def expiring(db: Reader, group_id: str, today: date, within_days: int = EXPIRY_WARNING_DAYS) -> int:
+    """How many members' accounts tied to the group end within ``within_days`` of ``today``."""
     limit = (today + timedelta(days=within_days)).isoformat()
-    cur = db.execute(
-        f"SELECT {_MEMBER_COLUMNS} FROM members WHERE group_id = ? AND account_end BETWEEN ? AND ? "
-        "ORDER BY account_end, name",
-        [group_id, today.isoformat(), limit],
-    )
-    return [_member(r) for r in cur.fetchall()]
+    cur = db.execute("SELECT COUNT(*) FROM members WHERE group_id = ? AND account_end BETWEEN ? AND ?",
+                     [group_id, today.isoformat(), limit])
+    return int(cur.fetchone()[0])
 
 
 def requests(db: Reader, group_id: str, state: RequestState = RequestState.PENDING, *,

@@ -20,7 +20,6 @@ from biosphere_tui.cache import reader
 from biosphere_tui.i18n import _, t
 from biosphere_tui.widgets.freshness import FreshnessBar
 from biosphere_tui.widgets.line_table import LineTable
-from biosphere_tui.widgets.vm_table import VmTable
 
 ESSENTIAL = ("help", "quit")  # the app's keys the footer always shows
 PALETTE_CELLS = 13  # "▏^p palette", docked on the right of the footer
@@ -174,21 +173,28 @@ class BiosphereScreen(TranslatedBindings, Screen[Any]):
         raise NotImplementedError
 
 
-class WindowedVms:
-    """For a screen showing the first rows of a long VM list (``PAGE`` more as the cursor nears the
-    last one read) with numbers about all of them: ``changed()`` says whether the sources it reads
-    (``READS``), the theme or the window moved since the last read, so that a refresh that found
-    nothing new, or a return to the screen, reads no row again. ``total``: every VM, not the rows read."""
+class WindowedRows:
+    """For a screen showing the first rows of a long list in its table ``WINDOW`` (an id; ``PAGE`` rows
+    more as the cursor nears the last one read) with numbers about all of them: ``changed()`` says
+    whether the sources it reads (``READS``), the theme, the window or what else the rows depend on
+    moved since the last read, so that a refresh that found nothing new, or a return to the screen,
+    reads no row again. ``total``: every row the list holds, not the rows read."""
 
     PAGE = 100  # rows read at a time: two screenfuls and some
     READS: tuple[str, ...] = ()
+    WINDOW = "vms"
     total = 0
     _limit = PAGE
     _read: object = None
+    _about: tuple[object, ...] = ()
 
-    def changed(self) -> bool:
+    def changed(self, *about: object) -> bool:
+        """``about``: what else selects the rows (a filter's text, a group): when it changes, the window
+        starts again at ``PAGE`` rows."""
         screen = cast(BiosphereScreen, self)
-        read = (reader.versions(screen.app.cache, self.READS), screen.app.theme, self._limit)
+        if about != self._about:
+            self._about, self._limit = about, self.PAGE
+        read = (reader.versions(screen.app.cache, self.READS), screen.app.theme, self._limit, about)
         if read == self._read:
             return False
         self._read = read
@@ -196,7 +202,7 @@ class WindowedVms:
 
     def on_line_table_row_highlighted(self, event: LineTable.RowHighlighted) -> None:
         table = event.table
-        if isinstance(table, VmTable) and event.cursor_row == table.cursor_row and table.near_end(self.total):
+        if table.id == self.WINDOW and event.cursor_row == table.cursor_row and table.near_end(self.total):
             self._limit += self.PAGE
             cast(BiosphereScreen, self).reload_body()
 

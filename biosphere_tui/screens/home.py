@@ -12,14 +12,14 @@ from textual.app import ComposeResult
 from biosphere_tui.cache import reader, vms
 from biosphere_tui.cache.reader import site_names
 from biosphere_tui.cache.vms import VmRow
-from biosphere_tui.screens.base import BiosphereScreen, WindowedVms
+from biosphere_tui.screens.base import BiosphereScreen, WindowedRows
 from biosphere_tui.widgets.summary import Summary
 from biosphere_tui.widgets.vm_table import VmTable
 
-PAGE = WindowedVms.PAGE
+PAGE = WindowedRows.PAGE
 
 
-class HomeScreen(WindowedVms, BiosphereScreen):
+class HomeScreen(WindowedRows, BiosphereScreen):
     HELP = "Home: your VMs by state, the sites, pending requests and quota use; every VM you can see below."
     READS = ("portal.account", "portal.deployments", "portal.members", "portal.status", "site.")  # what it shows
 

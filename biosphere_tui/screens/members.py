@@ -1,4 +1,8 @@
-"""Members: the current group's pending membership requests and its members, for its admins."""
+"""Members: the current group's pending membership requests and its members, for its admins.
+
+The members are a window of rows (``PAGE``, more as the cursor nears its end) and their numbers SQL
+aggregates, read again only when a source, the filter, the group or the day changed: thousands of
+members cost what a hundred do. The pending requests are few and read at every show."""
 
 from __future__ import annotations
 
@@ -19,7 +23,7 @@ from biosphere_tui.i18n import plural as plural_of
 from biosphere_tui.models import Group, Member, MembershipRequest, Role
 from biosphere_tui.rules import titles
 from biosphere_tui.rules.freshness import age
-from biosphere_tui.screens.base import BiosphereScreen
+from biosphere_tui.screens.base import BiosphereScreen, WindowedRows
 from biosphere_tui.widgets.confirm import ConfirmDialog, ReasonDialog
 from biosphere_tui.widgets.filter_bar import Filterable, filter_key
 from biosphere_tui.widgets.line_table import ColumnsTable, LineTable
@@ -54,9 +58,10 @@ def badge(label: str, count: int) -> Text:
     return Text.assemble((label, "bold"), " ", (f" {count} ", style("strong-warning", "reverse") if count else "reverse dim"))
 
 
-class MembersScreen(Filterable, BiosphereScreen):
+class MembersScreen(Filterable, WindowedRows, BiosphereScreen):
     FILTER_HINT = "filter requests and members…  (esc clears)"
-    SOURCES = ("portal.members", "portal.account")
+    SOURCES = READS = ("portal.members", "portal.account")
+    WINDOW = "members"
     HELP = ("Members: for the admins of the current group (7 to change it), the pending membership requests "
             "(space marks several; a approves, x rejects with a reason sent to the person) and the members, "
             "those whose account ends within 30 days highlighted. Accounts tied to a group are deactivated "
@@ -72,6 +77,7 @@ class MembersScreen(Filterable, BiosphereScreen):
         self._group: Group | None = None
         self._requests: dict[str, MembershipRequest] = {}
         self._decided: dict[str, str] = {}  # request id -> "approved" or "rejected", by this app
+        self._ending = 0  # members whose account ends within the warning period
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="admin"):
@@ -135,26 +141,29 @@ class MembersScreen(Filterable, BiosphereScreen):
 
     def _show_members(self, group: Group) -> None:
         db, today = self.app.cache, self.app.now().date()
-        found = people.members(db, group.id, today, text=self.filter_text)
-        soon = people.expiring(db, group.id, today)
-        title = Text.assemble((t("Members of {group}", group=group.name), "bold"), f"  {len(found)}")
-        if soon:
-            title.append("  ·  " + t("{accounts} end within {days} days", accounts=plural(len(soon), "account"),
+        if self.changed(group.id, self.filter_text, today):
+            self.total = people.member_count(db, group.id, text=self.filter_text)
+            self._ending = people.expiring(db, group.id, today)
+            found = people.members(db, group.id, today, text=self.filter_text, limit=self._limit)
+            self.query_one("#members", ColumnsTable).show_cells((m.username, self._cells(m, today)) for m in found)
+        title = Text.assemble((t("Members of {group}", group=group.name), "bold"), f"  {self.total}")
+        if self._ending:
+            title.append("  ·  " + t("{accounts} end within {days} days", accounts=plural(self._ending, "account"),
                                      days=people.EXPIRY_WARNING_DAYS), style=style("strong-warning"))
         if self.app.size.width >= WIDE:
             title.append("  ·  " + t("accounts are deactivated when the group ends ({date})", date=group.end_date),
                          style="dim")
         self.query_one("#members-title", Static).update(title)
-        rows = []
-        for m in found:
-            notice, shade = ends_in(m.account_end, today)
-            rows.append((m.username, {
-                "name": Text(m.name, style=shade), "username": m.username, "email": m.email,
-                "role": Text(_(m.role.value), style="bold" if m.role is Role.ADMIN else ""),
-                "joined": m.joined.isoformat(), "end": Text(m.account_end.isoformat(), style=shade),
-                "notice": Text(notice, style=shade),
-            }))
-        self.query_one("#members", ColumnsTable).show_cells(rows)
+
+    @staticmethod
+    def _cells(m: Member, today: date) -> dict[str, Text | str]:
+        notice, shade = ends_in(m.account_end, today)
+        return {
+            "name": Text(m.name, style=shade), "username": m.username, "email": m.email,
+            "role": Text(_(m.role.value), style="bold" if m.role is Role.ADMIN else ""),
+            "joined": m.joined.isoformat(), "end": Text(m.account_end.isoformat(), style=shade),
+            "notice": Text(notice, style=shade),
+        }
 
     def _explanation(self, group: Group | None) -> Text:
         text = Text()

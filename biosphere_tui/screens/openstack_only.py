@@ -11,7 +11,7 @@ from textual.widgets import Static
 from biosphere_tui.cache import servers, vms
 from biosphere_tui.cache.vms import VmRow
 from biosphere_tui.i18n import _, t
-from biosphere_tui.screens.base import BiosphereScreen, WindowedVms
+from biosphere_tui.screens.base import BiosphereScreen, WindowedRows
 from biosphere_tui.widgets.palette import style
 from biosphere_tui.widgets.server_views import ServerTable
 from biosphere_tui.widgets.vm_delete import server_count
@@ -47,7 +47,7 @@ class PortalOnlyScreen(BiosphereScreen):
         ))
 
 
-class NovaHomeScreen(WindowedVms, BiosphereScreen):
+class NovaHomeScreen(WindowedRows, BiosphereScreen):
     """The Nova servers by status and the sites (SQL aggregates), then a window of the servers."""
 
     SOURCES = READS = ("site.",)

@@ -84,6 +84,8 @@ class Filterable:
 
     def on_filter_bar_filtered(self, event: FilterBar.Filtered) -> None:
         event.stop()
+        if event.text == self.filter_text:
+            return  # a space typed after a word: the same rows, the cursors stay (a windowed table reads none)
         self.filter_text = event.text
         restart_cursors(cast(Screen, self))
         self.filter_changed()

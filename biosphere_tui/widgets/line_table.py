@@ -30,6 +30,7 @@ from biosphere_tui.widgets.palette import style
 
 Cell = Any  # a str, a (str, style) pair, a rich Text or any value (its str)
 MARK = "_mark"  # the key of the marks column of a ``selectable`` table
+NEAR_END = 10  # rows from the last one read at which a screen showing a window reads the next page
 
 
 def _parse(style: str | Style | None) -> Style:
@@ -283,6 +284,11 @@ class LineTable(WideToggle, ScrollView, can_focus=True):
     def current_column(self) -> str | None:
         """The key of the cell cursor's column."""
         return self._keys[self._column] if self.cell_cursor and self._column < len(self._keys) else None
+
+    def near_end(self, total: int) -> bool:
+        """The cursor is within ``NEAR_END`` rows of the last row read while more match (``total``): a
+        screen showing a window of a long list reads its next page."""
+        return self.cursor_row >= self.row_count - NEAR_END and self.row_count < total
 
     def get_row_index(self, key: str) -> int:
         return self._index[key]

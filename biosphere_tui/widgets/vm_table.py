@@ -15,8 +15,6 @@ from biosphere_tui.rules.site_names import site_name
 from biosphere_tui.widgets.line_table import LineTable
 from biosphere_tui.widgets.palette import style
 
-NEAR_END = 10
-
 STATE_ROLES = {
     "Ready": "ok", "Initializing": "info", "Provisioning": "info", "Executing": "info",
     "SendingReports": "info", "Finalizing": "warning", "Done": "muted", "Aborted": "strong-error", "Cancelled": "muted",
@@ -51,11 +49,6 @@ class VmTable(LineTable):
                      vm.owner, age(vm.created, now)))
             for vm in vms
         ])
-
-    def near_end(self, total: int) -> bool:
-        """The cursor is within ``NEAR_END`` rows of the last row read while more match (``total``): a
-        screen showing a window of the VMs reads its next page."""
-        return self.cursor_row >= self.row_count - NEAR_END and self.row_count < total
 
     def show_sort(self, column: str, descending: bool) -> None:
         """Put ▲/▼ on the sorted column's header."""

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from pilot_support import settle
+from pilot_support import set_filter, settle
 from sync_helpers_os import os_only_config
 from synced_cache import TEMPLATES
 
@@ -69,3 +69,21 @@ async def test_slash_filters_and_escape_restores(mode: str, key: str, table_id: 
         await settle(app, pilot)
         assert screen.filter_text == "" and bar.value == "" and not bar.display and not bar.has_focus
         assert table.row_keys == before
+
+
+async def test_a_space_typed_after_a_word_keeps_the_cursor(synced: Config, make_app) -> None:  # noqa: ANN001
+    """The same words (a space typed after the last one): the same rows, the cursor stays on its row."""
+    app = make_app(synced)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("4")
+        await settle(app, pilot)
+        table = app.screen.query_one("#members", LineTable)
+        await set_filter(pilot, "e")
+        await settle(app, pilot)
+        assert table.row_count > 1
+        table.move_cursor(row=1)
+        at = table.current_key
+        await pilot.press("space")
+        await settle(app, pilot)
+        assert app.screen.query_one(FilterBar).value == "e " and table.current_key == at

@@ -3,7 +3,6 @@ number of VMs in the cache, and nothing again after a refresh that changed none 
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 import pytest
 from screen_text import text_of
 from sync_helpers_os import os_only_config
+from window_support import RowCount, grow
 
 from biosphere_tui.cache import vms
 from biosphere_tui.cache.db import open_cache
@@ -20,33 +20,6 @@ from biosphere_tui.screens.home import PAGE
 from biosphere_tui.screens.myvm import PAGE as MYVM_PAGE
 from biosphere_tui.widgets.summary import Summary
 from biosphere_tui.widgets.vm_table import VmTable
-
-COPIES = 50  # the demo's deployments, this many times: about the demo at scale 50
-
-
-class RowCount:
-    """A row factory on the app's cache connection: counts every row read from the cache."""
-
-    def __init__(self) -> None:
-        self.rows = 0
-
-    def __call__(self, _cursor: sqlite3.Cursor, row: tuple[object, ...]) -> tuple[object, ...]:
-        self.rows += 1
-        return row
-
-
-def grow(config: Config, table: str = "deployments") -> int:
-    """Copy every cached row of ``table`` (deployments or Nova servers) ``COPIES - 1`` times (new ids
-    and names); how many there are then."""
-    conn = sqlite3.connect(config.cache_path)
-    columns = [c[1] for c in conn.execute(f"PRAGMA table_info({table})")]
-    copied = ", ".join(f"{c} || '-' || n" if c in ("id", "name") else c for c in columns)
-    conn.execute(f"WITH RECURSIVE k(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM k WHERE n < {COPIES - 1}) "
-                 f"INSERT INTO {table} ({', '.join(columns)}) SELECT {copied} FROM {table}, k")
-    conn.commit()
-    (total,) = conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()
-    conn.close()
-    return int(total)
 
 
 async def test_home_reads_a_window_of_rows_however_many_vms_there_are(synced: Config, make_app) -> None:  # noqa: ANN001

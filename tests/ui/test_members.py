@@ -8,8 +8,10 @@ import httpx
 from pilot_support import fill, set_filter, settle
 from screen_text import text_of
 from snapshot_support import SIZES
+from window_support import COPIES, RowCount, grow
 
 from biosphere_tui.demo import contract as wire
+from biosphere_tui.screens.base import WindowedRows
 from biosphere_tui.screens.members import ColumnsTable, MembersScreen
 from biosphere_tui.widgets.confirm import ConfirmDialog, ReasonDialog
 from biosphere_tui.widgets.palette import style
@@ -190,6 +192,53 @@ async def test_marks_and_cursor_survive_a_refresh(synced, make_app, demo) -> Non
         await settle(app, pilot, lambda: table.row_count > before)
         assert table.row_count == len(pending_in_world(demo))
         assert table.selected == marked and table.current_key == at
+
+
+async def test_thousands_of_members_are_read_a_window_at_a_time_and_counted_in_sql(synced, make_app, demo) -> None:  # noqa: ANN001
+    """The table holds the first ``PAGE`` members in the screen's order, the next page once the cursor
+    nears its end; the title counts every member; the filter searches them all; a refresh that changed
+    nothing reads no member again."""
+    page = WindowedRows.PAGE
+    grow(synced, "members", keys=("username", "name"))
+    total = COPIES * len(demo.world.members[GROUP])
+    soon = (demo.clock.now().date() + timedelta(days=30)).isoformat()
+    app = make_app(synced)
+    cached = app.cache.execute("SELECT username, name, role, account_end FROM members WHERE group_id = ?",
+                               [GROUP]).fetchall()
+    ordered = [u for u, *_ in sorted(cached, key=lambda m: (m[2] != "admin", m[3] > soon, m[1], m[0]))]
+    assert len(ordered) == total > 5 * page
+    async with app.run_test(size=(160, 48)) as pilot:
+        counter = RowCount()
+        app.cache.row_factory = counter
+        screen = await open_members(app, pilot)
+        app.cache.row_factory = None
+        table = screen.query_one("#members", ColumnsTable)
+        assert table.row_keys == ordered[:page]
+        assert counter.rows < 2 * page  # the window, the requests, the groups and sources: not every member
+        title = text_of(screen.query_one("#members-title"))
+        ending = sum(1 for *_, end in cached if demo.clock.now().date().isoformat() <= end <= soon)
+        assert f"Members of {GROUP}  {total}" in title and f"{ending} accounts end within 30 days" in title
+
+        table.focus()
+        await pilot.press("end")
+        await pilot.pause()
+        assert table.row_keys == ordered[:2 * page]  # the cursor near the end of the window: the next page is read
+
+        statements: list[str] = []
+        app.cache.set_trace_callback(statements.append)
+        app.reload_screen()  # as after a refresh that changed nothing
+        await pilot.pause()
+        app.cache.set_trace_callback(None)
+        assert not [s for s in statements if "FROM members" in s] and table.row_count == 2 * page
+
+        far = ordered[-1]  # far beyond every window read
+        await set_filter(pilot, far)
+        await pilot.pause()
+        assert far in table.row_keys and table.current_key == table.row_keys[0]
+        assert f"Members of {GROUP}  {table.row_count}" in text_of(screen.query_one("#members-title"))
+        await pilot.press("escape")
+        await pilot.pause()
+        assert table.row_keys == ordered[:page]  # another selection: the window starts again
 
 
 @SIZES
