@@ -7,7 +7,8 @@ usage history, which the demo serves slowly at large scales) fills a cache; ``--
 keeps the caches there and reuses them. Then, the app open on Home (no background refresh):
 - ``HomeScreen.reload_body`` as after a refresh that changed what Home shows (before: every
   refresh and every return to Home), the rows it read from the cache (a row factory counts
-  them), and as after a refresh that changed nothing;
+  them), and as after a refresh that changed nothing; Members' the same way (its group's
+  members: before, all of them at every show);
 - myVM's window query as one keystroke runs it (``vms.window``: the first 60 VMs of the
   group and how many match): a filter text counts again; a sort or a longer window (cursor
   moves) reuses the count when ``vms.window`` takes one (``total=``, as myVM passes it);
@@ -29,10 +30,13 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from common import ROOT, parse, parser
 
 sys.path.insert(0, str(ROOT))
+
+from textual.pilot import Pilot
 
 from biosphere_tui import config as config_module
 from biosphere_tui.app import BiosphereApp
@@ -96,6 +100,7 @@ async def measure(config_path: Path, cache: Path, now: Callable[[], datetime], r
         total = vms.count(db, base)
         print(f"  Home reload_body: median {reload_ms:.2f} ms; rows read from the cache: {fetched}; "
               f"table rows: {home.query_one('#vms').row_count}; when nothing changed: {same_ms:.2f} ms")
+        await members_reload(app, pilot, rounds)
         print(f"  myVM window (group {base.group_id}, {total} live VMs), median ms per query:")
         parts = [f"'{text}' {timed(lambda text=text: vms.window(db, replace(base, text=text), limit=60), rounds):.2f}"
                  for text in KEYS]
@@ -117,6 +122,24 @@ async def measure(config_path: Path, cache: Path, now: Callable[[], datetime], r
         parts = [f"{limit} rows {timed(lambda n=limit: vms.window(db, base, limit=n, **known), rounds):.2f}"
                  for limit in (60, 120, 240)]
         print("    window (cursor moving down): " + ", ".join(parts))
+
+
+async def members_reload(app: BiosphereApp, pilot: Pilot[Any], rounds: int) -> None:
+    """Members' ``reload_body`` as after a refresh that changed the members (before: its every show)."""
+    await pilot.press("4")
+    await pilot.pause()
+    screen: Any = app.screen  # MembersScreen, or one of an older commit
+
+    def reread() -> None:
+        if hasattr(screen, "_read"):
+            screen._read = None
+        screen.reload_body()
+
+    fetched = count_rows(app.cache, reread)
+    print(f"  Members reload_body: median {timed(reread, rounds):.2f} ms; rows read from the cache: {fetched}; "
+          f"table rows: {screen.query_one('#members').row_count}")
+    await pilot.press("1")
+    await pilot.pause()
 
 
 def count_rows(db: sqlite3.Connection, call: Callable[[], object]) -> int:
