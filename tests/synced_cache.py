@@ -3,10 +3,11 @@
 About 200 tests start from a cache filled by one full sync of a pristine demo (~0.35 s of CPU each,
 client and demo servers). A pristine demo is the same world in every test (seeded; clock frozen at
 `DEMO_START`; ETags salted alike, see `Portal`), so that sync fills the same rows every time: it is
-done once per test process and per kind of configuration (with or without the portal), and each
-test gets a copy of that cache (SQLite's backup API into a cache opened as the app opens it).
-Whenever the test's demo or configuration is not the pristine one (the world changed, the clock
-moved, a fault is set...), the cache is filled by a real sync instead. ``test_synced_cache.py``
+done once per test process, per kind of configuration (with or without the portal) and per state
+of a fresh demo (a test that patches how the world is made gets one of its own), and each test
+gets a copy of that cache (SQLite's backup API into a cache opened as the app opens it). Whenever
+the test's demo is in no state a fresh one is in (the world changed, the clock moved, a fault is
+set...), the cache is filled by a real sync instead. ``test_synced_cache.py``
 checks that a copy holds the rows a real sync writes, so the shortcut cannot silently go stale.
 """
 
@@ -29,6 +30,7 @@ from biosphere_tui.config import Config, load
 from biosphere_tui.demo.clock import DemoClock
 from biosphere_tui.demo.cloud import DemoCloud
 from biosphere_tui.demo.site_state import SiteState
+from biosphere_tui.demo.world import World
 from biosphere_tui.sync import Sync
 
 ETAG_SALT = "tests-pristine-demo"  # shared by every test's demo: a cache filled from one is valid for another
@@ -52,13 +54,21 @@ def sync_once(config: Config, demo: DemoCloud, only: set[str] | None = None) -> 
 
 def demo_state(demo: DemoCloud) -> Hashable:
     """Everything of ``demo`` a sync's rows depend on, listening ports aside: its seed, scale, token and
-    ETag salt, its clock's time, the world's version (`World.version` moves with every change: code
-    changing the world's records directly calls `touch`), each listener's fault and latency, and each
-    site's compute API cap and records (flavors, images... which `World.version` does not count)."""
+    ETag salt, its clock's time, the world's version and records (a test may patch how the world makes
+    them, e.g. the access links of a Ready VM, before its demo is seeded: `World.version` does not see
+    that), each listener's fault and latency, and each site's compute API cap and records."""
     services = (demo.portal.service, *(site.service for site in demo.sites.values()))
     return (demo.world.seed, demo.world.scale, demo.token, demo.portal.etag_salt, demo.clock.now(),
-            demo.world.version, tuple((s.name, s.fault, s.latency) for s in services),
+            demo.world.version, _world_records(demo.world), tuple((s.name, s.fault, s.latency) for s in services),
             tuple((site_id, str(site.nova.max_version), _records(site.state)) for site_id, site in demo.sites.items()))
+
+
+def _world_records(world: World) -> str:
+    """What the portal serves of the world: its people, appliances, groups, members, requests and
+    deployments (~1 ms at scale 1)."""
+    with world.lock:
+        return repr((world.people, world.appliances, world.groups, world.members, world.requests,
+                     world.group_requests, world.deployments, world.idle_since))
 
 
 def _records(state: SiteState) -> str:
@@ -94,17 +104,17 @@ def _as_demo(config: Config, demo: DemoCloud, folder: Path) -> Config:
 
 
 class Templates:
-    """Per kind of configuration, the cache one real sync of a pristine demo fills, made on first use
-    (in the test that first needs it, under its isolated home) and kept in memory."""
+    """Per kind of configuration and state of the demo, the cache one real sync of a fresh demo in that
+    state fills, made on first use (in the test that first needs it, under its isolated home) and kept
+    in memory. A demo a fresh one does not match (its world changed, its clock moved, a fault...) has none."""
 
     def __init__(self) -> None:
-        self._made: dict[Hashable, sqlite3.Connection | None] = {}  # None: no pristine demo writes that config
+        self._made: dict[Hashable, sqlite3.Connection | None] = {}  # None: no fresh demo is in that state
         self._lock = threading.Lock()
-        self.pristine: Hashable = None  # `demo_state` of a pristine demo
 
     def fill(self, config: Config, demo: DemoCloud) -> bool:
         """Fill ``config``'s cache as one real sync from ``demo`` does: by a copy of the template when
-        ``demo`` is pristine (True), else by that sync (False)."""
+        a fresh demo is in ``demo``'s state (True), else by that sync (False)."""
         with self._lock:
             template = self.template(config, demo)
             if template is not None:
@@ -116,21 +126,24 @@ class Templates:
         return False
 
     def template(self, config: Config, demo: DemoCloud) -> sqlite3.Connection | None:
-        """The template for ``config`` when ``demo`` is pristine, else None (made on first use)."""
-        shape = config_shape(config, demo)
-        if shape not in self._made:
-            self._made[shape] = self._make(config, shape)
-        return self._made[shape] if demo_state(demo) == self.pristine else None
+        """The template for ``config`` and ``demo``'s state, or None (made on first use). Keyed by the
+        state too: a test that patches how the world is made (before its demo is seeded) gets a
+        template of its own, and leaves the other tests' alone."""
+        key = (config_shape(config, demo), demo_state(demo))
+        if key not in self._made:
+            self._made[key] = self._make(config, key)
+        return self._made[key]
 
-    def _make(self, config: Config, shape: Hashable) -> sqlite3.Connection | None:
-        with tempfile.TemporaryDirectory() as folder, pristine_demo() as fresh:
+    def _make(self, config: Config, key: tuple[Hashable, Hashable]) -> sqlite3.Connection | None:
+        fresh = pristine_demo()
+        if demo_state(fresh) != key[1]:  # seen before its listeners start (~0.1 s of CPU)
+            return None
+        with tempfile.TemporaryDirectory() as folder, fresh:
             own = _as_demo(config, fresh, Path(folder))
-            if config_shape(own, fresh) != shape:
+            if config_shape(own, fresh) != key[0]:
                 return None
-            assert self.pristine in (None, demo_state(fresh)), "two pristine demos differ"
-            self.pristine = demo_state(fresh)
             sync_once(own, fresh)
-            assert demo_state(fresh) == self.pristine, "a sync changed the demo it read"
+            assert demo_state(fresh) == key[1], "a sync changed the demo it read"
             template = sqlite3.connect(":memory:", check_same_thread=False)
             with closing(sqlite3.connect(own.cache_path)) as made:
                 made.backup(template)

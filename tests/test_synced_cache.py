@@ -10,9 +10,10 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from synced_cache import TEMPLATES, sync_once
+from synced_cache import TEMPLATES, Templates, pristine_demo, sync_once
 
 from biosphere_tui.config import Config, load
+from biosphere_tui.demo import world as world_module
 from biosphere_tui.demo.cloud import DemoCloud
 from biosphere_tui.demo.site_state import FakeFlavor
 
@@ -83,3 +84,32 @@ def test_a_demo_that_is_not_pristine_gets_no_copy(demo: DemoCloud, demo_config: 
 def test_a_configuration_of_its_own_gets_its_own_template(demo: DemoCloud, demo_config: Config) -> None:
     fewer = replace(demo_config, openstack=replace(demo_config.openstack, sites=demo_config.openstack.sites[:2]))
     assert TEMPLATES.template(fewer, demo) is not TEMPLATES.template(demo_config, demo)
+
+
+def test_a_world_made_under_a_patch_leaves_the_others_their_own_template(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Replays a failure the whole suite showed once: the first test of a process to need the template
+    patched how the demo makes a Ready VM's access links (tests/hostile/test_ssh_command.py), so the
+    template held its links, and every later test of that process started from them."""
+    templates = Templates()  # this process's own may already exist: the order of the tests must not matter
+    real = world_module._access
+
+    def marked(dep, app):  # noqa: ANN001, ANN202
+        links, params = real(dep, app)
+        return tuple(replace(link, url=f"{link.url}#patched") for link in links), params
+
+    def config_of(demo: DemoCloud, name: str) -> Config:
+        cfg = load(demo.write_config(tmp_path / name))
+        return replace(cfg, cache_path=tmp_path / name / "cache.sqlite")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(world_module, "_access", marked)
+        with pristine_demo() as patched:
+            assert templates.fill(config_of(patched, "patched"), patched)
+    with pristine_demo() as clean:
+        synced, copied = config_of(clean, "real"), config_of(clean, "copied")
+        assert templates.fill(copied, clean)
+        sync_once(synced, clean)
+        copy, real_sync = contents(copied.cache_path), contents(synced.cache_path)
+    assert copy == real_sync, differences(copy, real_sync)
+    assert "#patched" not in repr(copy["deployments"])
