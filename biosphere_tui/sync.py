@@ -274,10 +274,10 @@ class Sync:
                 self._read_since(portal, writer, progress, "portal.members", {
                     request_key(f"cloudweb_account/groups/{g}/requests", {}): partial(_requests_of, g)
                     for g in admin_of}))
+            everyone = None if people is None else [m for part in people for m in part]  # None: as cached
             with writer.validated("portal.members", member_etags | asks.etags):
-                return writer.members(admin_of, people and [m for part in people for m in part], asks.rows,
-                                      time.perf_counter() - started, self.now(), partial=asks.partial,
-                                      cursor=asks.cursor)
+                return writer.members(admin_of, everyone, asks.rows, time.perf_counter() - started, self.now(),
+                                      partial=asks.partial, cursor=asks.cursor)
 
         async def usage(progress: limits.Progress) -> int:
             group_ids = [g.id for g in await groups(progress)]

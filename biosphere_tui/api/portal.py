@@ -212,7 +212,8 @@ class PortalClient:
         key = request_key(path, params)
         known = self._validators.get(key) if revalidate else None
         body, tag = await self._read(path, {**params, **(paging or {})}, {"If-None-Match": known} if known else {})
-        tag = tag or (known or "" if body is NOT_MODIFIED else "")  # a 304 without one: the ETag asked stands
+        if not tag and body is NOT_MODIFIED:
+            tag = known or ""  # a 304 without an ETag: the one asked stands
         if tag:
             self.etags[key] = tag
         if body is NOT_MODIFIED:
