@@ -15,7 +15,6 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from functools import cached_property
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual import events, work
@@ -88,10 +87,10 @@ class BiosphereApp(App[None]):
     ``timers`` (the refresh schedule's clock) are injectable for tests."""
 
     TITLE = "Biosphère"
-    # Every screen's rules, each scoped by its screen's type, read once at start: a screen's own
-    # CSS_PATH made Textual parse the whole stylesheet again at its first visit, and left its
-    # unscoped rules applying to every screen shown after it.
-    CSS_PATH = ["app.tcss", *sorted(f"screens/{p.name}" for p in (Path(__file__).parent / "screens").glob("*.tcss"))]
+    # The rules of every widget and dialog; a screen's own (screens/<name>.tcss, each rule scoped by
+    # the screen's type) are its CSS_PATH, read when it is first shown, and parsed alone then
+    # (widgets/stylesheet.py): the first frame waits for Home's rules only.
+    CSS_PATH = "app.tcss"
     MODES = {nav.mode: nav.factory() for nav in SCREENS}
     DEFAULT_MODE = "home"
     BINDINGS = [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 from rich.text import Text
 from textual import events
@@ -44,6 +45,7 @@ class Picker(JumpDialog):
 
 
 class CatalogueScreen(Filterable, BiosphereScreen):
+    CSS_PATH = Path(__file__).with_suffix(".tcss")  # read when the screen is first shown
     FILTER_HINT = "search name, description, tool, topic…  (esc clears)"
     SOURCES = ("portal.catalogue",)
     HELP = ("Catalogue: the RAINBio appliances. Search by word (name, description, tools, EDAM topics) with /, "

@@ -67,6 +67,7 @@ async def _send(actions: Actions, requests: list[tuple[DeploymentRequest, str]])
 
 
 class ClassLaunchScreen(LaunchForm):
+    CSS_PATH = Path(__file__).with_suffix(".tcss")  # read when the screen is first shown
     SOURCES = ("portal.deployments", "portal.status", "portal.account", "site.")
     HELP = ("Class launch: N identical VMs of one appliance for a training. The names come from a pattern "
             "({n} or {n:02} is the number, e.g. rnaseq-{n:02}); the group's quota must hold all N and the sites "

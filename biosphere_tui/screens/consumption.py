@@ -69,6 +69,7 @@ def _outlook(forecasts: list[Forecast]) -> Text:
 
 
 class ConsumptionScreen(BiosphereScreen):
+    CSS_PATH = Path(__file__).with_suffix(".tcss")  # read when the screen is first shown
     SOURCES = ("portal.usage", "portal.deployments", "portal.account")
     AUTO_FOCUS = "#by-member"
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (120, "-wide")]

@@ -8,6 +8,8 @@ the groups screen sends the request (and keeps the draft if the portal refuses i
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -22,6 +24,7 @@ from biosphere_tui.screens.base import Footer, Form, TranslatedBindings
 
 class GroupRequestScreen(Form, TranslatedBindings, Screen[GroupDraft | None]):
     """Dismisses with a checked draft, or None when cancelled."""
+    CSS_PATH = Path(__file__).with_name("groups.tcss")  # read when the screen is first shown
 
     TITLE = "Request a new project group"
     BINDINGS = [

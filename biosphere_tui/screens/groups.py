@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from pathlib import Path
 
 from rich.text import Text
 from textual.app import ComposeResult, SystemCommand
@@ -53,6 +54,7 @@ class JoinDialog(ModalScreen[tuple[str, str] | None]):
     """Pick a group of the directory and write a word to its admins; dismisses with
     ``(group id, message)`` or None."""
 
+    CSS_PATH = Path(__file__).with_suffix(".tcss")  # read when the screen is first shown
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, entries: list[GroupSummary], chosen: str | None, asked: set[str]) -> None:
@@ -112,6 +114,7 @@ class JoinDialog(ModalScreen[tuple[str, str] | None]):
 
 
 class GroupsScreen(Filterable, BiosphereScreen):
+    CSS_PATH = Path(__file__).with_suffix(".tcss")  # read when the screen is first shown
     FILTER_HINT = "filter groups…  (esc clears)"
     SOURCES = ("portal.account",)
     HELP = ("Groups: the groups you belong to, their quotas and dates (accounts tied to a group end with it). "

@@ -4,6 +4,7 @@ gives back. Admins of the current group see all of its idle VMs; members, their 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -41,6 +42,7 @@ class IdleTable(LineTable):
 
 
 class IdleScreen(BiosphereScreen):
+    CSS_PATH = Path(__file__).with_suffix(".tcss")  # read when the screen is first shown
     AUTO_FOCUS = "#idle"
     SOURCES = ("portal.deployments", "site.")
     HELP = ("Idle VMs: Ready VMs of the current group that ran with no login or CPU activity seen by the portal "

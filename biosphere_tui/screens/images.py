@@ -4,6 +4,7 @@ sites that have it; Enter (or l) opens the Nova launch form."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -23,6 +24,7 @@ class ImageTable(LineTable):
 
 
 class ImagesScreen(Filterable, BiosphereScreen):
+    CSS_PATH = Path(__file__).with_suffix(".tcss")  # read when the screen is first shown
     FILTER_HINT = "search image name or OS…  (esc clears)"
     SOURCES = ("site.",)
     AUTO_FOCUS = "#images"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 from rich.text import Text
 from textual.app import ComposeResult, SystemCommand
@@ -30,6 +31,7 @@ class JournalTable(LineTable):
 
 
 class JournalScreen(Filterable, BiosphereScreen):
+    CSS_PATH = Path(__file__).with_suffix(".tcss")  # read when the screen is first shown
     FILTER_HINT = "filter by action, person, result or request…  (esc clears)"
     SOURCES = ("portal.account",)
     AUTO_FOCUS = "#journal"  # not the hidden filter bar

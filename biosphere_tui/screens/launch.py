@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -63,6 +64,7 @@ def unused_name(db: Reader, base: str) -> str:
 
 
 class LaunchScreen(LaunchForm):
+    CSS_PATH = Path(__file__).with_suffix(".tcss")  # read when the screen is first shown
     SOURCES = ("portal.deployments", "portal.status", "portal.account", "site.")
     HELP = ("Launch: name the VM, choose the group whose quota it spends, then a cell of the matrix: a flavour "
             "(row) on a site (column). Each cell says whether it fits the group's remaining quota and the site's "

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from rich.style import Style
@@ -59,6 +60,7 @@ def badge(label: str, count: int) -> Text:
 
 
 class MembersScreen(Filterable, WindowedRows, BiosphereScreen):
+    CSS_PATH = Path(__file__).with_suffix(".tcss")  # read when the screen is first shown
     FILTER_HINT = "filter requests and members…  (esc clears)"
     SOURCES = READS = ("portal.members", "portal.account")
     WINDOW = "members"

@@ -51,6 +51,7 @@ WIDE = 140  # from this width the describe pane sits beside the table
 
 
 class MyVMScreen(Filterable, BiosphereScreen):
+    CSS_PATH = Path(__file__).with_suffix(".tcss")  # read when the screen is first shown
     AUTO_FOCUS = "#vms"  # not the hidden filter bar
     SOURCES = ("portal.deployments", "site.")
     NOVA = False  # True: the rows are Nova servers (OpenStack-only mode, see screens/nova_vms.py)

@@ -4,6 +4,7 @@ Nova's fault message)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -54,6 +55,7 @@ async def _send(actions: Actions, spec: ServerRequest) -> str | SourceError:
 
 
 class ServerLaunchScreen(LaunchForm):
+    CSS_PATH = [Path(__file__).with_name("launch.tcss"), Path(__file__).with_suffix(".tcss")]  # read when first shown
     SOURCES = ("site.",)
     HELP = ("Launch a Nova server from a Glance image: name it, choose the site (those that have the image) and "
             "a flavour (each says whether it fits your project's limits there); a key pair and a network only if "

@@ -9,8 +9,10 @@ class StylesheetParsedOnChange(Stylesheet):
     """Textual re-parses the whole stylesheet (every widget's default CSS and ours: 30-50 ms) each
     time a mode's screen is first shown, twice (``App._init_mode`` and ``App.switch_mode`` both
     call ``refresh_css``, since a new screen has seen no CSS update yet), with the same variables
-    and the same sources, so the rules come out the same. This one keeps its rules when neither
-    changed since its last parse; a theme (new variables) or a new source still parses again."""
+    and the same sources, so the rules come out the same; and once more when a screen brings its
+    own CSS (its ``CSS_PATH``). This one keeps its rules when neither changed since its last parse;
+    new sources with the same variables are parsed alone (``parse`` takes the others' rules from
+    its cache, which a change of variables empties); a theme (new variables) parses it all again."""
 
     def __init__(self, *, variables: dict[str, str] | None = None) -> None:
         super().__init__(variables=variables)
@@ -34,5 +36,8 @@ class StylesheetParsedOnChange(Stylesheet):
         inputs = self._inputs()
         if inputs == self._parsed_from:
             return
-        super().reparse()
+        if self._parsed_from is not None and inputs[0] == self._parsed_from[0]:
+            self.parse()  # the same variables: only the sources added since are parsed
+        else:
+            super().reparse()
         self._parsed_from = inputs

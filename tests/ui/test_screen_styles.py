@@ -3,8 +3,8 @@
 Each screen once read its own ``.tcss`` at its first visit, and its rules named bare ids
 (``#filters``, ``#about``, ``#buttons``…) that other screens use too: after the catalogue, the
 images list's filter line took the catalogue's background; after the launch form, the class
-launch form took its buttons' margins. The app now reads every screen's rules at start, each
-scoped by its screen's type.
+launch form took its buttons' margins. Every rule of a screen's file is now scoped by its
+screen's type (the file is still read at the screen's first visit: its ``CSS_PATH``).
 """
 
 from __future__ import annotations
