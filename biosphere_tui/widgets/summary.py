@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions
 from rich.console import Group as Lines
+from rich.measure import Measurement
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
@@ -41,6 +46,27 @@ def _quotas(quotas: list[tuple[Group, Quota]]) -> Lines:
     return Lines(*parts)
 
 
+class DrawnOnce:
+    """A Rich table drawn once per width: Textual draws a widget's content to measure its height,
+    then again to show it, and Home's summary (nested tables) is shown twice as the app starts (see
+    ``RepaintedWhenShown``): four draws of the same lines before its first frame. A table's lines
+    depend on the width and the text options, not on the height asked (it draws its cells with none)."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self._drawn: dict[tuple[object, ...], list[Segment]] = {}
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement.get(console, options, self.table)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Segment]:
+        key = (options.size, options.min_width, options.max_width, options.justify, options.overflow,
+               options.no_wrap, options.markup)
+        if (drawn := self._drawn.get(key)) is None:
+            drawn = self._drawn[key] = list(console.render(self.table, options))
+        yield from drawn
+
+
 class Summary(RepaintedWhenShown, Static):
     def show(self, states: dict[str, int], sites: list[SiteStatus], pending: int,
              quotas: list[tuple[Group, Quota]]) -> None:
@@ -61,4 +87,4 @@ class Summary(RepaintedWhenShown, Static):
                              style=style("error") if s.state is SiteState.DOWN else style("warning"))
         site_text.append(Text.assemble(("\n" + _("Requests") + " ", "bold"), (str(pending), style("warning") if pending else "")))
         grid.add_row(vms, site_text, _quotas(quotas))
-        self.update(grid)
+        self.update(DrawnOnce(grid))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from rich.console import Console, ConsoleOptions
+from rich.table import Table
 from screen_text import text_of
 
 from biosphere_tui.app import BiosphereApp
@@ -42,3 +44,26 @@ async def test_home_shows_demo_rows_and_a_dead_site(demo_config: Config, demo, t
         assert "ifb-bird-stack" in bar and "cannot connect" in bar
         assert any("ifb-bird-stack" in n.message for n in toasts.raised)
         assert table.row_count >= len(live)  # the dead site's VMs are still listed from the cache
+
+
+async def test_the_summary_is_drawn_once_per_width_however_often_textual_asks(synced: Config, make_app, monkeypatch) -> None:  # noqa: ANN001
+    """Textual draws a widget's content to measure its height and again to show it, and Home's
+    summary is shown twice as the app starts: its nested tables were drawn four times before the
+    first frame; the lines drawn are now kept for the width they were drawn at."""
+    widths: list[int] = []
+    draw = Table.__rich_console__
+
+    def counted(table: Table, console: Console, options: ConsoleOptions):  # noqa: ANN202
+        if table.padding == (0, 3, 0, 3):  # the summary's outer grid (its quota tables are padded by 1)
+            widths.append(options.max_width)
+        return draw(table, console, options)
+
+    monkeypatch.setattr(Table, "__rich_console__", counted)
+    app = make_app(synced)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        summary = text_of(app.screen.query_one(Summary))
+        assert "Quota use" in summary and widths == [widths[0]], widths
+        await pilot.resize_terminal(100, 36)
+        await pilot.pause()
+        assert text_of(app.screen.query_one(Summary)) != summary and len(set(widths)) == 2, widths  # drawn for the new width
