@@ -66,6 +66,21 @@ class TranslatedBindings:
                 found._replace(binding=replace(found.binding, show=False)) for key, found in ordered}
 
 
+class OwnRules:
+    """Mixin for a screen with rules of its own (its ``CSS_PATH``, a ``.tcss`` every rule of which
+    is scoped by the screen's type), read as the screen is made, at its first show: Textual would
+    read them only once the screen is styled, then parse the stylesheet and restyle every screen
+    again for them (15-30 ms more at a first visit); read now, the screen is styled with them."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        screen = cast(Screen[Any], self)
+        sheet = screen.app.stylesheet
+        for path in screen.css_path:
+            if not sheet.has_source(str(path), ""):
+                sheet.read(path)
+
+
 class Form:
     """Mixin for a screen the user fills in. There the app's one-key navigation (``1``–``9``) and
     ``q`` do nothing, whatever has the focus: an Input takes a digit as text, but a button, a list
@@ -110,7 +125,7 @@ class Footer(TextualFooter):
             yield widget
 
 
-class BiosphereScreen(TranslatedBindings, Screen[Any]):
+class BiosphereScreen(OwnRules, TranslatedBindings, Screen[Any]):
     """Subclasses give ``compose_body`` and ``reload_body``; the screen is read (``reload``) once each
     time it is shown, and the app reads it again after every refresh. A subclass's ``on_mount`` that
     needs the body read calls ``super().on_mount()`` first.

@@ -19,10 +19,10 @@ from textual.widgets import Button, Header, Input, Label, Select, Static, TextAr
 
 from biosphere_tui.i18n import _, t
 from biosphere_tui.rules.group_draft import FUNDINGS, RESOURCES, TEXT_FIELDS, GroupDraft, attention, check
-from biosphere_tui.screens.base import Footer, Form, TranslatedBindings
+from biosphere_tui.screens.base import Footer, Form, OwnRules, TranslatedBindings
 
 
-class GroupRequestScreen(Form, TranslatedBindings, Screen[GroupDraft | None]):
+class GroupRequestScreen(Form, OwnRules, TranslatedBindings, Screen[GroupDraft | None]):
     """Dismisses with a checked draft, or None when cancelled."""
     CSS_PATH = Path(__file__).with_name("groups.tcss")  # read when the screen is first shown
 

@@ -19,7 +19,7 @@ from biosphere_tui.i18n import Phrase, _, plural, t
 from biosphere_tui.models import Group, GroupKind, GroupRequest, GroupSummary, MembershipRequest, Role
 from biosphere_tui.rules.group_draft import FUNDINGS, GroupDraft, default_draft
 from biosphere_tui.screens import registry
-from biosphere_tui.screens.base import BiosphereScreen
+from biosphere_tui.screens.base import BiosphereScreen, OwnRules
 from biosphere_tui.widgets.filter_bar import Filterable, filter_key
 from biosphere_tui.widgets.line_table import ColumnsTable, LineTable
 from biosphere_tui.widgets.palette import style
@@ -50,7 +50,7 @@ def _matches(text: str, *fields: str) -> bool:
     return not text or text.lower() in " ".join(fields).lower()
 
 
-class JoinDialog(ModalScreen[tuple[str, str] | None]):
+class JoinDialog(OwnRules, ModalScreen[tuple[str, str] | None]):
     """Pick a group of the directory and write a word to its admins; dismisses with
     ``(group id, message)`` or None."""
 

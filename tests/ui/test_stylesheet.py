@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pilot_support import settle
 from textual.color import Color
+from textual.css import stylesheet as stylesheet_module
 from textual.css.stylesheet import Stylesheet
 from textual.screen import Screen
 
@@ -70,6 +71,35 @@ async def test_a_screens_rules_are_read_when_it_is_first_shown(synced: Config, m
             alone = Stylesheet(variables=app.get_css_variables())
             alone.read_all(sorted(wanted))
             assert {r.selectors for r in alone.rules} <= {r.selectors for r in app.stylesheet.rules}, nav.mode
+
+
+async def test_a_first_visit_parses_the_screens_own_rules_once_and_restyles_as_any_other(
+        synced: Config, make_app, monkeypatch) -> None:  # noqa: ANN001
+    """Read by Textual once the screen is styled, a screen's rules made it parse the stylesheet and
+    restyle every screen once more; read as the screen is made, they style it as it mounts."""
+    parsed: list[str] = []
+    restyled: list[object] = []
+    parse = stylesheet_module.parse
+
+    def counted_parse(scope: str, css: str, read_from: tuple[str, str], **options: object):  # noqa: ANN202
+        parsed.append(read_from[0])
+        return parse(scope, css, read_from, **options)
+
+    monkeypatch.setattr(stylesheet_module, "parse", counted_parse)
+    app = make_app(synced)
+    update = app.stylesheet.update
+    monkeypatch.setattr(app.stylesheet, "update", lambda root, animate=False: (restyled.append(root), update(root, animate)))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(app, pilot)
+        for nav in SCREENS[1:]:
+            parsed.clear()
+            restyled.clear()
+            await pilot.press(nav.key)
+            await settle(app, pilot, lambda mode=nav.mode: app.current_mode == mode)
+            own = {str(path) for path in app.screen.css_path}
+            assert sorted(path for path in parsed if path in SCREEN_CSS) == sorted(own), nav.mode  # each once
+            assert not any(path.endswith("app.tcss") for path in parsed), nav.mode  # nothing parsed again
+            assert restyled.count(app) <= 2, (nav.mode, len(restyled))  # App._init_mode's and switch_mode's
 
 
 def test_every_screens_rules_are_some_screens_own() -> None:
