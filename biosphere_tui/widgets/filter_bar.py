@@ -41,6 +41,13 @@ class FilterBar(Input):
         self.display = False
         self.can_focus = False  # hidden: the screen's auto-focus must not land here
 
+    @property
+    def content_width(self) -> int:
+        """At least the bar's own width: a key typed while the text fits changes no size (Textual lays the
+        whole screen out again when an Input's virtual size changes, then repaints the table's scroll bar a
+        frame later)."""
+        return max(super().content_width, self.scrollable_content_region.width)
+
     def watch_value(self, value: str) -> None:
         screen = self.screen
         if isinstance(screen, Filterable):

@@ -12,6 +12,7 @@ from pilot_support import set_filter, settle
 from screen_text import text_of
 from sync_helpers_os import os_only_config
 from synced_cache import TEMPLATES
+from textual.geometry import Region
 from textual.widgets import Static
 
 from biosphere_tui.config import Config
@@ -117,3 +118,26 @@ async def test_a_key_shows_its_rows_and_title_in_the_frame_that_echoes_it(synced
         assert table.row_keys != every  # "ready" leaves out the VMs in other states
         bar.action_delete_left_all()  # what ctrl+u does
         assert "matching" not in screen.title and "matching" not in text_of(header) and table.row_keys == every
+
+
+async def test_a_key_in_a_bar_not_yet_full_lays_nothing_out(synced: Config, make_app) -> None:  # noqa: ANN001
+    """A key that changes no row (a space after a word) repaints the bar and lays the screen out no more
+    (each key grew the bar's virtual width: Textual laid the whole screen out, then repainted the table's scroll
+    bar a frame later); a text longer than the bar still scrolls to show its end."""
+    app = make_app(synced)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("3", "a", "slash", *"ready")
+        await settle(app, pilot)
+        screen = app.screen
+        bar = screen.query_one(FilterBar)
+        layouts: list[object] = []
+        screen.screen_layout_refresh_signal.subscribe(screen, layouts.append, immediate=True)
+        await pilot.press("space")
+        await settle(app, pilot)
+        assert bar.value == "ready " and "matching “ready”" in screen.title and layouts == []
+        typed = "x" * bar.size.width + "end"
+        bar.insert_text_at_cursor(typed)  # pasted: longer than the bar
+        await settle(app, pilot)
+        shown = [strip.text for strip in bar.render_lines(Region(0, 0, *bar.outer_size))]  # its border too
+        assert "xxend" in shown[1] and f"matching “ready {typed}”" in screen.title
