@@ -10,11 +10,13 @@ from typing import Any, cast
 from rich.cells import cell_len
 from textual.app import App, ComposeResult
 from textual.binding import ActiveBinding, Binding
+from textual.events import Mount
 from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Button, Header
+from textual.widgets import Button, Static
 from textual.widgets import Footer as TextualFooter
+from textual.widgets import Header as TextualHeader
 
 from biosphere_tui.cache import reader
 from biosphere_tui.i18n import _, t
@@ -85,6 +87,22 @@ class Form:
     """Mixin for a screen the user fills in. There the app's one-key navigation (``1``–``9``) and
     ``q`` do nothing, whatever has the focus: an Input takes a digit as text, but a button, a list
     or a table would let it through and switch screens under the half-filled form. ``esc`` leaves."""
+
+
+class Header(TextualHeader):
+    """Textual's header, its title shown in the same call as the title changes: Textual's header watches
+    the titles with a coroutine, run after the frame that shows what the title describes (a filter's key
+    showed its rows, then ~33 ms later their count)."""
+
+    def on_mount(self, event: Mount) -> None:
+        event.prevent_default()  # not Textual's header's watchers: these
+        for node in (self.app, self.screen):
+            self.watch(node, "title", self.show_title, init=False)
+            self.watch(node, "sub_title", self.show_title, init=False)
+        self.show_title()
+
+    def show_title(self) -> None:
+        self.query_one("HeaderTitle", Static).update(self.format_title(), layout=False)  # one line, as wide as the header
 
 
 class Footer(TextualFooter):

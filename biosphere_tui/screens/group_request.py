@@ -15,11 +15,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Button, Header, Input, Label, Select, Static, TextArea
+from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
 from biosphere_tui.i18n import _, t
 from biosphere_tui.rules.group_draft import FUNDINGS, RESOURCES, TEXT_FIELDS, GroupDraft, attention, check
-from biosphere_tui.screens.base import Footer, Form, OwnRules, TranslatedBindings
+from biosphere_tui.screens.base import Footer, Form, Header, OwnRules, TranslatedBindings
 
 
 class GroupRequestScreen(Form, OwnRules, TranslatedBindings, Screen[GroupDraft | None]):

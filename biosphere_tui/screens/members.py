@@ -18,7 +18,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from biosphere_tui.cache import people
+from biosphere_tui.cache import people, reader
 from biosphere_tui.i18n import _, t
 from biosphere_tui.i18n import plural as plural_of
 from biosphere_tui.models import Group, Member, MembershipRequest, Role
@@ -80,6 +80,7 @@ class MembersScreen(Filterable, WindowedRows, BiosphereScreen):
         self._requests: dict[str, MembershipRequest] = {}
         self._decided: dict[str, str] = {}  # request id -> "approved" or "rejected", by this app
         self._ending = 0  # members whose account ends within the warning period
+        self._ending_counted: object = None  # for what data, group and day
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="admin"):
@@ -145,7 +146,9 @@ class MembersScreen(Filterable, WindowedRows, BiosphereScreen):
         db, today = self.app.cache, self.app.now().date()
         if self.changed(group.id, self.filter_text, today):
             self.total = people.member_count(db, group.id, text=self.filter_text)
-            self._ending = people.expiring(db, group.id, today)
+            counted = (reader.versions(db, self.READS), group.id, today)
+            if counted != self._ending_counted:  # not at each filter key: the text does not change it
+                self._ending_counted, self._ending = counted, people.expiring(db, group.id, today)
             found = people.members(db, group.id, today, text=self.filter_text, limit=self._limit)
             self.query_one("#members", ColumnsTable).show_cells((m.username, self._cells(m, today)) for m in found)
         title = Text.assemble((t("Members of {group}", group=group.name), "bold"), f"  {self.total}")

@@ -9,8 +9,11 @@ from pathlib import Path
 
 import pytest
 from pilot_support import set_filter, settle
+from screen_text import text_of
 from sync_helpers_os import os_only_config
 from synced_cache import TEMPLATES
+from textual.geometry import Region
+from textual.widgets import Static
 
 from biosphere_tui.config import Config
 from biosphere_tui.local.folders import journal_file
@@ -58,7 +61,9 @@ async def test_slash_filters_and_escape_restores(mode: str, key: str, table_id: 
 
         await pilot.press("slash")
         assert bar.display and bar.has_focus
-        await pilot.press(*needle)
+        bar.insert_text_at_cursor(needle[0])  # what the first key does: the screen filters in that very call
+        assert screen.filter_text == needle[0]
+        await pilot.press(*needle[1:])
         await settle(app, pilot)
         narrowed = table.row_keys
         assert screen.filter_text == needle and bar.value == needle
@@ -87,3 +92,52 @@ async def test_a_space_typed_after_a_word_keeps_the_cursor(synced: Config, make_
         await pilot.press("space")
         await settle(app, pilot)
         assert app.screen.query_one(FilterBar).value == "e " and table.current_key == at
+
+
+async def test_a_key_shows_its_rows_and_title_in_the_frame_that_echoes_it(synced: Config, make_app) -> None:  # noqa: ANN001
+    """myVM's rows, its title and the header showing it follow each key in the call that puts the key in the
+    bar: before the next frame is drawn (they came one or two frames after the echo, ~33 ms later)."""
+    app = make_app(synced)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("3", "a")
+        await settle(app, pilot)
+        screen = app.screen
+        table = screen.query_one("#vms", LineTable)
+        header = screen.query_one("HeaderTitle", Static)
+        every = table.row_keys
+        await pilot.press("slash")
+        bar = screen.query_one(FilterBar)
+        typed = ""
+        for key in "ready":
+            bar.insert_text_at_cursor(key)  # what the key press does
+            typed += key
+            rows = table.row_keys
+            assert f"matching “{typed}”" in screen.title and f"matching “{typed}”" in text_of(header)
+            assert rows and all(typed in " ".join(table.get_row(k)).lower() for k in rows)
+        assert table.row_keys != every  # "ready" leaves out the VMs in other states
+        bar.action_delete_left_all()  # what ctrl+u does
+        assert "matching" not in screen.title and "matching" not in text_of(header) and table.row_keys == every
+
+
+async def test_a_key_in_a_bar_not_yet_full_lays_nothing_out(synced: Config, make_app) -> None:  # noqa: ANN001
+    """A key that changes no row (a space after a word) repaints the bar and lays the screen out no more
+    (each key grew the bar's virtual width: Textual laid the whole screen out, then repainted the table's scroll
+    bar a frame later); a text longer than the bar still scrolls to show its end."""
+    app = make_app(synced)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("3", "a", "slash", *"ready")
+        await settle(app, pilot)
+        screen = app.screen
+        bar = screen.query_one(FilterBar)
+        layouts: list[object] = []
+        screen.screen_layout_refresh_signal.subscribe(screen, layouts.append, immediate=True)
+        await pilot.press("space")
+        await settle(app, pilot)
+        assert bar.value == "ready " and "matching “ready”" in screen.title and layouts == []
+        typed = "x" * bar.size.width + "end"
+        bar.insert_text_at_cursor(typed)  # pasted: longer than the bar
+        await settle(app, pilot)
+        shown = [strip.text for strip in bar.render_lines(Region(0, 0, *bar.outer_size))]  # its border too
+        assert "xxend" in shown[1] and f"matching “ready {typed}”" in screen.title

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import httpx
@@ -163,6 +164,14 @@ async def test_expiring_members_are_highlighted(synced, make_app, demo) -> None:
             assert table.get_cell_style(member.username, "name") == style("strong-warning")  # the theme's $warning, bold
         assert table.get_cell(later.username, "notice") == ""
         assert f"{len(soon)} accounts end within 30 days" in text_of(screen.query_one("#members-title"))
+
+        await pilot.press("slash", "z")  # the count is the group's, whatever the filter shows
+        assert f"{len(soon)} accounts end within 30 days" in text_of(screen.query_one("#members-title"))
+        demo.world.members[GROUP][later.username] = replace(later, account_end=today + timedelta(days=10))
+        demo.world.touch("people")
+        await pilot.press("escape", "r")  # a refresh brings the new account end: counted again
+        await settle(app, pilot, lambda: table.get_cell(later.username, "notice") != "")
+        assert f"{len(soon) + 1} accounts end within 30 days" in text_of(screen.query_one("#members-title"))
 
 
 async def test_filter_narrows_both_lists(synced, make_app, demo) -> None:  # noqa: ANN001
