@@ -366,7 +366,7 @@ class BiosphereApp(App[None]):
                 self._sync = Sync(self.config, self.config.cache_path, now=self.now)
                 self._sync.prepare()
             results = self._sync.refresh_blocking(only, force=force)
-            memory.give_back()  # the replies parsed are freed: the app need not keep its peak size
+            memory.after_refresh()  # the replies parsed are freed: the app need not keep its peak size
             return results, None
         except Exception as exc:
             log.exception("the refresh failed")

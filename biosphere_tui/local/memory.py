@@ -7,11 +7,23 @@ returns the free pages. And glibc gives each new thread a heap of its own (up to
 refresh starts new threads (its worker, one per site), which would leave what they freed spread
 over a dozen heaps, each kept at its own high point. Elsewhere than glibc (musl, macOS) this does
 nothing.
+
+What a refresh leaves behind also keeps the memory its replies took: a few objects that outlive it,
+spread over the Python memory pools its replies filled, keep each of those pools (and the 1 MB
+arena holding it) for as long as they live. Two sorts do: what it made in reference cycles (freed
+only by a full collection, which the app holds back while the user types: ``local/collector.py``),
+and the standard library's cache of split URLs (``urllib.parse.urlsplit``, one entry per page asked,
+the last 128 kept). ``after_refresh`` frees both at once, before the screens read the new rows: at
+scale 200, five minutes of refreshes every 5 s (a full pass every 50 s) left the app at 122-127 MB
+instead of 128-141 MB, either alone at 128-135 MB. The cost: a full collection (tens of ms at scale
+200) at the end of each refresh, in its worker, whether the user types or not.
 """
 
 from __future__ import annotations
 
 import ctypes
+import gc
+import urllib.parse
 from functools import cache
 from typing import Any
 
@@ -36,6 +48,14 @@ def share_heaps() -> bool:
     library cannot."""
     mallopt = getattr(_libc(), "mallopt", None)
     return mallopt is not None and mallopt(_M_ARENA_MAX, HEAPS) == 1
+
+
+def after_refresh() -> None:
+    """Once a refresh's rows are in the cache (in its worker, before the screens read them): what it
+    left in reference cycles and in the URL cache is freed, and the heap's free pages given back."""
+    urllib.parse.urlsplit.cache_clear()  # an lru_cache from Python 3.11 on
+    gc.collect()
+    give_back()
 
 
 def give_back() -> bool:
