@@ -22,7 +22,9 @@ from biosphere_tui import errors
 from biosphere_tui.config import Config
 from biosphere_tui.i18n import _, t
 from biosphere_tui.local.logs import redactor
-from biosphere_tui.models import Deployment, DeploymentRequest, GroupRequest, MembershipRequest, ServerRequest
+from biosphere_tui.models.deployments import Deployment, DeploymentRequest
+from biosphere_tui.models.membership import GroupRequest, MembershipRequest
+from biosphere_tui.models.nova import ServerRequest
 from biosphere_tui.rules.readonly import REFUSAL
 
 if TYPE_CHECKING:

@@ -32,7 +32,8 @@ from biosphere_tui.i18n import Phrase, _, plural, set_language, t
 from biosphere_tui.local import collector, journal, memory
 from biosphere_tui.local.folders import journal_file, state_file
 from biosphere_tui.local.state import load_state, save_state
-from biosphere_tui.models import Group, Role
+from biosphere_tui.models.groups import Group
+from biosphere_tui.models.states import Role
 from biosphere_tui.rules.delays import FOLLOW_SECONDS, delay
 from biosphere_tui.rules.freshness import stale_after
 from biosphere_tui.rules.in_flight import InFlight

@@ -11,7 +11,7 @@ import pytest
 
 from biosphere_tui.actions import Actions, ReadOnlyRefusal
 from biosphere_tui.config import Config, load
-from biosphere_tui.models import ServerRequest
+from biosphere_tui.models.nova import ServerRequest
 
 SITE = "ifb-bird-stack"
 

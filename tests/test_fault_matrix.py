@@ -28,7 +28,7 @@ from biosphere_tui.config import Config
 from biosphere_tui.demo.clock import DemoClock
 from biosphere_tui.demo.cloud import DemoCloud
 from biosphere_tui.demo.httpserver import FAULTS
-from biosphere_tui.models import Freshness
+from biosphere_tui.models.sources import Freshness
 from biosphere_tui.rules import backoff
 from biosphere_tui.sync import PORTAL_SOURCES, SourceResult, Sync
 

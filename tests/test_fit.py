@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from biosphere_tui.models import Flavor, Quota, Room, SiteState
+from biosphere_tui.models.groups import Quota
+from biosphere_tui.models.nova import Flavor
+from biosphere_tui.models.sites import Room
+from biosphere_tui.models.states import SiteState
 from biosphere_tui.rules.fit import APPLIANCE, CAPACITY, QUOTA, SITE, Minimum, assess, fit
 
 PLENTY = dict(vcpu=1000, ram_gb=4000, storage_gb=100_000, gpu=4)

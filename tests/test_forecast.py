@@ -7,7 +7,8 @@ from datetime import date, timedelta
 import pytest
 
 from biosphere_tui.cache.usage import Totals
-from biosphere_tui.models import Group, GroupKind, Quota, Role
+from biosphere_tui.models.groups import Group, Quota
+from biosphere_tui.models.states import GroupKind, Role
 from biosphere_tui.rules.forecast import MIN_DAYS, Outlook, Resource, forecast, of_group, trend
 
 TODAY = date(2026, 11, 25)

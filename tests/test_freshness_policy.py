@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from demo_time import DEMO_START
 
-from biosphere_tui.models import Freshness
+from biosphere_tui.models.sources import Freshness
 from biosphere_tui.rules.freshness import State, stale_after, state, summary
 
 LIMIT = stale_after(30)

@@ -13,7 +13,7 @@ from biosphere_tui.api.fields import ShapeError
 from biosphere_tui.cache.activity import VmActivity
 from biosphere_tui.config import IdleSettings, NotificationSettings, load
 from biosphere_tui.errors import ConfigError
-from biosphere_tui.models import Quota
+from biosphere_tui.models.groups import Quota
 from biosphere_tui.rules.idle import IdleKind, find_idle, given_back
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)

@@ -23,3 +23,13 @@ def test_opening_the_app_loads_no_writer_or_network_library() -> None:
              "print(sorted(m for m in ('sqlite_utils', 'httpx', 'openstack') if m in sys.modules))")
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert loaded.strip() == "[]"
+
+
+def test_opening_on_home_loads_only_the_models_home_shows() -> None:
+    """Each frozen dataclass costs its making at import: the path to Home's first frame loads the
+    models of groups, sites and sources, not those of deployments, Nova, the catalogue or membership."""
+    probe = ("import sys, biosphere_tui.cli, biosphere_tui.app, biosphere_tui.screens.home;"
+             "print(sorted(m for m in sys.modules if m.startswith('biosphere_tui.models.')))")
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert loaded.split() == ["['biosphere_tui.models.groups',", "'biosphere_tui.models.sites',",
+                              "'biosphere_tui.models.sources',", "'biosphere_tui.models.states']"]

@@ -27,7 +27,7 @@ def test_a_status_gets_its_tone_and_palette_role(status: str, tone: Tone, role: 
 
 
 def test_idle_resources_say_half_a_gigabyte_for_a_512_mb_server() -> None:
-    from biosphere_tui.models import Quota
+    from biosphere_tui.models.groups import Quota
     from biosphere_tui.rules.idle import resources
 
     assert resources(Quota(1, 0.5, 1)) == "1 vCPU, 0.50 GB RAM, 1 GB disk"

@@ -14,7 +14,7 @@ import pytest
 
 from biosphere_tui.demo import contract as wire
 from biosphere_tui.local.folders import journal_file
-from biosphere_tui.models import DeploymentState, Role
+from biosphere_tui.models.states import DeploymentState, Role
 
 GROUP = "marine-meta"
 RSTUDIO = "180"  # web access: a password parameter

@@ -16,7 +16,7 @@ from world_forecast import world_forecast
 from biosphere_tui.cache.db import connect
 from biosphere_tui.cache.reader import freshness
 from biosphere_tui.demo import contract as wire
-from biosphere_tui.models import DeploymentState
+from biosphere_tui.models.states import DeploymentState
 
 GROUP = "marine-meta"
 

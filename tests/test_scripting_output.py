@@ -7,7 +7,7 @@ import io
 import json
 from datetime import UTC, date, datetime
 
-from biosphere_tui.models import SiteState
+from biosphere_tui.models.states import SiteState
 from biosphere_tui.scripting.output import field, render, to_csv, to_json, to_table
 
 ROWS = [

@@ -36,7 +36,7 @@ from biosphere_tui.demo import contract as wire
 from biosphere_tui.demo.httpserver import FAULTS
 from biosphere_tui.local import logs
 from biosphere_tui.local.folders import journal_file, log_file, state_file
-from biosphere_tui.models import DeploymentRequest
+from biosphere_tui.models.deployments import DeploymentRequest
 from biosphere_tui.screens.registry import SCREENS
 from biosphere_tui.scripting import commands
 from biosphere_tui.sync import Sync

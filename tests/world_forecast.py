@@ -7,7 +7,8 @@ from collections import defaultdict
 from datetime import timedelta
 
 from biosphere_tui.cache.usage import METRICS, Totals
-from biosphere_tui.models import Group, GroupKind, Quota, Role
+from biosphere_tui.models.groups import Group, Quota
+from biosphere_tui.models.states import GroupKind, Role
 from biosphere_tui.rules.forecast import WINDOW_DAYS, Forecast, of_group
 
 

@@ -23,7 +23,8 @@ from biosphere_tui import errors
 from biosphere_tui.api import fields as f
 from biosphere_tui.api import limits
 from biosphere_tui.api import openstack_parse as parse
-from biosphere_tui.models import UNLIMITED, SiteSnapshot
+from biosphere_tui.models.nova import SiteSnapshot
+from biosphere_tui.models.states import UNLIMITED
 
 if TYPE_CHECKING:
     from openstack.config.loader import OpenStackConfig

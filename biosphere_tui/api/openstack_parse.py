@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from biosphere_tui.api import fields as f
-from biosphere_tui.models import Flavor, Image, Server, SiteLimits
+from biosphere_tui.models.nova import Flavor, Image, Server, SiteLimits
 
 UNKNOWN_NAME = "(unknown)"
 """The name of a server Nova cannot tell (its cell is down)."""

@@ -20,19 +20,11 @@ from biosphere_tui import errors
 from biosphere_tui.api import fields as f
 from biosphere_tui.api import limits
 from biosphere_tui.api import portal_parse as parse
-from biosphere_tui.models import (
-    Appliance,
-    Deployment,
-    DeploymentRequest,
-    Group,
-    GroupRequest,
-    GroupSummary,
-    Member,
-    MembershipRequest,
-    SiteStatus,
-    UsageDay,
-    User,
-)
+from biosphere_tui.models.catalogue import Appliance
+from biosphere_tui.models.deployments import Deployment, DeploymentRequest, UsageDay
+from biosphere_tui.models.groups import Group, User
+from biosphere_tui.models.membership import GroupRequest, GroupSummary, Member, MembershipRequest
+from biosphere_tui.models.sites import SiteStatus
 
 T = TypeVar("T")
 SOURCE = "portal"

@@ -5,28 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from biosphere_tui.api import fields as f
-from biosphere_tui.models import (
-    AccessLink,
-    Appliance,
-    Capacity,
-    Deployment,
-    DeploymentState,
-    Developer,
-    Group,
-    GroupKind,
-    GroupSummary,
-    Member,
-    MembershipRequest,
-    Parameter,
-    Quota,
-    RequestState,
-    Role,
-    SiteState,
-    SiteStatus,
-    Tool,
-    UsageDay,
-    User,
-)
+from biosphere_tui.models.catalogue import Appliance, Developer, Tool
+from biosphere_tui.models.deployments import AccessLink, Deployment, Parameter, UsageDay
+from biosphere_tui.models.groups import Group, Quota, User
+from biosphere_tui.models.membership import GroupSummary, Member, MembershipRequest
+from biosphere_tui.models.sites import Capacity, SiteStatus
+from biosphere_tui.models.states import DeploymentState, GroupKind, RequestState, Role, SiteState
 
 
 def user(raw: Any) -> User:

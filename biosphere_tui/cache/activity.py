@@ -8,7 +8,7 @@ from datetime import datetime
 
 from biosphere_tui.cache.db import Reader
 from biosphere_tui.cache.reader import optional_time
-from biosphere_tui.models import OFF_STATUSES, DeploymentState
+from biosphere_tui.models.states import OFF_STATUSES, DeploymentState
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,10 @@ from datetime import datetime
 
 from biosphere_tui.cache.db import Reader
 from biosphere_tui.cache.reader import optional_time
-from biosphere_tui.models import Capacity, Freshness, SiteLimits, SiteState, SiteStatus
+from biosphere_tui.models.nova import SiteLimits
+from biosphere_tui.models.sites import Capacity, SiteStatus
+from biosphere_tui.models.sources import Freshness
+from biosphere_tui.models.states import SiteState
 
 HISTORY_POINTS = 60
 

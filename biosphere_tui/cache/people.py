@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from biosphere_tui.cache.db import Reader, Row
-from biosphere_tui.models import GroupKind, GroupSummary, Member, MembershipRequest, RequestState, Role
+from biosphere_tui.models.membership import GroupSummary, Member, MembershipRequest
+from biosphere_tui.models.states import GroupKind, RequestState, Role
 
 EXPIRY_WARNING_DAYS = 30
 

@@ -6,20 +6,10 @@ import json
 from datetime import date, datetime
 
 from biosphere_tui.cache.db import Reader
-from biosphere_tui.models import (
-    Capacity,
-    DeploymentState,
-    Freshness,
-    Group,
-    GroupKind,
-    ListCursor,
-    Quota,
-    Role,
-    ServersCursor,
-    SiteState,
-    SiteStatus,
-    User,
-)
+from biosphere_tui.models.groups import Group, Quota, User
+from biosphere_tui.models.sites import Capacity, SiteStatus
+from biosphere_tui.models.sources import Freshness, ListCursor, ServersCursor
+from biosphere_tui.models.states import DeploymentState, GroupKind, Role, SiteState
 
 LIVE_STATES = tuple(s.value for s in DeploymentState if not s.is_final)
 

@@ -9,7 +9,8 @@ from datetime import datetime
 
 from biosphere_tui.cache.db import Reader
 from biosphere_tui.cache.reader import freshness
-from biosphere_tui.models import Flavor, Freshness, Image, Server, SiteLimits
+from biosphere_tui.models.nova import Flavor, Image, Server, SiteLimits
+from biosphere_tui.models.sources import Freshness
 
 
 def server_key(site: str, server_id: str) -> str:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from biosphere_tui.cache.db import Reader
-from biosphere_tui.models import UsageDay
+from biosphere_tui.models.deployments import UsageDay
 
 METRICS = {  # column -> label, in the order ``m`` cycles through them
     "vm_hours": "VM-hours",

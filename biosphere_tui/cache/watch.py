@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from biosphere_tui.cache import reader
 from biosphere_tui.cache.db import Reader
-from biosphere_tui.models import Quota
+from biosphere_tui.models.groups import Quota
 
 
 @dataclass(frozen=True)

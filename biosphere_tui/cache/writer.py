@@ -20,21 +20,13 @@ from typing import Any
 from sqlite_utils import Database
 
 from biosphere_tui.cache.db import CacheWriteFailed, write_transaction
-from biosphere_tui.models import (
-    Appliance,
-    Deployment,
-    Group,
-    GroupSummary,
-    ListCursor,
-    Member,
-    MembershipRequest,
-    Parameter,
-    ServersCursor,
-    SiteSnapshot,
-    SiteStatus,
-    UsageDay,
-    User,
-)
+from biosphere_tui.models.catalogue import Appliance
+from biosphere_tui.models.deployments import Deployment, Parameter, UsageDay
+from biosphere_tui.models.groups import Group, User
+from biosphere_tui.models.membership import GroupSummary, Member, MembershipRequest
+from biosphere_tui.models.nova import SiteSnapshot
+from biosphere_tui.models.sites import SiteStatus
+from biosphere_tui.models.sources import ListCursor, ServersCursor
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,9 @@ and the commands ask here what to show, so that one VM never gets two different 
 from __future__ import annotations
 
 from biosphere_tui.i18n import _, t
-from biosphere_tui.models import Deployment, DeploymentState, Server
+from biosphere_tui.models.deployments import Deployment
+from biosphere_tui.models.nova import Server
+from biosphere_tui.models.states import DeploymentState
 from biosphere_tui.rules.ssh import Ssh, ssh_command
 
 # The usual default login of cloud images, by Glance's ``os_distro``; Biosphère's images use ubuntu.

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from biosphere_tui.i18n import plural, t
 from biosphere_tui.local.private_files import write_private
-from biosphere_tui.models import Deployment, DeploymentState
+from biosphere_tui.models.deployments import Deployment
+from biosphere_tui.models.states import DeploymentState
 from biosphere_tui.rules.naming import name_problem
 from biosphere_tui.rules.ssh import ssh_command
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from biosphere_tui.local.private_files import write_private
-from biosphere_tui.models import UsageDay
+from biosphere_tui.models.deployments import UsageDay
 
 FIELDS = ("day", "member", "site", "vm_hours", "vcpu_hours", "ram_gb_hours", "disk_gb_hours", "gpu_hours")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from biosphere_tui.i18n import _, day, number, plural, t
-from biosphere_tui.models import Group, Quota
+from biosphere_tui.models.groups import Group, Quota
 
 if TYPE_CHECKING:
     from biosphere_tui.cache.usage import Totals

@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import Enum
 
 from biosphere_tui.i18n import _, day, plural, t
-from biosphere_tui.models import Freshness
+from biosphere_tui.models.sources import Freshness
 
 STALE_AFTER_REFRESHES = 3  # data is stale once this many background refreshes have been missed
 

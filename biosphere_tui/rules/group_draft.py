@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from biosphere_tui.i18n import _, number, plural, t
-from biosphere_tui.models import GROUP_REQUEST_MAXIMUM
+from biosphere_tui.models.membership import GROUP_REQUEST_MAXIMUM
 
 SHORT_NAME = re.compile(r"[a-z][a-z0-9-]{2,29}")
 FUNDINGS = (

@@ -14,7 +14,8 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from biosphere_tui.i18n import number, plural, t
-from biosphere_tui.models import OFF_STATUSES, Quota
+from biosphere_tui.models.groups import Quota
+from biosphere_tui.models.states import OFF_STATUSES
 from biosphere_tui.rules import units
 
 if TYPE_CHECKING:

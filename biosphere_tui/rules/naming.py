@@ -9,7 +9,7 @@ from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
 
 from biosphere_tui.i18n import _, t
-from biosphere_tui.models import Appliance
+from biosphere_tui.models.catalogue import Appliance
 
 if TYPE_CHECKING:
     from biosphere_tui.cache.vms import VmRow

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from biosphere_tui.models import DeploymentState, Group, Quota
+from biosphere_tui.models.groups import Group, Quota
+from biosphere_tui.models.states import DeploymentState
 
 if TYPE_CHECKING:
     from biosphere_tui.cache.watch import RequestSeen, VmSeen

@@ -1,13 +1,13 @@
 """Sizes and project limits in words, the same on every screen and in every script.
 
 Nova counts RAM in MB (a 512 MB flavour is real: m1.tiny) and says ``-1`` for a limit that is
-not set (``models.UNLIMITED``).
+not set (``models.states.UNLIMITED``).
 """
 
 from __future__ import annotations
 
 from biosphere_tui.i18n import _, number
-from biosphere_tui.models import UNLIMITED
+from biosphere_tui.models.states import UNLIMITED
 
 
 def gb(ram_mb: float) -> float | int:

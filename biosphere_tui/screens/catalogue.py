@@ -15,7 +15,7 @@ from textual.widgets import Input, Static
 
 from biosphere_tui.cache import catalogue
 from biosphere_tui.i18n import _, plural, t
-from biosphere_tui.models import Appliance
+from biosphere_tui.models.catalogue import Appliance
 from biosphere_tui.screens import registry
 from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.widgets.appliance_detail import ApplianceDetail

@@ -18,7 +18,8 @@ from textual.widgets import Button, Input, Label, Select, Static
 from biosphere_tui.cache import catalogue, reader, vms
 from biosphere_tui.cache.reader import site_names
 from biosphere_tui.i18n import _, plural, t
-from biosphere_tui.models import Appliance, DeploymentRequest
+from biosphere_tui.models.catalogue import Appliance
+from biosphere_tui.models.deployments import DeploymentRequest
 from biosphere_tui.rules import classroom, titles
 from biosphere_tui.rules.advisor import ClassPlan, class_why, plan_class
 from biosphere_tui.rules.classroom import Seat

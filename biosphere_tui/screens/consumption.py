@@ -16,7 +16,8 @@ from textual.widgets import Static
 from biosphere_tui.cache import reader, usage
 from biosphere_tui.cache.usage import METRICS, Period, Totals
 from biosphere_tui.i18n import _, day, number, t
-from biosphere_tui.models import Group, Role
+from biosphere_tui.models.groups import Group
+from biosphere_tui.models.states import Role
 from biosphere_tui.rules.export import write_usage_csv
 from biosphere_tui.rules.forecast import WINDOW_DAYS, Forecast, Outlook, of_group
 from biosphere_tui.screens.base import BiosphereScreen

@@ -16,7 +16,9 @@ from textual.widgets.option_list import Option
 
 from biosphere_tui.cache import people
 from biosphere_tui.i18n import Phrase, _, plural, t
-from biosphere_tui.models import Group, GroupKind, GroupRequest, GroupSummary, MembershipRequest, Role
+from biosphere_tui.models.groups import Group
+from biosphere_tui.models.membership import GroupRequest, GroupSummary, MembershipRequest
+from biosphere_tui.models.states import GroupKind, Role
 from biosphere_tui.rules.group_draft import FUNDINGS, GroupDraft, default_draft
 from biosphere_tui.screens import registry
 from biosphere_tui.screens.base import BiosphereScreen, OwnRules

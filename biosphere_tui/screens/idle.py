@@ -14,7 +14,7 @@ from biosphere_tui.cache import reader
 from biosphere_tui.cache.activity import nova_off_servers, ready_vms
 from biosphere_tui.cache.reader import site_names
 from biosphere_tui.i18n import _, t
-from biosphere_tui.models import Role
+from biosphere_tui.models.states import Role
 from biosphere_tui.rules import units
 from biosphere_tui.rules.idle import IdleKind, IdleVm, days, find_idle, given_back, resources
 from biosphere_tui.rules.site_names import site_name

@@ -18,14 +18,10 @@ from biosphere_tui.cache import catalogue, reader, vms
 from biosphere_tui.cache.db import Reader
 from biosphere_tui.cache.reader import site_names
 from biosphere_tui.i18n import _, t
-from biosphere_tui.models import (
-    Appliance,
-    Deployment,
-    DeploymentRequest,
-    DeploymentState,
-    Group,
-    GroupKind,
-)
+from biosphere_tui.models.catalogue import Appliance
+from biosphere_tui.models.deployments import Deployment, DeploymentRequest
+from biosphere_tui.models.groups import Group
+from biosphere_tui.models.states import DeploymentState, GroupKind
 from biosphere_tui.rules import titles
 from biosphere_tui.rules.access import deployment_ssh
 from biosphere_tui.rules.advisor import Advice, recommend

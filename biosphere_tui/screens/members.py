@@ -21,7 +21,9 @@ from textual.widgets import Static
 from biosphere_tui.cache import people, reader
 from biosphere_tui.i18n import _, t
 from biosphere_tui.i18n import plural as plural_of
-from biosphere_tui.models import Group, Member, MembershipRequest, Role
+from biosphere_tui.models.groups import Group
+from biosphere_tui.models.membership import Member, MembershipRequest
+from biosphere_tui.models.states import Role
 from biosphere_tui.rules import titles
 from biosphere_tui.rules.freshness import age
 from biosphere_tui.screens.base import BiosphereScreen, WindowedRows

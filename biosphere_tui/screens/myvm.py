@@ -21,12 +21,13 @@ from textual.binding import Binding
 from textual.containers import Container
 from textual.events import Resize
 
-from biosphere_tui.cache import reader, servers, vms
+from biosphere_tui.cache import reader, servers, vm_detail, vms
 from biosphere_tui.cache.db import connect_reader
 from biosphere_tui.cache.reader import site_names
 from biosphere_tui.cache.vms import VmQuery, VmRow
 from biosphere_tui.i18n import _, t
-from biosphere_tui.models import Parameter, Role
+from biosphere_tui.models.deployments import Parameter
+from biosphere_tui.models.states import Role
 from biosphere_tui.rules.access import deployment_ssh, server_ssh
 from biosphere_tui.screens.base import BiosphereScreen
 from biosphere_tui.widgets.filter_bar import Filterable, filter_key, restart_cursors
@@ -158,7 +159,7 @@ class MyVMScreen(Filterable, BiosphereScreen):
         if not pane.display:
             return
         key = self.query_one(VmTable).current_key
-        detail = vms.detail(self.app.cache, key) if key else None
+        detail = vm_detail.detail(self.app.cache, key) if key else None
         shown = detail is not None and self._revealed is not None and self._revealed[0] == key
         if shown:
             assert detail is not None and self._revealed is not None
@@ -288,7 +289,7 @@ class MyVMScreen(Filterable, BiosphereScreen):
 
     def action_reveal(self) -> None:
         key = self.query_one(VmTable).current_key
-        detail = vms.detail(self.app.cache, key) if key else None
+        detail = vm_detail.detail(self.app.cache, key) if key else None
         if key is None or detail is None or not any(p.secret for p in detail.deployment.parameters):
             self.notify(_("This VM has no secret parameters (passwords, tokens) to show."), timeout=4)
             return
@@ -319,7 +320,7 @@ class MyVMScreen(Filterable, BiosphereScreen):
 
     def action_copy_ssh(self) -> None:
         key = self.query_one(VmTable).current_key
-        detail = vms.detail(self.app.cache, key) if key else None
+        detail = vm_detail.detail(self.app.cache, key) if key else None
         self._copy_ssh(detail and deployment_ssh(detail.deployment, detail.ip),
                        _("No VM under the cursor: nothing to copy."))
 

@@ -16,7 +16,8 @@ from textual.widgets import Button, Input, Label, Select, Static
 from biosphere_tui.cache import servers
 from biosphere_tui.cache.servers import ImageEntry, ServerDetail
 from biosphere_tui.i18n import Phrase, _, t
-from biosphere_tui.models import Flavor, ServerRequest, SiteLimits, exceeds
+from biosphere_tui.models.nova import Flavor, ServerRequest, SiteLimits
+from biosphere_tui.models.states import exceeds
 from biosphere_tui.rules import units
 from biosphere_tui.rules.access import server_ssh
 from biosphere_tui.rules.naming import name_problem, slug_name

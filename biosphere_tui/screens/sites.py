@@ -18,7 +18,9 @@ from biosphere_tui.cache import capacity, reader, servers
 from biosphere_tui.cache.capacity import HistoryPoint, SiteRow
 from biosphere_tui.cache.servers import NovaSite
 from biosphere_tui.i18n import _, plural, t
-from biosphere_tui.models import Capacity, Freshness, SiteState
+from biosphere_tui.models.sites import Capacity
+from biosphere_tui.models.sources import Freshness
+from biosphere_tui.models.states import SiteState
 from biosphere_tui.rules import units
 from biosphere_tui.rules.freshness import age, clock
 from biosphere_tui.screens.base import BiosphereScreen

@@ -18,7 +18,9 @@ from biosphere_tui.errors import SourceError
 from biosphere_tui.i18n import Phrase
 from biosphere_tui.local import journal
 from biosphere_tui.local.folders import journal_file
-from biosphere_tui.models import Deployment, DeploymentRequest, DeploymentState, MembershipRequest, Role
+from biosphere_tui.models.deployments import Deployment, DeploymentRequest
+from biosphere_tui.models.membership import MembershipRequest
+from biosphere_tui.models.states import DeploymentState, Role
 from biosphere_tui.rules import titles
 from biosphere_tui.rules.access import deployment_ssh
 from biosphere_tui.rules.fit import Minimum, assess

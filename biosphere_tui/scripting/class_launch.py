@@ -15,7 +15,7 @@ import uuid
 
 from biosphere_tui.config import Config
 from biosphere_tui.errors import SourceError
-from biosphere_tui.models import DeploymentRequest
+from biosphere_tui.models.deployments import DeploymentRequest
 from biosphere_tui.rules import classroom, titles
 from biosphere_tui.rules.advisor import class_why, plan_class
 from biosphere_tui.rules.classroom import Seat

@@ -10,7 +10,7 @@ from typing import Any
 
 from biosphere_tui.cache import catalogue, people, reader, servers, usage, vms
 from biosphere_tui.cache.activity import ready_vms
-from biosphere_tui.models import UNLIMITED, Role
+from biosphere_tui.models.states import UNLIMITED, Role
 from biosphere_tui.rules import units
 from biosphere_tui.rules.forecast import WINDOW_DAYS, of_group
 from biosphere_tui.rules.idle import find_idle, given_back, resources

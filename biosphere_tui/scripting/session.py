@@ -15,7 +15,10 @@ from biosphere_tui.cache.db import CacheUnavailable, connect, open_cache
 from biosphere_tui.config import Config
 from biosphere_tui.local.folders import state_file
 from biosphere_tui.local.state import load_state
-from biosphere_tui.models import Appliance, Freshness, Group, GroupKind, Role, User
+from biosphere_tui.models.catalogue import Appliance
+from biosphere_tui.models.groups import Group, User
+from biosphere_tui.models.sources import Freshness
+from biosphere_tui.models.states import GroupKind, Role
 from biosphere_tui.rules.freshness import State, age, failing, stale_after, state
 from biosphere_tui.scripting import Exit, ScriptError
 

@@ -8,7 +8,9 @@ from datetime import datetime
 
 from biosphere_tui.cache import catalogue, reader
 from biosphere_tui.cache.db import Reader
-from biosphere_tui.models import Appliance, Group, GroupKind, Quota
+from biosphere_tui.models.catalogue import Appliance
+from biosphere_tui.models.groups import Group, Quota
+from biosphere_tui.models.states import GroupKind
 from biosphere_tui.rules.advisor import Advice, Signal, left_of, recommend
 from biosphere_tui.rules.fit import Matrix, Minimum, assess
 from biosphere_tui.rules.freshness import outdated

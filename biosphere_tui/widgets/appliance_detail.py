@@ -7,7 +7,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from biosphere_tui.i18n import _, t
-from biosphere_tui.models import Appliance
+from biosphere_tui.models.catalogue import Appliance
 from biosphere_tui.widgets.palette import style
 
 ACCESS = {"ssh": "SSH", "https": "web (HTTPS)", "x2go": "remote desktop (X2Go)"}

@@ -15,7 +15,8 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from biosphere_tui.i18n import _, t
-from biosphere_tui.models import Deployment, DeploymentState, Parameter
+from biosphere_tui.models.deployments import Deployment, Parameter
+from biosphere_tui.models.states import DeploymentState
 from biosphere_tui.rules.access import deployment_ssh
 from biosphere_tui.rules.delays import delay
 from biosphere_tui.rules.freshness import age

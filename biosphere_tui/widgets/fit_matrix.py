@@ -12,7 +12,7 @@ from rich.text import Text
 from textual import events
 
 from biosphere_tui.i18n import _
-from biosphere_tui.models import SiteState
+from biosphere_tui.models.states import SiteState
 from biosphere_tui.rules.fit import APPLIANCE, CAPACITY, QUOTA, Fit
 from biosphere_tui.widgets.line_table import LineTable
 from biosphere_tui.widgets.palette import style

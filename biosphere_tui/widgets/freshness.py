@@ -11,7 +11,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from biosphere_tui.i18n import _
-from biosphere_tui.models import Freshness
+from biosphere_tui.models.sources import Freshness
 from biosphere_tui.rules.freshness import State, failing, summary
 from biosphere_tui.widgets.palette import style
 from biosphere_tui.widgets.shown import RepaintedWhenShown

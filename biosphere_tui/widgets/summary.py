@@ -14,7 +14,9 @@ from rich.text import Text
 from textual.widgets import Static
 
 from biosphere_tui.i18n import _, t
-from biosphere_tui.models import Group, Quota, SiteState, SiteStatus
+from biosphere_tui.models.groups import Group, Quota
+from biosphere_tui.models.sites import SiteStatus
+from biosphere_tui.models.states import SiteState
 from biosphere_tui.widgets.palette import style
 from biosphere_tui.widgets.shown import RepaintedWhenShown
 from biosphere_tui.widgets.vm_table import state_text

@@ -11,7 +11,7 @@ from textual.screen import Screen
 from biosphere_tui.cache import reader, servers, vms
 from biosphere_tui.cache.vms import VmRow
 from biosphere_tui.i18n import _, plural, t
-from biosphere_tui.models import Role
+from biosphere_tui.models.states import Role
 from biosphere_tui.rules import titles
 from biosphere_tui.rules.permissions import delete_refusal
 from biosphere_tui.widgets.line_table import LineTable

@@ -9,7 +9,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
-from biosphere_tui.cache.vms import VmDetail
+from biosphere_tui.cache.vm_detail import VmDetail
 from biosphere_tui.i18n import _, t
 from biosphere_tui.rules.access import deployment_ssh
 from biosphere_tui.rules.freshness import age

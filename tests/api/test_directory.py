@@ -8,7 +8,7 @@ from biosphere_tui import errors
 from biosphere_tui.api.portal import PortalClient
 from biosphere_tui.cache import people
 from biosphere_tui.cache.db import connect, open_cache
-from biosphere_tui.models import GroupKind
+from biosphere_tui.models.states import GroupKind
 from biosphere_tui.sync import Sync
 
 

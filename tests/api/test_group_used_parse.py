@@ -8,7 +8,7 @@ import pytest
 
 from biosphere_tui.api import portal_parse
 from biosphere_tui.api.fields import ShapeError
-from biosphere_tui.models import Quota
+from biosphere_tui.models.groups import Quota
 
 
 def _group(**extra: Any) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import pytest
 
 from biosphere_tui.api import openstack_parse as parse
 from biosphere_tui.api.openstack import _nova_next
-from biosphere_tui.models import UNLIMITED, exceeds
+from biosphere_tui.models.states import UNLIMITED, exceeds
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SITE = "genuine"

@@ -16,10 +16,15 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from biosphere_tui import models as m
 from biosphere_tui.api import openstack_parse as osp
 from biosphere_tui.api import portal_parse as pp
 from biosphere_tui.api.fields import ShapeError
+from biosphere_tui.models.catalogue import Appliance
+from biosphere_tui.models.deployments import Deployment, UsageDay
+from biosphere_tui.models.groups import Group, User
+from biosphere_tui.models.membership import Member, MembershipRequest
+from biosphere_tui.models.nova import Flavor, Image, Server, SiteLimits
+from biosphere_tui.models.sites import SiteStatus
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers(-2**40, 2**40) | st.floats(allow_nan=False) | st.text(max_size=12),
@@ -133,9 +138,9 @@ def _problems(value: Any, hint: Any, where: str = "") -> list[str]:
 
 
 KIND: dict[str, Any] = {  # what each parser returns, as the models declare it
-    "user": m.User, "group": m.Group, "member": m.Member, "request": m.MembershipRequest,
-    "appliance": m.Appliance, "status": list[m.SiteStatus], "deployment": m.Deployment, "usage": m.UsageDay,
-    "server": m.Server, "flavor": m.Flavor, "image": m.Image, "limits": m.SiteLimits,
+    "user": User, "group": Group, "member": Member, "request": MembershipRequest,
+    "appliance": Appliance, "status": list[SiteStatus], "deployment": Deployment, "usage": UsageDay,
+    "server": Server, "flavor": Flavor, "image": Image, "limits": SiteLimits,
 }
 
 

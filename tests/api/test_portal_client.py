@@ -13,7 +13,7 @@ from hostile.servers_support import Hostile, json_reply
 from biosphere_tui import errors
 from biosphere_tui.api import limits
 from biosphere_tui.api.portal import DeploymentRequest, PortalClient
-from biosphere_tui.models import DeploymentState, RequestState, Role
+from biosphere_tui.models.states import DeploymentState, RequestState, Role
 
 
 def client(demo, token: str | None = None, **kw: Any) -> PortalClient:  # noqa: ANN001

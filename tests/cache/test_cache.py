@@ -12,15 +12,9 @@ from biosphere_tui.cache import reader, vms
 from biosphere_tui.cache.db import CacheUnavailable, open_cache
 from biosphere_tui.cache.schema import migrations
 from biosphere_tui.cache.writer import CacheWriter
-from biosphere_tui.models import (
-    Deployment,
-    DeploymentState,
-    Flavor,
-    Image,
-    Server,
-    SiteLimits,
-    SiteSnapshot,
-)
+from biosphere_tui.models.deployments import Deployment
+from biosphere_tui.models.nova import Flavor, Image, Server, SiteLimits, SiteSnapshot
+from biosphere_tui.models.states import DeploymentState
 
 AT = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -99,7 +93,7 @@ def test_vm_view_joins_deployment_to_live_server(writer: CacheWriter) -> None:
 
 
 def test_usage_replacement_is_scoped_to_its_windows_and_prunes_old_days(writer: CacheWriter) -> None:
-    from biosphere_tui.models import UsageDay
+    from biosphere_tui.models.deployments import UsageDay
 
     def day(group: str, d: int) -> UsageDay:
         return UsageDay(group, date(2026, 11, d), "demo", "a", 24, 48, 96, 480, 0)

@@ -13,7 +13,9 @@ from biosphere_tui.cache import reader
 from biosphere_tui.cache.db import open_cache
 from biosphere_tui.cache.schema import migrations
 from biosphere_tui.cache.writer import CacheWriter
-from biosphere_tui.models import Deployment, DeploymentState, Group, GroupKind, Quota, Role, User
+from biosphere_tui.models.deployments import Deployment
+from biosphere_tui.models.groups import Group, Quota, User
+from biosphere_tui.models.states import DeploymentState, GroupKind, Role
 
 AT = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 GROUP = Group("ebame-2026", "ebame-2026", "EBAME 2026", GroupKind.TRAINING, Role.MEMBER, Quota(400, 1600, 8000),

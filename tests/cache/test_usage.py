@@ -11,7 +11,10 @@ from biosphere_tui.cache import capacity, usage
 from biosphere_tui.cache.db import open_cache
 from biosphere_tui.cache.usage import Period
 from biosphere_tui.cache.writer import CacheWriter
-from biosphere_tui.models import Capacity, SiteLimits, SiteSnapshot, SiteState, SiteStatus, UsageDay
+from biosphere_tui.models.deployments import UsageDay
+from biosphere_tui.models.nova import SiteLimits, SiteSnapshot
+from biosphere_tui.models.sites import Capacity, SiteStatus
+from biosphere_tui.models.states import SiteState
 
 AT = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 TODAY = AT.date()

@@ -15,7 +15,9 @@ from biosphere_tui.cache.db import open_cache
 from biosphere_tui.cache.schema import migrations
 from biosphere_tui.cache.vms import VmQuery
 from biosphere_tui.cache.writer import CacheWriter
-from biosphere_tui.models import Deployment, DeploymentState, Server, SiteLimits, SiteSnapshot
+from biosphere_tui.models.deployments import Deployment
+from biosphere_tui.models.nova import Server, SiteLimits, SiteSnapshot
+from biosphere_tui.models.states import DeploymentState
 
 AT = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 STATES = list(DeploymentState)

@@ -8,20 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from biosphere_tui.cache import vms
+from biosphere_tui.cache import vm_detail, vms
 from biosphere_tui.cache.db import open_cache
 from biosphere_tui.cache.vms import VmQuery
 from biosphere_tui.cache.writer import CacheWriter
-from biosphere_tui.models import (
-    AccessLink,
-    Deployment,
-    DeploymentState,
-    Image,
-    Parameter,
-    Server,
-    SiteLimits,
-    SiteSnapshot,
-)
+from biosphere_tui.models.deployments import AccessLink, Deployment, Parameter
+from biosphere_tui.models.nova import Image, Server, SiteLimits, SiteSnapshot
+from biosphere_tui.models.states import DeploymentState
 from biosphere_tui.rules.access import deployment_ssh
 
 AT = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -104,11 +97,11 @@ def test_rows_marks_what_is_left_to_delete(db) -> None:  # noqa: ANN001
 
 
 def test_detail_joins_the_live_server_and_its_image(db) -> None:  # noqa: ANN001
-    d = vms.detail(db, "d1")
+    d = vm_detail.detail(db, "d1")
     assert d is not None and d.server is not None
     assert (d.server.status, d.image, d.ip) == ("ACTIVE", "Ubuntu 22.04", "10.0.0.5")
     assert deployment_ssh(d.deployment, d.ip).command == "ssh ubuntu@10.0.0.5"
-    assert vms.detail(db, "nope") is None
+    assert vm_detail.detail(db, "nope") is None
 
 
 def test_detail_keeps_access_parameters_and_reason(tmp_path: Path) -> None:
@@ -118,17 +111,17 @@ def test_detail_keeps_access_parameters_and_reason(tmp_path: Path) -> None:
               parameters=(Parameter("username", "admin"), Parameter("token", "s3cret", secret=True)))
     writer.deployments([replace(web, ip="10.1.1.1"), dep("x1", "broken", state=S.ABORTED, reason="No IP left.")],
                        0.1, AT)
-    d = vms.detail(writer.db, "w1")
+    d = vm_detail.detail(writer.db, "w1")
     assert d is not None and d.server is None  # the site has not listed it (yet)
     assert deployment_ssh(d.deployment, d.ip).command == "ssh admin@10.1.1.1"
     assert [link.url for link in d.web_links] == ["https://jupyter.a.example/"]
     assert d.deployment.parameters == (Parameter("username", "admin"), Parameter("token", None, secret=True))  # no secret kept
-    aborted = vms.detail(writer.db, "x1")
+    aborted = vm_detail.detail(writer.db, "x1")
     assert aborted is not None and aborted.deployment.reason == "No IP left."
     assert deployment_ssh(aborted.deployment, aborted.ip) == (None, "broken is Aborted: it has no server any more.")
 
 
 def test_no_ssh_command_before_an_address(db) -> None:  # noqa: ANN001
-    d = vms.detail(db, "d2")
+    d = vm_detail.detail(db, "d2")
     assert d is not None
     assert deployment_ssh(d.deployment, d.ip) == (None, "Beta_1 has no IP address yet (Provisioning).")

@@ -7,17 +7,17 @@ from __future__ import annotations
 
 import pytest
 
-from biosphere_tui import models
 from biosphere_tui.api import fields
 from biosphere_tui.demo import contract
+from biosphere_tui.models import membership, states
 from biosphere_tui.rules.group_draft import FUNDINGS
 
 PAIRS = [
-    (contract.Role, models.Role),
-    (contract.GroupKind, models.GroupKind),
-    (contract.RequestState, models.RequestState),
-    (contract.Availability, models.SiteState),
-    (contract.DeploymentState, models.DeploymentState),
+    (contract.Role, states.Role),
+    (contract.GroupKind, states.GroupKind),
+    (contract.RequestState, states.RequestState),
+    (contract.Availability, states.SiteState),
+    (contract.DeploymentState, states.DeploymentState),
 ]
 
 
@@ -36,14 +36,14 @@ def test_the_demo_can_send_every_value_the_client_knows(sent: type, parsed: type
 def test_a_value_outside_the_contract_is_refused_by_the_client() -> None:
     """The check above means something: the parser refuses what the client does not know."""
     with pytest.raises(fields.ShapeError):
-        fields.choice({"state": "Ready "}, "state", "reply", models.DeploymentState)
+        fields.choice({"state": "Ready "}, "state", "reply", states.DeploymentState)
 
 
 def test_the_final_states_agree() -> None:
     finals = {s.value for s in contract.DeploymentState if s.is_final}
-    assert finals == {s.value for s in models.DeploymentState if s.is_final}
+    assert finals == {s.value for s in states.DeploymentState if s.is_final}
 
 
 def test_the_group_request_limits_and_fundings_agree() -> None:
-    assert contract.GROUP_REQUEST_MAXIMUM == models.GROUP_REQUEST_MAXIMUM
+    assert contract.GROUP_REQUEST_MAXIMUM == membership.GROUP_REQUEST_MAXIMUM
     assert contract.FUNDINGS == tuple(value for value, _ in FUNDINGS)

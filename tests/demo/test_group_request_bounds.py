@@ -8,7 +8,7 @@ import httpx
 import pytest
 import yaml
 
-from biosphere_tui.models import GROUP_REQUEST_MAXIMUM
+from biosphere_tui.models.membership import GROUP_REQUEST_MAXIMUM
 from biosphere_tui.rules.group_draft import GroupDraft, check
 
 SPEC = Path(__file__).resolve().parents[2] / "docs" / "portal-api.yaml"

@@ -26,7 +26,7 @@ from screen_text import text_of
 
 from biosphere_tui.demo import records
 from biosphere_tui.demo import world as world_module
-from biosphere_tui.models import DeploymentState
+from biosphere_tui.models.states import DeploymentState
 from biosphere_tui.widgets.confirm import ConfirmDialog
 from hostile.payloads import OSC0_TITLE, OSC52
 from hostile.text_support import app_on, fail_with, inject, sync

@@ -30,7 +30,8 @@ from biosphere_tui.demo import contract as wire
 from biosphere_tui.local import journal, logs
 from biosphere_tui.local.folders import cache_dir, journal_file, log_file, state_file
 from biosphere_tui.local.state import UserState, save_state
-from biosphere_tui.models import DeploymentState, UsageDay
+from biosphere_tui.models.deployments import UsageDay
+from biosphere_tui.models.states import DeploymentState
 from biosphere_tui.rules.classroom import Seat, write_csv
 from biosphere_tui.rules.export import write_usage_csv
 from biosphere_tui.rules.privacy import SECRET_MASK as MASK
@@ -175,7 +176,7 @@ def test_a_class_csv_never_goes_into_a_file_another_user_planted(shared_tmp: Pat
     planted.write_text("")
     planted.chmod(0o666)
     os.chown(planted, 65534, 65534)  # nobody's file, which nobody reads later
-    from biosphere_tui.models import Deployment, Parameter
+    from biosphere_tui.models.deployments import Deployment, Parameter
 
     dep = Deployment("d1", "vm-01", "a", "A", "g", "me", "s", "f", DeploymentState.READY,
                      __import__("datetime").datetime(2026, 1, 1), __import__("datetime").datetime(2026, 1, 1), 1, 1, 1,

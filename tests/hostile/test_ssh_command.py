@@ -20,7 +20,9 @@ from biosphere_tui.cli import main
 from biosphere_tui.config import Config
 from biosphere_tui.demo import contract as wire
 from biosphere_tui.demo import world as demo_world
-from biosphere_tui.models import AccessLink, Deployment, DeploymentState, Parameter, Server
+from biosphere_tui.models.deployments import AccessLink, Deployment, Parameter
+from biosphere_tui.models.nova import Server
+from biosphere_tui.models.states import DeploymentState
 from biosphere_tui.rules.access import deployment_ssh, server_ssh
 from biosphere_tui.rules.ssh import ssh_command
 

@@ -13,7 +13,7 @@ from toasts import Toasts
 
 from biosphere_tui.app import BiosphereApp
 from biosphere_tui.config import Config
-from biosphere_tui.models import Freshness
+from biosphere_tui.models.sources import Freshness
 from biosphere_tui.rules import backoff
 from biosphere_tui.rules.freshness import failing
 from biosphere_tui.widgets.freshness import FreshnessBar

@@ -9,7 +9,7 @@ from screen_text import text_of
 from test_groups import fill_on, open_groups
 from textual.widgets import Button, Input, Label
 
-from biosphere_tui.models import GROUP_REQUEST_MAXIMUM
+from biosphere_tui.models.membership import GROUP_REQUEST_MAXIMUM
 from biosphere_tui.screens.group_request import GroupRequestScreen
 from biosphere_tui.screens.launch import LaunchScreen
 from biosphere_tui.widgets.fit_matrix import FitMatrix

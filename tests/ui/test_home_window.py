@@ -12,7 +12,7 @@ from screen_text import text_of
 from sync_helpers_os import os_only_config
 from window_support import RowCount, grow
 
-from biosphere_tui.cache import vms
+from biosphere_tui.cache import vm_detail, vms
 from biosphere_tui.cache.db import open_cache
 from biosphere_tui.cache.writer import CacheWriter
 from biosphere_tui.config import Config
@@ -58,7 +58,7 @@ async def test_a_refresh_that_changed_nothing_reads_no_vm_and_one_that_did_shows
         assert table.row_keys == shown
 
         cached = [detail.deployment for (key,) in app.cache.execute("SELECT id FROM deployments").fetchall()
-                  if (detail := vms.detail(app.cache, key)) is not None]
+                  if (detail := vm_detail.detail(app.cache, key)) is not None]
         newest = max(cached, key=lambda d: d.created)
         new = replace(newest, id="new-vm", name="just-launched", created=newest.created + timedelta(minutes=1))
         writer = CacheWriter(open_cache(synced.cache_path).db)

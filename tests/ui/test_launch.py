@@ -9,7 +9,7 @@ from screen_text import text_of
 from snapshot_support import SIZES, steady_latency
 
 from biosphere_tui.demo import contract as wire
-from biosphere_tui.models import DeploymentState
+from biosphere_tui.models.states import DeploymentState
 from biosphere_tui.rules.freshness import age
 from biosphere_tui.rules.privacy import SECRET_MASK as MASK
 from biosphere_tui.screens.launch import LaunchScreen

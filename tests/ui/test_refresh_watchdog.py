@@ -15,7 +15,7 @@ from test_launch import choose, open_launch, set_name
 
 from biosphere_tui.app import BiosphereApp
 from biosphere_tui.cache import reader
-from biosphere_tui.models import DeploymentState
+from biosphere_tui.models.states import DeploymentState
 from biosphere_tui.widgets.freshness import FreshnessBar
 
 INTERVAL = 30.0

@@ -12,7 +12,7 @@ from synced_cache import sync_once
 
 from biosphere_tui.actions import NO_RIGHT
 from biosphere_tui.demo import contract as wire
-from biosphere_tui.models import Role
+from biosphere_tui.models.states import Role
 from biosphere_tui.widgets.confirm import ConfirmDialog
 from biosphere_tui.widgets.line_table import ColumnsTable
 from biosphere_tui.widgets.vm_table import VmTable
