@@ -68,6 +68,7 @@ async def test_what_a_refresh_leaves_in_cycles_or_in_the_url_cache_is_freed_befo
     monkeypatch.setattr(Sync, "refresh_blocking", refreshed)
     monkeypatch.setattr(BiosphereApp, "reload_screen", reloaded)
     gc.collect()
+    gc.freeze()  # what exists is left out of collections, as the app's command does at its first frame
     gc.disable()  # no collection but the app's own: a cycle lives until one runs
     try:
         app = BiosphereApp(synced, now=demo.clock.now)
@@ -75,6 +76,7 @@ async def test_what_a_refresh_leaves_in_cycles_or_in_the_url_cache_is_freed_befo
             await settle(app, pilot, lambda: app.refreshes >= 1)
     finally:
         gc.enable()
+        gc.unfreeze()
     assert split[0] > 0, "the refresh split no URL: this test no longer sees the cache"
     assert split[1] == 0, f"{split[1]} split URLs kept after the refresh"
     assert alive == [False], "a cycle the refresh made outlived it"
