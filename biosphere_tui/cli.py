@@ -252,7 +252,7 @@ def _run_app(config: Config, *, demo: bool) -> int:
     try:
         return _open_app(config, demo=demo)
     finally:
-        collector.resume()  # the app never showed a frame (no terminal, no cache): not left paused
+        collector.release()  # the app never showed a frame (no terminal, no cache): not left paused
 
 
 def _open_app(config: Config, *, demo: bool) -> int:

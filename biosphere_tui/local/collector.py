@@ -77,6 +77,14 @@ def pause() -> None:
         _Paused.on = True
 
 
+def release() -> None:
+    """After a command whose app showed no frame (no terminal, no cache): the collector runs again,
+    nothing frozen and no ``IDLE`` started (the process ends, or goes on as it was: the tests')."""
+    if _Paused.on:
+        _Paused.on = False
+        gc.enable()
+
+
 def resume() -> bool:
     """After the first frame: what exists stays out of later collections, which run again, full passes
     when ``IDLE`` says; whether it did: nothing when ``pause`` paused nothing (e.g. an app run by the tests)."""

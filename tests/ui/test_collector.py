@@ -104,11 +104,14 @@ def test_the_command_opening_the_app_pauses_the_collector_while_it_loads(
 def test_a_command_whose_app_never_opens_leaves_the_collector_running(
         synced: Config, monkeypatch: pytest.MonkeyPatch, clean_collector: None) -> None:
     """Without a terminal the app is never shown, so no first frame resumes the collector: the command
-    must (CI saw a later test's app freeze the whole test process, paused since such a command)."""
+    must (CI saw a later test's app freeze the whole test process, paused since such a command), and
+    freeze nothing (then each refresh of a later app in the process made a full pass over what the
+    process holds: ``memory.after_refresh``)."""
     monkeypatch.setattr(cli, "_has_terminal", lambda: False)
     monkeypatch.setattr(cli, "load", lambda path=None: synced)
     assert cli.main([]) == cli.EXIT_USAGE
     assert gc.isenabled()
+    assert not gc.get_freeze_count() and not collector.IDLE.started  # nothing frozen: no app's objects to leave out
 
 
 def test_a_full_pass_due_waits_until_no_key_came_for_a_while() -> None:
