@@ -81,6 +81,7 @@ class MyVMScreen(Filterable, BiosphereScreen):
         self._ordering: tuple[object, vms.Ordering] | None = None  # the scope's VMs searched by the filter, and for what
         self._ahead: tuple[object, Future[vms.Ordering]] | None = None  # the next one, being read in a worker
         self._texts: tuple[object, Future[dict[str, str]]] | None = None  # every VM's searched text, for what data
+        self._stale: tuple[VmQuery, object] | None = None  # the filter searches older VMs until these are read
         self._rows: dict[str, VmRow] = {}
         self._describe: bool = False
         self._revealed: tuple[str, tuple[Parameter, ...]] | None = None  # a VM and its secrets fetched from the portal
@@ -120,9 +121,7 @@ class MyVMScreen(Filterable, BiosphereScreen):
         versions = reader.versions(db, self.SOURCES)  # read before the VMs
         read = (replace(self.vm_query, text=""), versions)
         if self.vm_query.text.split():  # a keystroke of the filter: searched in the scope's VMs held in memory
-            if self._ordering is None or self._ordering[0] != read:
-                self._ordering = (read, self._searchable(read))
-            rows, self.total = vms.searched(db, self._ordering[1], self.vm_query.text, limit=self._limit,
+            rows, self.total = vms.searched(db, self._searched_in(read), self.vm_query.text, limit=self._limit,
                                             nova=self.NOVA)
         else:
             self.call_after_refresh(self._read_ahead, read)  # after these rows are on screen
@@ -194,10 +193,10 @@ class MyVMScreen(Filterable, BiosphereScreen):
         if first:
             self._texts = (read[1], Future())
         assert self._texts is not None
-        self._order(self.app.config.cache_path, read[0], self._texts[1], first, ahead)
+        self._order(self.app.config.cache_path, read, self._texts[1], first, ahead)
 
     @work(thread=True, group="filter-ahead", exit_on_error=False)
-    def _order(self, path: Path, query: VmQuery, texts: Future[dict[str, str]], first: bool,
+    def _order(self, path: Path, read: tuple[VmQuery, object], texts: Future[dict[str, str]], first: bool,
                ahead: Future[vms.Ordering]) -> None:
         """``first``: read ``texts`` too (other workers wait for them)."""
         try:
@@ -205,7 +204,7 @@ class MyVMScreen(Filterable, BiosphereScreen):
             try:
                 if first:
                     texts.set_result(vms.search_texts(db, nova=self.NOVA))
-                ordered = vms.ordering(db, query, nova=self.NOVA, texts=texts.result())
+                ordered = vms.ordering(db, read[0], nova=self.NOVA, texts=texts.result())
             finally:
                 db.close()
         except Exception as exc:  # noqa: BLE001 - for the UI thread, which then reads them itself
@@ -214,6 +213,30 @@ class MyVMScreen(Filterable, BiosphereScreen):
             ahead.set_exception(exc)
         else:
             ahead.set_result(ordered)
+        self.app.call_from_thread(self._read_in, read)  # failed too: the UI thread then reads them itself
+
+    def _searched_in(self, read: tuple[VmQuery, object]) -> vms.Ordering:
+        """The VMs a filter's words are searched in, for ``read``. When only the data changed (a refresh
+        under a filter), those read before stand in while a worker reads the new ones, their rows read
+        fresh, and the rows are shown again when they are in: the UI thread does not read every VM
+        (~60 ms at 16,000) while keys are typed."""
+        known = self._ordering
+        if known is not None and known[0] == read:
+            return known[1]
+        ahead = self._ahead
+        ready = ahead is not None and ahead[0] == read and ahead[1].done()
+        if known is not None and known[0][0] == read[0] and not ready:
+            self._stale = read
+            self._read_ahead(read)
+            return known[1]
+        self._ordering = (read, self._searchable(read))
+        return self._ordering[1]
+
+    def _read_in(self, read: tuple[VmQuery, object]) -> None:
+        """The worker read the VMs for ``read``: the rows searched in older ones are searched again."""
+        if self._stale == read and self.is_mounted:
+            self._stale = None
+            self._load()
 
     def _searchable(self, read: tuple[VmQuery, object]) -> vms.Ordering:
         """The VMs the filter searches: those read ahead for ``read`` (waiting for the worker if it is
