@@ -16,10 +16,11 @@ and the standard library's cache of split URLs (``urllib.parse.urlsplit``, one e
 the last 128 kept). ``after_refresh`` frees both at once, before the screens read the new rows: at
 scale 200, five minutes of refreshes every 5 s (a full pass every 50 s) left the app at 122-127 MB
 instead of 128-141 MB, either alone at 128-135 MB. The cost: a full collection at the end of each
-refresh, in its worker, whether the user types or not: tens of ms at scale 200 once the app has left
-its startup objects out of collections (``gc.freeze``, at its first frame when opened by its
-command). Where nothing is frozen (an app run by the tests, 0.2-0.5 s a pass over everything the
-process holds) it is left to the collector's own schedule.
+refresh, in its worker: 50-180 ms at scale 200 once the app has left its startup objects out of
+collections (``gc.freeze``, at its first frame when opened by its command), so it waits for the
+user to stop typing (``collector.Idle.collect_when_quiet``). Where nothing is frozen (an app run by
+the tests, 0.2-0.5 s a pass over everything the process holds) it is left to the collector's own
+schedule.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ import gc
 import urllib.parse
 from functools import cache
 from typing import Any
+
+from biosphere_tui.local import collector
 
 HEAPS = 2
 """The heaps (glibc arenas) every thread shares: the threads take turns at the GIL anyway. A warm
@@ -58,7 +61,7 @@ def after_refresh() -> None:
     left in reference cycles and in the URL cache is freed, and the heap's free pages given back."""
     urllib.parse.urlsplit.cache_clear()  # an lru_cache from Python 3.11 on
     if gc.get_freeze_count():  # the startup objects are left out (``local/collector.py``): a pass walks the rest
-        gc.collect()
+        collector.IDLE.collect_when_quiet()
     give_back()
 
 

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from pilot_support import settle
 
 from biosphere_tui import cli
 from biosphere_tui.app import BiosphereApp
@@ -164,3 +165,46 @@ async def test_the_app_notes_keys_and_runs_a_due_full_pass_once_they_stop(  # no
                 break
             await pilot.pause(0.01)
         assert fake.full_passes == 1
+
+
+def test_a_refreshs_full_pass_runs_at_once_when_no_key_came_else_at_the_first_quiet_tick() -> None:
+    clock, fake = Clock(), FakeCollector()
+    idle = Idle(clock, fake)
+    idle.start()
+    assert idle.collect_when_quiet() and fake.full_passes == 1  # no key yet: now, in the refresh's worker
+    idle.input()
+    clock.now += QUIET / 2
+    assert not idle.collect_when_quiet() and fake.full_passes == 1  # typing: not under the keys
+    assert not idle.tick()  # due, but the last key came less than QUIET ago
+    clock.now += QUIET / 2
+    assert idle.tick() and fake.full_passes == 2  # asked for, fewer than DUE younger passes though
+    clock.now += 60
+    assert not idle.tick() and fake.full_passes == 2
+
+
+async def test_a_key_typed_as_a_refresh_ends_is_not_kept_waiting_by_its_full_pass(  # noqa: ANN201
+        synced: Config, make_app: Callable[[Config], BiosphereApp], clean_collector: None,
+        monkeypatch: pytest.MonkeyPatch):
+    # Replays bench/terminal.py at scale 200: each refresh ended with a full pass (50-180 ms, up to 550 ms
+    # on a busy machine) in its worker, holding the interpreter while keys were typed into myVM's filter.
+    clock, fake = Clock(), FakeCollector()
+    monkeypatch.setattr(collector, "IDLE", Idle(clock, fake))
+    monkeypatch.setattr(collector, "TICK", 0.01)
+    collector.pause()
+    app = make_app(synced)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert gc.get_freeze_count() and collector.IDLE.started
+        app.request_refresh()
+        await settle(app, pilot, lambda: app.refreshes >= 1)
+        assert fake.full_passes == 1  # no key yet: as the refresh ended
+        await pilot.press("down")
+        app.request_refresh()
+        await settle(app, pilot, lambda: app.refreshes >= 2)
+        assert fake.full_passes == 1  # a key came just before: not now
+        clock.now += QUIET
+        for _ in range(1000):
+            if fake.full_passes > 1:
+                break
+            await pilot.pause(0.01)
+        assert fake.full_passes == 2  # once the keys stopped

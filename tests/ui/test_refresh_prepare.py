@@ -13,6 +13,8 @@ from pilot_support import settle
 
 from biosphere_tui.app import BiosphereApp
 from biosphere_tui.config import Config
+from biosphere_tui.local import collector
+from biosphere_tui.local.collector import Idle
 from biosphere_tui.sync import Sync
 
 
@@ -67,6 +69,7 @@ async def test_what_a_refresh_leaves_in_cycles_or_in_the_url_cache_is_freed_befo
 
     monkeypatch.setattr(Sync, "refresh_blocking", refreshed)
     monkeypatch.setattr(BiosphereApp, "reload_screen", reloaded)
+    monkeypatch.setattr(collector, "IDLE", Idle())  # no key typed (keys defer the pass: tests/ui/test_collector.py)
     gc.collect()
     gc.freeze()  # what exists is left out of collections, as the app's command does at its first frame
     gc.disable()  # no collection but the app's own: a cycle lives until one runs
