@@ -168,7 +168,7 @@ class BiosphereApp(App[None]):
 
     def on_ready(self) -> None:
         if collector.resume():  # the first frame is shown: see local/collector.py
-            self.set_interval(collector.TICK, collector.IDLE.tick)
+            self.set_interval(collector.TICK, lambda: collector.IDLE.tick(busy=self._refreshing))
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.InputEvent):

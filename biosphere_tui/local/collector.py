@@ -14,9 +14,12 @@ while the user types: a key under one was shown after 110-125 ms instead of 40. 
 to quiet moments: CPython's own come ten times less often (a backstop, for someone typing for
 minutes), and the app, ticking ``Idle.tick`` every second, runs one as soon as one is due and no key
 or mouse event came for ``QUIET`` seconds. The memory freed is the same, a few seconds later.
-A refresh ends with one (``Idle.collect_when_quiet``, see ``local/memory.py``): at once if the user
-is not typing, else at the first quiet tick; at scale 200 it took 50-180 ms, and a key typed under
-it waited as long.
+A refresh ends with one (``Idle.refreshed``, see ``local/memory.py``): at once if the user is not
+typing, else at the first quiet tick. At scale 200 a pass took 50-180 ms (up to 560 on a busy
+machine), a key typed under it waiting as long: most of the 60,000-150,000 objects it walked were
+what the first refresh loaded for good (openstacksdk's and httpx's modules, classes and functions,
+~60,000 objects, imported after the first frame so as not to delay it). The first refresh's pass
+freezes what survives it, as the first frame did.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ class Collector(Protocol):
     def get_threshold(self) -> tuple[int, int, int]: ...
     def set_threshold(self, threshold0: int, threshold1: int = ..., threshold2: int = ..., /) -> None: ...
     def collect(self, generation: int = 2) -> int: ...
+    def freeze(self) -> None: ...
 
 
 class Idle:
@@ -49,7 +53,9 @@ class Idle:
         self.clock, self.collector = clock, collector
         self.started = False
         self.last_input = -math.inf  # no key yet
-        self.wanted = False  # a full pass asked for (``collect_when_quiet``), whatever the count
+        self.wanted = False  # a full pass asked for (``refreshed``), whatever the count
+        self.first_refreshed = False  # the first refresh ended: what it loaded is frozen by the next pass
+        self.freeze_next = False
 
     def start(self) -> None:
         young, middle, _ = self.collector.get_threshold()
@@ -63,17 +69,21 @@ class Idle:
         """No key or mouse event came for ``QUIET`` seconds."""
         return self.clock() - self.last_input >= QUIET
 
-    def tick(self) -> bool:
-        """Run a full pass if one is due and the user is not typing; whether it ran."""
-        due = self.started and (self.wanted or self.collector.get_count()[2] >= DUE)
+    def tick(self, *, busy: bool = False) -> bool:
+        """Run a full pass if one is due and the user is not typing; whether it ran. None while ``busy``
+        (a refresh runs): it would walk the replies being parsed (at scale 200, 120,000-150,000 objects,
+        170-730 ms on a busy machine), which the refresh's own pass at its end finds freed."""
+        due = self.started and not busy and (self.wanted or self.collector.get_count()[2] >= DUE)
         if due and self.quiet():
             self._collect()
             return True
         return False
 
-    def collect_when_quiet(self) -> bool:
-        """A full pass now if the user is not typing (from any thread), else at the first quiet ``tick``;
-        whether it ran now."""
+    def refreshed(self) -> bool:
+        """A refresh ended (in its worker): a full pass now if the user is not typing, else at the first
+        quiet ``tick``; whether it ran now. The first refresh's pass also freezes what survives it."""
+        if not self.first_refreshed:
+            self.first_refreshed = self.freeze_next = True
         if self.quiet():
             self._collect()
             return True
@@ -83,6 +93,9 @@ class Idle:
     def _collect(self) -> None:
         self.wanted = False
         self.collector.collect()
+        if self.freeze_next:
+            self.freeze_next = False
+            self.collector.freeze()
 
 
 IDLE = Idle()  # the app's, started by ``resume``

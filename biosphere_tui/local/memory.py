@@ -18,7 +18,7 @@ scale 200, five minutes of refreshes every 5 s (a full pass every 50 s) left the
 instead of 128-141 MB, either alone at 128-135 MB. The cost: a full collection at the end of each
 refresh, in its worker: 50-180 ms at scale 200 once the app has left its startup objects out of
 collections (``gc.freeze``, at its first frame when opened by its command), so it waits for the
-user to stop typing (``collector.Idle.collect_when_quiet``). Where nothing is frozen (an app run by
+user to stop typing (``collector.Idle.refreshed``). Where nothing is frozen (an app run by
 the tests, 0.2-0.5 s a pass over everything the process holds) it is left to the collector's own
 schedule.
 """
@@ -61,7 +61,7 @@ def after_refresh() -> None:
     left in reference cycles and in the URL cache is freed, and the heap's free pages given back."""
     urllib.parse.urlsplit.cache_clear()  # an lru_cache from Python 3.11 on
     if gc.get_freeze_count():  # the startup objects are left out (``local/collector.py``): a pass walks the rest
-        collector.IDLE.collect_when_quiet()
+        collector.IDLE.refreshed()
     give_back()
 
 
