@@ -6,10 +6,11 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from sqlite_utils import Database
+from sqlite_utils import Database, hookimpl
+from sqlite_utils.plugins import pm
 
 from biosphere_tui.cache import reader, vms
-from biosphere_tui.cache.db import CacheUnavailable, open_cache
+from biosphere_tui.cache.db import CacheUnavailable, connect, open_cache
 from biosphere_tui.cache.schema import migrations
 from biosphere_tui.cache.writer import CacheWriter
 from biosphere_tui.models.deployments import Deployment
@@ -45,6 +46,28 @@ def test_new_cache_has_every_migration_and_wal(tmp_path: Path) -> None:
     assert migrations.pending(db) == []
     assert db.journal_mode == "wal"
     assert {"deployments", "servers", "freshness", "site_history"} <= set(db.table_names())
+
+
+class _Plugin:
+    """A sqlite-utils plugin installed on the machine: it would run on every connection sqlite-utils wraps."""
+
+    seen: list[object] = []
+
+    @staticmethod
+    @hookimpl
+    def prepare_connection(conn: object) -> None:
+        _Plugin.seen.append(conn)
+
+
+def test_sqlite_utils_plugins_never_run_on_the_cache(tmp_path: Path) -> None:
+    pm.register(_Plugin, name="test-plugin")
+    try:
+        opened = open_cache(tmp_path / "c.sqlite")
+        CacheWriter(opened.db)
+        CacheWriter(connect(opened.path))
+    finally:
+        pm.unregister(name="test-plugin")
+    assert _Plugin.seen == []
 
 
 def test_older_schema_is_migrated_and_keeps_its_rows(tmp_path: Path) -> None:
