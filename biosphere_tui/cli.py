@@ -17,7 +17,7 @@ from pathlib import Path
 from biosphere_tui import __version__
 from biosphere_tui.config import LANGS, Config, load, require_sources
 from biosphere_tui.errors import ConfigError
-from biosphere_tui.local import collector, logs, memory
+from biosphere_tui.local import collector, interpreter, logs, memory
 from biosphere_tui.local.folders import cache_dir, demo_dir, log_file
 from biosphere_tui.local.private_files import private_dir
 from biosphere_tui.scripting import COMMANDS as SCRIPTING
@@ -250,7 +250,8 @@ def _loaded(args: argparse.Namespace) -> Iterator[Config]:
 def _run_app(config: Config, *, demo: bool) -> int:
     collector.pause()  # until the first frame (see local/collector.py)
     try:
-        return _open_app(config, demo=demo)
+        with interpreter.responsive():  # keys are not kept waiting by a refresh's threads
+            return _open_app(config, demo=demo)
     finally:
         collector.release()  # the app never showed a frame (no terminal, no cache): not left paused
 

@@ -5,6 +5,7 @@ run when the user has stopped typing (``local/collector.py``)."""
 from __future__ import annotations
 
 import gc
+import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -16,6 +17,7 @@ from biosphere_tui.app import BiosphereApp
 from biosphere_tui.config import Config
 from biosphere_tui.local import collector
 from biosphere_tui.local.collector import BACKSTOP, DUE, QUIET, Idle
+from biosphere_tui.local.interpreter import SWITCH_INTERVAL
 
 
 class FakeCollector:
@@ -104,6 +106,20 @@ def test_the_command_opening_the_app_pauses_the_collector_while_it_loads(
     monkeypatch.setattr(cli, "load", lambda path=None: synced)
     assert cli.main([]) == 0
     assert collecting == [False]  # resumed by the app's first frame (above)
+
+
+def test_the_app_opened_by_its_command_hands_the_interpreter_over_every_millisecond(
+        synced: Config, monkeypatch: pytest.MonkeyPatch, clean_collector: None) -> None:
+    # Replays keys typed in a refresh at scale 200: each of the threads a key goes through waited up to
+    # CPython's 5 ms for the refresh's threads to hand the interpreter over (local/interpreter.py).
+    intervals: list[float] = []
+    monkeypatch.setattr(BiosphereApp, "run", lambda app, *args, **kwargs: intervals.append(sys.getswitchinterval()))
+    monkeypatch.setattr(cli, "_has_terminal", lambda: True)
+    monkeypatch.setattr(cli, "load", lambda path=None: synced)
+    before = sys.getswitchinterval()
+    assert before > SWITCH_INTERVAL
+    assert cli.main([]) == 0
+    assert intervals == [SWITCH_INTERVAL] and sys.getswitchinterval() == before  # the process's own afterwards
 
 
 def test_a_command_whose_app_never_opens_leaves_the_collector_running(
