@@ -31,6 +31,7 @@ from biosphere_tui.config import Config
 from biosphere_tui.i18n import Phrase, _, plural, set_language, t
 from biosphere_tui.local import collector, journal, memory
 from biosphere_tui.local.folders import journal_file, state_file
+from biosphere_tui.local.foreground import FOREGROUND
 from biosphere_tui.local.state import load_state, save_state
 from biosphere_tui.models.groups import Group
 from biosphere_tui.models.states import Role
@@ -173,6 +174,7 @@ class BiosphereApp(App[None]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.InputEvent):
             collector.IDLE.input()  # no full collection under a key (local/collector.py)
+            FOREGROUND.input()  # nor a refresh's parsing and writing (local/foreground.py)
         await super().on_event(event)
 
     def on_unmount(self) -> None:
@@ -374,7 +376,7 @@ class BiosphereApp(App[None]):
                 from biosphere_tui.sync import Sync  # the network clients load off the first paint
 
                 self._cache_whole.wait()  # a damaged file is set aside before anything is written to it
-                self._sync = Sync(self.config, self.config.cache_path, now=self.now)
+                self._sync = Sync(self.config, self.config.cache_path, now=self.now, pace=FOREGROUND.pace)
                 self._sync.prepare()
             results = self._sync.refresh_blocking(only, force=force)
             events = self._observe_changes()

@@ -71,12 +71,17 @@ class Sync:
     (and token) between refreshes. ``refresh()`` runs in any thread with its own loop.
     """
 
-    def __init__(self, config: Config, cache_path: Path, *, now: Callable[[], datetime] = utcnow) -> None:
+    def __init__(self, config: Config, cache_path: Path, *, now: Callable[[], datetime] = utcnow,
+                 pace: Callable[[], None] = limits.unpaced) -> None:
+        """``pace`` is called between two items parsed or rows written (the app's waits while a key is
+        answered: ``local/foreground.py``)."""
         self.config = config
         self.cache_path = cache_path
         self.now = now
+        self.pace = pace
         os_cfg = config.openstack
-        self.sites = {name: SiteClient(name, os_cfg.clouds_yaml, timeout=os_cfg.timeout) for name in os_cfg.sites}
+        self.sites = {name: SiteClient(name, os_cfg.clouds_yaml, timeout=os_cfg.timeout, pace=pace)
+                      for name in os_cfg.sites}
         self._running: dict[asyncio.Task[list[SourceResult]], asyncio.AbstractEventLoop] = {}
 
     @property
@@ -193,7 +198,7 @@ class Sync:
             return None
         try:  # the token goes straight into the client: no local of this frame holds it
             return PortalClient(settings.url, settings.token.read(), timeout=settings.timeout,
-                                verify=settings.verify_tls)
+                                verify=settings.verify_tls, pace=self.pace)
         except errors.ConfigError as exc:
             return exc
 

@@ -19,6 +19,10 @@ MAX_RETRY_WAIT = 5.0
 """The longest a server's ``Retry-After`` makes a client wait before asking again."""
 
 
+def unpaced() -> None:
+    """A client's ``pace`` by default: parse on (see ``local/foreground.py`` for the app's)."""
+
+
 CAP_DEADLINES = 5
 """A call (a source's refresh) still receiving replies is stopped after this many deadlines all
 the same: a server sending each page just within its deadline cannot hold a refresh forever."""

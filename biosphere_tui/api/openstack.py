@@ -149,8 +149,10 @@ class SiteClient:
 
     def __init__(self, cloud: str, clouds_yaml: Path | None = None, *, timeout: float = 10.0,
                  deadline: float | None = None, cap: float | None = None,
-                 max_reply_bytes: int = limits.MAX_REPLY_BYTES) -> None:
+                 max_reply_bytes: int = limits.MAX_REPLY_BYTES, pace: Callable[[], None] = limits.unpaced) -> None:
+        """``pace`` is called before each item of a list is parsed (it may wait: the app's keys come first)."""
         self.cloud = cloud
+        self._pace = pace
         self._clouds_yaml = clouds_yaml
         self._timeout = timeout
         self._deadline = deadline if deadline is not None else limits.deadline(timeout)
@@ -240,7 +242,9 @@ class SiteClient:
         found: list[T] = []
 
         def page(body: Any) -> str | None:  # decoded under DECODING: its items, and the next page's marker
-            found.extend(parse_item(x) for x in self._items(body, key))
+            for item in self._items(body, key):
+                self._pace()
+                found.append(parse_item(item))
             return next_marker(f.obj(body, "reply"))
 
         for _ in range(MAX_PAGES):

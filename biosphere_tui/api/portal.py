@@ -72,8 +72,11 @@ class PortalClient:
         deadline: float | None = None,
         max_reply_bytes: int = limits.MAX_REPLY_BYTES,
         on_request: Callable[[httpx.Request], Awaitable[None]] | None = None,
+        pace: Callable[[], None] = limits.unpaced,
     ) -> None:
-        """``on_request`` sees every request before it is sent (the action journal uses it)."""
+        """``on_request`` sees every request before it is sent (the action journal uses it); ``pace`` is
+        called before each item of a list is parsed (it may wait: the app's keys come first)."""
+        self._pace = pace
         self._timeout = timeout
         self._deadline = deadline if deadline is not None else limits.deadline(timeout)
         self._max_bytes = max_reply_bytes
@@ -221,7 +224,11 @@ class PortalClient:
             self.next_since[request_key(path, {k: v for k, v in params.items() if k != "since"})] = \
                 self._parse(lambda page: f.timestamp(page, "next_since", "page"), first)
         def items(page: dict[str, Any]) -> list[T]:  # parsed as it comes: the raw page is freed at once
-            return [self._parse(parser, item) for item in page["items"]]
+            parsed = []
+            for item in page["items"]:
+                self._pace()
+                parsed.append(self._parse(parser, item))
+            return parsed
 
         found, nxt = items(first), first.get("next_page")
         total, per_page = first.get("total"), first.get("per_page") or PER_PAGE

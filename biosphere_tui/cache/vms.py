@@ -5,7 +5,7 @@ the same shape: id ``site/server-id``, the image's name as appliance, the Nova s
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -181,10 +181,15 @@ class Ordering:
         return [i for i in within if all(w in texts[i] for w in words)]
 
 
-def search_texts(db: Reader, *, nova: bool = False) -> dict[str, str]:
+def search_texts(db: Reader, *, nova: bool = False, pace: Callable[[], None] = lambda: None) -> dict[str, str]:
     """Every VM's searched text (``Ordering.texts``) by id: read once for the data, whatever the
-    scope or the sort, an ``ordering`` then reads the scope's ids alone."""
-    return {vm: text.lower() for vm, text in db.execute(f"SELECT id, {_SEARCHED_TEXT} FROM {_from(nova)}")}
+    scope or the sort, an ``ordering`` then reads the scope's ids alone. ``pace`` is called before each
+    (in a worker: it may wait while a key is answered)."""
+    texts = {}
+    for vm, text in db.execute(f"SELECT id, {_SEARCHED_TEXT} FROM {_from(nova)}"):
+        pace()
+        texts[vm] = text.lower()
+    return texts
 
 
 def ordering(db: Reader, query: VmQuery, *, nova: bool = False, texts: Mapping[str, str] | None = None) -> Ordering:

@@ -26,6 +26,7 @@ from biosphere_tui.cache.db import connect_reader
 from biosphere_tui.cache.reader import site_names
 from biosphere_tui.cache.vms import VmQuery, VmRow
 from biosphere_tui.i18n import _, t
+from biosphere_tui.local.foreground import FOREGROUND
 from biosphere_tui.models.deployments import Parameter
 from biosphere_tui.models.states import Role
 from biosphere_tui.rules.access import deployment_ssh, server_ssh
@@ -203,7 +204,7 @@ class MyVMScreen(Filterable, BiosphereScreen):
             db = connect_reader(path)  # its own connection: the app's is the UI thread's
             try:
                 if first:
-                    texts.set_result(vms.search_texts(db, nova=self.NOVA))
+                    texts.set_result(vms.search_texts(db, nova=self.NOVA, pace=FOREGROUND.pace))
                 ordered = vms.ordering(db, read[0], nova=self.NOVA, texts=texts.result())
             finally:
                 db.close()
