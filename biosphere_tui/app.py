@@ -29,7 +29,7 @@ from biosphere_tui.cache import reader
 from biosphere_tui.cache.db import CacheUnavailable, connect_reader, find_damage, is_damage, open_cache, rebuild
 from biosphere_tui.config import Config
 from biosphere_tui.i18n import Phrase, _, plural, set_language, t
-from biosphere_tui.local import collector, journal, memory
+from biosphere_tui.local import collector, memory
 from biosphere_tui.local.folders import journal_file, state_file
 from biosphere_tui.local.foreground import FOREGROUND
 from biosphere_tui.local.state import load_state, save_state
@@ -54,6 +54,7 @@ if TYPE_CHECKING:
 
     from biosphere_tui.action_runner import Started
     from biosphere_tui.actions import Actions
+    from biosphere_tui.local.journal import Journal
     from biosphere_tui.rules.notifications import Event, Watcher
     from biosphere_tui.sync import SourceResult, Sync
 
@@ -138,7 +139,7 @@ class BiosphereApp(App[None]):
         tls_notice = t("{tls_off} (portal.verify_tls = false): its identity is not checked.",
                        tls_off=_(TLS_OFF)) if self.tls_off else None
         self.notices = [n for n in (tls_notice, opened.notice, state_notice) if n]
-        self.journal = journal.Journal(journal_file())
+        self._journal_file = journal_file()
         self.cache = opened.conn  # plain sqlite3: the screens only read
         self.stale_after = stale_after(config.refresh_interval)
         self.label = label
@@ -224,6 +225,14 @@ class BiosphereApp(App[None]):
     @property
     def groups(self) -> list[Group]:
         return reader.groups(self.cache)
+
+    @cached_property
+    def journal(self) -> Journal:
+        """What the actions did, in the journal file: made with the first action or visit to the journal
+        screen (its entries' classes load then, not before the first paint), on the UI thread."""
+        from biosphere_tui.local.journal import Journal
+
+        return Journal(self._journal_file)
 
     @property
     def current_group(self) -> Group | None:
@@ -490,7 +499,7 @@ class BiosphereApp(App[None]):
             return
         phrase = title if isinstance(title, Phrase) else Phrase(title)  # journaled in no language
         self.notify(f"{phrase}…", timeout=3)
-        self._act(Started.now(self.cache, self.now(), phrase), call, resync, done, list(busy))
+        self._act(Started.now(self.cache, self.now(), phrase), call, resync, done, list(busy), self.journal)
 
     def _after_action(self, resync: set[str], items: list[str], *, force: bool = False) -> None:
         """Refresh what an action changed; its items stay in flight until that refresh has ended."""
@@ -499,7 +508,7 @@ class BiosphereApp(App[None]):
 
     @work(thread=True, group="actions", exit_on_error=False)
     def _act(self, started: Started, call: Callable[[Actions], Awaitable[T]], resync: set[str],
-             done: Callable[[T], Any] | None, items: list[str]) -> None:
+             done: Callable[[T], Any] | None, items: list[str], journal: Journal) -> None:
         from biosphere_tui import action_runner
         from biosphere_tui.actions import ReadOnlyRefusal
         from biosphere_tui.errors import SourceError
@@ -513,7 +522,7 @@ class BiosphereApp(App[None]):
         title = started.action
         try:
             result = action_runner.run(self.config, started, call, resync=resync, refresh=refresh,
-                                       journal_to=self.journal, warn=warn)
+                                       journal_to=journal, warn=warn)
         except ReadOnlyRefusal as exc:
             self.call_from_thread(self.notify, _(exc.message), title=_("read-only"), severity="warning")
             self.call_from_thread(self.in_flight.free, items)

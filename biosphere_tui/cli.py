@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import NoReturn
 
 from biosphere_tui import __version__
 from biosphere_tui.config import LANGS, Config, load, require_sources
@@ -56,6 +57,28 @@ def forwarded(args: argparse.Namespace) -> list[str]:
     flags = (("--openstack-only", args.openstack_only), ("--read-only", args.read_only), ("--privacy", args.privacy))
     options += [flag for flag, on in flags if on]
     return options + (["--lang", args.lang] if args.lang else [])
+
+
+class _NotTheApp(Exception):
+    """The command line names a command, asks for help, or is wrong: for the whole parser to read."""
+
+
+class _AppParser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise _NotTheApp(message)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line, as ``build_parser`` reads it. Opening the app (options alone: the common case)
+    is read without making the commands' parsers (~4 ms at each start, before the first frame); any
+    other line (a command, ``--help``, ``--version``, a mistake) by the whole parser, which says the same
+    as this one for options alone (it has no other option than ``--help`` and ``--version``)."""
+    app = _AppParser(prog="biosphere-tui", parents=[_common(top=True)], add_help=False)
+    app.set_defaults(command=None)
+    try:
+        return app.parse_args(argv)
+    except _NotTheApp:
+        return build_parser().parse_args(argv)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -179,7 +202,7 @@ def _scripting_commands(commands: argparse._SubParsersAction, common: argparse.A
 
 def main(argv: list[str] | None = None) -> int:
     memory.share_heaps()  # before any thread (the app's, a refresh's): see local/memory.py
-    args = build_parser().parse_args(argv)
+    args = parse_args(argv)
     logs.setup(log_file(), logging.DEBUG if args.debug else logging.INFO)
     try:
         if args.command == "token":

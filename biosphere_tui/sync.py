@@ -27,10 +27,11 @@ from biosphere_tui.cache import reader
 from biosphere_tui.cache.db import connect
 from biosphere_tui.cache.writer import CacheWriter
 from biosphere_tui.config import Config
+from biosphere_tui.models.cursors import ListCursor, ServersCursor
 from biosphere_tui.models.deployments import Deployment, UsageDay
 from biosphere_tui.models.groups import Group
 from biosphere_tui.models.membership import Member, MembershipRequest
-from biosphere_tui.models.sources import Freshness, ListCursor, ServersCursor
+from biosphere_tui.models.sources import Freshness
 from biosphere_tui.models.states import Role
 from biosphere_tui.rules import backoff
 

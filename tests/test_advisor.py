@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from biosphere_tui.i18n import set_language
+from biosphere_tui.models.catalogue import Room
 from biosphere_tui.models.groups import Quota
 from biosphere_tui.models.nova import Flavor
-from biosphere_tui.models.sites import Room
 from biosphere_tui.models.states import SiteState
 from biosphere_tui.rules.advisor import ClassPlan, Placement, Signal, class_why, headroom, plan_class, ranked, recommend
 from biosphere_tui.rules.fit import APPLIANCE, CAPACITY, QUOTA, Minimum, assess

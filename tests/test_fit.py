@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from biosphere_tui.models.catalogue import Room
 from biosphere_tui.models.groups import Quota
 from biosphere_tui.models.nova import Flavor
-from biosphere_tui.models.sites import Room
 from biosphere_tui.models.states import SiteState
 from biosphere_tui.rules.fit import APPLIANCE, CAPACITY, QUOTA, SITE, Minimum, assess, fit
 

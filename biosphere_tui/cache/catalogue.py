@@ -8,10 +8,9 @@ from datetime import datetime
 
 from biosphere_tui.cache import reader
 from biosphere_tui.cache.db import Reader, Row
-from biosphere_tui.models.catalogue import Appliance, Developer, Tool
+from biosphere_tui.models.catalogue import Appliance, Developer, Room, Tool
 from biosphere_tui.models.deployments import AccessLink, Deployment, Parameter
 from biosphere_tui.models.nova import Flavor
-from biosphere_tui.models.sites import Room
 from biosphere_tui.models.states import DeploymentState
 
 _APPLIANCE_COLUMNS = (

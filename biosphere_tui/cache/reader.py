@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from biosphere_tui.cache.db import Reader
 from biosphere_tui.models.groups import Group, Quota, User
 from biosphere_tui.models.sites import Capacity, SiteStatus
-from biosphere_tui.models.sources import Freshness, ListCursor, ServersCursor
+from biosphere_tui.models.sources import Freshness
 from biosphere_tui.models.states import DeploymentState, GroupKind, Role, SiteState
+
+if TYPE_CHECKING:
+    from biosphere_tui.models.cursors import ListCursor, ServersCursor
 
 LIVE_STATES = tuple(s.value for s in DeploymentState if not s.is_final)
 
@@ -123,12 +127,16 @@ def validators(db: Reader, source: str) -> dict[str, str]:
 
 def servers_cursor(db: Reader, site: str) -> ServersCursor | None:
     """How far ``site``'s cached servers were read (None: never, or not since the cursor was kept)."""
+    from biosphere_tui.models.cursors import ServersCursor  # the refresh's: not loaded before the first frame
+
     row = db.execute("SELECT newest, deltas, full_pass FROM servers_cursor WHERE site = ?", [site]).fetchone()
     return ServersCursor(datetime.fromisoformat(row[0]), row[1], datetime.fromisoformat(row[2])) if row else None
 
 
 def portal_cursor(db: Reader, source: str) -> ListCursor | None:
     """How far ``source``'s cached lists were read (None: never, or in full only)."""
+    from biosphere_tui.models.cursors import ListCursor
+
     row = db.execute("SELECT newest, deltas, full_pass, lists FROM portal_cursor WHERE source = ?", [source]).fetchone()
     return ListCursor(datetime.fromisoformat(row[0]), row[1], datetime.fromisoformat(row[2]),
                       tuple(json.loads(row[3]))) if row else None

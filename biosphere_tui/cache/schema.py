@@ -243,7 +243,7 @@ def m013_validators(db: Database) -> None:
 
 @_step
 def m014_servers_cursor(db: Database) -> None:
-    """Each site's servers cursor (``models.sources.ServersCursor``), written with the servers it stands for:
+    """Each site's servers cursor (``models.cursors.ServersCursor``), written with the servers it stands for:
     a new process (the ``sync`` command, an app start) reads only the changes since a recent one."""
     db.executescript("CREATE TABLE servers_cursor (site TEXT PRIMARY KEY, newest TEXT NOT NULL, "
                      "deltas INTEGER NOT NULL, full_pass TEXT NOT NULL);")
@@ -251,7 +251,7 @@ def m014_servers_cursor(db: Database) -> None:
 
 @_step
 def m015_portal_cursor(db: Database) -> None:
-    """A portal source's ``since`` cursor (``models.sources.ListCursor``; ``lists``: JSON), written with the rows
+    """A portal source's ``since`` cursor (``models.cursors.ListCursor``; ``lists``: JSON), written with the rows
     it stands for: a refresh reads only the deployments (membership requests) changed since it."""
     db.executescript("CREATE TABLE portal_cursor (source TEXT PRIMARY KEY, newest TEXT NOT NULL, "
                      "deltas INTEGER NOT NULL, full_pass TEXT NOT NULL, lists TEXT NOT NULL);")

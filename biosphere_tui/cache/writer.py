@@ -21,12 +21,12 @@ from sqlite_utils import Database
 
 from biosphere_tui.cache.db import CacheWriteFailed, write_transaction
 from biosphere_tui.models.catalogue import Appliance
+from biosphere_tui.models.cursors import ListCursor, ServersCursor
 from biosphere_tui.models.deployments import Deployment, Parameter, UsageDay
 from biosphere_tui.models.groups import Group, User
 from biosphere_tui.models.membership import GroupSummary, Member, MembershipRequest
 from biosphere_tui.models.nova import SiteSnapshot
 from biosphere_tui.models.sites import SiteStatus
-from biosphere_tui.models.sources import ListCursor, ServersCursor
 
 log = logging.getLogger(__name__)
 

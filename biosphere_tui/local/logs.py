@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from functools import cache
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from typing import IO
@@ -16,11 +17,16 @@ from typing import IO
 from biosphere_tui.local.private_files import open_private, private_dir
 
 REDACTED = "[redacted]"
-PATTERNS = [
-    re.compile(r"(?i)(bearer\s+)[^\s\"',]+"),
-    re.compile(r"(?i)(x-(?:auth|subject)-token['\"]?\s*[:=]\s*['\"]?)[^\s\"',}]+"),
-    re.compile(r"(?i)(\"?(?:password|token|secret|adminpass)\"?\s*[:=]\s*['\"]?)[^\s\"',}]+"),
-]
+
+
+@cache
+def _patterns() -> tuple[re.Pattern[str], ...]:
+    """What is shaped like a credential; compiled with the first record, not at every start."""
+    return (
+        re.compile(r"(?i)(bearer\s+)[^\s\"',]+"),
+        re.compile(r"(?i)(x-(?:auth|subject)-token['\"]?\s*[:=]\s*['\"]?)[^\s\"',}]+"),
+        re.compile(r"(?i)(\"?(?:password|token|secret|adminpass)\"?\s*[:=]\s*['\"]?)[^\s\"',}]+"),
+    )
 
 
 class Redactor(logging.Filter):
@@ -37,7 +43,7 @@ class Redactor(logging.Filter):
     def redact(self, text: str) -> str:
         for secret in self.secrets:
             text = text.replace(secret, REDACTED)
-        for pattern in PATTERNS:
+        for pattern in _patterns():
             text = pattern.sub(lambda m: m.group(1) + REDACTED, text)
         return text
 

@@ -1,4 +1,4 @@
-"""The sites as the portal's status page and the launch forms see them."""
+"""The sites as the portal's status page shows them (as launching sees them: ``models.catalogue.Room``)."""
 
 from __future__ import annotations
 
@@ -31,32 +31,3 @@ class SiteStatus:
     features: tuple[str, ...]  # "BigMem", "HighFreq", "GPU", "Training"
     message: str
     updated: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class Room:
-    """A site as launching sees it: its state and what it has free.
-
-    ``answers`` is False when the site's own cloud does not answer the app (then ``since``
-    is the first failed refresh), whatever the portal's status page says. ``name`` is the site's
-    display name (``site_names``: its platform's short name), its id when empty.
-    """
-
-    site: str
-    state: SiteState
-    message: str = ""
-    answers: bool = True
-    since: datetime | None = None
-    vcpu: int = 0
-    ram_gb: int = 0
-    storage_gb: int = 0
-    gpu: int = 0
-    name: str = ""
-
-    @property
-    def label(self) -> str:
-        return self.name or self.site
-
-    @property
-    def usable(self) -> bool:
-        return self.answers and self.state not in (SiteState.DOWN, SiteState.MAINTENANCE)

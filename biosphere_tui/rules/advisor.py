@@ -19,9 +19,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from biosphere_tui.i18n import _, t
+from biosphere_tui.models.catalogue import Room
 from biosphere_tui.models.groups import Quota
 from biosphere_tui.models.nova import Flavor
-from biosphere_tui.models.sites import Room
 from biosphere_tui.rules.fit import APPLIANCE, CAPACITY, QUOTA, SITE, Fit, Matrix, Minimum
 
 

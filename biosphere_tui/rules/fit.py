@@ -10,10 +10,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from biosphere_tui.i18n import _, t
-from biosphere_tui.models.catalogue import Appliance
+from biosphere_tui.models.catalogue import Appliance, Room
 from biosphere_tui.models.groups import Quota
 from biosphere_tui.models.nova import Flavor
-from biosphere_tui.models.sites import Room
 from biosphere_tui.models.states import SiteState
 from biosphere_tui.rules import units
 

@@ -12,6 +12,7 @@ the same one: ``secret_text``.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 MASK = "•"
 SECRET_MASK = MASK * 6  # a secret's value, one length whatever its own (which would say something)
@@ -25,12 +26,18 @@ _URL_HOST = rf"(?<=://)(?:[^\s/@]*@)?(?:\[[^\]\s/]*\]|[\w.%-]+){_PORT}"  # a lin
 _BRACKETED = rf"\[[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*(?:%[\w.-]+)?\]{_PORT}"  # [IPv6]:port
 _HOST_PORT = r"(?<![\w.-])(?:(?:[A-Za-z0-9-]+\.)+[A-Za-z0-9-]+|localhost):\d{1,5}(?!\w)"  # host.name:port, 10.0.0.1:22
 _USER_IPV6 = rf"[\w.+-]+@(?:{_IPV6})"  # ssh user@2001:db8::7
-ADDRESS = re.compile("|".join((_URL_HOST, _BRACKETED, _HOST_PORT, _USER_IPV6, _EMAIL, _IPV6, _IPV4, _IPV4_CUT)))
+
+
+@cache
+def address() -> re.Pattern[str]:
+    """What is masked; compiled when first used (privacy mode on, a command's ``--privacy``), not
+    before the app's first frame."""
+    return re.compile("|".join((_URL_HOST, _BRACKETED, _HOST_PORT, _USER_IPV6, _EMAIL, _IPV6, _IPV4, _IPV4_CUT)))
 
 
 def mask(text: str) -> str:
     """``text`` with every IP and e-mail address replaced by as many ``•``."""
-    return ADDRESS.sub(lambda m: MASK * len(m.group()), text)
+    return address().sub(lambda m: MASK * len(m.group()), text)
 
 
 def secret_text(value: str | None, *, secret: bool, reveal: bool = False) -> str:

@@ -7,7 +7,7 @@ from rich.segment import Segment
 from textual.color import Color
 from textual.filter import LineFilter
 
-from biosphere_tui.rules.privacy import ADDRESS, MASK
+from biosphere_tui.rules.privacy import MASK, address
 
 
 class PrivacyFilter(LineFilter):
@@ -15,7 +15,7 @@ class PrivacyFilter(LineFilter):
 
     def apply(self, segments: list[Segment], background: Color) -> list[Segment]:
         line = "".join(s.text for s in segments)
-        spans = [m.span() for m in ADDRESS.finditer(line)]
+        spans = [m.span() for m in address().finditer(line)]
         if not spans:
             return segments
         masked = list(line)
