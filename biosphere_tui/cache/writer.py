@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, fields, is_dataclass
@@ -19,12 +20,12 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from biosphere_tui.cache.db import CacheWriteFailed, write_transaction
+from biosphere_tui.cache.db import CacheWriteFailed, describe, write_transaction
 from biosphere_tui.models.catalogue import Appliance
 from biosphere_tui.models.deployments import Deployment, Parameter, UsageDay
 from biosphere_tui.models.groups import Group, User
 from biosphere_tui.models.membership import GroupSummary, Member, MembershipRequest
-from biosphere_tui.models.nova import SiteSnapshot
+from biosphere_tui.models.nova import Server, SiteSnapshot
 from biosphere_tui.models.sites import SiteStatus
 from biosphere_tui.models.sources import ListCursor, ServersCursor
 
@@ -50,6 +51,26 @@ def parameters_json(parameters: Iterable[Parameter]) -> str:
                   for p in parameters])
 
 
+def _on_conflict(table: str, names: Sequence[str], keys: tuple[str, ...]) -> str:
+    """The upsert clause of ``table``'s rows of columns ``names``: a row stored under the same ``keys`` is
+    updated, unless it is equal (then it is not written, nor counted as a change)."""
+    values = [n for n in names if n not in keys]
+    update = (f"DO UPDATE SET {', '.join(f'{n} = excluded.{n}' for n in values)} WHERE "
+              f"({', '.join(f'{table}.{n}' for n in values)}) IS NOT ({', '.join(f'excluded.{n}' for n in values)})"
+              if values else "DO NOTHING")
+    return f"ON CONFLICT ({', '.join(keys)}) {update}"
+
+
+SERVER_COLUMNS = ("site", "id", "name", "status", "flavor", "vcpus", "ram_mb", "disk_gb", "image_id", "ip", "created",
+                  "updated", "fault", "addresses", "deployment_id", "metadata")
+
+
+def _server_row(s: Server) -> tuple[Any, ...]:
+    """A server as the ``servers`` table keeps it (``SERVER_COLUMNS``)."""
+    return (s.site, s.id, s.name, s.status, s.flavor, s.vcpus, s.ram_mb, s.disk_gb, s.image_id, s.ip, _iso(s.created),
+            _iso(s.updated), s.fault, _json(list(s.addresses)), s.metadata.get("biosphere_deployment"), _json(s.metadata))
+
+
 def _row(obj: Any) -> dict[str, Any]:
     """A dataclass's fields, one level deep (``asdict`` deep-copies: ~10x slower)."""
     return {f.name: getattr(obj, f.name) for f in fields(obj)}
@@ -60,6 +81,8 @@ class CacheWriter:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        db.execute(f"CREATE TEMP TABLE IF NOT EXISTS staged_servers ({', '.join(SERVER_COLUMNS)}, "
+                   "PRIMARY KEY (site, id)) WITHOUT ROWID")  # see ``stage_servers``
 
     # -- freshness -----------------------------------------------------------------------
 
@@ -137,10 +160,6 @@ class CacheWriter:
         if first is None:
             return 0
         names = list(first)
-        values = [n for n in names if n not in keys]
-        update = (f"DO UPDATE SET {', '.join(f'{n} = excluded.{n}' for n in values)} WHERE "
-                  f"({', '.join(f'{table}.{n}' for n in values)}) IS NOT ({', '.join(f'excluded.{n}' for n in values)})"
-                  if values else "DO NOTHING")
 
         def each() -> Iterator[tuple[Any, ...]]:
             for row in chain((first,), found):
@@ -151,7 +170,7 @@ class CacheWriter:
         before = self.db.conn.total_changes
         self.db.conn.executemany(  # plain executemany: sqlite-utils' insert_all costs ~5x more here
             f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
-            f"ON CONFLICT ({', '.join(keys)}) {update}",
+            f"{_on_conflict(table, names, keys)}",
             each(),
         )
         return self.db.conn.total_changes - before
@@ -284,27 +303,63 @@ class CacheWriter:
             self.db.conn.executemany("INSERT INTO usage_synced VALUES (?, ?)", [(g, end.isoformat()) for g in windows])
             self._success("portal.usage", len(days), duration, at, changed)
 
+    def stage_servers(self, servers: Iterable[Server]) -> None:
+        """Keep a page of a site's servers for its ``site`` write, which takes them with those of its
+        snapshot: a site's refresh writes each page as it comes instead of holding every server. They
+        wait in a temporary table of this connection alone (no lock on the cache file), kept until
+        that write or the connection's end."""
+        with self._temporary():
+            self._stage(servers)
+
+    @contextmanager
+    def _temporary(self) -> Iterator[None]:
+        """Writes to this connection's temporary tables alone: committed at once (taking no lock on the
+        cache file), or part of the transaction already open."""
+        if self.db.conn.in_transaction:
+            yield
+            return
+        try:
+            with self.db.conn:
+                yield
+        except sqlite3.Error as exc:
+            raise CacheWriteFailed(describe(exc)) from exc
+
+    def _stage(self, servers: Iterable[Server]) -> None:
+        self.db.conn.executemany(  # a server listed twice (Nova's pages shifted meanwhile): as read last
+            f"INSERT OR REPLACE INTO staged_servers VALUES ({', '.join('?' * len(SERVER_COLUMNS))})",
+            (_server_row(s) for s in servers))
+
     def site(self, site: str, snap: SiteSnapshot, duration: float, at: datetime,
              cursor: ServersCursor | None = None) -> int:
-        """Write what a site's refresh read (a partial snapshot updates and removes only the servers
-        it names) and the servers ``cursor`` it leaves (None: none, the next read is a full one);
-        returns how many servers the site has now."""
-        def servers(deleted: bool | None = None) -> Iterator[dict[str, Any]]:
-            """The servers' rows (only those ``deleted`` or not, when given)."""
-            for s in snap.servers:
-                if deleted is None or (s.status == "DELETED") == deleted:
-                    yield {**{k: v for k, v in _row(s).items() if k != "metadata"},
-                           "created": _iso(s.created), "updated": _iso(s.updated),
-                           "deployment_id": s.metadata.get("biosphere_deployment"), "metadata": _json(s.metadata),
-                           "addresses": _json(list(s.addresses))}
+        """Write what a site's refresh read, its servers those of ``snap`` and those staged before
+        (``stage_servers``; a partial snapshot updates and removes only the servers it names), and the
+        servers ``cursor`` it leaves (None: none, the next read is a full one); returns how many servers
+        the site has now."""
+        try:
+            return self._site(site, snap, duration, at, cursor)
+        except BaseException:  # the staged servers of this read go all the same
+            with self._temporary():
+                self.db.execute("DELETE FROM staged_servers WHERE site = ?", [site])
+            raise
 
+    def _site(self, site: str, snap: SiteSnapshot, duration: float, at: datetime, cursor: ServersCursor | None) -> int:
+        columns = ", ".join(SERVER_COLUMNS)
         with write_transaction(self.db):
+            self._stage(snap.servers)
+            before = self.db.conn.total_changes
             if snap.partial:  # the servers changed since the last refresh: the others stay
-                changed = self._upsert("servers", servers(deleted=False), ("site", "id"))
-                changed += sum(self.db.execute("DELETE FROM servers WHERE site = ? AND id = ?", [site, s.id]).rowcount
-                               for s in snap.servers if s.status == "DELETED")
-            else:
-                changed = self._replace("servers", servers(), ("site", "id"), "site = ?", [site])
+                self.db.execute(f"INSERT INTO servers ({columns}) SELECT {columns} FROM staged_servers "
+                                f"WHERE site = ? AND status != 'DELETED' {_on_conflict('servers', SERVER_COLUMNS, ('site', 'id'))}",
+                                [site])
+                self.db.execute("DELETE FROM servers WHERE site = ? AND id IN "
+                                "(SELECT id FROM staged_servers WHERE site = ? AND status = 'DELETED')", [site, site])
+            else:  # every server of the site: those not among them are gone
+                self.db.execute(f"INSERT INTO servers ({columns}) SELECT {columns} FROM staged_servers WHERE site = ? "
+                                f"{_on_conflict('servers', SERVER_COLUMNS, ('site', 'id'))}", [site])
+                self.db.execute("DELETE FROM servers WHERE site = ? AND NOT EXISTS (SELECT 1 FROM staged_servers k "
+                                "WHERE k.site = servers.site AND k.id = servers.id)", [site])
+            changed = self.db.conn.total_changes - before
+            self.db.execute("DELETE FROM staged_servers WHERE site = ?", [site])
             changed += self._replace("flavors", [_row(x) for x in snap.flavors], ("site", "id"), "site = ?", [site])
             changed += self._replace("images", [_row(x) for x in snap.images], ("site", "id"), "site = ?", [site])
             changed += self._replace("limits", [_row(snap.limits)], "site", "site = ?", [site])
