@@ -250,14 +250,14 @@ class Sync:
             admin_of = [g.id for g in await groups(progress) if g.role is Role.ADMIN]
             started = time.perf_counter()
             scopes: list[tuple[str, str | None]] = [("mine", None), *(("group", gid) for gid in admin_of)]
-            got = await self._read_since(portal, writer, progress, "portal.deployments", {
+            got = await self._read_since(portal, writer, progress, "portal.deployments", {  # staged as read
                 request_key("monitor/deployments", {"scope": s, **({"group": g} if g else {})}):
-                    partial(_deployments_of, s, g) for s, g in scopes})
+                    partial(_deployments_of, s, g, writer.stage_deployments) for s, g in scopes})
             if got.rows is None:
                 return writer.unchanged("portal.deployments", time.perf_counter() - started, self.now())
             with writer.validated("portal.deployments", got.etags):
-                return writer.deployments({d.id: d for d in got.rows}.values(), time.perf_counter() - started,
-                                          self.now(), partial=got.partial, cursor=got.cursor)
+                return writer.deployments(got.rows, time.perf_counter() - started, self.now(), partial=got.partial,
+                                          cursor=got.cursor)
 
         async def members(progress: limits.Progress) -> int:
             """Every member of the groups the user administers (again when one changed), and their membership
@@ -487,9 +487,9 @@ def _whole(read: SinceRead, client: PortalClient, revalidate: bool) -> Awaitable
     return read(client, revalidate, None)
 
 
-def _deployments_of(scope: str, group_id: str | None, client: PortalClient, revalidate: bool,
-                    since: datetime | None) -> Awaitable[list[Deployment]]:
-    return client.deployments(scope, group_id, since=since, revalidate=revalidate)
+def _deployments_of(scope: str, group_id: str | None, stage: Callable[[list[Deployment]], None], client: PortalClient,
+                    revalidate: bool, since: datetime | None) -> Awaitable[list[Deployment]]:
+    return client.deployments(scope, group_id, since=since, revalidate=revalidate, each_page=stage)
 
 
 def _members_of(group_id: str, client: PortalClient, revalidate: bool) -> Awaitable[list[Member]]:

@@ -63,12 +63,26 @@ def _on_conflict(table: str, names: Sequence[str], keys: tuple[str, ...]) -> str
 
 SERVER_COLUMNS = ("site", "id", "name", "status", "flavor", "vcpus", "ram_mb", "disk_gb", "image_id", "ip", "created",
                   "updated", "fault", "addresses", "deployment_id", "metadata")
+DEPLOYMENT_COLUMNS = tuple(f.name for f in fields(Deployment))
+STAGED = {"servers": (SERVER_COLUMNS, ("site", "id")), "deployments": (DEPLOYMENT_COLUMNS, ("id",))}
+"""The tables whose rows a refresh writes a page at a time (``CacheWriter.stage_servers``): their columns and keys."""
 
 
 def _server_row(s: Server) -> tuple[Any, ...]:
     """A server as the ``servers`` table keeps it (``SERVER_COLUMNS``)."""
     return (s.site, s.id, s.name, s.status, s.flavor, s.vcpus, s.ram_mb, s.disk_gb, s.image_id, s.ip, _iso(s.created),
             _iso(s.updated), s.fault, _json(list(s.addresses)), s.metadata.get("biosphere_deployment"), _json(s.metadata))
+
+
+def _deployment_row(d: Deployment) -> tuple[Any, ...]:
+    """A deployment as the ``deployments`` table keeps it (``DEPLOYMENT_COLUMNS``)."""
+    row = _row(d)
+    row["state"] = d.state.value
+    row["created"], row["updated"] = _iso(d.created), _iso(d.updated)
+    row["last_activity"] = _iso(d.last_activity) if d.last_activity else None
+    row["access"] = _json(row["access"])
+    row["parameters"] = parameters_json(d.parameters)
+    return tuple(row[c] for c in DEPLOYMENT_COLUMNS)
 
 
 def _row(obj: Any) -> dict[str, Any]:
@@ -81,8 +95,9 @@ class CacheWriter:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        db.execute(f"CREATE TEMP TABLE IF NOT EXISTS staged_servers ({', '.join(SERVER_COLUMNS)}, "
-                   "PRIMARY KEY (site, id)) WITHOUT ROWID")  # see ``stage_servers``
+        for table, (columns, keys) in STAGED.items():  # see ``stage_servers``
+            db.execute(f"CREATE TEMP TABLE IF NOT EXISTS staged_{table} ({', '.join(columns)}, "
+                       f"PRIMARY KEY ({', '.join(keys)})) WITHOUT ROWID")
 
     # -- freshness -----------------------------------------------------------------------
 
@@ -237,21 +252,12 @@ class CacheWriter:
 
     def deployments(self, deployments: Iterable[Deployment], duration: float, at: datetime, *,
                     partial: bool = False, cursor: ListCursor | None = None) -> int:
-        """Write the deployments read: all of them, or (``partial``) those changed since the cursor, the
-        others staying; and the ``cursor`` they leave (None: the next read is a full one). Returns how
-        many deployments the cache holds now."""
-        def rows() -> Iterator[dict[str, Any]]:
-            for d in deployments:
-                row = _row(d)
-                row["state"] = d.state.value
-                row["created"], row["updated"] = _iso(d.created), _iso(d.updated)
-                row["last_activity"] = _iso(d.last_activity) if d.last_activity else None
-                row["access"] = _json(row["access"])
-                row["parameters"] = parameters_json(d.parameters)
-                yield row
-
-        with write_transaction(self.db):
-            changed = self._upsert("deployments", rows(), ("id",)) if partial else self._replace("deployments", rows(), "id")
+        """Write the deployments read, those given and those staged (``stage_deployments``): all of them,
+        or (``partial``) those changed since the cursor, the others staying; and the ``cursor`` they leave
+        (None: the next read is a full one). Returns how many deployments the cache holds now."""
+        with self._staged("deployments"), write_transaction(self.db):
+            self._stage("deployments", map(_deployment_row, deployments))
+            changed = self._merge("deployments", partial=partial)
             count = int(self.db.execute("SELECT COUNT(*) FROM deployments").fetchone()[0])
             self._success("portal.deployments", count, duration, at, changed)
             self._cursor("portal.deployments", cursor)
@@ -305,11 +311,17 @@ class CacheWriter:
 
     def stage_servers(self, servers: Iterable[Server]) -> None:
         """Keep a page of a site's servers for its ``site`` write, which takes them with those of its
-        snapshot: a site's refresh writes each page as it comes instead of holding every server. They
-        wait in a temporary table of this connection alone (no lock on the cache file), kept until
-        that write or the connection's end."""
+        snapshot: a refresh writes each page as it comes instead of holding every server of a site
+        (20,000 objects at once, whose memory the process kept). They wait in a temporary table of this
+        connection alone (no lock on the cache file) until that write, or the connection's end (one
+        refresh: a read that failed midway leaves the cache as it was)."""
         with self._temporary():
-            self._stage(servers)
+            self._stage("servers", map(_server_row, servers))
+
+    def stage_deployments(self, deployments: Iterable[Deployment]) -> None:
+        """Keep a page of deployments for the ``deployments`` write, as ``stage_servers`` does servers."""
+        with self._temporary():
+            self._stage("deployments", map(_deployment_row, deployments))
 
     @contextmanager
     def _temporary(self) -> Iterator[None]:
@@ -324,10 +336,42 @@ class CacheWriter:
         except sqlite3.Error as exc:
             raise CacheWriteFailed(describe(exc)) from exc
 
-    def _stage(self, servers: Iterable[Server]) -> None:
-        self.db.conn.executemany(  # a server listed twice (Nova's pages shifted meanwhile): as read last
-            f"INSERT OR REPLACE INTO staged_servers VALUES ({', '.join('?' * len(SERVER_COLUMNS))})",
-            (_server_row(s) for s in servers))
+    def _stage(self, table: str, rows: Iterable[tuple[Any, ...]]) -> None:
+        """``rows`` staged for ``table`` (a row read twice, as Nova's pages shift meanwhile: as read last)."""
+        self.db.conn.executemany(f"INSERT OR REPLACE INTO staged_{table} VALUES ({', '.join('?' * len(STAGED[table][0]))})",
+                                 rows)
+
+    @contextmanager
+    def _staged(self, table: str, scope: str = "1", params: Sequence[Any] = ()) -> Iterator[None]:
+        """Around a write of ``table``'s rows staged within ``scope``: if it fails, they go all the same."""
+        try:
+            yield
+        except BaseException:
+            with self._temporary():
+                self.db.execute(f"DELETE FROM staged_{table} WHERE {scope}", list(params))
+            raise
+
+    def _merge(self, table: str, scope: str = "1", params: Sequence[Any] = (), *, partial: bool = False,
+               gone: str = "0") -> int:
+        """Write ``table``'s rows staged within ``scope`` and unstage them: all its rows there (the others
+        there are deleted), or (``partial``) those that changed, the others staying and those staged as
+        ``gone`` deleted. Returns how many rows that wrote or deleted (a row equal to the stored one is
+        not written)."""
+        columns, keys = STAGED[table]
+        names, key = ", ".join(columns), ", ".join(keys)
+        before = self.db.conn.total_changes
+        self.db.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM staged_{table} WHERE ({scope}) "
+                        f"AND NOT ({gone if partial else '0'}) {_on_conflict(table, columns, keys)}", [*params])
+        if partial:
+            self.db.execute(f"DELETE FROM {table} WHERE ({scope}) AND ({key}) IN "
+                            f"(SELECT {key} FROM staged_{table} WHERE ({scope}) AND ({gone}))", [*params, *params])
+        else:
+            match = " AND ".join(f"k.{k} = {table}.{k}" for k in keys)
+            self.db.execute(f"DELETE FROM {table} WHERE ({scope}) AND NOT EXISTS "
+                            f"(SELECT 1 FROM staged_{table} k WHERE {match})", [*params])
+        changed = self.db.conn.total_changes - before
+        self.db.execute(f"DELETE FROM staged_{table} WHERE {scope}", [*params])
+        return changed
 
     def site(self, site: str, snap: SiteSnapshot, duration: float, at: datetime,
              cursor: ServersCursor | None = None) -> int:
@@ -335,31 +379,9 @@ class CacheWriter:
         (``stage_servers``; a partial snapshot updates and removes only the servers it names), and the
         servers ``cursor`` it leaves (None: none, the next read is a full one); returns how many servers
         the site has now."""
-        try:
-            return self._site(site, snap, duration, at, cursor)
-        except BaseException:  # the staged servers of this read go all the same
-            with self._temporary():
-                self.db.execute("DELETE FROM staged_servers WHERE site = ?", [site])
-            raise
-
-    def _site(self, site: str, snap: SiteSnapshot, duration: float, at: datetime, cursor: ServersCursor | None) -> int:
-        columns = ", ".join(SERVER_COLUMNS)
-        with write_transaction(self.db):
-            self._stage(snap.servers)
-            before = self.db.conn.total_changes
-            if snap.partial:  # the servers changed since the last refresh: the others stay
-                self.db.execute(f"INSERT INTO servers ({columns}) SELECT {columns} FROM staged_servers "
-                                f"WHERE site = ? AND status != 'DELETED' {_on_conflict('servers', SERVER_COLUMNS, ('site', 'id'))}",
-                                [site])
-                self.db.execute("DELETE FROM servers WHERE site = ? AND id IN "
-                                "(SELECT id FROM staged_servers WHERE site = ? AND status = 'DELETED')", [site, site])
-            else:  # every server of the site: those not among them are gone
-                self.db.execute(f"INSERT INTO servers ({columns}) SELECT {columns} FROM staged_servers WHERE site = ? "
-                                f"{_on_conflict('servers', SERVER_COLUMNS, ('site', 'id'))}", [site])
-                self.db.execute("DELETE FROM servers WHERE site = ? AND NOT EXISTS (SELECT 1 FROM staged_servers k "
-                                "WHERE k.site = servers.site AND k.id = servers.id)", [site])
-            changed = self.db.conn.total_changes - before
-            self.db.execute("DELETE FROM staged_servers WHERE site = ?", [site])
+        with self._staged("servers", "site = ?", [site]), write_transaction(self.db):
+            self._stage("servers", map(_server_row, snap.servers))
+            changed = self._merge("servers", "site = ?", [site], partial=snap.partial, gone="status = 'DELETED'")
             changed += self._replace("flavors", [_row(x) for x in snap.flavors], ("site", "id"), "site = ?", [site])
             changed += self._replace("images", [_row(x) for x in snap.images], ("site", "id"), "site = ?", [site])
             changed += self._replace("limits", [_row(snap.limits)], "site", "site = ?", [site])
