@@ -450,6 +450,8 @@ def test_the_sites_replies_are_decoded_one_at_a_time(sync: Sync, monkeypatch: py
 
 
 def _alive(kind: type) -> int:
+    """How many ``kind`` objects are still referenced (those of earlier tests left in cycles collected first)."""
+    gc.collect()
     return sum(isinstance(o, kind) for o in gc.get_objects())
 
 
