@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
@@ -446,3 +447,134 @@ def test_the_sites_replies_are_decoded_one_at_a_time(sync: Sync, monkeypatch: py
     results = sync.refresh_blocking({"site"})
     assert len(results) == 8 and all(r.ok for r in results)
     assert most == 1
+
+
+def _alive(kind: type) -> int:
+    """How many ``kind`` objects are still referenced (those of earlier tests left in cycles collected first)."""
+    gc.collect()
+    return sum(isinstance(o, kind) for o in gc.get_objects())
+
+
+def _biggest_site(demo) -> str:  # noqa: ANN001
+    return max(demo.sites, key=lambda name: sum(not s.deleted for s in demo.sites[name].state.servers.values()))
+
+
+def _rows(config: Config, sql: str, *params: object) -> list[tuple[object, ...]]:
+    db = connect(config.cache_path)
+    try:
+        return [tuple(row) for row in db.execute(sql, params).fetchall()]
+    finally:
+        db.close()
+
+
+def test_a_full_pass_holds_a_page_of_a_sites_servers_not_all_of_them(sync: Sync, demo_config: Config, demo,  # noqa: ANN001
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each page is written to the cache as it comes. Before, every server of every site was held until
+    its site was written (20,000 at scale 200), and the memory pools they filled stayed with the process."""
+    from biosphere_tui.api import openstack
+    from biosphere_tui.cache.writer import CacheWriter
+    from biosphere_tui.models.nova import Server
+
+    site = _biggest_site(demo)
+    monkeypatch.setattr(openstack, "PAGE", 2)
+    live = {s.id for s in demo.sites[site].state.servers.values() if not s.deleted}
+    assert len(live) > 3 * openstack.PAGE
+    held: list[int] = []
+    write = CacheWriter.site
+
+    def counted(self: CacheWriter, *args: object, **kwargs: object) -> int:
+        held.append(_alive(Server))
+        return write(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(CacheWriter, "site", counted)
+    assert all(r.ok for r in sync.refresh_blocking({f"site.{site}"}))
+    assert len(held) == 1 and held[0] <= openstack.PAGE
+    assert {row[0] for row in _rows(demo_config, "SELECT id FROM servers WHERE site = ?", site)} == live
+
+
+def test_a_full_pass_holds_a_page_of_deployments_not_all_of_them(sync: Sync, demo_config: Config, demo,  # noqa: ANN001
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from biosphere_tui.api import portal
+    from biosphere_tui.cache.writer import CacheWriter
+    from biosphere_tui.models.deployments import Deployment
+
+    monkeypatch.setattr(portal, "PER_PAGE", 3)
+    assert all(r.ok for r in sync.refresh_blocking({"portal.account"}))
+    held: list[int] = []
+    write = CacheWriter.deployments
+
+    def counted(self: CacheWriter, *args: object, **kwargs: object) -> int:
+        held.append(_alive(Deployment))
+        return write(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(CacheWriter, "deployments", counted)
+    assert all(r.ok for r in sync.refresh_blocking({"portal.deployments"}))
+    assert _count(demo_config, "SELECT COUNT(*) FROM deployments") > 4 * portal.PER_PAGE
+    assert len(held) == 1 and held[0] <= portal.PER_PAGE
+
+
+def test_a_site_failing_midway_through_a_full_pass_keeps_its_servers_as_cached(sync: Sync, demo_config: Config, demo,  # noqa: ANN001
+                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pages written before the failure wait apart, and go: the cache keeps the site's last good rows.
+    The next full pass removes the server the site no longer lists (purged: no changes-since reports it)."""
+    from biosphere_tui import sync as sync_module
+    from biosphere_tui.api import openstack, openstack_parse
+
+    query, site = "SELECT * FROM servers WHERE site = ? ORDER BY id", _biggest_site(demo)
+    assert all(r.ok for r in sync.refresh_blocking({f"site.{site}"}))
+    before = _rows(demo_config, query, site)
+    monkeypatch.setattr(openstack, "PAGE", 2)
+    monkeypatch.setattr(sync_module, "FULL_PASS_EVERY", 1)
+    state = demo.sites[site].state
+    purged = next(s for s in state.servers.values() if not s.deleted)
+    del state.servers[purged.id]
+    parsed, parse = 0, openstack_parse.server
+
+    def failing_after_two_pages(*args: object) -> object:
+        nonlocal parsed
+        parsed += 1
+        if parsed == 2 * openstack.PAGE:  # the next page is refused
+            demo.set_fault(site, "http500")
+        return parse(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(openstack_parse, "server", failing_after_two_pages)
+    (result,) = sync.refresh_blocking({f"site.{site}"})
+    assert not result.ok and result.kind == "server"
+    assert _rows(demo_config, query, site) == before
+    demo.set_fault(site, "none")
+    (result,) = sync.refresh_blocking({f"site.{site}"}, force=True)
+    assert result.ok
+    assert {row[1] for row in _rows(demo_config, query, site)} == {s.id for s in state.servers.values() if not s.deleted}
+    assert purged.id not in {row[1] for row in _rows(demo_config, query, site)}
+
+
+def test_deployments_failing_midway_through_a_full_pass_stay_as_cached(sync: Sync, demo_config: Config, demo,  # noqa: ANN001
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from biosphere_tui import sync as sync_module
+    from biosphere_tui.api import portal, portal_parse
+
+    query = "SELECT * FROM deployments ORDER BY id"
+    assert all(r.ok for r in sync.refresh_blocking({"portal.account", "portal.deployments"}))
+    before = _rows(demo_config, query)
+    monkeypatch.setattr(portal, "PER_PAGE", 3)
+    monkeypatch.setattr(portal, "PAGES_IN_FLIGHT", 1)
+    monkeypatch.setattr(sync_module, "FULL_PASS_EVERY", 1)
+    parsed, parse = 0, portal_parse.deployment
+
+    def failing_after_two_pages(*args: object) -> object:
+        nonlocal parsed
+        parsed += 1
+        if parsed == 2 * portal.PER_PAGE:
+            demo.set_fault("portal", "http500")
+        return parse(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(portal_parse, "deployment", failing_after_two_pages)
+    db = connect(demo_config.cache_path)
+    try:  # the lists are read in full again, not answered 304
+        db.execute("DELETE FROM validators WHERE source = 'portal.deployments'")
+        db.conn.commit()
+    finally:
+        db.close()
+    (result,) = sync.refresh_blocking({"portal.deployments"})
+    assert not result.ok
+    assert _rows(demo_config, query) == before

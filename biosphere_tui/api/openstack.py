@@ -23,7 +23,7 @@ from biosphere_tui import errors
 from biosphere_tui.api import fields as f
 from biosphere_tui.api import limits
 from biosphere_tui.api import openstack_parse as parse
-from biosphere_tui.models.nova import SiteSnapshot
+from biosphere_tui.models.nova import Server, SiteSnapshot
 from biosphere_tui.models.states import UNLIMITED
 
 if TYPE_CHECKING:
@@ -189,11 +189,14 @@ class SiteClient:
 
     # -- reads ---------------------------------------------------------------------------
 
-    def snapshot(self, changes_since: datetime | None = None, progress: limits.Progress | None = None) -> SiteSnapshot:
+    def snapshot(self, changes_since: datetime | None = None, progress: limits.Progress | None = None,
+                 each_page: Callable[[list[Server]], None] | None = None) -> SiteSnapshot:
         """The site's servers, flavours, images and limits. With ``changes_since``, only the servers
         changed at or after that time (Nova's ``changes-since``), deleted ones included with
         status ``DELETED``: a partial snapshot. ``progress`` (the caller's) is marked at each reply
-        and cuts the call as it says."""
+        and cuts the call as it says. With ``each_page``, the servers are handed to it a page at a
+        time as they are parsed, and not kept (the snapshot's ``servers`` is then empty): a full pass
+        never holds every server of the site at once."""
         since = {"changes-since": changes_since.astimezone(UTC).isoformat(timespec="seconds")} if changes_since else {}
         with self._calling(progress):
             flavors = self._pages("compute", "/flavors/detail", "flavors", lambda x: parse.flavor(x, self.cloud),
@@ -201,7 +204,7 @@ class SiteClient:
             by_id = {x.id: x for x in flavors}
             return SiteSnapshot(
                 servers=self._pages("compute", "/servers/detail", "servers",
-                                    lambda x: parse.server(x, self.cloud, by_id), _nova_next, since),
+                                    lambda x: parse.server(x, self.cloud, by_id), _nova_next, since, each_page),
                 partial=changes_since is not None,
                 flavors=flavors,
                 images=self._pages("image", "/images", "images", lambda x: parse.image(x, self.cloud),
@@ -236,15 +239,20 @@ class SiteClient:
         return self._microversion
 
     def _pages(self, service: str, path: str, key: str, parse_item: Callable[[Any], T],
-               next_marker: Callable[[dict[str, Any]], str | None], params: dict[str, Any] | None = None) -> list[T]:
-        """Every item of a marker-paged list (Nova and Glance page the same way)."""
+               next_marker: Callable[[dict[str, Any]], str | None], params: dict[str, Any] | None = None,
+               each_page: Callable[[list[T]], None] | None = None) -> list[T]:
+        """Every item of a marker-paged list (Nova and Glance page the same way); with ``each_page``, none:
+        each page's items are handed to it instead."""
         query: dict[str, Any] = {**(params or {}), "limit": PAGE}
         found: list[T] = []
+        take = found.extend if each_page is None else each_page
 
         def page(body: Any) -> str | None:  # decoded under DECODING: its items, and the next page's marker
+            parsed = []
             for item in self._items(body, key):
                 self._pace()
-                found.append(parse_item(item))
+                parsed.append(parse_item(item))
+            take(parsed)
             return next_marker(f.obj(body, "reply"))
 
         for _ in range(MAX_PAGES):

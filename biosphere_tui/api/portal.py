@@ -153,11 +153,13 @@ class PortalClient:
         return await self._get_one("cloud/system_status", parse.system_status, revalidate)
 
     async def deployments(self, scope: str = "mine", group_id: str | None = None, *,
-                          since: datetime | None = None, revalidate: bool = True) -> list[Deployment]:
+                          since: datetime | None = None, revalidate: bool = True,
+                          each_page: Callable[[list[Deployment]], None] | None = None) -> list[Deployment]:
         """The deployments of the scope; with ``since`` (a ``next_since`` the portal gave), only those
-        changed at or after it."""
+        changed at or after it. With ``each_page``, none: each page's are handed to it as they are parsed
+        (a list of 20,000 is never held at once)."""
         params = _since({"scope": scope, **({"group": group_id} if group_id else {})}, since)
-        return await self._paged("monitor/deployments", params, parse.deployment, revalidate)
+        return await self._paged("monitor/deployments", params, parse.deployment, revalidate, each_page)
 
     async def deployment(self, deployment_id: str) -> Deployment:
         return await self._get_one(f"monitor/deployments/{deployment_id}", parse.deployment)
@@ -218,17 +220,21 @@ class PortalClient:
         return body
 
     async def _paged(self, path: str, params: dict[str, str], parser: Callable[[Any], T],
-                     revalidate: bool = False) -> list[T]:
+                     revalidate: bool = False, each_page: Callable[[list[T]], None] | None = None) -> list[T]:
+        """Every item of a list (with ``each_page``, none: each page's items are handed to it instead)."""
         first = self._envelope(await self._first(path, params, revalidate, {"page": "1", "per_page": str(PER_PAGE)}))
         if "next_since" in first:  # a list that takes ``since``: where its next read starts
             self.next_since[request_key(path, {k: v for k, v in params.items() if k != "since"})] = \
                 self._parse(lambda page: f.timestamp(page, "next_since", "page"), first)
         def items(page: dict[str, Any]) -> list[T]:  # parsed as it comes: the raw page is freed at once
-            parsed = []
+            found = []
             for item in page["items"]:
                 self._pace()
-                parsed.append(self._parse(parser, item))
-            return parsed
+                found.append(self._parse(parser, item))
+            if each_page is None:
+                return found
+            each_page(found)
+            return []
 
         found, nxt = items(first), first.get("next_page")
         total, per_page = first.get("total"), first.get("per_page") or PER_PAGE

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, fields, is_dataclass
@@ -19,13 +20,13 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from biosphere_tui.cache.db import CacheWriteFailed, write_transaction
+from biosphere_tui.cache.db import CacheWriteFailed, describe, write_transaction
 from biosphere_tui.models.catalogue import Appliance
 from biosphere_tui.models.cursors import ListCursor, ServersCursor
 from biosphere_tui.models.deployments import Deployment, Parameter, UsageDay
 from biosphere_tui.models.groups import Group, User
 from biosphere_tui.models.membership import GroupSummary, Member, MembershipRequest
-from biosphere_tui.models.nova import SiteSnapshot
+from biosphere_tui.models.nova import Server, SiteSnapshot
 from biosphere_tui.models.sites import SiteStatus
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,40 @@ def parameters_json(parameters: Iterable[Parameter]) -> str:
                   for p in parameters])
 
 
+def _on_conflict(table: str, names: Sequence[str], keys: tuple[str, ...]) -> str:
+    """The upsert clause of ``table``'s rows of columns ``names``: a row stored under the same ``keys`` is
+    updated, unless it is equal (then it is not written, nor counted as a change)."""
+    values = [n for n in names if n not in keys]
+    update = (f"DO UPDATE SET {', '.join(f'{n} = excluded.{n}' for n in values)} WHERE "
+              f"({', '.join(f'{table}.{n}' for n in values)}) IS NOT ({', '.join(f'excluded.{n}' for n in values)})"
+              if values else "DO NOTHING")
+    return f"ON CONFLICT ({', '.join(keys)}) {update}"
+
+
+SERVER_COLUMNS = ("site", "id", "name", "status", "flavor", "vcpus", "ram_mb", "disk_gb", "image_id", "ip", "created",
+                  "updated", "fault", "addresses", "deployment_id", "metadata")
+DEPLOYMENT_COLUMNS = tuple(f.name for f in fields(Deployment))
+STAGED = {"servers": (SERVER_COLUMNS, ("site", "id")), "deployments": (DEPLOYMENT_COLUMNS, ("id",))}
+"""The tables whose rows a refresh writes a page at a time (``CacheWriter.stage_servers``): their columns and keys."""
+
+
+def _server_row(s: Server) -> tuple[Any, ...]:
+    """A server as the ``servers`` table keeps it (``SERVER_COLUMNS``)."""
+    return (s.site, s.id, s.name, s.status, s.flavor, s.vcpus, s.ram_mb, s.disk_gb, s.image_id, s.ip, _iso(s.created),
+            _iso(s.updated), s.fault, _json(list(s.addresses)), s.metadata.get("biosphere_deployment"), _json(s.metadata))
+
+
+def _deployment_row(d: Deployment) -> tuple[Any, ...]:
+    """A deployment as the ``deployments`` table keeps it (``DEPLOYMENT_COLUMNS``)."""
+    row = _row(d)
+    row["state"] = d.state.value
+    row["created"], row["updated"] = _iso(d.created), _iso(d.updated)
+    row["last_activity"] = _iso(d.last_activity) if d.last_activity else None
+    row["access"] = _json(row["access"])
+    row["parameters"] = parameters_json(d.parameters)
+    return tuple(row[c] for c in DEPLOYMENT_COLUMNS)
+
+
 def _row(obj: Any) -> dict[str, Any]:
     """A dataclass's fields, one level deep (``asdict`` deep-copies: ~10x slower)."""
     return {f.name: getattr(obj, f.name) for f in fields(obj)}
@@ -60,6 +95,9 @@ class CacheWriter:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        for table, (columns, keys) in STAGED.items():  # see ``stage_servers``
+            db.execute(f"CREATE TEMP TABLE IF NOT EXISTS staged_{table} ({', '.join(columns)}, "
+                       f"PRIMARY KEY ({', '.join(keys)})) WITHOUT ROWID")
 
     # -- freshness -----------------------------------------------------------------------
 
@@ -137,10 +175,6 @@ class CacheWriter:
         if first is None:
             return 0
         names = list(first)
-        values = [n for n in names if n not in keys]
-        update = (f"DO UPDATE SET {', '.join(f'{n} = excluded.{n}' for n in values)} WHERE "
-                  f"({', '.join(f'{table}.{n}' for n in values)}) IS NOT ({', '.join(f'excluded.{n}' for n in values)})"
-                  if values else "DO NOTHING")
 
         def each() -> Iterator[tuple[Any, ...]]:
             for row in chain((first,), found):
@@ -151,7 +185,7 @@ class CacheWriter:
         before = self.db.conn.total_changes
         self.db.conn.executemany(  # plain executemany: sqlite-utils' insert_all costs ~5x more here
             f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
-            f"ON CONFLICT ({', '.join(keys)}) {update}",
+            f"{_on_conflict(table, names, keys)}",
             each(),
         )
         return self.db.conn.total_changes - before
@@ -218,21 +252,12 @@ class CacheWriter:
 
     def deployments(self, deployments: Iterable[Deployment], duration: float, at: datetime, *,
                     partial: bool = False, cursor: ListCursor | None = None) -> int:
-        """Write the deployments read: all of them, or (``partial``) those changed since the cursor, the
-        others staying; and the ``cursor`` they leave (None: the next read is a full one). Returns how
-        many deployments the cache holds now."""
-        def rows() -> Iterator[dict[str, Any]]:
-            for d in deployments:
-                row = _row(d)
-                row["state"] = d.state.value
-                row["created"], row["updated"] = _iso(d.created), _iso(d.updated)
-                row["last_activity"] = _iso(d.last_activity) if d.last_activity else None
-                row["access"] = _json(row["access"])
-                row["parameters"] = parameters_json(d.parameters)
-                yield row
-
-        with write_transaction(self.db):
-            changed = self._upsert("deployments", rows(), ("id",)) if partial else self._replace("deployments", rows(), "id")
+        """Write the deployments read, those given and those staged (``stage_deployments``): all of them,
+        or (``partial``) those changed since the cursor, the others staying; and the ``cursor`` they leave
+        (None: the next read is a full one). Returns how many deployments the cache holds now."""
+        with self._staged("deployments"), write_transaction(self.db):
+            self._stage("deployments", map(_deployment_row, deployments))
+            changed = self._merge("deployments", partial=partial)
             count = int(self.db.execute("SELECT COUNT(*) FROM deployments").fetchone()[0])
             self._success("portal.deployments", count, duration, at, changed)
             self._cursor("portal.deployments", cursor)
@@ -284,27 +309,79 @@ class CacheWriter:
             self.db.conn.executemany("INSERT INTO usage_synced VALUES (?, ?)", [(g, end.isoformat()) for g in windows])
             self._success("portal.usage", len(days), duration, at, changed)
 
+    def stage_servers(self, servers: Iterable[Server]) -> None:
+        """Keep a page of a site's servers for its ``site`` write, which takes them with those of its
+        snapshot: a refresh writes each page as it comes instead of holding every server of a site
+        (20,000 objects at once, whose memory the process kept). They wait in a temporary table of this
+        connection alone (no lock on the cache file) until that write, or the connection's end (one
+        refresh: a read that failed midway leaves the cache as it was)."""
+        with self._temporary():
+            self._stage("servers", map(_server_row, servers))
+
+    def stage_deployments(self, deployments: Iterable[Deployment]) -> None:
+        """Keep a page of deployments for the ``deployments`` write, as ``stage_servers`` does servers."""
+        with self._temporary():
+            self._stage("deployments", map(_deployment_row, deployments))
+
+    @contextmanager
+    def _temporary(self) -> Iterator[None]:
+        """Writes to this connection's temporary tables alone: committed at once (taking no lock on the
+        cache file), or part of the transaction already open."""
+        if self.db.conn.in_transaction:
+            yield
+            return
+        try:
+            with self.db.conn:
+                yield
+        except sqlite3.Error as exc:
+            raise CacheWriteFailed(describe(exc)) from exc
+
+    def _stage(self, table: str, rows: Iterable[tuple[Any, ...]]) -> None:
+        """``rows`` staged for ``table`` (a row read twice, as Nova's pages shift meanwhile: as read last)."""
+        self.db.conn.executemany(f"INSERT OR REPLACE INTO staged_{table} VALUES ({', '.join('?' * len(STAGED[table][0]))})",
+                                 rows)
+
+    @contextmanager
+    def _staged(self, table: str, scope: str = "1", params: Sequence[Any] = ()) -> Iterator[None]:
+        """Around a write of ``table``'s rows staged within ``scope``: if it fails, they go all the same."""
+        try:
+            yield
+        except BaseException:
+            with self._temporary():
+                self.db.execute(f"DELETE FROM staged_{table} WHERE {scope}", list(params))
+            raise
+
+    def _merge(self, table: str, scope: str = "1", params: Sequence[Any] = (), *, partial: bool = False,
+               gone: str = "0") -> int:
+        """Write ``table``'s rows staged within ``scope`` and unstage them: all its rows there (the others
+        there are deleted), or (``partial``) those that changed, the others staying and those staged as
+        ``gone`` deleted. Returns how many rows that wrote or deleted (a row equal to the stored one is
+        not written)."""
+        columns, keys = STAGED[table]
+        names, key = ", ".join(columns), ", ".join(keys)
+        before = self.db.conn.total_changes
+        self.db.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM staged_{table} WHERE ({scope}) "
+                        f"AND NOT ({gone if partial else '0'}) {_on_conflict(table, columns, keys)}", [*params])
+        if partial:
+            self.db.execute(f"DELETE FROM {table} WHERE ({scope}) AND ({key}) IN "
+                            f"(SELECT {key} FROM staged_{table} WHERE ({scope}) AND ({gone}))", [*params, *params])
+        else:
+            match = " AND ".join(f"k.{k} = {table}.{k}" for k in keys)
+            self.db.execute(f"DELETE FROM {table} WHERE ({scope}) AND NOT EXISTS "
+                            f"(SELECT 1 FROM staged_{table} k WHERE {match})", [*params])
+        changed = self.db.conn.total_changes - before
+        self.db.execute(f"DELETE FROM staged_{table} WHERE {scope}", [*params])
+        return changed
+
     def site(self, site: str, snap: SiteSnapshot, duration: float, at: datetime,
              cursor: ServersCursor | None = None) -> int:
-        """Write what a site's refresh read (a partial snapshot updates and removes only the servers
-        it names) and the servers ``cursor`` it leaves (None: none, the next read is a full one);
-        returns how many servers the site has now."""
-        def servers(deleted: bool | None = None) -> Iterator[dict[str, Any]]:
-            """The servers' rows (only those ``deleted`` or not, when given)."""
-            for s in snap.servers:
-                if deleted is None or (s.status == "DELETED") == deleted:
-                    yield {**{k: v for k, v in _row(s).items() if k != "metadata"},
-                           "created": _iso(s.created), "updated": _iso(s.updated),
-                           "deployment_id": s.metadata.get("biosphere_deployment"), "metadata": _json(s.metadata),
-                           "addresses": _json(list(s.addresses))}
-
-        with write_transaction(self.db):
-            if snap.partial:  # the servers changed since the last refresh: the others stay
-                changed = self._upsert("servers", servers(deleted=False), ("site", "id"))
-                changed += sum(self.db.execute("DELETE FROM servers WHERE site = ? AND id = ?", [site, s.id]).rowcount
-                               for s in snap.servers if s.status == "DELETED")
-            else:
-                changed = self._replace("servers", servers(), ("site", "id"), "site = ?", [site])
+        """Write what a site's refresh read, its servers those of ``snap`` and those staged before
+        (``stage_servers``; a partial snapshot updates and removes only the servers it names), and the
+        servers ``cursor`` it leaves (None: none, the next read is a full one); returns how many servers
+        the site has now."""
+        with self._staged("servers", "site = ?", [site]), write_transaction(self.db):
+            self._stage("servers", map(_server_row, snap.servers))
+            changed = self._merge("servers", "site = ?", [site], partial=snap.partial, gone="status = 'DELETED'")
             changed += self._replace("flavors", [_row(x) for x in snap.flavors], ("site", "id"), "site = ?", [site])
             changed += self._replace("images", [_row(x) for x in snap.images], ("site", "id"), "site = ?", [site])
             changed += self._replace("limits", [_row(snap.limits)], "site", "site = ?", [site])
