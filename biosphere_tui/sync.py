@@ -123,7 +123,7 @@ class Sync:
             del self._running[task]
 
     async def _refresh(self, only: set[str] | None, force: bool) -> list[SourceResult]:
-        writer = CacheWriter(connect(self.cache_path))
+        writer = CacheWriter(connect(self.cache_path), self.pace)
         try:
             known = {row.source: row for row in reader.freshness(writer.db)}
             jobs: dict[str, Job] = {}

@@ -11,12 +11,12 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, fields, is_dataclass
 from datetime import UTC, date, datetime
 from itertools import chain
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
@@ -61,6 +61,8 @@ def _on_conflict(table: str, names: Sequence[str], keys: tuple[str, ...]) -> str
     return f"ON CONFLICT ({', '.join(keys)}) {update}"
 
 
+T = TypeVar("T")
+
 SERVER_COLUMNS = ("site", "id", "name", "status", "flavor", "vcpus", "ram_mb", "disk_gb", "image_id", "ip", "created",
                   "updated", "fault", "addresses", "deployment_id", "metadata")
 DEPLOYMENT_COLUMNS = tuple(f.name for f in fields(Deployment))
@@ -91,10 +93,12 @@ def _row(obj: Any) -> dict[str, Any]:
 
 
 class CacheWriter:
-    """The sync's single writer connection."""
+    """The sync's single writer connection. ``pace`` is called before each row written (it may wait:
+    the app's keys come first, ``local/foreground.py``)."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, pace: Callable[[], None] = lambda: None) -> None:
         self.db = db
+        self.pace = pace
         for table, (columns, keys) in STAGED.items():  # see ``stage_servers``
             db.execute(f"CREATE TEMP TABLE IF NOT EXISTS staged_{table} ({', '.join(columns)}, "
                        f"PRIMARY KEY ({', '.join(keys)})) WITHOUT ROWID")
@@ -178,6 +182,7 @@ class CacheWriter:
 
         def each() -> Iterator[tuple[Any, ...]]:
             for row in chain((first,), found):
+                self.pace()
                 if kept is not None:
                     kept.append(tuple(row[k] for k in keys))
                 yield tuple(row[n] for n in names)
@@ -339,7 +344,12 @@ class CacheWriter:
     def _stage(self, table: str, rows: Iterable[tuple[Any, ...]]) -> None:
         """``rows`` staged for ``table`` (a row read twice, as Nova's pages shift meanwhile: as read last)."""
         self.db.conn.executemany(f"INSERT OR REPLACE INTO staged_{table} VALUES ({', '.join('?' * len(STAGED[table][0]))})",
-                                 rows)
+                                 self._paced(rows))
+
+    def _paced(self, rows: Iterable[T]) -> Iterator[T]:
+        for row in rows:
+            self.pace()
+            yield row
 
     @contextmanager
     def _staged(self, table: str, scope: str = "1", params: Sequence[Any] = ()) -> Iterator[None]:
