@@ -455,6 +455,23 @@ def _alive(kind: type) -> int:
     return sum(isinstance(o, kind) for o in gc.get_objects())
 
 
+def _held_when_written(monkeypatch: pytest.MonkeyPatch, method: str, kind: type) -> list[int]:
+    """How many ``kind`` objects are alive each time ``CacheWriter.<method>`` writes, beyond those alive
+    now (some an earlier test of this process still holds)."""
+    from biosphere_tui.cache.writer import CacheWriter
+
+    held: list[int] = []
+    write = getattr(CacheWriter, method)
+    before = _alive(kind)
+
+    def counted(self: CacheWriter, *args: object, **kwargs: object) -> int:
+        held.append(_alive(kind) - before)
+        return write(self, *args, **kwargs)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(CacheWriter, method, counted)
+    return held
+
+
 def _biggest_site(demo) -> str:  # noqa: ANN001
     return max(demo.sites, key=lambda name: sum(not s.deleted for s in demo.sites[name].state.servers.values()))
 
@@ -472,47 +489,29 @@ def test_a_full_pass_holds_a_page_of_a_sites_servers_not_all_of_them(sync: Sync,
     """Each page is written to the cache as it comes. Before, every server of every site was held until
     its site was written (20,000 at scale 200), and the memory pools they filled stayed with the process."""
     from biosphere_tui.api import openstack
-    from biosphere_tui.cache.writer import CacheWriter
     from biosphere_tui.models.nova import Server
 
     site = _biggest_site(demo)
     monkeypatch.setattr(openstack, "PAGE", 2)
     live = {s.id for s in demo.sites[site].state.servers.values() if not s.deleted}
     assert len(live) > 3 * openstack.PAGE
-    held: list[int] = []
-    write = CacheWriter.site
-
-    def counted(self: CacheWriter, *args: object, **kwargs: object) -> int:
-        held.append(_alive(Server))
-        return write(self, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(CacheWriter, "site", counted)
-    before = _alive(Server)  # some an earlier test of this process still holds
+    held = _held_when_written(monkeypatch, "site", Server)
     assert all(r.ok for r in sync.refresh_blocking({f"site.{site}"}))
-    assert len(held) == 1 and held[0] - before <= openstack.PAGE
+    assert len(held) == 1 and held[0] <= openstack.PAGE
     assert {row[0] for row in _rows(demo_config, "SELECT id FROM servers WHERE site = ?", site)} == live
 
 
 def test_a_full_pass_holds_a_page_of_deployments_not_all_of_them(sync: Sync, demo_config: Config, demo,  # noqa: ANN001
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     from biosphere_tui.api import portal
-    from biosphere_tui.cache.writer import CacheWriter
     from biosphere_tui.models.deployments import Deployment
 
     monkeypatch.setattr(portal, "PER_PAGE", 3)
     assert all(r.ok for r in sync.refresh_blocking({"portal.account"}))
-    held: list[int] = []
-    write = CacheWriter.deployments
-
-    def counted(self: CacheWriter, *args: object, **kwargs: object) -> int:
-        held.append(_alive(Deployment))
-        return write(self, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(CacheWriter, "deployments", counted)
-    before = _alive(Deployment)  # some an earlier test of this process still holds
+    held = _held_when_written(monkeypatch, "deployments", Deployment)
     assert all(r.ok for r in sync.refresh_blocking({"portal.deployments"}))
     assert _count(demo_config, "SELECT COUNT(*) FROM deployments") > 4 * portal.PER_PAGE
-    assert len(held) == 1 and held[0] - before <= portal.PER_PAGE
+    assert len(held) == 1 and held[0] <= portal.PER_PAGE
 
 
 def test_a_site_failing_midway_through_a_full_pass_keeps_its_servers_as_cached(sync: Sync, demo_config: Config, demo,  # noqa: ANN001
