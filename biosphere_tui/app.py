@@ -401,13 +401,23 @@ class BiosphereApp(App[None]):
         if worker is not self._refresh_worker or not worker.is_finished:
             return
         self._refresh_worker = None
-        self.scheduler.finished()  # first: whatever follows, the schedule goes on
-        if event.state is WorkerState.SUCCESS and worker.result is not None:
-            self._refreshed(worker.result)
+        if event.state is WorkerState.CANCELLED:  # the app is closing
+            self.scheduler.finished()
         elif event.state is WorkerState.ERROR:
             log.error("the refresh stopped: %r", worker.error)
-            self._refreshed(Refreshed([], t("The refresh failed ({error}).", error=type(worker.error).__name__)))
-        # cancelled: the app is closing
+            self._after_keys(Refreshed([], t("The refresh failed ({error}).", error=type(worker.error).__name__)))
+        else:
+            self._after_keys(worker.result or Refreshed([]))
+
+    def _after_keys(self, refreshed: Refreshed) -> None:
+        """The refresh's end shown (the screens read its rows) once the key or mouse event of the last
+        ``foreground.HOLD`` seconds is answered: keys come first (``local/foreground.py``)."""
+        left = FOREGROUND.until - FOREGROUND.clock()
+        if left > 0:
+            self.set_timer(left, lambda: self._after_keys(refreshed))
+            return
+        self.scheduler.finished()  # first: whatever follows, the schedule goes on
+        self._refreshed(refreshed)
 
     def _refreshed(self, refreshed: Refreshed) -> None:
         results = refreshed.results

@@ -5,8 +5,9 @@ UI thread, which gets it back at each switch (``local/interpreter.py``) only to 
 scale 200, keys typed during a refresh were shown after 33 ms (median; up to 97 ms), against 11-13 ms
 otherwise. The refresh's loops call ``Foreground.pace`` between two items (``Sync(pace=...)``); for
 ``HOLD`` seconds after each key or mouse event it waits, so that the UI thread has the interpreter to
-itself while it answers. Typing without a break holds the refresh back for as long; it goes on when
-the keys stop.
+itself while it answers; the refresh's end, when the screens read its rows and are drawn again
+(10-25 ms of the UI thread at scale 200), waits likewise (``BiosphereApp._after_keys``). Typing
+without a break holds the refresh back for as long; it goes on when the keys stop.
 """
 
 from __future__ import annotations

@@ -81,3 +81,25 @@ async def test_a_refresh_paces_every_item_it_parses_and_keys_hold_it(  # noqa: A
                      for table in ("deployments", "servers", "usage"))
     assert parsed > 1000 and len(foreground.paced_on) >= 2 * parsed  # before each deployment, server and day parsed, and written
     assert not any(foreground.paced_on)  # never on the UI thread, which it would only slow
+
+
+async def test_a_refresh_ending_as_a_key_is_answered_is_shown_after_it(  # noqa: ANN201
+        synced: Config, make_app: Callable[[Config], BiosphereApp], monkeypatch: pytest.MonkeyPatch):
+    # The refresh's end costs the UI thread its screens' reading and drawing (10-25 ms at scale 200): a
+    # key typed then waited for it too.
+    clock = Clock()
+    foreground = Foreground(clock, clock.sleep)
+    monkeypatch.setattr(app_module, "FOREGROUND", foreground)
+    app = make_app(synced)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        foreground.input()  # a key, at the fake clock's time: the refresh's work does not wait for it here
+        foreground.pace = lambda: None  # type: ignore[method-assign]
+        app.request_refresh()
+        await app.workers.wait_for_complete()
+        for _ in range(5):
+            await pilot.pause(HOLD)
+        assert app.refreshes == 0 and app.refreshing("portal.deployments")  # done, not shown yet: the key first
+        clock.now += HOLD
+        await settle(app, pilot, lambda: app.refreshes == 1)
+        assert not app.refreshing("portal.deployments")
