@@ -412,7 +412,7 @@ class BiosphereApp(App[None]):
     def _after_keys(self, refreshed: Refreshed) -> None:
         """The refresh's end shown (the screens read its rows) once the key or mouse event of the last
         ``foreground.HOLD`` seconds is answered: keys come first (``local/foreground.py``)."""
-        left = FOREGROUND.until - FOREGROUND.clock()
+        left = FOREGROUND.left()
         if left > 0:
             self.set_timer(left, lambda: self._after_keys(refreshed))
             return

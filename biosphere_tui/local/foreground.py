@@ -28,9 +28,13 @@ class Foreground:
         """A key or mouse event came (on the UI thread)."""
         self.until = self.clock() + HOLD
 
+    def left(self) -> float:
+        """Seconds until the last input is answered (0 or less: it is)."""
+        return self.until - self.clock()
+
     def pace(self) -> None:
         """Between two items of background work (never on the UI thread): wait while an input is answered."""
-        while (left := self.until - self.clock()) > 0:
+        while (left := self.left()) > 0:
             self.sleep(left)
 
 
