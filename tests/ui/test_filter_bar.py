@@ -4,6 +4,7 @@ Esc clears it, brings every row back and hides the bar."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,7 +13,10 @@ from pilot_support import set_filter, settle
 from screen_text import text_of
 from sync_helpers_os import os_only_config
 from synced_cache import TEMPLATES
+from textual._compositor import ChopsUpdate, LayoutUpdate
 from textual.geometry import Region
+from textual.screen import Screen
+from textual.strip import Strip
 from textual.widgets import Static
 
 from biosphere_tui.config import Config
@@ -141,3 +145,71 @@ async def test_a_key_in_a_bar_not_yet_full_lays_nothing_out(synced: Config, make
         await settle(app, pilot)
         shown = [strip.text for strip in bar.render_lines(Region(0, 0, *bar.outer_size))]  # its border too
         assert "xxend" in shown[1] and f"matching “ready {typed}”" in screen.title
+
+
+class Terminal:
+    """What Textual's frames put on a terminal of ``width`` columns: each update the app displays,
+    applied as the terminal applies it."""
+
+    def __init__(self, width: int) -> None:
+        self.width = width
+        self.rows: dict[int, list[str]] = {}
+
+    def put(self, y: int, x: int, strips: Iterable[Strip]) -> None:
+        row = self.rows.setdefault(y, [" "] * self.width)
+        for strip in strips:
+            text = strip.text
+            row[x:x + len(text)] = text
+            x += len(text)
+        del row[self.width:]
+
+    def draw(self, update: object) -> None:
+        if isinstance(update, LayoutUpdate):
+            for dy, strips in enumerate(update.strips):
+                self.put(update.region.y + dy, update.region.x, strips)
+        elif isinstance(update, ChopsUpdate):
+            for y, _x1, _x2 in update.spans:
+                for x, strip in update.chops[y].items():
+                    if strip is not None:
+                        self.put(y, x, [strip])
+
+    def text(self) -> list[str]:
+        return ["".join(self.rows.get(y, [])) for y in range(max(self.rows, default=-1) + 1)]
+
+
+async def test_a_key_and_the_rows_it_filters_are_drawn_in_one_frame(synced: Config, make_app) -> None:  # noqa: ANN001
+    """The first frame Textual draws after a key in myVM's filter shows all the key changed: its echo, the
+    title saying what it matches, the rows. Each widget tells the screen it changed by a message of its own,
+    at its next idle moment; in a terminal, while a refresh ran, the screen's frame timer ticked between the
+    bar's message and the others': the screen drew the bar alone, and the table and title waited for the next
+    frame (the timer having been paused, one to two periods of 1/60 s later: 25-35 ms of the slowest keys,
+    45-66 ms, at scale 200). Here the timer ticks right after the key, before any of those messages."""
+    app = make_app(synced)
+    terminal = Terminal(160)
+    draw = app._display
+
+    def display(screen: Screen, update: object) -> None:
+        terminal.draw(update)
+        draw(screen, update)
+
+    app._display = display  # type: ignore[method-assign]
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("3", "a", "slash")
+        await settle(app, pilot)
+        screen = app.screen
+        bar = screen.query_one(FilterBar)
+        thumb = screen.query_one("#vms", LineTable).vertical_scrollbar.region  # moved by the next layout, a frame later
+
+        def shown() -> list[str]:
+            return [line[:thumb.x] + line[thumb.right:] if y in range(thumb.y, thumb.bottom) else line
+                    for y, line in enumerate(terminal.text())]
+
+        for typed in ("r", "re", "rea", "read", "ready", "read"):
+            before = shown()
+            bar.value = typed  # what the key does (the echo, the rows, the title) in the call that puts it in the bar
+            screen._on_timer_update()  # the frame timer's tick, before the widgets' own messages reach the screen
+            first = shown()
+            await settle(app, pilot)
+            assert f"matching “{typed}”" in screen.title and f"matching “{typed}”" in first[0]
+            assert first != before and first == shown(), f"{typed!r}: the first frame drew part of what the key changed"
