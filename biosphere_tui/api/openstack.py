@@ -150,7 +150,8 @@ class SiteClient:
     def __init__(self, cloud: str, clouds_yaml: Path | None = None, *, timeout: float = 10.0,
                  deadline: float | None = None, cap: float | None = None,
                  max_reply_bytes: int = limits.MAX_REPLY_BYTES, pace: Callable[[], None] = limits.unpaced) -> None:
-        """``pace`` is called before each item of a list is parsed (it may wait: the app's keys come first)."""
+        """``pace`` is called before each request is sent, each reply decoded and each item of a list parsed
+        (it may wait: the app's keys come first)."""
         self.cloud = cloud
         self._pace = pace
         self._clouds_yaml = clouds_yaml
@@ -330,11 +331,13 @@ class SiteClient:
         what ``then`` makes of it, decoded and made under ``DECODING`` (the body is dropped after)."""
         from openstack.exceptions import raise_from_response
 
+        self._pace()
         if service == "compute":
             kwargs["microversion"] = self.microversion()
         response = getattr(getattr(self._connection(), service), method)(path, **kwargs)
         raise_from_response(response)
         self._progress.mark()
+        self._pace()
         with DECODING:
             try:
                 body = limits.parse_json(response.content, self.cloud) if response.content else None

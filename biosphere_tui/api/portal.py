@@ -75,7 +75,8 @@ class PortalClient:
         pace: Callable[[], None] = limits.unpaced,
     ) -> None:
         """``on_request`` sees every request before it is sent (the action journal uses it); ``pace`` is
-        called before each item of a list is parsed (it may wait: the app's keys come first)."""
+        called before each request is sent, each reply decoded and each item of a list parsed (it may
+        wait: the app's keys come first)."""
         self._pace = pace
         self._timeout = timeout
         self._deadline = deadline if deadline is not None else limits.deadline(timeout)
@@ -316,17 +317,22 @@ class PortalClient:
         # ``asyncio.timeout``, not ``wait_for``: on Python 3.11, ``wait_for`` answers the reply that
         # completes as its task is cancelled and drops the cancellation, so a page reader that a failed
         # page cancelled went on reading the rest of the list.
+        # ``pace`` outside the timeout: its wait is the app's, not the portal's.
+        self._pace()
         try:
             async with asyncio.timeout(self._deadline):
-                return await self._exchange(method, path, tag, **kwargs)
+                response, content = await self._exchange(method, path, **kwargs)
         except TimeoutError:  # a server trickling bytes defeats the per-read timeout, not this
             raise errors.Timeout(SOURCE, f"no complete answer within {self._deadline:g} s") from None
+        self._pace()
+        body = NOT_MODIFIED if response.status_code == 304 else _decode(response, content)
+        return (body, response.headers.get("etag", "")) if tag else body
 
-    async def _exchange(self, method: str, path: str, tag: bool, **kwargs: Any) -> Any:
+    async def _exchange(self, method: str, path: str, **kwargs: Any) -> tuple[httpx.Response, bytes]:
+        """The reply and its body (none for a 304)."""
         try:
             async with self._http.stream(method, path, **kwargs) as response:
-                body = NOT_MODIFIED if response.status_code == 304 else _decode(response, await self._body(response))
-                return (body, response.headers.get("etag", "")) if tag else body
+                return response, b"" if response.status_code == 304 else await self._body(response)
         except httpx.TimeoutException:
             raise errors.Timeout(SOURCE, f"no answer within {self._timeout:g} s") from None
         except httpx.ConnectError as exc:

@@ -6,8 +6,12 @@ scale 200, keys typed during a refresh were shown after 33 ms (median; up to 97 
 otherwise. The refresh's loops call ``Foreground.pace`` between two items (``Sync(pace=...)``); for
 ``HOLD`` seconds after each key or mouse event it waits, so that the UI thread has the interpreter to
 itself while it answers; the refresh's end, when the screens read its rows and are drawn again
-(10-25 ms of the UI thread at scale 200), waits likewise (``BiosphereApp._after_keys``). Typing
-without a break holds the refresh back for as long; it goes on when the keys stop.
+(10-25 ms of the UI thread at scale 200), waits likewise (``BiosphereApp._after_keys``). The
+clients also wait before each request they send and each reply they decode (the reply's JSON is
+decoded in one call that holds the interpreter: ~10 ms for a page of 1,000 servers).
+
+Inputs coming without a break (typing, a key held down and repeating) hold background work back
+for ``LONGEST`` seconds at most: a refresh is late, never cut by its deadline for want of a reply.
 """
 
 from __future__ import annotations
@@ -16,21 +20,27 @@ import time
 from collections.abc import Callable
 
 HOLD = 0.05  # seconds: a key's handling and its frame
+LONGEST = 2.0  # seconds: inputs without a break hold background work back no longer
 
 
 class Foreground:
     def __init__(self, clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self.clock, self.sleep = clock, sleep
-        self.until = -float("inf")  # background work waits until then
+        self.until = -float("inf")  # the last input is answered then
+        self.since = -float("inf")  # the first of the inputs that came without a break
 
     def input(self) -> None:
         """A key or mouse event came (on the UI thread)."""
-        self.until = self.clock() + HOLD
+        now = self.clock()
+        if now >= self.until:
+            self.since = now
+        self.until = now + HOLD
 
     def left(self) -> float:
-        """Seconds until the last input is answered (0 or less: it is)."""
-        return self.until - self.clock()
+        """Seconds background work still waits for the inputs (0 or less: none): until the last is answered,
+        or ``LONGEST`` after the first of those that came without a break."""
+        return min(self.until, self.since + LONGEST) - self.clock()
 
     def pace(self) -> None:
         """Between two items of background work (never on the UI thread): wait while an input is answered."""

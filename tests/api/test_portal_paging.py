@@ -153,10 +153,11 @@ async def test_a_read_cancelled_as_its_reply_completes_ends_cancelled(monkeypatc
     portal = PortalClient("http://127.0.0.1:9/", "token")
     reading: asyncio.Task[object] | None = None
 
-    async def exchange(*args: object, **kwargs: object) -> object:
+    async def exchange(*args: object, **kwargs: object) -> tuple[httpx.Response, bytes]:
         assert reading is not None
         reading.cancel()
-        return {"items": []}
+        body = b'{"items": []}'
+        return httpx.Response(200, headers={"content-type": "application/json"}, content=body), body
 
     monkeypatch.setattr(portal, "_exchange", exchange)
     reading = asyncio.create_task(portal._send("GET", "catalogue"))

@@ -14,7 +14,7 @@ from pilot_support import settle
 from biosphere_tui import app as app_module
 from biosphere_tui.app import BiosphereApp
 from biosphere_tui.config import Config
-from biosphere_tui.local.foreground import HOLD, Foreground
+from biosphere_tui.local.foreground import HOLD, LONGEST, Foreground
 
 
 class Clock:
@@ -46,6 +46,23 @@ def test_background_work_waits_only_while_an_input_is_answered() -> None:
     foreground.input()  # the next key: from it
     foreground.pace()
     assert clock.slept[1] == pytest.approx(HOLD)
+
+
+def test_inputs_without_a_break_hold_background_work_for_a_while_at_most() -> None:
+    """A key held down repeats every 30-40 ms, less than ``HOLD``: background work waiting for every repeat
+    would wait as long as the key is held, and a refresh's call be cut by its deadline (21 s) with no reply."""
+    clock = Clock()
+    foreground = Foreground(clock, clock.sleep)
+    for _ in range(int(LONGEST / 0.03) + 1):  # repeats for LONGEST seconds
+        foreground.input()
+        clock.now += 0.03
+    foreground.input()
+    foreground.pace()
+    assert clock.slept == []  # the repeats went on for LONGEST: no more waiting
+    clock.now += HOLD  # a break: the next key holds it back again
+    foreground.input()
+    foreground.pace()
+    assert clock.slept == [pytest.approx(HOLD)]
 
 
 class Recording(Foreground):
