@@ -197,7 +197,10 @@ class Terminal:
             self.read(deadline)
 
     def type(self, keys: bytes) -> float:
-        """Send ``keys`` as the terminal does when they are pressed; returns when they were sent."""
+        """Send ``keys`` as the terminal does when they are pressed; returns when they were sent. What the
+        program wrote before is read first: a frame written before the keys is never taken for their answer."""
+        while select.select([self.master], [], [], 0)[0] and self.read(self.now() + 0.001):
+            pass
         self._next = len(self.frames)
         os.write(self.master, keys)
         return self.now()

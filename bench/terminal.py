@@ -116,8 +116,8 @@ def type_filter(term: Terminal, word: str, figures: Figures) -> None:
     (with the keys pressed while a refresh ran, ⟳ on screen, apart)."""
     for key, text in keystrokes(word):
         busy = "⟳" in term.screen_text()
-        before = len(term.frames)
         sent = term.type(key)
+        before = len(term.frames)  # the frames read so far were written before the key
         shown = term.wait_for(filtered(text), 60)
         (figures.busy_keys if busy else figures.keys).append(shown.at - sent)
         figures.echo.append(term.frames[before].at - sent)
