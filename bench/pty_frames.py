@@ -197,13 +197,15 @@ class Terminal:
             self.read(deadline)
 
     def type(self, keys: bytes) -> float:
-        """Send ``keys`` as the terminal does when they are pressed; returns when they were sent. What the
-        program wrote before is read first: a frame written before the keys is never taken for their answer."""
+        """Send ``keys`` as the terminal does when they are pressed; returns when they were sent (read just
+        before: this process, preempted after the write, would otherwise time the answer from later). What
+        the program wrote before is read first: a frame written before the keys is never taken for their answer."""
         while select.select([self.master], [], [], 0)[0] and self.read(self.now() + 0.001):
             pass
         self._next = len(self.frames)
+        sent = self.now()
         os.write(self.master, keys)
-        return self.now()
+        return sent
 
     def screen_text(self) -> str:
         return "\n".join(self.reader.screen.lines())
