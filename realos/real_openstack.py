@@ -172,7 +172,7 @@ def settings() -> dict:
         "ports": PORTS.__dict__,
         "region": REGION,
         "state": str(STATE),
-        "passwords": {name: secrets.token_urlsafe(16)
+        "passwords": {name: secrets.token_hex(16)  # hex: never read as an option ("-..."), nor quoted in a URL
                       for name in ("admin", "user", "reader", *SERVICE_USERS)},
     }
     write_private(path, json.dumps(values, indent=1))
@@ -340,7 +340,7 @@ def create_databases(config: dict) -> None:
         ([*keystone, "db_sync"], "create Keystone's database"),
         ([*keystone, "fernet_setup", "--keystone-user", user, "--keystone-group", group], "make Fernet keys"),
         ([*keystone, "credential_setup", "--keystone-user", user, "--keystone-group", group], "make credential keys"),
-        ([*keystone, "bootstrap", "--bootstrap-password", config["passwords"]["admin"],
+        ([*keystone, "bootstrap", f"--bootstrap-password={config['passwords']['admin']}",
           "--bootstrap-admin-url", identity, "--bootstrap-public-url", identity,
           "--bootstrap-internal-url", identity, "--bootstrap-region-id", REGION], "bootstrap Keystone"),
         ([venv_bin("placement-manage"), "--config-file", conf("placement"), "db", "sync"], "create Placement's database"),

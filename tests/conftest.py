@@ -30,6 +30,15 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[gc_collect_iterations_key] = 1
 
 
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say plainly that real-OpenStack tests did not run, and why (``tests/real/conftest.py``). Read from
+    the skip reports: under xdist the workers skip, this process prints, and only the reports come back."""
+    reasons = [report.longrepr[2].removeprefix("Skipped: ") for report in terminalreporter.stats.get("skipped", [])
+               if report.nodeid.startswith("tests/real/") and isinstance(report.longrepr, tuple)]
+    for reason in dict.fromkeys(reasons):
+        terminalreporter.write_line(f"real OpenStack tests skipped: {reason}", yellow=True)
+
+
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     """``-n auto``: two processes per core, as many tests wait (on a timeout, the demo's answer, a
     subprocess) rather than compute: on 2 cores 4 processes end the suite in ~2/3 of the time of 2."""

@@ -3,7 +3,8 @@
 Started by the first test that needs it and stopped at the end of the run, unless it was
 already running before. When it cannot be started here (not root and no RabbitMQ, too little
 memory, an install that fails, ``BIOSPHERE_REAL_OPENSTACK=off``) every test needing it is
-skipped, and the run's summary says why in one line.
+skipped, and the run's summary says why in one line (``tests/conftest.py``: the process that
+prints it, under xdist, is not the one that skipped them).
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "realos" / "real_openstack.py"
 STATE = Path(os.environ.get("REALOS_STATE", ROOT / ".real-openstack"))
-_skipped: list[str] = []
 
 
 class RealCloud:
@@ -48,23 +48,15 @@ def _script(*args: str, timeout: float) -> subprocess.CompletedProcess[str]:
 def real_cloud() -> Iterator[RealCloud]:
     """Start the cloud if it is not running (once per run); skip with the reason if it cannot."""
     if os.environ.get("BIOSPHERE_REAL_OPENSTACK", "").lower() in ("0", "off", "no"):
-        _skipped.append("turned off by BIOSPHERE_REAL_OPENSTACK")
-        pytest.skip(_skipped[-1])
+        pytest.skip("turned off by BIOSPHERE_REAL_OPENSTACK")
     was_running = _script("status", timeout=30).returncode == 0
     if not was_running:
         started = _script("up", timeout=1800)
         if started.returncode:
             lines = started.stderr.strip().splitlines()
-            _skipped.append(lines[-1] if lines else f"realos/real_openstack.py up exited {started.returncode}")
-            pytest.skip(_skipped[-1])
+            pytest.skip(lines[-1] if lines else f"realos/real_openstack.py up exited {started.returncode}")
     try:
         yield RealCloud(STATE / "clouds.yaml")
     finally:
         if not was_running:
             _script("down", timeout=120)
-
-
-def pytest_terminal_summary(terminalreporter) -> None:  # noqa: ANN001
-    """Say plainly that the real-OpenStack tests did not run, and why."""
-    for reason in dict.fromkeys(_skipped):
-        terminalreporter.write_line(f"real OpenStack tests skipped: {reason}", yellow=True)
