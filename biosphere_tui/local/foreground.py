@@ -43,7 +43,8 @@ class Foreground:
         return min(self.until, self.since + LONGEST) - self.clock()
 
     def pace(self) -> None:
-        """Between two items of background work (never on the UI thread): wait while an input is answered."""
+        """Before a step of background work (an item, a request, a reply's decoding; never on the UI thread):
+        wait for as long as ``left`` says."""
         while (left := self.left()) > 0:
             self.sleep(left)
 
